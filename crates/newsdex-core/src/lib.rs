@@ -1,0 +1,24 @@
+//! Plain data shared by every stage of the newsdex pipeline.
+//!
+//! Nothing here does IO. The types follow the data flow:
+//!
+//! * [`RawHash`]: the BLAKE3 hash that names a blob of input bytes in the raw store.
+//! * [`DocId`]: the stable id of one document (one record of an input), derived from the
+//!   hash of that record's bytes, so the same bytes always get the same id, across
+//!   re-ingests and `reindex`.
+//! * [`SourceFormat`]: what a record was read as (text, HTML, a JSONL record).
+//! * [`Article`]: what extraction produces from one record: clean fields plus the
+//!   [`Warning`]s that describe every repair or doubt on the way.
+//! * [`Provenance`]: where a document came from (input path, blob, record position, time).
+
+mod article;
+mod date;
+mod ids;
+mod lang;
+mod reject;
+
+pub use article::{Article, Provenance, SourceFormat, Warning};
+pub use date::{Published, parse_date};
+pub use ids::{DocId, ParseIdError, RawHash};
+pub use lang::{lang_name, normalize_lang};
+pub use reject::Reject;
