@@ -1,0 +1,537 @@
+//! The document store: SQLite holding every extracted document with its provenance, the
+//! blob index into the packs, the ingest log mirror, and rejects.
+//!
+//! All of it is derived from the raw store and can be rebuilt by `reindex`. SQLite (WAL
+//! mode) is used because its file format is stable, it is crash-safe, and stats and facets
+//! are plain SQL. One writer at a time (see [`crate::DataDir`]); any number of readers.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use newsdex_core::{Article, DocId, Provenance, Published, RawHash, SourceFormat, Warning};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::{BlobLoc, Result, SourceRecord};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS packs (pack INTEGER PRIMARY KEY, committed_len INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (
+    hash BLOB PRIMARY KEY,
+    pack INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    len INTEGER NOT NULL,
+    stored_len INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    raw BLOB,
+    size INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL,
+    refused TEXT,
+    outlet TEXT,
+    lang TEXT,
+    UNIQUE (source, raw)
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    format TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    url TEXT,
+    outlet TEXT,
+    lang TEXT,
+    published TEXT,
+    published_ts INTEGER,
+    authors TEXT NOT NULL,
+    extra TEXT NOT NULL,
+    warnings TEXT NOT NULL,
+    source TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    line INTEGER,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
+CREATE TABLE IF NOT EXISTS rejects (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    raw BLOB,
+    line INTEGER,
+    code TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS rejects_once ON rejects (source, ifnull(raw, x''), ifnull(line, -1));
+"#;
+
+/// One document as stored: the article plus where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocRow {
+    pub article: Article,
+    pub provenance: Provenance,
+    /// The batch that committed it (for bringing the index level after a crash).
+    pub seq: u64,
+}
+
+/// One rejected input or record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectRow {
+    pub source: String,
+    pub raw: Option<RawHash>,
+    /// JSONL line, when one record of a file was rejected.
+    pub line: Option<u64>,
+    /// Stable code (`empty`, `binary`, `too-large`, `bad-gzip`, `bad-json`, …).
+    pub code: String,
+    pub reason: String,
+    pub at: String,
+}
+
+/// A source (ingest-log entry) with where its log record lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRow {
+    pub record: SourceRecord,
+}
+
+/// Everything one batch adds; committed atomically by [`DocDb::commit`].
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub blobs: Vec<(RawHash, BlobLoc)>,
+    pub sources: Vec<SourceRecord>,
+    pub docs: Vec<(Article, Provenance)>,
+    pub rejects: Vec<RejectRow>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.blobs.is_empty() && self.sources.is_empty() && self.docs.is_empty() && self.rejects.is_empty()
+    }
+}
+
+/// Counts for `newsdex stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub documents: u64,
+    pub sources: u64,
+    pub blobs: u64,
+    /// Uncompressed bytes of all blobs.
+    pub raw_bytes: u64,
+    /// Bytes the blobs take in packs.
+    pub raw_stored_bytes: u64,
+    pub by_lang: Vec<(String, u64)>,
+    pub by_outlet: Vec<(String, u64)>,
+    pub by_format: Vec<(String, u64)>,
+    pub rejects: u64,
+    pub rejects_by_code: Vec<(String, u64)>,
+    pub warnings_by_code: Vec<(String, u64)>,
+    pub published_min: Option<String>,
+    pub published_max: Option<String>,
+}
+
+/// Handle on `docs.sqlite`.
+#[derive(Debug)]
+pub struct DocDb {
+    conn: Connection,
+}
+
+fn json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data always serialises")
+}
+
+impl DocDb {
+    /// Open (creating if needed) for reading and writing.
+    pub fn open(path: &Path) -> Result<DocDb> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL in WAL mode: a commit survives a process crash; only an OS crash can lose
+        // the last transactions, and then the packs' committed lengths are lost with them.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.execute_batch(SCHEMA)?;
+        let db = DocDb { conn };
+        match db.meta("schema_version")? {
+            None => db.set_meta("schema_version", &SCHEMA_VERSION.to_string())?,
+            Some(v) if v == SCHEMA_VERSION.to_string() => {}
+            Some(v) => {
+                return Err(crate::StoreError::Corrupt(format!(
+                    "document store schema {v}, this newsdex reads {SCHEMA_VERSION}; run `newsdex reindex`"
+                )));
+            }
+        }
+        Ok(db)
+    }
+
+    /// Open an existing store read-only (searches, stats, the server).
+    pub fn open_read(path: &Path) -> Result<DocDb> {
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        Ok(DocDb { conn })
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The last committed batch number (0 when empty).
+    pub fn last_seq(&self) -> Result<u64> {
+        Ok(self.meta("last_seq")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Committed length of each pack.
+    pub fn pack_ends(&self) -> Result<BTreeMap<u32, u64>> {
+        let mut st = self.conn.prepare("SELECT pack, committed_len FROM packs")?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u64>(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn blob(&self, hash: &RawHash) -> Result<Option<BlobLoc>> {
+        Ok(self
+            .conn
+            .query_row("SELECT pack, offset, len, stored_len FROM blobs WHERE hash = ?1", [&hash.0[..]], |r| {
+                Ok(BlobLoc { pack: r.get(0)?, offset: r.get(1)?, len: r.get(2)?, stored_len: r.get(3)? })
+            })
+            .optional()?)
+    }
+
+    /// Whether the ingest log already has this (source, blob) pair.
+    pub fn has_source(&self, source: &str, raw: Option<&RawHash>) -> Result<bool> {
+        let raw = raw.map(|h| h.0.to_vec());
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM sources WHERE source = ?1 AND raw IS ?2", params![source, raw], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// All document ids (to answer "seen before?" without a query per record).
+    pub fn doc_ids(&self) -> Result<Vec<DocId>> {
+        let mut st = self.conn.prepare("SELECT id FROM documents")?;
+        let rows = st.query_map([], |r| r.get::<_, i64>(0))?;
+        rows.map(|r| Ok(DocId::from_i64(r?))).collect()
+    }
+
+    pub fn doc_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?)
+    }
+
+    /// Commit a batch as batch number `seq`, together with the packs' committed lengths.
+    /// Documents whose id is already stored are skipped (the caller deduplicates first;
+    /// this keeps a retried batch harmless). Returns the number of documents inserted.
+    pub fn commit(&mut self, seq: u64, batch: &Batch, pack_ends: &BTreeMap<u32, u64>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut inserted = 0;
+        {
+            let mut put_pack = tx.prepare_cached(
+                "INSERT INTO packs (pack, committed_len) VALUES (?1, ?2)
+                 ON CONFLICT (pack) DO UPDATE SET committed_len = excluded.committed_len",
+            )?;
+            for (pack, len) in pack_ends {
+                put_pack.execute(params![pack, len])?;
+            }
+            let mut put_blob = tx.prepare_cached(
+                "INSERT OR IGNORE INTO blobs (hash, pack, offset, len, stored_len) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (hash, loc) in &batch.blobs {
+                put_blob.execute(params![&hash.0[..], loc.pack, loc.offset, loc.len, loc.stored_len])?;
+            }
+            let mut put_source = tx.prepare_cached(
+                "INSERT OR IGNORE INTO sources (source, raw, size, ingested_at, refused, outlet, lang)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for s in &batch.sources {
+                put_source.execute(params![
+                    s.source,
+                    s.raw.map(|h| h.0.to_vec()),
+                    s.size,
+                    s.ingested_at,
+                    s.refused,
+                    s.outlet,
+                    s.lang
+                ])?;
+            }
+            let mut put_doc = tx.prepare_cached(
+                "INSERT OR IGNORE INTO documents (id, seq, format, title, body, url, outlet, lang, published,
+                   published_ts, authors, extra, warnings, source, raw, line, start, end, ingested_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            )?;
+            for (a, p) in &batch.docs {
+                inserted += put_doc.execute(params![
+                    a.id.as_i64(),
+                    seq,
+                    a.format.as_str(),
+                    a.title,
+                    a.body,
+                    a.url,
+                    a.outlet,
+                    a.lang,
+                    a.published.as_ref().map(json),
+                    a.published.as_ref().map(Published::timestamp),
+                    json(&a.authors),
+                    json(&a.extra),
+                    json(&a.warnings),
+                    p.source,
+                    &p.raw.0[..],
+                    p.line,
+                    p.start,
+                    p.end,
+                    p.ingested_at,
+                ])?;
+            }
+            let mut put_reject = tx.prepare_cached(
+                "INSERT OR IGNORE INTO rejects (source, raw, line, code, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for r in &batch.rejects {
+                put_reject.execute(params![r.source, r.raw.map(|h| h.0.to_vec()), r.line, r.code, r.reason, r.at])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('last_seq', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [seq.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(inserted)
+    }
+
+    fn from_json<T: serde::de::DeserializeOwned>(i: usize, s: String) -> rusqlite::Result<T> {
+        serde_json::from_str(&s)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    }
+
+    fn row_to_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocRow> {
+        let published: Option<String> = r.get(8)?;
+        let published: Option<Published> = match published {
+            Some(p) => Some(Self::from_json(8, p)?),
+            None => None,
+        };
+        let authors: Vec<String> = Self::from_json(10, r.get(10)?)?;
+        let extra: serde_json::Map<String, serde_json::Value> = Self::from_json(11, r.get(11)?)?;
+        let warnings: Vec<Warning> = Self::from_json(12, r.get(12)?)?;
+        let format: String = r.get(2)?;
+        let raw: Vec<u8> = r.get(14)?;
+        let mut raw32 = [0u8; 32];
+        if raw.len() == 32 {
+            raw32.copy_from_slice(&raw);
+        }
+        Ok(DocRow {
+            article: Article {
+                id: DocId::from_i64(r.get(0)?),
+                format: SourceFormat::from_name(&format).unwrap_or(SourceFormat::Text),
+                title: r.get(3)?,
+                body: r.get(4)?,
+                url: r.get(5)?,
+                outlet: r.get(6)?,
+                lang: r.get(7)?,
+                published,
+                authors,
+                extra,
+                warnings,
+            },
+            provenance: Provenance {
+                source: r.get(13)?,
+                raw: RawHash(raw32),
+                line: r.get(15)?,
+                start: r.get(16)?,
+                end: r.get(17)?,
+                ingested_at: r.get(18)?,
+            },
+            seq: r.get(1)?,
+        })
+    }
+
+    const DOC_COLUMNS: &'static str = "id, seq, format, title, body, url, outlet, lang, published, published_ts, \
+        authors, extra, warnings, source, raw, line, start, end, ingested_at";
+
+    /// One document by id.
+    pub fn doc(&self, id: DocId) -> Result<Option<DocRow>> {
+        let sql = format!("SELECT {} FROM documents WHERE id = ?1", Self::DOC_COLUMNS);
+        Ok(self.conn.query_row(&sql, [id.as_i64()], Self::row_to_doc).optional()?)
+    }
+
+    /// Documents committed after batch `seq`, in commit order, passed to `f` one at a time.
+    pub fn for_each_doc_after(&self, seq: u64, mut f: impl FnMut(DocRow) -> Result<()>) -> Result<()> {
+        let sql = format!("SELECT {} FROM documents WHERE seq > ?1 ORDER BY seq, rowid", Self::DOC_COLUMNS);
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([seq], Self::row_to_doc)?;
+        for row in rows {
+            f(row?)?;
+        }
+        Ok(())
+    }
+
+    /// Rejects, newest first, at most `limit`.
+    pub fn rejects(&self, limit: usize) -> Result<Vec<RejectRow>> {
+        let mut st =
+            self.conn.prepare("SELECT source, raw, line, code, reason, at FROM rejects ORDER BY id DESC LIMIT ?1")?;
+        let rows = st.query_map([limit as i64], |r| {
+            let raw: Option<Vec<u8>> = r.get(1)?;
+            Ok(RejectRow {
+                source: r.get(0)?,
+                raw: raw.filter(|v| v.len() == 32).map(|v| RawHash(v.try_into().expect("32 bytes"))),
+                line: r.get(2)?,
+                code: r.get(3)?,
+                reason: r.get(4)?,
+                at: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Ingest-log entries in the order they were recorded.
+    pub fn sources(&self) -> Result<Vec<SourceRecord>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT source, raw, size, ingested_at, refused, outlet, lang FROM sources ORDER BY id")?;
+        let rows = st.query_map([], |r| {
+            let raw: Option<Vec<u8>> = r.get(1)?;
+            Ok(SourceRecord {
+                source: r.get(0)?,
+                raw: raw.filter(|v| v.len() == 32).map(|v| RawHash(v.try_into().expect("32 bytes"))),
+                size: r.get(2)?,
+                ingested_at: r.get(3)?,
+                refused: r.get(4)?,
+                outlet: r.get(5)?,
+                lang: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Counts for `newsdex stats`.
+    pub fn stats(&self) -> Result<Stats> {
+        let one = |sql: &str| -> Result<u64> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, Option<u64>>(0))?.unwrap_or(0))
+        };
+        let groups = |sql: &str| -> Result<Vec<(String, u64)>> {
+            let mut st = self.conn.prepare(sql)?;
+            let rows = st.query_map([], |r| {
+                Ok((r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "(none)".into()), r.get(1)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        let mut warnings: BTreeMap<String, u64> = BTreeMap::new();
+        {
+            let mut st = self.conn.prepare("SELECT warnings FROM documents WHERE warnings != '[]'")?;
+            let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+            for w in rows {
+                let list: Vec<Warning> = serde_json::from_str(&w?).unwrap_or_default();
+                for w in list {
+                    *warnings.entry(w.code).or_default() += 1;
+                }
+            }
+        }
+        let mut warnings_by_code: Vec<_> = warnings.into_iter().collect();
+        warnings_by_code.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let date = |sql: &str| -> Result<Option<String>> {
+            let p: Option<String> = self.conn.query_row(sql, [], |r| r.get(0)).optional()?.flatten();
+            Ok(p.and_then(|p| serde_json::from_str::<Published>(&p).ok()).map(|p| p.display()))
+        };
+        Ok(Stats {
+            documents: one("SELECT count(*) FROM documents")?,
+            sources: one("SELECT count(*) FROM sources")?,
+            blobs: one("SELECT count(*) FROM blobs")?,
+            raw_bytes: one("SELECT sum(len) FROM blobs")?,
+            raw_stored_bytes: one("SELECT sum(stored_len) FROM blobs")?,
+            by_lang: groups("SELECT lang, count(*) AS n FROM documents GROUP BY lang ORDER BY n DESC, lang")?,
+            by_outlet: groups("SELECT outlet, count(*) AS n FROM documents GROUP BY outlet ORDER BY n DESC, outlet")?,
+            by_format: groups("SELECT format, count(*) AS n FROM documents GROUP BY format ORDER BY n DESC, format")?,
+            rejects: one("SELECT count(*) FROM rejects")?,
+            rejects_by_code: groups("SELECT code, count(*) AS n FROM rejects GROUP BY code ORDER BY n DESC, code")?,
+            warnings_by_code,
+            published_min: date(
+                "SELECT published FROM documents WHERE published_ts IS NOT NULL ORDER BY published_ts LIMIT 1",
+            )?,
+            published_max: date(
+                "SELECT published FROM documents WHERE published_ts IS NOT NULL ORDER BY published_ts DESC LIMIT 1",
+            )?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(text: &str) -> Article {
+        Article {
+            id: DocId::of_record(text.as_bytes()),
+            format: SourceFormat::Text,
+            title: "T".into(),
+            body: text.into(),
+            url: None,
+            outlet: Some("RFA".into()),
+            lang: Some("en".into()),
+            published: newsdex_core::parse_date("2024-02-29T10:00:00+06:00"),
+            authors: vec!["A. Writer".into()],
+            extra: Default::default(),
+            warnings: vec![Warning::new("decoded-as", "windows-1252")],
+        }
+    }
+
+    fn prov() -> Provenance {
+        Provenance {
+            source: "x.txt".into(),
+            raw: RawHash::of(b"x"),
+            line: None,
+            start: 0,
+            end: 1,
+            ingested_at: "2026-11-22T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn commit_then_read_back_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = DocDb::open(&dir.path().join("d.sqlite")).unwrap();
+        let a = article("body one");
+        let batch = Batch { docs: vec![(a.clone(), prov())], ..Default::default() };
+        let ends = BTreeMap::from([(1u32, 100u64)]);
+        assert_eq!(db.commit(1, &batch, &ends).unwrap(), 1);
+        // A retried batch inserts nothing.
+        assert_eq!(db.commit(2, &batch, &ends).unwrap(), 0);
+        let row = db.doc(a.id).unwrap().unwrap();
+        assert_eq!(row.article, a);
+        assert_eq!(row.provenance, prov());
+        assert_eq!(row.seq, 1);
+        assert_eq!(db.last_seq().unwrap(), 2);
+        assert_eq!(db.pack_ends().unwrap(), ends);
+        let s = db.stats().unwrap();
+        assert_eq!(s.documents, 1);
+        assert_eq!(s.by_lang, vec![("en".to_string(), 1)]);
+        assert_eq!(s.warnings_by_code, vec![("decoded-as".to_string(), 1)]);
+        assert_eq!(s.published_min.as_deref(), Some("2024-02-29T10:00:00+06:00"));
+    }
+
+    #[test]
+    fn rejects_are_recorded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = DocDb::open(&dir.path().join("d.sqlite")).unwrap();
+        let r = RejectRow {
+            source: "junk.bin".into(),
+            raw: None,
+            line: None,
+            code: "binary".into(),
+            reason: "binary data".into(),
+            at: "now".into(),
+        };
+        let batch = Batch { rejects: vec![r.clone(), r.clone()], ..Default::default() };
+        db.commit(1, &batch, &BTreeMap::new()).unwrap();
+        db.commit(2, &batch, &BTreeMap::new()).unwrap();
+        assert_eq!(db.rejects(10).unwrap(), vec![r]);
+    }
+}
