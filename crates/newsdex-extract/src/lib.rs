@@ -1,0 +1,95 @@
+//! Extraction: one record's bytes in, one [`Article`] (or a [`Reject`]) out.
+//!
+//! ```text
+//! bytes ──decode──▶ text ──clean──▶ ┬─ text::split   (plain text: title line, body)
+//!                                   ├─ html::extract (main content and metadata)
+//!                                   └─ jsonl::parse  (fields given; html/text inside)
+//!                                          └──▶ lang::detect ──▶ Article + warnings
+//! ```
+//!
+//! Invariants: no IO; no panics on any input; everything that was repaired, guessed or
+//! dropped is recorded as a [`Warning`] on the article, so a user can see why the text
+//! looks the way it does. The document id is the hash of the record's bytes
+//! ([`DocId::of_record`]), so re-extraction (reindex) keeps ids stable.
+
+mod clean;
+mod decode;
+mod html;
+mod jsonl;
+mod lang;
+mod text;
+
+use newsdex_core::{Article, DocId, Reject, SourceFormat};
+
+pub use clean::clean_text;
+pub use decode::{Decoded, decode};
+pub use lang::detect_lang;
+pub use text::collapse_repeats;
+
+/// What the record is, as sniffed by `newsdex-ingest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Text,
+    Html,
+    Jsonl,
+}
+
+/// Defaults from the ingest command for fields a record does not carry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hints {
+    pub outlet: Option<String>,
+    pub lang: Option<String>,
+}
+
+/// Extract an article from one record. `record` is exactly the bytes whose hash is the id.
+pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article, Reject> {
+    let id = DocId::of_record(record);
+    let mut warnings = Vec::new();
+    let mut article = match kind {
+        RecordKind::Text => {
+            let text = decode::decode(record, None, &mut warnings);
+            let text = clean::clean_text(&text, &mut warnings);
+            let split = text::split(&text, &mut warnings);
+            if split.title.is_empty() && split.body.is_empty() {
+                return Err(Reject::new("no-text", "no text left after decoding and cleaning"));
+            }
+            blank(id, SourceFormat::Text, split.title, split.body)
+        }
+        RecordKind::Html => {
+            let html = decode::decode(record, Some(decode::Markup::Html), &mut warnings);
+            let page = html::extract(&html, None, &mut warnings);
+            if page.title.is_empty() && page.body.is_empty() {
+                return Err(Reject::new("no-text", "the page has no readable text"));
+            }
+            page.into_article(id)
+        }
+        RecordKind::Jsonl => jsonl::parse(record, id, &mut warnings)?,
+    };
+    if article.outlet.is_none() {
+        article.outlet = hints.outlet.clone();
+    }
+    if article.lang.is_none() {
+        article.lang = hints.lang.clone();
+    }
+    if article.lang.is_none() {
+        article.lang = lang::detect_lang(&article.title, &article.body, &mut warnings);
+    }
+    article.warnings.extend(warnings);
+    Ok(article)
+}
+
+fn blank(id: DocId, format: SourceFormat, title: String, body: String) -> Article {
+    Article {
+        id,
+        format,
+        title,
+        body,
+        url: None,
+        outlet: None,
+        lang: None,
+        published: None,
+        authors: Vec::new(),
+        extra: Default::default(),
+        warnings: Vec::new(),
+    }
+}
