@@ -1,0 +1,16 @@
+//! The index's typed error.
+
+/// What went wrong in the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("cannot open the search index at {0}: {1}")]
+    Open(String, String),
+    #[error("the search index was built by another version of newsdex ({0}); run `newsdex reindex`")]
+    Layout(String),
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("{0}")]
+    Query(String),
+}

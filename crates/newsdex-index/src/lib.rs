@@ -1,0 +1,90 @@
+//! The search index. This is the only crate that names tantivy: everything tantivy-shaped
+//! (schema, analyzers, commit payloads, collectors, snippets) stays behind the plain types
+//! exported here, so the rest of newsdex could move to another engine by rewriting this
+//! crate alone.
+//!
+//! * [`schema`]: fields and analyzers, with the layout version.
+//! * [`SearchIndex`]: open/create, the committed batch number, readers.
+//! * [`IndexWriter`]: add articles, commit with the batch number as payload (so the engine
+//!   can tell after a crash which batches the index already holds), drop batches.
+//! * [`search`](SearchIndex::search): run a parsed [`newsdex_query::Query`] with filters,
+//!   paging and snippets, returning [`SearchResults`].
+
+mod error;
+mod query;
+mod schema;
+mod search;
+mod writer;
+
+pub use error::IndexError;
+pub use schema::{Fields, INDEX_LAYOUT};
+pub use search::{Hit, SearchRequest, SearchResults, Snippet};
+pub use writer::IndexWriter;
+
+use std::path::Path;
+
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+/// Result type of this crate.
+pub type Result<T, E = IndexError> = std::result::Result<T, E>;
+
+/// An opened index directory.
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    reader: IndexReader,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("docs", &self.num_docs()).finish()
+    }
+}
+
+impl SearchIndex {
+    /// Open the index in `dir`, creating it when absent.
+    pub fn open_or_create(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir).map_err(|e| IndexError::Io(dir.display().to_string(), e))?;
+        let mmap = MmapDirectory::open(dir).map_err(|e| IndexError::Open(dir.display().to_string(), e.to_string()))?;
+        let (schema, fields) = schema::build();
+        let index = Index::open_or_create(mmap, schema)
+            .map_err(|e| IndexError::Open(dir.display().to_string(), e.to_string()))?;
+        Self::finish(index, fields)
+    }
+
+    /// Open an existing index for searching.
+    pub fn open_read(dir: &Path) -> Result<SearchIndex> {
+        let index = Index::open_in_dir(dir).map_err(|e| IndexError::Open(dir.display().to_string(), e.to_string()))?;
+        let fields = Fields::from_schema(&index.schema())?;
+        Self::finish(index, fields)
+    }
+
+    fn finish(index: Index, fields: Fields) -> Result<SearchIndex> {
+        schema::register_analyzers(&index);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        Ok(SearchIndex { index, fields, reader })
+    }
+
+    /// The last batch number committed to the index (0 when none).
+    pub fn committed_seq(&self) -> Result<u64> {
+        let metas = self.index.load_metas()?;
+        Ok(metas.payload.as_deref().and_then(|p| p.parse().ok()).unwrap_or(0))
+    }
+
+    /// A writer. Only one may exist at a time (tantivy holds a lock file); the engine holds
+    /// the data directory's writer lock before asking for one.
+    pub fn writer(&self, threads: usize, memory_bytes: usize) -> Result<IndexWriter> {
+        IndexWriter::new(&self.index, self.fields, threads, memory_bytes)
+    }
+
+    /// Documents visible to searches.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Make the latest commit visible to this handle's searches now.
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
+    }
+}

@@ -1,0 +1,215 @@
+//! Running a query: filters, paging, hits with stored fields and snippets.
+
+use std::ops::Range;
+
+use newsdex_core::DocId;
+use newsdex_query::{DateRange, Field as QField, Query as UserQuery};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query};
+use tantivy::schema::Value;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Searcher, TantivyDocument};
+
+use crate::query::Translator;
+use crate::{Result, SearchIndex};
+
+/// What to search for and how much to return.
+#[derive(Debug, Clone)]
+pub struct SearchRequest<'a> {
+    pub query: &'a UserQuery,
+    pub limit: usize,
+    pub offset: usize,
+    /// Keep only these languages (any of them).
+    pub langs: Vec<String>,
+    /// Keep only these outlets (any of them; matched word-wise, case-insensitively).
+    pub outlets: Vec<String>,
+    /// Keep only this publication window.
+    pub published: Option<DateRange>,
+    /// Longest snippet, in characters.
+    pub snippet_chars: usize,
+}
+
+impl<'a> SearchRequest<'a> {
+    pub fn new(query: &'a UserQuery) -> SearchRequest<'a> {
+        SearchRequest {
+            query,
+            limit: 10,
+            offset: 0,
+            langs: vec![],
+            outlets: vec![],
+            published: None,
+            snippet_chars: 240,
+        }
+    }
+}
+
+/// A text fragment with the matched words marked (byte ranges into `text`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Snippet {
+    pub text: String,
+    pub highlights: Vec<Range<usize>>,
+}
+
+impl Snippet {
+    /// HTML with matches in `<b>`; everything escaped.
+    pub fn to_html(&self) -> String {
+        let mut out = String::with_capacity(self.text.len() + 16);
+        let mut at = 0;
+        for r in &self.highlights {
+            escape_into(&mut out, &self.text[at..r.start]);
+            out.push_str("<b>");
+            escape_into(&mut out, &self.text[r.start..r.end]);
+            out.push_str("</b>");
+            at = r.end;
+        }
+        escape_into(&mut out, &self.text[at..]);
+        out
+    }
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// One result.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hit {
+    pub id: DocId,
+    pub score: f32,
+    pub title: String,
+    pub url: Option<String>,
+    pub outlet: Option<String>,
+    /// As the source gave it (time zone kept), e.g. `2024-03-01T10:00:00+06:00`.
+    pub published: Option<String>,
+    pub lang: Option<String>,
+    /// The input path or URL the document was read from.
+    pub source: Option<String>,
+    pub snippet: Snippet,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SearchResults {
+    /// Every matching document, not just this page.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+impl SearchIndex {
+    /// Run `req`.
+    pub fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults> {
+        let searcher = self.reader.searcher();
+        let query = self.build(req)?;
+        let limit = req.limit.max(1);
+        let (total, top) =
+            searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(req.offset).order_by_score()))?;
+        let top = if req.limit == 0 { Vec::new() } else { top };
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
+        snippets.set_max_num_chars(req.snippet_chars);
+        let hits = top
+            .into_iter()
+            .map(|(score, addr)| self.hit(&searcher, addr, score, &snippets, req.snippet_chars))
+            .collect::<Result<_>>()?;
+        Ok(SearchResults { total, hits })
+    }
+
+    fn build(&self, req: &SearchRequest<'_>) -> Result<Box<dyn Query>> {
+        let mut tr = Translator::new(&self.index, self.fields)?;
+        let main = tr.translate(&req.query.root)?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match main {
+            Some(q) => clauses.push((Occur::Must, q)),
+            None => return Ok(Box::new(tantivy::query::EmptyQuery)),
+        }
+        if !req.langs.is_empty() {
+            clauses.push((Occur::Must, tr.filter_any(QField::Lang, &req.langs)?));
+        }
+        if !req.outlets.is_empty() {
+            clauses.push((Occur::Must, tr.filter_any(QField::Outlet, &req.outlets)?));
+        }
+        if let Some(r) = &req.published {
+            clauses.push((Occur::Must, tr.date_range(r)));
+        }
+        if clauses.len() == 1 {
+            return Ok(clauses.pop().expect("one clause").1);
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        addr: DocAddress,
+        score: f32,
+        snippets: &SnippetGenerator,
+        max_chars: usize,
+    ) -> Result<Hit> {
+        let f = &self.fields;
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+        let id = doc.get_first(f.doc).and_then(|v| v.as_u64()).map(DocId::from_u64).unwrap_or(DocId([0; 8]));
+        let s = snippets.snippet_from_doc(&doc);
+        let snippet = if s.highlighted().is_empty() {
+            lead(&text(f.body).unwrap_or_default(), max_chars)
+        } else {
+            Snippet { text: flatten(s.fragment()), highlights: s.highlighted().to_vec() }
+        };
+        Ok(Hit {
+            id,
+            score,
+            title: text(f.title).unwrap_or_default(),
+            url: text(f.url),
+            outlet: text(f.outlet),
+            published: text(f.published_text),
+            lang: text(f.lang),
+            source: text(f.source),
+            snippet,
+        })
+    }
+}
+
+/// The opening of `body` up to `max` characters, cut at a word boundary.
+fn lead(body: &str, max: usize) -> Snippet {
+    let cut = match body.char_indices().nth(max) {
+        None => body.len(),
+        Some((limit, _)) => body[..limit].rfind(char::is_whitespace).filter(|&i| i > 0).unwrap_or(limit),
+    };
+    let mut text = flatten(&body[..cut]);
+    if cut < body.len() {
+        text.push('…');
+    }
+    Snippet { text, highlights: Vec::new() }
+}
+
+/// Line breaks to spaces, byte for byte, so highlight ranges stay valid.
+fn flatten(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lead_cuts_at_a_word() {
+        assert_eq!(lead("Short body.", 50).text, "Short body.");
+        assert_eq!(lead("One two three four", 9).text, "One two…");
+        assert_eq!(lead("维吾尔族新闻报道", 3).text, "维吾尔…");
+        assert_eq!(lead("Para one.\n\nPara two.", 100).text, "Para one.  Para two.");
+    }
+
+    #[test]
+    fn snippet_html_is_escaped() {
+        let s = Snippet { text: "<script> Tashkent & co".into(), highlights: std::iter::once(9..17).collect() };
+        assert_eq!(s.to_html(), "&lt;script&gt; <b>Tashkent</b> &amp; co");
+    }
+}
