@@ -1,0 +1,26 @@
+//! The engine's typed error.
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] newsdex_store::StoreError),
+    #[error(transparent)]
+    Index(#[from] newsdex_index::IndexError),
+    /// The query could not be parsed; the message shows where.
+    #[error("{0}")]
+    Query(String),
+    #[error("the data directory was opened read-only")]
+    ReadOnly,
+    #[error("the index layout is {found}, this newsdex writes {want}: run `newsdex reindex`")]
+    Layout { found: String, want: u32 },
+    #[error("data directory is damaged: {0}")]
+    Damaged(String),
+}
+
+impl EngineError {
+    /// Whether the user's input (not the system) is at fault.
+    pub fn is_user_error(&self) -> bool {
+        matches!(self, EngineError::Query(_))
+    }
+}

@@ -1,0 +1,238 @@
+//! The newsdex engine: one data directory, opened for reading or for writing, with the
+//! whole pipeline behind plain method calls. The CLI and the server are thin layers over
+//! [`Engine`].
+//!
+//! * [`Engine::open_write`] takes the writer lock and brings the index level with the
+//!   document store if a previous writer was killed between the two commits.
+//! * [`Engine::ingest`] reads paths, keeps every byte in the raw store, extracts articles
+//!   in parallel (rayon, off any async runtime), and commits in batches: packs fsynced →
+//!   SQLite transaction → index commit tagged with the batch number.
+//! * [`Engine::reindex`] rebuilds documents and index from the raw store alone into a new
+//!   generation and switches to it atomically.
+//! * [`Engine::search`], [`Engine::document`], [`Engine::raw_record`], [`Engine::stats`]
+//!   answer reads.
+
+mod error;
+mod pipeline;
+
+pub use error::EngineError;
+pub use newsdex_index::{Hit, SearchResults, Snippet};
+pub use newsdex_ingest::Limits;
+pub use newsdex_query::DefaultOp;
+pub use newsdex_store::{DocRow, RejectRow, Stats};
+pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
+
+use std::path::{Path, PathBuf};
+
+use newsdex_core::DocId;
+use newsdex_index::{INDEX_LAYOUT, SearchIndex, SearchRequest};
+use newsdex_store::{DataDir, DocDb, RawStore};
+
+/// Result type of this crate.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Memory for the index writer. Tantivy flushes a segment when it is used up.
+const INDEX_WRITER_MEMORY: usize = 256 << 20;
+
+/// An opened data directory.
+#[derive(Debug)]
+pub struct Engine {
+    dir: DataDir,
+    db: DocDb,
+    raw: RawStore,
+    index: SearchIndex,
+    writable: bool,
+}
+
+/// Search parameters besides the query text.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    pub limit: usize,
+    pub offset: usize,
+    pub langs: Vec<String>,
+    pub outlets: Vec<String>,
+    /// Inclusive start: a date (`2024`, `2024-03`, `2024-03-01`) or an RFC 3339 time.
+    pub from: Option<String>,
+    /// Inclusive end, through the end of the period named.
+    pub to: Option<String>,
+    pub default_op: DefaultOp,
+    pub snippet_chars: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> SearchOptions {
+        SearchOptions {
+            limit: 10,
+            offset: 0,
+            langs: Vec::new(),
+            outlets: Vec::new(),
+            from: None,
+            to: None,
+            default_op: DefaultOp::And,
+            snippet_chars: 240,
+        }
+    }
+}
+
+/// Figures for `newsdex stats`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EngineStats {
+    pub data_dir: PathBuf,
+    pub generation: u64,
+    #[serde(flatten)]
+    pub store: Stats,
+    /// Bytes the packs take on disk (compressed blobs and the ingest log).
+    pub raw_disk_bytes: u64,
+    pub indexed_documents: u64,
+    pub recent_rejects: Vec<RejectRow>,
+}
+
+impl Engine {
+    /// Open (creating if needed) for writing: takes the writer lock and recovers from an
+    /// interrupted ingest.
+    pub fn open_write(root: &Path) -> Result<Engine> {
+        let dir = DataDir::open_write(root)?;
+        let db = DocDb::open(&dir.db_path())?;
+        check_layout(&db, true)?;
+        let raw = RawStore::open_write(&dir.raw_dir(), db.pack_ends()?)?;
+        let index = SearchIndex::open_or_create(&dir.index_dir())?;
+        let engine = Engine { dir, db, raw, index, writable: true };
+        engine.recover()?;
+        Ok(engine)
+    }
+
+    /// Open an existing data directory for reading. Never blocks a writer. If the last
+    /// writer died between its two commits and no writer is running now, the index is
+    /// first brought level (briefly taking the writer lock), so readers never see the
+    /// store and the index disagree.
+    pub fn open_read(root: &Path) -> Result<Engine> {
+        let engine = Self::open_read_only(root)?;
+        let behind = engine.db.last_seq()? != engine.index.committed_seq()?;
+        if behind && !DataDir::is_locked(root) {
+            drop(engine);
+            match Engine::open_write(root) {
+                Ok(w) => drop(w),
+                // Lost a race with a writer that started meanwhile: it recovers instead.
+                Err(EngineError::Store(newsdex_store::StoreError::Locked(_))) => {}
+                Err(e) => return Err(e),
+            }
+            return Self::open_read_only(root);
+        }
+        Ok(engine)
+    }
+
+    fn open_read_only(root: &Path) -> Result<Engine> {
+        let dir = DataDir::open_read(root)?;
+        let db = DocDb::open_read(&dir.db_path())?;
+        check_layout(&db, false)?;
+        let raw = RawStore::open_read(&dir.raw_dir());
+        let index = SearchIndex::open_read(&dir.index_dir())?;
+        Ok(Engine { dir, db, raw, index, writable: false })
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.root()
+    }
+
+    /// Bring the index level with the document store. The store commits first, so after
+    /// a crash the index can only be behind (or, if the OS lost the store's last
+    /// transaction, ahead): re-add or drop the batches in between.
+    fn recover(&self) -> Result<()> {
+        let stored = self.db.last_seq()?;
+        let indexed = self.index.committed_seq()?;
+        if indexed == stored {
+            return Ok(());
+        }
+        let mut writer = self.index.writer(1, INDEX_WRITER_MEMORY)?;
+        let mut n = 0u64;
+        if indexed < stored {
+            self.db.for_each_doc_after(indexed, |row| {
+                n += 1;
+                writer
+                    .add(&row.article, &row.provenance.source, row.seq)
+                    .map_err(|e| newsdex_store::StoreError::Corrupt(e.to_string()))
+            })?;
+        } else {
+            writer.delete_after(stored)?;
+        }
+        writer.commit(stored)?;
+        writer.wait_merging_threads()?;
+        self.index.reload()?;
+        tracing::warn!(
+            stored,
+            indexed,
+            readded = n,
+            "brought the index level with the document store after an interrupted ingest"
+        );
+        Ok(())
+    }
+
+    /// Search.
+    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
+        let parsed = newsdex_query::parse(query, opts.default_op).map_err(|e| EngineError::Query(e.render(query)))?;
+        let published = match (&opts.from, &opts.to) {
+            (None, None) => None,
+            (from, to) => Some(
+                newsdex_query::resolve_date_bounds(from.as_deref(), to.as_deref())
+                    .map_err(|e| EngineError::Query(e.to_string()))?,
+            ),
+        };
+        let req = SearchRequest {
+            query: &parsed,
+            limit: opts.limit,
+            offset: opts.offset,
+            langs: opts.langs.clone(),
+            outlets: opts.outlets.clone(),
+            published,
+            snippet_chars: opts.snippet_chars,
+        };
+        Ok(self.index.search(&req)?)
+    }
+
+    /// One document with its provenance.
+    pub fn document(&self, id: DocId) -> Result<Option<DocRow>> {
+        Ok(self.db.doc(id)?)
+    }
+
+    /// The exact bytes a document was extracted from (one JSONL line, or the whole file
+    /// after decompression).
+    pub fn raw_record(&self, id: DocId) -> Result<Option<Vec<u8>>> {
+        let Some(row) = self.db.doc(id)? else { return Ok(None) };
+        let p = &row.provenance;
+        let loc =
+            self.db.blob(&p.raw)?.ok_or_else(|| EngineError::Damaged(format!("blob {} of {id} is missing", p.raw)))?;
+        let bytes = self.raw.read(&loc)?;
+        let unpacked = newsdex_ingest::unpack(&bytes, &p.source, &Limits::default())
+            .map_err(|r| EngineError::Damaged(format!("blob {} of {id}: {}", p.raw, r.reason)))?;
+        let (s, e) = (p.start as usize, p.end as usize);
+        if s > e || e > unpacked.bytes.len() {
+            return Err(EngineError::Damaged(format!("record range {s}..{e} of {id} is outside its blob")));
+        }
+        Ok(Some(unpacked.bytes[s..e].to_vec()))
+    }
+
+    /// Counts for `newsdex stats`.
+    pub fn stats(&self, recent_rejects: usize) -> Result<EngineStats> {
+        Ok(EngineStats {
+            data_dir: self.dir.root().to_path_buf(),
+            generation: self.dir.generation(),
+            store: self.db.stats()?,
+            raw_disk_bytes: self.raw.disk_size()?,
+            indexed_documents: self.index.num_docs(),
+            recent_rejects: self.db.rejects(recent_rejects)?,
+        })
+    }
+
+    fn require_writable(&self) -> Result<()> {
+        if self.writable { Ok(()) } else { Err(EngineError::ReadOnly) }
+    }
+}
+
+fn check_layout(db: &DocDb, init: bool) -> Result<()> {
+    match db.meta("index_layout")? {
+        Some(v) if v == INDEX_LAYOUT.to_string() => Ok(()),
+        None if init => Ok(db.set_meta("index_layout", &INDEX_LAYOUT.to_string())?),
+        None => Ok(()),
+        Some(v) => Err(EngineError::Layout { found: v, want: INDEX_LAYOUT }),
+    }
+}
