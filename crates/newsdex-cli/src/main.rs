@@ -1,0 +1,278 @@
+//! `newsdex`: the command line. This file only parses arguments, wires the engine, prints,
+//! and decides exit codes (in one place, [`main`]):
+//!
+//! * 0: everything went through;
+//! * 1: `ingest`/`reindex` finished but rejected some inputs (the rest is committed);
+//! * 2: usage error, bad query, or a fatal error (nothing more was done).
+
+mod output;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use newsdex_core::DocId;
+use newsdex_engine::{DefaultOp, Engine, EngineError, IngestEvent, IngestOptions, Limits, SearchOptions};
+
+#[derive(Parser, Debug)]
+#[command(name = "newsdex", version, about = "Search and monitor the world's news: ingest, repair, search.")]
+struct Cli {
+    /// Data directory.
+    #[arg(long, global = true, env = "NEWSDEX_DATA", default_value = "newsdex-data")]
+    data: PathBuf,
+    /// Only print results and errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Ingest files and directories (text, HTML, JSON Lines; gzip/zstd of any).
+    Ingest(IngestArgs),
+    /// Search the ingested articles.
+    Search(SearchArgs),
+    /// Show one document: fields, warnings, provenance.
+    Show(ShowArgs),
+    /// Counts by language, outlet, format; rejects; raw store size.
+    Stats(StatsArgs),
+    /// Rebuild documents and index from the raw store (after upgrading newsdex).
+    Reindex,
+}
+
+#[derive(Args, Debug)]
+struct IngestArgs {
+    /// Files or directories (read recursively; hidden entries skipped).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Outlet for records that do not name one.
+    #[arg(long)]
+    outlet: Option<String>,
+    /// Language (ISO 639 code) for records that do not name one.
+    #[arg(long)]
+    lang: Option<String>,
+    /// Largest input file to read, in MiB.
+    #[arg(long, default_value_t = 1024)]
+    max_file_size: u64,
+    /// Largest single document (page, text file, JSONL line), in MiB.
+    #[arg(long, default_value_t = 50)]
+    max_document_size: u64,
+    /// Commit after this many new documents.
+    #[arg(long, default_value_t = 5000)]
+    batch: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct SearchArgs {
+    /// The query: words, "phrases", AND/OR/NOT, +must -not, title: outlet: lang: url: id:,
+    /// published:[2020-01-01 TO 2020-12-31], prefix*.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Only these languages (repeatable).
+    #[arg(long)]
+    lang: Vec<String>,
+    /// Only these outlets (repeatable).
+    #[arg(long)]
+    outlet: Vec<String>,
+    /// Published on or after (2024, 2024-03, 2024-03-01, or RFC 3339).
+    #[arg(long)]
+    from: Option<String>,
+    /// Published on or before (inclusive of the whole period named).
+    #[arg(long)]
+    to: Option<String>,
+    /// Words without an operator must all match (and) or any may match (or).
+    #[arg(long, value_parser = ["and", "or"], default_value = "and")]
+    default_op: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ShowArgs {
+    /// Document id (16 hex digits).
+    id: String,
+    /// Print the original bytes the document was extracted from.
+    #[arg(long, conflicts_with = "json")]
+    raw: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct StatsArgs {
+    #[arg(long)]
+    json: bool,
+    /// How many recent rejects to list.
+    #[arg(long, default_value_t = 10)]
+    rejects: usize,
+}
+
+/// Outcome of a command that finished: success, or finished with rejects.
+enum Done {
+    Ok,
+    SomeRejected,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NEWSDEX_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(Done::Ok) => ExitCode::SUCCESS,
+        Ok(Done::SomeRejected) => ExitCode::from(1),
+        Err(e) => {
+            if let Some(EngineError::Query(msg)) = e.downcast_ref::<EngineError>() {
+                eprintln!("error: bad query: {msg}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Done> {
+    match cli.command {
+        Command::Ingest(args) => ingest(&cli.data, args, cli.quiet),
+        Command::Search(args) => search(&cli.data, args),
+        Command::Show(args) => show(&cli.data, args),
+        Command::Stats(args) => stats(&cli.data, args),
+        Command::Reindex => reindex(&cli.data, cli.quiet),
+    }
+}
+
+fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar
+}
+
+fn on_event(bar: &indicatif::ProgressBar, quiet: bool) -> impl FnMut(IngestEvent<'_>) + '_ {
+    let mut docs = 0u64;
+    move |ev| match ev {
+        IngestEvent::Planned { bytes, .. } => bar.set_length(bytes),
+        IngestEvent::Read { bytes, .. } => bar.inc(bytes),
+        IngestEvent::Committed { documents, .. } => {
+            docs += documents;
+            bar.set_message(format!("{docs} documents committed"));
+        }
+        IngestEvent::Rejected(r) => {
+            if !quiet {
+                bar.suspend(|| eprintln!("rejected {}: {}", output::reject_place(r), r.reason));
+            }
+        }
+    }
+}
+
+fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
+    let mut engine = Engine::open_write(data).with_context(|| format!("opening {}", data.display()))?;
+    let lang = match &args.lang {
+        Some(l) => {
+            Some(newsdex_core::normalize_lang(l).with_context(|| format!("--lang {l:?} is not a language code"))?)
+        }
+        None => None,
+    };
+    let opts = IngestOptions {
+        limits: Limits {
+            max_file: args.max_file_size << 20,
+            max_unpacked: (args.max_file_size << 20).max(2 << 30),
+            max_document: args.max_document_size << 20,
+        },
+        outlet: args.outlet.clone(),
+        lang,
+        batch_docs: args.batch.max(1),
+        ..IngestOptions::default()
+    };
+    let bar = progress_bar(quiet);
+    let report = engine.ingest(&args.paths, &opts, &mut on_event(&bar, quiet))?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if !quiet || !report.rejected.is_empty() {
+        eprintln!("{}", output::ingest_summary("ingested", &report));
+    }
+    Ok(if report.rejected.is_empty() { Done::Ok } else { Done::SomeRejected })
+}
+
+fn reindex(data: &Path, quiet: bool) -> anyhow::Result<Done> {
+    let mut engine = Engine::open_write(data).with_context(|| format!("opening {}", data.display()))?;
+    let bar = progress_bar(quiet);
+    let report = engine.reindex(&IngestOptions::default(), &mut on_event(&bar, true))?;
+    bar.finish_and_clear();
+    if !quiet {
+        eprintln!("{}", output::ingest_summary("reindexed", &report));
+    }
+    Ok(if report.rejected.is_empty() { Done::Ok } else { Done::SomeRejected })
+}
+
+fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
+    let engine = Engine::open_read(data)?;
+    let query = args.query.join(" ");
+    let opts = SearchOptions {
+        limit: args.limit,
+        offset: args.offset,
+        langs: args.lang,
+        outlets: args.outlet,
+        from: args.from,
+        to: args.to,
+        default_op: if args.default_op == "or" { DefaultOp::Or } else { DefaultOp::And },
+        ..SearchOptions::default()
+    };
+    let results = engine.search(&query, &opts)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&output::search_json(&results))?);
+    } else {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", output::search_text(&results, args.offset, color));
+    }
+    Ok(Done::Ok)
+}
+
+fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
+    let id: DocId = args.id.parse()?;
+    let engine = Engine::open_read(data)?;
+    if args.raw {
+        let bytes = engine.raw_record(id)?.with_context(|| format!("no document {id}"))?;
+        use std::io::Write;
+        std::io::stdout().write_all(&bytes)?;
+        return Ok(Done::Ok);
+    }
+    let row = engine.document(id)?.with_context(|| format!("no document {id}"))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&row)?);
+    } else {
+        print!("{}", output::document_text(&row));
+    }
+    Ok(Done::Ok)
+}
+
+fn stats(data: &Path, args: StatsArgs) -> anyhow::Result<Done> {
+    let engine = Engine::open_read(data)?;
+    let s = engine.stats(args.rejects)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        print!("{}", output::stats_text(&s));
+    }
+    Ok(Done::Ok)
+}

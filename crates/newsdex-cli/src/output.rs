@@ -1,0 +1,192 @@
+//! Human and JSON renderings of engine results. Kept apart from `main` so the formats are
+//! plain functions of plain data.
+
+use std::fmt::Write;
+
+use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet};
+use serde_json::{Value, json};
+
+/// `path` or `path:line`.
+pub fn reject_place(r: &RejectRow) -> String {
+    match r.line {
+        Some(l) => format!("{}:{l}", r.source),
+        None => r.source.clone(),
+    }
+}
+
+/// `ingested N: M new, D duplicates, E rejected in T s`.
+pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
+    let mut s = format!(
+        "{verb} {}: {} new, {} duplicates, {} rejected in {:.1} s",
+        r.total(),
+        r.new,
+        r.duplicates,
+        r.rejected.len(),
+        r.elapsed_secs
+    );
+    if r.with_warnings > 0 {
+        let _ = write!(s, " ({} with repairs or warnings: see `newsdex show ID`)", r.with_warnings);
+    }
+    if r.total() > 0 && r.new == 0 && r.rejected.is_empty() {
+        s.push_str("; nothing new: all of it was already ingested");
+    }
+    s
+}
+
+/// The `search --json` shape: `{"total":N,"hits":[{"id","title","url","outlet","published","lang","score","snippet"}]}`.
+/// `snippet` is HTML: text escaped, matched words in `<b>`.
+pub fn search_json(r: &SearchResults) -> Value {
+    let hits: Vec<Value> = r
+        .hits
+        .iter()
+        .map(|h| {
+            json!({
+                "id": h.id.to_string(),
+                "title": h.title,
+                "url": h.url,
+                "outlet": h.outlet,
+                "published": h.published,
+                "lang": h.lang,
+                "score": h.score,
+                "snippet": h.snippet.to_html(),
+                "source": h.source,
+            })
+        })
+        .collect();
+    json!({ "total": r.total, "hits": hits })
+}
+
+fn marked(s: &Snippet, color: bool) -> String {
+    let (open, close) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("**", "**") };
+    let mut out = String::new();
+    let mut at = 0;
+    for r in &s.highlights {
+        out.push_str(&s.text[at..r.start]);
+        out.push_str(open);
+        out.push_str(&s.text[r.start..r.end]);
+        out.push_str(close);
+        at = r.end;
+    }
+    out.push_str(&s.text[at..]);
+    out
+}
+
+/// Human search results: rank, title, outlet · date · language, source, marked snippet.
+pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
+    let mut out = String::new();
+    let shown = r.hits.len();
+    let _ = writeln!(
+        out,
+        "{} match{}{}",
+        r.total,
+        if r.total == 1 { "" } else { "es" },
+        if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() }
+    );
+    for (i, h) in r.hits.iter().enumerate() {
+        let title = if color { format!("\x1b[1m{}\x1b[0m", h.title) } else { h.title.clone() };
+        let _ = writeln!(out, "\n{:>3}. {title}", offset + i + 1);
+        let meta: Vec<&str> =
+            [h.outlet.as_deref(), h.published.as_deref(), h.lang.as_deref()].into_iter().flatten().collect();
+        let _ = writeln!(out, "     {}  [{}]", if meta.is_empty() { "-".to_string() } else { meta.join(" · ") }, h.id);
+        if let Some(src) = h.url.as_deref().or(h.source.as_deref()) {
+            let _ = writeln!(out, "     {src}");
+        }
+        if !h.snippet.text.is_empty() {
+            let _ = writeln!(out, "     {}", marked(&h.snippet, color));
+        }
+    }
+    out
+}
+
+/// `newsdex show ID`.
+pub fn document_text(row: &DocRow) -> String {
+    let a = &row.article;
+    let p = &row.provenance;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", a.title);
+    let field = |out: &mut String, k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            let _ = writeln!(out, "{k:<10} {v}");
+        }
+    };
+    field(&mut out, "id", Some(&a.id.to_string()));
+    field(&mut out, "outlet", a.outlet.as_deref());
+    field(&mut out, "published", a.published.map(|p| p.display()).as_deref());
+    field(&mut out, "lang", a.lang.as_deref());
+    field(&mut out, "url", a.url.as_deref());
+    if !a.authors.is_empty() {
+        field(&mut out, "authors", Some(&a.authors.join("; ")));
+    }
+    field(&mut out, "format", Some(a.format.as_str()));
+    let line = p.line.map(|l| format!(" line {l}")).unwrap_or_default();
+    field(&mut out, "source", Some(&format!("{}{line}", p.source)));
+    field(&mut out, "raw", Some(&format!("{} bytes {}..{}", p.raw, p.start, p.end)));
+    field(&mut out, "ingested", Some(&p.ingested_at));
+    if !a.warnings.is_empty() {
+        let _ = writeln!(out, "\nrepairs and warnings:");
+        for w in &a.warnings {
+            let _ = writeln!(out, "  - {}: {}", w.code, w.message);
+        }
+    }
+    if !a.extra.is_empty() {
+        let _ = writeln!(out, "\nother fields: {}", serde_json::to_string(&a.extra).unwrap_or_default());
+    }
+    let _ = writeln!(out, "\n{}", a.body);
+    out
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
+}
+
+/// `newsdex stats`.
+pub fn stats_text(s: &EngineStats) -> String {
+    let st = &s.store;
+    let mut out = String::new();
+    let _ = writeln!(out, "data directory  {} (generation {})", s.data_dir.display(), s.generation);
+    let _ = writeln!(out, "documents       {} ({} in the index)", st.documents, s.indexed_documents);
+    let _ = writeln!(out, "inputs          {} sources, {} blobs", st.sources, st.blobs);
+    let _ = writeln!(
+        out,
+        "raw store       {} of input kept in {} on disk",
+        human_bytes(st.raw_bytes),
+        human_bytes(s.raw_disk_bytes)
+    );
+    if let (Some(a), Some(b)) = (&st.published_min, &st.published_max) {
+        let _ = writeln!(out, "published       {a} … {b}");
+    }
+    let mut table = |title: &str, rows: &[(String, u64)]| {
+        if rows.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n{title}");
+        for (k, n) in rows.iter().take(25) {
+            let _ = writeln!(out, "  {n:>9}  {k}");
+        }
+        if rows.len() > 25 {
+            let _ = writeln!(out, "  … and {} more", rows.len() - 25);
+        }
+    };
+    table("by language", &st.by_lang);
+    table("by outlet", &st.by_outlet);
+    table("by format", &st.by_format);
+    table("warnings (documents)", &st.warnings_by_code);
+    let _ = writeln!(out, "\nrejects         {}", st.rejects);
+    for (code, n) in &st.rejects_by_code {
+        let _ = writeln!(out, "  {n:>9}  {code}");
+    }
+    if !s.recent_rejects.is_empty() {
+        let _ = writeln!(out, "\nmost recent rejects");
+        for r in &s.recent_rejects {
+            let _ = writeln!(out, "  {}: {}", reject_place(r), r.reason);
+        }
+    }
+    out
+}

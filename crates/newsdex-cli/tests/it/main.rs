@@ -1,0 +1,8 @@
+//! End-to-end tests of the `newsdex` binary on real data. One test binary (faster to build
+//! and link than one per file); modules by subject.
+
+mod bad_input;
+mod crash;
+mod reuters;
+mod seeds;
+mod support;

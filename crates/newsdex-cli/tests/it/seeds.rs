@@ -1,0 +1,151 @@
+//! The two seed articles: ingest, search, titles, idempotence, show, reindex.
+
+use crate::support::{Newsdex, s, seeds};
+
+fn ingested() -> Newsdex {
+    let n = Newsdex::new();
+    let [a, b] = seeds();
+    let (_, err) = n.expect(0, &["ingest", s(&a), s(&b)]);
+    assert!(err.contains("ingested 2: 2 new, 0 duplicates, 0 rejected"), "{err}");
+    n
+}
+
+const T004: &str = "RFA : Background of the risks of Uyghur visits to Central Asia";
+
+#[test]
+fn tashkent_ranks_004_first() {
+    let n = ingested();
+    let (total, titles) = n.titles("Tashkent");
+    assert_eq!(total, 1);
+    assert_eq!(titles, [T004]);
+    // And in the human output, with the match marked.
+    let out = n.ok(&["search", "Tashkent"]);
+    assert!(out.starts_with("1 match, showing 1–1\n\n  1. RFA : Background"), "{out}");
+    assert!(out.contains("**Tashkent**"), "{out}");
+}
+
+#[test]
+fn foreign_policy_phrase_finds_000() {
+    let n = ingested();
+    let (total, titles) = n.titles("\"Foreign Policy\"");
+    assert_eq!(total, 1);
+    assert!(titles[0].starts_with("Beijing’s intensified crackdown on Muslim Uighurs"), "{titles:?}");
+    // Both words but not the phrase would also match 004? No: 004 lacks "Foreign".
+    let (total, _) = n.titles("foreign policy");
+    assert_eq!(total, 1);
+}
+
+#[test]
+fn title_of_004_appears_once() {
+    let n = ingested();
+    let v = n.json(&["search", "title:Background"]);
+    let id = v["hits"][0]["id"].as_str().unwrap().to_string();
+    let doc = n.json(&["show", &id]);
+    assert_eq!(doc["article"]["title"], T004);
+    let body = doc["article"]["body"].as_str().unwrap();
+    assert!(!body.contains(T004), "title left in body: {body}");
+    assert!(body.starts_with("In the last 1-2 years, Uyghurs"), "{body}");
+    let warnings: Vec<_> =
+        doc["article"]["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert!(warnings.contains(&"title-repeats-collapsed"), "{warnings:?}");
+    assert_eq!(doc["article"]["lang"], "en");
+    assert_eq!(doc["provenance"]["line"], serde_json::Value::Null);
+}
+
+#[test]
+fn ingesting_the_same_bytes_again_adds_nothing_and_says_so() {
+    let n = ingested();
+    let [a, b] = seeds();
+    let (_, err) = n.expect(0, &["ingest", s(&a), s(&b)]);
+    assert!(err.contains("ingested 2: 0 new, 2 duplicates, 0 rejected"), "{err}");
+    assert!(err.contains("nothing new"), "{err}");
+    // The same bytes under another name are the same documents.
+    let copy = n.scratch("copy").join("same.txt");
+    std::fs::copy(&a, &copy).unwrap();
+    let (_, err) = n.expect(0, &["ingest", s(&copy)]);
+    assert!(err.contains("ingested 1: 0 new, 1 duplicates"), "{err}");
+    let st = n.json(&["stats"]);
+    assert_eq!(st["documents"], 2);
+    assert_eq!(st["indexed_documents"], 2);
+    // Two blobs, three sources (one blob seen under two paths).
+    assert_eq!(st["blobs"], 2);
+    assert_eq!(st["sources"], 3);
+}
+
+#[test]
+fn query_syntax_end_to_end() {
+    let n = ingested();
+    let cases: &[(&str, u64)] = &[
+        ("Uyghur", 1),         // 004 only, until spelling variants land
+        ("Uighurs", 2),        // 000, and 004's "Uighurs in the West"
+        ("Uighur -Uyghur", 1), // 000
+        ("Afghanistan -Tashkent", 1),
+        ("Afghanistan AND NOT Tashkent", 1),
+        ("+Kazakhstan +Tashkent", 1),
+        ("title:RFA", 1),
+        ("lang:en", 2),
+        ("\"Central Asia\"", 2),
+        ("Tashk*", 1),
+        ("(Novastan OR FP) AND Uzbekistan", 1),
+    ];
+    for (q, want) in cases {
+        let (total, _) = n.titles(q);
+        assert_eq!(total, *want, "{q}");
+    }
+}
+
+#[test]
+fn malformed_queries_are_clear_errors_not_panics() {
+    let n = ingested();
+    for q in ["\"Foreign Policy", "(Tashkent", "Tashkent AND", "nosuchfield:x", "published:[2020 TO"] {
+        let (out, err) = n.expect(2, &["search", q]);
+        assert!(out.is_empty());
+        assert!(err.starts_with("error: bad query: "), "{q}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+#[test]
+fn show_raw_returns_the_original_bytes() {
+    let n = ingested();
+    let id = n.json(&["search", "Tashkent"])["hits"][0]["id"].as_str().unwrap().to_string();
+    let out = n.run(&["show", &id, "--raw"]);
+    assert_eq!(out.stdout, std::fs::read(&seeds()[1]).unwrap());
+}
+
+#[test]
+fn reindex_rebuilds_the_same_documents_from_raw_alone() {
+    let n = ingested();
+    let before = n.json(&["search", "Uyghur OR Uighurs", "--limit", "10"]);
+    let (_, err) = n.expect(0, &["reindex"]);
+    assert!(err.contains("reindexed 2: 2 new, 0 duplicates, 0 rejected"), "{err}");
+    let after = n.json(&["search", "Uyghur OR Uighurs", "--limit", "10"]);
+    assert_eq!(before, after);
+    let st = n.json(&["stats"]);
+    assert_eq!(st["generation"], 2);
+    assert_eq!(st["documents"], 2);
+    // Still writable afterwards, and still idempotent.
+    let [a, _] = seeds();
+    let (_, err) = n.expect(0, &["ingest", s(&a)]);
+    assert!(err.contains("0 new, 1 duplicates"), "{err}");
+}
+
+#[test]
+fn show_text_snapshot() {
+    let n = ingested();
+    let id = n.json(&["search", "Tashkent"])["hits"][0]["id"].as_str().unwrap().to_string();
+    let out = n.ok(&["show", &id]);
+    // Paths and times differ per run.
+    let out: String = out
+        .lines()
+        .map(|l| {
+            if l.starts_with("source ") || l.starts_with("ingested ") {
+                format!("{} [redacted]", &l[..10])
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!(out);
+}
