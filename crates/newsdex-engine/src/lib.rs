@@ -23,6 +23,7 @@ pub use newsdex_store::{DocRow, RejectRow, Stats};
 pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use newsdex_core::DocId;
 use newsdex_index::{INDEX_LAYOUT, SearchIndex, SearchRequest};
@@ -38,7 +39,8 @@ const INDEX_WRITER_MEMORY: usize = 256 << 20;
 #[derive(Debug)]
 pub struct Engine {
     dir: DataDir,
-    db: DocDb,
+    /// SQLite handles are not `Sync`; reads take the lock for microseconds.
+    db: Mutex<DocDb>,
     raw: RawStore,
     index: SearchIndex,
     writable: bool,
@@ -96,7 +98,7 @@ impl Engine {
         check_layout(&db, true)?;
         let raw = RawStore::open_write(&dir.raw_dir(), db.pack_ends()?)?;
         let index = SearchIndex::open_or_create(&dir.index_dir())?;
-        let engine = Engine { dir, db, raw, index, writable: true };
+        let engine = Engine { dir, db: Mutex::new(db), raw, index, writable: true };
         engine.recover()?;
         Ok(engine)
     }
@@ -107,7 +109,7 @@ impl Engine {
     /// store and the index disagree.
     pub fn open_read(root: &Path) -> Result<Engine> {
         let engine = Self::open_read_only(root)?;
-        let behind = engine.db.last_seq()? != engine.index.committed_seq()?;
+        let behind = engine.db().last_seq()? != engine.index.committed_seq()?;
         if behind && !DataDir::is_locked(root) {
             drop(engine);
             match Engine::open_write(root) {
@@ -127,7 +129,7 @@ impl Engine {
         check_layout(&db, false)?;
         let raw = RawStore::open_read(&dir.raw_dir());
         let index = SearchIndex::open_read(&dir.index_dir())?;
-        Ok(Engine { dir, db, raw, index, writable: false })
+        Ok(Engine { dir, db: Mutex::new(db), raw, index, writable: false })
     }
 
     pub fn root(&self) -> &Path {
@@ -137,8 +139,16 @@ impl Engine {
     /// Bring the index level with the document store. The store commits first, so after
     /// a crash the index can only be behind (or, if the OS lost the store's last
     /// transaction, ahead): re-add or drop the batches in between.
+    /// The document store (lock held while the guard lives).
+    fn db(&self) -> MutexGuard<'_, DocDb> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (it has its own
+        // transactions), so a poisoned lock is still usable.
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn recover(&self) -> Result<()> {
-        let stored = self.db.last_seq()?;
+        let db = self.db();
+        let stored = db.last_seq()?;
         let indexed = self.index.committed_seq()?;
         if indexed == stored {
             return Ok(());
@@ -146,7 +156,7 @@ impl Engine {
         let mut writer = self.index.writer(1, INDEX_WRITER_MEMORY)?;
         let mut n = 0u64;
         if indexed < stored {
-            self.db.for_each_doc_after(indexed, |row| {
+            db.for_each_doc_after(indexed, |row| {
                 n += 1;
                 writer
                     .add(&row.article, &row.provenance.source, row.seq)
@@ -191,16 +201,18 @@ impl Engine {
 
     /// One document with its provenance.
     pub fn document(&self, id: DocId) -> Result<Option<DocRow>> {
-        Ok(self.db.doc(id)?)
+        Ok(self.db().doc(id)?)
     }
 
     /// The exact bytes a document was extracted from (one JSONL line, or the whole file
     /// after decompression).
     pub fn raw_record(&self, id: DocId) -> Result<Option<Vec<u8>>> {
-        let Some(row) = self.db.doc(id)? else { return Ok(None) };
+        let Some(row) = self.db().doc(id)? else { return Ok(None) };
         let p = &row.provenance;
-        let loc =
-            self.db.blob(&p.raw)?.ok_or_else(|| EngineError::Damaged(format!("blob {} of {id} is missing", p.raw)))?;
+        let loc = self
+            .db()
+            .blob(&p.raw)?
+            .ok_or_else(|| EngineError::Damaged(format!("blob {} of {id} is missing", p.raw)))?;
         let bytes = self.raw.read(&loc)?;
         let unpacked = newsdex_ingest::unpack(&bytes, &p.source, &Limits::default())
             .map_err(|r| EngineError::Damaged(format!("blob {} of {id}: {}", p.raw, r.reason)))?;
@@ -213,13 +225,14 @@ impl Engine {
 
     /// Counts for `newsdex stats`.
     pub fn stats(&self, recent_rejects: usize) -> Result<EngineStats> {
+        let db = self.db();
         Ok(EngineStats {
             data_dir: self.dir.root().to_path_buf(),
             generation: self.dir.generation(),
-            store: self.db.stats()?,
+            store: db.stats()?,
             raw_disk_bytes: self.raw.disk_size()?,
             indexed_documents: self.index.num_docs(),
-            recent_rejects: self.db.rejects(recent_rejects)?,
+            recent_rejects: db.rejects(recent_rejects)?,
         })
     }
 

@@ -302,7 +302,8 @@ impl Engine {
         let bytes: u64 = walked.inputs.iter().map(|i| i.size).sum();
         on_event(IngestEvent::Planned { files: walked.inputs.len() as u64, bytes });
         let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
-        let mut run = Run::new(&mut self.db, &mut self.raw, writer, opts, on_event)?;
+        let mut run =
+            Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
         run.report.hidden_skipped = walked.hidden_skipped;
         for (path, err) in walked.errors {
             run.reject(&display(&path), None, None, Reject::new("unreadable", err));
@@ -360,7 +361,8 @@ impl Engine {
         self.require_writable()?;
         let started = Instant::now();
         let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
-        let mut run = Run::new(&mut self.db, &mut self.raw, writer, opts, on_event)?;
+        let mut run =
+            Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
         run.report.files = 1;
         run.report.bytes = bytes.len() as u64;
         let hash = RawHash::of(bytes);
@@ -450,8 +452,9 @@ impl Engine {
         drop(index);
         drop(db);
         self.dir.switch_generation(generation)?;
-        self.db = DocDb::open(&self.dir.db_path())?;
-        self.raw = RawStore::open_write(&self.dir.raw_dir(), self.db.pack_ends()?)?;
+        let db = DocDb::open(&self.dir.db_path())?;
+        self.raw = RawStore::open_write(&self.dir.raw_dir(), db.pack_ends()?)?;
+        self.db = std::sync::Mutex::new(db);
         self.index = newsdex_index::SearchIndex::open_or_create(&self.dir.index_dir())?;
         let mut report = report;
         report.elapsed_secs = started.elapsed().as_secs_f64();

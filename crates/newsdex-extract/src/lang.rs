@@ -7,7 +7,7 @@
 use newsdex_core::{Warning, normalize_lang};
 
 /// Characters of body text looked at: enough for a stable answer, bounded cost.
-const SAMPLE_CHARS: usize = 2000;
+const SAMPLE_CHARS: usize = 600;
 
 /// Detect the language of a document from its title and body. `None` (with a warning)
 /// when the text is too short or the guess is unreliable.

@@ -93,7 +93,8 @@ pub fn convert_sgml(sgml: &str) -> Vec<Value> {
             "id": format!("reuters-{}", attr("NEWID").unwrap_or_default()),
             "title": title.filter(|t| !t.is_empty()),
             "text": body,
-            "published": inner(story, "DATE").map(|d| d.trim().to_string()),
+            // Some dates trail wire codes: `27-MAR-1987 11:25:54.51&#5;&#5;&#5;F`.
+            "published": inner(story, "DATE").map(|d| d.split('&').next().unwrap_or_default().trim().to_string()),
             "dateline": dateline.filter(|d| !d.is_empty()),
             "type": kind,
             "topics": list("TOPICS"),
@@ -202,6 +203,10 @@ mod tests {
         let v = convert_sgml(sgml);
         assert_eq!(v[0]["title"], "STANDARD OIL <SRD> TO FORM UNIT");
         assert_eq!(v[0]["dateline"], "CLEVELAND, Feb 26 -");
+        let wire = convert_sgml(
+            "<REUTERS NEWID=\"9\"><DATE>27-MAR-1987 11:25:54.51&#5;&#5;&#5;F</DATE><TEXT>x</TEXT></REUTERS>",
+        );
+        assert_eq!(wire[0]["published"], "27-MAR-1987 11:25:54.51");
         assert_eq!(v[0]["text"], "Standard Oil & BP said\nthey plan a venture.\n Reuter");
     }
 }

@@ -21,6 +21,10 @@ fn whole_reuters_corpus_ingests_with_the_right_count_and_searches() {
     assert_eq!(st["published_min"], "1987-02-26T15:01:01");
     assert_eq!(st["published_max"], "1987-10-20T22:53:18");
     assert_eq!(st["blobs"], 1);
+    // Two dates are malformed upstream ("31-MAR-1987 605:12:19.12", a guess with a comment):
+    // kept raw with a warning, every other date parsed.
+    let warnings: Vec<(String, u64)> = serde_json::from_value(st["warnings_by_code"].clone()).unwrap();
+    assert!(warnings.contains(&("unparsed-date".to_string(), 2)), "{warnings:?}");
 
     // The first story, by its source id and by its words.
     let v = n.json(&["search", "id:reuters-1"]);
