@@ -157,11 +157,12 @@ impl SearchIndex {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
         let id = doc.get_first(f.doc).and_then(|v| v.as_u64()).map(DocId::from_u64).unwrap_or(DocId([0; 8]));
-        let s = snippets.snippet_from_doc(&doc);
+        let body = text(f.body).unwrap_or_default();
+        let s = snippets.snippet(&body);
         let snippet = if s.highlighted().is_empty() {
-            lead(&text(f.body).unwrap_or_default(), max_chars)
+            lead(&body, max_chars)
         } else {
-            Snippet { text: flatten(s.fragment()), highlights: s.highlighted().to_vec() }
+            excerpt(&body, s.fragment_range(), s.highlighted())
         };
         Ok(Hit {
             id,
@@ -190,6 +191,23 @@ fn lead(body: &str, max: usize) -> Snippet {
     Snippet { text, highlights: Vec::new() }
 }
 
+/// The fragment `range` of `body` with its highlights (relative to the fragment), marked with `…` where it was cut.
+fn excerpt(body: &str, range: Range<usize>, highlights: &[Range<usize>]) -> Snippet {
+    let cut_start = range.start > 0;
+    let cut_end = range.end < body.len();
+    let shift = if cut_start { '…'.len_utf8() } else { 0 };
+    let mut text = String::with_capacity(range.len() + 6);
+    if cut_start {
+        text.push('…');
+    }
+    text.push_str(&flatten(&body[range.clone()]));
+    if cut_end {
+        text.push('…');
+    }
+    let highlights = highlights.iter().map(|h| h.start + shift..h.end + shift).collect();
+    Snippet { text, highlights }
+}
+
 /// Line breaks to spaces, byte for byte, so highlight ranges stay valid.
 fn flatten(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
@@ -205,6 +223,17 @@ mod tests {
         assert_eq!(lead("One two three four", 9).text, "One two…");
         assert_eq!(lead("维吾尔族新闻报道", 3).text, "维吾尔…");
         assert_eq!(lead("Para one.\n\nPara two.", 100).text, "Para one.  Para two.");
+    }
+
+    #[test]
+    fn excerpts_say_where_they_were_cut() {
+        let body = "One. Two Tashkent three. Four.";
+        // Highlights are relative to the fragment, as tantivy gives them.
+        let s = excerpt(body, 5..24, &[4..12]);
+        assert_eq!(s.text, "…Two Tashkent three.…");
+        assert_eq!(&s.text[s.highlights[0].clone()], "Tashkent");
+        let whole = excerpt(body, 0..body.len(), &[9..17]);
+        assert_eq!(whole.text, body);
     }
 
     #[test]
