@@ -218,7 +218,9 @@ impl Node {
 impl fmt::Display for Query {
     /// A canonical query string: `parse(q.to_string(), op) == q` for the operator that
     /// produced `q` (groups mixing `+` with optional clauses only arise, and only print
-    /// back faithfully, under [`crate::DefaultOp::Or`]).
+    /// back faithfully, under [`crate::DefaultOp::Or`]). Printing spells operators out, so
+    /// the canonical form can be longer than the input; the round trip holds when it is
+    /// within [`crate::MAX_QUERY_BYTES`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.root.write(f, true)
     }

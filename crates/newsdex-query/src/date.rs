@@ -18,6 +18,11 @@ pub(crate) fn period(s: &str) -> Option<Period> {
     let secs = |d: NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp());
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    // Four-digit years only: chrono would also take `+090972-11-01`, which no news
+    // archive needs and which does not print back in a form people type.
+    if !(digits(0..4) && (b.len() == 4 || b.get(4) == Some(&b'-'))) {
+        return None;
+    }
     if b.len() == 4 && digits(0..4) {
         let y: i32 = s.parse().ok()?;
         return Some(Period {
@@ -102,7 +107,8 @@ mod tests {
         assert_eq!(p("2024-02-29"), ("2024-02-29T00:00:00".into(), "2024-03-01T00:00:00".into()));
         assert_eq!(p("2024-03-01T10:00:00+06:00"), ("2024-03-01T04:00:00".into(), "2024-03-01T04:00:01".into()));
         assert_eq!(p("2024-03-01T10:00"), ("2024-03-01T10:00:00".into(), "2024-03-01T10:00:01".into()));
-        for bad in ["", "20", "2023-02-29", "2020-13", "yesterday", "2020-1-1"] {
+        for bad in ["", "20", "2023-02-29", "2020-13", "yesterday", "2020-1-1", "+090972-11-01T00:00:00", "20201-01-01"]
+        {
             assert_eq!(period(bad), None, "{bad}");
         }
     }

@@ -18,8 +18,12 @@ use crate::{DateRange, Field, Node, Occur, Query};
 
 /// Longest query accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 4096;
-/// Deepest nesting of groups and NOTs.
+/// Deepest nesting of groups in the parsed query. It is checked on the normalised AST,
+/// whose nesting printing and re-parsing preserve.
 pub const MAX_DEPTH: usize = 32;
+/// Parentheses deeper than this are refused while parsing, before any AST exists (a
+/// guard for the recursion; normalisation can only make nesting shallower).
+const MAX_PAREN_DEPTH: usize = 3 * MAX_DEPTH;
 /// Most words, phrases and ranges in one query.
 pub const MAX_CLAUSES: usize = 1024;
 
@@ -83,7 +87,19 @@ pub fn parse(input: &str, default_op: DefaultOp) -> Result<Query, ParseError> {
             _ => ParseError::new("unexpected text", p.pos),
         });
     }
-    Ok(Query { root: normalize(root) })
+    let root = normalize(root);
+    if nesting(&root) > MAX_DEPTH {
+        return Err(ParseError::new(format!("the query nests deeper than {MAX_DEPTH} levels"), 0));
+    }
+    Ok(Query { root })
+}
+
+/// How many groups deep `node` is (a lone word is 0).
+fn nesting(node: &Node) -> usize {
+    match node {
+        Node::Bool(cs) => 1 + cs.iter().map(|(_, c)| nesting(c)).max().unwrap_or(0),
+        _ => 0,
+    }
 }
 
 struct Parser<'a> {
@@ -141,8 +157,8 @@ impl<'a> Parser<'a> {
 
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(ParseError::new(format!("the query nests deeper than {MAX_DEPTH} levels"), self.pos));
+        if self.depth > MAX_PAREN_DEPTH {
+            return Err(ParseError::new(format!("the query nests deeper than {MAX_PAREN_DEPTH} levels"), self.pos));
         }
         Ok(())
     }
@@ -220,44 +236,52 @@ impl<'a> Parser<'a> {
         Ok(Node::Bool(items.into_iter().map(|(o, n)| (o.unwrap_or(unmarked), n)).collect()))
     }
 
-    /// One clause with its optional `+`, `-`, `!` or `NOT`.
+    /// One clause with its optional `+`, `-`, `!` or `NOT` markers. A chain of markers is
+    /// read in a loop (no recursion, so `------x` cannot exhaust the stack); negations
+    /// cancel in pairs, and `+` only matters when nothing negates.
     fn clause(&mut self, field: Option<Field>) -> Result<(Option<Occur>, Node), ParseError> {
-        let at = self.pos;
-        let marker = match self.peek() {
-            Some('+') => Some(Occur::Must),
-            Some('-') | Some('!') => Some(Occur::MustNot),
-            _ if self.peek_op() == Some("NOT") => {
-                self.pos += 3;
-                self.skip_ws();
-                if self.at_end() || self.peek() == Some(')') || self.peek_op().is_some_and(|o| o != "NOT") {
-                    return Err(ParseError::new("NOT needs a clause after it", at));
+        let mut negations = 0usize;
+        let mut marked = false;
+        loop {
+            let at = self.pos;
+            match self.peek() {
+                Some(c @ ('+' | '-' | '!')) => {
+                    self.bump();
+                    if self.peek().is_none_or(|c| c.is_whitespace() || c == ')') {
+                        return Err(ParseError::new(
+                            format!("'{c}' must be followed directly by a word, phrase or group"),
+                            at,
+                        ));
+                    }
+                    negations += usize::from(c != '+');
                 }
-                self.enter()?;
-                let (inner, node) = self.clause(field)?;
-                self.depth -= 1;
-                return Ok((Some(Occur::MustNot), negate(inner, node)));
+                _ if self.peek_op() == Some("NOT") => {
+                    self.pos += 3;
+                    self.skip_ws();
+                    if self.at_end() || self.peek() == Some(')') || self.peek_op().is_some_and(|o| o != "NOT") {
+                        return Err(ParseError::new("NOT needs a clause after it", at));
+                    }
+                    negations += 1;
+                }
+                _ => break,
             }
-            _ => None,
-        };
-        if let Some(m) = marker {
-            self.bump();
-            if self.peek().is_none_or(|c| c.is_whitespace() || c == ')') {
-                let sign = &self.s[at..self.pos];
-                return Err(ParseError::new(
-                    format!("'{sign}' must be followed directly by a word, phrase or group"),
-                    at,
-                ));
-            }
-            self.enter()?;
-            let (inner, node) = self.clause(field)?;
-            self.depth -= 1;
-            return Ok(match (m, inner) {
-                (Occur::MustNot, i) => (Some(Occur::MustNot), negate(i, node)),
-                (_, Some(Occur::MustNot)) => (Some(Occur::MustNot), node),
-                _ => (Some(Occur::Must), node),
-            });
+            marked = true;
         }
-        Ok((None, self.atom(field)?))
+        if let Some(op @ ("AND" | "OR")) = self.peek_op() {
+            return Err(ParseError::new(
+                format!("{op} is an operator here; to search for the word, quote it: \"{}\"", self.peek_word()),
+                self.pos,
+            ));
+        }
+        let node = self.atom(field)?;
+        let occur = if negations % 2 == 1 {
+            Some(Occur::MustNot)
+        } else if marked {
+            Some(Occur::Must)
+        } else {
+            None
+        };
+        Ok((occur, node))
     }
 
     fn atom(&mut self, field: Option<Field>) -> Result<Node, ParseError> {
@@ -455,13 +479,5 @@ impl<'a> Parser<'a> {
                 Ok(Node::DateRange(check(r, at)?))
             }
         }
-    }
-}
-
-/// `NOT x` as a node: a clause already negated inside (`NOT -x`) is positive again.
-fn negate(inner: Option<Occur>, node: Node) -> Node {
-    match inner {
-        Some(Occur::MustNot) => Node::Bool(vec![(Occur::MustNot, node)]),
-        _ => node,
     }
 }

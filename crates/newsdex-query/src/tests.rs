@@ -79,7 +79,10 @@ fn boolean_operators_and_precedence() {
         ("+(a OR b)", "a OR b"),
         ("-outlet:rfa Tashkent", "-outlet:rfa +Tashkent"),
         ("a OR NOT b", "a OR (-b)"),
-        ("NOT NOT a", "-(-a)"),
+        ("NOT NOT a", "a"),
+        ("--a b", "+a +b"),
+        ("-+a", "-a"),
+        ("NOT -a", "a"),
         ("((a))", "a"),
         ("and or not", "+and +or +not"),
     ];
@@ -177,12 +180,48 @@ fn every_error_says_what_and_where() {
 fn limits_are_errors_not_crashes() {
     let long = "a ".repeat(3000);
     assert_eq!(parse(&long, DefaultOp::And).unwrap_err().message, "the query is longer than 4096 bytes");
-    let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+    // Redundant parentheses are fine up to the parser's guard; real nesting is limited.
+    let redundant = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+    assert_eq!(parse(&redundant, DefaultOp::And).unwrap().to_string(), "a");
+    let too_many = format!("{}a{}", "(".repeat(200), ")".repeat(200));
+    assert_eq!(parse(&too_many, DefaultOp::And).unwrap_err().message, "the query nests deeper than 96 levels");
+    let mut deep = "a".to_string();
+    for i in 0..40 {
+        deep = if i % 2 == 0 { format!("(x{i} OR {deep})") } else { format!("(x{i} {deep})") };
+    }
     assert_eq!(parse(&deep, DefaultOp::And).unwrap_err().message, "the query nests deeper than 32 levels");
-    let nots = format!("{}a", "NOT ".repeat(40));
-    assert!(parse(&nots, DefaultOp::And).unwrap_err().message.contains("deeper"));
+    // Marker chains are a loop, not recursion, and cancel in pairs.
+    let nots = format!("{}a", "NOT ".repeat(1000));
+    assert_eq!(parse(&nots, DefaultOp::And).unwrap().to_string(), "a");
     let many = "ab ".repeat(1100);
     assert_eq!(parse(&many, DefaultOp::And).unwrap_err().message, "the query has more than 1024 terms");
+}
+
+/// Found by `cargo fuzz run query_parse`: a chain of `-` parsed, then printed as nested
+/// `-(…)` groups too deep to parse again.
+#[test]
+fn regression_fuzz_dash_chain_round_trips() {
+    let input = "-----------------\u{4}\0\0\0\0\0\0\0";
+    let q = parse(input, DefaultOp::And).unwrap();
+    assert_eq!(q.to_string(), "-\u{4}\0\0\0\0\0\0\0");
+    assert_eq!(parse(&q.to_string(), DefaultOp::And).unwrap(), q);
+}
+
+/// Found by `cargo fuzz run query_parse`: `--OR` made the operator word a term, which
+/// then printed as a bare operator.
+#[test]
+fn regression_fuzz_operator_word_after_markers() {
+    let e = parse("--OR", DefaultOp::And).unwrap_err();
+    assert_eq!(e.render("--OR"), "OR is an operator here; to search for the word, quote it: \"OR\"\n  --OR\n    ^");
+    assert_eq!(parse("-\"OR\"", DefaultOp::And).unwrap().to_string(), "-\"OR\"");
+}
+
+/// Found by `cargo fuzz run query_parse`: a signed six-digit year parsed but printed in a
+/// form the date parser rejects.
+#[test]
+fn regression_fuzz_six_digit_year() {
+    let e = parse("published:+090972-11-01T00:00:0", DefaultOp::And).unwrap_err();
+    assert!(e.message.starts_with("\"+090972-11-01T00:00:0\" is not a date"), "{e}");
 }
 
 #[test]
