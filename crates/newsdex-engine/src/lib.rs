@@ -93,11 +93,12 @@ impl Engine {
     /// Open (creating if needed) for writing: takes the writer lock and recovers from an
     /// interrupted ingest.
     pub fn open_write(root: &Path) -> Result<Engine> {
-        let dir = DataDir::open_write(root)?;
+        let mut dir = DataDir::open_write(root)?;
         let db = DocDb::open(&dir.db_path())?;
         check_layout(&db, true)?;
         let raw = RawStore::open_write(&dir.raw_dir(), db.pack_ends()?)?;
         let index = SearchIndex::open_or_create(&dir.index_dir())?;
+        dir.publish()?;
         let engine = Engine { dir, db: Mutex::new(db), raw, index, writable: true };
         engine.recover()?;
         Ok(engine)

@@ -90,6 +90,7 @@ impl IngestReport {
 
 /// A record waiting for extraction.
 struct Work {
+    id: DocId,
     bytes: Vec<u8>,
     kind: RecordKind,
     hints: Hints,
@@ -211,6 +212,7 @@ impl<'a> Run<'a> {
             }
             self.queue_bytes += record.len();
             self.queue.push(Work {
+                id,
                 bytes: record.to_vec(),
                 kind,
                 hints: hints.clone(),
@@ -235,8 +237,8 @@ impl<'a> Run<'a> {
         let queue = std::mem::take(&mut self.queue);
         self.queue_bytes = 0;
         let results: Vec<_> =
-            queue.into_par_iter().map(|w| (extract(&w.bytes, w.kind, &w.hints), w.provenance)).collect();
-        for (res, prov) in results {
+            queue.into_par_iter().map(|w| (w.id, extract(&w.bytes, w.kind, &w.hints), w.provenance)).collect();
+        for (id, res, prov) in results {
             match res {
                 Ok(article) => {
                     self.writer.add(&article, &prov.source, self.seq)?;
@@ -246,7 +248,12 @@ impl<'a> Run<'a> {
                     }
                     self.batch.docs.push((article, prov));
                 }
-                Err(r) => self.reject(&prov.source, Some(prov.raw), prov.line, r),
+                Err(r) => {
+                    // Not stored, so not a duplicate next time: the same bytes are
+                    // rejected again, with their own place.
+                    self.known.remove(&id);
+                    self.reject(&prov.source, Some(prov.raw), prov.line, r);
+                }
             }
         }
         if self.batch.docs.len() >= self.opts.batch_docs || self.last_commit.elapsed() >= self.opts.batch_interval {

@@ -229,10 +229,10 @@ mod tests {
     fn excerpts_say_where_they_were_cut() {
         let body = "One. Two Tashkent three. Four.";
         // Highlights are relative to the fragment, as tantivy gives them.
-        let s = excerpt(body, 5..24, &[4..12]);
+        let s = excerpt(body, 5..24, std::slice::from_ref(&(4..12)));
         assert_eq!(s.text, "…Two Tashkent three.…");
         assert_eq!(&s.text[s.highlights[0].clone()], "Tashkent");
-        let whole = excerpt(body, 0..body.len(), &[9..17]);
+        let whole = excerpt(body, 0..body.len(), std::slice::from_ref(&(9..17)));
         assert_eq!(whole.text, body);
     }
 

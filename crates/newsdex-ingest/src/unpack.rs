@@ -52,6 +52,19 @@ pub fn unpack(raw: &[u8], name: &str, limits: &Limits) -> Result<Unpacked, Rejec
     let mut records = Vec::new();
     let mut rejected = Vec::new();
     match kind {
+        Kind::Jsonl if is_single_json_document(&bytes) => {
+            if bytes.len() as u64 > limits.max_document {
+                return Err(Reject::new(
+                    "too-large",
+                    format!(
+                        "a single JSON document of {}, over the {} per-document limit",
+                        human_bytes(bytes.len() as u64),
+                        human_bytes(limits.max_document)
+                    ),
+                ));
+            }
+            records.push(RecordSpan { start: 0, end: bytes.len(), line: None });
+        }
         Kind::Jsonl => split_lines(&bytes, limits, &mut records, &mut rejected),
         Kind::Text | Kind::Html => {
             if bytes.len() as u64 > limits.max_document {
@@ -69,6 +82,15 @@ pub fn unpack(raw: &[u8], name: &str, limits: &Limits) -> Result<Unpacked, Rejec
         }
     }
     Ok(Unpacked { bytes, layers, kind, records, rejected })
+}
+
+/// A pretty-printed JSON object spans lines: its first line is not a JSON value on its
+/// own, but the whole input is one. (JSON Lines has a complete value on every line.)
+fn is_single_json_document(bytes: &[u8]) -> bool {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+    let first_end = bytes[start..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| start + i);
+    let valid = |b: &[u8]| serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok();
+    !valid(&bytes[start..first_end]) && valid(bytes)
 }
 
 fn decompress(input: &[u8], layer: Layer, cap: u64) -> Result<Vec<u8>, Reject> {
@@ -158,6 +180,17 @@ mod tests {
         assert_eq!(u.kind, Kind::Jsonl);
         let lines: Vec<_> = u.records.iter().map(|r| (r.line.unwrap(), &u.bytes[r.start..r.end])).collect();
         assert_eq!(lines, [(1, &inner[..24]), (3, &inner[26..50])]);
+    }
+
+    #[test]
+    fn pretty_printed_json_is_one_document() {
+        let pretty = b"{\n  \"title\": \"One article\",\n  \"text\": \"Spread over lines.\"\n}\n";
+        let u = unpack(pretty, "a.json", &Limits::default()).unwrap();
+        assert_eq!(u.kind, Kind::Jsonl);
+        assert_eq!(u.records, [RecordSpan { start: 0, end: pretty.len(), line: None }]);
+        // Broken pretty JSON still goes line by line, so each bad line is named.
+        let broken = b"{\n  \"title\": \n";
+        assert_eq!(unpack(broken, "a.json", &Limits::default()).unwrap().records.len(), 2);
     }
 
     #[test]

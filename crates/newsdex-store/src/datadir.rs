@@ -15,6 +15,8 @@ const FORMAT_PREFIX: &str = "newsdex-data ";
 pub struct DataDir {
     root: PathBuf,
     generation: u64,
+    /// Whether `gen/CURRENT` names this generation (false for a directory being created).
+    published: bool,
     _lock: Option<File>,
 }
 
@@ -36,16 +38,25 @@ impl DataDir {
             Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&lock_path)(e)),
         }
         std::fs::create_dir_all(root.join("raw")).map_err(StoreError::io(root.join("raw")))?;
-        let generation = match read_current(root)? {
-            Some(g) => g,
-            None => {
-                write_current(root, 1)?;
-                1
-            }
+        // A new directory's generation is published (gen/CURRENT) only once its store and
+        // index exist (see `publish`), so a reader never finds half a data directory.
+        let (generation, published) = match read_current(root)? {
+            Some(g) => (g, true),
+            None => (1, false),
         };
-        let dd = DataDir { root: root.to_path_buf(), generation, _lock: Some(lock) };
+        let dd = DataDir { root: root.to_path_buf(), generation, published, _lock: Some(lock) };
         std::fs::create_dir_all(dd.gen_dir()).map_err(StoreError::io(dd.gen_dir()))?;
         Ok(dd)
+    }
+
+    /// Make a new data directory visible to readers, once its generation is complete.
+    /// Does nothing for a directory that is already published.
+    pub fn publish(&mut self) -> Result<()> {
+        if !self.published {
+            write_current(&self.root, self.generation)?;
+            self.published = true;
+        }
+        Ok(())
     }
 
     /// Open an existing data directory for reading. No lock is taken.
@@ -55,7 +66,7 @@ impl DataDir {
         }
         check_or_init_format(root, false)?;
         let generation = read_current(root)?.ok_or_else(|| StoreError::Missing(root.to_path_buf()))?;
-        Ok(DataDir { root: root.to_path_buf(), generation, _lock: None })
+        Ok(DataDir { root: root.to_path_buf(), generation, published: true, _lock: None })
     }
 
     /// Whether another process holds the writer lock right now.
@@ -118,6 +129,7 @@ impl DataDir {
         let old = self.gen_dir();
         write_current(&self.root, generation)?;
         self.generation = generation;
+        self.published = true;
         if let Err(e) = std::fs::remove_dir_all(&old) {
             tracing::warn!(dir = %old.display(), error = %e, "could not remove the previous generation");
         }
@@ -183,10 +195,14 @@ mod tests {
     fn second_writer_is_refused_with_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("data");
-        let _a = DataDir::open_write(&root).unwrap();
+        let mut a = DataDir::open_write(&root).unwrap();
         assert!(DataDir::is_locked(&root));
         let e = DataDir::open_write(&root).unwrap_err();
         assert!(e.to_string().contains("in use by another newsdex process"), "{e}");
+        // Until the writer publishes the new directory, readers find no data (not half of it).
+        let e = DataDir::open_read(&root).unwrap_err();
+        assert!(e.to_string().contains("run `newsdex ingest PATH` first"), "{e}");
+        a.publish().unwrap();
         // Readers are never blocked.
         DataDir::open_read(&root).unwrap();
     }
@@ -211,6 +227,7 @@ mod tests {
     fn generations_switch_atomically() {
         let dir = tempfile::tempdir().unwrap();
         let mut d = DataDir::open_write(dir.path()).unwrap();
+        d.publish().unwrap();
         assert_eq!(d.generation(), 1);
         std::fs::write(d.db_path(), "old").unwrap();
         let (g, gdir) = d.begin_generation().unwrap();

@@ -28,7 +28,15 @@ fn kill_9_mid_ingest_then_rerun_completes_without_duplicates() {
             if let Some(status) = child.try_wait().unwrap() {
                 panic!("ingest finished before it could be killed ({status}); make the corpus bigger");
             }
-            let (stored, _) = if n.data().join("FORMAT").exists() { docs(&n) } else { (0, 0) };
+            // Until the first batch is published the directory reads as "no data yet".
+            let probe = n.run(&["stats", "--json"]);
+            let stored = if probe.status.success() {
+                serde_json::from_slice::<serde_json::Value>(&probe.stdout).unwrap()["documents"].as_u64().unwrap()
+            } else {
+                let err = String::from_utf8_lossy(&probe.stderr);
+                assert!(err.contains("run `newsdex ingest PATH` first"), "stats during ingest failed: {err}");
+                0
+            };
             if stored > last || start.elapsed() > Duration::from_secs(120) {
                 break;
             }

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod crash;
+mod html;
 mod reuters;
 mod seeds;
 mod support;
