@@ -19,7 +19,9 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
 };
-use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer};
+
+use crate::tokenizer::WordTokenizer;
 
 use crate::{IndexError, Result};
 
@@ -27,7 +29,8 @@ use crate::{IndexError, Result};
 /// `newsdex reindex` (the engine checks it on open).
 pub const INDEX_LAYOUT: u32 = 1;
 
-/// Analyzer for article text: words (letters and digits), lower-cased, accents folded.
+/// Analyzer for article text: words ([`WordTokenizer`]: CJK as bigrams), lower-cased,
+/// accents folded.
 pub const TEXT_ANALYZER: &str = "newsdex_text";
 
 /// Handles on every field.
@@ -97,7 +100,7 @@ impl Fields {
 }
 
 pub(crate) fn register_analyzers(index: &Index) {
-    let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+    let analyzer = TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
