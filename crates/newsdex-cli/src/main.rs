@@ -41,6 +41,24 @@ enum Command {
     Stats(StatsArgs),
     /// Rebuild documents and index from the raw store (after upgrading newsdex).
     Reindex,
+    /// Serve the web UI and JSON API (http://127.0.0.1:7700 by default).
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on. Anything but loopback exposes the archive to the network.
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    addr: std::net::SocketAddr,
+    /// Bearer token that POST /api/ingest must present; without one, writing is off.
+    #[arg(long, env = "NEWSDEX_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Load the bundled demo corpus first if the data directory is empty.
+    #[arg(long)]
+    demo: bool,
+    /// Open the page in a browser.
+    #[arg(long)]
+    open: bool,
 }
 
 #[derive(Args, Debug)]
@@ -150,6 +168,7 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
         Command::Show(args) => show(&cli.data, args),
         Command::Stats(args) => stats(&cli.data, args),
         Command::Reindex => reindex(&cli.data, cli.quiet),
+        Command::Serve(args) => serve(&cli.data, args, cli.quiet),
     }
 }
 
@@ -240,7 +259,7 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
     };
     let results = engine.search(&query, &opts)?;
     if args.json {
-        println!("{}", serde_json::to_string(&output::search_json(&results))?);
+        println!("{}", serde_json::to_string(&newsdex_server::wire::SearchResponse::from(&results))?);
     } else {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", output::search_text(&results, args.offset, color));
@@ -275,4 +294,94 @@ fn stats(data: &Path, args: StatsArgs) -> anyhow::Result<Done> {
         print!("{}", output::stats_text(&s));
     }
     Ok(Done::Ok)
+}
+
+fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
+    let empty = match Engine::open_read(data) {
+        Ok(e) => e.num_docs() == 0,
+        Err(EngineError::Store(newsdex_engine::StoreError::Missing(_))) => true,
+        Err(e) => return Err(e.into()),
+    };
+    if empty {
+        let mut writer = Engine::open_write(data).with_context(|| format!("creating {}", data.display()))?;
+        if args.demo {
+            let r = newsdex_server::demo::ingest(&mut writer)?;
+            if !quiet {
+                eprintln!(
+                    "loaded the demo corpus: {} documents (Wikinews en/zh/ja, CC BY 2.5, and the two seeds)",
+                    r.new
+                );
+            }
+        } else if !quiet {
+            eprintln!("the archive is empty: add news with `newsdex ingest PATH`, or POST /api/ingest with a token");
+        }
+    } else if args.demo && !quiet {
+        eprintln!("{} already holds documents; the demo corpus is only loaded into an empty archive", data.display());
+    }
+    let config = newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone() };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (in use? try --addr 127.0.0.1:7701)", config.addr))?;
+        let addr = listener.local_addr()?;
+        let url = format!("http://{addr}/");
+        let docs = Engine::open_read(&config.data)?.num_docs();
+        if !quiet {
+            eprintln!("newsdex: serving {docs} documents from {} at {url}  (Ctrl-C to stop)", config.data.display());
+            if config.token.is_none() {
+                eprintln!(
+                    "writing through the API is off (start with --token or NEWSDEX_TOKEN to allow POST /api/ingest)"
+                );
+            }
+            if !addr.ip().is_loopback() {
+                eprintln!("warning: listening on {addr}, reachable from other machines");
+            }
+        }
+        println!("{url}");
+        if args.open {
+            open_browser(&url);
+        }
+        newsdex_server::serve(config, listener, shutdown_signal()).await?;
+        if !quiet {
+            eprintln!("newsdex: stopped");
+        }
+        anyhow::Ok(())
+    })?;
+    Ok(Done::Ok)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener).arg(url).spawn().is_err() {
+        eprintln!("could not start a browser ({opener}); open {url} yourself");
+    }
 }

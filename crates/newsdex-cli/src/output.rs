@@ -4,7 +4,6 @@
 use std::fmt::Write;
 
 use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet};
-use serde_json::{Value, json};
 
 /// `path` or `path:line`.
 pub fn reject_place(r: &RejectRow) -> String {
@@ -31,29 +30,6 @@ pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
         s.push_str("; nothing new: all of it was already ingested");
     }
     s
-}
-
-/// The `search --json` shape: `{"total":N,"hits":[{"id","title","url","outlet","published","lang","score","snippet"}]}`.
-/// `snippet` is HTML: text escaped, matched words in `<b>`.
-pub fn search_json(r: &SearchResults) -> Value {
-    let hits: Vec<Value> = r
-        .hits
-        .iter()
-        .map(|h| {
-            json!({
-                "id": h.id.to_string(),
-                "title": h.title,
-                "url": h.url,
-                "outlet": h.outlet,
-                "published": h.published,
-                "lang": h.lang,
-                "score": h.score,
-                "snippet": h.snippet.to_html(),
-                "source": h.source,
-            })
-        })
-        .collect();
-    json!({ "total": r.total, "hits": hits })
 }
 
 fn marked(s: &Snippet, color: bool) -> String {

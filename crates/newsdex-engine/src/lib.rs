@@ -16,10 +16,10 @@ mod error;
 mod pipeline;
 
 pub use error::EngineError;
-pub use newsdex_index::{Hit, SearchResults, Snippet};
+pub use newsdex_index::{Bucket, Facets, Hit, SearchResults, Snippet};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::DefaultOp;
-pub use newsdex_store::{DocRow, RejectRow, Stats};
+pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
 pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
 
 use std::path::{Path, PathBuf};
@@ -59,6 +59,8 @@ pub struct SearchOptions {
     pub to: Option<String>,
     pub default_op: DefaultOp,
     pub snippet_chars: usize,
+    /// Also count all matches by language, outlet and month.
+    pub facets: bool,
 }
 
 impl Default for SearchOptions {
@@ -72,6 +74,7 @@ impl Default for SearchOptions {
             to: None,
             default_op: DefaultOp::And,
             snippet_chars: 240,
+            facets: false,
         }
     }
 }
@@ -196,6 +199,7 @@ impl Engine {
             outlets: opts.outlets.clone(),
             published,
             snippet_chars: opts.snippet_chars,
+            facets: opts.facets,
         };
         Ok(self.index.search(&req)?)
     }
@@ -235,6 +239,23 @@ impl Engine {
             indexed_documents: self.index.num_docs(),
             recent_rejects: db.rejects(recent_rejects)?,
         })
+    }
+
+    /// Documents visible to searches.
+    pub fn num_docs(&self) -> u64 {
+        self.index.num_docs()
+    }
+
+    /// Make another writer's latest commit visible now (it becomes visible by itself
+    /// within a second otherwise).
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.index.reload()?)
+    }
+
+    /// Whether the data directory has switched to another generation (a reindex) since
+    /// this handle was opened; a long-lived reader should then reopen.
+    pub fn is_stale(&self) -> bool {
+        DataDir::current_generation(self.dir.root()).is_ok_and(|g| g.is_some_and(|g| g != self.dir.generation()))
     }
 
     fn require_writable(&self) -> Result<()> {

@@ -78,6 +78,9 @@ pub struct IngestReport {
     pub with_warnings: u64,
     /// Hidden files skipped inside directories.
     pub hidden_skipped: u64,
+    /// Ids of the documents added, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<DocId>,
     pub elapsed_secs: f64,
 }
 
@@ -243,6 +246,7 @@ impl<'a> Run<'a> {
                 Ok(article) => {
                     self.writer.add(&article, &prov.source, self.seq)?;
                     self.report.new += 1;
+                    self.report.added.push(article.id);
                     if !article.warnings.is_empty() {
                         self.report.with_warnings += 1;
                     }

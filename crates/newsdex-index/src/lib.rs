@@ -11,14 +11,18 @@
 //!   paging and snippets, returning [`SearchResults`].
 
 mod error;
+mod facets;
 mod query;
 mod schema;
 mod search;
+mod tokenizer;
 mod writer;
 
 pub use error::IndexError;
+pub use facets::{Bucket, Facets};
 pub use schema::{Fields, INDEX_LAYOUT};
 pub use search::{Hit, SearchRequest, SearchResults, Snippet};
+pub use tokenizer::{WordTokenizer, is_cjk};
 pub use writer::IndexWriter;
 
 use std::path::Path;

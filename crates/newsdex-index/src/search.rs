@@ -10,6 +10,7 @@ use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
+use crate::facets::{self, Facets, MonthCollector};
 use crate::query::Translator;
 use crate::{Result, SearchIndex};
 
@@ -27,6 +28,8 @@ pub struct SearchRequest<'a> {
     pub published: Option<DateRange>,
     /// Longest snippet, in characters.
     pub snippet_chars: usize,
+    /// Also count matches by language, outlet and month.
+    pub facets: bool,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -39,6 +42,7 @@ impl<'a> SearchRequest<'a> {
             outlets: vec![],
             published: None,
             snippet_chars: 240,
+            facets: false,
         }
     }
 }
@@ -102,6 +106,8 @@ pub struct SearchResults {
     /// Every matching document, not just this page.
     pub total: usize,
     pub hits: Vec<Hit>,
+    /// When asked for.
+    pub facets: Option<Facets>,
 }
 
 impl SearchIndex {
@@ -110,8 +116,21 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let query = self.build(req)?;
         let limit = req.limit.max(1);
-        let (total, top) =
-            searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(req.offset).order_by_score()))?;
+        let top_docs = TopDocs::with_limit(limit).and_offset(req.offset).order_by_score();
+        let (total, top, facets) = if req.facets {
+            let (total, top, terms, months) =
+                searcher.search(&query, &(Count, top_docs, facets::terms_collector(), MonthCollector))?;
+            let f = Facets {
+                lang: facets::buckets(&terms, "lang"),
+                outlet: facets::buckets(&terms, "outlet"),
+                month: facets::month_buckets(&months)?,
+                undated: months.undated,
+            };
+            (total, top, Some(f))
+        } else {
+            let (total, top) = searcher.search(&query, &(Count, top_docs))?;
+            (total, top, None)
+        };
         let top = if req.limit == 0 { Vec::new() } else { top };
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
@@ -119,7 +138,7 @@ impl SearchIndex {
             .into_iter()
             .map(|(score, addr)| self.hit(&searcher, addr, score, &snippets, req.snippet_chars))
             .collect::<Result<_>>()?;
-        Ok(SearchResults { total, hits })
+        Ok(SearchResults { total, hits, facets })
     }
 
     fn build(&self, req: &SearchRequest<'_>) -> Result<Box<dyn Query>> {

@@ -69,6 +69,12 @@ impl DataDir {
         Ok(DataDir { root: root.to_path_buf(), generation, published: true, _lock: None })
     }
 
+    /// The live generation of the data directory at `root`, read now (`None` before the
+    /// first writer published it).
+    pub fn current_generation(root: &Path) -> Result<Option<u64>> {
+        read_current(root)
+    }
+
     /// Whether another process holds the writer lock right now.
     pub fn is_locked(root: &Path) -> bool {
         let Ok(f) = OpenOptions::new().write(true).open(root.join("LOCK")) else {

@@ -1,0 +1,200 @@
+//! Facet counts over all matches of a query: languages, outlets, and publication months
+//! (the coverage-over-time chart).
+//!
+//! Languages and outlets use tantivy's terms aggregation on their fast fields. Months use
+//! [`MonthCollector`]: tantivy's date histogram has only fixed intervals, and calendar
+//! months are not a fixed length.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
+use tantivy::aggregation::{AggregationCollector, Key};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::{DocId, Score, SegmentReader};
+
+use crate::Result;
+
+/// Most outlets listed in a facet.
+pub const OUTLET_FACET_SIZE: u32 = 50;
+/// Most languages listed in a facet.
+pub const LANG_FACET_SIZE: u32 = 100;
+
+/// One facet value and how many matches have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Counts over every match (not only the page shown).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// By language code, most frequent first.
+    pub lang: Vec<Bucket>,
+    /// By outlet, most frequent first (at most [`OUTLET_FACET_SIZE`]).
+    pub outlet: Vec<Bucket>,
+    /// By publication month `YYYY-MM`, in time order, months without matches included
+    /// between the first and the last.
+    pub month: Vec<Bucket>,
+    /// Matches with no publication date.
+    pub undated: u64,
+}
+
+pub(crate) fn terms_collector() -> AggregationCollector {
+    let req: Aggregations = serde_json::from_value(serde_json::json!({
+        "lang": { "terms": { "field": "lang", "size": LANG_FACET_SIZE } },
+        "outlet": { "terms": { "field": "outlet_facet", "size": OUTLET_FACET_SIZE } },
+    }))
+    .expect("a valid aggregation request");
+    AggregationCollector::from_aggs(req, Default::default())
+}
+
+pub(crate) fn buckets(res: &AggregationResults, name: &str) -> Vec<Bucket> {
+    let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) = res.0.get(name) else {
+        return Vec::new();
+    };
+    buckets
+        .iter()
+        .map(|b| Bucket {
+            value: match &b.key {
+                Key::Str(s) => s.clone(),
+                other => format!("{other:?}"),
+            },
+            count: b.doc_count,
+        })
+        .collect()
+}
+
+/// Counts matches per calendar month (UTC) of their publication date.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MonthCollector;
+
+/// Per segment: the date column and the counts so far, keyed by `year * 12 + month0`.
+pub(crate) struct MonthSegment {
+    column: Option<Column<tantivy::DateTime>>,
+    counts: BTreeMap<i64, u64>,
+    undated: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Months {
+    pub counts: BTreeMap<i64, u64>,
+    pub undated: u64,
+}
+
+impl Collector for MonthCollector {
+    type Fruit = Months;
+    type Child = MonthSegment;
+
+    fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<MonthSegment> {
+        let column = segment.fast_fields().date("published").ok();
+        Ok(MonthSegment { column, counts: BTreeMap::new(), undated: 0 })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Months>) -> tantivy::Result<Months> {
+        let mut out = Months::default();
+        for f in fruits {
+            out.undated += f.undated;
+            for (k, v) in f.counts {
+                *out.counts.entry(k).or_default() += v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for MonthSegment {
+    type Fruit = Months;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        match self.column.as_ref().and_then(|c| c.first(doc)) {
+            Some(d) => *self.counts.entry(month_key(d.into_timestamp_secs())).or_default() += 1,
+            None => self.undated += 1,
+        }
+    }
+
+    fn harvest(self) -> Months {
+        Months { counts: self.counts, undated: self.undated }
+    }
+}
+
+/// `year * 12 + (month - 1)` of a Unix time, by the civil calendar (UTC).
+fn month_key(secs: i64) -> i64 {
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let days = secs.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    year * 12 + (month - 1)
+}
+
+/// Months as buckets, gaps filled with zeros so a chart's x axis is time.
+pub(crate) fn month_buckets(m: &Months) -> Result<Vec<Bucket>> {
+    let (Some(&first), Some(&last)) = (m.counts.keys().next(), m.counts.keys().next_back()) else {
+        return Ok(Vec::new());
+    };
+    // A corpus with a stray date centuries off would make a useless chart: beyond 600
+    // months (50 years) of span, list only the months that have matches.
+    let keys: Vec<i64> =
+        if last - first <= 600 { (first..=last).collect() } else { m.counts.keys().copied().collect() };
+    Ok(keys
+        .into_iter()
+        .map(|k| Bucket {
+            value: format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1),
+            count: m.counts.get(&k).copied().unwrap_or(0),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_from_unix_time() {
+        let key = |s: &str| {
+            let secs = chrono_free_parse(s);
+            let k = month_key(secs);
+            format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1)
+        };
+        assert_eq!(key("1970-01-01"), "1970-01");
+        assert_eq!(key("1987-02-26"), "1987-02");
+        assert_eq!(key("2024-02-29"), "2024-02");
+        assert_eq!(key("2024-03-01"), "2024-03");
+        assert_eq!(key("1969-12-31"), "1969-12");
+        assert_eq!(key("2000-12-31"), "2000-12");
+    }
+
+    /// Days from civil (the inverse algorithm), to keep the test free of a date crate.
+    fn chrono_free_parse(s: &str) -> i64 {
+        let y: i64 = s[..4].parse().unwrap();
+        let m: i64 = s[5..7].parse().unwrap();
+        let d: i64 = s[8..10].parse().unwrap();
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        (era * 146_097 + doe - 719_468) * 86_400
+    }
+
+    #[test]
+    fn gaps_are_filled() {
+        let m = Months { counts: BTreeMap::from([(1987 * 12 + 1, 3), (1987 * 12 + 4, 1)]), undated: 2 };
+        let b = month_buckets(&m).unwrap();
+        let v: Vec<_> = b.iter().map(|b| (b.value.as_str(), b.count)).collect();
+        assert_eq!(v, [("1987-02", 3), ("1987-03", 0), ("1987-04", 0), ("1987-05", 1)]);
+    }
+}

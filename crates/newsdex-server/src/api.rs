@@ -1,0 +1,222 @@
+//! `/api/*` and `/healthz`: JSON in, JSON out, every error in the envelope of
+//! [`crate::error`]. Engine work runs on the blocking pool, never on the async runtime.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use newsdex_core::DocId;
+use newsdex_engine::{Engine, IngestOptions};
+use utoipa::OpenApi;
+
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::params::{SearchParams, pairs};
+use crate::state::AppState;
+use crate::wire::{ArticleView, Health, IngestResponse, SearchResponse};
+
+/// Largest body `POST /api/ingest` accepts.
+pub const MAX_INGEST_BYTES: usize = 64 << 20;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "newsdex API",
+        description = "Search and read the news archive of one newsdex data directory. Errors use one envelope: {\"error\": {\"code\", \"message\", \"status\"}}.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(search, article, raw, ingest, healthz),
+    components(schemas(SearchResponse, ArticleView, IngestResponse, Health, ErrorEnvelope)),
+    modifiers(&BearerAuth)
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme that `POST /api/ingest` requires.
+#[derive(Debug)]
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub(crate) fn parse_id(id: &str) -> Result<DocId, ApiError> {
+    id.parse().map_err(|e: newsdex_core::ParseIdError| ApiError::not_found(format!("no document {e}")))
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f).await?
+}
+
+/// Search.
+#[utoipa::path(
+    get,
+    path = "/api/search",
+    params(
+        ("q" = String, Query, description = "The query: words, \"phrases\", AND/OR/NOT, +must -not, title: outlet: lang: url: id:, published:[2020 TO 2021], prefix*; `*` for everything"),
+        ("limit" = Option<usize>, Query, description = "Hits per page, 0–100 (default 10)"),
+        ("offset" = Option<usize>, Query, description = "Hits to skip, 0–100000"),
+        ("lang" = Option<Vec<String>>, Query, description = "Only these languages (repeatable)"),
+        ("outlet" = Option<Vec<String>>, Query, description = "Only these outlets (repeatable)"),
+        ("from" = Option<String>, Query, description = "Published on or after: 2024, 2024-03, 2024-03-01 or RFC 3339"),
+        ("to" = Option<String>, Query, description = "Published on or before (through the end of the period named)"),
+        ("op" = Option<String>, Query, description = "`and` (default): all words must match; `or`: any"),
+        ("facets" = Option<bool>, Query, description = "Count matches by language, outlet and month (default true)"),
+    ),
+    responses(
+        (status = 200, description = "Results", body = SearchResponse),
+        (status = 400, description = "Bad parameter or query", body = ErrorEnvelope),
+    )
+)]
+pub async fn search(
+    State(st): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let params = SearchParams::parse(query.as_deref(), true, 10)?;
+    let engine = st.engine()?;
+    let results = blocking(move || Ok(engine.search(&params.q, &params.options())?)).await?;
+    Ok(Json(SearchResponse::from(&results)))
+}
+
+/// One article: fields, repairs and warnings, provenance.
+#[utoipa::path(
+    get,
+    path = "/api/articles/{id}",
+    params(("id" = String, Path, description = "Document id, 16 hex digits")),
+    responses(
+        (status = 200, description = "The article", body = ArticleView),
+        (status = 404, description = "No such document", body = ErrorEnvelope),
+    )
+)]
+pub async fn article(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<ArticleView>, ApiError> {
+    let id = parse_id(&id)?;
+    let engine = st.engine()?;
+    let row = blocking(move || Ok(engine.document(id)?)).await?;
+    let row = row.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;
+    Ok(Json(ArticleView::from(&row)))
+}
+
+/// The original bytes a document was extracted from.
+///
+/// Served so a browser never runs them as a page of this site: `text/plain` (UTF-8) or
+/// `application/octet-stream`, with `nosniff` and a sandboxing content security policy.
+#[utoipa::path(
+    get,
+    path = "/api/raw/{id}",
+    params(("id" = String, Path, description = "Document id, 16 hex digits")),
+    responses(
+        (status = 200, description = "The record's bytes as ingested (after decompression)", content_type = "application/octet-stream"),
+        (status = 404, description = "No such document", body = ErrorEnvelope),
+    )
+)]
+pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let engine = st.engine()?;
+    let bytes = blocking(move || Ok(engine.raw_record(id)?)).await?;
+    let bytes = bytes.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;
+    let text = std::str::from_utf8(&bytes).is_ok();
+    let mut resp = Response::new(Body::from(bytes));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(if text { "text/plain; charset=utf-8" } else { "application/octet-stream" }),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    let disposition = format!("inline; filename=\"{id}.{}\"", if text { "txt" } else { "bin" });
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).expect("ascii"));
+    Ok(resp)
+}
+
+/// Add documents: one JSON object, JSON Lines, plain text or HTML (gzip/zstd allowed).
+/// Needs `Authorization: Bearer <token>`.
+#[utoipa::path(
+    post,
+    path = "/api/ingest",
+    params(
+        ("outlet" = Option<String>, Query, description = "Outlet for records that name none"),
+        ("lang" = Option<String>, Query, description = "Language for records that name none"),
+    ),
+    request_body(content = String, description = "The document(s)", content_type = "application/x-ndjson"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What was added, what was a duplicate, what was rejected and why", body = IngestResponse),
+        (status = 401, description = "No or wrong token", body = ErrorEnvelope),
+        (status = 403, description = "Writing is off on this server", body = ErrorEnvelope),
+        (status = 409, description = "Another process is writing", body = ErrorEnvelope),
+        (status = 413, description = "Body over 64 MiB", body = ErrorEnvelope),
+    )
+)]
+pub async fn ingest(
+    State(st): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<IngestResponse>, ApiError> {
+    st.authorize(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is over {} MiB", MAX_INGEST_BYTES >> 20),
+            )
+        } else {
+            ApiError::bad_request(e.body_text())
+        }
+    })?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the body is empty: send a JSON object, JSON Lines, text or HTML"));
+    }
+    let mut opts = IngestOptions::default();
+    for (k, v) in pairs(query.as_deref()) {
+        match k.as_str() {
+            "outlet" if !v.trim().is_empty() => opts.outlet = Some(v.trim().to_string()),
+            "lang" if !v.trim().is_empty() => {
+                opts.lang = Some(
+                    newsdex_core::normalize_lang(&v)
+                        .ok_or_else(|| ApiError::bad_request(format!("lang {v:?} is not a language code")))?,
+                )
+            }
+            _ => {}
+        }
+    }
+    let _one_writer = st.write_gate.lock().await;
+    let root = st.root.clone();
+    let name = format!("api/{}", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let report = blocking(move || {
+        let mut writer = Engine::open_write(&root)?;
+        Ok(writer.ingest_bytes(&name, &body, &opts, &mut |_| {})?)
+    })
+    .await?;
+    st.engine()?.reload()?;
+    st.refresh_credits();
+    Ok(Json(IngestResponse::from(&report)))
+}
+
+/// Liveness and size.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Up", body = Health)))]
+pub async fn healthz(State(st): State<Arc<AppState>>) -> Result<Json<Health>, ApiError> {
+    let engine = st.engine()?;
+    Ok(Json(Health { status: "ok".into(), documents: engine.num_docs() }))
+}
+
+/// `GET /api/openapi.json`.
+pub async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// Unknown `/api/…` routes: the envelope, not an HTML page.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint; see /api/openapi.json")
+}

@@ -1,0 +1,100 @@
+//! One JSON error envelope with stable codes, for every API error:
+//!
+//! ```json
+//! {"error": {"code": "bad_query", "message": "unclosed quote …", "status": 400}}
+//! ```
+//!
+//! | code | status | when |
+//! |---|---|---|
+//! | `bad_request` | 400 | a parameter is missing or malformed |
+//! | `bad_query` | 400 | the query could not be parsed (the message shows where) |
+//! | `unauthorized` | 401 | a write without `Authorization: Bearer <token>`, or a wrong token |
+//! | `writes_disabled` | 403 | a write to a server started without a token |
+//! | `not_found` | 404 | no such document or route |
+//! | `busy` | 409 | another process is writing to the data directory |
+//! | `payload_too_large` | 413 | a request body over the limit |
+//! | `internal` | 500 | a fault on our side (logged) |
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The envelope's body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable code: bad_request, bad_query, unauthorized, writes_disabled, not_found, busy,
+    /// payload_too_large, internal.
+    #[schema(example = "bad_query")]
+    pub code: String,
+    pub message: String,
+    pub status: u16,
+}
+
+/// `{"error": …}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code, message: message.into() }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn internal(e: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %e, "internal error");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+    }
+}
+
+impl From<newsdex_engine::EngineError> for ApiError {
+    fn from(e: newsdex_engine::EngineError) -> ApiError {
+        use newsdex_engine::EngineError as E;
+        match e {
+            E::Query(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_query", m),
+            E::Store(newsdex_engine::StoreError::Locked(_)) => ApiError::new(
+                StatusCode::CONFLICT,
+                "busy",
+                "another newsdex process is writing to this data directory; try again when it finishes",
+            ),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> ApiError {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorEnvelope {
+            error: ErrorBody { code: self.code.into(), message: self.message, status: self.status.as_u16() },
+        };
+        let mut resp = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}

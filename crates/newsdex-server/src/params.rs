@@ -1,0 +1,189 @@
+//! Search parameters from a URL query string, shared by the API and the web pages.
+//! Parsed by hand because `lang` and `outlet` repeat (`?lang=en&lang=ru`), which
+//! `serde_urlencoded` cannot express.
+
+use newsdex_engine::{DefaultOp, SearchOptions};
+
+use crate::error::ApiError;
+
+/// Largest page.
+pub const MAX_LIMIT: usize = 100;
+/// Deepest page offset (paging further is what an export is for).
+pub const MAX_OFFSET: usize = 100_000;
+
+/// Parsed search parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchParams {
+    pub q: String,
+    pub limit: usize,
+    pub offset: usize,
+    pub langs: Vec<String>,
+    pub outlets: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub op_or: bool,
+    pub facets: bool,
+}
+
+fn decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Key/value pairs of a query string, decoded.
+pub fn pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(p), String::new()),
+        })
+        .collect()
+}
+
+/// Encode a value for a query string.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+impl SearchParams {
+    /// Parse; `require_q` is false for the web page, where no `q` shows the home page.
+    pub fn parse(query: Option<&str>, require_q: bool, default_limit: usize) -> Result<SearchParams, ApiError> {
+        let mut p = SearchParams { limit: default_limit, facets: true, ..SearchParams::default() };
+        let mut saw_q = false;
+        for (k, v) in pairs(query) {
+            let number = |what: &str, max: usize| -> Result<usize, ApiError> {
+                v.trim().parse::<usize>().ok().filter(|n| *n <= max).ok_or_else(|| {
+                    ApiError::bad_request(format!("{what} must be a whole number from 0 to {max}, not {v:?}"))
+                })
+            };
+            match k.as_str() {
+                "q" => {
+                    saw_q = true;
+                    p.q = v;
+                }
+                "limit" => p.limit = number("limit", MAX_LIMIT)?,
+                "offset" => p.offset = number("offset", MAX_OFFSET)?,
+                "lang" if !v.trim().is_empty() => p.langs.push(v.trim().to_string()),
+                "outlet" if !v.trim().is_empty() => p.outlets.push(v.trim().to_string()),
+                "from" if !v.trim().is_empty() => p.from = Some(v.trim().to_string()),
+                "to" if !v.trim().is_empty() => p.to = Some(v.trim().to_string()),
+                "op" => {
+                    p.op_or = match v.as_str() {
+                        "and" | "" => false,
+                        "or" => true,
+                        _ => return Err(ApiError::bad_request(format!("op must be `and` or `or`, not {v:?}"))),
+                    }
+                }
+                "facets" => {
+                    p.facets = match v.as_str() {
+                        "true" | "1" | "" => true,
+                        "false" | "0" => false,
+                        _ => return Err(ApiError::bad_request(format!("facets must be true or false, not {v:?}"))),
+                    }
+                }
+                // Unknown parameters are ignored, like most web APIs (and page links
+                // carry some that only the page uses, e.g. `rank`).
+                _ => {}
+            }
+        }
+        if require_q && (!saw_q || p.q.trim().is_empty()) {
+            return Err(ApiError::bad_request("the query parameter `q` is required (use q=* for everything)"));
+        }
+        Ok(p)
+    }
+
+    pub fn options(&self) -> SearchOptions {
+        SearchOptions {
+            limit: self.limit,
+            offset: self.offset,
+            langs: self.langs.clone(),
+            outlets: self.outlets.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            default_op: if self.op_or { DefaultOp::Or } else { DefaultOp::And },
+            facets: self.facets,
+            ..SearchOptions::default()
+        }
+    }
+
+    /// The query string for these parameters (for links), without paging.
+    pub fn to_query_string(&self) -> String {
+        let mut parts = vec![format!("q={}", encode(&self.q))];
+        parts.extend(self.langs.iter().map(|l| format!("lang={}", encode(l))));
+        parts.extend(self.outlets.iter().map(|o| format!("outlet={}", encode(o))));
+        if let Some(f) = &self.from {
+            parts.push(format!("from={}", encode(f)));
+        }
+        if let Some(t) = &self.to {
+            parts.push(format!("to={}", encode(t)));
+        }
+        if self.op_or {
+            parts.push("op=or".into());
+        }
+        parts.join("&")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_and_encoded_parameters() {
+        let p = SearchParams::parse(
+            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5"),
+            true,
+            10,
+        )
+        .unwrap();
+        assert_eq!(p.q, "\"Foreign Policy\"");
+        assert_eq!(p.langs, ["en", "ru"]);
+        assert_eq!(p.outlets, ["Radio Free Asia"]);
+        assert_eq!(p.limit, 5);
+        assert_eq!(SearchParams::parse(Some(&p.to_query_string()), true, 5).unwrap(), p);
+        let u = SearchParams::parse(Some("q=%E7%BB%B4%E5%90%BE%E5%B0%94"), true, 10).unwrap();
+        assert_eq!(u.q, "维吾尔");
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let e = SearchParams::parse(Some("q=a&limit=1000"), true, 10).unwrap_err();
+        assert_eq!(e.message, "limit must be a whole number from 0 to 100, not \"1000\"");
+        let e = SearchParams::parse(Some("limit=5"), true, 10).unwrap_err();
+        assert!(e.message.contains("`q` is required"));
+        assert!(SearchParams::parse(None, false, 10).is_ok());
+        // A broken escape is kept literally, not a crash.
+        assert_eq!(SearchParams::parse(Some("q=100%"), true, 10).unwrap().q, "100%");
+        assert_eq!(SearchParams::parse(Some("q=%zz"), true, 10).unwrap().q, "%zz");
+    }
+}

@@ -1,0 +1,477 @@
+//! Server-rendered pages: search (with facets, chart and paging) and article. askama
+//! escapes every value; the only raw HTML inserted is what newsdex itself built from
+//! escaped text (snippets, the chart).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use newsdex_engine::{DocRow, Engine, SearchResults};
+
+use crate::api::parse_id;
+use crate::error::ApiError;
+use crate::params::{SearchParams, pairs};
+use crate::state::AppState;
+
+const PAGE_SIZE: usize = 10;
+
+/// Escape text for HTML (for strings we build outside templates).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Right-to-left scripts' languages get `dir="rtl"`; others `auto` (the browser decides
+/// from the first strong character).
+fn direction(lang: Option<&str>) -> &'static str {
+    match lang {
+        Some("ar" | "fa" | "ur" | "ug" | "he" | "ps" | "yi" | "sd" | "ckb" | "dv") => "rtl",
+        _ => "auto",
+    }
+}
+
+/// What the header's search box and the footer need.
+#[derive(Debug)]
+pub struct Form {
+    pub q: String,
+    pub hidden: Vec<(String, String)>,
+    pub documents: u64,
+    pub wikinews: bool,
+}
+
+impl Form {
+    fn new(st: &AppState, engine: &Engine, params: Option<&SearchParams>) -> Form {
+        let mut hidden = Vec::new();
+        if let Some(p) = params {
+            hidden.extend(p.langs.iter().map(|l| ("lang".to_string(), l.clone())));
+            hidden.extend(p.outlets.iter().map(|o| ("outlet".to_string(), o.clone())));
+            if let Some(f) = &p.from {
+                hidden.push(("from".into(), f.clone()));
+            }
+            if let Some(t) = &p.to {
+                hidden.push(("to".into(), t.clone()));
+            }
+            if p.op_or {
+                hidden.push(("op".into(), "or".into()));
+            }
+        }
+        Form {
+            q: params.map(|p| p.q.clone()).unwrap_or_default(),
+            hidden,
+            documents: engine.num_docs(),
+            wikinews: st.wikinews(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct FacetLink {
+    pub label: String,
+    pub count: u64,
+    pub href: String,
+    pub active: bool,
+}
+
+#[derive(Debug)]
+pub struct ActiveFilter {
+    pub label: String,
+    pub href: String,
+}
+
+#[derive(Debug)]
+pub struct HitRow {
+    pub title: String,
+    pub href: String,
+    pub url: Option<String>,
+    pub outlet: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+    pub dir: &'static str,
+    pub snippet: String,
+}
+
+#[derive(Debug)]
+pub struct PageLink {
+    pub label: usize,
+    pub href: String,
+    pub current: bool,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub form: Form,
+    pub has_query: bool,
+    pub error: Option<String>,
+    pub total: usize,
+    pub shown_from: usize,
+    pub shown_to: usize,
+    pub undated: u64,
+    pub hits: Vec<HitRow>,
+    pub langs: Vec<FacetLink>,
+    pub outlets: Vec<FacetLink>,
+    pub months: Vec<FacetLink>,
+    pub active: Vec<ActiveFilter>,
+    pub chart: String,
+    pub pages: Vec<PageLink>,
+    pub prev_page: Option<String>,
+    pub next_page: Option<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "article.html")]
+pub struct ArticlePage {
+    pub form: Form,
+    pub title: String,
+    pub lang: Option<String>,
+    pub dir: &'static str,
+    pub meta: Vec<(String, String)>,
+    pub url: Option<String>,
+    pub credit: Option<String>,
+    pub paragraphs: Vec<String>,
+    pub provenance: Vec<(String, String)>,
+    pub warnings: Vec<(String, String)>,
+    pub raw_href: String,
+    pub json_href: String,
+    pub back: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub form: Form,
+    pub heading: String,
+    pub message: String,
+}
+
+/// HTML with our page headers: no framing, no inline script, no third-party anything.
+fn page(status: StatusCode, html: String) -> Response {
+    let mut resp = (status, Html(html)).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    resp
+}
+
+fn render(t: &impl Template) -> Result<String, ApiError> {
+    t.render().map_err(ApiError::internal)
+}
+
+/// The search link for `params` with one filter changed, back to page 1.
+fn link(params: &SearchParams, change: impl FnOnce(&mut SearchParams)) -> String {
+    let mut p = params.clone();
+    p.offset = 0;
+    change(&mut p);
+    format!("/search?{}", p.to_query_string())
+}
+
+/// `GET /` and `GET /search`.
+pub async fn search_page(State(st): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let mut params = match SearchParams::parse(query.as_deref(), false, PAGE_SIZE) {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, StatusCode::BAD_REQUEST, "Bad request", &e.message),
+    };
+    params.limit = PAGE_SIZE;
+    params.facets = true;
+    let engine = st.engine()?;
+    let has_query = !params.q.trim().is_empty();
+    let (results, error) = if has_query {
+        let (e, p) = (engine.clone(), params.clone());
+        match tokio::task::spawn_blocking(move || e.search(&p.q, &p.options())).await? {
+            Ok(r) => (Some(r), None),
+            Err(newsdex_engine::EngineError::Query(m)) => (None, Some(m)),
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        (None, None)
+    };
+    let view = search_view(&st, &engine, &params, has_query, results.as_ref(), error);
+    let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok(page(status, render(&view)?))
+}
+
+fn search_view(
+    st: &AppState,
+    engine: &Engine,
+    params: &SearchParams,
+    has_query: bool,
+    results: Option<&SearchResults>,
+    error: Option<String>,
+) -> SearchPage {
+    let mut view = SearchPage {
+        form: Form::new(st, engine, Some(params)),
+        has_query,
+        error,
+        total: 0,
+        shown_from: 0,
+        shown_to: 0,
+        undated: 0,
+        hits: Vec::new(),
+        langs: Vec::new(),
+        outlets: Vec::new(),
+        months: Vec::new(),
+        active: Vec::new(),
+        chart: String::new(),
+        pages: Vec::new(),
+        prev_page: None,
+        next_page: None,
+    };
+    for l in &params.langs {
+        view.active
+            .push(ActiveFilter { label: format!("language: {l}"), href: link(params, |p| p.langs.retain(|x| x != l)) });
+    }
+    for o in &params.outlets {
+        view.active
+            .push(ActiveFilter { label: format!("outlet: {o}"), href: link(params, |p| p.outlets.retain(|x| x != o)) });
+    }
+    if params.from.is_some() || params.to.is_some() {
+        let label = match (&params.from, &params.to) {
+            (Some(f), Some(t)) if f == t => format!("published: {f}"),
+            (f, t) => format!("published: {} – {}", f.as_deref().unwrap_or("…"), t.as_deref().unwrap_or("…")),
+        };
+        view.active.push(ActiveFilter {
+            label,
+            href: link(params, |p| {
+                p.from = None;
+                p.to = None;
+            }),
+        });
+    }
+    let Some(r) = results else { return view };
+    view.total = r.total;
+    view.shown_from = if r.hits.is_empty() { 0 } else { params.offset + 1 };
+    view.shown_to = params.offset + r.hits.len();
+    let base = params.to_query_string();
+    view.hits = r
+        .hits
+        .iter()
+        .enumerate()
+        .map(|(i, h)| HitRow {
+            title: if h.title.is_empty() { "(untitled)".into() } else { h.title.clone() },
+            href: format!("/articles/{}?{base}&rank={}", h.id, params.offset + i + 1),
+            url: h.url.clone().filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+            outlet: h.outlet.clone(),
+            published: h.published.clone(),
+            lang: h.lang.clone(),
+            dir: direction(h.lang.as_deref()),
+            snippet: h.snippet.to_html(),
+        })
+        .collect();
+    if let Some(f) = &r.facets {
+        view.undated = f.undated;
+        view.langs = f
+            .lang
+            .iter()
+            .map(|b| {
+                let active = params.langs.contains(&b.value);
+                let name = newsdex_core::lang_name(&b.value).map(|n| format!("{} ({})", capitalize(n), b.value));
+                FacetLink {
+                    label: name.unwrap_or_else(|| b.value.clone()),
+                    count: b.count,
+                    active,
+                    href: link(params, |p| {
+                        if !active {
+                            p.langs.push(b.value.clone())
+                        }
+                    }),
+                }
+            })
+            .collect();
+        view.outlets = f
+            .outlet
+            .iter()
+            .map(|b| {
+                let active = params.outlets.contains(&b.value);
+                FacetLink {
+                    label: b.value.clone(),
+                    count: b.count,
+                    active,
+                    href: link(params, |p| {
+                        if !active {
+                            p.outlets.push(b.value.clone())
+                        }
+                    }),
+                }
+            })
+            .collect();
+        let month_href = |m: &str| {
+            link(params, |p| {
+                p.from = Some(m.to_string());
+                p.to = Some(m.to_string());
+            })
+        };
+        view.chart = crate::chart::months_svg(&f.month, month_href);
+        view.months = f
+            .month
+            .iter()
+            .rev()
+            .filter(|b| b.count > 0)
+            .map(|b| FacetLink { label: b.value.clone(), count: b.count, active: false, href: month_href(&b.value) })
+            .collect();
+    }
+    let pages = r.total.div_ceil(PAGE_SIZE).min(crate::params::MAX_OFFSET / PAGE_SIZE);
+    if pages > 1 {
+        let current = params.offset / PAGE_SIZE;
+        let at = |n: usize| {
+            let mut p = params.clone();
+            p.offset = n * PAGE_SIZE;
+            format!("/search?{}&offset={}", p.to_query_string(), p.offset)
+        };
+        let first = current.saturating_sub(4);
+        let last = (first + 9).min(pages - 1);
+        view.pages = (first..=last).map(|n| PageLink { label: n + 1, href: at(n), current: n == current }).collect();
+        view.prev_page = (current > 0).then(|| at(current - 1));
+        view.next_page = (current + 1 < pages).then(|| at(current + 1));
+    }
+    view
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// `GET /articles/{id}`: the article, with links to the previous and next result when
+/// reached from a search (`rank` and the search's parameters in the query string).
+pub async fn article_page(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let Ok(id) = parse_id(&id) else {
+        return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no article with that id.");
+    };
+    let engine = st.engine()?;
+    let rank: Option<usize> = pairs(query.as_deref())
+        .into_iter()
+        .find(|(k, _)| k == "rank")
+        .and_then(|(_, v)| v.parse().ok())
+        .filter(|r| *r >= 1);
+    let params = SearchParams::parse(query.as_deref(), false, 3).ok().filter(|p| !p.q.trim().is_empty());
+    let e = engine.clone();
+    let (row, neighbours) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let row = e.document(id)?;
+        let neighbours = match (&params, rank) {
+            (Some(p), Some(r)) => {
+                let mut opts = p.options();
+                opts.facets = false;
+                opts.offset = r.saturating_sub(2);
+                opts.limit = 3;
+                e.search(&p.q, &opts).ok().map(|res| (p.clone(), r, res))
+            }
+            _ => None,
+        };
+        Ok((row, neighbours))
+    })
+    .await??;
+    let Some(row) = row else {
+        return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no article with that id.");
+    };
+    let mut view = article_view(&st, &engine, &row);
+    if let Some((p, r, res)) = neighbours {
+        let base = p.to_query_string();
+        let at = |rank: usize| {
+            res.hits.get(rank - 1 - r.saturating_sub(2)).map(|h| format!("/articles/{}?{base}&rank={rank}", h.id))
+        };
+        view.prev = if r > 1 { at(r - 1) } else { None };
+        view.next = if r < res.total { at(r + 1) } else { None };
+        let page_offset = (r - 1) / PAGE_SIZE * PAGE_SIZE;
+        view.back = Some(format!("/search?{base}&offset={page_offset}"));
+        view.form = Form::new(&st, &engine, Some(&p));
+    }
+    Ok(page(StatusCode::OK, render(&view)?))
+}
+
+fn article_view(st: &AppState, engine: &Engine, row: &DocRow) -> ArticlePage {
+    let a = &row.article;
+    let p = &row.provenance;
+    let mut meta = Vec::new();
+    if let Some(o) = &a.outlet {
+        meta.push(("outlet".into(), o.clone()));
+    }
+    if let Some(d) = &a.published {
+        meta.push(("published".into(), d.display()));
+    }
+    if let Some(l) = &a.lang {
+        let name = newsdex_core::lang_name(l).map(|n| format!("{} ({l})", capitalize(n))).unwrap_or_else(|| l.clone());
+        meta.push(("language".into(), name));
+    }
+    if !a.authors.is_empty() {
+        meta.push(("by".into(), a.authors.join("; ")));
+    }
+    meta.push(("id".into(), a.id.to_string()));
+    let extra = |k: &str| a.extra.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let credit = match (extra("attribution"), extra("license")) {
+        (Some(at), Some(l)) => Some(format!("{at} Licence: {l}.")),
+        (Some(at), None) => Some(at),
+        (None, Some(l)) => Some(format!("Licence: {l}.")),
+        (None, None) => None,
+    };
+    let mut provenance = vec![("source".to_string(), p.source.clone())];
+    if let Some(l) = p.line {
+        provenance.push(("line".into(), l.to_string()));
+    }
+    provenance.push(("raw blob".into(), format!("{} (bytes {}–{})", p.raw, p.start, p.end)));
+    provenance.push(("format".into(), a.format.as_str().to_string()));
+    provenance.push(("ingested".into(), p.ingested_at.clone()));
+    ArticlePage {
+        form: Form::new(st, engine, None),
+        title: if a.title.is_empty() { "(untitled)".into() } else { a.title.clone() },
+        lang: a.lang.clone(),
+        dir: direction(a.lang.as_deref()),
+        meta,
+        url: a.url.clone().filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+        credit,
+        paragraphs: a.body.split("\n\n").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        provenance,
+        warnings: a.warnings.iter().map(|w| (w.code.clone(), w.message.clone())).collect(),
+        raw_href: format!("/api/raw/{}", a.id),
+        json_href: format!("/api/articles/{}", a.id),
+        back: None,
+        prev: None,
+        next: None,
+    }
+}
+
+fn error_page(st: &AppState, status: StatusCode, heading: &str, message: &str) -> Result<Response, ApiError> {
+    let engine = st.engine()?;
+    let view = ErrorPage { form: Form::new(st, &engine, None), heading: heading.into(), message: message.into() };
+    Ok(page(status, render(&view)?))
+}
+
+/// Unknown pages.
+pub async fn not_found(State(st): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no page at this address.")
+}
+
+/// `GET /static/…`: the two assets, compiled in.
+pub async fn asset(Path(name): Path<String>) -> Response {
+    let (body, ctype) = match name.as_str() {
+        "style.css" => (include_str!("../static/style.css"), "text/css; charset=utf-8"),
+        "app.js" => (include_str!("../static/app.js"), "text/javascript; charset=utf-8"),
+        _ => return (StatusCode::NOT_FOUND, "not found").into_response(),
+    };
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    resp
+}

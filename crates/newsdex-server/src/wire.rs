@@ -1,0 +1,222 @@
+//! The JSON wire format, in one place: what `/api/*` returns and what `newsdex search
+//! --json` prints. Conventions (see also `docs/API.md` in the server's module doc):
+//! snake_case fields; ids are 16 hex digits; dates are RFC 3339 (or `YYYY-MM-DD` for a
+//! date-only source); absent values are `null`, never omitted; snippets are HTML with the
+//! text escaped and matches in `<b>`.
+
+use newsdex_engine::{DocRow, Facets, IngestReport, SearchResults};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One search result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HitView {
+    /// Document id.
+    #[schema(example = "2828a9e1eb96ab63")]
+    pub id: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub outlet: Option<String>,
+    /// As the source gave it, time zone kept.
+    pub published: Option<String>,
+    /// ISO 639-1 (or 639-3) code.
+    pub lang: Option<String>,
+    /// BM25 score (title matches weigh double).
+    pub score: f32,
+    /// HTML: escaped text with the matched words in `<b>`.
+    pub snippet: String,
+    /// Input path or name the document was read from.
+    pub source: Option<String>,
+}
+
+/// One facet value.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketView {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Counts over all matches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacetsView {
+    pub lang: Vec<BucketView>,
+    pub outlet: Vec<BucketView>,
+    /// Publication months `YYYY-MM` in time order, empty months included.
+    pub month: Vec<BucketView>,
+    /// Matches without a publication date.
+    pub undated: u64,
+}
+
+/// `GET /api/search` (and `newsdex search --json`, which has no `facets`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResponse {
+    /// Every match, not only this page.
+    pub total: usize,
+    pub hits: Vec<HitView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<FacetsView>,
+}
+
+fn buckets(b: &[newsdex_engine::Bucket]) -> Vec<BucketView> {
+    b.iter().map(|b| BucketView { value: b.value.clone(), count: b.count }).collect()
+}
+
+impl From<&Facets> for FacetsView {
+    fn from(f: &Facets) -> FacetsView {
+        FacetsView { lang: buckets(&f.lang), outlet: buckets(&f.outlet), month: buckets(&f.month), undated: f.undated }
+    }
+}
+
+impl From<&SearchResults> for SearchResponse {
+    fn from(r: &SearchResults) -> SearchResponse {
+        SearchResponse {
+            total: r.total,
+            hits: r
+                .hits
+                .iter()
+                .map(|h| HitView {
+                    id: h.id.to_string(),
+                    title: h.title.clone(),
+                    url: h.url.clone(),
+                    outlet: h.outlet.clone(),
+                    published: h.published.clone(),
+                    lang: h.lang.clone(),
+                    score: h.score,
+                    snippet: h.snippet.to_html(),
+                    source: h.source.clone(),
+                })
+                .collect(),
+            facets: r.facets.as_ref().map(FacetsView::from),
+        }
+    }
+}
+
+/// A repair, guess or doubt recorded on a document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningView {
+    pub code: String,
+    pub message: String,
+    pub count: u64,
+}
+
+/// Where a document came from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProvenanceView {
+    /// Input path, or `api/…` / `demo/…` for bytes that did not come from a file.
+    pub source: String,
+    /// BLAKE3 of the input's bytes as kept in the raw store.
+    pub raw: String,
+    /// JSON Lines line number, when the document is one line of a file.
+    pub line: Option<u64>,
+    /// Byte range of the record in the decompressed input.
+    pub start: u64,
+    pub end: u64,
+    pub ingested_at: String,
+}
+
+/// `GET /api/articles/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleView {
+    pub id: String,
+    pub title: String,
+    /// Clean text; paragraphs separated by a blank line.
+    pub body: String,
+    pub url: Option<String>,
+    pub outlet: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+    pub authors: Vec<String>,
+    /// `text`, `html` or `jsonl`.
+    pub format: String,
+    /// Fields of the input newsdex does not interpret, as given.
+    #[schema(value_type = Object)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub warnings: Vec<WarningView>,
+    pub provenance: ProvenanceView,
+    /// Where the original bytes can be downloaded.
+    #[schema(example = "/api/raw/2828a9e1eb96ab63")]
+    pub raw_url: String,
+}
+
+impl From<&DocRow> for ArticleView {
+    fn from(row: &DocRow) -> ArticleView {
+        let a = &row.article;
+        let p = &row.provenance;
+        ArticleView {
+            id: a.id.to_string(),
+            title: a.title.clone(),
+            body: a.body.clone(),
+            url: a.url.clone(),
+            outlet: a.outlet.clone(),
+            published: a.published.map(|d| d.display()),
+            lang: a.lang.clone(),
+            authors: a.authors.clone(),
+            format: a.format.as_str().to_string(),
+            extra: a.extra.clone(),
+            warnings: a
+                .warnings
+                .iter()
+                .map(|w| WarningView { code: w.code.clone(), message: w.message.clone(), count: w.count })
+                .collect(),
+            provenance: ProvenanceView {
+                source: p.source.clone(),
+                raw: p.raw.to_string(),
+                line: p.line,
+                start: p.start,
+                end: p.end,
+                ingested_at: p.ingested_at.clone(),
+            },
+            raw_url: format!("/api/raw/{}", a.id),
+        }
+    }
+}
+
+/// A rejected record of an ingest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectView {
+    pub source: String,
+    pub line: Option<u64>,
+    pub code: String,
+    pub reason: String,
+}
+
+/// `POST /api/ingest`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IngestResponse {
+    /// Records considered: new + duplicates + rejected.
+    pub ingested: u64,
+    pub new: u64,
+    pub duplicates: u64,
+    pub rejected: Vec<RejectView>,
+    /// Ids of the documents added.
+    pub ids: Vec<String>,
+}
+
+impl From<&IngestReport> for IngestResponse {
+    fn from(r: &IngestReport) -> IngestResponse {
+        IngestResponse {
+            ingested: r.total(),
+            new: r.new,
+            duplicates: r.duplicates,
+            rejected: r
+                .rejected
+                .iter()
+                .map(|x| RejectView {
+                    source: x.source.clone(),
+                    line: x.line,
+                    code: x.code.clone(),
+                    reason: x.reason.clone(),
+                })
+                .collect(),
+            ids: r.added.iter().map(|i| i.to_string()).collect(),
+        }
+    }
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+    pub documents: u64,
+}
