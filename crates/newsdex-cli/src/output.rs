@@ -35,15 +35,15 @@ pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
 fn marked(s: &Snippet, color: bool) -> String {
     let (open, close) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("**", "**") };
     let mut out = String::new();
-    let mut at = 0;
-    for r in &s.highlights {
-        out.push_str(&s.text[at..r.start]);
-        out.push_str(open);
-        out.push_str(&s.text[r.start..r.end]);
-        out.push_str(close);
-        at = r.end;
+    for (piece, hit) in s.parts() {
+        if hit {
+            out.push_str(open);
+            out.push_str(piece);
+            out.push_str(close);
+        } else {
+            out.push_str(piece);
+        }
     }
-    out.push_str(&s.text[at..]);
     out
 }
 

@@ -47,7 +47,9 @@ impl<'a> SearchRequest<'a> {
     }
 }
 
-/// A text fragment with the matched words marked (byte ranges into `text`).
+/// A text fragment with the matched words marked (byte ranges into `text`, sorted and
+/// never overlapping: CJK bigrams `维基 基新 新闻` come from tantivy as overlapping ranges
+/// and are merged into one).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Snippet {
     pub text: String,
@@ -55,20 +57,59 @@ pub struct Snippet {
 }
 
 impl Snippet {
+    /// The text in order as (piece, is a match) pairs. Tolerates any `highlights`
+    /// (unsorted, overlapping, out of range, off a character boundary): a bad range is
+    /// dropped rather than a panic.
+    pub fn parts(&self) -> Vec<(&str, bool)> {
+        let t = &self.text;
+        let valid = self
+            .highlights
+            .iter()
+            .filter(|r| r.start < r.end && r.end <= t.len() && t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
+            .cloned()
+            .collect();
+        let mut out = Vec::with_capacity(self.highlights.len() * 2 + 1);
+        let mut at = 0;
+        for r in merge(valid) {
+            if r.start > at {
+                out.push((&t[at..r.start], false));
+            }
+            out.push((&t[r.start..r.end], true));
+            at = r.end;
+        }
+        if at < t.len() {
+            out.push((&t[at..], false));
+        }
+        out
+    }
+
     /// HTML with matches in `<b>`; everything escaped.
     pub fn to_html(&self) -> String {
         let mut out = String::with_capacity(self.text.len() + 16);
-        let mut at = 0;
-        for r in &self.highlights {
-            escape_into(&mut out, &self.text[at..r.start]);
-            out.push_str("<b>");
-            escape_into(&mut out, &self.text[r.start..r.end]);
-            out.push_str("</b>");
-            at = r.end;
+        for (piece, marked) in self.parts() {
+            if marked {
+                out.push_str("<b>");
+            }
+            escape_into(&mut out, piece);
+            if marked {
+                out.push_str("</b>");
+            }
         }
-        escape_into(&mut out, &self.text[at..]);
         out
     }
+}
+
+/// Sort ranges and merge those that overlap or touch.
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 fn escape_into(out: &mut String, s: &str) {
@@ -223,7 +264,7 @@ fn excerpt(body: &str, range: Range<usize>, highlights: &[Range<usize>]) -> Snip
     if cut_end {
         text.push('…');
     }
-    let highlights = highlights.iter().map(|h| h.start + shift..h.end + shift).collect();
+    let highlights = merge(highlights.iter().map(|h| h.start + shift..h.end + shift).collect());
     Snippet { text, highlights }
 }
 
@@ -253,6 +294,53 @@ mod tests {
         assert_eq!(&s.text[s.highlights[0].clone()], "Tashkent");
         let whole = excerpt(body, 0..body.len(), std::slice::from_ref(&(9..17)));
         assert_eq!(whole.text, body);
+    }
+
+    #[test]
+    fn regression_overlapping_cjk_bigram_highlights_do_not_panic() {
+        // 维基新闻 is searched as the bigrams 维基 基新 新闻; tantivy marks each, so the
+        // ranges overlap. Rendering once sliced "begin > end" and took the server down.
+        let body = "英文维基新闻在2006年";
+        let (a, b, c) = (6..12, 9..15, 12..18);
+        let s = excerpt(body, 0..body.len(), &[a, b, c]);
+        assert_eq!(s.highlights, vec![6..18]);
+        assert_eq!(s.to_html(), "英文<b>维基新闻</b>在2006年");
+        // Whatever ranges a snippet holds, rendering never panics; bad ones are dropped.
+        let backwards = |a: usize, b: usize| Range { start: a, end: b };
+        let highlights = vec![backwards(4, 2), 1..3, 3..6, 0..99, backwards(6, 3)];
+        let bad = Snippet { text: "维基新闻".into(), highlights };
+        assert_eq!(bad.parts(), [("维", false), ("基", true), ("新闻", false)]);
+    }
+
+    proptest::proptest! {
+        /// Against the naive model: the pieces always spell the text, and a character is
+        /// marked exactly when it lies inside some valid highlight range.
+        #[test]
+        fn parts_spell_the_text_and_mark_what_the_ranges_cover(
+            text in "[a-z维基新闻 ]{0,12}",
+            ranges in proptest::collection::vec((0usize..40, 0usize..40), 0..6),
+        ) {
+            let highlights: Vec<Range<usize>> = ranges.iter().map(|&(a, b)| a..b).collect();
+            let s = Snippet { text: text.clone(), highlights: highlights.clone() };
+            let parts = s.parts();
+            proptest::prop_assert_eq!(parts.iter().map(|(p, _)| *p).collect::<String>(), text.clone());
+            for w in parts.windows(2) {
+                proptest::prop_assert!(w[0].1 || w[1].1, "two unmarked pieces in a row");
+            }
+            let mut marked = Vec::new();
+            for (p, m) in &parts {
+                marked.extend(std::iter::repeat_n(*m, p.len()));
+            }
+            for (b, m) in marked.iter().enumerate() {
+                let naive = highlights.iter().any(|r| {
+                    r.start < r.end && r.end <= text.len() && text.is_char_boundary(r.start)
+                        && text.is_char_boundary(r.end) && r.contains(&b)
+                });
+                proptest::prop_assert_eq!(*m, naive, "byte {}", b);
+            }
+            let html = s.to_html();
+            proptest::prop_assert_eq!(html.matches("<b>").count(), parts.iter().filter(|p| p.1).count());
+        }
     }
 
     #[test]

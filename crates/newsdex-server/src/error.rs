@@ -80,6 +80,17 @@ impl From<newsdex_engine::EngineError> for ApiError {
     }
 }
 
+/// A handler that panicked (a bug) answers 500 in the envelope instead of dropping the
+/// connection; the panic is logged.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    ApiError::internal(format_args!("handler panicked: {what}")).into_response()
+}
+
 impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> ApiError {
         ApiError::internal(e)

@@ -33,6 +33,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use newsdex_engine::Engine;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -68,6 +69,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi-ui.json", api::ApiDoc::openapi()))
         .merge(api)
         .merge(pages)
+        .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .with_state(state)

@@ -6,4 +6,5 @@ mod crash;
 mod html;
 mod reuters;
 mod seeds;
+mod serve;
 mod support;

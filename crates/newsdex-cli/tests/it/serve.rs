@@ -1,0 +1,105 @@
+//! `newsdex serve`: the README's first command on an empty data directory loads the demo
+//! corpus and serves it; the printed URL works; Ctrl-C (SIGINT) stops it cleanly; a
+//! second start does not load the corpus again.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use crate::support::Newsdex;
+
+struct Serving {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Start `newsdex serve ARGS` on a free port and read the URL it prints on stdout.
+fn serve(n: &Newsdex, args: &[&str]) -> Serving {
+    let mut all = vec!["serve", "--addr", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let mut child = n.command(&all).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "printed {url:?}");
+    Serving { child, url }
+}
+
+fn get(url: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut r = agent.get(url).call().unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+}
+
+/// Send SIGINT (what Ctrl-C sends) and return the exit code and everything on stderr.
+fn interrupt(mut s: Serving) -> (Option<i32>, String) {
+    let pid = s.child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut s.child.stderr.take().unwrap(), &mut err).unwrap();
+    let status = s.child.wait().unwrap();
+    (status.code(), err)
+}
+
+#[test]
+fn serve_demo_loads_the_bundled_corpus_once_and_stops_on_ctrl_c() {
+    let n = Newsdex::new();
+    let s = serve(&n, &["--demo"]);
+    let (status, body) = get(&format!("{}healthz", s.url));
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok","documents":3734}"#));
+    let (status, page) = get(&format!("{}search?q=Tashkent", s.url));
+    assert_eq!(status, 200);
+    assert!(page.contains("RFA : Background of the risks of Uyghur visits to Central Asia"), "{page}");
+    assert!(page.contains("Creative Commons Attribution 2.5"), "Wikinews credit in the footer");
+    let (code, err) = interrupt(s);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("loaded the demo corpus: 3734 documents"), "{err}");
+    assert!(err.contains("writing through the API is off"), "{err}");
+    assert!(err.trim_end().ends_with("newsdex: stopped"), "{err}");
+
+    // Again: the archive is not empty, so nothing is loaded twice.
+    let s = serve(&n, &["--demo"]);
+    assert_eq!(get(&format!("{}healthz", s.url)).1, r#"{"status":"ok","documents":3734}"#);
+    let (code, err) = interrupt(s);
+    assert_eq!(code, Some(0));
+    assert!(err.contains("already holds documents"), "{err}");
+    assert_eq!(n.json(&["stats"])["documents"], 3734);
+}
+
+#[test]
+fn serve_without_demo_on_an_empty_directory_says_how_to_add_news() {
+    let n = Newsdex::new();
+    let s = serve(&n, &["--token", "t0k"]);
+    assert_eq!(get(&format!("{}healthz", s.url)).1, r#"{"status":"ok","documents":0}"#);
+    let (code, err) = interrupt(s);
+    assert_eq!(code, Some(0));
+    assert!(err.contains("the archive is empty"), "{err}");
+    assert!(!err.contains("writing through the API is off"), "a token was given: {err}");
+}
+
+#[test]
+fn serve_binds_loopback_by_default_and_names_a_busy_port() {
+    let n = Newsdex::new();
+    let help = n.ok(&["serve", "--help"]);
+    assert!(help.contains("[default: 127.0.0.1:7700]"), "{help}");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut child =
+        n.command(&["serve", "--addr", &addr]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "serve on a busy port did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
+}

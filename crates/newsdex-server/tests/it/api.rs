@@ -1,0 +1,309 @@
+//! `/api/*` and `/healthz` over a real socket: every endpoint, its errors, and the
+//! envelope they share.
+
+use serde_json::{Value, json};
+
+use crate::support::{DEMO_DOCS, ID004, T004, TestServer, demo, enc, fixtures, load_demo, repo};
+
+fn sum(buckets: &Value) -> u64 {
+    buckets.as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum()
+}
+
+#[test]
+fn healthz_counts_the_archive() {
+    let v = demo().get_json("/healthz");
+    assert_eq!(v, json!({"status": "ok", "documents": DEMO_DOCS}));
+}
+
+#[test]
+fn search_tashkent_finds_seed_004_first_with_facets() {
+    let v = demo().get_json("/api/search?q=Tashkent");
+    assert_eq!(v["total"], 1);
+    let h = &v["hits"][0];
+    assert_eq!(h["title"], T004);
+    assert_eq!(h["id"], ID004);
+    assert_eq!(h["lang"], "en");
+    assert!(h["score"].as_f64().unwrap() > 0.0);
+    assert!(h["snippet"].as_str().unwrap().contains("<b>Tashkent</b>"), "{h}");
+    // Every field of the CLI's --json shape is present, null when absent.
+    for k in ["id", "title", "url", "outlet", "published", "lang", "score", "snippet"] {
+        assert!(h.as_object().unwrap().contains_key(k), "{k} missing in {h}");
+    }
+    let f = &v["facets"];
+    assert_eq!(f["lang"], json!([{"value": "en", "count": 1}]));
+    assert_eq!(f["outlet"], json!([]));
+    assert_eq!(f["month"], json!([]));
+    assert_eq!(f["undated"], 1);
+}
+
+#[test]
+fn facets_count_every_match_not_only_the_page() {
+    let v = demo().get_json("/api/search?q=*&limit=3");
+    assert_eq!(v["total"], DEMO_DOCS);
+    assert_eq!(v["hits"].as_array().unwrap().len(), 3);
+    let f = &v["facets"];
+    assert_eq!(sum(&f["lang"]), DEMO_DOCS);
+    let langs: Vec<(&str, u64)> = f["lang"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["value"].as_str().unwrap(), b["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(langs[0], ("ja", 3669));
+    assert!(langs.contains(&("zh", 20)) && langs.contains(&("ar", 1)) && langs.contains(&("fa", 1)), "{langs:?}");
+    let outlets: Vec<&str> = f["outlet"].as_array().unwrap().iter().map(|b| b["value"].as_str().unwrap()).collect();
+    assert_eq!(&outlets[..3], ["Wikinews (Japanese)", "Wikinews (English)", "Wikinews (Chinese)"]);
+    // Months: a contiguous time axis from the first dated article to the last, and the
+    // dated plus the undated are all matches.
+    let months = f["month"].as_array().unwrap();
+    assert_eq!(months.first().unwrap()["value"], "2006-01");
+    assert_eq!(months.last().unwrap()["value"], "2023-02");
+    assert_eq!(months.len(), 17 * 12 + 2);
+    assert_eq!(sum(&f["month"]) + f["undated"].as_u64().unwrap(), DEMO_DOCS);
+    // facets=false leaves them out.
+    let v = demo().get_json("/api/search?q=*&limit=0&facets=false");
+    assert!(v.get("facets").is_none(), "{v}");
+}
+
+#[test]
+fn filters_by_language_outlet_and_date() {
+    let s = demo();
+    assert_eq!(s.get_json("/api/search?q=*&lang=zh&limit=0")["total"], 20);
+    // English: 43 Wikinews articles, the two seeds and the hostile fixture.
+    assert_eq!(s.get_json("/api/search?q=*&lang=zh&lang=en&limit=0")["total"], 20 + 46);
+    let v = s.get_json(&format!("/api/search?q=*&outlet={}&limit=100", enc("Wikinews (English)")));
+    assert_eq!(v["total"], 43);
+    assert!(v["hits"].as_array().unwrap().iter().all(|h| h["outlet"] == "Wikinews (English)"));
+    let v = s.get_json("/api/search?q=*&from=2010&to=2012-06&limit=100");
+    let n = v["total"].as_u64().unwrap();
+    assert!(n > 0 && n < 63, "{n}");
+    for h in v["hits"].as_array().unwrap() {
+        let d = h["published"].as_str().unwrap();
+        assert!(("2010".."2012-07").contains(&d), "{d}");
+    }
+    // The same range in the query syntax.
+    let q = enc("* published:[2010 TO 2012-06]");
+    assert_eq!(s.get_json(&format!("/api/search?q={q}&limit=0"))["total"], n);
+    // Paging is consistent.
+    let all = s.get_json("/api/search?q=China&limit=20");
+    let second = s.get_json("/api/search?q=China&limit=10&offset=10");
+    assert_eq!(all["hits"][10], second["hits"][0]);
+    // Any word: op=or.
+    let and = s.get_json("/api/search?q=Tashkent+Almaty&limit=0")["total"].as_u64().unwrap();
+    let or = s.get_json("/api/search?q=Tashkent+Almaty&op=or&limit=0")["total"].as_u64().unwrap();
+    assert!(or >= and && and >= 1, "{and} {or}");
+}
+
+#[test]
+fn bad_queries_and_parameters_are_400_with_a_clear_message() {
+    let s = demo();
+    let r = s.get(&format!("/api/search?q={}", enc("\"Foreign Policy")));
+    assert_eq!(r.status, 400);
+    assert_eq!(r.error_code(), "bad_query");
+    assert!(r.json()["error"]["message"].as_str().unwrap().starts_with("unclosed quote"), "{}", r.text());
+    let r = s.get(&format!("/api/search?q={}", enc("title:(a OR")));
+    assert_eq!((r.status, r.error_code()), (400, "bad_query".into()));
+    for (query, says) in [
+        ("q=a&limit=1000", "limit must be a whole number from 0 to 100"),
+        ("q=a&offset=-1", "offset must be a whole number"),
+        ("limit=5", "`q` is required"),
+        ("q=", "`q` is required"),
+        ("q=a&op=xor", "op must be `and` or `or`"),
+        ("q=a&facets=maybe", "facets must be true or false"),
+        ("q=a&from=yesterday", "yesterday"),
+        ("q=a&from=2024-13", "2024-13"),
+    ] {
+        let r = s.get(&format!("/api/search?{query}"));
+        assert_eq!(r.status, 400, "{query}: {}", r.text());
+        let code = r.error_code();
+        assert!(code == "bad_request" || code == "bad_query", "{query}: {code}");
+        let msg = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(msg.contains(says), "{query}: {msg}");
+    }
+}
+
+#[test]
+fn article_has_fields_warnings_provenance_and_raw_link() {
+    let v = demo().get_json(&format!("/api/articles/{ID004}"));
+    assert_eq!(v["id"], ID004);
+    assert_eq!(v["title"], T004);
+    assert!(v["body"].as_str().unwrap().starts_with("In the last 1-2 years, Uyghurs"));
+    assert_eq!(v["format"], "text");
+    assert_eq!(v["lang"], "en");
+    assert_eq!(v["raw_url"], format!("/api/raw/{ID004}"));
+    assert_eq!(v["provenance"]["source"], "demo/seeds/004_28fc068abbfc2ab4.txt");
+    assert_eq!(v["provenance"]["start"], 0);
+    let codes: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"title-repeats-collapsed"), "{codes:?}");
+    // A Wikinews article keeps its licence fields.
+    let hit = demo().get_json(&format!("/api/search?q=*&outlet={}&limit=1", enc("Wikinews (English)")));
+    let id = hit["hits"][0]["id"].as_str().unwrap();
+    let v = demo().get_json(&format!("/api/articles/{id}"));
+    assert_eq!(v["extra"]["license"], "CC-BY-2.5");
+    assert_eq!(v["format"], "jsonl");
+    assert!(v["provenance"]["line"].as_u64().is_some());
+    assert!(v["url"].as_str().unwrap().starts_with("https://en.wikinews.org/wiki/"));
+}
+
+#[test]
+fn unknown_or_malformed_ids_are_404() {
+    let s = demo();
+    for path in [
+        "/api/articles/0000000000000000",
+        "/api/articles/zz",
+        "/api/articles/..%2F..%2Fetc%2Fpasswd",
+        "/api/raw/0000000000000000",
+        "/api/raw/..%2FFORMAT",
+    ] {
+        let r = s.get(path);
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+        assert_eq!(r.error_code(), "not_found", "{path}");
+    }
+    let r = s.get("/api/no-such-endpoint");
+    assert_eq!((r.status, r.error_code()), (404, "not_found".into()));
+}
+
+#[test]
+fn raw_returns_the_original_bytes_never_as_a_page() {
+    let s = demo();
+    let r = s.get(&format!("/api/raw/{ID004}"));
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, std::fs::read(repo().join("testdata/seeds/004_28fc068abbfc2ab4.txt")).unwrap());
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert!(r.header("content-security-policy").unwrap().starts_with("sandbox"));
+    // The hostile record's line, byte for byte, as text: its <script> is never live.
+    let hit = s.get_json("/api/search?q=title:hostile");
+    let id = hit["hits"][0]["id"].as_str().unwrap();
+    let r = s.get(&format!("/api/raw/{id}"));
+    let line = fixtures().split(|b| *b == b'\n').nth(2).unwrap().to_vec();
+    assert_eq!(r.body.strip_suffix(b"\n").unwrap_or(&r.body), &line[..]);
+    assert_eq!(r.header("content-type"), Some("text/plain; charset=utf-8"));
+}
+
+#[test]
+fn openapi_document_describes_every_endpoint() {
+    let v = demo().get_json("/api/openapi.json");
+    assert!(v["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = v["paths"].as_object().unwrap();
+    for p in ["/api/search", "/api/articles/{id}", "/api/raw/{id}", "/api/ingest", "/healthz"] {
+        assert!(paths.contains_key(p), "{p} missing");
+    }
+    assert!(v["components"]["securitySchemes"]["bearer"].is_object());
+    // The Swagger UI is served from compiled-in assets.
+    let r = demo().get("/api/docs/");
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("swagger"), "{}", r.text());
+}
+
+#[test]
+fn writing_is_off_without_a_configured_token() {
+    let r = demo().post("/api/ingest", &[("Authorization", "Bearer anything")], b"{\"title\":\"x\",\"text\":\"y\"}");
+    assert_eq!(r.status, 403);
+    assert_eq!(r.error_code(), "writes_disabled");
+    assert_eq!(demo().get_json("/healthz")["documents"], DEMO_DOCS);
+}
+
+#[test]
+fn ingest_needs_the_token_then_adds_searchable_documents() {
+    let s = TestServer::start(Some("s3cret"), |_| {});
+    let doc = br#"{"title":"Uyghur scholars meet in Almaty","text":"Scholars met in Almaty on Monday to discuss Uyghur literature.","url":"https://example.org/a","published":"2024-03-05","outlet":"Example Times"}"#;
+    // No header, wrong scheme, wrong token: 401, nothing written.
+    for headers in [vec![], vec![("Authorization", "Basic czNjcmV0")], vec![("Authorization", "Bearer s3cret2")]] {
+        let r = s.post("/api/ingest", &headers, doc);
+        assert_eq!(r.status, 401, "{headers:?}");
+        assert_eq!(r.error_code(), "unauthorized");
+        assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    }
+    assert_eq!(s.get_json("/healthz")["documents"], 0);
+    let auth = [("Authorization", "Bearer s3cret")];
+    let r = s.post("/api/ingest", &auth, doc);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!((v["ingested"].as_u64(), v["new"].as_u64(), v["duplicates"].as_u64()), (Some(1), Some(1), Some(0)));
+    let id = v["ids"][0].as_str().unwrap().to_string();
+    // Searchable at once, with its fields.
+    let hits = s.get_json("/api/search?q=Almaty");
+    assert_eq!(hits["total"], 1);
+    assert_eq!(hits["hits"][0]["id"], id);
+    assert_eq!(hits["hits"][0]["outlet"], "Example Times");
+    assert_eq!(hits["hits"][0]["published"], "2024-03-05");
+    // The same bytes again: a duplicate.
+    let v = s.post("/api/ingest", &auth, doc).json();
+    assert_eq!((v["new"].as_u64(), v["duplicates"].as_u64()), (Some(0), Some(1)));
+    // JSON Lines with a bad line: the good lines go in, the bad one is named.
+    let body = b"{\"title\":\"One\",\"text\":\"first story text\"}\n{not json\n{\"title\":\"Two\",\"text\":\"second story text\"}\n";
+    let v = s.post("/api/ingest?outlet=Wire", &auth, body).json();
+    assert_eq!(v["new"], 2, "{v}");
+    assert_eq!(v["rejected"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["rejected"][0]["line"], 2);
+    assert_eq!(s.get_json("/api/search?q=story&outlet=Wire")["total"], 2);
+    // Empty body, bad lang: 400.
+    let r = s.post("/api/ingest", &auth, b"");
+    assert_eq!((r.status, r.error_code()), (400, "bad_request".into()));
+    let r = s.post("/api/ingest?lang=%21%21", &auth, doc);
+    assert_eq!((r.status, r.error_code()), (400, "bad_request".into()));
+    assert_eq!(s.get_json("/healthz")["documents"], 3);
+}
+
+#[test]
+fn a_body_over_the_limit_is_413() {
+    let s = TestServer::start(Some("t"), |_| {});
+    let big = vec![b'a'; newsdex_server::api::MAX_INGEST_BYTES + 1];
+    let r = s.post("/api/ingest", &[("Authorization", "Bearer t")], &big);
+    assert_eq!(r.status, 413, "{}", r.text());
+    assert_eq!(r.error_code(), "payload_too_large");
+}
+
+#[test]
+fn reads_keep_working_while_an_ingest_commits() {
+    // A writer server over the demo corpus; while a 9.8 MB ingest (the Japanese Wikinews
+    // file, 3,669 articles) is running, searches keep answering with the old contents.
+    let s = TestServer::start(Some("t"), |_| {});
+    let ja = zstd::decode_all(newsdex_server::demo::FILES[2].1).unwrap();
+    let en = newsdex_server::demo::FILES[0].1;
+    assert_eq!(s.post("/api/ingest", &[("Authorization", "Bearer t")], en).json()["new"], 43);
+    let base = s.base.clone();
+    let writer = std::thread::spawn(move || {
+        crate::support::request("POST", &format!("{base}/api/ingest"), &[("Authorization", "Bearer t")], Some(&ja))
+    });
+    let mut reads = 0;
+    let mut during = 0;
+    while !writer.is_finished() {
+        let v = s.get_json("/api/search?q=*&limit=1");
+        let total = v["total"].as_u64().unwrap();
+        assert!(total == 43 || total == 43 + 3669, "{total}");
+        if total == 43 {
+            during += 1;
+        }
+        reads += 1;
+    }
+    let w = writer.join().unwrap();
+    assert_eq!(w.status, 200, "{}", w.text());
+    assert_eq!(w.json()["new"], 3669);
+    assert!(during > 0, "no read was answered while the ingest ran ({reads} reads)");
+    eprintln!("{during} of {reads} searches were answered while the ingest ran");
+    assert_eq!(s.get_json("/api/search?q=*&limit=0")["total"], 43 + 3669);
+}
+
+#[test]
+fn a_second_server_process_over_the_same_directory_sees_new_commits() {
+    // The shared demo server is read-only; a reader must also pick up commits made by
+    // `newsdex ingest` in another process (here: another engine in this process).
+    let s = TestServer::start(None, load_demo);
+    let before = s.get_json("/api/search?q=Almaty&limit=0")["total"].as_u64().unwrap();
+    {
+        let mut w = newsdex_engine::Engine::open_write(&s.data).unwrap();
+        let doc = br#"{"title":"Almaty market report","text":"Prices in Almaty rose this week."}"#;
+        w.ingest_bytes("late.jsonl", doc, &Default::default(), &mut |_| {}).unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let now = s.get_json("/api/search?q=Almaty&limit=0")["total"].as_u64().unwrap();
+        if now == before + 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the server never saw the new commit");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

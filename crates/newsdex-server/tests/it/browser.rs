@@ -1,0 +1,147 @@
+//! The journalist's path in a real browser: headless Chromium driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`, which `.ci/run` installs). Open `/`, type
+//! `Tashkent`, submit, see seed 004 first, click it, read the article page; then the same
+//! on a phone-sized window. Screenshots go to `target/tmp/browser-screenshots/` for a
+//! person to look at.
+//!
+//! Without chromedriver the test says SKIPPED, unless `NEWSDEX_REQUIRE_BROWSER=1` (set by
+//! `.ci/run`), when a missing browser is a failure.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{ID004, T004, demo};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start_driver() -> Option<(Driver, String)> {
+    if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+        let why = format!("{CHROMEDRIVER} or {CHROMIUM} is absent (apt-get install chromium chromium-driver)");
+        assert!(std::env::var_os("NEWSDEX_REQUIRE_BROWSER").is_none(), "NEWSDEX_REQUIRE_BROWSER is set but {why}");
+        eprintln!("SKIPPED: {why}");
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver(child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some((driver, format!("http://127.0.0.1:{port}")))
+}
+
+fn screenshots() -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_tashkent_and_open_the_article_in_chromium() {
+    let Some((_driver, webdriver)) = start_driver() else { return };
+    let base = tokio::task::spawn_blocking(|| demo().base.clone()).await.unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,1000",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let c = ClientBuilder::new(connector).capabilities(caps).connect(&webdriver).await.expect("a WebDriver session");
+    let shots = screenshots();
+    let shot = |name: &'static str| {
+        let c = c.clone();
+        let path = shots.join(name);
+        async move {
+            let png = c.screenshot().await.unwrap();
+            std::fs::write(&path, png).unwrap();
+            eprintln!("screenshot: {}", path.display());
+        }
+    };
+
+    // The home page: type into the search box and submit, as a person would.
+    c.goto(&format!("{base}/")).await.unwrap();
+    assert_eq!(c.title().await.unwrap(), "newsdex");
+    let q = c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("input#q")).await.unwrap();
+    q.send_keys("Tashkent").await.unwrap();
+    shot("1-home-typed.png").await;
+    c.find(Locator::Css("form.searchbox button[type=submit]")).await.unwrap().click().await.unwrap();
+
+    // The results: seed 004 first, the match highlighted.
+    let first =
+        c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("ol.hits li.hit h3 a")).await.unwrap();
+    assert_eq!(first.text().await.unwrap(), T004);
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), "/search");
+    assert_eq!(url.query(), Some("q=Tashkent"));
+    let marked = c.find(Locator::Css("ol.hits li.hit .snippet b")).await.unwrap();
+    assert_eq!(marked.text().await.unwrap(), "Tashkent");
+    let summary = c.find(Locator::Css("p.summary")).await.unwrap().text().await.unwrap();
+    assert!(summary.starts_with("1 match"), "{summary}");
+    shot("2-results.png").await;
+
+    // Click through to the article page.
+    first.click().await.unwrap();
+    let h1 = c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("article.article h1")).await.unwrap();
+    assert_eq!(h1.text().await.unwrap(), T004);
+    assert_eq!(c.current_url().await.unwrap().path(), format!("/articles/{ID004}"));
+    let body = c.find(Locator::Css("article .body")).await.unwrap().text().await.unwrap();
+    assert!(body.starts_with("In the last 1-2 years, Uyghurs"), "{body}");
+    let prov = c.find(Locator::Css("section.provenance")).await.unwrap().text().await.unwrap();
+    assert!(prov.contains("004_28fc068abbfc2ab4.txt"), "{prov}");
+    shot("3-article.png").await;
+
+    // Back to the results by the page's own link.
+    c.find(Locator::LinkText("← Back to results")).await.unwrap().click().await.unwrap();
+    let first =
+        c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("ol.hits li.hit h3 a")).await.unwrap();
+    assert_eq!(first.text().await.unwrap(), T004);
+
+    // A phone-sized window: the layout collapses to one column (facets below results).
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/search?q=*")).await.unwrap();
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("ol.hits")).await.unwrap();
+    let width = c
+        .execute("return document.querySelector('section.results').getBoundingClientRect().width", vec![])
+        .await
+        .unwrap();
+    let overflow = c.execute("return document.documentElement.scrollWidth > window.innerWidth", vec![]).await.unwrap();
+    shot("4-phone.png").await;
+    assert!(width.as_f64().unwrap() > 300.0, "results squeezed on a phone: {width}");
+    assert_eq!(overflow, json!(false), "the page scrolls sideways on a phone");
+
+    c.close().await.unwrap();
+}

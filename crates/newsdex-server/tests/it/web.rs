@@ -1,0 +1,161 @@
+//! The server-rendered pages, as a browser without JavaScript gets them: links that
+//! refine, paging, article pages with previous/next, escaping, right-to-left text.
+
+use crate::support::{DEMO_DOCS, ID004, T004, demo, enc};
+
+/// HTML character references back to text (the ones askama and we write).
+fn unescape(s: &str) -> String {
+    [("&#38;", "&"), ("&#60;", "<"), ("&#62;", ">"), ("&#34;", "\""), ("&#39;", "'"), ("&lt;", "<"), ("&gt;", ">")]
+        .iter()
+        .chain(&[("&quot;", "\""), ("&amp;", "&")])
+        .fold(s.to_string(), |acc, (from, to)| acc.replace(from, to))
+}
+
+/// Every `href="…"` value in a page, unescaped.
+fn hrefs(html: &str) -> Vec<String> {
+    html.split("href=\"").skip(1).map(|s| unescape(&s[..s.find('"').unwrap()])).collect()
+}
+
+fn page(path: &str) -> String {
+    let r = demo().get(path);
+    assert_eq!(r.status, 200, "GET {path}: {}", r.text());
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+    r.text()
+}
+
+#[test]
+fn home_page_has_the_search_box_syntax_help_and_the_wikinews_credit() {
+    let html = page("/");
+    assert!(html.contains(r#"<form class="searchbox" action="/search" method="get""#));
+    assert!(html.contains("How to write a query"));
+    assert!(html.contains(&format!("{DEMO_DOCS} documents in this archive")));
+    assert!(html.contains("Creative Commons Attribution 2.5"), "the demo corpus's licence asks for credit");
+    assert!(html.contains(r#"name="viewport""#), "readable on a phone");
+}
+
+#[test]
+fn search_page_lists_hits_with_highlights_and_links_to_the_article() {
+    let html = page("/search?q=Tashkent");
+    assert!(html.contains("1 match, showing 1–1"), "{html}");
+    assert!(html.contains(T004));
+    assert!(html.contains("<b>Tashkent</b>"));
+    let article = hrefs(&html).into_iter().find(|h| h.starts_with(&format!("/articles/{ID004}?"))).unwrap();
+    assert!(article.contains("q=Tashkent") && article.contains("rank=1"), "{article}");
+    let art = page(&article);
+    assert!(art.contains(&format!("<h1 dir=\"auto\">{T004}</h1>")), "{art}");
+    assert!(art.contains("Provenance") && art.contains("demo/seeds/004_28fc068abbfc2ab4.txt"));
+    assert!(art.contains(&format!("href=\"/api/raw/{ID004}\"")));
+    assert!(art.contains("title-repeats-collapsed"), "repairs are shown");
+    assert!(art.contains("← Back to results"));
+    // One result: no neighbours.
+    assert!(!art.contains("Next result") && !art.contains("Previous result"));
+}
+
+#[test]
+fn facet_links_refine_the_query_and_filters_can_be_removed() {
+    let html = page("/search?q=*");
+    assert!(html.contains(&format!("{DEMO_DOCS} matches, showing 1–10")), "{html}");
+    let zh = hrefs(&html).into_iter().find(|h| h.contains("lang=zh")).expect("a link to the Chinese facet");
+    let refined = page(&zh);
+    assert!(refined.contains("20 matches, showing 1–10"), "{refined}");
+    assert!(refined.contains("✕ language: zh"));
+    // The remove link goes back to everything.
+    let remove = hrefs(&refined).into_iter().find(|h| h.starts_with("/search?") && !h.contains("lang=")).unwrap();
+    assert!(page(&remove).contains(&format!("{DEMO_DOCS} matches")));
+    // An outlet facet, then a month from the chart.
+    let en = hrefs(&html).into_iter().find(|h| h.contains(&format!("outlet={}", enc("Wikinews (English)")))).unwrap();
+    let en_page = page(&en);
+    assert!(en_page.contains("43 matches"), "{en_page}");
+    assert!(en_page.contains("<svg"), "coverage chart");
+    let month = hrefs(&en_page).into_iter().find(|h| h.contains("from=2016-09&to=2016-09")).expect("a month bar");
+    let m = page(&month);
+    assert!(m.contains("✕ published: 2016-09"), "{m}");
+    assert!(m.contains("New faces emerge as veteran politicians step down in Hong Kong legislative election"));
+}
+
+#[test]
+fn pagination_walks_the_results() {
+    let html = page("/search?q=*");
+    let next = hrefs(&html).into_iter().find(|h| h.contains("offset=10")).expect("page 2 link");
+    let p2 = page(&next);
+    assert!(p2.contains(&format!("{DEMO_DOCS} matches, showing 11–20")), "{p2}");
+    assert!(p2.contains(r#"<ol class="hits" start="11">"#));
+    assert!(p2.contains("← Previous"));
+}
+
+#[test]
+fn article_page_links_to_previous_and_next_result_of_the_search() {
+    let api = demo().get_json("/api/search?q=China&limit=3");
+    let ids: Vec<&str> = api["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    let art = page(&format!("/articles/{}?q=China&rank=2", ids[1]));
+    let links = hrefs(&art);
+    let prev = links.iter().find(|h| h.contains("rank=1")).unwrap();
+    let next = links.iter().find(|h| h.contains("rank=3")).unwrap();
+    assert!(prev.starts_with(&format!("/articles/{}?", ids[0])), "{prev}");
+    assert!(next.starts_with(&format!("/articles/{}?", ids[2])), "{next}");
+    assert!(art.contains("‹ Previous result") && art.contains("Next result ›"));
+}
+
+#[test]
+fn everything_shown_is_escaped() {
+    let html = page("/search?q=title:hostile");
+    assert!(html.contains("1 match"), "{html}");
+    for live in ["<script>alert", "<b>bold</b>", "<i>Evil</i>", "<img src=x", "onerror=alert(1)>", "javascript:"] {
+        assert!(!html.contains(live), "{live} unescaped in the results page");
+    }
+    assert!(unescape(&html).contains("<script>alert(\"title\")</script> Hostile & <b>bold</b> headline"), "{html}");
+    let href = hrefs(&html).into_iter().find(|h| h.starts_with("/articles/")).unwrap();
+    let art = page(&href);
+    for live in ["<script>alert", "<i>Evil</i>", "<img src=x", "<svg onload", "javascript:", "</p><script>"] {
+        assert!(!art.contains(live), "{live} unescaped in the article page");
+    }
+    assert!(unescape(&art).contains("<i>Evil</i> Outlet"), "{art}");
+    // The query itself is echoed escaped, in the box and in an error.
+    let r = demo().get(&format!("/search?q={}", enc("\"<script>alert(1)</script>")));
+    assert_eq!(r.status, 400);
+    let html = r.text();
+    assert!(!html.contains("<script>alert(1)"), "{html}");
+    assert!(html.contains("That query could not be read") && html.contains("unclosed quote"));
+    let boxed = html.split(r#"<input id="q""#).nth(1).unwrap();
+    let value = boxed.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(unescape(value), "\"<script>alert(1)</script>");
+}
+
+#[test]
+fn right_to_left_text_is_shown_right_to_left() {
+    for (q, lang) in [("السنخ", "ar"), ("تقویم", "fa")] {
+        let html = page(&format!("/search?q={}", enc(q)));
+        assert!(html.contains("1 match"), "{q}: {html}");
+        assert!(html.contains(&format!(r#"<h3 dir="rtl" lang="{lang}">"#)), "{html}");
+        let href = hrefs(&html).into_iter().find(|h| h.starts_with("/articles/")).unwrap();
+        let art = page(&href);
+        assert!(art.contains(&format!(r#"<article class="article" lang="{lang}">"#)), "{art}");
+        assert!(art.contains(r#"<h1 dir="rtl">"#) && art.contains(r#"<div class="body" dir="rtl">"#), "{art}");
+    }
+    // Chinese text is found by a word from it and shown left to right.
+    let html = page(&format!("/search?q={}", enc("维基新闻")));
+    assert!(html.contains(r#"lang="zh""#), "{html}");
+}
+
+#[test]
+fn wikinews_articles_credit_their_source_and_licence() {
+    let api = demo().get_json(&format!("/api/search?q=*&outlet={}&limit=20", enc("Wikinews (Chinese)")));
+    let hit = api["hits"].as_array().unwrap().iter().find(|h| h["url"].is_string()).unwrap();
+    let id = hit["id"].as_str().unwrap();
+    let art = page(&format!("/articles/{id}"));
+    assert!(art.contains(r#"<p class="credit">"#) && art.contains("Licence: CC-BY-2.5."), "{art}");
+    assert!(art.contains("https://zh.wikinews.org/"), "links to the original: {art}");
+}
+
+#[test]
+fn unknown_pages_and_articles_are_404_pages() {
+    for path in ["/articles/0000000000000000", "/articles/%3Cscript%3E", "/nope", "/static/../Cargo.toml"] {
+        let r = demo().get(path);
+        assert_eq!(r.status, 404, "{path}");
+        assert!(!r.text().contains("<script>"), "{path}");
+    }
+    let r = demo().get("/static/style.css");
+    assert_eq!((r.status, r.header("content-type")), (200, Some("text/css; charset=utf-8")));
+}
