@@ -5,8 +5,9 @@
 pub enum EngineError {
     #[error(transparent)]
     Store(#[from] newsdex_store::StoreError),
+    /// A fault in the index (a query the index refuses is [`EngineError::Query`]).
     #[error(transparent)]
-    Index(#[from] newsdex_index::IndexError),
+    Index(newsdex_index::IndexError),
     /// The query could not be parsed; the message shows where.
     #[error("{0}")]
     Query(String),
@@ -16,6 +17,16 @@ pub enum EngineError {
     Layout { found: String, want: u32 },
     #[error("data directory is damaged: {0}")]
     Damaged(String),
+}
+
+impl From<newsdex_index::IndexError> for EngineError {
+    fn from(e: newsdex_index::IndexError) -> EngineError {
+        match e {
+            // The user's query names something the index cannot search (`lang:null`).
+            newsdex_index::IndexError::Query(m) => EngineError::Query(m),
+            other => EngineError::Index(other),
+        }
+    }
 }
 
 impl EngineError {

@@ -63,14 +63,14 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
     get,
     path = "/api/search",
     params(
-        ("q" = String, Query, description = "The query: words, \"phrases\", AND/OR/NOT, +must -not, title: outlet: lang: url: id:, published:[2020 TO 2021], prefix*; `*` for everything"),
-        ("limit" = Option<usize>, Query, description = "Hits per page, 0–100 (default 10)"),
-        ("offset" = Option<usize>, Query, description = "Hits to skip, 0–100000"),
+        ("q" = String, Query, min_length = 1, pattern = r"\S", example = "Tashkent", description = "The query: words, \"phrases\", AND/OR/NOT, +must -not, title: outlet: lang: url: id:, published:[2020 TO 2021], prefix*; `*` for everything. A query that cannot be parsed is a 400 `bad_query` that shows where."),
+        ("limit" = Option<usize>, Query, minimum = 0, maximum = 100, description = "Hits per page, 0–100 (default 10)"),
+        ("offset" = Option<usize>, Query, minimum = 0, maximum = 100000, description = "Hits to skip, 0–100000"),
         ("lang" = Option<Vec<String>>, Query, description = "Only these languages (repeatable)"),
         ("outlet" = Option<Vec<String>>, Query, description = "Only these outlets (repeatable)"),
-        ("from" = Option<String>, Query, description = "Published on or after: 2024, 2024-03, 2024-03-01 or RFC 3339"),
-        ("to" = Option<String>, Query, description = "Published on or before (through the end of the period named)"),
-        ("op" = Option<String>, Query, description = "`and` (default): all words must match; `or`: any"),
+        ("from" = Option<String>, Query, example = "2024-03", description = "Published on or after: 2024, 2024-03, 2024-03-01 or RFC 3339 (a date that does not exist is a 400)"),
+        ("to" = Option<String>, Query, example = "2024-06", description = "Published on or before (through the end of the period named)"),
+        ("op" = Option<String>, Query, pattern = "^(and|or)?$", description = "`and` (default): all words must match; `or`: any"),
         ("facets" = Option<bool>, Query, description = "Count matches by language, outlet and month (default true)"),
     ),
     responses(
@@ -92,7 +92,7 @@ pub async fn search(
 #[utoipa::path(
     get,
     path = "/api/articles/{id}",
-    params(("id" = String, Path, description = "Document id, 16 hex digits")),
+    params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "Document id, 16 hex digits")),
     responses(
         (status = 200, description = "The article", body = ArticleView),
         (status = 404, description = "No such document", body = ErrorEnvelope),
@@ -113,9 +113,9 @@ pub async fn article(State(st): State<Arc<AppState>>, Path(id): Path<String>) ->
 #[utoipa::path(
     get,
     path = "/api/raw/{id}",
-    params(("id" = String, Path, description = "Document id, 16 hex digits")),
+    params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "Document id, 16 hex digits")),
     responses(
-        (status = 200, description = "The record's bytes as ingested (after decompression)", content_type = "application/octet-stream"),
+        (status = 200, description = "The record's bytes as ingested (after decompression): `text/plain; charset=utf-8` when they are UTF-8, else `application/octet-stream`", content(("text/plain"), ("application/octet-stream"))),
         (status = 404, description = "No such document", body = ErrorEnvelope),
     )
 )]
@@ -147,10 +147,19 @@ pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Res
         ("outlet" = Option<String>, Query, description = "Outlet for records that name none"),
         ("lang" = Option<String>, Query, description = "Language for records that name none"),
     ),
-    request_body(content = String, description = "The document(s)", content_type = "application/x-ndjson"),
+    request_body(
+        description = "The document(s): a JSON object, JSON Lines, plain text or HTML, optionally gzip or zstd; the format is detected from the bytes",
+        content(
+            ("application/json", example = json!({"title": "Uyghur scholars meet in Almaty", "text": "Scholars met in Almaty on Monday.", "published": "2024-03-05", "outlet": "Example Times"})),
+            ("application/x-ndjson"),
+            ("text/plain"),
+            ("text/html"),
+        )
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What was added, what was a duplicate, what was rejected and why", body = IngestResponse),
+        (status = 400, description = "Empty body or a bad parameter", body = ErrorEnvelope),
         (status = 401, description = "No or wrong token", body = ErrorEnvelope),
         (status = 403, description = "Writing is off on this server", body = ErrorEnvelope),
         (status = 409, description = "Another process is writing", body = ErrorEnvelope),

@@ -93,7 +93,10 @@ impl SearchParams {
                 }
                 "limit" => p.limit = number("limit", MAX_LIMIT)?,
                 "offset" => p.offset = number("offset", MAX_OFFSET)?,
-                "lang" if !v.trim().is_empty() => p.langs.push(v.trim().to_string()),
+                "lang" if !v.trim().is_empty() => p.langs.push(
+                    newsdex_core::normalize_lang(&v)
+                        .ok_or_else(|| ApiError::bad_request(format!("lang {:?} is not a language code", v.trim())))?,
+                ),
                 "outlet" if !v.trim().is_empty() => p.outlets.push(v.trim().to_string()),
                 "from" if !v.trim().is_empty() => p.from = Some(v.trim().to_string()),
                 "to" if !v.trim().is_empty() => p.to = Some(v.trim().to_string()),
@@ -106,7 +109,7 @@ impl SearchParams {
                 }
                 "facets" => {
                     p.facets = match v.as_str() {
-                        "true" | "1" | "" => true,
+                        "true" | "1" => true,
                         "false" | "0" => false,
                         _ => return Err(ApiError::bad_request(format!("facets must be true or false, not {v:?}"))),
                     }

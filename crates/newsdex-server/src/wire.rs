@@ -1,5 +1,5 @@
 //! The JSON wire format, in one place: what `/api/*` returns and what `newsdex search
-//! --json` prints. Conventions (see also `docs/API.md` in the server's module doc):
+//! --json` prints. Conventions (errors: see [`crate::error`]):
 //! snake_case fields; ids are 16 hex digits; dates are RFC 3339 (or `YYYY-MM-DD` for a
 //! date-only source); absent values are `null`, never omitted; snippets are HTML with the
 //! text escaped and matches in `<b>`.

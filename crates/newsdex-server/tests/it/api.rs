@@ -69,6 +69,8 @@ fn facets_count_every_match_not_only_the_page() {
 fn filters_by_language_outlet_and_date() {
     let s = demo();
     assert_eq!(s.get_json("/api/search?q=*&lang=zh&limit=0")["total"], 20);
+    // Languages by name or code, as the CLI takes them.
+    assert_eq!(s.get_json("/api/search?q=*&lang=Chinese&limit=0")["total"], 20);
     // English: 43 Wikinews articles, the two seeds and the hostile fixture.
     assert_eq!(s.get_json("/api/search?q=*&lang=zh&lang=en&limit=0")["total"], 20 + 46);
     let v = s.get_json(&format!("/api/search?q=*&outlet={}&limit=100", enc("Wikinews (English)")));
@@ -110,8 +112,12 @@ fn bad_queries_and_parameters_are_400_with_a_clear_message() {
         ("q=", "`q` is required"),
         ("q=a&op=xor", "op must be `and` or `or`"),
         ("q=a&facets=maybe", "facets must be true or false"),
+        ("q=a&facets=", "facets must be true or false"),
         ("q=a&from=yesterday", "yesterday"),
         ("q=a&from=2024-13", "2024-13"),
+        // Regression (schemathesis): a bad language was a 500.
+        ("q=0&lang=null", "lang \"null\" is not a language code"),
+        ("q=lang:null", "\"null\" is not a language code"),
     ] {
         let r = s.get(&format!("/api/search?{query}"));
         assert_eq!(r.status, 400, "{query}: {}", r.text());
