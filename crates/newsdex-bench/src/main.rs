@@ -1,19 +1,35 @@
-//! `newsdex-bench`: measure newsdex on real corpora and print Markdown rows for
-//! BENCHMARKS.md. Timings are measured here, never asserted in tests.
+//! `newsdex-bench`: the measuring half of the benchmark harness (`bench/run` drives it
+//! beside the peers). Each subcommand prints one JSON object per measurement on stdout;
+//! `report` turns a file of them into the tables of BENCHMARKS.md. Timings are measured
+//! here, never asserted in tests.
 //!
 //! ```text
-//! cargo run --release -p newsdex-bench -- reuters [--queries bench/queries/reuters.txt] [--threads 1]
-//! cargo run --release -p newsdex-bench -- make-queries > bench/queries/reuters.txt
+//! newsdex-bench reuters-jsonl OUT                      Reuters-21578 from its SGML, as JSON Lines
+//! newsdex-bench synth --docs N --out FILE              synthetic corpus from real text
+//! newsdex-bench html-corpus --pages N --out DIR        extraction-set pages replicated to N files
+//! newsdex-bench make-queries [--from JSONL]            a real-shaped query log
+//! newsdex-bench ingest --data DIR INPUT...             newsdex end to end: docs/s, MB/s, peak memory, sizes
+//! newsdex-bench query --data DIR --queries FILE        newsdex latency at --threads, with facets
+//! newsdex-bench tantivy --input JSONL --queries FILE   the same in plain tantivy
+//! newsdex-bench growth --sizes 10000,100000,1000000    ingest time, size and latency as the archive grows
+//! newsdex-bench repair JSONL                           text clean-up throughput
+//! newsdex-bench report RESULTS.jsonl [--write FILE]    Markdown tables
 //! ```
 
+mod measure;
 mod queries;
+mod report;
+mod synth;
+mod tantivy_alone;
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use newsdex_engine::{DefaultOp, Engine, IngestOptions, SearchOptions};
+use serde_json::{Value, json};
 
 #[derive(Parser, Debug)]
 struct Cli {
@@ -23,130 +39,349 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Ingest Reuters-21578 (from its SGML) into a fresh data directory, then run the
-    /// query log against it.
-    Reuters {
-        #[arg(long, default_value = "bench/queries/reuters.txt")]
-        queries: PathBuf,
-        /// Concurrent searchers (threads sharing one opened engine).
-        #[arg(long, default_value_t = 1)]
-        threads: usize,
-        /// Times the whole query log is run (after one warm-up pass).
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-    },
     /// Write Reuters-21578 converted from its SGML as JSON Lines to OUT.
     ReutersJsonl { out: PathBuf },
-    /// Print the query log generated from Reuters-21578 (deterministic).
+    /// Write a synthetic corpus of N articles built from real text (Reuters, AG News).
+    Synth {
+        #[arg(long)]
+        docs: u64,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1987)]
+        seed: u64,
+    },
+    /// Copy the extraction sets' HTML pages into OUT until there are N files, each copy
+    /// made distinct by a comment (so each is a new document, as a re-crawl would be).
+    HtmlCorpus {
+        #[arg(long)]
+        pages: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print a query log: from Reuters-21578 (the default) or from a JSON Lines corpus.
     MakeQueries {
         #[arg(long, default_value_t = 400)]
         count: usize,
+        #[arg(long)]
+        from: Option<PathBuf>,
+    },
+    /// Ingest INPUTs into a fresh data directory DATA, end to end.
+    Ingest {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Outlet for records that name none.
+        #[arg(long)]
+        outlet: Option<String>,
+        inputs: Vec<PathBuf>,
+    },
+    /// Run a query log against the data directory DATA.
+    Query {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        facets: bool,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Index INPUT in plain tantivy and run the query log against it.
+    Tantivy {
+        #[arg(long)]
+        input: PathBuf,
+        /// Language and outlet for records that name none (newsdex detects the language).
+        #[arg(long)]
+        default_lang: Option<String>,
+        #[arg(long)]
+        default_outlet: Option<String>,
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long, value_delimiter = ',', default_value = "1,2")]
+        threads: Vec<usize>,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        facets: bool,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Grow one archive through SIZES synthetic articles; after each step, its size on
+    /// disk and the latency of a query log drawn from it.
+    Growth {
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+        sizes: Vec<u64>,
+        #[arg(long)]
+        work: PathBuf,
+        #[arg(long, default_value_t = 400)]
+        queries: usize,
+        #[arg(long, default_value_t = 1)]
+        rounds: usize,
+    },
+    /// Text clean-up throughput over the `text` fields of a JSON Lines file.
+    Repair {
+        input: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+    /// Render a results file as Markdown; with --write, replace the generated section of FILE.
+    Report {
+        results: PathBuf,
+        #[arg(long)]
+        write: Option<PathBuf>,
+        #[arg(long)]
+        command: Option<String>,
     },
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
-        Cmd::Reuters { queries, threads, rounds } => reuters(&queries, threads, rounds),
         Cmd::ReutersJsonl { out } => {
-            let sgml = newsdex_testkit::shared_data("news-reuters21578/original").context("Reuters SGML")?;
-            std::fs::write(&out, newsdex_testkit::reuters::jsonl(&sgml)?)?;
+            std::fs::write(&out, newsdex_testkit::reuters::jsonl(&reuters_sgml()?)?)?;
             Ok(())
         }
-        Cmd::MakeQueries { count } => {
-            let sgml = newsdex_testkit::shared_data("news-reuters21578/original").context("Reuters SGML")?;
-            let docs = newsdex_testkit::reuters::convert_dir(&sgml)?;
-            for q in queries::generate(&docs, count) {
+        Cmd::Synth { docs, out, seed } => synth_corpus(docs, &out, seed),
+        Cmd::HtmlCorpus { pages, out } => html_corpus(pages, &out),
+        Cmd::MakeQueries { count, from } => {
+            let (docs, months) = match from {
+                None => {
+                    let docs = newsdex_testkit::reuters::convert_dir(&reuters_sgml()?)?;
+                    (docs, queries::REUTERS_MONTHS.iter().map(|m| m.to_string()).collect())
+                }
+                Some(f) => {
+                    let docs = read_jsonl(&f, 200_000)?;
+                    let months = queries::busiest_months(&docs, 6);
+                    (docs, months)
+                }
+            };
+            let months: Vec<&str> = months.iter().map(String::as_str).collect();
+            for q in queries::generate(&docs, count, &months) {
                 println!("{q}");
             }
             Ok(())
         }
+        Cmd::Ingest { data, label, outlet, inputs } => {
+            let opts = IngestOptions { outlet, ..IngestOptions::default() };
+            let row = ingest(&data, &inputs, &opts)?;
+            emit(json!({"row": "ingest", "engine": "newsdex", "label": label, "result": row}));
+            Ok(())
+        }
+        Cmd::Query { data, queries, threads, rounds, facets, label } => {
+            let log = measure::read_queries(&queries)?;
+            let engine = Engine::open_read(&data)?;
+            for t in threads {
+                let l = newsdex_latency(&engine, &log, t, rounds, facets);
+                emit(
+                    json!({"row": "query", "engine": "newsdex", "label": label, "facets": facets, "queries": log.len(), "result": l}),
+                );
+            }
+            Ok(())
+        }
+        Cmd::Tantivy { input, default_lang, default_outlet, queries, threads, rounds, facets, label } => {
+            let log = measure::read_queries(&queries)?;
+            let tmp = tempfile::tempdir()?;
+            let defaults = tantivy_alone::Defaults { lang: default_lang, outlet: default_outlet };
+            let (plain, built) = tantivy_alone::Plain::build(&input, &defaults, &tmp.path().join("index"))?;
+            emit(json!({"row": "ingest", "engine": "tantivy", "label": label, "result": built}));
+            for t in threads {
+                let l = measure::latency(&log, t, rounds, |q| plain.search(q, facets));
+                emit(
+                    json!({"row": "query", "engine": "tantivy", "label": label, "facets": facets, "queries": log.len(), "result": l}),
+                );
+            }
+            Ok(())
+        }
+        Cmd::Growth { sizes, work, queries, rounds } => growth(&sizes, &work, queries, rounds),
+        Cmd::Repair { input, repeat } => repair(&input, repeat),
+        Cmd::Report { results, write, command } => report::run(&results, write.as_deref(), command.as_deref()),
     }
 }
 
-fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
-    if sorted_ms.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((p / 100.0) * (sorted_ms.len() - 1) as f64).round() as usize;
-    sorted_ms[i.min(sorted_ms.len() - 1)]
+fn emit(v: Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{v}");
+    let _ = out.flush();
 }
 
-fn reuters(query_file: &PathBuf, threads: usize, rounds: usize) -> anyhow::Result<()> {
-    let sgml = newsdex_testkit::shared_data("news-reuters21578/original").context("Reuters SGML is needed")?;
-    let tmp = tempfile::tempdir()?;
-    let input = tmp.path().join("reuters21578.jsonl");
-    std::fs::write(&input, newsdex_testkit::reuters::jsonl(&sgml)?)?;
-    let mb = std::fs::metadata(&input)?.len() as f64 / 1e6;
-    let data = tmp.path().join("data");
+fn reuters_sgml() -> anyhow::Result<PathBuf> {
+    newsdex_testkit::shared_data("news-reuters21578/original")
+        .context("Reuters-21578's SGML (../shared/data) is needed")
+}
 
-    // Ingest: raw JSONL to searchable, end to end (read, keep, extract, store, index).
+fn read_jsonl(path: &Path, max: usize) -> anyhow::Result<Vec<Value>> {
+    let f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut out = Vec::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(f)).take(max) {
+        if let Ok(v) = serde_json::from_str(&line?) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+fn synth_pool() -> anyhow::Result<synth::Pool> {
+    let mut records = newsdex_testkit::reuters::convert_dir(&reuters_sgml()?)?;
+    if let Some(ag) = newsdex_testkit::shared_data("news-agnews-test/agnews-test.jsonl") {
+        records.extend(read_jsonl(&ag, usize::MAX)?);
+    }
+    Ok(synth::Pool::from_records(records.iter()))
+}
+
+fn synth_corpus(docs: u64, out: &Path, seed: u64) -> anyhow::Result<()> {
+    let pool = synth_pool()?;
+    let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
+    let bytes = synth::write(&pool, seed, 0, docs, &mut f)?;
+    f.flush()?;
+    eprintln!(
+        "wrote {docs} articles ({:.1} MB) from {} headlines and {} sentences",
+        bytes as f64 / 1e6,
+        pool.titles.len(),
+        pool.sentences.len()
+    );
+    Ok(())
+}
+
+fn html_corpus(pages: usize, out: &Path) -> anyhow::Result<()> {
+    let mut sources = Vec::new();
+    for set in [
+        "extraction-scrapinghub",
+        "extraction-readability",
+        "extraction-trafilatura",
+        "extraction-newspaper4k",
+        "extraction-goose3",
+    ] {
+        if let Some(dir) = newsdex_testkit::shared_data(set) {
+            let ds = newsdex_eval_pages(&dir)?;
+            sources.extend(ds);
+        }
+    }
+    anyhow::ensure!(!sources.is_empty(), "no extraction pages found in ../shared/data");
+    std::fs::create_dir_all(out)?;
+    let mut bytes = 0usize;
+    for i in 0..pages {
+        let page = &sources[i % sources.len()];
+        let mut copy = format!("<!-- newsdex-bench copy {i} -->\n").into_bytes();
+        copy.extend_from_slice(page);
+        bytes += copy.len();
+        std::fs::write(out.join(format!("{i:06}.html")), copy)?;
+    }
+    eprintln!("wrote {pages} pages ({:.1} MB) from {} distinct pages", bytes as f64 / 1e6, sources.len());
+    Ok(())
+}
+
+/// Every page of an extraction set, decompressed.
+fn newsdex_eval_pages(dir: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
+    let set = newsdex_eval::datasets::Dataset::load(dir)?;
+    set.cases.iter().map(|c| newsdex_eval::datasets::read_page(&c.html)).collect()
+}
+
+/// Ingest figures of one run.
+#[derive(Debug, serde::Serialize)]
+struct IngestRow {
+    docs: u64,
+    rejected: usize,
+    bytes: u64,
+    seconds: f64,
+    docs_per_s: f64,
+    mb_per_s: f64,
+    peak_rss_mb: Option<f64>,
+    raw_bytes: u64,
+    store_bytes: u64,
+    index_bytes: u64,
+}
+
+fn sizes(data: &Path) -> (u64, u64, u64) {
+    let generation = std::fs::read_to_string(data.join("gen/CURRENT")).unwrap_or_default();
+    let g = data.join("gen").join(generation.trim());
+    let store: u64 = ["docs.sqlite", "docs.sqlite-wal"].iter().map(|f| measure::dir_size(&g.join(f))).sum();
+    (measure::dir_size(&data.join("raw")), store, measure::dir_size(&g.join("index")))
+}
+
+fn ingest(data: &Path, inputs: &[PathBuf], opts: &IngestOptions) -> anyhow::Result<IngestRow> {
     let started = Instant::now();
     let report = {
-        let mut engine = Engine::open_write(&data)?;
-        engine.ingest(std::slice::from_ref(&input), &IngestOptions::default(), &mut |_| {})?
+        let mut engine = Engine::open_write(data)?;
+        engine.ingest(inputs, opts, &mut |_| {})?
     };
-    let secs = started.elapsed().as_secs_f64();
-    let docs = report.new as f64;
+    let seconds = started.elapsed().as_secs_f64();
+    let (raw_bytes, store_bytes, index_bytes) = sizes(data);
+    Ok(IngestRow {
+        docs: report.new,
+        rejected: report.rejected.len(),
+        bytes: report.bytes,
+        seconds,
+        docs_per_s: report.new as f64 / seconds,
+        mb_per_s: report.bytes as f64 / 1e6 / seconds,
+        peak_rss_mb: measure::peak_rss_mb(),
+        raw_bytes,
+        store_bytes,
+        index_bytes,
+    })
+}
 
-    let queries: Vec<String> = std::fs::read_to_string(query_file)
-        .with_context(|| format!("reading {}", query_file.display()))?
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect();
-    let engine = Engine::open_read(&data)?;
-    let opts = SearchOptions { limit: 10, default_op: DefaultOp::And, ..SearchOptions::default() };
-    // Warm-up: page cache and lazy structures.
-    for q in &queries {
-        engine.search(q, &opts).with_context(|| format!("query {q:?}"))?;
+fn newsdex_latency(engine: &Engine, log: &[String], threads: usize, rounds: usize, facets: bool) -> measure::Latency {
+    let opts = SearchOptions { limit: 10, default_op: DefaultOp::And, facets, ..SearchOptions::default() };
+    measure::latency(log, threads, rounds, |q| engine.search(q, &opts).is_ok())
+}
+
+fn growth(sizes: &[u64], work: &Path, count: usize, rounds: usize) -> anyhow::Result<()> {
+    let pool = synth_pool()?;
+    std::fs::create_dir_all(work)?;
+    let data = work.join("data");
+    let mut have = 0u64;
+    let mut total_secs = 0.0;
+    for &size in sizes {
+        anyhow::ensure!(size > have, "sizes must grow: {size} after {have}");
+        let input = work.join(format!("synth-{have}-{size}.jsonl"));
+        {
+            let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&input)?);
+            synth::write(&pool, 1987, have, size, &mut f)?;
+            f.flush()?;
+        }
+        let row = ingest(&data, std::slice::from_ref(&input), &IngestOptions::default())?;
+        std::fs::remove_file(&input)?;
+        total_secs += row.seconds;
+        // The query log of this stage, from a sample of the archive's own articles.
+        let sample: Vec<Value> =
+            (0..size.min(50_000)).map(|i| synth::article(&pool, 1987, i * (size / size.min(50_000)))).collect();
+        let months = queries::busiest_months(&sample, 6);
+        let months: Vec<&str> = months.iter().map(String::as_str).collect();
+        let log = queries::generate(&sample, count, &months);
+        let engine = Engine::open_read(&data)?;
+        let lat = newsdex_latency(&engine, &log, 1, rounds, true);
+        emit(json!({
+            "row": "growth", "engine": "newsdex", "docs": size,
+            "step": {"added": size - have, "seconds": row.seconds, "docs_per_s": row.docs_per_s, "mb_per_s": row.mb_per_s},
+            "total_seconds": total_secs, "peak_rss_mb": row.peak_rss_mb,
+            "raw_bytes": row.raw_bytes, "store_bytes": row.store_bytes, "index_bytes": row.index_bytes,
+            "query": lat,
+        }));
+        have = size;
     }
-    let wall = Instant::now();
-    let mut lat: Vec<f64> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let (engine, queries, opts) = (&engine, &queries, &opts);
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    for r in 0..rounds {
-                        for (i, q) in queries.iter().enumerate() {
-                            if (i + r) % threads != t % threads.max(1) && threads > 1 {
-                                continue;
-                            }
-                            let t0 = Instant::now();
-                            let res = engine.search(q, opts).expect("query ran in warm-up");
-                            std::hint::black_box(res.total);
-                            out.push(t0.elapsed().as_secs_f64() * 1e3);
-                        }
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("searcher thread")).collect()
-    });
-    let wall = wall.elapsed().as_secs_f64();
-    lat.sort_by(|a, b| a.total_cmp(b));
-    let qps = lat.len() as f64 / wall;
+    Ok(())
+}
 
-    println!("| corpus | documents | input | ingest time | docs/s | MB/s |");
-    println!("|---|---|---|---|---|---|");
-    println!(
-        "| Reuters-21578 (JSONL from SGML) | {} | {mb:.1} MB | {secs:.2} s | {:.0} | {:.1} |",
-        report.new,
-        docs / secs,
-        mb / secs
-    );
-    println!();
-    println!("| queries | threads | runs | p50 | p95 | p99 | QPS |");
-    println!("|---|---|---|---|---|---|---|");
-    println!(
-        "| {} from {} | {threads} | {} | {:.2} ms | {:.2} ms | {:.2} ms | {qps:.0} |",
-        queries.len(),
-        query_file.display(),
-        lat.len(),
-        percentile(&lat, 50.0),
-        percentile(&lat, 95.0),
-        percentile(&lat, 99.0)
-    );
+fn repair(input: &Path, repeat: usize) -> anyhow::Result<()> {
+    let texts: Vec<String> =
+        read_jsonl(input, usize::MAX)?.into_iter().filter_map(|v| v["text"].as_str().map(str::to_string)).collect();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let mut best = f64::INFINITY;
+    for _ in 0..repeat.max(1) {
+        let t0 = Instant::now();
+        for t in &texts {
+            let mut w = Vec::new();
+            std::hint::black_box(newsdex_extract::clean_text(t, &mut w));
+        }
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    emit(json!({"row": "repair", "engine": "newsdex", "result": {
+        "texts": texts.len(), "mb": bytes as f64 / 1e6, "seconds": best, "mb_per_s": bytes as f64 / 1e6 / best,
+        "what": "newsdex_extract::clean_text (NFC, whitespace, invisible and control characters)",
+    }}));
     Ok(())
 }

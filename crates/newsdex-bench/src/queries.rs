@@ -14,15 +14,15 @@ const STOP: &[&str] = &[
 ];
 
 /// Small deterministic generator (no rand dependency).
-struct Lcg(u64);
+pub struct Lcg(pub u64);
 
 impl Lcg {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[(self.next() as usize) % v.len()]
     }
 }
@@ -35,8 +35,24 @@ fn words(title: &str) -> Vec<String> {
         .collect()
 }
 
-/// `count` queries from the documents' titles.
-pub fn generate(docs: &[Value], count: usize) -> Vec<String> {
+/// The months Reuters-21578's query log filters on.
+pub const REUTERS_MONTHS: &[&str] = &["1987-02", "1987-03", "1987-04", "1987-05", "1987-06", "1987-10"];
+
+/// The `n` months (`YYYY-MM`) in which most documents were published.
+pub fn busiest_months(docs: &[Value], n: usize) -> Vec<String> {
+    let mut by: BTreeMap<String, u64> = BTreeMap::new();
+    for d in docs {
+        if let Some(m) = d["published"].as_str().and_then(|p| p.get(..7)) {
+            *by.entry(m.to_string()).or_default() += 1;
+        }
+    }
+    let mut v: Vec<(String, u64)> = by.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.into_iter().take(n).map(|(m, _)| m).collect()
+}
+
+/// `count` queries from the documents' titles; date filters pick from `months`.
+pub fn generate(docs: &[Value], count: usize, months: &[&str]) -> Vec<String> {
     let mut freq: BTreeMap<String, u32> = BTreeMap::new();
     let mut pairs: BTreeMap<(String, String), u32> = BTreeMap::new();
     for d in docs {
@@ -56,7 +72,6 @@ pub fn generate(docs: &[Value], count: usize) -> Vec<String> {
     let mut bigrams: Vec<((String, String), u32)> = pairs.into_iter().filter(|(_, n)| *n >= 4).collect();
     bigrams.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let phrases: Vec<String> = bigrams.iter().take(400).map(|((a, b), _)| format!("\"{a} {b}\"")).collect();
-    let months = ["1987-02", "1987-03", "1987-04", "1987-05", "1987-06", "1987-10"];
     let mut rng = Lcg(21578);
     let mut out = Vec::with_capacity(count);
     while out.len() < count {
@@ -73,7 +88,8 @@ pub fn generate(docs: &[Value], count: usize) -> Vec<String> {
                 let n = s.chars().count().clamp(3, 5);
                 format!("{}*", s.chars().take(n).collect::<String>())
             }
-            8 => format!("{} published:{}", w(&mut rng), rng.pick(&months)),
+            8 if !months.is_empty() => format!("{} published:{}", w(&mut rng), rng.pick(months)),
+            8 => w(&mut rng),
             _ => format!("({} OR {}) {}", w(&mut rng), w(&mut rng), rng.pick(&phrases)),
         };
         out.push(q);

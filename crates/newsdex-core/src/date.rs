@@ -4,6 +4,14 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
+/// The earliest publication time newsdex keeps: 1700-01-01T00:00:00Z (Unix seconds).
+/// Dates outside [`EARLIEST`, `LATEST`) are not news dates but typos or placeholders
+/// (`0001-01-01`, `9999-12-31`), and the index stores times as 64-bit nanoseconds, which
+/// end in 1677 and 2262: such a date is treated as absent, never stored.
+pub const EARLIEST: i64 = -8_520_336_000;
+/// The end of the publication times newsdex keeps: 2200-01-01T00:00:00Z (exclusive).
+pub const LATEST: i64 = 7_258_118_400;
+
 /// A publication time. `offset` is `None` when the source gave no zone (the time is then
 /// read as UTC for ordering and filtering); date-only inputs have `date_only` set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +48,10 @@ impl Published {
 /// `YYYY/MM/DD`, Unix seconds, and the Reuters-21578 shape `26-FEB-1987 15:01:01.79`.
 /// Returns `None` for anything else rather than guessing.
 pub fn parse_date(input: &str) -> Option<Published> {
+    parse_any(input).filter(|p| (EARLIEST..LATEST).contains(&p.timestamp()))
+}
+
+fn parse_any(input: &str) -> Option<Published> {
     let s = input.trim();
     if s.is_empty() || s.len() > 64 {
         return None;
@@ -111,6 +123,18 @@ mod tests {
         for s in ["", "yesterday", "2024-13-45", "not a date at all", "12"] {
             assert_eq!(show(s), "-", "{s:?}");
         }
+    }
+
+    #[test]
+    fn regression_dates_the_index_cannot_hold_are_absent() {
+        // A page dated 9999-12-31 overflowed tantivy's nanosecond timestamps (a panic in
+        // debug builds, a wrapped date in release), found by the benchmark's HTML corpus.
+        for s in ["9999-12-31", "0001-01-01T00:00:00Z", "2262-04-12", "1600-05-01", "2200-01-01"] {
+            assert_eq!(show(s), "-", "{s:?}");
+        }
+        assert_eq!(show("1700-01-01"), "1700-01-01");
+        assert_eq!(show("2199-12-31T23:59:59Z"), "2199-12-31T23:59:59+00:00");
+        assert_eq!(parse_date("1700-01-01").unwrap().timestamp(), EARLIEST);
     }
 
     #[test]

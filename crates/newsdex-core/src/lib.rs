@@ -18,7 +18,7 @@ mod lang;
 mod reject;
 
 pub use article::{Article, Provenance, SourceFormat, Warning};
-pub use date::{Published, parse_date};
+pub use date::{EARLIEST, LATEST, Published, parse_date};
 pub use ids::{DocId, ParseIdError, RawHash};
 pub use lang::{lang_name, normalize_lang};
 pub use reject::Reject;

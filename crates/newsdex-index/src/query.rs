@@ -133,7 +133,12 @@ impl Translator {
     }
 
     pub(crate) fn date_range(&self, r: &DateRange) -> Box<dyn Query> {
-        let term = |secs: i64| Term::from_field_date(self.fields.published, DateTime::from_timestamp_secs(secs));
+        // Bounds outside the dates the index holds are clamped (`published:9999` then matches
+        // nothing instead of overflowing tantivy's nanosecond timestamps).
+        let term = |secs: i64| {
+            let secs = secs.clamp(newsdex_core::EARLIEST, newsdex_core::LATEST);
+            Term::from_field_date(self.fields.published, DateTime::from_timestamp_secs(secs))
+        };
         let lower = r.start.map_or(Bound::Unbounded, |s| Bound::Included(term(s)));
         let upper = r.end.map_or(Bound::Unbounded, |e| Bound::Excluded(term(e)));
         Box::new(ConstScoreQuery::new(Box::new(RangeQuery::new(lower, upper)), 0.0))

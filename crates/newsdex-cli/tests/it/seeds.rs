@@ -108,6 +108,18 @@ fn malformed_queries_are_clear_errors_not_panics() {
 }
 
 #[test]
+fn regression_far_dates_in_queries_match_nothing_instead_of_overflowing() {
+    let n = ingested();
+    for args in
+        [&["search", "published:9999"][..], &["search", "Tashkent", "--from", "5000"], &["search", "published:<1000"]]
+    {
+        let v = n.json(args);
+        assert_eq!(v["total"], 0, "{args:?}");
+    }
+    assert_eq!(n.json(&["search", "Tashkent published:>=1000"])["total"], 0, "the seeds have no date");
+}
+
+#[test]
 fn show_raw_returns_the_original_bytes() {
     let n = ingested();
     let id = n.json(&["search", "Tashkent"])["hits"][0]["id"].as_str().unwrap().to_string();

@@ -1,0 +1,17 @@
+//! newsdex-eval: score newsdex, or any other tool's output, on real evaluation sets, the
+//! way the sets' own benchmarks score them, so the numbers are comparable.
+//!
+//! * [`datasets`]: the extraction sets' layouts (ScrapingHub, Readability, trafilatura,
+//!   newspaper4k, goose3), read from their folders.
+//! * [`metrics`]: shingle precision/recall/F1 (ScrapingHub) and must-include/exclude
+//!   snippet counts (trafilatura).
+//! * [`extraction`]: run newsdex's extractor over a set (timed), read another tool's
+//!   predictions, score either.
+//! * [`mojibake`]: encoding repair on ftfy's test cases.
+//!
+//! The binary: `cargo run --release -p newsdex-eval -- extraction DIR [--predictions FILE]`.
+
+pub mod datasets;
+pub mod extraction;
+pub mod metrics;
+pub mod mojibake;

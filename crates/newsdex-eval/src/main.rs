@@ -1,0 +1,164 @@
+//! `newsdex-eval`: scores on real evaluation sets. See the library docs.
+//!
+//! ```text
+//! newsdex-eval extraction DIR [--predictions PRED.jsonl] [--write PRED.jsonl] [--repeat N] [--json]
+//! ```
+//! Without `--predictions`, newsdex extracts every page itself (timed); with it, another
+//! tool's output (one `{"id","text","title","author","date"}` per line) is scored the same
+//! way. Exit code 0, or 2 on a usage or input error.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use newsdex_eval::datasets::Dataset;
+use newsdex_eval::extraction::{self, Report};
+
+#[derive(Parser, Debug)]
+#[command(name = "newsdex-eval", about = "Score newsdex (or another tool's output) on real evaluation sets")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Article extraction: text precision/recall/F1 (or snippets), title/author/date accuracy.
+    Extraction {
+        /// A set in the layout of ../shared/data/extraction-*.
+        dir: PathBuf,
+        /// Score this tool output instead of running newsdex.
+        #[arg(long)]
+        predictions: Option<PathBuf>,
+        /// Also write newsdex's predictions here.
+        #[arg(long)]
+        write: Option<PathBuf>,
+        /// Passes over all pages when timing newsdex (the fastest counts).
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Encoding repair on ftfy's cases: newsdex's repair, or another tool's outputs
+    /// (`{"id","output"}` per line).
+    Mojibake {
+        cases: PathBuf,
+        #[arg(long)]
+        predictions: Option<PathBuf>,
+        /// The predictions' field holding the repaired text.
+        #[arg(long, default_value = "output")]
+        field: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.cmd {
+        Cmd::Extraction { dir, predictions, write, repeat, json } => {
+            let set = Dataset::load(&dir)?;
+            let (preds, timing, tool) = match &predictions {
+                Some(p) => (extraction::read_predictions(p)?, None, p.display().to_string()),
+                None => {
+                    let (p, t) = extraction::run_newsdex(&set, repeat)?;
+                    (p, Some(t), format!("newsdex {}", env!("CARGO_PKG_VERSION")))
+                }
+            };
+            if let Some(w) = write {
+                let mut f = std::io::BufWriter::new(std::fs::File::create(&w)?);
+                for p in &preds {
+                    serde_json::to_writer(&mut f, p)?;
+                    f.write_all(b"\n")?;
+                }
+                f.flush()?;
+            }
+            let report = extraction::score(&set, &preds);
+            if json {
+                let mut v = serde_json::to_value(&report)?;
+                v["tool"] = tool.into();
+                if let Some(t) = timing {
+                    v["timing"] = serde_json::to_value(t)?;
+                }
+                println!("{v}");
+            } else {
+                print!("{}", human(&report, &tool, timing.as_ref()));
+            }
+            Ok(())
+        }
+        Cmd::Mojibake { cases, predictions, field, json } => mojibake(&cases, predictions.as_deref(), &field, json),
+    }
+}
+
+fn mojibake(
+    cases: &std::path::Path,
+    predictions: Option<&std::path::Path>,
+    field: &str,
+    json: bool,
+) -> anyhow::Result<()> {
+    use newsdex_eval::mojibake;
+    let cases = mojibake::load(cases)?;
+    let score = match predictions {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)?;
+            let outputs: std::collections::HashMap<String, String> = text
+                .lines()
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .filter_map(|v| Some((v["id"].as_str()?.to_string(), v[field].as_str()?.to_string())))
+                .collect();
+            mojibake::score(&cases, |c| outputs.get(&c.id).cloned(), &format!("`{field}` of {}", p.display()))
+        }
+        None => mojibake::score(
+            &cases,
+            |c| Some(newsdex_extract::clean_text(&c.original, &mut Vec::new())),
+            "newsdex text repair (clean_text)",
+        ),
+    };
+    if json {
+        println!("{}", serde_json::to_string(&score)?);
+    } else {
+        println!("{}: {} of {} cases repaired to the expected text", score.what, score.passed, score.cases);
+        for id in &score.failed_ids {
+            println!("  failed: {id}");
+        }
+    }
+    Ok(())
+}
+
+fn human(r: &Report, tool: &str, timing: Option<&extraction::Timing>) -> String {
+    let mut s = format!("{} ({:?} layout, {} pages) scored for {tool}\n", r.dataset, r.layout, r.pages);
+    if let Some(t) = &r.text {
+        s += &format!("  text       precision {:.3}  recall {:.3}  F1 {:.3}\n", t.precision, t.recall, t.f1);
+    }
+    if let Some(x) = &r.snippets {
+        s += &format!(
+            "  snippets   precision {:.3}  recall {:.3}  F1 {:.3}  accuracy {:.3}  (tp {} fn {} fp {} tn {})\n",
+            x.precision, x.recall, x.f1, x.accuracy, x.counts.tp, x.counts.fn_, x.counts.fp, x.counts.tn
+        );
+    }
+    if let (Some(rec), Some(ex)) = (r.prefix_recall, &r.prefix_exact) {
+        s += &format!("  beginning  recall {rec:.3}  starts with it {}/{}\n", ex.correct, ex.total);
+    }
+    for (name, a) in [("title", &r.title), ("author", &r.author), ("date", &r.date)] {
+        if a.total > 0 {
+            s += &format!("  {name:<10} {}/{} correct ({:.3})\n", a.correct, a.total, a.accuracy);
+        }
+    }
+    if r.missing > 0 {
+        s += &format!("  no text for {} of {} pages\n", r.missing, r.pages);
+    }
+    if let Some(t) = timing {
+        s += &format!(
+            "  speed      {:.0} pages/s, {:.1} MB/s ({} pages, {:.2} s, one thread)\n",
+            t.pages_per_s, t.mb_per_s, t.pages, t.seconds
+        );
+    }
+    s
+}
