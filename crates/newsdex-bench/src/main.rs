@@ -345,6 +345,7 @@ fn growth(sizes: &[u64], work: &Path, count: usize, rounds: usize) -> anyhow::Re
         }
         let row = ingest(&data, std::slice::from_ref(&input), &IngestOptions::default())?;
         std::fs::remove_file(&input)?;
+        anyhow::ensure!(row.rejected == 0 && row.docs == size - have, "growth step to {size}: {row:?}");
         total_secs += row.seconds;
         // The query log of this stage, from a sample of the archive's own articles.
         let sample: Vec<Value> =

@@ -90,7 +90,7 @@ pub fn render(rows: &[Value], date: &str, command: &str) -> String {
     let ingest: Vec<&Value> = by("ingest").collect();
     if !ingest.is_empty() {
         s += "### Ingest (raw input → searchable)\n\n";
-        s += "| corpus | engine | documents | input | time | docs/s | MB/s | peak memory | index on disk | newsdex ÷ peer (docs/s) |\n|---|---|---|---|---|---|---|---|---|---|\n";
+        s += "| corpus | engine | documents | rejected | input | time | docs/s | MB/s | peak memory | index on disk | newsdex ÷ peer (docs/s) |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
         for v in &ingest {
             let b = body(v);
             let ours = ingest
@@ -99,10 +99,11 @@ pub fn render(rows: &[Value], date: &str, command: &str) -> String {
                 .and_then(|o| num(body(o), "docs_per_s"));
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} s | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} s | {} | {} | {} | {} | {} |",
                 label(v),
                 engine(v),
                 thousands(num(b, "docs").unwrap_or(0.0)),
+                num(b, "rejected").map_or("–".into(), |r| format!("{r:.0}")),
                 mb(num(b, "bytes")),
                 f(num(b, "seconds"), 2),
                 thousands(num(b, "docs_per_s").unwrap_or(0.0)),
@@ -321,7 +322,7 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| reuters | tantivy | 21,577 | 23.2 MB | 2.00 s | 10,788 | 11.6 | – | – | ×0.50 |"),
+            md.contains("| reuters | tantivy | 21,577 | – | 23.2 MB | 2.00 s | 10,788 | 11.6 | – | – | ×0.50 |"),
             "{md}"
         );
     }

@@ -216,6 +216,7 @@ fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
             max_file: args.max_file_size << 20,
             max_unpacked: (args.max_file_size << 20).max(2 << 30),
             max_document: args.max_document_size << 20,
+            ..Limits::default()
         },
         outlet: args.outlet.clone(),
         lang,
@@ -321,6 +322,7 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
     let config = newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone() };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
+        let stop = shutdown_signal()?;
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .with_context(|| format!("cannot listen on {} (in use? try --addr 127.0.0.1:7701)", config.addr))?;
@@ -342,7 +344,7 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
         if args.open {
             open_browser(&url);
         }
-        newsdex_server::serve(config, listener, shutdown_signal()).await?;
+        newsdex_server::serve(config, listener, stop).await?;
         if !quiet {
             eprintln!("newsdex: stopped");
         }
@@ -351,25 +353,27 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
     Ok(Done::Ok)
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C (SIGINT) or SIGTERM. The handlers are registered when this is called, not when
+/// the future is first polled, so a signal that arrives as soon as the URL is printed is
+/// already a graceful stop.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => {},
+                _ = term.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 

@@ -198,7 +198,8 @@ impl<'a> Run<'a> {
             }
         };
         for (span, r) in unpacked.rejected.clone() {
-            self.reject(&rec.source, Some(hash), span.line, r);
+            let line = span.line.map(|l| l + rec.first_line.unwrap_or(1) - 1);
+            self.reject(&rec.source, Some(hash), line, r);
         }
         let kind = match unpacked.kind {
             Kind::Text => RecordKind::Text,
@@ -206,6 +207,8 @@ impl<'a> Run<'a> {
             Kind::Jsonl => RecordKind::Jsonl,
         };
         let hints = Hints { outlet: rec.outlet.clone(), lang: rec.lang.clone() };
+        // Lines of a streamed part are numbered in the whole input.
+        let line_of = |l: Option<u64>| l.map(|l| l + rec.first_line.unwrap_or(1) - 1);
         for span in &unpacked.records {
             let record = &unpacked.bytes[span.start..span.end];
             let id = DocId::of_record(record);
@@ -222,7 +225,7 @@ impl<'a> Run<'a> {
                 provenance: Provenance {
                     source: rec.source.clone(),
                     raw: hash,
-                    line: span.line,
+                    line: line_of(span.line),
                     start: span.start as u64,
                     end: span.end as u64,
                     ingested_at: rec.ingested_at.clone(),
@@ -291,6 +294,38 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// A large JSON Lines input, part by part: each part is kept, logged (with its place
+    /// in the input) and processed like an input of its own, so memory stays bounded.
+    fn ingest_parts(&mut self, source: &str, parts: newsdex_ingest::Parts) -> Result<()> {
+        for piece in parts {
+            match piece {
+                Ok(newsdex_ingest::Piece::Part(p)) => {
+                    self.report.bytes += p.bytes.len() as u64;
+                    let hash = RawHash::of(&p.bytes);
+                    self.keep_blob(hash, &p.bytes)?;
+                    let rec = SourceRecord {
+                        source: source.to_string(),
+                        raw: Some(hash),
+                        size: p.bytes.len() as u64,
+                        ingested_at: now(),
+                        refused: None,
+                        outlet: self.opts.outlet.clone(),
+                        lang: self.opts.lang.clone(),
+                        part: Some(p.index),
+                        first_line: Some(p.first_line),
+                    };
+                    self.log_source(rec.clone())?;
+                    self.process(&rec, hash, &p.bytes)?;
+                }
+                Ok(newsdex_ingest::Piece::RefusedLine { line, reject }) => {
+                    self.reject(source, None, Some(line), reject);
+                }
+                Err(r) => self.reject(source, None, None, r),
+            }
+        }
+        Ok(())
+    }
+
     fn finish(mut self) -> Result<IngestReport> {
         self.drain()?;
         self.commit()?;
@@ -322,6 +357,19 @@ impl Engine {
         for input in walked.inputs {
             let source = display(&input.path);
             run.report.files += 1;
+            match newsdex_ingest::stream_parts(&input.path, &source, &opts.limits) {
+                Ok(Some(parts)) => {
+                    run.ingest_parts(&source, parts)?;
+                    (run.on_event)(IngestEvent::Read { path: &source, bytes: input.size });
+                    continue;
+                }
+                Ok(None) => {}
+                Err(r) => {
+                    run.reject(&source, None, None, r);
+                    (run.on_event)(IngestEvent::Read { path: &source, bytes: input.size });
+                    continue;
+                }
+            }
             match read_input(&input.path, &opts.limits) {
                 ReadOutcome::Refused(r) => {
                     run.log_source(SourceRecord {
@@ -332,6 +380,8 @@ impl Engine {
                         refused: Some(r.reason.clone()),
                         outlet: opts.outlet.clone(),
                         lang: opts.lang.clone(),
+                        part: None,
+                        first_line: None,
                     })?;
                     run.reject(&source, None, None, r);
                 }
@@ -347,6 +397,8 @@ impl Engine {
                         refused: None,
                         outlet: opts.outlet.clone(),
                         lang: opts.lang.clone(),
+                        part: None,
+                        first_line: None,
                     };
                     run.log_source(rec.clone())?;
                     run.process(&rec, hash, &bytes)?;
@@ -386,6 +438,8 @@ impl Engine {
             refused: None,
             outlet: opts.outlet.clone(),
             lang: opts.lang.clone(),
+            part: None,
+            first_line: None,
         };
         run.log_source(rec.clone())?;
         run.process(&rec, hash, bytes)?;

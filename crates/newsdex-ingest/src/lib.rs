@@ -11,15 +11,20 @@
 //!    bytes are ([`Kind`]) and split them into records ([`RecordSpan`]): one for a text or
 //!    HTML page, one per line of JSON Lines.
 //!
+//! 4. [`stream_parts`]: a JSON Lines input larger than [`Limits::stream_min`] is read as a
+//!    stream and cut at line ends into parts, each handled like a small input.
+//!
 //! Everything that cannot be read becomes a [`Reject`] with a stable code and a sentence
 //! naming the reason; nothing here panics on bad bytes.
 
 mod sniff;
+mod stream;
 mod unpack;
 mod walk;
 
 pub use newsdex_core::Reject;
 pub use sniff::{Kind, sniff};
+pub use stream::{Part, Parts, Piece, stream_parts};
 pub use unpack::{Layer, Unpacked, unpack};
 pub use walk::{Input, ReadOutcome, WalkReport, read_input, walk};
 
@@ -33,11 +38,22 @@ pub struct Limits {
     pub max_unpacked: u64,
     /// Largest single document (a page, a text file, one JSONL line).
     pub max_document: u64,
+    /// JSON Lines inputs larger than this on disk are streamed in parts (and are not
+    /// subject to `max_file` or `max_unpacked`).
+    pub stream_min: u64,
+    /// Size of a streamed part (cut at the last line end before it).
+    pub stream_part: usize,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_file: 1 << 30, max_unpacked: 2 << 30, max_document: 50 << 20 }
+        Limits {
+            max_file: 1 << 30,
+            max_unpacked: 2 << 30,
+            max_document: 50 << 20,
+            stream_min: 16 << 20,
+            stream_part: 64 << 20,
+        }
     }
 }
 

@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS sources (
     refused TEXT,
     outlet TEXT,
     lang TEXT,
+    part INTEGER,
+    first_line INTEGER,
     UNIQUE (source, raw)
 );
 CREATE TABLE IF NOT EXISTS documents (
@@ -250,8 +252,8 @@ impl DocDb {
                 put_blob.execute(params![&hash.0[..], loc.pack, loc.offset, loc.len, loc.stored_len])?;
             }
             let mut put_source = tx.prepare_cached(
-                "INSERT OR IGNORE INTO sources (source, raw, size, ingested_at, refused, outlet, lang)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT OR IGNORE INTO sources (source, raw, size, ingested_at, refused, outlet, lang, part, first_line)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
             for s in &batch.sources {
                 put_source.execute(params![
@@ -261,7 +263,9 @@ impl DocDb {
                     s.ingested_at,
                     s.refused,
                     s.outlet,
-                    s.lang
+                    s.lang,
+                    s.part,
+                    s.first_line
                 ])?;
             }
             let mut put_doc = tx.prepare_cached(
@@ -394,9 +398,9 @@ impl DocDb {
 
     /// Ingest-log entries in the order they were recorded.
     pub fn sources(&self) -> Result<Vec<SourceRecord>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT source, raw, size, ingested_at, refused, outlet, lang FROM sources ORDER BY id")?;
+        let mut st = self.conn.prepare(
+            "SELECT source, raw, size, ingested_at, refused, outlet, lang, part, first_line FROM sources ORDER BY id",
+        )?;
         let rows = st.query_map([], |r| {
             let raw: Option<Vec<u8>> = r.get(1)?;
             Ok(SourceRecord {
@@ -407,6 +411,8 @@ impl DocDb {
                 refused: r.get(4)?,
                 outlet: r.get(5)?,
                 lang: r.get(6)?,
+                part: r.get(7)?,
+                first_line: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -94,6 +94,12 @@ pub struct SourceRecord {
     /// Language to assume for records that name none (`ingest --lang`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
+    /// For a large JSON Lines input streamed in parts: this entry's part (0-based)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<u32>,
+    /// …and the line of the whole input its first line is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_line: Option<u64>,
 }
 
 /// The raw store: a directory of packs.
@@ -449,6 +455,8 @@ mod tests {
             refused: None,
             outlet: Some("RFA".into()),
             lang: None,
+            part: Some(2),
+            first_line: Some(1001),
         };
         s.append_source(&src).unwrap();
         s.sync().unwrap();
