@@ -39,6 +39,11 @@ pub fn is_cjk(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
+    // ASCII first: most text is, and the mark table lookup showed at 6% of query time
+    // (snippets tokenize each hit's body).
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
     c.is_alphanumeric() || is_combining_mark(c)
 }
 
