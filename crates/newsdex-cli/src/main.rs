@@ -144,7 +144,10 @@ enum Done {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("NEWSDEX_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("NEWSDEX_LOG")
+                .unwrap_or_else(|_| "warn,html5ever=error,selectors=error".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match run(cli) {
