@@ -376,13 +376,13 @@ fn repair(input: &Path, repeat: usize) -> anyhow::Result<()> {
         let t0 = Instant::now();
         for t in &texts {
             let mut w = Vec::new();
-            std::hint::black_box(newsdex_extract::clean_text(t, &mut w));
+            std::hint::black_box(newsdex_extract::repair_text(t, &mut w));
         }
         best = best.min(t0.elapsed().as_secs_f64());
     }
     emit(json!({"row": "repair", "engine": "newsdex", "result": {
         "texts": texts.len(), "mb": bytes as f64 / 1e6, "seconds": best, "mb_per_s": bytes as f64 / 1e6 / best,
-        "what": "newsdex_extract::clean_text (NFC, whitespace, invisible and control characters)",
+        "what": "newsdex_extract::repair_text (mojibake repair, then NFC, whitespace, invisible and control characters)",
     }}));
     Ok(())
 }

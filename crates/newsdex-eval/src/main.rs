@@ -117,16 +117,16 @@ fn mojibake(
         }
         None => mojibake::score(
             &cases,
-            |c| Some(newsdex_extract::clean_text(&c.original, &mut Vec::new())),
-            "newsdex text repair (clean_text)",
+            |c| newsdex_extract::mojibake::repair(&c.original).map(|(t, _)| t).or_else(|| Some(c.original.clone())),
+            "newsdex mojibake repair",
         ),
     };
     if json {
         println!("{}", serde_json::to_string(&score)?);
     } else {
         println!("{}: {} of {} cases repaired to the expected text", score.what, score.passed, score.cases);
-        for id in &score.failed_ids {
-            println!("  failed: {id}");
+        for (id, (orig, got, want)) in score.failed_ids.iter().zip(&score.failures) {
+            println!("  failed: {id}\n    in:   {orig:?}\n    got:  {got:?}\n    want: {want:?}");
         }
     }
     Ok(())

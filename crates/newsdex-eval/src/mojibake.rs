@@ -41,16 +41,22 @@ pub struct Score {
     pub cases: usize,
     pub passed: usize,
     pub failed_ids: Vec<String>,
+    /// For each failed case: the input, what came out, what was expected.
+    #[serde(skip)]
+    pub failures: Vec<(String, String, String)>,
     pub what: String,
 }
 
 pub fn score(cases: &[Case], output: impl Fn(&Case) -> Option<String>, what: &str) -> Score {
     let mut failed_ids = Vec::new();
+    let mut failures = Vec::new();
     for c in cases {
-        let ok = output(c).is_some_and(|o| o.nfc().eq(c.expected.nfc()));
+        let got = output(c);
+        let ok = got.as_ref().is_some_and(|o| o.nfc().eq(c.expected.nfc()));
         if !ok {
             failed_ids.push(c.id.clone());
+            failures.push((c.original.clone(), got.unwrap_or_default(), c.expected.clone()));
         }
     }
-    Score { cases: cases.len(), passed: cases.len() - failed_ids.len(), failed_ids, what: what.to_string() }
+    Score { cases: cases.len(), passed: cases.len() - failed_ids.len(), failed_ids, failures, what: what.to_string() }
 }

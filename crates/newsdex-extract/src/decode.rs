@@ -39,7 +39,8 @@ pub fn decode(bytes: &[u8], markup: Option<Markup>, warnings: &mut Vec<Warning>)
         None => {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             det.feed(bytes, true);
-            (det.guess(None, chardetng::Utf8Detection::Allow), "detected: the bytes are not valid UTF-8")
+            let guess = det.guess(None, chardetng::Utf8Detection::Allow);
+            (second_opinion(bytes, guess), "detected: the bytes are not valid UTF-8")
         }
     };
     let (text, _, had_errors) = enc.decode(bytes);
@@ -47,6 +48,29 @@ pub fn decode(bytes: &[u8], markup: Option<Markup>, warnings: &mut Vec<Warning>)
         warnings.push(Warning::new("decoded-as", format!("{} ({how})", enc.name())));
     }
     finish(text.into_owned(), had_errors, warnings)
+}
+
+/// chardetng knows the encodings of the web, not the Cyrillic DOS and Mac code pages
+/// that old archives also hold; it reads those as windows-1252 soup ("ãèìíàçèè"). When it
+/// guessed a Latin code page, the Cyrillic pages it does not know are tried too, and one
+/// whose text is far more plausible (per character, by the mojibake cost) wins.
+fn second_opinion(bytes: &[u8], guess: &'static Encoding) -> &'static Encoding {
+    use encoding_rs::{IBM866, ISO_8859_15, WINDOWS_1250, WINDOWS_1252, WINDOWS_1254, X_MAC_CYRILLIC};
+    if ![WINDOWS_1252, WINDOWS_1250, WINDOWS_1254, ISO_8859_15].contains(&guess) {
+        return guess;
+    }
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let per_char = |enc: &'static Encoding| {
+        let (t, _, _) = enc.decode(sample);
+        crate::mojibake::cost(&t) / t.chars().count().max(1) as f32
+    };
+    let base = per_char(guess);
+    [X_MAC_CYRILLIC, IBM866]
+        .into_iter()
+        .map(|e| (e, per_char(e)))
+        .filter(|(_, c)| *c < base * 0.6)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(guess, |(e, _)| e)
 }
 
 fn finish(text: String, had_errors: bool, warnings: &mut Vec<Warning>) -> String {

@@ -5,7 +5,7 @@
 use dom_smoothie::{Config, Readability, TextMode};
 use newsdex_core::{Article, DocId, Published, SourceFormat, Warning, normalize_lang, parse_date};
 
-use crate::clean::clean_text;
+use crate::repair_text;
 
 /// Element count past which a page is not worth the parse (a real article page has a few
 /// thousand elements); the page is then indexed from its raw text.
@@ -54,8 +54,8 @@ pub fn extract(html: &str, url: Option<&str>, warnings: &mut Vec<Warning>) -> Pa
     let parsed = Readability::new(html, url, Some(cfg)).and_then(|mut r| r.parse());
     match parsed {
         Ok(a) => {
-            let body = clean_text(&a.text_content, warnings);
-            let title = clean_text(&a.title, &mut Vec::new()).replace('\n', " ");
+            let body = repair_text(&a.text_content, warnings);
+            let title = repair_text(&a.title, &mut Vec::new()).replace('\n', " ");
             let published = a.published_time.as_deref().and_then(|d| {
                 let p = parse_date(d);
                 if p.is_none() {
@@ -80,8 +80,8 @@ pub fn extract(html: &str, url: Option<&str>, warnings: &mut Vec<Warning>) -> Pa
                 format!("no main content found ({e}); indexed the page's whole text"),
             ));
             let doc = dom_query::Document::from(html);
-            let title = clean_text(&doc.select("title").text(), &mut Vec::new()).replace('\n', " ");
-            let body = clean_text(&doc.select("body").formatted_text(), warnings);
+            let title = repair_text(&doc.select("title").text(), &mut Vec::new()).replace('\n', " ");
+            let body = repair_text(&doc.select("body").formatted_text(), warnings);
             Page { title, body, url: url.map(str::to_string), ..Page::default() }
         }
     }

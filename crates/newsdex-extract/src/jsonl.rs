@@ -9,7 +9,7 @@
 use newsdex_core::{Article, DocId, Reject, SourceFormat, Warning, normalize_lang, parse_date};
 use serde_json::{Map, Value};
 
-use crate::clean::clean_text;
+use crate::repair_text;
 use crate::text::collapse_repeats;
 
 const TITLE: &[&str] = &["title", "headline"];
@@ -47,12 +47,12 @@ pub fn parse(record: &[u8], id: DocId, warnings: &mut Vec<Warning>) -> Result<Ar
             (a, true)
         }
         _ => {
-            let body = text.as_deref().map(|t| clean_text(t, warnings)).unwrap_or_default();
+            let body = text.as_deref().map(|t| repair_text(t, warnings)).unwrap_or_default();
             (crate::blank(id, SourceFormat::Jsonl, String::new(), body), false)
         }
     };
     if let Some(t) = title {
-        let t = clean_text(&t, &mut Vec::new()).replace('\n', " ");
+        let t = repair_text(&t, &mut Vec::new()).replace('\n', " ");
         let (t, copies) = collapse_repeats(&t);
         if copies > 1 {
             warnings.push(Warning::counted(

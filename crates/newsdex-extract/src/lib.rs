@@ -1,7 +1,7 @@
 //! Extraction: one record's bytes in, one [`Article`] (or a [`Reject`]) out.
 //!
 //! ```text
-//! bytes ──decode──▶ text ──clean──▶ ┬─ text::split   (plain text: title line, body)
+//! bytes ──decode──▶ text ──repair──▶ ┬─ text::split   (plain text: title line, body)
 //!                                   ├─ html::extract (main content and metadata)
 //!                                   └─ jsonl::parse  (fields given; html/text inside)
 //!                                          └──▶ lang::detect ──▶ Article + warnings
@@ -17,12 +17,33 @@ mod decode;
 mod html;
 mod jsonl;
 mod lang;
+pub mod mojibake;
 mod text;
 
 use newsdex_core::{Article, DocId, Reject, SourceFormat};
 
 pub use clean::clean_text;
-pub use decode::{Decoded, decode};
+
+/// Repair text: mojibake first (it needs the C1 controls that clean-up drops), then
+/// Unicode and whitespace hygiene. Each repair is recorded on `warnings`.
+pub fn repair_text(text: &str, warnings: &mut Vec<newsdex_core::Warning>) -> String {
+    let fixed = match mojibake::repair(text) {
+        Some((fixed, repairs)) => {
+            for (how, lines) in &repairs.steps {
+                let what = if how.starts_with("C1") {
+                    format!("{lines} line(s) with C1 control characters read as windows-1252")
+                } else {
+                    format!("{lines} line(s) of UTF-8 that had been read as {how} repaired (mojibake)")
+                };
+                warnings.push(newsdex_core::Warning::counted("mojibake-repaired", what, *lines));
+            }
+            std::borrow::Cow::Owned(fixed)
+        }
+        None => std::borrow::Cow::Borrowed(text),
+    };
+    clean::clean_text(&fixed, warnings)
+}
+pub use decode::{Decoded, Markup, decode};
 pub use lang::detect_lang;
 pub use text::collapse_repeats;
 
@@ -48,7 +69,7 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
     let mut article = match kind {
         RecordKind::Text => {
             let text = decode::decode(record, None, &mut warnings);
-            let text = clean::clean_text(&text, &mut warnings);
+            let text = repair_text(&text, &mut warnings);
             let split = text::split(&text, &mut warnings);
             if split.title.is_empty() && split.body.is_empty() {
                 return Err(Reject::new("no-text", "no text left after decoding and cleaning"));
