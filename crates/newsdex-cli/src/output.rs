@@ -104,6 +104,12 @@ pub fn document_text(row: &DocRow) -> String {
             let _ = writeln!(out, "  - {}: {}", w.code, w.message);
         }
     }
+    if !a.removed.is_empty() {
+        let _ = writeln!(out, "\nremoved as boilerplate (not indexed):");
+        for l in &a.removed {
+            let _ = writeln!(out, "  | {l}");
+        }
+    }
     if !a.extra.is_empty() {
         let _ = writeln!(out, "\nother fields: {}", serde_json::to_string(&a.extra).unwrap_or_default());
     }

@@ -88,6 +88,10 @@ pub struct Article {
     /// Input fields newsdex does not interpret (JSONL), kept as given.
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub warnings: Vec<Warning>,
+    /// Lines removed from the body as boilerplate (navigation, share prompts, sign-offs),
+    /// kept here so nothing is lost.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
 }
 
 /// Where a document came from: enough to find its exact input bytes again.

@@ -13,6 +13,7 @@
 //!   answer reads.
 
 mod error;
+mod learned;
 mod pipeline;
 
 pub use error::EngineError;

@@ -118,6 +118,7 @@ struct Run<'a> {
     last_commit: Instant,
     queue: Vec<Work>,
     queue_bytes: usize,
+    learner: crate::learned::Learner,
     report: IngestReport,
     /// Pack lengths to record instead of asking the raw store (reindex, which only reads).
     fixed_ends: Option<std::collections::BTreeMap<u32, u64>>,
@@ -151,6 +152,7 @@ impl<'a> Run<'a> {
             last_commit: Instant::now(),
             queue: Vec::new(),
             queue_bytes: 0,
+            learner: Default::default(),
             report: IngestReport::default(),
             fixed_ends: None,
             on_event,
@@ -244,17 +246,10 @@ impl<'a> Run<'a> {
         self.queue_bytes = 0;
         let results: Vec<_> =
             queue.into_par_iter().map(|w| (w.id, extract(&w.bytes, w.kind, &w.hints), w.provenance)).collect();
+        let mut docs = Vec::with_capacity(results.len());
         for (id, res, prov) in results {
             match res {
-                Ok(article) => {
-                    self.writer.add(&article, &prov.source, self.seq)?;
-                    self.report.new += 1;
-                    self.report.added.push(article.id);
-                    if !article.warnings.is_empty() {
-                        self.report.with_warnings += 1;
-                    }
-                    self.batch.docs.push((article, prov));
-                }
+                Ok(article) => docs.push((article, prov)),
                 Err(r) => {
                     // Not stored, so not a duplicate next time: the same bytes are
                     // rejected again, with their own place.
@@ -262,6 +257,16 @@ impl<'a> Run<'a> {
                     self.reject(&prov.source, Some(prov.raw), prov.line, r);
                 }
             }
+        }
+        self.learner.apply(self.db, &mut docs)?;
+        for (article, prov) in docs {
+            self.writer.add(&article, &prov.source, self.seq)?;
+            self.report.new += 1;
+            self.report.added.push(article.id);
+            if !article.warnings.is_empty() {
+                self.report.with_warnings += 1;
+            }
+            self.batch.docs.push((article, prov));
         }
         if self.batch.docs.len() >= self.opts.batch_docs || self.last_commit.elapsed() >= self.opts.batch_interval {
             self.commit()?;
@@ -283,6 +288,7 @@ impl<'a> Run<'a> {
             Some(e) => e.clone(),
             None => self.raw.sync()?,
         };
+        self.batch.line_stats = self.learner.take_touched();
         let batch = std::mem::take(&mut self.batch);
         self.db.commit(self.seq, &batch, &ends)?;
         self.writer.commit(self.seq)?;

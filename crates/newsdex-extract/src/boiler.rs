@@ -18,36 +18,130 @@ pub const MAX_BOILER_CHARS: usize = 120;
 pub const EDGE_LINES: usize = 3;
 
 /// Phrases that make a short edge line navigation, lower case. Matched as whole words
-/// (or, for scripts written without spaces, as substrings).
+/// (or, for scripts written without spaces, as substrings); a one-word phrase ("share",
+/// "comments") only when it is nearly the whole line.
 const NAV_PHRASES: &[&str] = &[
     // English
-    "previous post", "next post", "previous article", "next article", "previous story", "next story",
-    "search here", "read more", "read also", "see also", "share this", "share on", "share via", "tweet this",
-    "subscribe", "sign up for", "newsletter", "follow us", "like us on", "click here", "skip to content",
-    "back to top", "all rights reserved", "cookie", "cookies", "privacy policy", "terms of use",
-    "related posts", "related articles", "related stories", "leave a comment", "leave a reply", "comments",
-    "advertisement", "sponsored content", "print this", "email this", "download our app",
+    "previous post",
+    "next post",
+    "previous article",
+    "next article",
+    "previous story",
+    "next story",
+    "search here",
+    "read more",
+    "read also",
+    "see also",
+    "share this",
+    "share on",
+    "share via",
+    "tweet this",
+    "subscribe",
+    "sign up for",
+    "subscribe to our newsletter",
+    "follow us",
+    "like us on",
+    "click here",
+    "skip to content",
+    "back to top",
+    "all rights reserved",
+    "we use cookies",
+    "accept cookies",
+    "privacy policy",
+    "terms of use",
+    "related posts",
+    "related articles",
+    "related stories",
+    "leave a comment",
+    "leave a reply",
+    "comments",
+    "advertisement",
+    "sponsored content",
+    "print this",
+    "email this",
+    "download our app",
     // French
-    "article précédent", "article suivant", "lire aussi", "lire la suite", "partager", "abonnez-vous",
-    "s'abonner", "suivez-nous", "tous droits réservés", "rechercher",
+    "article précédent",
+    "article suivant",
+    "lire aussi",
+    "lire la suite",
+    "partager",
+    "partager sur",
+    "abonnez-vous",
+    "s'abonner",
+    "suivez-nous",
+    "tous droits réservés",
+    "rechercher",
     // German
-    "vorheriger artikel", "nächster artikel", "weiterlesen", "mehr lesen", "teilen", "abonnieren",
-    "folgen sie uns", "alle rechte vorbehalten", "suchen",
+    "vorheriger artikel",
+    "nächster artikel",
+    "weiterlesen",
+    "mehr lesen",
+    "teilen",
+    "teilen auf",
+    "abonnieren",
+    "folgen sie uns",
+    "alle rechte vorbehalten",
+    "suchen",
     // Spanish / Portuguese
-    "artículo anterior", "artículo siguiente", "leer más", "compartir", "suscríbete", "síguenos",
-    "todos los derechos reservados", "buscar", "leia mais", "compartilhar", "assine", "siga-nos",
+    "artículo anterior",
+    "artículo siguiente",
+    "leer más",
+    "compartir",
+    "compartir en",
+    "suscríbete",
+    "síguenos",
+    "todos los derechos reservados",
+    "buscar",
+    "leia mais",
+    "compartilhar",
+    "assine",
+    "siga-nos",
     // Russian / Ukrainian
-    "предыдущая статья", "следующая статья", "читать далее", "читайте также", "поделиться", "подписаться",
-    "подписывайтесь", "все права защищены", "поиск", "попередня стаття", "наступна стаття", "поділитися",
+    "предыдущая статья",
+    "следующая статья",
+    "читать далее",
+    "читайте также",
+    "поделиться",
+    "подписаться",
+    "подписывайтесь",
+    "все права защищены",
+    "поиск",
+    "попередня стаття",
+    "наступна стаття",
+    "поділитися",
     // Turkish
-    "önceki haber", "sonraki haber", "devamını oku", "paylaş", "abone ol", "bizi takip edin",
+    "önceki haber",
+    "sonraki haber",
+    "devamını oku",
+    "paylaş",
+    "abone ol",
+    "bizi takip edin",
     "tüm hakları saklıdır",
     // Arabic / Persian
-    "المقال السابق", "المقال التالي", "اقرأ أيضا", "اقرأ المزيد", "شارك", "اشترك", "تابعونا",
-    "جميع الحقوق محفوظة", "مطالب مرتبط", "اشتراک گذاری",
+    "المقال السابق",
+    "المقال التالي",
+    "اقرأ أيضا",
+    "اقرأ المزيد",
+    "شارك",
+    "اشترك",
+    "تابعونا",
+    "جميع الحقوق محفوظة",
+    "مطالب مرتبط",
+    "اشتراک گذاری",
     // Chinese / Japanese
-    "上一篇", "下一篇", "阅读更多", "分享到", "订阅", "关注我们", "版权所有", "前の記事", "次の記事",
-    "続きを読む", "シェア", "購読",
+    "上一篇",
+    "下一篇",
+    "阅读更多",
+    "分享到",
+    "订阅",
+    "关注我们",
+    "版权所有",
+    "前の記事",
+    "次の記事",
+    "続きを読む",
+    "シェア",
+    "購読",
 ];
 
 /// Scripts written without spaces: phrases there match as substrings.
@@ -83,8 +177,17 @@ pub fn is_nav_line(line: &str) -> bool {
     if norm.split(' ').count() > 8 {
         return false;
     }
+    let words = norm.split(' ').count();
     let padded = format!(" {norm} ");
-    NAV_PHRASES.iter().any(|p| if unspaced(p) { norm.contains(p) } else { padded.contains(&format!(" {p} ")) })
+    NAV_PHRASES.iter().any(|p| {
+        if unspaced(p) {
+            norm.contains(p)
+        } else if !p.contains(' ') && words > 2 {
+            false
+        } else {
+            padded.contains(&format!(" {p} "))
+        }
+    })
 }
 
 /// Indices of the candidate lines: the first and last [`EDGE_LINES`] non-empty lines.
@@ -227,6 +330,8 @@ mod tests {
         for l in [
             "Tashkent is still not considered a safe place for Uyghurs in Western countries.",
             "He chose to share the prize with his colleagues in Almaty and Bishkek last year.",
+            "A financial newsletter which reported",
+            "Teilen Sie uns mit",
             "Comments",
             "1. It's making Central Asia dangerous for them.",
             "",

@@ -27,6 +27,12 @@ pub fn clean_text(text: &str, warnings: &mut Vec<Warning>) -> String {
             n.into()
         }
     };
+    // Unicode's own line and paragraph separators become the breaks we keep.
+    let nfc: std::borrow::Cow<'_, str> = if nfc.contains(['\u{2028}', '\u{2029}']) {
+        nfc.replace('\u{2029}', "\n\n").replace('\u{2028}', "\n").into()
+    } else {
+        nfc
+    };
     let mut out = String::with_capacity(nfc.len());
     let mut controls = 0u64;
     let mut invisible = 0u64;
@@ -112,6 +118,11 @@ mod tests {
     fn nfc_but_not_nfkc() {
         // e + combining acute → é; the ligature ﬁ and full-width Ａ are left alone (NFKC would fold them).
         assert_eq!(c("Cafe\u{301} ﬁ Ａ").0, "Café ﬁ Ａ");
+    }
+
+    #[test]
+    fn unicode_line_and_paragraph_separators() {
+        assert_eq!(c("one\u{2028}two\u{2029}three").0, "one\ntwo\n\nthree");
     }
 
     #[test]

@@ -42,6 +42,7 @@ impl Page {
             authors: self.authors,
             extra,
             warnings: Vec::new(),
+            removed: Vec::new(),
         }
     }
 }

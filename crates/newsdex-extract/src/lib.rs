@@ -12,6 +12,7 @@
 //! looks the way it does. The document id is the hash of the record's bytes
 //! ([`DocId::of_record`]), so re-extraction (reindex) keeps ids stable.
 
+pub mod boiler;
 mod clean;
 mod decode;
 mod html;
@@ -20,7 +21,7 @@ mod lang;
 pub mod mojibake;
 mod text;
 
-use newsdex_core::{Article, DocId, Reject, SourceFormat};
+use newsdex_core::{Article, DocId, Reject, SourceFormat, Warning};
 
 pub use clean::clean_text;
 
@@ -43,7 +44,7 @@ pub fn repair_text(text: &str, warnings: &mut Vec<newsdex_core::Warning>) -> Str
     };
     clean::clean_text(&fixed, warnings)
 }
-pub use decode::{Decoded, Markup, decode};
+pub use decode::{Decoded, Markup, decode, decode_with};
 pub use lang::detect_lang;
 pub use text::collapse_repeats;
 
@@ -66,10 +67,13 @@ pub struct Hints {
 pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article, Reject> {
     let id = DocId::of_record(record);
     let mut warnings = Vec::new();
+    let mut removed = Vec::new();
     let mut article = match kind {
         RecordKind::Text => {
             let text = decode::decode(record, None, &mut warnings);
             let text = repair_text(&text, &mut warnings);
+            // Before the title is chosen, so a "Share this:" line on top is not a title.
+            let text = strip_nav(&text, &mut removed);
             let split = text::split(&text, &mut warnings);
             if split.title.is_empty() && split.body.is_empty() {
                 return Err(Reject::new("no-text", "no text left after decoding and cleaning"));
@@ -86,6 +90,18 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
         }
         RecordKind::Jsonl => jsonl::parse(record, id, &mut warnings)?,
     };
+    if kind != RecordKind::Text {
+        article.body = strip_nav(&article.body, &mut removed);
+    }
+    if !removed.is_empty() {
+        let n = removed.len() as u64;
+        warnings.push(Warning::counted(
+            "boilerplate-removed",
+            format!("{n} navigation line(s) removed from the edges of the text (kept in the record)"),
+            n,
+        ));
+        article.removed.extend(removed);
+    }
     if article.outlet.is_none() {
         article.outlet = hints.outlet.clone();
     }
@@ -97,6 +113,13 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
     }
     article.warnings.extend(warnings);
     Ok(article)
+}
+
+/// `text` without the navigation lines at its edges, which go to `removed`.
+fn strip_nav(text: &str, removed: &mut Vec<String>) -> String {
+    let (t, r) = boiler::strip_nav_edges(text);
+    removed.extend(r);
+    t
 }
 
 fn blank(id: DocId, format: SourceFormat, title: String, body: String) -> Article {
@@ -112,5 +135,6 @@ fn blank(id: DocId, format: SourceFormat, title: String, body: String) -> Articl
         authors: Vec::new(),
         extra: Default::default(),
         warnings: Vec::new(),
+        removed: Vec::new(),
     }
 }

@@ -21,7 +21,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer};
 
-use crate::tokenizer::WordTokenizer;
+use crate::tokenizer::{Nfkc, WordTokenizer};
 
 use crate::{IndexError, Result};
 
@@ -29,8 +29,8 @@ use crate::{IndexError, Result};
 /// `newsdex reindex` (the engine checks it on open).
 pub const INDEX_LAYOUT: u32 = 1;
 
-/// Analyzer for article text: words ([`WordTokenizer`]: CJK as bigrams), lower-cased,
-/// accents folded.
+/// Analyzer for article text: words ([`WordTokenizer`]: CJK as bigrams), compatibility
+/// forms normalised (NFKC), lower-cased, accents folded.
 pub const TEXT_ANALYZER: &str = "newsdex_text";
 
 /// Handles on every field.
@@ -102,6 +102,7 @@ impl Fields {
 pub(crate) fn register_analyzers(index: &Index) {
     let analyzer = TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
+        .filter(Nfkc)
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build();

@@ -204,3 +204,84 @@ mod tests {
         assert!(words("").is_empty());
     }
 }
+
+/// Token filter: Unicode compatibility normalisation (NFKC) of each token, so that
+/// full-width `Ｔａｓｈｋｅｎｔ`, the ligature in `ﬁnance` and Arabic presentation forms
+/// search as their plain letters. Only in the analyzer: stored text keeps its form (NFC).
+#[derive(Clone, Debug, Default)]
+pub struct Nfkc;
+
+impl tantivy::tokenizer::TokenFilter for Nfkc {
+    type Tokenizer<T: Tokenizer> = NfkcFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> NfkcFilter<T> {
+        NfkcFilter { tokenizer }
+    }
+}
+
+/// See [`Nfkc`].
+#[derive(Clone, Debug)]
+pub struct NfkcFilter<T> {
+    tokenizer: T,
+}
+
+impl<T: Tokenizer> Tokenizer for NfkcFilter<T> {
+    type TokenStream<'a> = NfkcStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        NfkcStream { tail: self.tokenizer.token_stream(text) }
+    }
+}
+
+/// See [`Nfkc`].
+#[derive(Debug)]
+pub struct NfkcStream<T> {
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for NfkcStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let text = &self.tail.token().text;
+        if !text.is_ascii() {
+            use unicode_normalization::UnicodeNormalization;
+            let n: String = text.nfkc().collect();
+            if n != *text {
+                self.tail.token_mut().text = n;
+            }
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod nfkc_tests {
+    use tantivy::tokenizer::{LowerCaser, TextAnalyzer};
+
+    use super::*;
+
+    #[test]
+    fn compatibility_forms_search_as_plain_letters() {
+        let mut a = TextAnalyzer::builder(WordTokenizer::default()).filter(Nfkc).filter(LowerCaser).build();
+        let mut toks = |s: &str| {
+            let mut out = Vec::new();
+            let mut st = a.token_stream(s);
+            while st.advance() {
+                out.push(st.token().text.clone());
+            }
+            out
+        };
+        assert_eq!(toks("Ｔａｓｈｋｅｎｔ ﬁnance"), ["tashkent", "finance"]);
+        assert_eq!(toks("ﻻ"), ["لا"]);
+    }
+}

@@ -132,6 +132,9 @@ pub struct ArticleView {
     #[schema(value_type = Object)]
     pub extra: serde_json::Map<String, serde_json::Value>,
     pub warnings: Vec<WarningView>,
+    /// Lines removed from the body as boilerplate (navigation, share prompts, sign-offs);
+    /// not indexed, kept here.
+    pub removed_lines: Vec<String>,
     pub provenance: ProvenanceView,
     /// Where the original bytes can be downloaded.
     #[schema(example = "/api/raw/2828a9e1eb96ab63")]
@@ -158,6 +161,7 @@ impl From<&DocRow> for ArticleView {
                 .iter()
                 .map(|w| WarningView { code: w.code.clone(), message: w.message.clone(), count: w.count })
                 .collect(),
+            removed_lines: a.removed.clone(),
             provenance: ProvenanceView {
                 source: p.source.clone(),
                 raw: p.raw.to_string(),

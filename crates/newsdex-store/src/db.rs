@@ -18,6 +18,7 @@ const SCHEMA_VERSION: i64 = 1;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS line_stats (grp TEXT PRIMARY KEY, summary TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS packs (pack INTEGER PRIMARY KEY, committed_len INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS blobs (
     hash BLOB PRIMARY KEY,
@@ -58,7 +59,8 @@ CREATE TABLE IF NOT EXISTS documents (
     line INTEGER,
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    removed TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS documents_seq ON documents (seq);
 CREATE TABLE IF NOT EXISTS rejects (
@@ -108,11 +110,17 @@ pub struct Batch {
     pub sources: Vec<SourceRecord>,
     pub docs: Vec<(Article, Provenance)>,
     pub rejects: Vec<RejectRow>,
+    /// Per-group summaries of recurring lines (learned boilerplate), replaced whole.
+    pub line_stats: Vec<(String, String)>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.blobs.is_empty() && self.sources.is_empty() && self.docs.is_empty() && self.rejects.is_empty()
+        self.blobs.is_empty()
+            && self.sources.is_empty()
+            && self.docs.is_empty()
+            && self.rejects.is_empty()
+            && self.line_stats.is_empty()
     }
 }
 
@@ -270,8 +278,8 @@ impl DocDb {
             }
             let mut put_doc = tx.prepare_cached(
                 "INSERT OR IGNORE INTO documents (id, seq, format, title, body, url, outlet, lang, published,
-                   published_ts, authors, extra, warnings, source, raw, line, start, end, ingested_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                   published_ts, authors, extra, warnings, source, raw, line, start, end, ingested_at, removed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
             )?;
             for (a, p) in &batch.docs {
                 inserted += put_doc.execute(params![
@@ -294,6 +302,7 @@ impl DocDb {
                     p.start,
                     p.end,
                     p.ingested_at,
+                    json(&a.removed),
                 ])?;
             }
             let mut put_reject = tx.prepare_cached(
@@ -301,6 +310,15 @@ impl DocDb {
             )?;
             for r in &batch.rejects {
                 put_reject.execute(params![r.source, r.raw.map(|h| h.0.to_vec()), r.line, r.code, r.reason, r.at])?;
+            }
+        }
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT INTO line_stats (grp, summary) VALUES (?1, ?2)
+                 ON CONFLICT (grp) DO UPDATE SET summary = excluded.summary",
+            )?;
+            for (grp, summary) in &batch.line_stats {
+                put.execute(params![grp, summary])?;
             }
         }
         tx.execute(
@@ -326,6 +344,7 @@ impl DocDb {
         let authors: Vec<String> = Self::from_json(10, r.get(10)?)?;
         let extra: serde_json::Map<String, serde_json::Value> = Self::from_json(11, r.get(11)?)?;
         let warnings: Vec<Warning> = Self::from_json(12, r.get(12)?)?;
+        let removed: Vec<String> = Self::from_json(19, r.get(19)?)?;
         let format: String = r.get(2)?;
         let raw: Vec<u8> = r.get(14)?;
         let mut raw32 = [0u8; 32];
@@ -345,6 +364,7 @@ impl DocDb {
                 authors,
                 extra,
                 warnings,
+                removed,
             },
             provenance: Provenance {
                 source: r.get(13)?,
@@ -359,7 +379,7 @@ impl DocDb {
     }
 
     const DOC_COLUMNS: &'static str = "id, seq, format, title, body, url, outlet, lang, published, published_ts, \
-        authors, extra, warnings, source, raw, line, start, end, ingested_at";
+        authors, extra, warnings, source, raw, line, start, end, ingested_at, removed";
 
     /// One document by id.
     pub fn doc(&self, id: DocId) -> Result<Option<DocRow>> {
@@ -394,6 +414,11 @@ impl DocDb {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The stored recurring-line summary of a group, if any.
+    pub fn line_stats(&self, grp: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT summary FROM line_stats WHERE grp = ?1", [grp], |r| r.get(0)).optional()?)
     }
 
     /// Ingest-log entries in the order they were recorded.
@@ -486,6 +511,7 @@ mod tests {
             authors: vec!["A. Writer".into()],
             extra: Default::default(),
             warnings: vec![Warning::new("decoded-as", "windows-1252")],
+            removed: vec!["Share this:".into()],
         }
     }
 

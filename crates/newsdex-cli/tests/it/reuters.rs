@@ -26,6 +26,22 @@ fn whole_reuters_corpus_ingests_with_the_right_count_and_searches() {
     let warnings: Vec<(String, u64)> = serde_json::from_value(st["warnings_by_code"].clone()).unwrap();
     assert!(warnings.contains(&("unparsed-date".to_string(), 2)), "{warnings:?}");
 
+    // The agency's sign-off closing almost every story ("Reuter", "REUTER", "Reuter...")
+    // is learned as boilerplate: out of the text, kept in the record.
+    assert!(warnings.iter().any(|(c, k)| c == "boilerplate-learned" && *k > 18_000), "{warnings:?}");
+    let first = n.json(&["search", "id:reuters-1"])["hits"][0]["id"].as_str().unwrap().to_string();
+    let doc = n.json(&["show", &first]);
+    assert_eq!(doc["article"]["removed"], serde_json::json!(["Reuter"]));
+    assert!(
+        doc["article"]["body"]
+            .as_str()
+            .unwrap()
+            .ends_with("Brazilian Cocoa Trade Commission after\ncarnival which ends midday on February 27."),
+        "{doc}"
+    );
+    let mentions = n.json(&["search", "reuter", "--limit", "0"])["total"].as_u64().unwrap();
+    assert!(mentions < 1_000, "{mentions} stories still match the sign-off");
+
     // The first story, by its source id and by its words.
     let v = n.json(&["search", "id:reuters-1"]);
     assert_eq!(v["total"], 1);

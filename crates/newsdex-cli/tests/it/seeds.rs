@@ -53,6 +53,26 @@ fn title_of_004_appears_once() {
 }
 
 #[test]
+fn navigation_debris_leaves_the_index_but_stays_in_the_record() {
+    let n = ingested();
+    for q in ["\"Previous Post\"", "\"Next Post\"", "\"Worldwide News\"", "\"Search Here\""] {
+        assert_eq!(n.titles(q).0, 0, "{q} is still searchable");
+    }
+    let doc = n.json(&["show", "2828a9e1eb96ab63"]);
+    let a = &doc["article"];
+    assert_eq!(a["removed"], serde_json::json!(["Previous Post Next Post", "Worldwide News Search Here👇"]));
+    let body = a["body"].as_str().unwrap();
+    assert!(body.ends_with("1. It's making Central Asia dangerous for them."), "{body}");
+    assert!(!body.contains("πŸ‘‡") && !body.contains("Previous Post"), "{body}");
+    let codes: Vec<&str> = a["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"boilerplate-removed") && codes.contains(&"mojibake-repaired"), "{codes:?}");
+    // Seed 000 has no such lines: nothing removed.
+    let v = n.json(&["search", "\"Foreign Policy\""]);
+    let doc = n.json(&["show", v["hits"][0]["id"].as_str().unwrap()]);
+    assert!(doc["article"].get("removed").is_none(), "{doc}");
+}
+
+#[test]
 fn ingesting_the_same_bytes_again_adds_nothing_and_says_so() {
     let n = ingested();
     let [a, b] = seeds();

@@ -141,6 +141,7 @@ fn article_has_fields_warnings_provenance_and_raw_link() {
     assert_eq!(v["provenance"]["start"], 0);
     let codes: Vec<&str> = v["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
     assert!(codes.contains(&"title-repeats-collapsed"), "{codes:?}");
+    assert_eq!(v["removed_lines"], json!(["Previous Post Next Post", "Worldwide News Search Here👇"]));
     // A Wikinews article keeps its licence fields.
     let hit = demo().get_json(&format!("/api/search?q=*&outlet={}&limit=1", enc("Wikinews (English)")));
     let id = hit["hits"][0]["id"].as_str().unwrap();

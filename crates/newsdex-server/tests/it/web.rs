@@ -48,6 +48,7 @@ fn search_page_lists_hits_with_highlights_and_links_to_the_article() {
     assert!(art.contains("Provenance") && art.contains("demo/seeds/004_28fc068abbfc2ab4.txt"));
     assert!(art.contains(&format!("href=\"/api/raw/{ID004}\"")));
     assert!(art.contains("title-repeats-collapsed"), "repairs are shown");
+    assert!(art.contains("Removed as boilerplate") && art.contains("Previous Post Next Post"), "{art}");
     assert!(art.contains("← Back to results"));
     // One result: no neighbours.
     assert!(!art.contains("Next result") && !art.contains("Previous result"));
