@@ -825,4 +825,17 @@ mod tests {
             assert_eq!(repair(s), None, "{s}");
         }
     }
+
+    proptest::proptest! {
+        /// Any text: no panic, ASCII untouched, and a repaired text is stable (repairing
+        /// it again changes nothing).
+        #[test]
+        fn never_panics_and_settles(s in "(\\PC|[ÃÂâ€™œ\u{80}-\u{9f}πŸ‘‡Ð¸])*") {
+            if let Some((fixed, _)) = repair(&s) {
+                proptest::prop_assert!(!s.is_ascii());
+                let again = repair(&fixed).map(|(t, _)| t).unwrap_or_else(|| fixed.clone());
+                proptest::prop_assert_eq!(again, fixed);
+            }
+        }
+    }
 }
