@@ -39,6 +39,9 @@ enum Cmd {
         /// One JSON object instead of text.
         #[arg(long)]
         json: bool,
+        /// Also list the N worst pages by text F1.
+        #[arg(long, default_value_t = 0)]
+        worst: usize,
     },
     /// Encoding repair on ftfy's cases: newsdex's repair, or another tool's outputs
     /// (`{"id","output"}` per line).
@@ -63,7 +66,7 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.cmd {
-        Cmd::Extraction { dir, predictions, write, repeat, json } => {
+        Cmd::Extraction { dir, predictions, write, repeat, json, worst } => {
             let set = Dataset::load(&dir)?;
             let (preds, timing, tool) = match &predictions {
                 Some(p) => (extraction::read_predictions(p)?, None, p.display().to_string()),
@@ -90,6 +93,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{v}");
             } else {
                 print!("{}", human(&report, &tool, timing.as_ref()));
+            }
+            for (id, p, r) in extraction::per_page(&set, &preds).into_iter().take(worst) {
+                println!("  worst: {id}  precision {p:.3}  recall {r:.3}");
             }
             Ok(())
         }

@@ -170,9 +170,10 @@ fn ratio(a: u64, b: u64) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
 
-/// Whitespace runs to one space, trimmed.
+/// Whitespace runs to one space, trimmed; soft hyphens (invisible, and removed by
+/// newsdex's text hygiene) dropped.
 pub fn squash(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_whitespace().map(|w| w.replace('\u{ad}', "")).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 pub mod boiler;
 mod clean;
 mod decode;
-mod html;
+pub mod html;
 mod jsonl;
 mod lang;
 pub mod mojibake;

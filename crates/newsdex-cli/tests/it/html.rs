@@ -23,27 +23,36 @@ fn real_news_pages_ingest_and_are_found_by_their_headlines() {
     let mut tried = 0;
     for p in &pages {
         let Some(title) = p["title"].as_str() else { continue };
-        // Two distinctive words of the headline, as a phrase-free AND query.
-        let words: Vec<&str> = title
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 5 && w.chars().all(char::is_alphabetic))
-            .take(2)
+        // Readability's titles keep the site's name ("Mozilla - Wikipedia"); newsdex
+        // drops it. So each part between separators is tried: up to two distinctive words
+        // of it, as a phrase-free AND query on titles; the page is found if any part finds it.
+        let marked =
+            [" | ", " - ", " – ", " — ", " :: "].iter().fold(title.to_string(), |t, sep| t.replace(sep, "\u{1}"));
+        let queries: Vec<String> = marked
+            .split('\u{1}')
+            .filter_map(|part| {
+                let words: Vec<String> = part
+                    .split(|c: char| !c.is_alphanumeric())
+                    .filter(|w| w.chars().count() >= 5 && w.chars().all(char::is_alphabetic))
+                    .take(2)
+                    .map(|w| format!("title:{w}"))
+                    .collect();
+                (!words.is_empty()).then(|| words.join(" "))
+            })
             .collect();
-        if words.len() < 2 {
+        if queries.is_empty() {
             continue;
         }
         tried += 1;
-        let q = format!("title:{} title:{}", words[0], words[1]);
-        let v = n.json(&["search", &q, "--limit", "3"]);
-        if v["total"].as_u64().unwrap() > 0 {
+        if queries.iter().any(|q| n.json(&["search", q, "--limit", "3"])["total"].as_u64().unwrap() > 0) {
             found += 1;
         } else {
-            eprintln!("not found by title: {title:?} ({q})");
+            eprintln!("not found by title: {title:?} ({queries:?})");
         }
     }
     eprintln!("{found} of {tried} headlines found by two of their words");
-    // The foundation's extractor takes <title> or og:title; a few pages' <title> differs
-    // from Readability's chosen headline. Require nearly all.
+    // A few pages' og:title, which newsdex prefers, differs from the <title> Readability
+    // keeps (and two test pages prefer Dublin Core's title). Require nearly all.
     assert!(tried >= 60, "{tried}");
     assert!(found * 100 >= tried * 95, "{found} of {tried}");
 }

@@ -1,0 +1,547 @@
+//! Article metadata from a page, each field from the most reliable source present:
+//!
+//! | field | sources, best first |
+//! |---|---|
+//! | title | `og:title`, JSON-LD `headline`, the first `<h1>`, `<title>`; a site name part (" – RFA", "The Guardian \| ") removed |
+//! | authors | JSON-LD `author`, `<meta name=author>` and kin, a byline element (`rel=author`, `itemprop=author`, class "byline"/"author") |
+//! | published | JSON-LD `datePublished`, `article:published_time` and kin, `<time datetime>`, the URL, a date written near the top |
+//! | modified | JSON-LD `dateModified`, `article:modified_time`, `og:updated_time` |
+//! | outlet | `og:site_name`, JSON-LD `publisher`, `application-name`, else the host name |
+//! | url | `<link rel=canonical>`, `og:url`, JSON-LD `url`, the given address |
+//! | description | `og:description`, `<meta name=description>`, JSON-LD `description` |
+//! | language | `<html lang>`, `content-language`, `og:locale`, JSON-LD `inLanguage` |
+//! | images | `og:image`, `twitter:image`, JSON-LD `image` |
+
+use std::collections::HashMap;
+
+use newsdex_core::Published;
+use serde_json::Value;
+
+use super::dates;
+use super::dom::{AttrName, Dom, Tag};
+use super::entities;
+
+/// What the page says about itself.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Meta {
+    pub title: Option<String>,
+    pub authors: Vec<String>,
+    pub published: Option<Published>,
+    /// Where the publication date came from (`json-ld`, `meta`, `time`, `url`, `text`).
+    pub published_from: Option<&'static str>,
+    pub modified: Option<Published>,
+    pub site_name: Option<String>,
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub lang: Option<String>,
+    pub images: Vec<String>,
+}
+
+fn clean(s: &str) -> String {
+    super::collapse_ws(&entities::decode(s))
+}
+
+/// `<meta>` values by lower-case `name`/`property`/`itemprop`, first one wins.
+fn meta_tags(dom: &Dom<'_>) -> HashMap<String, String> {
+    let mut m = HashMap::new();
+    for id in dom.find_all(Tag::Meta) {
+        let Some(content) = dom.attr(id, AttrName::Content) else { continue };
+        let content = clean(content);
+        if content.is_empty() {
+            continue;
+        }
+        for key in [AttrName::Property, AttrName::Name, AttrName::Itemprop, AttrName::HttpEquiv] {
+            if let Some(k) = dom.attr(id, key) {
+                m.entry(k.trim().to_ascii_lowercase()).or_insert_with(|| content.clone());
+            }
+        }
+    }
+    m
+}
+
+/// The JSON-LD objects of the page, flattened (`@graph` and arrays opened).
+fn json_ld(dom: &Dom<'_>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for id in dom.find_all(Tag::Script) {
+        let Some(text) = dom.children(id).find_map(|c| dom.raw_text(c)) else { continue };
+        let text = text.trim().trim_start_matches("<!--").trim_end_matches("-->").trim();
+        let Ok(v) = serde_json::from_str::<Value>(text) else { continue };
+        let mut queue = vec![v];
+        while let Some(v) = queue.pop() {
+            match v {
+                Value::Array(a) => queue.extend(a),
+                Value::Object(mut o) => {
+                    if let Some(g) = o.remove("@graph") {
+                        queue.push(g);
+                    }
+                    out.push(Value::Object(o));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn types(v: &Value) -> Vec<String> {
+    match &v["@type"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn is_article(v: &Value) -> bool {
+    types(v)
+        .iter()
+        .any(|t| t.ends_with("Article") || matches!(t.as_str(), "BlogPosting" | "Report" | "LiveBlogPosting"))
+}
+
+fn string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(clean(s)).filter(|s| !s.is_empty()),
+        Value::Object(o) => o.get("name").or_else(|| o.get("url")).or_else(|| o.get("@id")).and_then(string),
+        Value::Array(a) => a.iter().find_map(string),
+        _ => None,
+    }
+}
+
+fn names(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(a) => a.iter().flat_map(names).collect(),
+        Value::Object(o) => o.get("name").and_then(string).into_iter().collect(),
+        Value::String(s) => split_authors(&clean(s)),
+        _ => Vec::new(),
+    }
+}
+
+fn urls(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.trim().to_string()],
+        Value::Array(a) => a.iter().flat_map(urls).collect(),
+        Value::Object(o) => o.get("url").or_else(|| o.get("contentUrl")).map(urls).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// "By Jane Doe and John Roe" → ["Jane Doe", "John Roe"]; URLs and e-mail addresses are
+/// not names.
+fn split_authors(s: &str) -> Vec<String> {
+    let s = s.trim();
+    if s.contains("://") || s.starts_with("www.") {
+        return Vec::new();
+    }
+    let lower = s.to_lowercase();
+    let s = ["by ", "von ", "par ", "por ", "di ", "door ", "автор: ", "автор "]
+        .iter()
+        .find(|p| lower.starts_with(**p))
+        .map_or(s, |p| &s[p.len()..]);
+    s.split([',', ';', '|', '/'])
+        .flat_map(|p| {
+            p.split(" and ").flat_map(|q| q.split(" & ")).flat_map(|q| q.split(" und ")).flat_map(|q| q.split(" et "))
+        })
+        .map(|p| p.trim().trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .filter(|p| {
+            !p.is_empty()
+                && p.chars().count() <= 60
+                && !p.contains("://")
+                && !p.contains('@')
+                && p.chars().any(char::is_alphabetic)
+                && p.split_whitespace().count() <= 6
+        })
+        .collect()
+}
+
+/// The host of an absolute URL, without `www.`.
+pub fn host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#', ':']).next()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+    (!host.is_empty() && host.contains('.')).then_some(host)
+}
+
+/// Remove a site name from a page title: " | RFA", "RFA – ", " - The Guardian".
+pub fn strip_site(title: &str, site: Option<&str>, host: Option<&str>) -> String {
+    const SEPS: [&str; 7] = [" | ", " - ", " – ", " — ", " :: ", " » ", " · "];
+    for sep in SEPS {
+        let parts: Vec<&str> = title.split(sep).collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        let norm = |s: &str| s.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<String>();
+        // A part names the site when it is the site's name or host, or a short phrase
+        // holding one ("The Guardian", "RFA News"); a headline that mentions the site
+        // ("How we designed Dropbox's ATF") is not.
+        let is_site = |p: &str| {
+            let n = norm(p);
+            let short = p.split_whitespace().count() <= 4;
+            !n.is_empty()
+                && (site.is_some_and(|s| {
+                    let sn = norm(s);
+                    !sn.is_empty() && (n == sn || sn.contains(&n) || (short && n.contains(&sn)))
+                }) || host.is_some_and(|h| {
+                    let hn = norm(h.split('.').next().unwrap_or(h));
+                    !hn.is_empty() && (n == hn || (short && n.contains(&hn)))
+                }))
+        };
+        let first = parts[0];
+        let last = parts[parts.len() - 1];
+        if is_site(last) {
+            return parts[..parts.len() - 1].join(sep);
+        }
+        if is_site(first) {
+            return parts[1..].join(sep);
+        }
+        // No known site name: a short last part after a long title is usually one.
+        if parts.len() == 2 && last.split_whitespace().count() <= 3 && first.split_whitespace().count() >= 4 {
+            return first.to_string();
+        }
+    }
+    title.to_string()
+}
+
+/// The part of a title, split at its separators, that is one of the page's headings.
+fn headline_part(title: &str, headings: &[String]) -> Option<String> {
+    const SEPS: [&str; 8] = [" | ", " - ", " – ", " — ", " :: ", " » ", " « ", " · "];
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    SEPS.iter().filter(|sep| title.contains(*sep)).find_map(|sep| {
+        title.split(sep).map(str::trim).find(|part| headings.iter().any(|h| norm(h) == norm(part))).map(str::to_string)
+    })
+}
+
+/// Whether `h1`, found inside the title `t`, is its headline rather than the site's
+/// name beside it: what is left of the title is shorter than the h1.
+fn h1_is_the_headline(t: &str, h1: &str) -> bool {
+    let (tl, hl) = (t.to_lowercase(), h1.to_lowercase());
+    let rest = tl.replacen(&hl, "", 1);
+    let rest = rest.trim_matches(|c: char| c.is_whitespace() || "|-–—:·»_".contains(c));
+    rest.chars().count() < hl.chars().count()
+}
+
+/// Read the page's metadata. `page_url` is the address it was fetched from, if known.
+pub fn read(dom: &Dom<'_>, page_url: Option<&str>) -> Meta {
+    let m = meta_tags(dom);
+    let get = |keys: &[&str]| keys.iter().find_map(|k| m.get(*k).cloned());
+    let ld = json_ld(dom);
+    let article = ld.iter().find(|v| is_article(v));
+    let ld_any = |key: &str| article.and_then(|a| a.get(key)).or_else(|| ld.iter().find_map(|v| v.get(key)));
+    // URL and outlet first: the title's clean-up needs them.
+    let url = dom
+        .find_all(Tag::Link)
+        .find(|&l| dom.attr(l, AttrName::Rel).is_some_and(|r| r.eq_ignore_ascii_case("canonical")))
+        .and_then(|l| dom.attr_text(l, AttrName::Href))
+        .filter(|u| u.starts_with("http"))
+        .or_else(|| get(&["og:url"]).filter(|u| u.starts_with("http")))
+        .or_else(|| ld_any("url").and_then(string).filter(|u| u.starts_with("http")))
+        .or_else(|| page_url.map(str::to_string));
+    let mut meta = Meta { url, ..Meta::default() };
+    let host = meta.url.as_deref().and_then(host).or_else(|| page_url.and_then(host));
+    meta.site_name = get(&["og:site_name", "application-name", "al:android:app_name", "twitter:site"])
+        .map(|s| s.trim_start_matches('@').to_string())
+        .or_else(|| article.and_then(|a| a.get("publisher")).and_then(string))
+        .filter(|s| s.chars().count() <= 80)
+        .or_else(|| host.clone());
+
+    // Title.
+    let h1 = dom.find_all(Tag::H1).map(|h| dom.text_of(h)).find(|t| !t.is_empty());
+    // Headings that may be the headline part of a "Headline | Site" title.
+    let headings: Vec<String> = dom
+        .descendants(0)
+        .filter(|&d| matches!(dom.tag(d), Some(Tag::H1 | Tag::H2)))
+        .take(12)
+        .map(|h| dom.text_of(h))
+        .filter(|t| t.chars().count() >= 3)
+        .collect();
+    let title_tag = dom.find_all(Tag::Title).next().map(|t| dom.text_of(t)).filter(|t| !t.is_empty());
+    let site = meta.site_name.as_deref();
+    let strip = |t: String| headline_part(&t, &headings).unwrap_or_else(|| strip_site(&t, site, host.as_deref()));
+    meta.title = get(&["og:title", "twitter:title"])
+        .map(strip)
+        .or_else(|| title_tag.clone().map(strip))
+        .or_else(|| article.and_then(|a| a.get("headline")).and_then(string))
+        .or_else(|| h1.clone());
+    // An h1 that the title contains is the cleaner form ("Headline" in "Headline | Site"),
+    // unless it is the site's name (a logo in an h1).
+    if let (Some(t), Some(h)) = (&meta.title, &h1)
+        && t != h
+        && h.chars().count() >= 10
+        && t.to_lowercase().contains(&h.to_lowercase())
+        && strip_site(&format!("x | {h}"), site, host.as_deref()) != "x"
+        && h1_is_the_headline(t, h)
+    {
+        meta.title = Some(h.clone());
+    }
+
+    // Authors.
+    meta.authors = article.and_then(|a| a.get("author")).map(names).unwrap_or_default();
+    if meta.authors.is_empty() {
+        meta.authors = get(&[
+            "author",
+            "article:author",
+            "parsely-author",
+            "sailthru.author",
+            "dc.creator",
+            "byl",
+            "dcterms.creator",
+        ])
+        .filter(|a| !a.starts_with("http"))
+        .map(|a| split_authors(&a))
+        .unwrap_or_default();
+    }
+    if meta.authors.is_empty() {
+        meta.authors = byline(dom);
+    }
+    meta.authors.dedup();
+
+    // Dates.
+    let ld_date = |k: &str| ld_any(k).and_then(Value::as_str).and_then(dates::machine);
+    let meta_date = |keys: &[&str]| keys.iter().find_map(|k| m.get(*k).and_then(|v| dates::machine(v)));
+    const PUBLISHED: &[&str] = &[
+        "article:published_time",
+        "og:published_time",
+        "datepublished",
+        "pubdate",
+        "publishdate",
+        "publish-date",
+        "publish_date",
+        "date",
+        "dc.date.issued",
+        "dc.date",
+        "dcterms.date",
+        "dcterms.created",
+        "sailthru.date",
+        "parsely-pub-date",
+        "article.published",
+        "published_time",
+        "originalpublicationdate",
+        "cxenseparse:recs:publishtime",
+        "article_date_original",
+        "datecreated",
+        "date_published",
+    ];
+    if let Some(p) = ld_date("datePublished") {
+        meta.published = Some(p);
+        meta.published_from = Some("json-ld");
+    } else if let Some(p) = meta_date(PUBLISHED) {
+        meta.published = Some(p);
+        meta.published_from = Some("meta");
+    } else if let Some(p) = time_element(dom) {
+        meta.published = Some(p);
+        meta.published_from = Some("time");
+    } else if let Some(p) = meta.url.as_deref().or(page_url).and_then(dates::from_url) {
+        meta.published = Some(p);
+        meta.published_from = Some("url");
+    } else if let Some(p) = written_date(dom) {
+        meta.published = Some(p);
+        meta.published_from = Some("text");
+    }
+    meta.modified = ld_date("dateModified").or_else(|| {
+        meta_date(&[
+            "article:modified_time",
+            "og:updated_time",
+            "datemodified",
+            "last-modified",
+            "dc.date.modified",
+            "dcterms.modified",
+        ])
+    });
+
+    meta.description = get(&["og:description", "description", "twitter:description"])
+        .or_else(|| ld_any("description").and_then(string));
+    meta.lang = dom
+        .find_all(Tag::Html)
+        .next()
+        .and_then(|h| dom.attr_text(h, AttrName::Lang))
+        .filter(|l| !l.is_empty())
+        .or_else(|| get(&["content-language", "language", "dc.language"]))
+        .or_else(|| get(&["og:locale"]).map(|l| l.replace('_', "-")))
+        .or_else(|| ld_any("inLanguage").and_then(string));
+    let mut images: Vec<String> =
+        get(&["og:image", "og:image:url", "twitter:image", "twitter:image:src"]).into_iter().collect();
+    if let Some(i) = ld_any("image") {
+        images.extend(urls(i));
+    }
+    images.retain(|u| u.starts_with("http") || u.starts_with("//"));
+    images.dedup();
+    images.truncate(10);
+    meta.images = images;
+    meta
+}
+
+/// A byline element's names.
+fn byline(dom: &Dom<'_>) -> Vec<String> {
+    for id in 0..dom.nodes.len() as u32 {
+        let Some(tag) = dom.tag(id) else { continue };
+        if matches!(tag, Tag::Meta | Tag::Link | Tag::Script | Tag::Style) {
+            continue;
+        }
+        let rel = dom.attr(id, AttrName::Rel).is_some_and(|r| r.eq_ignore_ascii_case("author"));
+        let prop = dom.attr(id, AttrName::Itemprop).is_some_and(|r| r.eq_ignore_ascii_case("author"));
+        let class = dom.attr(id, AttrName::Class).is_some_and(|c| {
+            c.split_whitespace().any(|w| {
+                let w = w.to_ascii_lowercase();
+                matches!(
+                    w.as_str(),
+                    "byline" | "author" | "author-name" | "byline__name" | "article-author" | "author_name"
+                )
+            })
+        });
+        if rel || prop || class {
+            // itemprop=author often wraps an itemprop=name.
+            let text = dom.text_of(id);
+            if text.is_empty() || text.chars().count() > 100 {
+                continue;
+            }
+            let names = split_authors(&text);
+            if !names.is_empty() {
+                return names;
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// The first `<time datetime>` (or `itemprop=datePublished`) with a plausible date.
+fn time_element(dom: &Dom<'_>) -> Option<Published> {
+    for id in 0..dom.nodes.len() as u32 {
+        let tag = dom.tag(id);
+        let published_prop = dom.attr(id, AttrName::Itemprop).is_some_and(|p| p.eq_ignore_ascii_case("datepublished"));
+        if tag == Some(Tag::Time) || published_prop {
+            let value = dom
+                .attr_text(id, AttrName::Datetime)
+                .or_else(|| dom.attr_text(id, AttrName::Content))
+                .unwrap_or_else(|| dom.text_of(id));
+            if let Some(p) = dates::machine(&value).or_else(|| dates::from_text(&value)) {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// A date written in an element whose class or id speaks of dates.
+fn written_date(dom: &Dom<'_>) -> Option<Published> {
+    // 1. An element that says it holds the date ("post-date", "entry-meta", "datum").
+    const DATE_WORDS: [&str; 14] = [
+        "date",
+        "time",
+        "publish",
+        "posted",
+        "dateline",
+        "byline",
+        "meta",
+        "stamp",
+        "datum",
+        "fecha",
+        "data",
+        "submitted",
+        "created",
+        "info",
+    ];
+    for id in 0..dom.nodes.len() as u32 {
+        if dom
+            .tag(id)
+            .is_none_or(|t| matches!(t, Tag::Script | Tag::Style | Tag::Meta | Tag::Head | Tag::Html | Tag::Body))
+        {
+            continue;
+        }
+        let cls =
+            format!("{} {}", dom.attr(id, AttrName::Class).unwrap_or(""), dom.attr(id, AttrName::Id).unwrap_or(""))
+                .to_ascii_lowercase();
+        if cls.contains("comment") || cls.contains("update") || cls.contains("modif") {
+            continue;
+        }
+        if DATE_WORDS.iter().any(|w| cls.contains(w)) {
+            let text = dom.text_of(id);
+            if text.chars().count() <= 200
+                && let Some(p) = dates::from_text(&text)
+            {
+                return Some(p);
+            }
+        }
+    }
+    // 2. A date written just under the headline, as bylines have it.
+    let h1 = dom.find_all(Tag::H1).next()?;
+    let mut text = String::new();
+    let mut it = dom.descendants(0);
+    let mut after = false;
+    while let Some(id) = it.next() {
+        if id == h1 {
+            after = true;
+            it.skip_subtree(id);
+            continue;
+        }
+        if dom.tag(id).is_some_and(|t| matches!(t, Tag::Script | Tag::Style | Tag::Noscript | Tag::Template | Tag::A)) {
+            it.skip_subtree(id);
+            continue;
+        }
+        if after && let Some(t) = dom.raw_text(id) {
+            text.push(' ');
+            text.push_str(t);
+            if text.len() > 400 {
+                break;
+            }
+        }
+    }
+    dates::from_text(&super::entities::decode(&text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_names_leave_titles() {
+        assert_eq!(
+            strip_site("Risks of visits to Central Asia | RFA", Some("RFA"), None),
+            "Risks of visits to Central Asia"
+        );
+        assert_eq!(
+            strip_site("The Guardian - Climate talks collapse in Bonn", Some("The Guardian"), None),
+            "Climate talks collapse in Bonn"
+        );
+        assert_eq!(
+            strip_site("Doobie Brothers to reunite - cleveland.com", None, Some("cleveland.com")),
+            "Doobie Brothers to reunite"
+        );
+        assert_eq!(
+            strip_site("Left - right: a history of politics", None, None),
+            "Left - right: a history of politics"
+        );
+    }
+
+    #[test]
+    fn authors_from_bylines() {
+        assert_eq!(split_authors("By Jane Doe and John Roe"), ["Jane Doe", "John Roe"]);
+        assert_eq!(split_authors("https://facebook.com/someone"), Vec::<String>::new());
+        assert_eq!(split_authors("Von Anna Müller, Berlin"), ["Anna Müller", "Berlin"]);
+    }
+
+    #[test]
+    fn everything_from_a_page() {
+        let html = r#"<html lang="en-GB"><head><title>Risks of visits | RFA</title>
+            <meta property="og:site_name" content="RFA">
+            <link rel="canonical" href="https://www.rfa.org/english/news/uyghur/visits-03012024.html">
+            <meta name="description" content="Why visits are risky &amp; how.">
+            <script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"NewsArticle","headline":"Risks of visits","datePublished":"2024-03-01T10:00:00+06:00","author":[{"@type":"Person","name":"Jane Doe"}],"image":{"url":"https://www.rfa.org/a.jpg"}}]}</script>
+            </head><body><h1>Risks of visits</h1></body></html>"#;
+        let dom = Dom::parse(html);
+        let m = read(&dom, None);
+        assert_eq!(m.title.as_deref(), Some("Risks of visits"));
+        assert_eq!(m.authors, ["Jane Doe"]);
+        assert_eq!(m.published.unwrap().display(), "2024-03-01T10:00:00+06:00");
+        assert_eq!(m.published_from, Some("json-ld"));
+        assert_eq!(m.site_name.as_deref(), Some("RFA"));
+        assert_eq!(m.url.as_deref(), Some("https://www.rfa.org/english/news/uyghur/visits-03012024.html"));
+        assert_eq!(m.description.as_deref(), Some("Why visits are risky & how."));
+        assert_eq!(m.lang.as_deref(), Some("en-GB"));
+        assert_eq!(m.images, ["https://www.rfa.org/a.jpg"]);
+        // Without JSON-LD or meta, the date comes from the URL, and the outlet is the host.
+        let dom = Dom::parse(
+            r#"<link rel="canonical" href="https://www.cleveland.com/news/2019/11/19/x.html"><h1>Doobie Brothers to reunite</h1>"#,
+        );
+        let m = read(&dom, None);
+        assert_eq!(m.published.unwrap().display(), "2019-11-19");
+        assert_eq!(m.site_name.as_deref(), Some("cleveland.com"));
+    }
+}
