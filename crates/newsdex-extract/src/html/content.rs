@@ -383,6 +383,8 @@ struct Stats {
     /// Text in paragraph-like blocks: blocks of 40 characters or more, under a third
     /// links, counting the text outside links.
     good: Vec<u32>,
+    /// For text nodes: the nearest block element holding them.
+    block: Vec<u32>,
     /// The node is in a subtree that is never content.
     skipped: Vec<bool>,
     verdict: Vec<Verdict>,
@@ -467,6 +469,7 @@ fn stats(dom: &Dom<'_>) -> Stats {
         links: vec![0; len],
         commas: vec![0; len],
         good: vec![0; len],
+        block: Vec::new(),
         skipped: vec![false; len],
         verdict: vec![Verdict::Neutral; len],
     };
@@ -557,11 +560,18 @@ fn good_text(dom: &Dom<'_>, s: &mut Stats) {
             s.good[p as usize] += s.good[i];
         }
     }
+    s.block = block;
 }
 
 /// A hover card inside running text: an inline element holding mostly links, with
-/// an image or several links (a person's latest stories beside their name).
+/// an image or several links (a person's latest stories beside their name). When a
+/// card sits in another (the name's link and its card, wrapped together), only the
+/// inner one is the card.
 fn popup(dom: &Dom<'_>, s: &Stats, id: u32) -> bool {
+    looks_like_card(dom, s, id) && !dom.children(id).any(|c| looks_like_card(dom, s, c))
+}
+
+fn looks_like_card(dom: &Dom<'_>, s: &Stats, id: u32) -> bool {
     let i = id as usize;
     if !matches!(dom.tag(id), Some(Tag::Span)) || s.text[i] < 100 || link_density(s, id) < 0.6 {
         return false;
@@ -697,36 +707,24 @@ type Signature<'a> = (Tag, &'a str, &'a str);
 /// out the subtree of `except`.
 fn signatures<'a>(dom: &Dom<'a>, s: &Stats, root: u32, except: u32) -> std::collections::HashMap<Signature<'a>, u32> {
     let mut out = std::collections::HashMap::new();
-    let mut add = |id: u32| {
-        let i = id as usize;
-        let Some(tag) = dom.tag(id) else { return };
-        // A paragraph: a block whose good text is not all in child blocks.
-        if !tag.is_block() {
-            return;
-        }
-        let in_blocks: u32 =
-            dom.children(id).filter(|&c| dom.tag(c).is_some_and(Tag::is_block)).map(|c| s.good[c as usize]).sum();
-        let direct = s.good[i] - in_blocks;
-        if direct > 0 {
-            let parent = dom.node(id).parent;
-            let key = (
-                tag,
-                dom.attr(id, AttrName::Class).unwrap_or(""),
-                if parent == NONE { "" } else { dom.attr(parent, AttrName::Class).unwrap_or("") },
-            );
-            *out.entry(key).or_insert(0) += direct;
-        }
-    };
-    if root != except && !s.skipped[root as usize] {
-        add(root);
-    }
     let mut it = dom.descendants(root);
     while let Some(id) = it.next() {
-        if id == except || s.skipped[id as usize] || s.good[id as usize] == 0 {
+        let i = id as usize;
+        if id == except || s.skipped[i] || s.good[i] == 0 {
             it.skip_subtree(id);
             continue;
         }
-        add(id);
+        // Each good text node counts once, for the block it is written in.
+        if dom.tag(id).is_none() && s.block[i] != NONE {
+            let b = s.block[i];
+            let parent = dom.node(b).parent;
+            let key = (
+                dom.tag(b).unwrap_or(Tag::Other),
+                dom.attr(b, AttrName::Class).unwrap_or(""),
+                if parent == NONE { "" } else { dom.attr(parent, AttrName::Class).unwrap_or("") },
+            );
+            *out.entry(key).or_insert(0) += s.good[i];
+        }
     }
     out
 }
@@ -734,19 +732,14 @@ fn signatures<'a>(dom: &Dom<'a>, s: &Stats, root: u32, except: u32) -> std::coll
 /// The block whose own good text (not in child blocks) is largest, if 100 characters
 /// or more.
 fn densest_block(dom: &Dom<'_>, s: &Stats) -> Option<u32> {
-    let mut best = (NONE, 99);
-    for id in 0..dom.nodes.len() as u32 {
-        let i = id as usize;
-        if s.skipped[i] || s.good[i] <= best.1 || !dom.tag(id).is_some_and(Tag::is_block) {
-            continue;
-        }
-        let in_blocks: u32 =
-            dom.children(id).filter(|&c| dom.tag(c).is_some_and(Tag::is_block)).map(|c| s.good[c as usize]).sum();
-        if s.good[i] - in_blocks > best.1 {
-            best = (id, s.good[i] - in_blocks);
+    let mut own = vec![0u32; dom.nodes.len()];
+    for (i, &b) in s.block.iter().enumerate() {
+        if b != NONE && dom.tag(i as u32).is_none() && !s.skipped[i] {
+            own[b as usize] += s.good[i];
         }
     }
-    (best.0 != NONE).then_some(best.0)
+    let (id, most) = own.iter().enumerate().max_by_key(|&(i, &g)| (g, std::cmp::Reverse(i)))?;
+    (*most >= 100).then_some(id as u32)
 }
 
 /// The elements whose text makes the article, in document order; `None` when no
@@ -799,7 +792,7 @@ fn choose(dom: &Dom<'_>, s: &Stats) -> Option<(Vec<u32>, u32)> {
             alike +=
                 signatures(dom, s, anc, below).iter().filter(|(k, _)| own.contains_key(k)).map(|(_, v)| v).sum::<u32>();
         }
-        if alike >= added - alike {
+        if alike >= added.saturating_sub(alike) {
             top = anc;
             best = best.max(final_score(anc));
         }
@@ -875,7 +868,7 @@ impl Render<'_, '_> {
         let minor = (self.s.text[i] as f32) < 0.3 * self.total as f32;
         match self.s.verdict[i] {
             Verdict::Unlikely if minor => return true,
-            Verdict::Weak if minor && (self.s.text[i] < 80 || self.s.good[i] * 2 < self.s.text[i]) => return true,
+            Verdict::Weak if minor && (self.s.text[i] < 40 || self.s.good[i] * 2 < self.s.text[i]) => return true,
             _ => {}
         }
         if tag == H1 {
@@ -890,7 +883,7 @@ impl Render<'_, '_> {
         // Link lists: related stories, tags, "read more".
         let t = self.s.text[i];
         let ld = link_density(self.s, id);
-        if matches!(tag, Div | Ul | Ol | Li | P | Section | Table | Dl | Span | Other) && t < 400 && ld > 0.5 {
+        if matches!(tag, Div | Ul | Ol | Li | P | Section | Table | Dl | Other) && t < 400 && ld > 0.5 {
             return true;
         }
         false

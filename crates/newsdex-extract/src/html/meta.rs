@@ -200,12 +200,23 @@ pub fn strip_site(title: &str, site: Option<&str>, host: Option<&str>) -> String
     title.to_string()
 }
 
-/// The part of a title, split at its separators, that is one of the page's headings.
+/// The part of a title, split at its separators, that is one of the page's headings:
+/// the first part ("Headline | Site"), or a later one longer than the rest ("Site |
+/// Headline"); a short last part that is a heading is more often the site's logo.
 fn headline_part(title: &str, headings: &[String]) -> Option<String> {
     const SEPS: [&str; 8] = [" | ", " - ", " – ", " — ", " :: ", " » ", " « ", " · "];
     let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let total = title.chars().count();
     SEPS.iter().filter(|sep| title.contains(*sep)).find_map(|sep| {
-        title.split(sep).map(str::trim).find(|part| headings.iter().any(|h| norm(h) == norm(part))).map(str::to_string)
+        title
+            .split(sep)
+            .map(str::trim)
+            .enumerate()
+            .find(|(i, part)| {
+                let n = part.chars().count();
+                (*i == 0 || n * 2 > total) && headings.iter().any(|h| norm(h) == norm(part))
+            })
+            .map(|(_, part)| part.to_string())
     })
 }
 
