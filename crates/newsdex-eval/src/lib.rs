@@ -8,10 +8,12 @@
 //! * [`extraction`]: run newsdex's extractor over a set (timed), read another tool's
 //!   predictions, score either.
 //! * [`mojibake`]: encoding repair on ftfy's test cases.
+//! * [`langid`]: language identification accuracy per language (lingua's sentences).
 //!
 //! The binary: `cargo run --release -p newsdex-eval -- extraction DIR [--predictions FILE]`.
 
 pub mod datasets;
 pub mod extraction;
+pub mod langid;
 pub mod metrics;
 pub mod mojibake;

@@ -55,6 +55,20 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Language identification accuracy per language on lingua's sentences: newsdex,
+    /// whatlang (`--tool whatlang`), or another tool's predictions (`{"id","lang"}`).
+    Langid {
+        sentences: PathBuf,
+        #[arg(long, default_value = "newsdex")]
+        tool: String,
+        #[arg(long)]
+        predictions: Option<PathBuf>,
+        /// Only these languages (comma-separated codes).
+        #[arg(long)]
+        langs: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
@@ -100,6 +114,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Mojibake { cases, predictions, field, json } => mojibake(&cases, predictions.as_deref(), &field, json),
+        Cmd::Langid { sentences, tool, predictions, langs, json } => {
+            langid(&sentences, &tool, predictions.as_deref(), langs.as_deref(), json)
+        }
     }
 }
 
@@ -167,4 +184,45 @@ fn human(r: &Report, tool: &str, timing: Option<&extraction::Timing>) -> String 
         );
     }
     s
+}
+
+fn langid(
+    path: &std::path::Path,
+    tool: &str,
+    predictions: Option<&std::path::Path>,
+    langs: Option<&str>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use newsdex_eval::langid;
+    let mut sentences = langid::load(path)?;
+    if let Some(l) = langs {
+        let keep: Vec<&str> = l.split(',').map(str::trim).collect();
+        sentences.retain(|s| keep.contains(&s.lang.as_str()));
+    }
+    let (guesses, seconds, name) = match (predictions, tool) {
+        (Some(p), _) => (langid::read_predictions(p, &sentences)?, None, p.display().to_string()),
+        (None, "newsdex") => {
+            let _ = langid::newsdex("warm up the model");
+            let (g, s) = langid::run(&sentences, langid::newsdex);
+            (g, Some(s), format!("newsdex {} ({})", env!("CARGO_PKG_VERSION"), newsdex_lang::backend_name()))
+        }
+        (None, "whatlang") => {
+            let (g, s) = langid::run(&sentences, langid::whatlang);
+            (g, Some(s), "whatlang 0.18".to_string())
+        }
+        (None, other) => anyhow::bail!("unknown tool {other:?} (newsdex, whatlang, or --predictions)"),
+    };
+    let report = langid::score(&name, &sentences, &guesses, seconds);
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{}: {} of {} sentences ({:.3})", report.tool, report.correct, report.sentences, report.accuracy);
+        if let Some(r) = report.sentences_per_s {
+            println!("  speed {r:.0} sentences/s (one thread)");
+        }
+        for (lang, (c, n)) in &report.per_language {
+            println!("  {lang:>3} {:.3} ({c}/{n})", *c as f64 / *n as f64);
+        }
+    }
+    Ok(())
 }

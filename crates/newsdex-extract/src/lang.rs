@@ -1,13 +1,12 @@
-//! Language identification for documents that do not declare one.
-//!
-//! The foundation uses `whatlang` (no model file, 69 languages, 20 MB/s). The
-//! multilingual-search issue replaces it with fastText lid.176, which is the only option
-//! our survey found correct on Uyghur, Kazakh and Uzbek.
+//! Language identification for documents that do not declare one, by
+//! [`newsdex_lang`] (fastText lid.176 with script rules; a model-free fallback).
 
-use newsdex_core::{Warning, normalize_lang};
+use newsdex_core::Warning;
 
 /// Characters of body text looked at: enough for a stable answer, bounded cost.
-const SAMPLE_CHARS: usize = 600;
+const SAMPLE_CHARS: usize = 1000;
+/// Below this confidence a guess is not kept.
+const MIN_CONFIDENCE: f32 = 0.3;
 
 /// Detect the language of a document from its title and body. `None` (with a warning)
 /// when the text is too short or the guess is unreliable.
@@ -20,12 +19,12 @@ pub fn detect_lang(title: &str, body: &str, warnings: &mut Vec<Warning>) -> Opti
         warnings.push(Warning::new("lang-unknown", "too little text to tell the language"));
         return None;
     }
-    match whatlang::detect(&sample) {
-        Some(info) if info.is_reliable() || info.confidence() >= 0.5 => normalize_lang(info.lang().code()),
-        Some(info) => {
+    match newsdex_lang::identify(&sample) {
+        Some(g) if g.confidence >= MIN_CONFIDENCE => Some(g.lang),
+        Some(g) => {
             warnings.push(Warning::new(
                 "lang-unknown",
-                format!("language unclear (best guess {} at {:.2} confidence)", info.lang().code(), info.confidence()),
+                format!("language unclear (best guess {} at {:.2} confidence)", g.lang, g.confidence),
             ));
             None
         }
@@ -34,6 +33,32 @@ pub fn detect_lang(title: &str, body: &str, warnings: &mut Vec<Warning>) -> Opti
             None
         }
     }
+}
+
+/// The title's language when it is clearly another than the document's (a headline in
+/// English over a Russian text, a translated title); `None` otherwise.
+pub fn title_lang(title: &str, doc_lang: Option<&str>) -> Option<String> {
+    if title.chars().filter(|c| c.is_alphabetic()).count() < 20 {
+        return None;
+    }
+    let g = newsdex_lang::identify(title)?;
+    (g.confidence >= 0.8 && Some(g.lang.as_str()) != doc_lang).then_some(g.lang)
+}
+
+/// Languages a detector confuses and a page may rightly declare for one another.
+const SISTERS: &[&[&str]] =
+    &[&["hr", "bs", "sr", "sh"], &["nb", "nn", "no", "da"], &["ms", "id"], &["zh", "yue", "wuu"]];
+
+/// The body's language when it is clearly not the declared one: 200 letters or more,
+/// detected at 0.9 or above, and not a sister language of the declared one.
+pub fn contradicts(declared: &str, body: &str) -> Option<String> {
+    let sample: String = body.chars().take(SAMPLE_CHARS).collect();
+    if sample.chars().filter(|c| c.is_alphabetic()).count() < 200 {
+        return None;
+    }
+    let g = newsdex_lang::identify(&sample)?;
+    let sisters = SISTERS.iter().any(|s| s.contains(&declared) && s.contains(&g.lang.as_str()));
+    (g.confidence >= 0.9 && g.lang != declared && !sisters).then_some(g.lang)
 }
 
 #[cfg(test)]
@@ -60,5 +85,12 @@ mod tests {
         let mut w = Vec::new();
         assert_eq!(detect_lang("", "ok", &mut w), None);
         assert_eq!(w[0].code, "lang-unknown");
+    }
+
+    #[test]
+    fn a_title_in_another_language() {
+        let t = "Kazakhstan opens a new railway line to the Chinese border";
+        assert_eq!(title_lang(t, Some("ru")).as_deref(), Some("en"));
+        assert_eq!(title_lang(t, Some("en")), None);
     }
 }

@@ -82,9 +82,20 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
         }
         RecordKind::Html => {
             let html = decode::decode(record, Some(decode::Markup::Html), &mut warnings);
-            let page = html::extract(&html, None, &mut warnings);
+            let mut page = html::extract(&html, None, &mut warnings);
             if page.title.is_empty() && page.body.is_empty() {
                 return Err(Reject::new("no-text", "the page has no readable text"));
+            }
+            // Pages declare a language for the site, not the article (an English story
+            // on businessinsider.de says lang="de"): a clear detection on the text wins.
+            if let Some(declared) = page.lang.clone()
+                && let Some(found) = lang::contradicts(&declared, &page.body)
+            {
+                warnings.push(Warning::new(
+                    "lang-declared-differs",
+                    format!("the page declares {declared} but its text is {found}"),
+                ));
+                page.lang = Some(found);
             }
             page.into_article(id)
         }
@@ -110,6 +121,10 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
     }
     if article.lang.is_none() {
         article.lang = lang::detect_lang(&article.title, &article.body, &mut warnings);
+    }
+    if let Some(t) = lang::title_lang(&article.title, article.lang.as_deref()) {
+        warnings.push(Warning::new("title-lang", format!("the title is in another language ({t}) than the text")));
+        article.extra.insert("title_lang".into(), t.into());
     }
     article.warnings.extend(warnings);
     Ok(article)

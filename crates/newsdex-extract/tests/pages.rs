@@ -26,7 +26,8 @@ fn pages(set: &str) -> Option<Vec<(String, PathBuf)>> {
                 continue;
             }
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            if !(name.ends_with(".html") || name.ends_with(".html.gz")) {
+            // Readability's `expected.html` is its gold output, not a page.
+            if !(name.ends_with(".html") || name.ends_with(".html.gz")) || name.starts_with("expected") {
                 continue;
             }
             // readability: pages/<id>/source.html.gz; others: <dir>/<id>.html[.gz].
@@ -39,6 +40,9 @@ fn pages(set: &str) -> Option<Vec<(String, PathBuf)>> {
         }
     }
     out.sort();
+    let mut names: Vec<&String> = out.iter().map(|(id, _)| id).collect();
+    names.dedup();
+    assert_eq!(names.len(), out.len(), "two pages of {set} share a name");
     Some(out)
 }
 
