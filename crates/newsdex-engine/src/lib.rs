@@ -62,6 +62,8 @@ pub struct SearchOptions {
     pub snippet_chars: usize,
     /// Also count all matches by language, outlet and month.
     pub facets: bool,
+    /// Expand words to stems, spelling variants and sound-alike spellings.
+    pub expand: bool,
 }
 
 impl Default for SearchOptions {
@@ -75,6 +77,7 @@ impl Default for SearchOptions {
             to: None,
             default_op: DefaultOp::And,
             snippet_chars: 240,
+            expand: true,
             facets: false,
         }
     }
@@ -93,6 +96,25 @@ pub struct EngineStats {
     pub recent_rejects: Vec<RejectRow>,
 }
 
+/// The file in a data directory with the user's spelling variants.
+pub const VARIANTS_FILE: &str = "variants.txt";
+
+/// `index` with the data directory's `variants.txt` added to the builtin variants, if
+/// there is one. Lines it cannot use are logged as warnings (they name the line).
+fn with_user_variants(mut index: SearchIndex, root: &Path) -> SearchIndex {
+    let path = root.join(VARIANTS_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            for bad in index.add_variants(&text) {
+                tracing::warn!("{}:{}: {}", path.display(), bad.line, bad.reason);
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!("cannot read {}: {e}", path.display()),
+    }
+    index
+}
+
 impl Engine {
     /// Open (creating if needed) for writing: takes the writer lock and recovers from an
     /// interrupted ingest.
@@ -101,7 +123,7 @@ impl Engine {
         let db = DocDb::open(&dir.db_path())?;
         check_layout(&db, true)?;
         let raw = RawStore::open_write(&dir.raw_dir(), db.pack_ends()?)?;
-        let index = SearchIndex::open_or_create(&dir.index_dir())?;
+        let index = with_user_variants(SearchIndex::open_or_create(&dir.index_dir())?, root);
         dir.publish()?;
         let engine = Engine { dir, db: Mutex::new(db), raw, index, writable: true };
         engine.recover()?;
@@ -133,7 +155,7 @@ impl Engine {
         let db = DocDb::open_read(&dir.db_path())?;
         check_layout(&db, false)?;
         let raw = RawStore::open_read(&dir.raw_dir());
-        let index = SearchIndex::open_read(&dir.index_dir())?;
+        let index = with_user_variants(SearchIndex::open_read(&dir.index_dir())?, root);
         Ok(Engine { dir, db: Mutex::new(db), raw, index, writable: false })
     }
 
@@ -201,6 +223,7 @@ impl Engine {
             published,
             snippet_chars: opts.snippet_chars,
             facets: opts.facets,
+            expand: opts.expand,
         };
         Ok(self.index.search(&req)?)
     }

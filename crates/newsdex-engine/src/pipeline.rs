@@ -526,7 +526,10 @@ impl Engine {
         let db = DocDb::open(&self.dir.db_path())?;
         self.raw = RawStore::open_write(&self.dir.raw_dir(), db.pack_ends()?)?;
         self.db = std::sync::Mutex::new(db);
-        self.index = newsdex_index::SearchIndex::open_or_create(&self.dir.index_dir())?;
+        self.index = crate::with_user_variants(
+            newsdex_index::SearchIndex::open_or_create(&self.dir.index_dir())?,
+            self.dir.root(),
+        );
         let mut report = report;
         report.elapsed_secs = started.elapsed().as_secs_f64();
         Ok(report)

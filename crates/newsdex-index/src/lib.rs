@@ -10,19 +10,24 @@
 //! * [`search`](SearchIndex::search): run a parsed [`newsdex_query::Query`] with filters,
 //!   paging and snippets, returning [`SearchResults`].
 
+pub mod analysis;
 mod error;
 mod facets;
+pub mod key;
 mod query;
 mod schema;
 mod search;
 mod tokenizer;
+pub mod variants;
 mod writer;
 
 pub use error::IndexError;
 pub use facets::{Bucket, Facets};
+pub use query::Expansion;
 pub use schema::{Fields, INDEX_LAYOUT};
 pub use search::{Hit, SearchRequest, SearchResults, Snippet};
 pub use tokenizer::{WordTokenizer, is_cjk};
+pub use variants::Variants;
 pub use writer::IndexWriter;
 
 use std::path::Path;
@@ -38,6 +43,8 @@ pub struct SearchIndex {
     index: Index,
     fields: Fields,
     reader: IndexReader,
+    /// Spelling variants: the builtin file and the user's.
+    variants: Variants,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -67,7 +74,17 @@ impl SearchIndex {
     fn finish(index: Index, fields: Fields) -> Result<SearchIndex> {
         schema::register_analyzers(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
-        Ok(SearchIndex { index, fields, reader })
+        let (variants, bad) = Variants::parse(&[variants::BUILTIN], &mut schema::text_analyzer());
+        debug_assert!(bad.is_empty(), "builtin variants file: {bad:?}");
+        Ok(SearchIndex { index, fields, reader, variants })
+    }
+
+    /// Add the user's spelling variants (the text of their `variants.txt`) to the
+    /// builtin ones. Returns the lines that could not be used.
+    pub fn add_variants(&mut self, text: &str) -> Vec<variants::BadLine> {
+        let (v, bad) = Variants::parse(&[variants::BUILTIN, text], &mut schema::text_analyzer());
+        self.variants = v;
+        bad
     }
 
     /// The last batch number committed to the index (0 when none).

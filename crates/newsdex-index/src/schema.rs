@@ -5,6 +5,8 @@
 //! | `doc` | u64, indexed, fast, stored | the document id as a number |
 //! | `ids` | raw strings | `id:` queries: the hex id and any id the source gave |
 //! | `title`, `body` | text, positions, stored | BM25 search, phrases, snippets |
+//! | `title_stem`, `body_stem` | text, frequencies | the words stemmed in the document's language |
+//! | `title_key`, `body_key` | text, frequencies | the words' sound keys (spellings across scripts) |
 //! | `outlet` | text, stored | `outlet:` queries (case-insensitive, word-wise) |
 //! | `outlet_facet` | raw string, fast | exact outlet for facets |
 //! | `url` | text, stored | `url:` queries by host or path words |
@@ -19,19 +21,26 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
 };
-use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RemoveLongFilter, TextAnalyzer};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer};
 
+use crate::analysis::{Fold, deaccent, fold_script};
+use crate::key::KeyFilter;
 use crate::tokenizer::{Nfkc, WordTokenizer};
 
 use crate::{IndexError, Result};
 
 /// Version of the field layout and analyzers. An index with another version is rebuilt by
 /// `newsdex reindex` (the engine checks it on open).
-pub const INDEX_LAYOUT: u32 = 1;
+pub const INDEX_LAYOUT: u32 = 2;
 
-/// Analyzer for article text: words ([`WordTokenizer`]: CJK as bigrams), compatibility
-/// forms normalised (NFKC), lower-cased, accents folded.
+/// Analyzer for article text: words ([`WordTokenizer`]: CJK as bigrams and dictionary
+/// words, Thai and its neighbours by ICU), compatibility forms normalised (NFKC),
+/// lower-cased, script spellings folded ([`fold_script`]), Latin accents dropped.
 pub const TEXT_ANALYZER: &str = "newsdex_text";
+/// The same without dropping accents: what stemmers are given.
+pub const UNFOLDED_ANALYZER: &str = "newsdex_unfolded";
+/// Sound keys of words ([`crate::key`]).
+pub const KEY_ANALYZER: &str = "newsdex_key";
 
 /// Handles on every field.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +49,10 @@ pub struct Fields {
     pub ids: Field,
     pub title: Field,
     pub body: Field,
+    pub title_stem: Field,
+    pub body_stem: Field,
+    pub title_key: Field,
+    pub body_key: Field,
     pub outlet: Field,
     pub outlet_facet: Field,
     pub url: Field,
@@ -59,11 +72,20 @@ pub(crate) fn build() -> (Schema, Fields) {
         let o = TextOptions::default().set_indexing_options(idx);
         if stored { o.set_stored() } else { o }
     };
+    let freqs = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
     let fields = Fields {
         doc: b.add_u64_field("doc", INDEXED | FAST | STORED),
         ids: b.add_text_field("ids", STRING),
         title: b.add_text_field("title", text(true)),
         body: b.add_text_field("body", text(true)),
+        title_stem: b.add_text_field("title_stem", freqs(TEXT_ANALYZER)),
+        body_stem: b.add_text_field("body_stem", freqs(TEXT_ANALYZER)),
+        title_key: b.add_text_field("title_key", freqs(KEY_ANALYZER)),
+        body_key: b.add_text_field("body_key", freqs(KEY_ANALYZER)),
         outlet: b.add_text_field("outlet", text(true)),
         outlet_facet: b.add_text_field("outlet_facet", STRING | FAST),
         url: b.add_text_field("url", text(true)),
@@ -87,6 +109,10 @@ impl Fields {
             ids: f("ids")?,
             title: f("title")?,
             body: f("body")?,
+            title_stem: f("title_stem")?,
+            body_stem: f("body_stem")?,
+            title_key: f("title_key")?,
+            body_key: f("body_key")?,
             outlet: f("outlet")?,
             outlet_facet: f("outlet_facet")?,
             url: f("url")?,
@@ -99,12 +125,41 @@ impl Fields {
     }
 }
 
-pub(crate) fn register_analyzers(index: &Index) {
-    let analyzer = TextAnalyzer::builder(WordTokenizer::default())
+/// The analyzer for article text (see [`TEXT_ANALYZER`]).
+pub(crate) fn text_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
         .filter(Nfkc)
         .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build();
-    index.tokenizers().register(TEXT_ANALYZER, analyzer);
+        .filter(Fold(fold_script))
+        .filter(Fold(deaccent))
+        .build()
+}
+
+/// See [`UNFOLDED_ANALYZER`].
+pub(crate) fn unfolded_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(Nfkc)
+        .filter(LowerCaser)
+        .filter(Fold(fold_script))
+        .build()
+}
+
+/// See [`KEY_ANALYZER`].
+pub(crate) fn key_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(Nfkc)
+        .filter(LowerCaser)
+        .filter(Fold(fold_script))
+        .filter(Fold(deaccent))
+        .filter(KeyFilter)
+        .build()
+}
+
+pub(crate) fn register_analyzers(index: &Index) {
+    index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
+    index.tokenizers().register(UNFOLDED_ANALYZER, unfolded_analyzer());
+    index.tokenizers().register(KEY_ANALYZER, key_analyzer());
 }

@@ -10,8 +10,10 @@ use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
+use std::collections::BTreeSet;
+
 use crate::facets::{self, Facets, MonthCollector};
-use crate::query::Translator;
+use crate::query::{Expansion, Translator};
 use crate::{Result, SearchIndex};
 
 /// What to search for and how much to return.
@@ -30,6 +32,9 @@ pub struct SearchRequest<'a> {
     pub snippet_chars: usize,
     /// Also count matches by language, outlet and month.
     pub facets: bool,
+    /// Expand words to their stems, spelling variants and sound-alike spellings (off:
+    /// every word as if marked `=`).
+    pub expand: bool,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -43,6 +48,7 @@ impl<'a> SearchRequest<'a> {
             published: None,
             snippet_chars: 240,
             facets: false,
+            expand: true,
         }
     }
 }
@@ -139,6 +145,9 @@ pub struct Hit {
     /// The input path or URL the document was read from.
     pub source: Option<String>,
     pub snippet: Snippet,
+    /// Spellings in this document that the query's words were expanded to (`Uighur` for
+    /// a search for `Uyghur`), as the document writes them.
+    pub matched: Vec<String>,
 }
 
 /// A page of results.
@@ -149,13 +158,15 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// When asked for.
     pub facets: Option<Facets>,
+    /// What each expanded word also searched.
+    pub expansions: Vec<Expansion>,
 }
 
 impl SearchIndex {
     /// Run `req`.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let query = self.build(req)?;
+        let (query, expansions) = self.build(req, &searcher)?;
         let limit = req.limit.max(1);
         let top_docs = TopDocs::with_limit(limit).and_offset(req.offset).order_by_score();
         let (total, top, facets) = if req.facets {
@@ -175,20 +186,53 @@ impl SearchIndex {
         let top = if req.limit == 0 { Vec::new() } else { top };
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
+        let spellings = Spellings::of(&expansions, req.query);
         let hits = top
             .into_iter()
-            .map(|(score, addr)| self.hit(&searcher, addr, score, &snippets, req.snippet_chars))
+            .map(|(score, addr)| self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings))
             .collect::<Result<_>>()?;
-        Ok(SearchResults { total, hits, facets })
+        Ok(SearchResults { total, hits, facets, expansions })
     }
 
-    fn build(&self, req: &SearchRequest<'_>) -> Result<Box<dyn Query>> {
-        let mut tr = Translator::new(&self.index, self.fields)?;
+    /// Languages of the documents in the index.
+    fn langs(&self, searcher: &Searcher) -> Result<Vec<String>> {
+        let mut out = BTreeSet::new();
+        for seg in searcher.segment_readers() {
+            let inverted = seg.inverted_index(self.fields.lang)?;
+            let mut terms =
+                inverted.terms().stream().map_err(|e| crate::IndexError::Io("the language terms".into(), e))?;
+            while terms.advance() {
+                out.insert(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// Languages whose stemmers apply to this query: the query's own, when it is clear
+    /// and in the index; otherwise every language of the index that has one.
+    fn stem_langs(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<Vec<String>> {
+        let in_index: Vec<String> =
+            self.langs(searcher)?.into_iter().filter(|l| crate::analysis::stemmer_for(l).is_some()).collect();
+        let text: Vec<&str> = req.query.positive_terms().iter().map(|t| t.text).collect();
+        let text = text.join(" ");
+        if text.chars().filter(|c| c.is_alphabetic()).count() >= 12
+            && let Some(g) = newsdex_lang::identify(&text)
+            && g.confidence >= 0.8
+            && in_index.contains(&g.lang)
+        {
+            return Ok(vec![g.lang]);
+        }
+        Ok(in_index)
+    }
+
+    fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<(Box<dyn Query>, Vec<Expansion>)> {
+        let stem_langs = if req.expand { self.stem_langs(req, searcher)? } else { Vec::new() };
+        let mut tr = Translator::new(&self.index, self.fields, &self.variants, req.expand, stem_langs)?;
         let main = tr.translate(&req.query.root)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         match main {
             Some(q) => clauses.push((Occur::Must, q)),
-            None => return Ok(Box::new(tantivy::query::EmptyQuery)),
+            None => return Ok((Box::new(tantivy::query::EmptyQuery), tr.expansions)),
         }
         if !req.langs.is_empty() {
             clauses.push((Occur::Must, tr.filter_any(QField::Lang, &req.langs)?));
@@ -199,10 +243,11 @@ impl SearchIndex {
         if let Some(r) = &req.published {
             clauses.push((Occur::Must, tr.date_range(r)));
         }
+        let expansions = std::mem::take(&mut tr.expansions);
         if clauses.len() == 1 {
-            return Ok(clauses.pop().expect("one clause").1);
+            return Ok((clauses.pop().expect("one clause").1, expansions));
         }
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        Ok((Box::new(BooleanQuery::new(clauses)), expansions))
     }
 
     fn hit(
@@ -212,6 +257,7 @@ impl SearchIndex {
         score: f32,
         snippets: &SnippetGenerator,
         max_chars: usize,
+        spellings: &Spellings,
     ) -> Result<Hit> {
         let f = &self.fields;
         let doc: TantivyDocument = searcher.doc(addr)?;
@@ -233,6 +279,7 @@ impl SearchIndex {
             published: text(f.published_text),
             lang: text(f.lang),
             source: text(f.source),
+            matched: spellings.found(&[&text(f.title).unwrap_or_default(), &body]),
             snippet,
         })
     }
@@ -347,5 +394,67 @@ mod tests {
     fn snippet_html_is_escaped() {
         let s = Snippet { text: "<script> Tashkent & co".into(), highlights: std::iter::once(9..17).collect() };
         assert_eq!(s.to_html(), "&lt;script&gt; <b>Tashkent</b> &amp; co");
+    }
+}
+
+/// The spellings a search was expanded to, for telling which a hit contains.
+struct Spellings {
+    /// Analyzed one-word spellings from the variants file.
+    variants: BTreeSet<String>,
+    /// Sound keys searched.
+    keys: BTreeSet<String>,
+    /// The query's own words, analyzed: never reported as variants.
+    own: BTreeSet<String>,
+}
+
+impl Spellings {
+    fn of(expansions: &[Expansion], query: &UserQuery) -> Spellings {
+        let mut analyzer = crate::schema::text_analyzer();
+        let mut words = |text: &str| {
+            let mut out = Vec::new();
+            let mut st = analyzer.token_stream(text);
+            while st.advance() {
+                out.push(st.token().text.clone());
+            }
+            out
+        };
+        let mut s = Spellings { variants: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new() };
+        for t in query.positive_terms() {
+            s.own.extend(words(t.text));
+        }
+        for e in expansions {
+            for v in &e.variants {
+                if let [one] = words(v).as_slice() {
+                    s.variants.insert(one.clone());
+                }
+            }
+            s.keys.extend(e.key.clone());
+        }
+        s
+    }
+
+    /// The expanded spellings in `texts`, as written there (at most eight).
+    fn found(&self, texts: &[&str]) -> Vec<String> {
+        if self.variants.is_empty() && self.keys.is_empty() {
+            return Vec::new();
+        }
+        let mut analyzer = crate::schema::text_analyzer();
+        let mut out: Vec<String> = Vec::new();
+        for text in texts {
+            let mut st = analyzer.token_stream(text);
+            while st.advance() && out.len() < 8 {
+                let t = st.token();
+                if self.own.contains(&t.text) {
+                    continue;
+                }
+                let hit = self.variants.contains(&t.text)
+                    || (!self.keys.is_empty() && crate::key::key(&t.text).is_some_and(|k| self.keys.contains(&k)));
+                let written = &text[t.offset_from..t.offset_to];
+                if hit && !out.iter().any(|o| o == written) {
+                    out.push(written.to_string());
+                }
+            }
+        }
+        out
     }
 }

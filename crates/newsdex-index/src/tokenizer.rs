@@ -2,19 +2,27 @@
 //!
 //! A word is a run of letters, digits and combining marks (so Devanagari vowel signs and
 //! Arabic diacritics stay inside their word, which tantivy's `SimpleTokenizer` splits on).
-//! Runs of Chinese characters and Japanese kana, written without spaces, become
-//! overlapping bigrams (`新疆维吾尔` → `新疆 疆维 维吾 吾尔`), the language-agnostic scheme
-//! of Lucene's CJK analyzer: a query for any word of two or more characters matches as a
-//! phrase of its bigrams. Dictionary segmentation per language is the multilingual
-//! issue's work; bigrams need no dictionary and never miss a word.
+//! Scripts written without spaces get more:
+//!
+//! * **Chinese and Japanese** runs become overlapping bigrams (`新疆维吾尔` → `新疆 疆维
+//!   维吾 吾尔`), the language-agnostic scheme of Lucene's CJK analyzer: a query for any
+//!   word of two or more characters matches as a phrase of its bigrams, so no word is ever
+//!   missed for want of a dictionary. Words of three or more characters found by a
+//!   dictionary are added at the position of their first character, for ranking: jieba
+//!   (search mode) on runs of Chinese characters, ICU4X's word segmenter on runs with
+//!   kana (Japanese).
+//! * **Thai, Lao, Khmer and Burmese** runs are split into words by ICU4X's segmenter
+//!   (dictionaries and LSTM models compiled in).
 //!
 //! Written here because no crate offers this mix as a tantivy tokenizer: tantivy-jieba is
 //! Chinese-only and turns other scripts into single characters, lindera downloads its
-//! dictionaries at build time, and `SimpleTokenizer` keeps a whole CJK sentence as one
-//! token.
+//! dictionaries at build time, and `SimpleTokenizer` keeps a whole CJK or Thai sentence as
+//! one token.
 
-use std::str::CharIndices;
+use std::sync::OnceLock;
 
+use icu_segmenter::options::WordBreakInvariantOptions;
+use icu_segmenter::{WordSegmenter, WordSegmenterBorrowed};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use unicode_normalization::char::is_combining_mark;
 
@@ -38,6 +46,15 @@ pub fn is_cjk(c: char) -> bool {
     )
 }
 
+fn is_kana(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F)
+}
+
+/// Thai, Lao, Burmese and Khmer: written without spaces, segmented by ICU4X.
+fn is_southeast_asian(c: char) -> bool {
+    matches!(c as u32, 0x0E00..=0x0EFF | 0x1000..=0x109F | 0x1780..=0x17FF | 0x19E0..=0x19FF | 0xAA60..=0xAA7F)
+}
+
 fn is_word_char(c: char) -> bool {
     // ASCII first: most text is, and the mark table lookup showed at 6% of query time
     // (snippets tokenize each hit's body).
@@ -47,18 +64,137 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || is_combining_mark(c)
 }
 
+fn icu() -> WordSegmenterBorrowed<'static> {
+    // Compiled-in data: a borrowed segmenter over static tables, built on each call.
+    WordSegmenter::new_auto(WordBreakInvariantOptions::default())
+}
+
+fn jieba() -> &'static jieba_rs::Jieba {
+    static JIEBA: OnceLock<jieba_rs::Jieba> = OnceLock::new();
+    JIEBA.get_or_init(jieba_rs::Jieba::new)
+}
+
+/// A token: byte range and position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Tok {
+    from: usize,
+    to: usize,
+    position: usize,
+}
+
+/// All tokens of `text`, in position order.
+fn segment(text: &str, out: &mut Vec<Tok>) {
+    let mut pos = 0usize;
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if is_cjk(c) {
+            let mut starts = vec![start];
+            let mut end = start + c.len_utf8();
+            let mut kana = is_kana(c);
+            while let Some(&(i, d)) = chars.peek() {
+                if is_cjk(d) {
+                    starts.push(i);
+                    kana |= is_kana(d);
+                } else if !is_combining_mark(d) {
+                    break;
+                }
+                // A mark on a kana (e.g. a combining voiced mark) belongs to it.
+                end = i + d.len_utf8();
+                chars.next();
+            }
+            cjk_run(text, &starts, end, kana, &mut pos, out);
+            continue;
+        }
+        if is_southeast_asian(c) {
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, d)) = chars.peek() {
+                if !(is_southeast_asian(d) || is_combining_mark(d)) {
+                    break;
+                }
+                end = i + d.len_utf8();
+                chars.next();
+            }
+            let run = &text[start..end];
+            let breaks: Vec<usize> = icu().segment_str(run).collect();
+            for w in breaks.windows(2) {
+                let word = &run[w[0]..w[1]];
+                if word.chars().any(|c| c.is_alphanumeric()) {
+                    out.push(Tok { from: start + w[0], to: start + w[1], position: pos });
+                    pos += 1;
+                }
+            }
+            continue;
+        }
+        if !is_word_char(c) {
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, d)) = chars.peek() {
+            if is_word_char(d) && !is_cjk(d) && !is_southeast_asian(d) {
+                end = i + d.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        out.push(Tok { from: start, to: end, position: pos });
+        pos += 1;
+    }
+}
+
+/// Bigrams of a CJK run (a lone character is its own token), with dictionary words of
+/// three or more characters at the position of their first character.
+fn cjk_run(text: &str, starts: &[usize], end: usize, kana: bool, pos: &mut usize, out: &mut Vec<Tok>) {
+    let n = starts.len();
+    let at = |i: usize| starts.get(i).copied().unwrap_or(end);
+    // Dictionary words: (index of first character, byte range).
+    let mut words: Vec<(usize, usize, usize)> = Vec::new();
+    if n >= 3 {
+        let base = starts[0];
+        let run = &text[base..end];
+        let mut add = |from: usize, to: usize| {
+            let word = &run[from..to];
+            if word.chars().filter(|&c| is_cjk(c)).count() >= 3
+                && let Ok(first) = starts.binary_search(&(base + from))
+            {
+                words.push((first, base + from, base + to));
+            }
+        };
+        if kana {
+            let breaks: Vec<usize> = icu().segment_str(run).collect();
+            for w in breaks.windows(2) {
+                add(w[0], w[1]);
+            }
+        } else {
+            for t in jieba().cut_for_search(run, false) {
+                add(t.byte_start, t.byte_end);
+            }
+        }
+        words.sort_unstable();
+        words.dedup();
+    }
+    let bigrams = n.saturating_sub(1).max(n.min(1));
+    let mut w = words.iter().peekable();
+    for (i, &from) in starts.iter().enumerate().take(bigrams) {
+        out.push(Tok { from, to: at(i + 2), position: *pos + i });
+        while let Some(&&(first, from, to)) = w.peek() {
+            if first != i {
+                break;
+            }
+            out.push(Tok { from, to, position: *pos + i });
+            w.next();
+        }
+    }
+    *pos += bigrams;
+}
+
 /// Token stream of [`WordTokenizer`].
 #[derive(Debug)]
 pub struct WordTokenStream<'a> {
     text: &'a str,
-    chars: std::iter::Peekable<CharIndices<'a>>,
+    toks: Vec<Tok>,
+    next: usize,
     token: &'a mut Token,
-    /// Start offsets of the characters of the CJK run being emitted as bigrams.
-    cjk: Vec<usize>,
-    /// End offset of the CJK run.
-    cjk_end: usize,
-    /// Next bigram to emit.
-    cjk_next: usize,
 }
 
 impl Tokenizer for WordTokenizer {
@@ -66,84 +202,23 @@ impl Tokenizer for WordTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream<'a> {
         self.token.reset();
-        WordTokenStream {
-            text,
-            chars: text.char_indices().peekable(),
-            token: &mut self.token,
-            cjk: Vec::new(),
-            cjk_end: 0,
-            cjk_next: 0,
-        }
-    }
-}
-
-impl WordTokenStream<'_> {
-    fn emit(&mut self, from: usize, to: usize) -> bool {
-        self.token.text.clear();
-        self.token.text.push_str(&self.text[from..to]);
-        self.token.offset_from = from;
-        self.token.offset_to = to;
-        self.token.position = self.token.position.wrapping_add(1);
-        true
-    }
-
-    /// The next bigram of the pending CJK run, if any (a lone character is its own token).
-    fn next_bigram(&mut self) -> Option<(usize, usize)> {
-        let count = self.cjk.len().saturating_sub(1).max(self.cjk.len().min(1));
-        if self.cjk_next >= count {
-            self.cjk.clear();
-            return None;
-        }
-        let i = self.cjk_next;
-        self.cjk_next += 1;
-        Some((self.cjk[i], self.cjk.get(i + 2).copied().unwrap_or(self.cjk_end)))
+        let mut toks = Vec::with_capacity(text.len() / 6);
+        segment(text, &mut toks);
+        WordTokenStream { text, toks, next: 0, token: &mut self.token }
     }
 }
 
 impl TokenStream for WordTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        if let Some((from, to)) = self.next_bigram() {
-            return self.emit(from, to);
-        }
-        while let Some((start, c)) = self.chars.next() {
-            if is_cjk(c) {
-                self.cjk.clear();
-                self.cjk.push(start);
-                self.cjk_end = start + c.len_utf8();
-                while let Some(&(i, d)) = self.chars.peek() {
-                    if is_cjk(d) {
-                        self.cjk.push(i);
-                        self.cjk_end = i + d.len_utf8();
-                        self.chars.next();
-                    } else if is_combining_mark(d) {
-                        // A mark on a kana (e.g. a combining voiced mark) belongs to it.
-                        self.cjk_end = i + d.len_utf8();
-                        self.chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                self.cjk_next = 0;
-                if let Some((from, to)) = self.next_bigram() {
-                    return self.emit(from, to);
-                }
-                continue;
-            }
-            if !is_word_char(c) {
-                continue;
-            }
-            let mut end = start + c.len_utf8();
-            while let Some(&(i, d)) = self.chars.peek() {
-                if is_word_char(d) && !is_cjk(d) {
-                    end = i + d.len_utf8();
-                    self.chars.next();
-                } else {
-                    break;
-                }
-            }
-            return self.emit(start, end);
-        }
-        false
+        let Some(t) = self.toks.get(self.next) else { return false };
+        self.next += 1;
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[t.from..t.to]);
+        self.token.offset_from = t.from;
+        self.token.offset_to = t.to;
+        self.token.position = t.position;
+        self.token.position_length = 1;
+        true
     }
 
     fn token(&self) -> &Token {
@@ -189,13 +264,38 @@ mod tests {
     fn cjk_runs_become_bigrams_with_positions() {
         assert_eq!(
             tokens("新疆维吾尔"),
-            [("新疆".into(), 0), ("疆维".into(), 1), ("维吾".into(), 2), ("吾尔".into(), 3)]
+            [
+                ("新疆".into(), 0),
+                ("新疆维吾尔".into(), 0),
+                ("疆维".into(), 1),
+                ("维吾".into(), 2),
+                ("维吾尔".into(), 2),
+                ("吾尔".into(), 3)
+            ]
         );
         assert_eq!(words("地震"), ["地震"]);
         assert_eq!(words("雨"), ["雨"]);
-        assert_eq!(words("宮城県沖でM7.4"), ["宮城", "城県", "県沖", "沖で", "M7", "4"]);
+        assert_eq!(words("宮城県沖でM7"), ["宮城", "城県", "県沖", "沖で", "M7"]);
         assert_eq!(words("abc漢字def"), ["abc", "漢字", "def"]);
         assert_eq!(words("東京、大阪"), ["東京", "大阪"]);
+    }
+
+    #[test]
+    fn dictionary_words_join_the_bigrams() {
+        // jieba on Chinese: 自治区 and 维吾尔 at their first character's position.
+        let t = tokens("新疆维吾尔自治区");
+        assert!(t.contains(&("维吾尔".into(), 2)), "{t:?}");
+        assert!(t.contains(&("自治区".into(), 5)), "{t:?}");
+        // Positions never go backwards.
+        assert!(t.windows(2).all(|w| w[0].1 <= w[1].1), "{t:?}");
+        // ICU on Japanese (a run with kana).
+        let t = tokens("気象庁は大きな地震");
+        assert!(t.iter().any(|(w, _)| w == "大きな"), "{t:?}");
+    }
+
+    #[test]
+    fn thai_is_split_into_words() {
+        assert_eq!(words("ภาษาไทยเป็นภาษาราชการ"), ["ภาษา", "ไทย", "เป็น", "ภาษา", "ราชการ"]);
     }
 
     #[test]

@@ -3,14 +3,18 @@
 use newsdex_core::Article;
 use tantivy::query::RangeQuery;
 use tantivy::schema::Term;
+use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token};
 use tantivy::{DateTime, Index, TantivyDocument};
 
+use crate::analysis::{deaccent, stemmer_for};
 use crate::{Fields, Result};
 
 /// Adds articles to the index. Nothing is visible or durable until [`IndexWriter::commit`].
 pub struct IndexWriter {
     writer: tantivy::IndexWriter<TantivyDocument>,
     fields: Fields,
+    /// What stemmers are given ([`crate::schema::UNFOLDED_ANALYZER`]).
+    unfolded: TextAnalyzer,
 }
 
 impl std::fmt::Debug for IndexWriter {
@@ -22,7 +26,7 @@ impl std::fmt::Debug for IndexWriter {
 impl IndexWriter {
     pub(crate) fn new(index: &Index, fields: Fields, threads: usize, memory_bytes: usize) -> Result<IndexWriter> {
         let writer = index.writer_with_num_threads(threads.max(1), memory_bytes.max(15_000_000 * threads.max(1)))?;
-        Ok(IndexWriter { writer, fields })
+        Ok(IndexWriter { writer, fields, unfolded: crate::schema::unfolded_analyzer() })
     }
 
     /// Queue `article`, read from `source` and added by batch `seq`.
@@ -36,6 +40,16 @@ impl IndexWriter {
         }
         doc.add_text(f.title, &article.title);
         doc.add_text(f.body, &article.body);
+        doc.add_text(f.title_key, &article.title);
+        doc.add_text(f.body_key, &article.body);
+        let lang = article.lang.as_deref();
+        let title_lang = article.extra.get("title_lang").and_then(|v| v.as_str()).or(lang);
+        if let Some(t) = self.stemmed(&article.title, title_lang) {
+            doc.add_pre_tokenized_text(f.title_stem, t);
+        }
+        if let Some(t) = self.stemmed(&article.body, lang) {
+            doc.add_pre_tokenized_text(f.body_stem, t);
+        }
         if let Some(o) = &article.outlet {
             doc.add_text(f.outlet, o);
             doc.add_text(f.outlet_facet, o);
@@ -54,6 +68,20 @@ impl IndexWriter {
         doc.add_u64(f.seq, seq);
         self.writer.add_document(doc)?;
         Ok(())
+    }
+
+    /// `text`'s words stemmed for `lang` (then without accents), if it has a stemmer.
+    fn stemmed(&self, text: &str, lang: Option<&str>) -> Option<PreTokenizedString> {
+        let stemmer = frostem::Stemmer::new(stemmer_for(lang?)?);
+        let mut analyzer = self.unfolded.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut tokens: Vec<Token> = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            let stem = deaccent(&stemmer.stem(&t.text)).into_owned();
+            tokens.push(Token { text: stem, ..t.clone() });
+        }
+        Some(PreTokenizedString { text: String::new(), tokens })
     }
 
     /// Remove every document added by batches after `seq` (used when the document store

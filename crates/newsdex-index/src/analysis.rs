@@ -1,0 +1,257 @@
+//! What a word becomes before it is indexed or searched, after tokenizing ([`crate::tokenizer`]),
+//! NFKC and lower-casing:
+//!
+//! * [`fold_script`]: spellings one script allows for the same word made one. Turkish and
+//!   Azerbaijani dotted and dotless i (`İstanbul`, `ISTANBUL`, `ıstanbul` → `istanbul`);
+//!   Arabic-script letters typed in several forms (alef with hamza or madda → alef; alef
+//!   maksura and Persian yeh → yeh; Persian keheh → kaf; teh marbuta and heh goal → heh),
+//!   tatweel and vowel marks dropped, Arabic-Indic digits as ASCII digits; Russian ё → е;
+//!   Greek accents and final sigma; Hebrew points.
+//! * [`deaccent`]: Latin letters without their marks (`café` → `cafe`, `Straße` →
+//!   `strasse`, `Łódź` → `lodz`), so a query typed without accents finds the word.
+//! * [`stemmer_for`]: the Snowball stemmer (frostem, the stemmer tantivy uses) for a
+//!   document's language, applied between the two for the stemmed fields: stemmers want
+//!   the language's own letters.
+//!
+//! Written here: tantivy's `AsciiFoldingFilter` covers only Latin, and no crate offers
+//! these script rules as token filters.
+
+use std::borrow::Cow;
+
+use frostem::Algorithm;
+use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Script-specific spelling folds; see the module documentation.
+pub fn fold_script(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Borrowed(s);
+    }
+    let needs = s.chars().any(|c| {
+        matches!(c as u32, 0x0131 | 0x0307 | 0x0370..=0x03FF | 0x1F00..=0x1FFF | 0x0451 | 0x0591..=0x05C7 | 0x0600..=0x06FF)
+    });
+    if !needs {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut prev = '\0';
+    for c in s.chars() {
+        let mapped = match c {
+            // Turkish: lower-casing İ gives i + combining dot above; ı is i for search.
+            '\u{0307}' if prev == 'i' => None,
+            'ı' => Some('i'),
+            // Arabic script.
+            'أ' | 'إ' | 'آ' | 'ٱ' => Some('ا'),
+            'ى' | 'ی' => Some('ي'),
+            'ک' => Some('ك'),
+            'ة' | 'ۀ' | 'ہ' => Some('ه'),
+            '\u{0640}' => None,                           // tatweel
+            '\u{064B}'..='\u{065F}' | '\u{0670}' => None, // harakat, superscript alef
+            '\u{0660}'..='\u{0669}' => char::from_digit(c as u32 - 0x0660, 10),
+            '\u{06F0}'..='\u{06F9}' => char::from_digit(c as u32 - 0x06F0, 10),
+            // Cyrillic.
+            'ё' => Some('е'),
+            // Greek: final sigma; accents are dropped below.
+            'ς' => Some('σ'),
+            // Hebrew points and cantillation.
+            '\u{0591}'..='\u{05C7}' if is_combining_mark(c) => None,
+            c => Some(c),
+        };
+        if let Some(m) = mapped {
+            if matches!(m as u32, 0x0370..=0x03FF | 0x1F00..=0x1FFF) {
+                // Greek letters without tonos, dialytika or breathings.
+                out.extend(m.to_string().nfd().filter(|d| !is_combining_mark(*d)));
+            } else {
+                out.push(m);
+            }
+            prev = m;
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Latin letters without their marks, and the letters that have no decomposition spelled
+/// the way people type them without a special keyboard.
+pub fn deaccent(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Borrowed(s);
+    }
+    let latin = |c: char| matches!(c as u32, 0x00C0..=0x024F | 0x0259 | 0x1E00..=0x1EFF);
+    if !s.chars().any(latin) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !latin(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            'ß' => out.push_str("ss"),
+            'æ' => out.push_str("ae"),
+            'œ' => out.push_str("oe"),
+            'ø' => out.push('o'),
+            'ł' => out.push('l'),
+            'đ' | 'ð' => out.push('d'),
+            'þ' => out.push_str("th"),
+            'ħ' => out.push('h'),
+            'ŋ' => out.push('n'),
+            'ə' => out.push('e'),
+            _ => out.extend(c.to_string().nfd().filter(|d| !is_combining_mark(*d))),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The Snowball stemmer for a language code, if there is one.
+pub fn stemmer_for(lang: &str) -> Option<Algorithm> {
+    Some(match lang {
+        "ar" => Algorithm::Arabic,
+        "hy" => Algorithm::Armenian,
+        "eu" => Algorithm::Basque,
+        "ca" => Algorithm::Catalan,
+        "cs" => Algorithm::Czech,
+        "da" => Algorithm::Danish,
+        "nl" => Algorithm::Dutch,
+        "en" => Algorithm::English,
+        "eo" => Algorithm::Esperanto,
+        "et" => Algorithm::Estonian,
+        "fi" => Algorithm::Finnish,
+        "fr" => Algorithm::French,
+        "de" => Algorithm::German,
+        "el" => Algorithm::Greek,
+        "hi" => Algorithm::Hindi,
+        "hu" => Algorithm::Hungarian,
+        "id" | "ms" => Algorithm::Indonesian,
+        "ga" => Algorithm::Irish,
+        "it" => Algorithm::Italian,
+        "lt" => Algorithm::Lithuanian,
+        "ne" => Algorithm::Nepali,
+        "nb" | "nn" | "no" => Algorithm::Norwegian,
+        "fa" => Algorithm::Persian,
+        "pl" => Algorithm::Polish,
+        "pt" => Algorithm::Portuguese,
+        "ro" => Algorithm::Romanian,
+        "ru" => Algorithm::Russian,
+        "sr" | "hr" | "bs" => Algorithm::Serbian,
+        "es" => Algorithm::Spanish,
+        "sv" => Algorithm::Swedish,
+        "ta" => Algorithm::Tamil,
+        "tr" | "az" => Algorithm::Turkish,
+        "yi" => Algorithm::Yiddish,
+        _ => return None,
+    })
+}
+
+/// Every stemmer, for a query word whose language is not known.
+pub const ALL_STEMMED: &[&str] = &[
+    "ar", "hy", "eu", "ca", "cs", "da", "nl", "en", "et", "fi", "fr", "de", "el", "hi", "hu", "id", "ga", "it", "lt",
+    "ne", "nb", "fa", "pl", "pt", "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi",
+];
+
+/// A token filter applying one of the folds above.
+#[derive(Clone, Copy, Debug)]
+pub struct Fold(pub fn(&str) -> Cow<'_, str>);
+
+impl TokenFilter for Fold {
+    type Tokenizer<T: Tokenizer> = FoldFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> FoldFilter<T> {
+        FoldFilter { tokenizer, fold: self.0 }
+    }
+}
+
+/// See [`Fold`].
+#[derive(Clone, Debug)]
+pub struct FoldFilter<T> {
+    tokenizer: T,
+    fold: fn(&str) -> Cow<'_, str>,
+}
+
+impl<T: Tokenizer> Tokenizer for FoldFilter<T> {
+    type TokenStream<'a> = FoldStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        FoldStream { tail: self.tokenizer.token_stream(text), fold: self.fold }
+    }
+}
+
+/// See [`Fold`].
+#[derive(Debug)]
+pub struct FoldStream<T> {
+    tail: T,
+    fold: fn(&str) -> Cow<'_, str>,
+}
+
+impl<T: TokenStream> TokenStream for FoldStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        if let Cow::Owned(f) = (self.fold)(&self.tail.token().text) {
+            self.tail.token_mut().text = f;
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turkish_i() {
+        assert_eq!(fold_script(&"İstanbul".to_lowercase()), "istanbul");
+        assert_eq!(fold_script("ıstanbul"), "istanbul");
+        assert_eq!(fold_script("diyarbakır"), "diyarbakir");
+    }
+
+    #[test]
+    fn arabic_script() {
+        assert_eq!(fold_script("أحمد"), "احمد");
+        assert_eq!(fold_script("مدرسة"), "مدرسه");
+        assert_eq!(fold_script("كتـــاب"), "كتاب");
+        assert_eq!(fold_script("كِتَابٌ"), "كتاب");
+        // Persian keheh and yeh, Arabic kaf and yeh: one spelling.
+        assert_eq!(fold_script("ایران"), fold_script("ايران"));
+        assert_eq!(fold_script("کتاب"), "كتاب");
+        assert_eq!(fold_script("۱۹۸۹"), "1989");
+        // Uyghur letters are kept.
+        assert_eq!(fold_script("ئۇيغۇر"), "ئۇيغۇر");
+    }
+
+    #[test]
+    fn cyrillic_greek_hebrew() {
+        assert_eq!(fold_script("ёлка"), "елка");
+        assert_eq!(fold_script("αθήνα"), "αθηνα");
+        assert_eq!(fold_script("λόγος"), "λογοσ");
+        assert_eq!(fold_script("שָׁלוֹם"), "שלום");
+    }
+
+    #[test]
+    fn latin_marks() {
+        assert_eq!(deaccent("café"), "cafe");
+        assert_eq!(deaccent("straße"), "strasse");
+        assert_eq!(deaccent("łódź"), "lodz");
+        assert_eq!(deaccent("şəhər"), "seher");
+        assert_eq!(deaccent("москва"), "москва");
+    }
+
+    #[test]
+    fn stemmers() {
+        let s = |lang: &str, w: &str| frostem::Stemmer::new(stemmer_for(lang).unwrap()).stem(w).into_owned();
+        assert_eq!(s("en", "flows"), "flow");
+        assert_eq!(s("ru", "ташкенте"), "ташкент");
+        assert_eq!(s("tr", "istanbul'da".split('\'').next().unwrap()), "istanbul");
+        assert!(stemmer_for("ug").is_none());
+    }
+}
