@@ -111,6 +111,10 @@ struct SearchArgs {
     /// Words without an operator must all match (and) or any may match (or).
     #[arg(long, value_parser = ["and", "or"], default_value = "and")]
     default_op: String,
+    /// Search words only as written: no spelling variants, sound key or stems (for one
+    /// word, write it `=Uighur`).
+    #[arg(long)]
+    exact: bool,
     #[arg(long)]
     json: bool,
 }
@@ -259,6 +263,7 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
         from: args.from,
         to: args.to,
         default_op: if args.default_op == "or" { DefaultOp::Or } else { DefaultOp::And },
+        expand: !args.exact,
         ..SearchOptions::default()
     };
     let results = engine.search(&query, &opts)?;

@@ -58,6 +58,23 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
         if r.total == 1 { "" } else { "es" },
         if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() }
     );
+    for e in &r.expansions {
+        let mut also: Vec<String> = e.variants.clone();
+        // A key that is the word itself says nothing a reader needs.
+        if let Some(k) = e.key.as_ref().filter(|k| **k != e.term.to_lowercase()) {
+            also.push(format!("sound key {k}"));
+        }
+        if also.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  {} also searched as: {} (write ={} or --exact for only that)",
+            e.term,
+            also.join(", "),
+            e.term
+        );
+    }
     for (i, h) in r.hits.iter().enumerate() {
         let title = if color { format!("\x1b[1m{}\x1b[0m", h.title) } else { h.title.clone() };
         let _ = writeln!(out, "\n{:>3}. {title}", offset + i + 1);
@@ -66,6 +83,9 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
         let _ = writeln!(out, "     {}  [{}]", if meta.is_empty() { "-".to_string() } else { meta.join(" · ") }, h.id);
         if let Some(src) = h.url.as_deref().or(h.source.as_deref()) {
             let _ = writeln!(out, "     {src}");
+        }
+        if !h.matched.is_empty() {
+            let _ = writeln!(out, "     matched as: {}", h.matched.join(", "));
         }
         if !h.snippet.text.is_empty() {
             let _ = writeln!(out, "     {}", marked(&h.snippet, color));

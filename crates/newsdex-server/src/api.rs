@@ -72,6 +72,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
         ("to" = Option<String>, Query, example = "2024-06", description = "Published on or before (through the end of the period named)"),
         ("op" = Option<String>, Query, pattern = "^(and|or)?$", description = "`and` (default): all words must match; `or`: any"),
         ("facets" = Option<bool>, Query, description = "Count matches by language, outlet and month (default true)"),
+        ("expand" = Option<bool>, Query, description = "Also search other spellings (variants file, cross-script sound key) and word stems (default true); `false`, or `=word` in the query for one word, searches words only as written"),
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),

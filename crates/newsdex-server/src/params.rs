@@ -23,6 +23,8 @@ pub struct SearchParams {
     pub to: Option<String>,
     pub op_or: bool,
     pub facets: bool,
+    /// `expand=false`: search each word only as written (no variants, stems or sound key).
+    pub exact: bool,
 }
 
 fn decode(s: &str) -> String {
@@ -75,6 +77,14 @@ pub fn encode(s: &str) -> String {
     out
 }
 
+fn flag(what: &str, v: &str) -> Result<bool, ApiError> {
+    match v {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(ApiError::bad_request(format!("{what} must be true or false, not {v:?}"))),
+    }
+}
+
 impl SearchParams {
     /// Parse; `require_q` is false for the web page, where no `q` shows the home page.
     pub fn parse(query: Option<&str>, require_q: bool, default_limit: usize) -> Result<SearchParams, ApiError> {
@@ -107,13 +117,8 @@ impl SearchParams {
                         _ => return Err(ApiError::bad_request(format!("op must be `and` or `or`, not {v:?}"))),
                     }
                 }
-                "facets" => {
-                    p.facets = match v.as_str() {
-                        "true" | "1" => true,
-                        "false" | "0" => false,
-                        _ => return Err(ApiError::bad_request(format!("facets must be true or false, not {v:?}"))),
-                    }
-                }
+                "facets" => p.facets = flag("facets", &v)?,
+                "expand" => p.exact = !flag("expand", &v)?,
                 // Unknown parameters are ignored, like most web APIs (and page links
                 // carry some that only the page uses, e.g. `rank`).
                 _ => {}
@@ -135,6 +140,7 @@ impl SearchParams {
             to: self.to.clone(),
             default_op: if self.op_or { DefaultOp::Or } else { DefaultOp::And },
             facets: self.facets,
+            expand: !self.exact,
             ..SearchOptions::default()
         }
     }
@@ -152,6 +158,9 @@ impl SearchParams {
         }
         if self.op_or {
             parts.push("op=or".into());
+        }
+        if self.exact {
+            parts.push("expand=false".into());
         }
         parts.join("&")
     }

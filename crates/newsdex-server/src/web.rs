@@ -66,6 +66,9 @@ impl Form {
             if p.op_or {
                 hidden.push(("op".into(), "or".into()));
             }
+            if p.exact {
+                hidden.push(("expand".into(), "false".into()));
+            }
         }
         Form {
             q: params.map(|p| p.q.clone()).unwrap_or_default(),
@@ -100,6 +103,15 @@ pub struct HitRow {
     pub lang: Option<String>,
     pub dir: &'static str,
     pub snippet: String,
+    /// Other spellings of the query's words this article matched.
+    pub matched: Vec<String>,
+}
+
+/// One query word and what else it was searched as.
+#[derive(Debug)]
+pub struct ExpansionNote {
+    pub term: String,
+    pub also: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -128,6 +140,12 @@ pub struct SearchPage {
     pub pages: Vec<PageLink>,
     pub prev_page: Option<String>,
     pub next_page: Option<String>,
+    /// Words searched under other spellings too.
+    pub expansions: Vec<ExpansionNote>,
+    /// Spellings only as written (`expand=false`).
+    pub exact: bool,
+    /// The same search with expansion switched the other way.
+    pub toggle_expand: String,
 }
 
 #[derive(Template, Debug)]
@@ -234,6 +252,9 @@ fn search_view(
         pages: Vec::new(),
         prev_page: None,
         next_page: None,
+        expansions: Vec::new(),
+        exact: params.exact,
+        toggle_expand: link(params, |p| p.exact = !p.exact),
     };
     for l in &params.langs {
         view.active
@@ -274,7 +295,23 @@ fn search_view(
             lang: h.lang.clone(),
             dir: direction(h.lang.as_deref()),
             snippet: h.snippet.to_html(),
+            matched: h.matched.clone(),
         })
+        .collect();
+    view.expansions = r
+        .expansions
+        .iter()
+        .map(|e| {
+            let mut also = e.variants.clone();
+            also.extend(
+                e.key
+                    .as_ref()
+                    .filter(|k| **k != e.term.to_lowercase())
+                    .map(|k| format!("any spelling that sounds like “{k}”")),
+            );
+            ExpansionNote { term: e.term.clone(), also }
+        })
+        .filter(|n| !n.also.is_empty())
         .collect();
     if let Some(f) = &r.facets {
         view.undated = f.undated;

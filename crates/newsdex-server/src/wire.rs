@@ -21,12 +21,29 @@ pub struct HitView {
     pub published: Option<String>,
     /// ISO 639-1 (or 639-3) code.
     pub lang: Option<String>,
-    /// BM25 score (title matches weigh double).
+    /// BM25 score (a title match weighs 1.5 times a body match).
     pub score: f32,
     /// HTML: escaped text with the matched words in `<b>`.
     pub snippet: String,
     /// Input path or name the document was read from.
     pub source: Option<String>,
+    /// Other spellings of the query's words that this document matched, as it writes
+    /// them (`Uighur` for a search for `Uyghur`).
+    pub matched: Vec<String>,
+}
+
+/// What one query word was also searched as (none of it with `expand=false` or `=word`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpansionView {
+    /// The word as typed.
+    #[schema(example = "Uyghur")]
+    pub term: String,
+    /// Other spellings from the variants file.
+    pub variants: Vec<String>,
+    /// The cross-script sound key searched (`Uyghur`, `Уйгур`, `ئۇيغۇر` → `uigur`).
+    pub key: Option<String>,
+    /// Word stems searched, in the languages of the archive.
+    pub stems: Vec<String>,
 }
 
 /// One facet value.
@@ -55,6 +72,8 @@ pub struct SearchResponse {
     pub hits: Vec<HitView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<FacetsView>,
+    /// How the query's words were expanded; empty when nothing was.
+    pub expansions: Vec<ExpansionView>,
 }
 
 fn buckets(b: &[newsdex_engine::Bucket]) -> Vec<BucketView> {
@@ -84,9 +103,20 @@ impl From<&SearchResults> for SearchResponse {
                     score: h.score,
                     snippet: h.snippet.to_html(),
                     source: h.source.clone(),
+                    matched: h.matched.clone(),
                 })
                 .collect(),
             facets: r.facets.as_ref().map(FacetsView::from),
+            expansions: r
+                .expansions
+                .iter()
+                .map(|e| ExpansionView {
+                    term: e.term.clone(),
+                    variants: e.variants.clone(),
+                    key: e.key.clone(),
+                    stems: e.stems.clone(),
+                })
+                .collect(),
         }
     }
 }

@@ -4,6 +4,7 @@
 mod bad_input;
 mod crash;
 mod html;
+mod multilingual;
 mod reuters;
 mod seeds;
 mod serve;

@@ -112,6 +112,7 @@ fn bad_queries_and_parameters_are_400_with_a_clear_message() {
         ("q=", "`q` is required"),
         ("q=a&op=xor", "op must be `and` or `or`"),
         ("q=a&facets=maybe", "facets must be true or false"),
+        ("q=a&expand=no", "expand must be true or false"),
         ("q=a&facets=", "facets must be true or false"),
         ("q=a&from=yesterday", "yesterday"),
         ("q=a&from=2024-13", "2024-13"),
@@ -313,4 +314,32 @@ fn a_second_server_process_over_the_same_directory_sees_new_commits() {
         assert!(std::time::Instant::now() < deadline, "the server never saw the new commit");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+}
+
+#[test]
+fn spelling_expansion_is_reported_and_can_be_turned_off() {
+    let s = demo();
+    let v = s.get_json("/api/search?q=Uyghur&limit=100");
+    let titles: Vec<&str> = v["hits"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&T004), "{titles:?}");
+    let h000 = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["title"].as_str().unwrap().starts_with("Beijing’s intensified crackdown"))
+        .expect("seed 000 found through the variant Uighur");
+    assert!(h000["matched"].as_array().unwrap().iter().any(|m| m.as_str().unwrap().starts_with("Uighur")), "{h000}");
+    let e = &v["expansions"][0];
+    assert_eq!(e["term"], "Uyghur");
+    assert!(e["variants"].as_array().unwrap().contains(&json!("Uighur")), "{e}");
+    assert_eq!(e["key"], "uigur");
+    // expand=false: the spelling as typed; nothing reported as expanded.
+    let v = s.get_json("/api/search?q=Uyghur&limit=100&expand=false");
+    let titles: Vec<&str> = v["hits"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&T004) && !titles.iter().any(|t| t.starts_with("Beijing’s")), "{titles:?}");
+    assert_eq!(v["expansions"], json!([]));
+    // `=Uighur` in the query does the same for one word.
+    let v = s.get_json(&format!("/api/search?q={}&limit=100", enc("=Uighur")));
+    let titles: Vec<&str> = v["hits"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap()).collect();
+    assert!(titles.iter().any(|t| t.starts_with("Beijing’s")) && !titles.contains(&T004), "{titles:?}");
 }

@@ -160,3 +160,20 @@ fn unknown_pages_and_articles_are_404_pages() {
     let r = demo().get("/static/style.css");
     assert_eq!((r.status, r.header("content-type")), (200, Some("text/css; charset=utf-8")));
 }
+
+#[test]
+fn search_page_shows_the_spelling_expansion_and_what_each_hit_matched() {
+    let html = page("/search?q=Uyghur");
+    assert!(html.contains("Also searched:"), "{html}");
+    assert!(html.contains("<q>Uyghur</q> as "), "{html}");
+    assert!(html.contains("Uighur") && html.contains("ئۇيغۇر"), "{html}");
+    assert!(html.contains("matched as <mark dir=\"auto\">Uighur"), "{html}");
+    // The switch to spellings as typed, and back.
+    let exact = hrefs(&html).into_iter().find(|h| h.contains("expand=false")).expect("link to search as typed");
+    let html = page(&exact);
+    assert!(html.contains("Words searched only as typed."), "{html}");
+    assert!(!html.contains("matched as"), "{html}");
+    assert!(!html.contains("Beijing’s intensified crackdown"), "seed 000 only writes Uighur");
+    // The search box keeps the choice.
+    assert!(html.contains("name=\"expand\" value=\"false\""), "{html}");
+}
