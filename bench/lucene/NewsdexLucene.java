@@ -86,7 +86,7 @@ import org.apache.lucene.util.Version;
 public final class NewsdexLucene {
     static final String ENGINE = "lucene-" + Version.LATEST;
     /** Weight of a title match relative to a body match (newsdex TITLE_BOOST). */
-    static final float TITLE_BOOST = 2.0f;
+    static final float TITLE_BOOST = 1.5f;
     /** Outlets listed in the facet (newsdex OUTLET_FACET_SIZE). */
     static final int OUTLET_FACET_SIZE = 50;
     /** Languages listed in the facet (newsdex LANG_FACET_SIZE). */

@@ -244,6 +244,95 @@ pub fn render(rows: &[Value], date: &str, command: &str) -> String {
         s += "\n";
     }
 
+    // Language identification.
+    let lid: Vec<&Value> = by("langid").collect();
+    if !lid.is_empty() {
+        s += "### Language identification (lingua's test sentences, 75 languages: `newsdex-eval langid`)\n\n";
+        s += "| tool | sentences | accuracy | sentences/s (one thread) | newsdex − peer |\n|---|---|---|---|---|\n";
+        let ours = lid.iter().find(|o| engine(o) == "newsdex").and_then(|o| num(body(o), "accuracy"));
+        for v in &lid {
+            let b = body(v);
+            let _ = writeln!(
+                s,
+                "| {} | {} | **{}** | {} | {} |",
+                b["tool"].as_str().unwrap_or(engine(v)),
+                thousands(num(b, "sentences").unwrap_or(0.0)),
+                f(num(b, "accuracy"), 3),
+                thousands(num(v, "sentences_per_s").or_else(|| num(b, "sentences_per_s")).unwrap_or(0.0)),
+                if engine(v) == "newsdex" {
+                    "".into()
+                } else {
+                    match (ours, num(b, "accuracy")) {
+                        (Some(o), Some(x)) => format!("{:+.3}", o - x),
+                        _ => "–".into(),
+                    }
+                },
+            );
+        }
+        let mut langs: Vec<String> =
+            lid.iter().filter_map(|v| body(v)["per_language"].as_object()).flat_map(|m| m.keys().cloned()).collect();
+        langs.sort();
+        langs.dedup();
+        s += "\nPer language (accuracy):\n\n| language |";
+        for v in &lid {
+            let _ = write!(s, " {} |", engine(v));
+        }
+        s += "\n|---|";
+        s += &"---|".repeat(lid.len());
+        s += "\n";
+        for l in &langs {
+            let _ = write!(s, "| {l} |");
+            for v in &lid {
+                let cell = body(v)["per_language"][l.as_str()]
+                    .as_array()
+                    .and_then(|a| Some((a.first()?.as_f64()?, a.get(1)?.as_f64()?)))
+                    .map_or("–".into(), |(c, n)| format!("{:.3}", c / n.max(1.0)));
+                let _ = write!(s, " {cell} |");
+            }
+            s += "\n";
+        }
+        s += "\n";
+    }
+
+    // Ranking quality.
+    let rank: Vec<&Value> = by("ranking").collect();
+    if !rank.is_empty() {
+        s += "### Ranking quality (same documents, queries and judgments; newsdex-eval ir vs bench/lucene eval)\n\n";
+        s += "| collection | engine | setup | scored queries | nDCG@10 | MAP | newsdex − peer (nDCG@10) | newsdex − peer (MAP) |\n|---|---|---|---|---|---|---|---|\n";
+        let setup = |b: &Value| -> String {
+            match (b.get("expand").and_then(Value::as_bool), b["fields"].as_str()) {
+                (Some(true), _) => "default (stems, variants, sound key)".into(),
+                (Some(false), _) => "words as written (--exact)".into(),
+                (None, Some("combined")) => "StandardAnalyzer, BM25, title+text in one field".into(),
+                (None, Some(f)) => format!("StandardAnalyzer, BM25, fields as newsdex ({f})"),
+                _ => "".into(),
+            }
+        };
+        for v in &rank {
+            let b = body(v);
+            let ours = rank
+                .iter()
+                .find(|o| engine(o) == "newsdex" && label(o) == label(v) && body(o)["expand"].as_bool() == Some(true));
+            let diff = |k: &str| match (ours.and_then(|o| num(body(o), k)), num(b, k)) {
+                (Some(o), Some(x)) if engine(v) != "newsdex" => format!("{:+.4}", o - x),
+                _ => "".into(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | **{}** | **{}** | {} | {} |",
+                label(v),
+                engine(v),
+                setup(b),
+                num(b, "queries").map_or("–".into(), |n| format!("{n:.0}")),
+                f(num(b, "ndcg_at_10"), 4),
+                f(num(b, "map"), 4),
+                diff("ndcg_at_10"),
+                diff("map"),
+            );
+        }
+        s += "\n";
+    }
+
     // Growth.
     let growth: Vec<&Value> = by("growth").collect();
     if !growth.is_empty() {

@@ -9,11 +9,13 @@
 //!   predictions, score either.
 //! * [`mojibake`]: encoding repair on ftfy's test cases.
 //! * [`langid`]: language identification accuracy per language (lingua's sentences).
+//! * [`ir`]: ranking quality (nDCG@10, MAP) on CISI and Cranfield, as `bench/lucene` scores Lucene.
 //!
 //! The binary: `cargo run --release -p newsdex-eval -- extraction DIR [--predictions FILE]`.
 
 pub mod datasets;
 pub mod extraction;
+pub mod ir;
 pub mod langid;
 pub mod metrics;
 pub mod mojibake;

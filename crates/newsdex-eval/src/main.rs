@@ -69,6 +69,19 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Ranking quality on an ad-hoc retrieval collection (`docs.jsonl`, `queries.tsv`,
+    /// `qrels.tsv`): nDCG@10 and MAP, scored as `bench/lucene/run eval` scores Lucene.
+    Ir {
+        dir: PathBuf,
+        /// Search words only as written (no stems, variants or sound key).
+        #[arg(long)]
+        exact: bool,
+        /// Ranks scored per query.
+        #[arg(long, default_value_t = 1000)]
+        depth: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() {
@@ -116,6 +129,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Mojibake { cases, predictions, field, json } => mojibake(&cases, predictions.as_deref(), &field, json),
         Cmd::Langid { sentences, tool, predictions, langs, json } => {
             langid(&sentences, &tool, predictions.as_deref(), langs.as_deref(), json)
+        }
+        Cmd::Ir { dir, exact, depth, json } => {
+            let c = newsdex_eval::ir::Collection::load(&dir)?;
+            let scratch = std::env::temp_dir().join(format!("newsdex-eval-ir-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&scratch);
+            std::fs::create_dir_all(&scratch)?;
+            let r = newsdex_eval::ir::run_newsdex(&c, &scratch, !exact, depth);
+            let _ = std::fs::remove_dir_all(&scratch);
+            let r = r?;
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                println!(
+                    "{} on {} ({} docs, {} scored queries of {}): nDCG@10 {:.4}  MAP {:.4}  (expansion {})",
+                    r.engine,
+                    r.collection,
+                    r.docs,
+                    r.queries,
+                    r.queries_in_file,
+                    r.ndcg_at_10,
+                    r.map,
+                    if r.expand { "on" } else { "off" }
+                );
+            }
+            Ok(())
         }
     }
 }
