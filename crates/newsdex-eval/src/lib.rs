@@ -9,6 +9,7 @@
 //!   predictions, score either.
 //! * [`mojibake`]: encoding repair on ftfy's test cases.
 //! * [`langid`]: language identification accuracy per language (lingua's sentences).
+//! * [`stories`]: same-story grouping against gold clusters (B-cubed and pairwise P/R).
 //! * [`ir`]: ranking quality (nDCG@10, MAP) on CISI and Cranfield, as `bench/lucene` scores Lucene.
 //!
 //! The binary: `cargo run --release -p newsdex-eval -- extraction DIR [--predictions FILE]`.
@@ -19,3 +20,4 @@ pub mod ir;
 pub mod langid;
 pub mod metrics;
 pub mod mojibake;
+pub mod stories;

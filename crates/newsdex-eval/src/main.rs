@@ -69,6 +69,36 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Same-story grouping on headlines with gold story ids (UCI News Aggregator):
+    /// B-cubed and pairwise precision/recall.
+    Stories {
+        headlines: PathBuf,
+        /// Headline words two headlines must share.
+        #[arg(long, default_value_t = 3)]
+        terms: usize,
+        /// Time window in hours.
+        #[arg(long, default_value_t = 48)]
+        window_hours: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Same-story grouping on a syndication set built from real stories (JSON Lines with
+    /// `title`, `text`, `published`, e.g. Reuters-21578 from `newsdex-bench reuters-jsonl`):
+    /// one copy of every Nth story, edited as a republisher would.
+    Syndication {
+        stories: PathBuf,
+        /// One copy of every Nth story.
+        #[arg(long, default_value_t = 4)]
+        every: usize,
+        /// Stories shorter than this many words are left out.
+        #[arg(long, default_value_t = 60)]
+        min_words: usize,
+        /// Headline words two headlines must share (0, newsdex's default: the headline signal off).
+        #[arg(long, default_value_t = 0)]
+        terms: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Ranking quality on an ad-hoc retrieval collection (`docs.jsonl`, `queries.tsv`,
     /// `qrels.tsv`): nDCG@10 and MAP, scored as `bench/lucene/run eval` scores Lucene.
     Ir {
@@ -129,6 +159,69 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Mojibake { cases, predictions, field, json } => mojibake(&cases, predictions.as_deref(), &field, json),
         Cmd::Langid { sentences, tool, predictions, langs, json } => {
             langid(&sentences, &tool, predictions.as_deref(), langs.as_deref(), json)
+        }
+        Cmd::Stories { headlines, terms, window_hours, json } => {
+            let set = newsdex_eval::stories::load_uci(&headlines)?;
+            let config = newsdex_dedupe::Config {
+                headline_terms: terms,
+                window_secs: window_hours * 3600,
+                ..Default::default()
+            };
+            let s = newsdex_eval::stories::run(&set, config);
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!(
+                    "{} articles, {} gold stories, {} found: B-cubed P {:.3} R {:.3} F1 {:.3}; pairs P {:.3} R {:.3} F1 {:.3} ({:.2} s)",
+                    s.articles,
+                    s.gold_stories,
+                    s.predicted_stories,
+                    s.bcubed_precision,
+                    s.bcubed_recall,
+                    s.bcubed_f1,
+                    s.pair_precision,
+                    s.pair_recall,
+                    s.pair_f1,
+                    s.seconds
+                );
+            }
+            Ok(())
+        }
+        Cmd::Syndication { stories, every, min_words, terms, json } => {
+            use newsdex_eval::stories;
+            let set = stories::syndication(&stories::load_jsonl(&stories, min_words)?, every);
+            let config = newsdex_dedupe::Config { headline_terms: terms, ..Default::default() };
+            let (predicted, seconds) = stories::group(set.iter().map(|(a, _)| a), config);
+            let s = stories::scores(set.iter().map(|(a, _)| a), &predicted, seconds);
+            let by_edit = stories::recall_by_edit(&set, &predicted);
+            if json {
+                let mut v = serde_json::to_value(&s)?;
+                v["by_edit"] = serde_json::json!(
+                    by_edit
+                        .iter()
+                        .map(|(e, f, n)| serde_json::json!({"edit": e, "found": f, "copies": n}))
+                        .collect::<Vec<_>>()
+                );
+                println!("{v}");
+            } else {
+                println!(
+                    "{} articles, {} gold stories, {} found: B-cubed P {:.3} R {:.3} F1 {:.3}; pairs P {:.3} R {:.3} F1 {:.3} ({:.2} s)",
+                    s.articles,
+                    s.gold_stories,
+                    s.predicted_stories,
+                    s.bcubed_precision,
+                    s.bcubed_recall,
+                    s.bcubed_f1,
+                    s.pair_precision,
+                    s.pair_recall,
+                    s.pair_f1,
+                    s.seconds
+                );
+                for (e, f, n) in by_edit {
+                    println!("  {e:<12} {f}/{n} copies grouped with their original");
+                }
+            }
+            Ok(())
         }
         Cmd::Ir { dir, exact, depth, json } => {
             let c = newsdex_eval::ir::Collection::load(&dir)?;

@@ -440,15 +440,23 @@ impl Spellings {
         }
         let mut analyzer = crate::schema::text_analyzer();
         let mut out: Vec<String> = Vec::new();
+        // A text repeats its words: each distinct word is judged once.
+        let mut judged: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
         for text in texts {
             let mut st = analyzer.token_stream(text);
             while st.advance() && out.len() < 8 {
                 let t = st.token();
-                if self.own.contains(&t.text) {
-                    continue;
-                }
-                let hit = self.variants.contains(&t.text)
-                    || (!self.keys.is_empty() && crate::key::key(&t.text).is_some_and(|k| self.keys.contains(&k)));
+                let hit = match judged.get(&t.text) {
+                    Some(&h) => h,
+                    None => {
+                        let h = !self.own.contains(&t.text)
+                            && (self.variants.contains(&t.text)
+                                || (!self.keys.is_empty()
+                                    && crate::key::key(&t.text).is_some_and(|k| self.keys.contains(&k))));
+                        judged.insert(t.text.clone(), h);
+                        h
+                    }
+                };
                 let written = &text[t.offset_from..t.offset_to];
                 if hit && !out.iter().any(|o| o == written) {
                     out.push(written.to_string());

@@ -1,0 +1,95 @@
+use proptest::prelude::*;
+
+use super::*;
+
+/// Paragraphs of the seed articles (real scraped text).
+fn seed_paragraphs(name: &str) -> Vec<String> {
+    let path = format!("{}/../../testdata/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .split("\n")
+        .map(str::trim)
+        .filter(|l| l.split_whitespace().count() >= 8)
+        .map(str::to_string)
+        .collect()
+}
+
+fn item<'a>(key: u64, title: &'a str, body: &'a str, published: Option<i64>) -> Item<'a> {
+    Item { key, title, body, published, seq: key }
+}
+
+#[test]
+fn republished_copies_are_one_story_and_other_articles_are_not() {
+    let p004 = seed_paragraphs("004_28fc068abbfc2ab4.txt");
+    let p000 = seed_paragraphs("000_0a7d4e7fb2c47564.txt");
+    let original = p004.join("\n\n");
+    // A republisher: its own boilerplate around it, the last paragraph cut.
+    let mut copy = vec!["Share this article on Facebook Twitter WhatsApp Email".to_string()];
+    copy.extend(p004[..p004.len() - 1].iter().cloned());
+    copy.push("Subscribe to our newsletter for the latest news from Central Asia".into());
+    let copy = copy.join("\n\n");
+    // Another: paragraphs reordered, with different case and punctuation.
+    let mut reordered = p004.clone();
+    reordered.rotate_left(2);
+    let reordered = reordered.join("\n\n").to_uppercase().replace(',', "");
+    let other = p000.join("\n\n");
+
+    let mut g = Grouper::new(Config::default());
+    g.add(&item(1, "RFA : Background of the risks of Uyghur visits", &original, Some(100)));
+    let l = g.add(&item(2, "Risks of Uyghur visits to Central Asia", &copy, Some(50)));
+    assert!(matches!(l[..], [(1, Link::Near(j))] if j >= 0.5), "{l:?}");
+    assert!(!g.add(&item(3, "RFA", &reordered, None)).is_empty());
+    assert!(g.add(&item(4, "Uighurs flee to Afghanistan", &other, Some(100_000_000))).is_empty());
+    // The earliest published is the story's id.
+    assert_eq!(g.story(1), Some(2));
+    assert_eq!(g.story(3), Some(2));
+    assert_eq!(g.story(4), Some(4));
+    // The same text again, with other whitespace: exact.
+    let again = original.replace("\n\n", "\n");
+    assert_eq!(g.add(&item(5, "x", &again, None))[0], (1, Link::Exact));
+}
+
+#[test]
+fn headlines_of_one_event_join_within_the_window_only() {
+    let mut g = Grouper::new(Config { headline_terms: 3, ..Config::default() });
+    let day = 86_400;
+    g.add(&item(1, "Fed official says weak data caused by weather, should not slow taper", "", Some(0)));
+    let l = g.add(&item(2, "Fed's Plosser: weak data caused by weather, taper should continue", "", Some(day)));
+    assert!(matches!(l[..], [(1, Link::Headline(n))] if n >= 3), "{l:?}");
+    // The same words a month later are another story.
+    assert!(g.add(&item(3, "Weak data caused by weather, Fed official says", "", Some(30 * day))).is_empty());
+}
+
+proptest! {
+    /// The grouping, and each story's id, do not depend on the order articles arrive in.
+    #[test]
+    fn grouping_is_the_same_in_any_order(order in Just((0..12usize).collect::<Vec<_>>()).prop_shuffle()) {
+        let p004 = seed_paragraphs("004_28fc068abbfc2ab4.txt");
+        let p000 = seed_paragraphs("000_0a7d4e7fb2c47564.txt");
+        let mut texts: Vec<(String, String, i64)> = Vec::new();
+        for (i, paras) in [&p004, &p000].into_iter().enumerate() {
+            for cut in 0..4 {
+                let mut v = paras.clone();
+                v.truncate(v.len().saturating_sub(cut).max(2));
+                if cut % 2 == 1 { v.rotate_left(1); }
+                texts.push((format!("headline {i} {cut}"), v.join("\n\n"), (i as i64) * 10_000_000 + cut as i64));
+            }
+        }
+        texts.push(("Tashkent weather today".into(), "Sunny and warm in Tashkent today with light winds from the north.".into(), 5));
+        texts.push(("Tashkent weather today".into(), "Sunny and warm in Tashkent today with light winds from the north.".into(), 6));
+        texts.push(("Almaty markets".into(), "Stocks in Almaty rose on Monday as oil prices climbed higher again.".into(), 7));
+        texts.push(("Bishkek".into(), "".into(), 8));
+        let run = |order: &[usize]| {
+            let mut g = Grouper::new(Config { headline_terms: 3, ..Config::default() });
+            for (seq, &i) in order.iter().enumerate() {
+                let (t, b, p) = &texts[i];
+                g.add(&Item { key: i as u64, title: t, body: b, published: Some(*p), seq: seq as u64 });
+            }
+            let mut s: Vec<(u64, u64)> = g.stories().into_iter().collect();
+            s.sort();
+            s
+        };
+        let natural: Vec<usize> = (0..texts.len()).collect();
+        prop_assert_eq!(run(&order), run(&natural));
+    }
+}
