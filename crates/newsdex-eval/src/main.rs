@@ -171,19 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string(&s)?);
             } else {
-                println!(
-                    "{} articles, {} gold stories, {} found: B-cubed P {:.3} R {:.3} F1 {:.3}; pairs P {:.3} R {:.3} F1 {:.3} ({:.2} s)",
-                    s.articles,
-                    s.gold_stories,
-                    s.predicted_stories,
-                    s.bcubed_precision,
-                    s.bcubed_recall,
-                    s.bcubed_f1,
-                    s.pair_precision,
-                    s.pair_recall,
-                    s.pair_f1,
-                    s.seconds
-                );
+                println!("{}", story_scores(&s));
             }
             Ok(())
         }
@@ -204,19 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("{v}");
             } else {
-                println!(
-                    "{} articles, {} gold stories, {} found: B-cubed P {:.3} R {:.3} F1 {:.3}; pairs P {:.3} R {:.3} F1 {:.3} ({:.2} s)",
-                    s.articles,
-                    s.gold_stories,
-                    s.predicted_stories,
-                    s.bcubed_precision,
-                    s.bcubed_recall,
-                    s.bcubed_f1,
-                    s.pair_precision,
-                    s.pair_recall,
-                    s.pair_f1,
-                    s.seconds
-                );
+                println!("{}", story_scores(&s));
                 for (e, f, n) in by_edit {
                     println!("  {e:<12} {f}/{n} copies grouped with their original");
                 }
@@ -284,6 +260,22 @@ fn mojibake(
         }
     }
     Ok(())
+}
+
+fn story_scores(s: &newsdex_eval::stories::Scores) -> String {
+    format!(
+        "{} articles, {} gold stories, {} found: B-cubed P {:.3} R {:.3} F1 {:.3}; pairs P {:.3} R {:.3} F1 {:.3} ({:.2} s)",
+        s.articles,
+        s.gold_stories,
+        s.predicted_stories,
+        s.bcubed_precision,
+        s.bcubed_recall,
+        s.bcubed_f1,
+        s.pair_precision,
+        s.pair_recall,
+        s.pair_f1,
+        s.seconds
+    )
 }
 
 fn human(r: &Report, tool: &str, timing: Option<&extraction::Timing>) -> String {

@@ -150,9 +150,20 @@ pub const ALL_STEMMED: &[&str] = &[
     "ne", "nb", "fa", "pl", "pt", "ro", "ru", "sr", "es", "sv", "ta", "tr", "yi",
 ];
 
-/// A token filter applying one of the folds above.
+/// A token filter: each token's text through a function (one of the folds above, or the
+/// sound key); `None` drops the token.
 #[derive(Clone, Copy, Debug)]
-pub struct Fold(pub fn(&str) -> Cow<'_, str>);
+pub struct Fold(pub fn(&str) -> Option<Cow<'_, str>>);
+
+/// [`fold_script`] as a [`Fold`] function.
+pub fn script_folded(s: &str) -> Option<Cow<'_, str>> {
+    Some(fold_script(s))
+}
+
+/// [`deaccent`] as a [`Fold`] function.
+pub fn deaccented(s: &str) -> Option<Cow<'_, str>> {
+    Some(deaccent(s))
+}
 
 impl TokenFilter for Fold {
     type Tokenizer<T: Tokenizer> = FoldFilter<T>;
@@ -166,7 +177,7 @@ impl TokenFilter for Fold {
 #[derive(Clone, Debug)]
 pub struct FoldFilter<T> {
     tokenizer: T,
-    fold: fn(&str) -> Cow<'_, str>,
+    fold: fn(&str) -> Option<Cow<'_, str>>,
 }
 
 impl<T: Tokenizer> Tokenizer for FoldFilter<T> {
@@ -181,18 +192,20 @@ impl<T: Tokenizer> Tokenizer for FoldFilter<T> {
 #[derive(Debug)]
 pub struct FoldStream<T> {
     tail: T,
-    fold: fn(&str) -> Cow<'_, str>,
+    fold: fn(&str) -> Option<Cow<'_, str>>,
 }
 
 impl<T: TokenStream> TokenStream for FoldStream<T> {
     fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
+        while self.tail.advance() {
+            match (self.fold)(&self.tail.token().text) {
+                None => continue,
+                Some(Cow::Owned(f)) => self.tail.token_mut().text = f,
+                Some(Cow::Borrowed(_)) => {}
+            }
+            return true;
         }
-        if let Cow::Owned(f) = (self.fold)(&self.tail.token().text) {
-            self.tail.token_mut().text = f;
-        }
-        true
+        false
     }
 
     fn token(&self) -> &Token {

@@ -12,8 +12,6 @@
 //! nor keys of Chinese, Japanese or Korean words, whose transliteration says nothing about
 //! their other spellings: the variants file covers those (`维吾尔`).
 
-use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
-
 /// Fewest letters a key has.
 pub const MIN_KEY: usize = 4;
 
@@ -49,56 +47,10 @@ pub fn key(word: &str) -> Option<String> {
     (out.len() >= MIN_KEY).then(|| String::from_utf8(out).expect("ASCII"))
 }
 
-/// Token filter: each token replaced by its key; tokens without one are dropped.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct KeyFilter;
-
-impl TokenFilter for KeyFilter {
-    type Tokenizer<T: Tokenizer> = KeyTokenizer<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> KeyTokenizer<T> {
-        KeyTokenizer { tokenizer }
-    }
-}
-
-/// See [`KeyFilter`].
-#[derive(Clone, Debug)]
-pub struct KeyTokenizer<T> {
-    tokenizer: T,
-}
-
-impl<T: Tokenizer> Tokenizer for KeyTokenizer<T> {
-    type TokenStream<'a> = KeyStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        KeyStream { tail: self.tokenizer.token_stream(text) }
-    }
-}
-
-/// See [`KeyFilter`].
-#[derive(Debug)]
-pub struct KeyStream<T> {
-    tail: T,
-}
-
-impl<T: TokenStream> TokenStream for KeyStream<T> {
-    fn advance(&mut self) -> bool {
-        while self.tail.advance() {
-            if let Some(k) = key(&self.tail.token().text) {
-                self.tail.token_mut().text = k;
-                return true;
-            }
-        }
-        false
-    }
-
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
+/// [`key`] as a [`crate::analysis::Fold`] function: each token replaced by its key;
+/// tokens without one are dropped.
+pub fn keyed(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    key(s).map(std::borrow::Cow::Owned)
 }
 
 #[cfg(test)]

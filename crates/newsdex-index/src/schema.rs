@@ -23,8 +23,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer};
 
-use crate::analysis::{Fold, deaccent, fold_script};
-use crate::key::KeyFilter;
+use crate::analysis::{Fold, deaccented, script_folded};
 use crate::tokenizer::{Nfkc, WordTokenizer};
 
 use crate::{IndexError, Result};
@@ -131,8 +130,8 @@ pub(crate) fn text_analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(64))
         .filter(Nfkc)
         .filter(LowerCaser)
-        .filter(Fold(fold_script))
-        .filter(Fold(deaccent))
+        .filter(Fold(script_folded))
+        .filter(Fold(deaccented))
         .build()
 }
 
@@ -142,7 +141,7 @@ pub(crate) fn unfolded_analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(64))
         .filter(Nfkc)
         .filter(LowerCaser)
-        .filter(Fold(fold_script))
+        .filter(Fold(script_folded))
         .build()
 }
 
@@ -152,9 +151,9 @@ pub(crate) fn key_analyzer() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(64))
         .filter(Nfkc)
         .filter(LowerCaser)
-        .filter(Fold(fold_script))
-        .filter(Fold(deaccent))
-        .filter(KeyFilter)
+        .filter(Fold(script_folded))
+        .filter(Fold(deaccented))
+        .filter(Fold(crate::key::keyed))
         .build()
 }
 

@@ -320,6 +320,76 @@ fn flatten(s: &str) -> String {
     s.replace(['\n', '\r'], " ")
 }
 
+/// The spellings a search was expanded to, for telling which a hit contains.
+struct Spellings {
+    /// Analyzed one-word spellings from the variants file.
+    variants: BTreeSet<String>,
+    /// Sound keys searched.
+    keys: BTreeSet<String>,
+    /// The query's own words, analyzed: never reported as variants.
+    own: BTreeSet<String>,
+}
+
+impl Spellings {
+    fn of(expansions: &[Expansion], query: &UserQuery) -> Spellings {
+        let mut analyzer = crate::schema::text_analyzer();
+        let mut words = |text: &str| {
+            let mut out = Vec::new();
+            let mut st = analyzer.token_stream(text);
+            while st.advance() {
+                out.push(st.token().text.clone());
+            }
+            out
+        };
+        let mut s = Spellings { variants: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new() };
+        for t in query.positive_terms() {
+            s.own.extend(words(t.text));
+        }
+        for e in expansions {
+            for v in &e.variants {
+                if let [one] = words(v).as_slice() {
+                    s.variants.insert(one.clone());
+                }
+            }
+            s.keys.extend(e.key.clone());
+        }
+        s
+    }
+
+    /// The expanded spellings in `texts`, as written there (at most eight).
+    fn found(&self, texts: &[&str]) -> Vec<String> {
+        if self.variants.is_empty() && self.keys.is_empty() {
+            return Vec::new();
+        }
+        let mut analyzer = crate::schema::text_analyzer();
+        let mut out: Vec<String> = Vec::new();
+        // A text repeats its words: each distinct word is judged once.
+        let mut judged: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        for text in texts {
+            let mut st = analyzer.token_stream(text);
+            while st.advance() && out.len() < 8 {
+                let t = st.token();
+                let hit = match judged.get(&t.text) {
+                    Some(&h) => h,
+                    None => {
+                        let h = !self.own.contains(&t.text)
+                            && (self.variants.contains(&t.text)
+                                || (!self.keys.is_empty()
+                                    && crate::key::key(&t.text).is_some_and(|k| self.keys.contains(&k))));
+                        judged.insert(t.text.clone(), h);
+                        h
+                    }
+                };
+                let written = &text[t.offset_from..t.offset_to];
+                if hit && !out.iter().any(|o| o == written) {
+                    out.push(written.to_string());
+                }
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,75 +464,5 @@ mod tests {
     fn snippet_html_is_escaped() {
         let s = Snippet { text: "<script> Tashkent & co".into(), highlights: std::iter::once(9..17).collect() };
         assert_eq!(s.to_html(), "&lt;script&gt; <b>Tashkent</b> &amp; co");
-    }
-}
-
-/// The spellings a search was expanded to, for telling which a hit contains.
-struct Spellings {
-    /// Analyzed one-word spellings from the variants file.
-    variants: BTreeSet<String>,
-    /// Sound keys searched.
-    keys: BTreeSet<String>,
-    /// The query's own words, analyzed: never reported as variants.
-    own: BTreeSet<String>,
-}
-
-impl Spellings {
-    fn of(expansions: &[Expansion], query: &UserQuery) -> Spellings {
-        let mut analyzer = crate::schema::text_analyzer();
-        let mut words = |text: &str| {
-            let mut out = Vec::new();
-            let mut st = analyzer.token_stream(text);
-            while st.advance() {
-                out.push(st.token().text.clone());
-            }
-            out
-        };
-        let mut s = Spellings { variants: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new() };
-        for t in query.positive_terms() {
-            s.own.extend(words(t.text));
-        }
-        for e in expansions {
-            for v in &e.variants {
-                if let [one] = words(v).as_slice() {
-                    s.variants.insert(one.clone());
-                }
-            }
-            s.keys.extend(e.key.clone());
-        }
-        s
-    }
-
-    /// The expanded spellings in `texts`, as written there (at most eight).
-    fn found(&self, texts: &[&str]) -> Vec<String> {
-        if self.variants.is_empty() && self.keys.is_empty() {
-            return Vec::new();
-        }
-        let mut analyzer = crate::schema::text_analyzer();
-        let mut out: Vec<String> = Vec::new();
-        // A text repeats its words: each distinct word is judged once.
-        let mut judged: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
-        for text in texts {
-            let mut st = analyzer.token_stream(text);
-            while st.advance() && out.len() < 8 {
-                let t = st.token();
-                let hit = match judged.get(&t.text) {
-                    Some(&h) => h,
-                    None => {
-                        let h = !self.own.contains(&t.text)
-                            && (self.variants.contains(&t.text)
-                                || (!self.keys.is_empty()
-                                    && crate::key::key(&t.text).is_some_and(|k| self.keys.contains(&k))));
-                        judged.insert(t.text.clone(), h);
-                        h
-                    }
-                };
-                let written = &text[t.offset_from..t.offset_to];
-                if hit && !out.iter().any(|o| o == written) {
-                    out.push(written.to_string());
-                }
-            }
-        }
-        out
     }
 }
