@@ -164,64 +164,6 @@ fn epoch_seconds(s: &str) -> Option<i64> {
     Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scores_by_hand() {
-        // Gold {0,1,2} {3}; predicted {0,1} {2,3}.
-        let (bp, br, pp, pr) = score(&[1, 1, 2, 2], &["a", "a", "a", "b"]);
-        // B-cubed precision: 0,1 → 1; 2 → 1/2; 3 → 1/2: 3/4. Recall: 0,1 → 2/3; 2 → 1/3; 3 → 1.
-        assert!((bp - 0.75).abs() < 1e-12, "{bp}");
-        assert!((br - (2.0 / 3.0 * 2.0 + 1.0 / 3.0 + 1.0) / 4.0).abs() < 1e-12, "{br}");
-        // Pairs: predicted (0,1) (2,3); gold (0,1) (0,2) (1,2); together (0,1).
-        assert!((pp - 0.5).abs() < 1e-12 && (pr - 1.0 / 3.0).abs() < 1e-12, "{pp} {pr}");
-        assert_eq!(score(&[1, 2, 3], &[4, 5, 6]), (1.0, 1.0, 1.0, 1.0));
-    }
-
-    /// Reuters-21578 repeats some stories word for word under other ids: every such group
-    /// (by a naive model: equal normalised text) is one story, and republished copies with
-    /// each kind of edit are found (skipped without ../shared).
-    #[test]
-    fn reuters_duplicates_and_syndicated_copies_are_found() {
-        let Some(dir) = newsdex_testkit::shared_data("news-reuters21578/original") else { return };
-        let tmp = tempfile::tempdir().unwrap();
-        let path = tmp.path().join("reuters.jsonl");
-        std::fs::write(&path, newsdex_testkit::reuters::jsonl(&dir).unwrap()).unwrap();
-        // Stories of 60 words or more: shorter ones drown in a republisher's furniture
-        // (measured: 902 of 941 such copies found at 20 words and up).
-        let stories = load_jsonl(&path, 60).unwrap();
-        let set = syndication(&stories, 4);
-        let (predicted, _) = group(set.iter().map(|(a, _)| a), Config::default());
-        // The naive model: texts equal once case, punctuation and spacing are ignored.
-        let mut naive: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, (a, kind)) in set.iter().enumerate() {
-            if kind.is_none() {
-                naive.entry(newsdex_dedupe::words(&a.body).join(" ")).or_default().push(i);
-            }
-        }
-        let groups: Vec<&Vec<usize>> = naive.values().filter(|g| g.len() > 1).collect();
-        assert!(groups.len() > 100, "Reuters-21578 has hundreds of repeated stories, found {}", groups.len());
-        for g in &groups {
-            assert!(g.iter().all(|&i| predicted[i] == predicted[g[0]]), "duplicates {g:?} split");
-        }
-        for (edit, found, copies) in recall_by_edit(&set, &predicted) {
-            let floor = if edit == "truncated" { 0.9 } else { 0.99 };
-            assert!(found as f64 >= floor * copies as f64, "{edit}: {found}/{copies}");
-        }
-    }
-
-    #[test]
-    fn epoch_seconds_by_hand() {
-        assert_eq!(epoch_seconds("1970-01-01"), Some(0));
-        assert_eq!(epoch_seconds("1987-02-26T15:01:01"), Some(541_350_061));
-        assert_eq!(epoch_seconds("2000-03-01T00:00:00"), Some(951_868_800));
-        assert_eq!(epoch_seconds("26-FEB-1987 15:01:01.79"), Some(541_350_061));
-        assert_eq!(epoch_seconds("junk"), None);
-    }
-}
-
 /// The edits a republisher makes, one per copy in turn.
 pub const EDITS: [&str; 5] = ["boilerplate", "truncated", "new headline", "reordered", "mis-decoded"];
 
@@ -309,4 +251,62 @@ pub fn recall_by_edit(set: &[(Labelled, Option<usize>)], predicted: &[u64]) -> V
         }
     }
     EDITS.iter().zip(found).map(|(e, (f, n))| (*e, f, n)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_by_hand() {
+        // Gold {0,1,2} {3}; predicted {0,1} {2,3}.
+        let (bp, br, pp, pr) = score(&[1, 1, 2, 2], &["a", "a", "a", "b"]);
+        // B-cubed precision: 0,1 → 1; 2 → 1/2; 3 → 1/2: 3/4. Recall: 0,1 → 2/3; 2 → 1/3; 3 → 1.
+        assert!((bp - 0.75).abs() < 1e-12, "{bp}");
+        assert!((br - (2.0 / 3.0 * 2.0 + 1.0 / 3.0 + 1.0) / 4.0).abs() < 1e-12, "{br}");
+        // Pairs: predicted (0,1) (2,3); gold (0,1) (0,2) (1,2); together (0,1).
+        assert!((pp - 0.5).abs() < 1e-12 && (pr - 1.0 / 3.0).abs() < 1e-12, "{pp} {pr}");
+        assert_eq!(score(&[1, 2, 3], &[4, 5, 6]), (1.0, 1.0, 1.0, 1.0));
+    }
+
+    /// Reuters-21578 repeats some stories word for word under other ids: every such group
+    /// (by a naive model: equal normalised text) is one story, and republished copies with
+    /// each kind of edit are found (skipped without ../shared).
+    #[test]
+    fn reuters_duplicates_and_syndicated_copies_are_found() {
+        let Some(dir) = newsdex_testkit::shared_data("news-reuters21578/original") else { return };
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("reuters.jsonl");
+        std::fs::write(&path, newsdex_testkit::reuters::jsonl(&dir).unwrap()).unwrap();
+        // Stories of 60 words or more: shorter ones drown in a republisher's furniture
+        // (measured: 902 of 941 such copies found at 20 words and up).
+        let stories = load_jsonl(&path, 60).unwrap();
+        let set = syndication(&stories, 4);
+        let (predicted, _) = group(set.iter().map(|(a, _)| a), Config::default());
+        // The naive model: texts equal once case, punctuation and spacing are ignored.
+        let mut naive: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (a, kind)) in set.iter().enumerate() {
+            if kind.is_none() {
+                naive.entry(newsdex_dedupe::words(&a.body).join(" ")).or_default().push(i);
+            }
+        }
+        let groups: Vec<&Vec<usize>> = naive.values().filter(|g| g.len() > 1).collect();
+        assert!(groups.len() > 100, "Reuters-21578 has hundreds of repeated stories, found {}", groups.len());
+        for g in &groups {
+            assert!(g.iter().all(|&i| predicted[i] == predicted[g[0]]), "duplicates {g:?} split");
+        }
+        for (edit, found, copies) in recall_by_edit(&set, &predicted) {
+            let floor = if edit == "truncated" { 0.9 } else { 0.99 };
+            assert!(found as f64 >= floor * copies as f64, "{edit}: {found}/{copies}");
+        }
+    }
+
+    #[test]
+    fn epoch_seconds_by_hand() {
+        assert_eq!(epoch_seconds("1970-01-01"), Some(0));
+        assert_eq!(epoch_seconds("1987-02-26T15:01:01"), Some(541_350_061));
+        assert_eq!(epoch_seconds("2000-03-01T00:00:00"), Some(951_868_800));
+        assert_eq!(epoch_seconds("26-FEB-1987 15:01:01.79"), Some(541_350_061));
+        assert_eq!(epoch_seconds("junk"), None);
+    }
 }
