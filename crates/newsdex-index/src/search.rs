@@ -279,7 +279,11 @@ impl SearchIndex {
             published: text(f.published_text),
             lang: text(f.lang),
             source: text(f.source),
-            matched: spellings.found(&[&text(f.title).unwrap_or_default(), &body]),
+            matched: if spellings.worth_reading(searcher, addr, f)? {
+                spellings.found(&[&text(f.title).unwrap_or_default(), &body])
+            } else {
+                Vec::new()
+            },
             snippet,
         })
     }
@@ -330,6 +334,20 @@ struct Spellings {
     own: BTreeSet<String>,
 }
 
+/// How often `text` occurs in `field` of the document at `addr` (its postings).
+fn term_freq(searcher: &Searcher, addr: DocAddress, field: tantivy::schema::Field, text: &str) -> Result<u32> {
+    use tantivy::DocSet;
+    use tantivy::postings::Postings;
+    let inverted = searcher.segment_reader(addr.segment_ord).inverted_index(field)?;
+    let term = tantivy::Term::from_field_text(field, text);
+    let postings = inverted
+        .read_postings(&term, tantivy::schema::IndexRecordOption::WithFreqs)
+        .map_err(|e| crate::IndexError::Io("reading postings".into(), e))?;
+    let Some(mut p) = postings else { return Ok(0) };
+    // A fresh postings list stands on its first document; `seek` only moves forward.
+    Ok(if p.doc() <= addr.doc_id && p.seek(addr.doc_id) == addr.doc_id { p.term_freq() } else { 0 })
+}
+
 impl Spellings {
     fn of(expansions: &[Expansion], query: &UserQuery) -> Spellings {
         let mut analyzer = crate::schema::text_analyzer();
@@ -354,6 +372,29 @@ impl Spellings {
             s.keys.extend(e.key.clone());
         }
         s
+    }
+
+    /// Whether the document can hold a spelling to report, judged from the index alone so
+    /// that most hits are not re-read: a variant's word is in its title or text, or one of
+    /// the sound keys occurs there more often than the query's own words with that key.
+    fn worth_reading(&self, searcher: &Searcher, addr: DocAddress, f: &crate::Fields) -> Result<bool> {
+        for (text_field, key_field) in [(f.title, f.title_key), (f.body, f.body_key)] {
+            for v in &self.variants {
+                if term_freq(searcher, addr, text_field, v)? > 0 {
+                    return Ok(true);
+                }
+            }
+            for k in &self.keys {
+                let mut own = 0;
+                for w in self.own.iter().filter(|w| crate::key::key(w).as_deref() == Some(k.as_str())) {
+                    own += term_freq(searcher, addr, text_field, w)?;
+                }
+                if term_freq(searcher, addr, key_field, k)? > own {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// The expanded spellings in `texts`, as written there (at most eight).

@@ -115,3 +115,17 @@ fn exact_spelling_turns_the_expansion_off() {
     assert_eq!(v["hits"][0]["matched"], serde_json::json!(["Алматы"]));
     assert_eq!(n.json(&["search", "--exact", "Almaty"])["expansions"], serde_json::json!([]));
 }
+
+#[test]
+fn regression_a_spelling_found_only_by_its_sound_key_is_reported() {
+    // `Bushem` is in no variants file: the Russian record writes `Бушем`, which has the
+    // same sound key. Whether a hit can hold such a spelling is judged from the index
+    // (key frequency above the query's own words) before the text is read again.
+    let (n, ids) = ingested();
+    let v = n.json(&["search", "Bushem"]);
+    assert_eq!(v["total"], 1, "{v}");
+    assert_eq!(v["hits"][0]["id"], ids["lingua-ru-3"].as_str());
+    assert_eq!(v["hits"][0]["matched"], serde_json::json!(["Бушем"]));
+    // The word itself, found as written, reports nothing else.
+    assert_eq!(n.json(&["search", "Бушем"])["hits"][0]["matched"], serde_json::json!([]));
+}
