@@ -64,6 +64,8 @@ pub struct SearchOptions {
     pub facets: bool,
     /// Expand words to stems, spelling variants and sound-alike spellings.
     pub expand: bool,
+    /// Report each hit's other spellings (off for deep rankings where only order matters).
+    pub matched: bool,
 }
 
 impl Default for SearchOptions {
@@ -78,6 +80,7 @@ impl Default for SearchOptions {
             default_op: DefaultOp::And,
             snippet_chars: 240,
             expand: true,
+            matched: true,
             facets: false,
         }
     }
@@ -224,6 +227,7 @@ impl Engine {
             snippet_chars: opts.snippet_chars,
             facets: opts.facets,
             expand: opts.expand,
+            matched: opts.matched,
         };
         Ok(self.index.search(&req)?)
     }

@@ -170,8 +170,14 @@ pub fn run_newsdex(c: &Collection, scratch: &Path, expand: bool, depth: usize) -
     }
     let ingest_seconds = started.elapsed().as_secs_f64();
     let engine = Engine::open_read(&data)?;
-    let opts =
-        SearchOptions { limit: depth, default_op: DefaultOp::Or, expand, snippet_chars: 0, ..Default::default() };
+    let opts = SearchOptions {
+        limit: depth,
+        default_op: DefaultOp::Or,
+        expand,
+        snippet_chars: 0,
+        matched: false,
+        ..Default::default()
+    };
     let started = std::time::Instant::now();
     let mut runs = HashMap::new();
     for (qid, text) in &c.queries {

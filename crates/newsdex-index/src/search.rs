@@ -35,6 +35,9 @@ pub struct SearchRequest<'a> {
     /// Expand words to their stems, spelling variants and sound-alike spellings (off:
     /// every word as if marked `=`).
     pub expand: bool,
+    /// Report each hit's other spellings (`Hit::matched`); off for deep rankings where
+    /// only the order matters.
+    pub matched: bool,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -49,6 +52,7 @@ impl<'a> SearchRequest<'a> {
             snippet_chars: 240,
             facets: false,
             expand: true,
+            matched: true,
         }
     }
 }
@@ -186,7 +190,10 @@ impl SearchIndex {
         let top = if req.limit == 0 { Vec::new() } else { top };
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
-        let spellings = Spellings::of(&expansions, req.query);
+        let mut spellings = Spellings::of(&expansions, req.query);
+        if !req.matched {
+            spellings = Spellings::none();
+        }
         let hits = top
             .into_iter()
             .map(|(score, addr)| self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings))
@@ -332,6 +339,8 @@ struct Spellings {
     keys: BTreeSet<String>,
     /// The query's own words, analyzed: never reported as variants.
     own: BTreeSet<String>,
+    /// Each sound key searched with the query's own words that have it.
+    own_by_key: Vec<(String, Vec<String>)>,
 }
 
 /// How often `text` occurs in `field` of the document at `addr` (its postings).
@@ -359,7 +368,7 @@ impl Spellings {
             }
             out
         };
-        let mut s = Spellings { variants: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new() };
+        let mut s = Spellings::none();
         for t in query.positive_terms() {
             s.own.extend(words(t.text));
         }
@@ -371,7 +380,20 @@ impl Spellings {
             }
             s.keys.extend(e.key.clone());
         }
+        s.own_by_key = s
+            .keys
+            .iter()
+            .map(|k| {
+                let own = s.own.iter().filter(|w| crate::key::key(w).as_deref() == Some(k.as_str())).cloned().collect();
+                (k.clone(), own)
+            })
+            .collect();
         s
+    }
+
+    /// Nothing to report.
+    fn none() -> Spellings {
+        Spellings { variants: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new(), own_by_key: Vec::new() }
     }
 
     /// Whether the document can hold a spelling to report, judged from the index alone so
@@ -384,12 +406,16 @@ impl Spellings {
                     return Ok(true);
                 }
             }
-            for k in &self.keys {
+            for (k, own_words) in &self.own_by_key {
+                let with_key = term_freq(searcher, addr, key_field, k)?;
+                if with_key == 0 {
+                    continue;
+                }
                 let mut own = 0;
-                for w in self.own.iter().filter(|w| crate::key::key(w).as_deref() == Some(k.as_str())) {
+                for w in own_words {
                     own += term_freq(searcher, addr, text_field, w)?;
                 }
-                if term_freq(searcher, addr, key_field, k)? > own {
+                if with_key > own {
                     return Ok(true);
                 }
             }
