@@ -21,7 +21,7 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
 };
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer};
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer};
 
 use crate::analysis::{Fold, deaccented, script_folded};
 use crate::tokenizer::{Nfkc, WordTokenizer};
@@ -124,37 +124,29 @@ impl Fields {
     }
 }
 
-/// The analyzer for article text (see [`TEXT_ANALYZER`]).
-pub(crate) fn text_analyzer() -> TextAnalyzer {
+/// What every text analyzer starts with: words, capped in length, NFKC, lower case, and
+/// one spelling per script.
+fn unfolded_words() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
         .filter(Nfkc)
         .filter(LowerCaser)
         .filter(Fold(script_folded))
-        .filter(Fold(deaccented))
-        .build()
+}
+
+/// The analyzer for article text (see [`TEXT_ANALYZER`]).
+pub(crate) fn text_analyzer() -> TextAnalyzer {
+    unfolded_words().filter(Fold(deaccented)).build()
 }
 
 /// See [`UNFOLDED_ANALYZER`].
 pub(crate) fn unfolded_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(WordTokenizer::default())
-        .filter(RemoveLongFilter::limit(64))
-        .filter(Nfkc)
-        .filter(LowerCaser)
-        .filter(Fold(script_folded))
-        .build()
+    unfolded_words().build()
 }
 
-/// See [`KEY_ANALYZER`].
+/// See [`KEY_ANALYZER`]: the text analyzer's words, each as its sound key.
 pub(crate) fn key_analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(WordTokenizer::default())
-        .filter(RemoveLongFilter::limit(64))
-        .filter(Nfkc)
-        .filter(LowerCaser)
-        .filter(Fold(script_folded))
-        .filter(Fold(deaccented))
-        .filter(Fold(crate::key::keyed))
-        .build()
+    unfolded_words().filter(Fold(deaccented)).filter(Fold(crate::key::keyed)).build()
 }
 
 pub(crate) fn register_analyzers(index: &Index) {

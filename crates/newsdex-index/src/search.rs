@@ -190,10 +190,7 @@ impl SearchIndex {
         let top = if req.limit == 0 { Vec::new() } else { top };
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
-        let mut spellings = Spellings::of(&expansions, req.query);
-        if !req.matched {
-            spellings = Spellings::none();
-        }
+        let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
         let hits = top
             .into_iter()
             .map(|(score, addr)| self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings))
