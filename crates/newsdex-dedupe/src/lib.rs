@@ -16,13 +16,24 @@
 //!   recall 0.62 (3 shared words) or 0.91 at 0.27 (4), and on Reuters-21578 it joins
 //!   distinct same-day reports on one subject; see BENCHMARKS.md.
 //!
-//! A story is a connected component of these links (union–find), so the grouping does not
-//! depend on the order articles arrive in. Its id is its canonical member: the earliest
-//! published, ties broken by the smaller [`Item::seq`] (ingest order), then the key.
+//! A story is a connected component of these links, so the grouping does not depend on the
+//! order articles arrive in. Its id is its canonical member: the earliest published, ties
+//! broken by the smaller [`Item::seq`] (ingest order), then the key. Every article points
+//! straight at its story and every story of two or more lists its members, so a merge
+//! reports exactly which earlier articles changed story ([`Added::moved`]) for the caller
+//! to store.
 //!
-//! Memory: one 32-bit MinHash signature of [`Config::hashes`] values per article
-//! (128 × 4 bytes by default), its LSH band keys, and a few words per article for headlines
-//! and union–find.
+//! Text work ([`Preparer::prepare`]: words, shingles, MinHash) is separate from grouping
+//! ([`Grouper::insert`]) so that it can run on many threads and be stored: a grouper is
+//! rebuilt from stored [`Prepared`] values by [`Grouper::restore`] without reading text.
+//!
+//! Memory: per article one MinHash signature of `bands × rows` 32-bit values (512 bytes by
+//! default) held by the LSH index with its band keys, the exact key, and a few words for
+//! the story maps; measured in BENCHMARKS.md.
+
+mod diff;
+
+pub use diff::{ParagraphDiff, diff_paragraphs, paragraphs};
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
@@ -81,15 +92,87 @@ struct Meta {
     seq: u64,
 }
 
+/// What [`Grouper::insert`] needs of an article's text, computed by [`Preparer::prepare`]
+/// (the costly part, which needs no shared state and so can run on many threads) and
+/// kept by callers that rebuild a grouper later ([`Grouper::restore`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    /// Hash of the normalised text ([`exact_key`]).
+    pub exact: [u8; 16],
+    /// MinHash signature of the text's shingles (none for a text without words).
+    pub signature: Option<Vec<u32>>,
+}
+
+impl Prepared {
+    /// The signature as little-endian bytes (empty without one), for storage.
+    pub fn signature_bytes(&self) -> Vec<u8> {
+        self.signature.iter().flatten().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// Back from [`Prepared::signature_bytes`]; `None` if the length is not whole values.
+    pub fn from_parts(exact: [u8; 16], signature: &[u8]) -> Option<Prepared> {
+        if !signature.len().is_multiple_of(4) {
+            return None;
+        }
+        let sig: Vec<u32> =
+            signature.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
+        Some(Prepared { exact, signature: (!sig.is_empty()).then_some(sig) })
+    }
+}
+
+/// Shingles and hashes texts; shareable across threads.
+pub struct Preparer {
+    shingle: usize,
+    hasher: MinHasher32<BuildHasherDefault<DefaultHasher>>,
+}
+
+impl std::fmt::Debug for Preparer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Preparer").field("shingle", &self.shingle).finish()
+    }
+}
+
+impl Preparer {
+    pub fn new(config: &Config) -> Preparer {
+        let hasher =
+            MinHasher32::new_with_hasher_and_seed(config.bands * config.rows, BuildHasherDefault::default(), 3);
+        Preparer { shingle: config.shingle, hasher }
+    }
+
+    /// The exact key and MinHash signature of an article (its body, or its title when it
+    /// has no body).
+    pub fn prepare(&self, title: &str, body: &str) -> Prepared {
+        let text = if body.trim().is_empty() { title } else { body };
+        let sh = shingles(&words(text), self.shingle);
+        let signature = (!sh.is_empty()).then(|| self.hasher.create_signature(sh.iter()));
+        Prepared { exact: exact_key(title, body), signature }
+    }
+}
+
+/// What adding one article did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Added {
+    /// Its story (the canonical member's key).
+    pub story: u64,
+    /// The articles it was linked to, and why.
+    pub links: Vec<(u64, Link)>,
+    /// Articles seen before whose story changed to `story` (stories merged, or the new
+    /// article is earlier than their canonical member).
+    pub moved: Vec<u64>,
+}
+
 /// Incremental grouping; see the module documentation.
 pub struct Grouper {
     config: Config,
-    hasher: MinHasher32<BuildHasherDefault<DefaultHasher>>,
+    preparer: Preparer,
     lsh: MinHashIndex<u32, u64>,
     exact: HashMap<[u8; 16], u64>,
     /// Headline word → articles with it (key, published).
     headlines: HashMap<String, Vec<(u64, i64)>>,
-    parent: HashMap<u64, u64>,
+    /// Article → its story (always the canonical member itself, never a chain).
+    story: HashMap<u64, u64>,
+    /// Story → every member, for stories of two or more.
+    members: HashMap<u64, Vec<u64>>,
     meta: HashMap<u64, Meta>,
 }
 
@@ -135,18 +218,27 @@ fn headline_terms(title: &str) -> Vec<String> {
 
 impl Grouper {
     pub fn new(config: Config) -> Grouper {
-        let hasher =
-            MinHasher32::new_with_hasher_and_seed(config.bands * config.rows, BuildHasherDefault::default(), 3);
+        let preparer = Preparer::new(&config);
         let lsh = MinHashIndex::new(config.bands, config.rows, config.threshold);
         Grouper {
             config,
-            hasher,
+            preparer,
             lsh,
             exact: HashMap::new(),
             headlines: HashMap::new(),
-            parent: HashMap::new(),
+            story: HashMap::new(),
+            members: HashMap::new(),
             meta: HashMap::new(),
         }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The text hasher this grouper's signatures must come from.
+    pub fn preparer(&self) -> &Preparer {
+        &self.preparer
     }
 
     /// Articles seen.
@@ -161,84 +253,114 @@ impl Grouper {
     /// Add an article; returns the articles it was linked to and why. Adding a key twice
     /// changes nothing.
     pub fn add(&mut self, item: &Item<'_>) -> Vec<(u64, Link)> {
-        if self.meta.contains_key(&item.key) {
-            return Vec::new();
-        }
-        self.meta.insert(item.key, Meta { published: item.published, seq: item.seq });
-        self.parent.insert(item.key, item.key);
-        let mut links: Vec<(u64, Link)> = Vec::new();
+        let prepared = self.preparer.prepare(item.title, item.body);
+        self.insert(item, &prepared).links
+    }
 
-        let ek = exact_key(item.title, item.body);
-        match self.exact.get(&ek) {
+    /// Add an article whose text was prepared already (by this grouper's [`Preparer`]).
+    /// Adding a key twice changes nothing.
+    pub fn insert(&mut self, item: &Item<'_>, prepared: &Prepared) -> Added {
+        if let Some(&story) = self.story.get(&item.key) {
+            return Added { story, links: Vec::new(), moved: Vec::new() };
+        }
+        let mut links: Vec<(u64, Link)> = Vec::new();
+        match self.exact.get(&prepared.exact) {
             Some(&other) => links.push((other, Link::Exact)),
             None => {
-                self.exact.insert(ek, item.key);
+                self.exact.insert(prepared.exact, item.key);
             }
         }
-
-        let text = if item.body.trim().is_empty() { item.title } else { item.body };
-        let sh = shingles(&words(text), self.config.shingle);
-        if !sh.is_empty() {
-            let sig = self.hasher.create_signature(sh.iter());
-            let mut near = self.lsh.query_owned_return_similarity(&sig);
+        if let Some(sig) = &prepared.signature {
+            let mut near = self.lsh.query_owned_return_similarity(sig);
             near.sort_unstable_by_key(|(k, _)| *k);
             for (other, sim) in near {
                 if !links.iter().any(|(k, _)| *k == other) {
                     links.push((other, Link::Near(sim)));
                 }
             }
-            self.lsh.insert(item.key, sig);
         }
+        for (other, n) in self.headline_matches(item) {
+            if !links.iter().any(|(o, _)| *o == other) {
+                links.push((other, Link::Headline(n)));
+            }
+        }
+        self.remember(item, prepared, item.key);
 
-        if self.config.headline_terms > 0
-            && let Some(at) = item.published
-        {
-            let terms = headline_terms(item.title);
-            let mut shared: HashMap<u64, usize> = HashMap::new();
-            for t in &terms {
-                if let Some(list) = self.headlines.get(t) {
-                    for &(k, p) in list {
-                        if (p - at).abs() <= self.config.window_secs {
-                            *shared.entry(k).or_default() += 1;
-                        }
+        // The new article's story is the union of its own and those of everything it links to.
+        let mut roots: Vec<u64> = links.iter().map(|(o, _)| self.story[o]).collect();
+        roots.push(item.key);
+        roots.sort_unstable();
+        roots.dedup();
+        let best = *roots.iter().min_by_key(|r| self.rank(**r)).expect("at least the article itself");
+        let mut moved = Vec::new();
+        if roots.len() > 1 {
+            let mut merged = self.members.remove(&best).unwrap_or_else(|| vec![best]);
+            for r in roots.into_iter().filter(|r| *r != best) {
+                for m in self.members.remove(&r).unwrap_or_else(|| vec![r]) {
+                    self.story.insert(m, best);
+                    if m != item.key {
+                        moved.push(m);
+                    }
+                    merged.push(m);
+                }
+            }
+            moved.sort_unstable();
+            self.members.insert(best, merged);
+        }
+        Added { story: best, links, moved }
+    }
+
+    /// Put back an article grouped before (from storage): its story is taken as given,
+    /// nothing is linked. Restore every article before inserting new ones.
+    pub fn restore(&mut self, item: &Item<'_>, prepared: &Prepared, story: u64) {
+        if self.story.contains_key(&item.key) {
+            return;
+        }
+        self.exact.entry(prepared.exact).or_insert(item.key);
+        if self.config.headline_terms > 0 {
+            // Nothing to link: only remember its headline words.
+            self.headline_matches(item);
+        }
+        self.remember(item, prepared, story);
+        if item.key != story {
+            self.members.entry(story).or_insert_with(|| vec![story]).push(item.key);
+        }
+    }
+
+    /// Note an article's date, signature and story.
+    fn remember(&mut self, item: &Item<'_>, prepared: &Prepared, story: u64) {
+        self.meta.insert(item.key, Meta { published: item.published, seq: item.seq });
+        self.story.insert(item.key, story);
+        if let Some(sig) = &prepared.signature {
+            self.lsh.insert(item.key, sig.clone());
+        }
+    }
+
+    /// Earlier articles whose headline shares enough words with this one's within the
+    /// window (and remember this one's words).
+    fn headline_matches(&mut self, item: &Item<'_>) -> Vec<(u64, usize)> {
+        if self.config.headline_terms == 0 {
+            return Vec::new();
+        }
+        let Some(at) = item.published else { return Vec::new() };
+        let terms = headline_terms(item.title);
+        let mut shared: HashMap<u64, usize> = HashMap::new();
+        for t in &terms {
+            if let Some(list) = self.headlines.get(t) {
+                for &(k, p) in list {
+                    if (p - at).abs() <= self.config.window_secs {
+                        *shared.entry(k).or_default() += 1;
                     }
                 }
             }
-            let mut found: Vec<(u64, usize)> =
-                shared.into_iter().filter(|(_, n)| *n >= self.config.headline_terms).collect();
-            found.sort_unstable();
-            for (k, n) in found {
-                if !links.iter().any(|(o, _)| *o == k) {
-                    links.push((k, Link::Headline(n)));
-                }
-            }
-            for t in terms {
-                self.headlines.entry(t).or_default().push((item.key, at));
-            }
         }
-
-        for &(other, _) in &links {
-            self.union(item.key, other);
+        let mut found: Vec<(u64, usize)> =
+            shared.into_iter().filter(|(_, n)| *n >= self.config.headline_terms).collect();
+        found.sort_unstable();
+        for t in terms {
+            self.headlines.entry(t).or_default().push((item.key, at));
         }
-        links
-    }
-
-    fn find(&mut self, k: u64) -> u64 {
-        let mut root = k;
-        while let Some(&p) = self.parent.get(&root) {
-            if p == root {
-                break;
-            }
-            root = p;
-        }
-        // Path compression.
-        let mut cur = k;
-        while cur != root {
-            let next = self.parent[&cur];
-            self.parent.insert(cur, root);
-            cur = next;
-        }
-        root
+        found
     }
 
     fn rank(&self, k: u64) -> (i64, u64, u64) {
@@ -246,25 +368,27 @@ impl Grouper {
         (m.published.unwrap_or(i64::MAX), m.seq, k)
     }
 
-    fn union(&mut self, a: u64, b: u64) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra == rb {
-            return;
-        }
-        // The root is always the canonical member: earliest published, then first ingested.
-        let (root, child) = if self.rank(ra) <= self.rank(rb) { (ra, rb) } else { (rb, ra) };
-        self.parent.insert(child, root);
+    /// The story of an article: its canonical member's key.
+    pub fn story(&self, key: u64) -> Option<u64> {
+        self.story.get(&key).copied()
     }
 
-    /// The story of an article: its canonical member's key.
-    pub fn story(&mut self, key: u64) -> Option<u64> {
-        self.meta.contains_key(&key).then(|| self.find(key))
+    /// The members of a story (the story's own key first if it is known).
+    pub fn members(&self, story: u64) -> Vec<u64> {
+        match self.members.get(&story) {
+            Some(m) => {
+                let mut m = m.clone();
+                m.sort_unstable_by_key(|k| (*k != story, *k));
+                m
+            }
+            None if self.story.get(&story) == Some(&story) => vec![story],
+            None => Vec::new(),
+        }
     }
 
     /// Every article's story.
-    pub fn stories(&mut self) -> HashMap<u64, u64> {
-        let keys: Vec<u64> = self.meta.keys().copied().collect();
-        keys.into_iter().map(|k| (k, self.find(k))).collect()
+    pub fn stories(&self) -> HashMap<u64, u64> {
+        self.story.clone()
     }
 }
 

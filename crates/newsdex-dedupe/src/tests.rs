@@ -92,4 +92,48 @@ proptest! {
         let natural: Vec<usize> = (0..texts.len()).collect();
         prop_assert_eq!(run(&order), run(&natural));
     }
+
+    /// A grouper rebuilt from stored state ([`Grouper::restore`]) part way through goes on
+    /// exactly as one that saw everything, and the `moved` it reports keep a stored copy of
+    /// the stories right.
+    #[test]
+    fn restoring_part_way_changes_nothing(order in Just((0..10usize).collect::<Vec<_>>()).prop_shuffle(), cut in 0..10usize) {
+        let p004 = seed_paragraphs("004_28fc068abbfc2ab4.txt");
+        let texts: Vec<(String, i64)> = (0..10)
+            .map(|i| {
+                let mut v = p004.clone();
+                if i % 3 == 0 { let n = v.len(); v.rotate_left(i % n); }
+                if i >= 7 { v = vec![format!("An unrelated article number {i} about the weather in Kashgar and Urumqi this week")]; }
+                (v.join("\n\n"), 1000 - (i as i64 % 4))
+            })
+            .collect();
+        let item = |i: usize, seq: usize| Item { key: i as u64, title: "", body: &texts[i].0, published: Some(texts[i].1), seq: seq as u64 };
+        // The stored copy: key -> (story, prepared, seq), kept current from `Added`.
+        let mut stored: std::collections::BTreeMap<u64, (u64, Prepared, usize)> = Default::default();
+        let mut g = Grouper::new(Config::default());
+        for (seq, &i) in order.iter().enumerate() {
+            if seq == cut {
+                let mut fresh = Grouper::new(Config::default());
+                for (&k, (story, p, s)) in &stored {
+                    fresh.restore(&item(k as usize, *s), p, *story);
+                }
+                g = fresh;
+            }
+            let p = g.preparer().prepare("", &texts[i].0);
+            let added = g.insert(&item(i, seq), &p);
+            for m in &added.moved {
+                stored.get_mut(m).expect("moved articles were stored").0 = added.story;
+            }
+            stored.insert(i as u64, (added.story, p, seq));
+        }
+        let mut whole = Grouper::new(Config::default());
+        for (seq, &i) in order.iter().enumerate() {
+            whole.add(&item(i, seq));
+        }
+        for (&k, (story, _, _)) in &stored {
+            prop_assert_eq!(Some(*story), whole.story(k));
+            prop_assert_eq!(Some(*story), g.story(k));
+        }
+        prop_assert!(g.members(whole.story(0).unwrap()).len() >= 2);
+    }
 }
