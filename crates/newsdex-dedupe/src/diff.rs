@@ -112,7 +112,8 @@ mod tests {
 
     #[test]
     fn a_republisher_adding_cutting_and_trimming_is_described() {
-        let base = "First paragraph about Xinjiang.\n\nSecond paragraph, with detail.\n\nThird one, the last of all here.";
+        let base =
+            "First paragraph about Xinjiang.\n\nSecond paragraph, with detail.\n\nThird one, the last of all here.";
         let other = "Share this on Facebook\nsecond paragraph with DETAIL\nFirst paragraph about Xinjiang.\nThird one, the last";
         let d = diff_paragraphs(base, other);
         assert_eq!(d.same, 2);

@@ -32,6 +32,7 @@
 //! the story maps; measured in BENCHMARKS.md.
 
 mod diff;
+mod lsh;
 
 pub use diff::{ParagraphDiff, diff_paragraphs, paragraphs};
 
@@ -39,7 +40,9 @@ use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::BuildHasherDefault;
 
-use gaoya::minhash::{MinHashIndex, MinHasher, MinHasher32};
+use gaoya::minhash::{MinHasher, MinHasher32};
+
+use crate::lsh::Lsh;
 
 /// Tuning.
 #[derive(Debug, Clone)]
@@ -142,10 +145,10 @@ impl Preparer {
     /// The exact key and MinHash signature of an article (its body, or its title when it
     /// has no body).
     pub fn prepare(&self, title: &str, body: &str) -> Prepared {
-        let text = if body.trim().is_empty() { title } else { body };
-        let sh = shingles(&words(text), self.shingle);
+        let (exact, words) = hash_words(if body.trim().is_empty() { title } else { body });
+        let sh = shingles(&words, self.shingle);
         let signature = (!sh.is_empty()).then(|| self.hasher.create_signature(sh.iter()));
-        Prepared { exact: exact_key(title, body), signature }
+        Prepared { exact, signature }
     }
 }
 
@@ -165,7 +168,7 @@ pub struct Added {
 pub struct Grouper {
     config: Config,
     preparer: Preparer,
-    lsh: MinHashIndex<u32, u64>,
+    lsh: Lsh,
     exact: HashMap<[u8; 16], u64>,
     /// Headline word → articles with it (key, published).
     headlines: HashMap<String, Vec<(u64, i64)>>,
@@ -189,16 +192,35 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// Hash of the normalised text (exact copies).
 pub fn exact_key(title: &str, body: &str) -> [u8; 16] {
-    let text = if body.trim().is_empty() { title } else { body };
-    let normal = words(text).join(" ");
-    let h = blake3::hash(normal.as_bytes());
-    h.as_bytes()[..16].try_into().expect("16 bytes")
+    hash_words(if body.trim().is_empty() { title } else { body }).0
 }
 
-fn shingles(words: &[String], k: usize) -> Vec<u64> {
-    let hash = |ws: &[String]| {
-        let h = blake3::hash(ws.join(" ").as_bytes());
-        u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"))
+/// In one pass over `text`'s words (as [`words`] splits them): the exact key (BLAKE3 of
+/// the words joined by spaces) and each word's 64-bit hash (FNV-1a of its lower case).
+fn hash_words(text: &str) -> ([u8; 16], Vec<u64>) {
+    let mut exact = blake3::Hasher::new();
+    let mut hashes = Vec::new();
+    let mut word = String::new();
+    for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        word.clear();
+        word.extend(w.chars().flat_map(char::to_lowercase));
+        if !hashes.is_empty() {
+            exact.update(b" ");
+        }
+        exact.update(word.as_bytes());
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in word.as_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        hashes.push(h);
+    }
+    (exact.finalize().as_bytes()[..16].try_into().expect("16 bytes"), hashes)
+}
+
+/// Hashes of the `k`-word shingles (one for a shorter text, none for no words).
+fn shingles(words: &[u64], k: usize) -> Vec<u64> {
+    let hash = |ws: &[u64]| {
+        ws.iter().fold(0x243F_6A88_85A3_08D3u64, |h, w| (h.rotate_left(23) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15))
     };
     if words.len() <= k {
         return if words.is_empty() { Vec::new() } else { vec![hash(words)] };
@@ -219,7 +241,7 @@ fn headline_terms(title: &str) -> Vec<String> {
 impl Grouper {
     pub fn new(config: Config) -> Grouper {
         let preparer = Preparer::new(&config);
-        let lsh = MinHashIndex::new(config.bands, config.rows, config.threshold);
+        let lsh = Lsh::new(config.bands, config.rows, config.threshold);
         Grouper {
             config,
             preparer,
@@ -270,10 +292,9 @@ impl Grouper {
                 self.exact.insert(prepared.exact, item.key);
             }
         }
+        let exact_copy = !links.is_empty();
         if let Some(sig) = &prepared.signature {
-            let mut near = self.lsh.query_owned_return_similarity(sig);
-            near.sort_unstable_by_key(|(k, _)| *k);
-            for (other, sim) in near {
+            for (other, sim) in self.lsh.query(sig) {
                 if !links.iter().any(|(k, _)| *k == other) {
                     links.push((other, Link::Near(sim)));
                 }
@@ -284,7 +305,7 @@ impl Grouper {
                 links.push((other, Link::Headline(n)));
             }
         }
-        self.remember(item, prepared, item.key);
+        self.remember(item, if exact_copy { None } else { prepared.signature.as_deref() }, item.key);
 
         // The new article's story is the union of its own and those of everything it links to.
         let mut roots: Vec<u64> = links.iter().map(|(o, _)| self.story[o]).collect();
@@ -316,24 +337,41 @@ impl Grouper {
         if self.story.contains_key(&item.key) {
             return;
         }
-        self.exact.entry(prepared.exact).or_insert(item.key);
+        let first = match self.exact.entry(prepared.exact) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(item.key);
+                true
+            }
+        };
         if self.config.headline_terms > 0 {
             // Nothing to link: only remember its headline words.
             self.headline_matches(item);
         }
-        self.remember(item, prepared, story);
+        self.remember(item, if first { prepared.signature.as_deref() } else { None }, story);
         if item.key != story {
             self.members.entry(story).or_insert_with(|| vec![story]).push(item.key);
         }
     }
 
-    /// Note an article's date, signature and story.
-    fn remember(&mut self, item: &Item<'_>, prepared: &Prepared, story: u64) {
+    /// Note an article's date, signature and story. An exact copy's signature is not
+    /// indexed: the text it copies is, in the same story.
+    fn remember(&mut self, item: &Item<'_>, signature: Option<&[u32]>, story: u64) {
         self.meta.insert(item.key, Meta { published: item.published, seq: item.seq });
         self.story.insert(item.key, story);
-        if let Some(sig) = &prepared.signature {
-            self.lsh.insert(item.key, sig.clone());
+        if let Some(sig) = signature {
+            self.lsh.insert(item.key, sig);
         }
+    }
+
+    /// Approximate bytes held: the LSH index, and the maps of stories, dates and exact
+    /// keys (hashbrown: key, value and a control byte per bucket).
+    pub fn heap_bytes(&self) -> usize {
+        self.lsh.heap_bytes()
+            + self.story.capacity() * 17
+            + self.meta.capacity() * (8 + std::mem::size_of::<Meta>() + 1)
+            + self.exact.capacity() * 25
+            + self.members.values().map(|m| m.capacity() * 8 + 33).sum::<usize>()
     }
 
     /// Earlier articles whose headline shares enough words with this one's within the

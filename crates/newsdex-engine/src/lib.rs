@@ -17,14 +17,15 @@ mod learned;
 mod pipeline;
 
 pub use error::EngineError;
-pub use newsdex_index::{Bucket, Facets, Hit, SearchResults, Snippet};
+pub use newsdex_dedupe::ParagraphDiff;
+pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, SearchResults, Snippet, StoryMap};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::DefaultOp;
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
 pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use newsdex_core::DocId;
 use newsdex_index::{INDEX_LAYOUT, SearchIndex, SearchRequest};
@@ -45,6 +46,50 @@ pub struct Engine {
     raw: RawStore,
     index: SearchIndex,
     writable: bool,
+    stories: Mutex<StoryCache>,
+}
+
+/// The story grouping as searches see it, kept level with the store by reading the rows
+/// changed since the last look.
+#[derive(Debug, Default)]
+struct StoryCache {
+    map: Arc<StoryMap>,
+    /// Newest batch whose changes are in `map`.
+    changed: u64,
+}
+
+/// Most members a story view lists (with their differences).
+pub const STORY_MEMBERS_LISTED: usize = 500;
+
+/// A story: copies of one article across outlets.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoryView {
+    /// The canonical member's id (the earliest published, ties: first ingested).
+    pub id: DocId,
+    /// Members, the canonical one included.
+    pub size: usize,
+    /// Outlets that ran it, with how many copies each, most first.
+    pub outlets: Vec<(String, u64)>,
+    pub first_published: Option<String>,
+    pub last_published: Option<String>,
+    /// The canonical member first, then the others by publication time (at most
+    /// [`STORY_MEMBERS_LISTED`]).
+    pub members: Vec<StoryMember>,
+}
+
+/// One member of a story.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoryMember {
+    pub id: DocId,
+    pub title: String,
+    pub outlet: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+    pub source: String,
+    pub words: usize,
+    /// How it differs from the canonical member (none for the canonical member itself).
+    pub diff: Option<ParagraphDiff>,
 }
 
 /// Search parameters besides the query text.
@@ -66,6 +111,10 @@ pub struct SearchOptions {
     pub expand: bool,
     /// Report each hit's other spellings (off for deep rankings where only order matters).
     pub matched: bool,
+    /// One hit per story (copies listed under it); off: every article.
+    pub collapse: bool,
+    /// What facet and chart counts count.
+    pub count: CountBy,
 }
 
 impl Default for SearchOptions {
@@ -82,6 +131,8 @@ impl Default for SearchOptions {
             expand: true,
             matched: true,
             facets: false,
+            collapse: true,
+            count: CountBy::Articles,
         }
     }
 }
@@ -128,7 +179,7 @@ impl Engine {
         let raw = RawStore::open_write(&dir.raw_dir(), db.pack_ends()?)?;
         let index = with_user_variants(SearchIndex::open_or_create(&dir.index_dir())?, root);
         dir.publish()?;
-        let engine = Engine { dir, db: Mutex::new(db), raw, index, writable: true };
+        let engine = Engine { dir, db: Mutex::new(db), raw, index, writable: true, stories: Default::default() };
         engine.recover()?;
         Ok(engine)
     }
@@ -159,7 +210,7 @@ impl Engine {
         check_layout(&db, false)?;
         let raw = RawStore::open_read(&dir.raw_dir());
         let index = with_user_variants(SearchIndex::open_read(&dir.index_dir())?, root);
-        Ok(Engine { dir, db: Mutex::new(db), raw, index, writable: false })
+        Ok(Engine { dir, db: Mutex::new(db), raw, index, writable: false, stories: Default::default() })
     }
 
     pub fn root(&self) -> &Path {
@@ -228,8 +279,91 @@ impl Engine {
             facets: opts.facets,
             expand: opts.expand,
             matched: opts.matched,
+            stories: Some(self.story_map()?),
+            collapse: opts.collapse,
+            count: opts.count,
         };
         Ok(self.index.search(&req)?)
+    }
+
+    /// The story grouping, brought level with the store.
+    fn story_map(&self) -> Result<Arc<StoryMap>> {
+        let mut cache = self.stories.lock().unwrap_or_else(|p| p.into_inner());
+        let (changes, newest) = self.db().story_changes(cache.changed)?;
+        if !changes.is_empty() {
+            let map = Arc::make_mut(&mut cache.map);
+            for (doc, story) in changes {
+                map.insert(doc.as_u64(), story.as_u64());
+                map.insert(story.as_u64(), story.as_u64());
+            }
+        }
+        cache.changed = newest;
+        Ok(cache.map.clone())
+    }
+
+    /// The story a document belongs to, with every member and how each differs from the
+    /// canonical one. `id` may be any member's. `None` if no such document.
+    pub fn story(&self, id: DocId) -> Result<Option<StoryView>> {
+        let db = self.db();
+        let Some(first) = db.doc(id)? else { return Ok(None) };
+        let story = db.story_of(id)?.unwrap_or(id);
+        let mut ids = db.story_members(story)?;
+        if ids.is_empty() {
+            ids.push(id);
+        }
+        let size = ids.len();
+        let mut rows = Vec::with_capacity(ids.len().min(STORY_MEMBERS_LISTED));
+        let mut outlets: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut dates: Vec<(i64, String)> = Vec::new();
+        for m in &ids {
+            let row = if *m == id { Some(first.clone()) } else { db.doc(*m)? };
+            let Some(row) = row else { continue };
+            if let Some(o) = &row.article.outlet {
+                *outlets.entry(o.clone()).or_default() += 1;
+            }
+            if let Some(p) = &row.article.published {
+                dates.push((p.timestamp(), p.display()));
+            }
+            if rows.len() < STORY_MEMBERS_LISTED || *m == story {
+                rows.push(row);
+            }
+        }
+        drop(db);
+        rows.sort_by_key(|r| (r.article.id != story, r.article.published.as_ref().map_or(i64::MAX, |p| p.timestamp())));
+        rows.truncate(STORY_MEMBERS_LISTED);
+        let canonical_body = rows.first().filter(|r| r.article.id == story).map(|r| r.article.body.clone());
+        let members = rows
+            .into_iter()
+            .map(|r| {
+                let a = r.article;
+                let diff = match &canonical_body {
+                    Some(base) if a.id != story => Some(newsdex_dedupe::diff_paragraphs(base, &a.body)),
+                    _ => None,
+                };
+                StoryMember {
+                    id: a.id,
+                    words: a.body.split_whitespace().count(),
+                    title: a.title,
+                    outlet: a.outlet,
+                    url: a.url,
+                    published: a.published.as_ref().map(|p| p.display()),
+                    lang: a.lang,
+                    source: r.provenance.source,
+                    diff,
+                }
+            })
+            .collect();
+        let mut outlets: Vec<(String, u64)> = outlets.into_iter().collect();
+        outlets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        dates.sort();
+        Ok(Some(StoryView {
+            id: story,
+            size,
+            outlets,
+            first_published: dates.first().map(|d| d.1.clone()),
+            last_published: dates.last().map(|d| d.1.clone()),
+            members,
+        }))
     }
 
     /// One document with its provenance.

@@ -34,6 +34,11 @@ pub struct IngestOptions {
     pub batch_interval: Duration,
     /// Index writer threads.
     pub index_threads: usize,
+    /// Group copies into stories (on; off only to measure what it costs).
+    pub stories: bool,
+    /// Estimated shingle Jaccard similarity from which two articles are copies; unset:
+    /// the value this archive was last grouped with, else 0.5. Links already made stay.
+    pub story_threshold: Option<f64>,
 }
 
 impl Default for IngestOptions {
@@ -45,6 +50,8 @@ impl Default for IngestOptions {
             batch_docs: 5000,
             batch_interval: Duration::from_secs(10),
             index_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            stories: true,
+            story_threshold: None,
         }
     }
 }
@@ -78,6 +85,10 @@ pub struct IngestReport {
     pub with_warnings: u64,
     /// Hidden files skipped inside directories.
     pub hidden_skipped: u64,
+    /// New documents found to be a copy of another (they joined a story).
+    pub copies: u64,
+    /// Seconds spent grouping stories (hashing texts, on all threads, and linking).
+    pub story_secs: f64,
     /// Ids of the documents added, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub added: Vec<DocId>,
@@ -119,10 +130,54 @@ struct Run<'a> {
     queue: Vec<Work>,
     queue_bytes: usize,
     learner: crate::learned::Learner,
+    stories: Option<Stories>,
     report: IngestReport,
     /// Pack lengths to record instead of asking the raw store (reindex, which only reads).
     fixed_ends: Option<std::collections::BTreeMap<u32, u64>>,
     on_event: &'a mut dyn FnMut(IngestEvent<'_>),
+}
+
+/// The story grouper of a run, rebuilt from the store's story rows.
+struct Stories {
+    grouper: newsdex_dedupe::Grouper,
+    /// Next ingest order number.
+    ord: u64,
+}
+
+/// Meta key of the near-copy threshold an archive is grouped with.
+const STORY_THRESHOLD_META: &str = "story_threshold";
+
+impl Stories {
+    fn open(db: &DocDb, threshold: Option<f64>) -> Result<Stories> {
+        let stored = db.meta(STORY_THRESHOLD_META)?.and_then(|v| v.parse::<f64>().ok());
+        let threshold = threshold.or(stored).unwrap_or(newsdex_dedupe::Config::default().threshold);
+        if stored != Some(threshold) {
+            db.set_meta(STORY_THRESHOLD_META, &threshold.to_string())?;
+        }
+        let mut grouper = newsdex_dedupe::Grouper::new(newsdex_dedupe::Config { threshold, ..Default::default() });
+        let mut bad = 0u64;
+        db.story_rows(|s| {
+            let Some(p) = newsdex_dedupe::Prepared::from_parts(s.row.exact, &s.row.sig) else {
+                bad += 1;
+                return;
+            };
+            let item = newsdex_dedupe::Item {
+                key: s.row.doc.as_u64(),
+                title: "",
+                body: "",
+                published: s.published,
+                seq: s.row.ord,
+            };
+            grouper.restore(&item, &p, s.row.story.as_u64());
+        })?;
+        if bad > 0 {
+            tracing::warn!(
+                rows = bad,
+                "story rows with a damaged signature were skipped (`newsdex reindex` rebuilds them)"
+            );
+        }
+        Ok(Stories { grouper, ord: db.next_story_ord()? })
+    }
 }
 
 fn now() -> String {
@@ -139,7 +194,8 @@ impl<'a> Run<'a> {
     ) -> Result<Run<'a>> {
         let known = db.doc_ids()?.into_iter().collect();
         let seq = db.last_seq()? + 1;
-        Ok(Run {
+        let stories = if opts.stories { Some(Stories::open(db, opts.story_threshold)?) } else { None };
+        let mut run = Run {
             db,
             raw,
             writer,
@@ -153,10 +209,55 @@ impl<'a> Run<'a> {
             queue: Vec::new(),
             queue_bytes: 0,
             learner: Default::default(),
+            stories,
             report: IngestReport::default(),
             fixed_ends: None,
             on_event,
-        })
+        };
+        // Documents stored before stories existed are grouped now, in their commit order.
+        if run.stories.is_some() {
+            let old = run.db.docs_without_story()?;
+            if !old.is_empty() {
+                tracing::info!(documents = old.len(), "grouping documents stored without a story");
+                let docs: Vec<_> = old.into_iter().map(|r| (r.article, r.provenance)).collect();
+                run.group(&docs);
+                run.commit_always()?;
+            }
+        }
+        Ok(run)
+    }
+
+    /// Assign stories to new documents (recorded in the open batch).
+    fn group(&mut self, docs: &[(newsdex_core::Article, Provenance)]) {
+        let Some(st) = &mut self.stories else { return };
+        let started = Instant::now();
+        let preparer = st.grouper.preparer();
+        let prepared: Vec<newsdex_dedupe::Prepared> =
+            docs.par_iter().map(|(a, _)| preparer.prepare(&a.title, &a.body)).collect();
+        for ((a, _), p) in docs.iter().zip(prepared) {
+            let item = newsdex_dedupe::Item {
+                key: a.id.as_u64(),
+                title: &a.title,
+                body: &a.body,
+                published: a.published.as_ref().map(|p| p.timestamp()),
+                seq: st.ord,
+            };
+            let added = st.grouper.insert(&item, &p);
+            let story = DocId::from_u64(added.story);
+            if !added.links.is_empty() {
+                self.report.copies += 1;
+            }
+            self.batch.stories.push(newsdex_store::StoryRow {
+                doc: a.id,
+                story,
+                ord: st.ord,
+                exact: p.exact,
+                sig: p.signature_bytes(),
+            });
+            self.batch.moved.extend(added.moved.into_iter().map(|m| (DocId::from_u64(m), story)));
+            st.ord += 1;
+        }
+        self.report.story_secs += started.elapsed().as_secs_f64();
     }
 
     fn reject(&mut self, source: &str, raw: Option<RawHash>, line: Option<u64>, r: Reject) {
@@ -259,6 +360,7 @@ impl<'a> Run<'a> {
             }
         }
         self.learner.apply(self.db, &mut docs)?;
+        self.group(&docs);
         for (article, prov) in docs {
             self.writer.add(&article, &prov.source, self.seq)?;
             self.report.new += 1;
@@ -464,6 +566,10 @@ impl Engine {
         let (generation, gen_dir) = self.dir.begin_generation()?;
         let mut db = DocDb::open(&gen_dir.join("docs.sqlite"))?;
         db.set_meta("index_layout", &newsdex_index::INDEX_LAYOUT.to_string())?;
+        // The new generation groups stories as the old one did unless told otherwise.
+        if let Some(t) = self.db.get_mut().unwrap_or_else(|p| p.into_inner()).meta(STORY_THRESHOLD_META)? {
+            db.set_meta(STORY_THRESHOLD_META, &t)?;
+        }
         let index = newsdex_index::SearchIndex::open_or_create(&gen_dir.join("index"))?;
         let writer = index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
         // The new generation reads packs but never appends to them, so a read handle is
@@ -526,6 +632,7 @@ impl Engine {
         let db = DocDb::open(&self.dir.db_path())?;
         self.raw = RawStore::open_write(&self.dir.raw_dir(), db.pack_ends()?)?;
         self.db = std::sync::Mutex::new(db);
+        self.stories = Default::default();
         self.index = crate::with_user_variants(
             newsdex_index::SearchIndex::open_or_create(&self.dir.index_dir())?,
             self.dir.root(),

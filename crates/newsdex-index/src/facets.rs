@@ -41,6 +41,8 @@ pub struct Facets {
     pub month: Vec<Bucket>,
     /// Matches with no publication date.
     pub undated: u64,
+    /// What the counts count.
+    pub counted: crate::CountBy,
 }
 
 pub(crate) fn terms_collector() -> AggregationCollector {
@@ -126,7 +128,7 @@ impl SegmentCollector for MonthSegment {
 }
 
 /// `year * 12 + (month - 1)` of a Unix time, by the civil calendar (UTC).
-fn month_key(secs: i64) -> i64 {
+pub(crate) fn month_key(secs: i64) -> i64 {
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
     let days = secs.div_euclid(86_400);
     let z = days + 719_468;

@@ -10,10 +10,12 @@ use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::facets::{self, Facets, MonthCollector};
 use crate::query::{Expansion, Translator};
+use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
 use crate::{Result, SearchIndex};
 
 /// What to search for and how much to return.
@@ -38,6 +40,14 @@ pub struct SearchRequest<'a> {
     /// Report each hit's other spellings (`Hit::matched`); off for deep rankings where
     /// only the order matters.
     pub matched: bool,
+    /// Which documents are copies of one another (from the document store); none: every
+    /// document is a story of its own.
+    pub stories: Option<Arc<StoryMap>>,
+    /// One hit per story: the best-ranked member, the other matching members in
+    /// [`Hit::also`]. Paging counts stories.
+    pub collapse: bool,
+    /// What facet counts count.
+    pub count: CountBy,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -53,6 +63,9 @@ impl<'a> SearchRequest<'a> {
             facets: false,
             expand: true,
             matched: true,
+            stories: None,
+            collapse: false,
+            count: CountBy::Articles,
         }
     }
 }
@@ -152,6 +165,27 @@ pub struct Hit {
     /// Spellings in this document that the query's words were expanded to (`Uighur` for
     /// a search for `Uyghur`), as the document writes them.
     pub matched: Vec<String>,
+    /// The story it belongs to (its canonical member's id; its own id for an article with
+    /// no copies).
+    pub story: DocId,
+    /// In a collapsed search, the story's other members that match too, earliest first
+    /// (at most [`ALSO_LISTED`]).
+    pub also: Vec<Also>,
+    /// How many other members match (`also` may list fewer).
+    pub also_total: usize,
+}
+
+/// Most other members listed under a collapsed hit.
+pub const ALSO_LISTED: usize = 50;
+
+/// Another member of a hit's story.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Also {
+    pub id: DocId,
+    pub title: String,
+    pub outlet: Option<String>,
+    pub published: Option<String>,
+    pub url: Option<String>,
 }
 
 /// A page of results.
@@ -159,6 +193,8 @@ pub struct Hit {
 pub struct SearchResults {
     /// Every matching document, not just this page.
     pub total: usize,
+    /// Distinct stories among them (when the story grouping was given).
+    pub stories: Option<usize>,
     pub hits: Vec<Hit>,
     /// When asked for.
     pub facets: Option<Facets>,
@@ -172,30 +208,105 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let (query, expansions) = self.build(req, &searcher)?;
         let limit = req.limit.max(1);
-        let top_docs = TopDocs::with_limit(limit).and_offset(req.offset).order_by_score();
-        let (total, top, facets) = if req.facets {
-            let (total, top, terms, months) =
-                searcher.search(&query, &(Count, top_docs, facets::terms_collector(), MonthCollector))?;
-            let f = Facets {
-                lang: facets::buckets(&terms, "lang"),
-                outlet: facets::buckets(&terms, "outlet"),
-                month: facets::month_buckets(&months)?,
-                undated: months.undated,
-            };
-            (total, top, Some(f))
+        let map = req.stories.clone().unwrap_or_default();
+        // Collapsing fetches ranked articles until a page of distinct stories is full.
+        let mut fetch = if req.collapse { (req.offset + limit) * 3 + 10 } else { limit };
+        let top_docs = |n: usize, offset: usize| TopDocs::with_limit(n).and_offset(offset).order_by_score();
+        let first = top_docs(fetch, if req.collapse { 0 } else { req.offset });
+        let members = StoryMembers(map.clone());
+        let (total, mut top, facets, found) = if req.facets {
+            let f;
+            let (total, top, found);
+            if req.count == CountBy::Articles {
+                let ((t, tp, fd), (terms, months)) =
+                    searcher.search(&query, &((Count, first, members), (facets::terms_collector(), MonthCollector)))?;
+                (total, top, found) = (t, tp, fd);
+                f = Facets {
+                    lang: facets::buckets(&terms, "lang"),
+                    outlet: facets::buckets(&terms, "outlet"),
+                    month: facets::month_buckets(&months)?,
+                    undated: months.undated,
+                    counted: req.count,
+                };
+            } else {
+                let (t, tp, fd, distinct) =
+                    searcher.search(&query, &(Count, first, members, DistinctFacets { by: req.count, map }))?;
+                (total, top, found) = (t, tp, fd);
+                let months = distinct.months();
+                f = Facets {
+                    lang: distinct.lang(),
+                    outlet: distinct.outlet(),
+                    month: facets::month_buckets(&months)?,
+                    undated: months.undated,
+                    counted: req.count,
+                };
+            }
+            (total, top, Some(f), found)
         } else {
-            let (total, top) = searcher.search(&query, &(Count, top_docs))?;
-            (total, top, None)
+            let (total, top, found) = searcher.search(&query, &(Count, first, members))?;
+            (total, top, None, found)
         };
+        let story_of: HashMap<DocAddress, u64> =
+            found.iter().flat_map(|(s, addrs)| addrs.iter().map(move |a| (*a, *s))).collect();
+        let stories = req.stories.as_ref().map(|_| total - found.values().map(|v| v.len() - 1).sum::<usize>());
+        // Collapse: the best-ranked member of each story, in rank order.
+        if req.collapse {
+            let groups = loop {
+                let mut seen = HashSet::new();
+                let groups: Vec<(f32, DocAddress)> =
+                    top.iter().copied().filter(|(_, a)| story_of.get(a).is_none_or(|s| seen.insert(*s))).collect();
+                if groups.len() >= req.offset + limit || top.len() < fetch {
+                    break groups;
+                }
+                fetch *= 4;
+                top = searcher.search(&query, &top_docs(fetch, 0))?;
+            };
+            top = groups.into_iter().skip(req.offset).take(limit).collect();
+        }
         let top = if req.limit == 0 { Vec::new() } else { top };
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
         let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
         let hits = top
             .into_iter()
-            .map(|(score, addr)| self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings))
+            .map(|(score, addr)| {
+                let mut hit = self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings)?;
+                if let Some(&s) = story_of.get(&addr) {
+                    hit.story = DocId::from_u64(s);
+                    if req.collapse {
+                        let others: Vec<DocAddress> = found[&s].iter().copied().filter(|a| *a != addr).collect();
+                        hit.also_total = others.len();
+                        hit.also = self.also(&searcher, &others)?;
+                    }
+                }
+                Ok(hit)
+            })
             .collect::<Result<_>>()?;
-        Ok(SearchResults { total, hits, facets, expansions })
+        Ok(SearchResults { total, stories, hits, facets, expansions })
+    }
+
+    /// The other members of a story, earliest first, at most [`ALSO_LISTED`].
+    fn also(&self, searcher: &Searcher, addrs: &[DocAddress]) -> Result<Vec<Also>> {
+        let f = &self.fields;
+        let mut out = Vec::with_capacity(addrs.len().min(ALSO_LISTED));
+        let mut by_date: Vec<(Option<i64>, DocAddress)> = Vec::with_capacity(addrs.len());
+        for &a in addrs {
+            let col = searcher.segment_reader(a.segment_ord).fast_fields().date("published").ok();
+            by_date.push((col.and_then(|c| c.first(a.doc_id)).map(|d| d.into_timestamp_secs()), a));
+        }
+        by_date.sort_by_key(|(d, a)| (d.unwrap_or(i64::MAX), *a));
+        for (_, a) in by_date.into_iter().take(ALSO_LISTED) {
+            let doc: TantivyDocument = searcher.doc(a)?;
+            let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+            out.push(Also {
+                id: doc.get_first(f.doc).and_then(|v| v.as_u64()).map(DocId::from_u64).unwrap_or(DocId([0; 8])),
+                title: text(f.title).unwrap_or_default(),
+                outlet: text(f.outlet),
+                published: text(f.published_text),
+                url: text(f.url),
+            });
+        }
+        Ok(out)
     }
 
     /// Languages of the documents in the index.
@@ -289,6 +400,9 @@ impl SearchIndex {
                 Vec::new()
             },
             snippet,
+            story: id,
+            also: Vec::new(),
+            also_total: 0,
         })
     }
 }

@@ -72,6 +72,16 @@ CREATE TABLE IF NOT EXISTS rejects (
     reason TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stories (
+    doc INTEGER PRIMARY KEY,
+    story INTEGER NOT NULL,
+    ord INTEGER NOT NULL,
+    changed INTEGER NOT NULL,
+    exact BLOB NOT NULL,
+    sig BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS stories_story ON stories (story);
+CREATE INDEX IF NOT EXISTS stories_changed ON stories (changed);
 CREATE UNIQUE INDEX IF NOT EXISTS rejects_once ON rejects (source, ifnull(raw, x''), ifnull(line, -1));
 "#;
 
@@ -103,6 +113,27 @@ pub struct SourceRow {
     pub record: SourceRecord,
 }
 
+/// A document's place in the story grouping, as stored: its story (the canonical member's
+/// id), its ingest order, and the text hashes the grouper is rebuilt from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryRow {
+    pub doc: DocId,
+    pub story: DocId,
+    /// Ingest order over the whole archive (ties between equally dated members).
+    pub ord: u64,
+    /// Hash of the normalised text.
+    pub exact: [u8; 16],
+    /// MinHash signature, little-endian 32-bit values (empty for a text without words).
+    pub sig: Vec<u8>,
+}
+
+/// A stored story row with the document's publication time, for rebuilding the grouper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStory {
+    pub row: StoryRow,
+    pub published: Option<i64>,
+}
+
 /// Everything one batch adds; committed atomically by [`DocDb::commit`].
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -112,6 +143,10 @@ pub struct Batch {
     pub rejects: Vec<RejectRow>,
     /// Per-group summaries of recurring lines (learned boilerplate), replaced whole.
     pub line_stats: Vec<(String, String)>,
+    /// Story rows of new documents.
+    pub stories: Vec<StoryRow>,
+    /// Documents whose story changed: (document, its story now), applied after `stories`.
+    pub moved: Vec<(DocId, DocId)>,
 }
 
 impl Batch {
@@ -121,6 +156,8 @@ impl Batch {
             && self.docs.is_empty()
             && self.rejects.is_empty()
             && self.line_stats.is_empty()
+            && self.stories.is_empty()
+            && self.moved.is_empty()
     }
 }
 
@@ -137,6 +174,10 @@ pub struct Stats {
     pub by_lang: Vec<(String, u64)>,
     pub by_outlet: Vec<(String, u64)>,
     pub by_format: Vec<(String, u64)>,
+    /// Stories (groups of copies; an article with no copy is a story of one).
+    pub stories: u64,
+    /// Documents assigned to a story (all of them once an ingest has run).
+    pub grouped: u64,
     pub rejects: u64,
     pub rejects_by_code: Vec<(String, u64)>,
     pub warnings_by_code: Vec<(String, u64)>,
@@ -321,6 +362,18 @@ impl DocDb {
                 put.execute(params![grp, summary])?;
             }
         }
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR REPLACE INTO stories (doc, story, ord, changed, exact, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for r in &batch.stories {
+                put.execute(params![r.doc.as_i64(), r.story.as_i64(), r.ord, seq, &r.exact[..], &r.sig])?;
+            }
+            let mut mv = tx.prepare_cached("UPDATE stories SET story = ?2, changed = ?3 WHERE doc = ?1")?;
+            for (doc, story) in &batch.moved {
+                mv.execute(params![doc.as_i64(), story.as_i64(), seq])?;
+            }
+        }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('last_seq', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -396,6 +449,81 @@ impl DocDb {
             f(row?)?;
         }
         Ok(())
+    }
+
+    /// Every story row with its document's publication time, in ingest order.
+    pub fn story_rows(&self, mut f: impl FnMut(StoredStory)) -> Result<()> {
+        let mut st = self.conn.prepare(
+            "SELECT s.doc, s.story, s.ord, s.exact, s.sig, d.published_ts
+             FROM stories s LEFT JOIN documents d ON d.id = s.doc ORDER BY s.ord",
+        )?;
+        let rows = st.query_map([], |r| {
+            let exact: Vec<u8> = r.get(3)?;
+            Ok(StoredStory {
+                row: StoryRow {
+                    doc: DocId::from_i64(r.get(0)?),
+                    story: DocId::from_i64(r.get(1)?),
+                    ord: r.get(2)?,
+                    exact: exact.try_into().unwrap_or([0; 16]),
+                    sig: r.get(4)?,
+                },
+                published: r.get(5)?,
+            })
+        })?;
+        for row in rows {
+            f(row?);
+        }
+        Ok(())
+    }
+
+    /// The next ingest order number.
+    pub fn next_story_ord(&self) -> Result<u64> {
+        let n: Option<u64> = self.conn.query_row("SELECT max(ord) FROM stories", [], |r| r.get(0))?;
+        Ok(n.map_or(0, |n| n + 1))
+    }
+
+    /// Documents with no story row (stored by a newsdex before stories), in commit order.
+    pub fn docs_without_story(&self) -> Result<Vec<DocRow>> {
+        let cols: Vec<String> = Self::DOC_COLUMNS.split(", ").map(|c| format!("d.{}", c.trim())).collect();
+        let sql = format!(
+            "SELECT {} FROM documents d WHERE NOT EXISTS (SELECT 1 FROM stories s WHERE s.doc = d.id)
+             ORDER BY d.seq, d.rowid",
+            cols.join(", ")
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([], Self::row_to_doc)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Members of stories of two or more whose story was set after batch `after`:
+    /// (document, story), and the newest batch seen.
+    pub fn story_changes(&self, after: u64) -> Result<(Vec<(DocId, DocId)>, u64)> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT doc, story, changed FROM stories WHERE changed > ?1 AND story != doc ORDER BY changed",
+        )?;
+        let mut newest = after;
+        let mut out = Vec::new();
+        let rows = st.query_map([after], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, u64>(2)?)))?;
+        for row in rows {
+            let (d, s, c) = row?;
+            out.push((DocId::from_i64(d), DocId::from_i64(s)));
+            newest = newest.max(c);
+        }
+        Ok((out, newest))
+    }
+
+    /// The story a document is in (none for a document not grouped yet, or unknown).
+    pub fn story_of(&self, doc: DocId) -> Result<Option<DocId>> {
+        let s: Option<i64> =
+            self.conn.query_row("SELECT story FROM stories WHERE doc = ?1", [doc.as_i64()], |r| r.get(0)).optional()?;
+        Ok(s.map(DocId::from_i64))
+    }
+
+    /// A story's members, in ingest order.
+    pub fn story_members(&self, story: DocId) -> Result<Vec<DocId>> {
+        let mut st = self.conn.prepare_cached("SELECT doc FROM stories WHERE story = ?1 ORDER BY ord")?;
+        let rows = st.query_map([story.as_i64()], |r| r.get::<_, i64>(0))?;
+        Ok(rows.map(|r| r.map(DocId::from_i64)).collect::<rusqlite::Result<_>>()?)
     }
 
     /// Rejects, newest first, at most `limit`.
@@ -481,6 +609,8 @@ impl DocDb {
             by_lang: groups("SELECT lang, count(*) AS n FROM documents GROUP BY lang ORDER BY n DESC, lang")?,
             by_outlet: groups("SELECT outlet, count(*) AS n FROM documents GROUP BY outlet ORDER BY n DESC, outlet")?,
             by_format: groups("SELECT format, count(*) AS n FROM documents GROUP BY format ORDER BY n DESC, format")?,
+            stories: one("SELECT count(DISTINCT story) FROM stories")?,
+            grouped: one("SELECT count(*) FROM stories")?,
             rejects: one("SELECT count(*) FROM rejects")?,
             rejects_by_code: groups("SELECT code, count(*) AS n FROM rejects GROUP BY code ORDER BY n DESC, code")?,
             warnings_by_code,

@@ -31,7 +31,7 @@ mod error;
 mod pack;
 
 pub use datadir::{DataDir, FORMAT_VERSION};
-pub use db::{Batch, DocDb, DocRow, RejectRow, SourceRow, Stats};
+pub use db::{Batch, DocDb, DocRow, RejectRow, SourceRow, Stats, StoredStory, StoryRow};
 pub use error::StoreError;
 pub use pack::{BlobLoc, PackRecord, RawStore, RecordKind, SourceRecord};
 
