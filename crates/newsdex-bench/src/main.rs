@@ -74,6 +74,9 @@ enum Cmd {
         /// Outlet for records that name none.
         #[arg(long)]
         outlet: Option<String>,
+        /// Do not group stories (to measure what grouping costs).
+        #[arg(long)]
+        no_stories: bool,
         inputs: Vec<PathBuf>,
     },
     /// Run a query log against the data directory DATA.
@@ -165,8 +168,8 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::Ingest { data, label, outlet, inputs } => {
-            let opts = IngestOptions { outlet, ..IngestOptions::default() };
+        Cmd::Ingest { data, label, outlet, no_stories, inputs } => {
+            let opts = IngestOptions { outlet, stories: !no_stories, ..IngestOptions::default() };
             let row = ingest(&data, &inputs, &opts)?;
             emit(json!({"row": "ingest", "engine": "newsdex", "label": label, "result": row}));
             Ok(())
@@ -293,6 +296,10 @@ struct IngestRow {
     raw_bytes: u64,
     store_bytes: u64,
     index_bytes: u64,
+    /// Documents that joined another's story, seconds spent grouping, grouper memory.
+    copies: u64,
+    story_secs: f64,
+    story_mb: f64,
 }
 
 fn sizes(data: &Path) -> (u64, u64, u64) {
@@ -321,6 +328,9 @@ fn ingest(data: &Path, inputs: &[PathBuf], opts: &IngestOptions) -> anyhow::Resu
         raw_bytes,
         store_bytes,
         index_bytes,
+        copies: report.copies,
+        story_secs: report.story_secs,
+        story_mb: report.story_bytes as f64 / 1e6,
     })
 }
 

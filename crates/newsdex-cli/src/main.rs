@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use newsdex_core::DocId;
-use newsdex_engine::{DefaultOp, Engine, EngineError, IngestEvent, IngestOptions, Limits, SearchOptions};
+use newsdex_engine::{CountBy, DefaultOp, Engine, EngineError, IngestEvent, IngestOptions, Limits, SearchOptions};
 
 #[derive(Parser, Debug)]
 #[command(name = "newsdex", version, about = "Search and monitor the world's news: ingest, repair, search.")]
@@ -37,6 +37,9 @@ enum Command {
     Search(SearchArgs),
     /// Show one document: fields, warnings, provenance.
     Show(ShowArgs),
+    /// Show a story: every copy of an article, its outlets and dates, and what each
+    /// republisher added, cut or edited.
+    Story(StoryArgs),
     /// Counts by language, outlet, format; rejects; raw store size.
     Stats(StatsArgs),
     /// Rebuild documents and index from the raw store (after upgrading newsdex).
@@ -115,6 +118,23 @@ struct SearchArgs {
     /// word, write it `=Uighur`).
     #[arg(long)]
     exact: bool,
+    /// Every article: do not fold copies of one story into one hit.
+    #[arg(long)]
+    all: bool,
+    /// Also print counts by language, outlet and month.
+    #[arg(long)]
+    facets: bool,
+    /// What those counts count: articles, stories (copies once) or outlets. Implies --facets.
+    #[arg(long, value_parser = ["articles", "stories", "outlets"])]
+    count: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct StoryArgs {
+    /// Id of any document of the story (16 hex digits).
+    id: String,
     #[arg(long)]
     json: bool,
 }
@@ -173,6 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
         Command::Ingest(args) => ingest(&cli.data, args, cli.quiet),
         Command::Search(args) => search(&cli.data, args),
         Command::Show(args) => show(&cli.data, args),
+        Command::Story(args) => story(&cli.data, args),
         Command::Stats(args) => stats(&cli.data, args),
         Command::Reindex => reindex(&cli.data, cli.quiet),
         Command::Serve(args) => serve(&cli.data, args, cli.quiet),
@@ -264,6 +285,9 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
         to: args.to,
         default_op: if args.default_op == "or" { DefaultOp::Or } else { DefaultOp::And },
         expand: !args.exact,
+        collapse: !args.all,
+        facets: args.facets || args.count.is_some(),
+        count: args.count.as_deref().and_then(CountBy::parse).unwrap_or_default(),
         ..SearchOptions::default()
     };
     let results = engine.search(&query, &opts)?;
@@ -272,6 +296,21 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
     } else {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", output::search_text(&results, args.offset, color));
+        if args.facets || args.count.is_some() {
+            print!("{}", output::facets_text(&results));
+        }
+    }
+    Ok(Done::Ok)
+}
+
+fn story(data: &Path, args: StoryArgs) -> anyhow::Result<Done> {
+    let id: DocId = args.id.parse()?;
+    let engine = Engine::open_read(data)?;
+    let story = engine.story(id)?.with_context(|| format!("no document {id}"))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&newsdex_server::wire::StoryResponse::from(&story))?);
+    } else {
+        print!("{}", output::story_text(&story));
     }
     Ok(Done::Ok)
 }

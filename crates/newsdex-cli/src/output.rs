@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet};
+use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet, StoryView};
 
 /// `path` or `path:line`.
 pub fn reject_place(r: &RejectRow) -> String {
@@ -25,6 +25,14 @@ pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
     );
     if r.with_warnings > 0 {
         let _ = write!(s, " ({} with repairs or warnings: see `newsdex show ID`)", r.with_warnings);
+    }
+    if r.copies > 0 {
+        let _ = write!(
+            s,
+            "; {} {} of other articles, grouped into their stories (see `newsdex story ID`)",
+            r.copies,
+            if r.copies == 1 { "was a copy" } else { "were copies" }
+        );
     }
     if r.total() > 0 && r.new == 0 && r.rejected.is_empty() {
         s.push_str("; nothing new: all of it was already ingested");
@@ -51,9 +59,13 @@ fn marked(s: &Snippet, color: bool) -> String {
 pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
     let mut out = String::new();
     let shown = r.hits.len();
+    let stories = match r.stories {
+        Some(n) if n != r.total => format!(" in {n} stor{}", if n == 1 { "y" } else { "ies" }),
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{} match{}{}",
+        "{} match{}{stories}{}",
         r.total,
         if r.total == 1 { "" } else { "es" },
         if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() }
@@ -90,8 +102,128 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
         if !h.snippet.text.is_empty() {
             let _ = writeln!(out, "     {}", marked(&h.snippet, color));
         }
+        if h.also_total > 0 {
+            let _ = writeln!(out, "     {}  (newsdex story {})", also_line(h), h.story);
+        }
     }
     out
+}
+
+/// "and 3 more from Reuters, AP and 1 other outlet".
+pub fn also_line(h: &newsdex_engine::Hit) -> String {
+    let mut outlets: Vec<&str> = Vec::new();
+    for a in &h.also {
+        let o = a.outlet.as_deref().unwrap_or("no outlet");
+        if !outlets.contains(&o) {
+            outlets.push(o);
+        }
+    }
+    let listed = outlets.len().min(3);
+    let mut names = outlets[..listed].join(", ");
+    let unlisted = outlets.len() - listed;
+    if unlisted > 0 {
+        let _ = write!(names, " and {unlisted} other outlet{}", if unlisted == 1 { "" } else { "s" });
+    }
+    if h.also.len() < h.also_total {
+        names.push_str(" …");
+    }
+    format!("and {} more from {names}", h.also_total)
+}
+
+/// Facet counts after search results.
+pub fn facets_text(r: &SearchResults) -> String {
+    let mut out = String::new();
+    let Some(f) = &r.facets else { return out };
+    let unit = f.counted.as_str();
+    let mut table = |title: &str, rows: &[newsdex_engine::Bucket]| {
+        if rows.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n{unit} by {title}");
+        for b in rows.iter().take(25) {
+            let _ = writeln!(out, "  {:>9}  {}", b.count, b.value);
+        }
+    };
+    table("language", &f.lang);
+    table("outlet", &f.outlet);
+    table("month", &f.month);
+    if f.undated > 0 {
+        let _ = writeln!(out, "  {:>9}  (undated)", f.undated);
+    }
+    out
+}
+
+/// `newsdex story ID`.
+pub fn story_text(s: &StoryView) -> String {
+    let mut out = String::new();
+    let title = s.members.first().map(|m| m.title.as_str()).unwrap_or("");
+    let _ = writeln!(out, "{title}\n");
+    let _ = writeln!(out, "story      {} ({} article{})", s.id, s.size, if s.size == 1 { "" } else { "s" });
+    let outlets: Vec<String> =
+        s.outlets.iter().map(|(o, n)| if *n > 1 { format!("{o} ×{n}") } else { o.clone() }).collect();
+    if !outlets.is_empty() {
+        let _ = writeln!(out, "outlets    {}", outlets.join(", "));
+    }
+    match (&s.first_published, &s.last_published) {
+        (Some(a), Some(b)) if a != b => {
+            let _ = writeln!(out, "published  {a} … {b}");
+        }
+        (Some(a), _) => {
+            let _ = writeln!(out, "published  {a}");
+        }
+        _ => {}
+    }
+    for m in &s.members {
+        let meta: Vec<&str> =
+            [m.outlet.as_deref(), m.published.as_deref(), m.lang.as_deref()].into_iter().flatten().collect();
+        let _ = writeln!(out, "\n{} {}", if m.diff.is_none() { "*" } else { "-" }, m.title);
+        let _ = writeln!(
+            out,
+            "  {}  [{}]  {} words",
+            if meta.is_empty() { "-".into() } else { meta.join(" · ") },
+            m.id,
+            m.words
+        );
+        if let Some(u) = m.url.as_deref() {
+            let _ = writeln!(out, "  {u}");
+        }
+        match &m.diff {
+            None => {
+                let _ = writeln!(out, "  the canonical copy (earliest published)");
+            }
+            Some(d) if d.is_identical() => {
+                let _ = writeln!(out, "  the same paragraphs ({})", d.same);
+            }
+            Some(d) => {
+                let _ = writeln!(
+                    out,
+                    "  {} paragraphs the same, {} added, {} cut, {} edited{}",
+                    d.same,
+                    d.added.len(),
+                    d.cut.len(),
+                    d.edited.len(),
+                    if d.reordered { ", reordered" } else { "" }
+                );
+                for p in &d.added {
+                    let _ = writeln!(out, "    + {}", clip(p, 160));
+                }
+                for p in &d.cut {
+                    let _ = writeln!(out, "    - {}", clip(p, 160));
+                }
+                for (a, b) in &d.edited {
+                    let _ = writeln!(out, "    ~ {}\n      → {}", clip(a, 160), clip(b, 160));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 /// `newsdex show ID`.
@@ -154,6 +286,7 @@ pub fn stats_text(s: &EngineStats) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "data directory  {} (generation {})", s.data_dir.display(), s.generation);
     let _ = writeln!(out, "documents       {} ({} in the index)", st.documents, s.indexed_documents);
+    let _ = writeln!(out, "stories         {} (copies of one article count once)", st.stories);
     let _ = writeln!(out, "inputs          {} sources, {} blobs", st.sources, st.blobs);
     let _ = writeln!(
         out,

@@ -142,10 +142,10 @@ impl Preparer {
         Preparer { shingle: config.shingle, hasher }
     }
 
-    /// The exact key and MinHash signature of an article (its body, or its title when it
-    /// has no body).
+    /// The exact key and MinHash signature of an article (its body; headline and body
+    /// for a short body).
     pub fn prepare(&self, title: &str, body: &str) -> Prepared {
-        let (exact, words) = hash_words(if body.trim().is_empty() { title } else { body });
+        let (exact, words) = hash_words(&grouping_text(title, body));
         let sh = shingles(&words, self.shingle);
         let signature = (!sh.is_empty()).then(|| self.hasher.create_signature(sh.iter()));
         Prepared { exact, signature }
@@ -192,7 +192,21 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// Hash of the normalised text (exact copies).
 pub fn exact_key(title: &str, body: &str) -> [u8; 16] {
-    hash_words(if body.trim().is_empty() { title } else { body }).0
+    hash_words(&grouping_text(title, body)).0
+}
+
+/// A body shorter than this many words is compared with its headline in front.
+pub const SHORT_BODY_WORDS: usize = 25;
+
+/// The text an article is compared by: its body, or for a short body (a brief, a
+/// placeholder such as Reuters' 1,600 headline-only items whose body is "Blah blah
+/// blah.") headline and body together, so briefs with other headlines are not copies.
+fn grouping_text<'a>(title: &'a str, body: &'a str) -> std::borrow::Cow<'a, str> {
+    if body.split_whitespace().nth(SHORT_BODY_WORDS - 1).is_some() {
+        std::borrow::Cow::Borrowed(body)
+    } else {
+        std::borrow::Cow::Owned(format!("{title}\n{body}"))
+    }
 }
 
 /// In one pass over `text`'s words (as [`words`] splits them): the exact key (BLAKE3 of

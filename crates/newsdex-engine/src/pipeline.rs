@@ -89,6 +89,9 @@ pub struct IngestReport {
     pub copies: u64,
     /// Seconds spent grouping stories (hashing texts, on all threads, and linking).
     pub story_secs: f64,
+    /// Memory the story grouper held at the end (bytes, approximate): it grows with the
+    /// archive, see `newsdex_dedupe`'s module documentation.
+    pub story_bytes: u64,
     /// Ids of the documents added, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub added: Vec<DocId>,
@@ -437,6 +440,9 @@ impl<'a> Run<'a> {
     fn finish(mut self) -> Result<IngestReport> {
         self.drain()?;
         self.commit()?;
+        if let Some(st) = &self.stories {
+            self.report.story_bytes = st.grouper.heap_bytes() as u64;
+        }
         self.writer.wait_merging_threads()?;
         Ok(self.report)
     }

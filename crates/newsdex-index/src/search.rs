@@ -195,6 +195,8 @@ pub struct SearchResults {
     pub total: usize,
     /// Distinct stories among them (when the story grouping was given).
     pub stories: Option<usize>,
+    /// Whether hits are one per story.
+    pub collapsed: bool,
     pub hits: Vec<Hit>,
     /// When asked for.
     pub facets: Option<Facets>,
@@ -282,7 +284,7 @@ impl SearchIndex {
                 Ok(hit)
             })
             .collect::<Result<_>>()?;
-        Ok(SearchResults { total, stories, hits, facets, expansions })
+        Ok(SearchResults { total, stories, collapsed: req.collapse, hits, facets, expansions })
     }
 
     /// The other members of a story, earliest first, at most [`ALSO_LISTED`].

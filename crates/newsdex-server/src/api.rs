@@ -16,7 +16,7 @@ use utoipa::OpenApi;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::params::{SearchParams, pairs};
 use crate::state::AppState;
-use crate::wire::{ArticleView, Health, IngestResponse, SearchResponse};
+use crate::wire::{ArticleView, Health, IngestResponse, SearchResponse, StoryResponse};
 
 /// Largest body `POST /api/ingest` accepts.
 pub const MAX_INGEST_BYTES: usize = 64 << 20;
@@ -28,8 +28,8 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
         description = "Search and read the news archive of one newsdex data directory. Errors use one envelope: {\"error\": {\"code\", \"message\", \"status\"}}.",
         license(name = "MIT OR Apache-2.0")
     ),
-    paths(search, article, raw, ingest, healthz),
-    components(schemas(SearchResponse, ArticleView, IngestResponse, Health, ErrorEnvelope)),
+    paths(search, article, story, raw, ingest, healthz),
+    components(schemas(SearchResponse, ArticleView, StoryResponse, IngestResponse, Health, ErrorEnvelope)),
     modifiers(&BearerAuth)
 )]
 #[derive(Debug)]
@@ -73,6 +73,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
         ("op" = Option<String>, Query, pattern = "^(and|or)?$", description = "`and` (default): all words must match; `or`: any"),
         ("facets" = Option<bool>, Query, description = "Count matches by language, outlet and month (default true)"),
         ("expand" = Option<bool>, Query, description = "Also search other spellings (variants file, cross-script sound key) and word stems (default true); `false`, or `=word` in the query for one word, searches words only as written"),
+        ("collapse" = Option<bool>, Query, description = "One hit per story, its other matching copies under `also` (default true); `false` lists every article. Paging counts hits as shown"),
+        ("count" = Option<String>, Query, pattern = "^(articles|stories|outlets)$", description = "What facet counts count: `articles` (default), `stories` (copies of one article once) or `outlets` (distinct outlets)"),
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),
@@ -105,6 +107,25 @@ pub async fn article(State(st): State<Arc<AppState>>, Path(id): Path<String>) ->
     let row = blocking(move || Ok(engine.document(id)?)).await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;
     Ok(Json(ArticleView::from(&row)))
+}
+
+/// A story: every copy of an article across outlets, with dates and what each copy
+/// added, cut or edited compared with the canonical (earliest published) copy.
+#[utoipa::path(
+    get,
+    path = "/api/stories/{id}",
+    params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "The id of any document of the story, 16 hex digits")),
+    responses(
+        (status = 200, description = "The story", body = StoryResponse),
+        (status = 404, description = "No such document", body = ErrorEnvelope),
+    )
+)]
+pub async fn story(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<StoryResponse>, ApiError> {
+    let id = parse_id(&id)?;
+    let engine = st.engine()?;
+    let story = blocking(move || Ok(engine.story(id)?)).await?;
+    let story = story.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;
+    Ok(Json(StoryResponse::from(&story)))
 }
 
 /// The original bytes a document was extracted from.

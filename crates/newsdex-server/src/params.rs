@@ -2,7 +2,7 @@
 //! Parsed by hand because `lang` and `outlet` repeat (`?lang=en&lang=ru`), which
 //! `serde_urlencoded` cannot express.
 
-use newsdex_engine::{DefaultOp, SearchOptions};
+use newsdex_engine::{CountBy, DefaultOp, SearchOptions};
 
 use crate::error::ApiError;
 
@@ -25,6 +25,10 @@ pub struct SearchParams {
     pub facets: bool,
     /// `expand=false`: search each word only as written (no variants, stems or sound key).
     pub exact: bool,
+    /// `collapse=false`: every article, not one hit per story.
+    pub all: bool,
+    /// `count=`: what facet counts count.
+    pub count: CountBy,
 }
 
 fn decode(s: &str) -> String {
@@ -119,6 +123,12 @@ impl SearchParams {
                 }
                 "facets" => p.facets = flag("facets", &v)?,
                 "expand" => p.exact = !flag("expand", &v)?,
+                "collapse" => p.all = !flag("collapse", &v)?,
+                "count" => {
+                    p.count = CountBy::parse(v.trim()).ok_or_else(|| {
+                        ApiError::bad_request(format!("count must be `articles`, `stories` or `outlets`, not {v:?}"))
+                    })?
+                }
                 // Unknown parameters are ignored, like most web APIs (and page links
                 // carry some that only the page uses, e.g. `rank`).
                 _ => {}
@@ -141,6 +151,8 @@ impl SearchParams {
             default_op: if self.op_or { DefaultOp::Or } else { DefaultOp::And },
             facets: self.facets,
             expand: !self.exact,
+            collapse: !self.all,
+            count: self.count,
             ..SearchOptions::default()
         }
     }
@@ -162,6 +174,12 @@ impl SearchParams {
         if self.exact {
             parts.push("expand=false".into());
         }
+        if self.all {
+            parts.push("collapse=false".into());
+        }
+        if self.count != CountBy::Articles {
+            parts.push(format!("count={}", self.count.as_str()));
+        }
         parts.join("&")
     }
 }
@@ -173,7 +191,7 @@ mod tests {
     #[test]
     fn repeated_and_encoded_parameters() {
         let p = SearchParams::parse(
-            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5"),
+            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5&collapse=false&count=outlets"),
             true,
             10,
         )
@@ -182,6 +200,8 @@ mod tests {
         assert_eq!(p.langs, ["en", "ru"]);
         assert_eq!(p.outlets, ["Radio Free Asia"]);
         assert_eq!(p.limit, 5);
+        assert!(p.all);
+        assert_eq!(p.count, CountBy::Outlets);
         assert_eq!(SearchParams::parse(Some(&p.to_query_string()), true, 5).unwrap(), p);
         let u = SearchParams::parse(Some("q=%E7%BB%B4%E5%90%BE%E5%B0%94"), true, 10).unwrap();
         assert_eq!(u.q, "维吾尔");
@@ -191,6 +211,8 @@ mod tests {
     fn bad_parameters_are_named() {
         let e = SearchParams::parse(Some("q=a&limit=1000"), true, 10).unwrap_err();
         assert_eq!(e.message, "limit must be a whole number from 0 to 100, not \"1000\"");
+        let e = SearchParams::parse(Some("q=a&count=words"), true, 10).unwrap_err();
+        assert_eq!(e.message, "count must be `articles`, `stories` or `outlets`, not \"words\"");
         let e = SearchParams::parse(Some("limit=5"), true, 10).unwrap_err();
         assert!(e.message.contains("`q` is required"));
         assert!(SearchParams::parse(None, false, 10).is_ok());

@@ -4,7 +4,7 @@
 //! date-only source); absent values are `null`, never omitted; snippets are HTML with the
 //! text escaped and matches in `<b>`.
 
-use newsdex_engine::{DocRow, Facets, IngestReport, SearchResults};
+use newsdex_engine::{DocRow, Facets, IngestReport, SearchResults, StoryView};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -30,6 +30,23 @@ pub struct HitView {
     /// Other spellings of the query's words that this document matched, as it writes
     /// them (`Uighur` for a search for `Uyghur`).
     pub matched: Vec<String>,
+    /// The story it belongs to (the id of its earliest published copy; its own id when
+    /// nothing else copies it). `GET /api/stories/{story}` lists every copy.
+    pub story: String,
+    /// In a collapsed search, how many other copies in the same story match too.
+    pub more: usize,
+    /// Those copies, earliest first (at most 50).
+    pub also: Vec<AlsoView>,
+}
+
+/// Another copy of a hit's story.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlsoView {
+    pub id: String,
+    pub title: String,
+    pub outlet: Option<String>,
+    pub published: Option<String>,
+    pub url: Option<String>,
 }
 
 /// What one query word was also searched as (none of it with `expand=false` or `=word`).
@@ -62,13 +79,21 @@ pub struct FacetsView {
     pub month: Vec<BucketView>,
     /// Matches without a publication date.
     pub undated: u64,
+    /// What the counts count: `articles`, `stories` (copies of one article once) or
+    /// `outlets` (distinct outlets).
+    #[schema(example = "articles")]
+    pub counted: String,
 }
 
 /// `GET /api/search` (and `newsdex search --json`, which has no `facets`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResponse {
-    /// Every match, not only this page.
+    /// Every matching article, not only this page.
     pub total: usize,
+    /// Distinct stories among them (copies of one article count once).
+    pub stories: usize,
+    /// Whether hits are one per story (`collapse=true`, the default).
+    pub collapsed: bool,
     pub hits: Vec<HitView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<FacetsView>,
@@ -82,7 +107,13 @@ fn buckets(b: &[newsdex_engine::Bucket]) -> Vec<BucketView> {
 
 impl From<&Facets> for FacetsView {
     fn from(f: &Facets) -> FacetsView {
-        FacetsView { lang: buckets(&f.lang), outlet: buckets(&f.outlet), month: buckets(&f.month), undated: f.undated }
+        FacetsView {
+            lang: buckets(&f.lang),
+            outlet: buckets(&f.outlet),
+            month: buckets(&f.month),
+            undated: f.undated,
+            counted: f.counted.as_str().to_string(),
+        }
     }
 }
 
@@ -90,6 +121,8 @@ impl From<&SearchResults> for SearchResponse {
     fn from(r: &SearchResults) -> SearchResponse {
         SearchResponse {
             total: r.total,
+            stories: r.stories.unwrap_or(r.total),
+            collapsed: r.collapsed,
             hits: r
                 .hits
                 .iter()
@@ -104,6 +137,19 @@ impl From<&SearchResults> for SearchResponse {
                     snippet: h.snippet.to_html(),
                     source: h.source.clone(),
                     matched: h.matched.clone(),
+                    story: h.story.to_string(),
+                    more: h.also_total,
+                    also: h
+                        .also
+                        .iter()
+                        .map(|a| AlsoView {
+                            id: a.id.to_string(),
+                            title: a.title.clone(),
+                            outlet: a.outlet.clone(),
+                            published: a.published.clone(),
+                            url: a.url.clone(),
+                        })
+                        .collect(),
                 })
                 .collect(),
             facets: r.facets.as_ref().map(FacetsView::from),
@@ -115,6 +161,93 @@ impl From<&SearchResults> for SearchResponse {
                     variants: e.variants.clone(),
                     key: e.key.clone(),
                     stems: e.stems.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// How one copy differs from the story's canonical copy, paragraph by paragraph.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffView {
+    /// Paragraphs in both.
+    pub same: usize,
+    /// Paragraphs this copy has and the canonical one lacks (a republisher's additions).
+    pub added: Vec<String>,
+    /// Paragraphs of the canonical copy this one lacks.
+    pub cut: Vec<String>,
+    /// Paragraphs changed, as pairs `[canonical, this copy]`.
+    pub edited: Vec<[String; 2]>,
+    /// Whether the paragraphs both have come in another order.
+    pub reordered: bool,
+}
+
+/// One copy in a story.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoryMemberView {
+    pub id: String,
+    pub title: String,
+    pub outlet: Option<String>,
+    pub url: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+    pub source: String,
+    pub words: usize,
+    /// Whether this is the canonical copy (the earliest published; ties: first ingested).
+    pub canonical: bool,
+    /// How it differs from the canonical copy; `null` for the canonical copy.
+    pub diff: Option<DiffView>,
+}
+
+/// An outlet of a story and how many of its copies it ran.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoryOutletView {
+    pub outlet: String,
+    pub articles: u64,
+}
+
+/// `GET /api/stories/{id}` (and `newsdex story ID --json`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoryResponse {
+    /// The story id: its canonical copy's document id.
+    pub id: String,
+    /// Copies, the canonical one included.
+    pub size: usize,
+    pub outlets: Vec<StoryOutletView>,
+    pub first_published: Option<String>,
+    pub last_published: Option<String>,
+    /// The canonical copy first, then the others by publication time (at most 500).
+    pub members: Vec<StoryMemberView>,
+}
+
+impl From<&StoryView> for StoryResponse {
+    fn from(s: &StoryView) -> StoryResponse {
+        StoryResponse {
+            id: s.id.to_string(),
+            size: s.size,
+            outlets: s.outlets.iter().map(|(o, n)| StoryOutletView { outlet: o.clone(), articles: *n }).collect(),
+            first_published: s.first_published.clone(),
+            last_published: s.last_published.clone(),
+            members: s
+                .members
+                .iter()
+                .map(|m| StoryMemberView {
+                    id: m.id.to_string(),
+                    title: m.title.clone(),
+                    outlet: m.outlet.clone(),
+                    url: m.url.clone(),
+                    published: m.published.clone(),
+                    lang: m.lang.clone(),
+                    source: m.source.clone(),
+                    words: m.words,
+                    canonical: m.diff.is_none(),
+                    diff: m.diff.as_ref().map(|d| DiffView {
+                        same: d.same,
+                        added: d.added.clone(),
+                        cut: d.cut.clone(),
+                        edited: d.edited.iter().map(|(a, b)| [a.clone(), b.clone()]).collect(),
+                        reordered: d.reordered,
+                    }),
                 })
                 .collect(),
         }

@@ -8,4 +8,5 @@ mod multilingual;
 mod reuters;
 mod seeds;
 mod serve;
+mod stories;
 mod support;

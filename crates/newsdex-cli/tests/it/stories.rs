@@ -1,0 +1,205 @@
+//! Stories end to end: copies of a real article (seed 004, RFA, republished by others)
+//! with a republisher's usual edits, ingested over several runs in different orders.
+
+use serde_json::{Value, json};
+
+use crate::support::{Newsdex, s};
+
+/// Paragraphs of a seed article as extracted text (lines of eight words or more).
+fn paragraphs(name: &str) -> Vec<String> {
+    let path = format!("{}/../../testdata/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.split_whitespace().count() >= 8)
+        .map(str::to_string)
+        .collect()
+}
+
+const ADDED: &str = "Follow Uyghur Times on Telegram for more news from Xinjiang and Central Asia every day.";
+
+/// Five records: the RFA original, three copies (boilerplate added under a new headline;
+/// truncated but published earlier, so it is the canonical copy; paragraphs reordered)
+/// and an unrelated article (seed 000).
+fn records() -> Vec<String> {
+    let p = paragraphs("004_28fc068abbfc2ab4.txt");
+    let other = paragraphs("000_0a7d4e7fb2c47564.txt");
+    assert!(p.len() >= 8, "{}", p.len());
+    let title = "RFA : Background of the risks of Uyghur visits to Central Asia";
+    let mut boiler = p.clone();
+    boiler.push(ADDED.to_string());
+    let truncated = p[..p.len() - 2].to_vec();
+    let mut reordered = p.clone();
+    reordered.swap(1, 3);
+    let rec = |title: &str, paras: &[String], outlet: &str, date: &str| {
+        json!({"title": title, "text": paras.join("\n\n"), "outlet": outlet, "published": date}).to_string()
+    };
+    vec![
+        rec(title, &p, "Radio Free Asia", "2021-03-01T10:00:00Z"),
+        rec("Why Uyghurs fear travel to Central Asia", &boiler, "Uyghur Times", "2021-03-02T08:00:00Z"),
+        rec(title, &truncated, "Central Asia Daily", "2021-02-28T23:00:00Z"),
+        rec(title, &reordered, "Eurasia Review", "2021-03-05T12:00:00Z"),
+        rec("Uighurs flee crackdown", &other, "Bitter Winter", "2020-01-15T09:00:00Z"),
+    ]
+}
+
+fn write(n: &Newsdex, name: &str, lines: &[&String]) -> std::path::PathBuf {
+    let p = n.scratch("in").join(name);
+    std::fs::write(&p, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+    p
+}
+
+/// Id of the one document of an outlet.
+fn id_of(n: &Newsdex, outlet: &str) -> String {
+    let v = n.json(&["search", "*", "--outlet", outlet, "--all"]);
+    assert_eq!(v["total"], 1, "{outlet}: {v}");
+    v["hits"][0]["id"].as_str().unwrap().to_string()
+}
+
+/// Every document's story, by outlet.
+fn stories(n: &Newsdex) -> Vec<(String, String)> {
+    let v = n.json(&["search", "*", "--all", "--limit", "100"]);
+    let mut out: Vec<(String, String)> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["outlet"].as_str().unwrap().to_string(), h["story"].as_str().unwrap().to_string()))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn copies_are_one_story_whatever_the_order_and_runs() {
+    let recs = records();
+    // Two runs: the original and the boilerplate copy first; the earlier truncated copy
+    // arrives later and becomes the story's id.
+    let n = Newsdex::new();
+    let first = write(&n, "a.jsonl", &[&recs[0], &recs[1]]);
+    let (_, err) = n.expect(0, &["ingest", s(&first)]);
+    assert!(err.contains("; 1 was a copy of other articles, grouped into their stories"), "{err}");
+    let rfa = id_of(&n, "Radio Free Asia");
+    assert_eq!(n.json(&["story", &rfa])["id"], rfa.as_str());
+    let rest = write(&n, "b.jsonl", &[&recs[2], &recs[3], &recs[4]]);
+    n.ok(&["ingest", "--batch", "1", s(&rest)]);
+    let canonical = id_of(&n, "Central Asia Daily");
+    let st = stories(&n);
+    for (outlet, story) in &st {
+        if outlet == "Bitter Winter" {
+            assert_ne!(story, &canonical);
+        } else {
+            assert_eq!(story, &canonical, "{outlet}");
+        }
+    }
+    // Any order, one run or one record per run: the same stories.
+    for order in [[4, 3, 2, 1, 0], [2, 4, 0, 3, 1], [1, 3, 0, 4, 2]] {
+        let m = Newsdex::new();
+        let lines: Vec<&String> = order.iter().map(|&i| &recs[i]).collect();
+        m.ok(&["ingest", s(&write(&m, "all.jsonl", &lines))]);
+        assert_eq!(stories(&m), st, "order {order:?}");
+        let k = Newsdex::new();
+        for (j, &i) in order.iter().enumerate() {
+            k.ok(&["ingest", s(&write(&k, &format!("{j}.jsonl"), &[&recs[i]]))]);
+        }
+        assert_eq!(stories(&k), st, "order {order:?}, one run each");
+    }
+    // Reindex rebuilds the same stories from the raw store.
+    n.ok(&["reindex"]);
+    assert_eq!(stories(&n), st);
+    let stats = n.json(&["stats"]);
+    assert_eq!(stats["documents"], 5);
+    assert_eq!(stats["stories"], 2);
+}
+
+fn ingested() -> Newsdex {
+    let n = Newsdex::new();
+    let recs = records();
+    let all: Vec<&String> = recs.iter().collect();
+    n.ok(&["ingest", s(&write(&n, "all.jsonl", &all))]);
+    n
+}
+
+#[test]
+fn search_shows_a_story_once_with_its_other_outlets() {
+    let n = ingested();
+    let v = n.json(&["search", "Tashkent"]);
+    assert_eq!(v["total"], 4);
+    assert_eq!(v["stories"], 1);
+    assert_eq!(v["collapsed"], true);
+    let hits = v["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 1, "{v}");
+    assert_eq!(hits[0]["more"], 3);
+    let mut outlets: Vec<&str> =
+        hits[0]["also"].as_array().unwrap().iter().map(|a| a["outlet"].as_str().unwrap()).collect();
+    outlets.sort();
+    assert_eq!(outlets.len(), 3);
+    assert!(!outlets.contains(&hits[0]["outlet"].as_str().unwrap()), "{outlets:?}");
+    let out = n.ok(&["search", "Tashkent"]);
+    assert!(out.starts_with("4 matches in 1 story, showing 1–1\n"), "{out}");
+    assert!(out.contains("and 3 more from "), "{out}");
+    // --all: every article.
+    let v = n.json(&["search", "Tashkent", "--all"]);
+    assert_eq!(v["hits"].as_array().unwrap().len(), 4);
+    assert!(v["hits"].as_array().unwrap().iter().all(|h| h["more"] == 0));
+    // Paging counts stories: the unrelated article is the second story.
+    let v = n.json(&["search", "Uyghur OR Uighur", "--limit", "1", "--offset", "1"]);
+    assert_eq!(v["stories"], 2);
+    assert_eq!(v["hits"].as_array().unwrap().len(), 1, "{v}");
+}
+
+#[test]
+fn facets_count_articles_stories_or_outlets() {
+    let n = ingested();
+    let count = |by: &str| -> Value { n.json(&["search", "Uyghur OR Uighur", "--count", by])["facets"].clone() };
+    let a = count("articles");
+    assert_eq!(a["counted"], "articles");
+    assert_eq!(a["lang"][0], json!({"value": "en", "count": 5}));
+    let s = count("stories");
+    assert_eq!(s["counted"], "stories");
+    assert_eq!(s["lang"][0], json!({"value": "en", "count": 2}));
+    // March 2021: four copies of one story, from four outlets.
+    let month =
+        |f: &Value, m: &str| f["month"].as_array().unwrap().iter().find(|b| b["value"] == m).unwrap()["count"].clone();
+    assert_eq!(month(&a, "2021-03"), 3);
+    assert_eq!(month(&s, "2021-03"), 1);
+    let o = count("outlets");
+    assert_eq!(month(&o, "2021-03"), 3);
+    assert_eq!(month(&o, "2021-02"), 1);
+    assert_eq!(o["lang"][0], json!({"value": "en", "count": 5}));
+    let human = n.ok(&["search", "Tashkent", "--count", "stories"]);
+    assert!(human.contains("stories by month\n"), "{human}");
+}
+
+#[test]
+fn a_story_lists_its_copies_and_what_each_changed() {
+    let n = ingested();
+    let rfa = id_of(&n, "Radio Free Asia");
+    let canonical = id_of(&n, "Central Asia Daily");
+    let v = n.json(&["story", &rfa]);
+    assert_eq!(v["id"], canonical.as_str());
+    assert_eq!(v["size"], 4);
+    assert_eq!(v["first_published"], "2021-02-28T23:00:00+00:00");
+    assert_eq!(v["outlets"].as_array().unwrap().len(), 4);
+    let members = v["members"].as_array().unwrap();
+    assert_eq!(members[0]["id"], canonical.as_str());
+    assert_eq!(members[0]["canonical"], true);
+    assert!(members[0]["diff"].is_null());
+    let by = |outlet: &str| members.iter().find(|m| m["outlet"] == outlet).unwrap()["diff"].clone();
+    let p = paragraphs("004_28fc068abbfc2ab4.txt");
+    // Against the truncated canonical copy, the original has its last two paragraphs added.
+    assert_eq!(by("Radio Free Asia")["added"], json!(p[p.len() - 2..]));
+    let times = by("Uyghur Times");
+    assert!(times["added"].as_array().unwrap().contains(&json!(ADDED)), "{times}");
+    assert_eq!(by("Eurasia Review")["reordered"], true);
+    // The human view marks the canonical copy and shows additions.
+    let out = n.ok(&["story", &rfa]);
+    assert!(out.contains("story      ") && out.contains("(4 articles)"), "{out}");
+    assert!(out.contains("the canonical copy (earliest published)"), "{out}");
+    assert!(out.contains(&format!("    + {}", &ADDED[..40])), "{out}");
+    // An article with no copies is a story of one; a bad id is an error.
+    let lone = id_of(&n, "Bitter Winter");
+    assert_eq!(n.json(&["story", &lone])["size"], 1);
+    let (_, err) = n.expect(2, &["story", "0000000000000000"]);
+    assert!(err.contains("no document 0000000000000000"), "{err}");
+}
