@@ -196,7 +196,7 @@ pub fn exact_key(title: &str, body: &str) -> [u8; 16] {
 }
 
 /// A body shorter than this many words is compared with its headline in front.
-pub const SHORT_BODY_WORDS: usize = 25;
+pub const SHORT_BODY_WORDS: usize = 10;
 
 /// The text an article is compared by: its body, or for a short body (a brief, a
 /// placeholder such as Reuters' 1,600 headline-only items whose body is "Blah blah

@@ -54,6 +54,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/articles/{id}", get(api::article))
+        .route("/api/stories/{id}", get(api::story))
         .route("/api/raw/{id}", get(api::raw))
         .route("/api/ingest", post(api::ingest).layer(DefaultBodyLimit::max(api::MAX_INGEST_BYTES)))
         .route("/api/openapi.json", get(api::openapi))
@@ -63,6 +64,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(web::search_page))
         .route("/search", get(web::search_page))
         .route("/articles/{id}", get(web::article_page))
+        .route("/stories/{id}", get(web::story_page))
         .route("/static/{name}", get(web::asset))
         .fallback(web::not_found);
     Router::new()

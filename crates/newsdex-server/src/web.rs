@@ -1,4 +1,4 @@
-//! Server-rendered pages: search (with facets, chart and paging) and article. askama
+//! Server-rendered pages: search (with facets, chart and paging), article and story. askama
 //! escapes every value; the only raw HTML inserted is what newsdex itself built from
 //! escaped text (snippets, the chart).
 
@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use newsdex_engine::{DocRow, Engine, SearchResults};
+use newsdex_engine::{CountBy, DocRow, Engine, Hit, SearchResults, StoryView};
 
 use crate::api::parse_id;
 use crate::error::ApiError;
@@ -105,6 +105,18 @@ pub struct HitRow {
     pub snippet: String,
     /// Other spellings of the query's words this article matched.
     pub matched: Vec<String>,
+    /// "and 2 more from Reuters, AP", for a collapsed hit with other matching copies.
+    pub also: Option<String>,
+    /// The hit's story page.
+    pub story_href: String,
+}
+
+/// One choice of a switch: a link, or the current choice (not a link).
+#[derive(Debug)]
+pub struct SwitchLink {
+    pub label: &'static str,
+    pub href: String,
+    pub current: bool,
 }
 
 /// One query word and what else it was searched as.
@@ -128,6 +140,8 @@ pub struct SearchPage {
     pub has_query: bool,
     pub error: Option<String>,
     pub total: usize,
+    /// Distinct stories among the matches, when fewer than the matches.
+    pub stories: Option<usize>,
     pub shown_from: usize,
     pub shown_to: usize,
     pub undated: u64,
@@ -146,6 +160,14 @@ pub struct SearchPage {
     pub exact: bool,
     /// The same search with expansion switched the other way.
     pub toggle_expand: String,
+    /// One hit per story | every article.
+    pub collapse_switch: Vec<SwitchLink>,
+    /// What facet and chart counts count: articles | stories | outlets.
+    pub count_switch: Vec<SwitchLink>,
+    /// The counted unit, capitalized for headings ("Stories").
+    pub counted: String,
+    /// The counted unit, lower case ("stories").
+    pub counted_lower: &'static str,
 }
 
 #[derive(Template, Debug)]
@@ -167,6 +189,42 @@ pub struct ArticlePage {
     pub back: Option<String>,
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// The story page and how many articles it has, when this one has copies.
+    pub story: Option<(String, usize)>,
+}
+
+/// One article of a story, as the story page shows it.
+#[derive(Debug)]
+pub struct MemberRow {
+    pub id: String,
+    pub title: String,
+    pub href: String,
+    pub url: Option<String>,
+    pub meta: Vec<String>,
+    pub lang: Option<String>,
+    pub dir: &'static str,
+    pub words: usize,
+    pub canonical: bool,
+    /// "12 paragraphs the same, 1 added, 2 cut, 1 edited, reordered" (none when canonical).
+    pub summary: Option<String>,
+    pub added: Vec<String>,
+    pub cut: Vec<String>,
+    pub edited: Vec<(String, String)>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "story.html")]
+pub struct StoryPage {
+    pub form: Form,
+    pub title: String,
+    pub id: String,
+    pub size: usize,
+    pub outlets: Vec<(String, u64)>,
+    pub span: Option<String>,
+    pub members: Vec<MemberRow>,
+    /// Members not listed (the engine lists at most a few hundred).
+    pub unlisted: usize,
+    pub json_href: String,
 }
 
 #[derive(Template, Debug)]
@@ -255,6 +313,17 @@ fn search_view(
         expansions: Vec::new(),
         exact: params.exact,
         toggle_expand: link(params, |p| p.exact = !p.exact),
+        stories: None,
+        collapse_switch: vec![
+            SwitchLink { label: "one per story", href: link(params, |p| p.all = false), current: !params.all },
+            SwitchLink { label: "every article", href: link(params, |p| p.all = true), current: params.all },
+        ],
+        count_switch: [CountBy::Articles, CountBy::Stories, CountBy::Outlets]
+            .into_iter()
+            .map(|c| SwitchLink { label: c.as_str(), href: link(params, |p| p.count = c), current: params.count == c })
+            .collect(),
+        counted: capitalize(params.count.as_str()),
+        counted_lower: params.count.as_str(),
     };
     for l in &params.langs {
         view.active
@@ -279,6 +348,11 @@ fn search_view(
     }
     let Some(r) = results else { return view };
     view.total = r.total;
+    view.stories = r.stories.filter(|n| *n != r.total);
+    if let Some(f) = &r.facets {
+        view.counted = capitalize(f.counted.as_str());
+        view.counted_lower = f.counted.as_str();
+    }
     view.shown_from = if r.hits.is_empty() { 0 } else { params.offset + 1 };
     view.shown_to = params.offset + r.hits.len();
     let base = params.to_query_string();
@@ -296,6 +370,8 @@ fn search_view(
             dir: direction(h.lang.as_deref()),
             snippet: h.snippet.to_html(),
             matched: h.matched.clone(),
+            also: (r.collapsed && h.also_total > 0).then(|| also_line(h)),
+            story_href: format!("/stories/{}", h.story),
         })
         .collect();
     view.expansions = r
@@ -365,7 +441,9 @@ fn search_view(
             .map(|b| FacetLink { label: b.value.clone(), count: b.count, active: false, href: month_href(&b.value) })
             .collect();
     }
-    let pages = r.total.div_ceil(PAGE_SIZE).min(crate::params::MAX_OFFSET / PAGE_SIZE);
+    // Collapsed results page through stories, not articles.
+    let shown_total = if r.collapsed { r.stories.unwrap_or(r.total) } else { r.total };
+    let pages = shown_total.div_ceil(PAGE_SIZE).min(crate::params::MAX_OFFSET / PAGE_SIZE);
     if pages > 1 {
         let current = params.offset / PAGE_SIZE;
         let at = |n: usize| {
@@ -380,6 +458,27 @@ fn search_view(
         view.next_page = (current + 1 < pages).then(|| at(current + 1));
     }
     view
+}
+
+/// "and 3 more from Reuters, AP, AFP and 1 other outlet" (as the CLI writes it).
+fn also_line(h: &Hit) -> String {
+    let mut outlets: Vec<&str> = Vec::new();
+    for a in &h.also {
+        let o = a.outlet.as_deref().unwrap_or("no outlet");
+        if !outlets.contains(&o) {
+            outlets.push(o);
+        }
+    }
+    let listed = outlets.len().min(3);
+    let mut names = outlets[..listed].join(", ");
+    let unlisted = outlets.len() - listed;
+    if unlisted > 0 {
+        names.push_str(&format!(" and {unlisted} other outlet{}", if unlisted == 1 { "" } else { "s" }));
+    }
+    if h.also.len() < h.also_total {
+        names.push_str(" …");
+    }
+    format!("and {} more from {names}", h.also_total)
 }
 
 fn capitalize(s: &str) -> String {
@@ -405,8 +504,9 @@ pub async fn article_page(
         .filter(|r| *r >= 1);
     let params = SearchParams::parse(query.as_deref(), false, 3).ok().filter(|p| !p.q.trim().is_empty());
     let e = engine.clone();
-    let (row, neighbours) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let (row, neighbours, story) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let row = e.document(id)?;
+        let story = if row.is_some() { e.story(id)?.filter(|s| s.size > 1).map(|s| (s.id, s.size)) } else { None };
         let neighbours = match (&params, rank) {
             (Some(p), Some(r)) => {
                 let mut opts = p.options();
@@ -417,13 +517,14 @@ pub async fn article_page(
             }
             _ => None,
         };
-        Ok((row, neighbours))
+        Ok((row, neighbours, story))
     })
     .await??;
     let Some(row) = row else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no article with that id.");
     };
     let mut view = article_view(&st, &engine, &row);
+    view.story = story.map(|(s, n)| (format!("/stories/{s}"), n));
     if let Some((p, r, res)) = neighbours {
         let base = p.to_query_string();
         let at = |rank: usize| {
@@ -487,6 +588,85 @@ fn article_view(st: &AppState, engine: &Engine, row: &DocRow) -> ArticlePage {
         back: None,
         prev: None,
         next: None,
+        story: None,
+    }
+}
+
+/// `GET /stories/{id}`: every copy of an article, `id` being any of them, with what each
+/// added, cut or edited compared with the canonical copy.
+pub async fn story_page(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let Ok(id) = parse_id(&id) else {
+        return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
+    };
+    let engine = st.engine()?;
+    let e = engine.clone();
+    let story = tokio::task::spawn_blocking(move || e.story(id)).await??;
+    let Some(story) = story else {
+        return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
+    };
+    let view = story_view(&st, &engine, &story);
+    Ok(page(StatusCode::OK, render(&view)?))
+}
+
+fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
+    let untitled = |t: &str| if t.is_empty() { "(untitled)".to_string() } else { t.to_string() };
+    let members: Vec<MemberRow> = s
+        .members
+        .iter()
+        .map(|m| {
+            let mut meta: Vec<String> = Vec::new();
+            meta.extend(m.outlet.clone());
+            meta.extend(m.published.clone());
+            meta.extend(m.lang.as_deref().map(|l| {
+                newsdex_core::lang_name(l).map(|n| format!("{} ({l})", capitalize(n))).unwrap_or_else(|| l.to_string())
+            }));
+            let summary = m.diff.as_ref().map(|d| {
+                if d.is_identical() {
+                    format!("the same paragraphs ({})", d.same)
+                } else {
+                    format!(
+                        "{} paragraph{} the same, {} added, {} cut, {} edited{}",
+                        d.same,
+                        if d.same == 1 { "" } else { "s" },
+                        d.added.len(),
+                        d.cut.len(),
+                        d.edited.len(),
+                        if d.reordered { ", reordered" } else { "" }
+                    )
+                }
+            });
+            MemberRow {
+                id: m.id.to_string(),
+                title: untitled(&m.title),
+                href: format!("/articles/{}", m.id),
+                url: m.url.clone().filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+                meta,
+                lang: m.lang.clone(),
+                dir: direction(m.lang.as_deref()),
+                words: m.words,
+                canonical: m.diff.is_none() && m.id == s.id,
+                summary,
+                added: m.diff.as_ref().map(|d| d.added.clone()).unwrap_or_default(),
+                cut: m.diff.as_ref().map(|d| d.cut.clone()).unwrap_or_default(),
+                edited: m.diff.as_ref().map(|d| d.edited.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let span = match (&s.first_published, &s.last_published) {
+        (Some(a), Some(b)) if a != b => Some(format!("{a} – {b}")),
+        (Some(a), _) | (None, Some(a)) => Some(a.clone()),
+        (None, None) => None,
+    };
+    StoryPage {
+        form: Form::new(st, engine, None),
+        title: untitled(s.members.first().map(|m| m.title.as_str()).unwrap_or("")),
+        id: s.id.to_string(),
+        size: s.size,
+        outlets: s.outlets.clone(),
+        span,
+        unlisted: s.size.saturating_sub(members.len()),
+        members,
+        json_href: format!("/api/stories/{}", s.id),
     }
 }
 

@@ -1,7 +1,10 @@
 //! The server-rendered pages, as a browser without JavaScript gets them: links that
 //! refine, paging, article pages with previous/next, escaping, right-to-left text.
 
-use crate::support::{DEMO_DOCS, ID004, T004, demo, enc};
+use newsdex_engine::IngestOptions;
+use serde_json::json;
+
+use crate::support::{DEMO_DOCS, ID004, T004, TestServer, demo, enc, repo};
 
 /// HTML character references back to text (the ones askama and we write).
 fn unescape(s: &str) -> String {
@@ -17,7 +20,11 @@ fn hrefs(html: &str) -> Vec<String> {
 }
 
 fn page(path: &str) -> String {
-    let r = demo().get(path);
+    page_of(demo(), path)
+}
+
+fn page_of(server: &TestServer, path: &str) -> String {
+    let r = server.get(path);
     assert_eq!(r.status, 200, "GET {path}: {}", r.text());
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
     let csp = r.header("content-security-policy").unwrap();
@@ -176,4 +183,137 @@ fn search_page_shows_the_spelling_expansion_and_what_each_hit_matched() {
     assert!(!html.contains("Beijing’s intensified crackdown"), "seed 000 only writes Uighur");
     // The search box keeps the choice.
     assert!(html.contains("name=\"expand\" value=\"false\""), "{html}");
+}
+
+/// The paragraphs of seed 004's article (its repeated title lines and trailing
+/// boilerplate left out).
+fn seed_paragraphs() -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("testdata/seeds/004_28fc068abbfc2ab4.txt")).unwrap();
+    let paras: Vec<String> = text.split("\n\n").map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect();
+    let start = paras.iter().position(|p| p.starts_with("In the last 1-2 years")).unwrap();
+    let end = paras.iter().position(|p| p.starts_with("1. ")).unwrap();
+    paras[start..end].to_vec()
+}
+
+const ADDED: &str = "Wire One asked the embassy in Tashkent for comment and had not heard back by publication.";
+const HOSTILE: &str = "<script>alert('story')</script> Uyghur risks in Tashkent";
+
+/// One story of three copies (the original; one with a line added; one cut short with a
+/// hostile title) and one unrelated article, all mentioning Tashkent.
+fn story_server() -> (TestServer, Vec<String>) {
+    let paras = seed_paragraphs();
+    assert!(paras.len() >= 8, "{paras:?}");
+    let mut added = paras.clone();
+    added.insert(3, ADDED.to_string());
+    let cut = paras[..paras.len() - 2].to_vec();
+    let records = [
+        json!({"title": "Risks of Uyghur visits to Central Asia", "text": paras.join("\n\n"), "outlet": "Radio Free Asia",
+               "published": "2024-03-01T10:00:00Z", "lang": "en", "url": "https://www.rfa.org/a"}),
+        json!({"title": "Uyghurs visiting Central Asia face risks", "text": added.join("\n\n"), "outlet": "Wire One",
+               "published": "2024-03-02T10:00:00Z", "lang": "en"}),
+        json!({"title": HOSTILE, "text": cut.join("\n\n"), "outlet": "Wire Two", "published": "2024-03-03T10:00:00Z", "lang": "en"}),
+        json!({"title": "Tashkent metro opens a new line", "text": "The Tashkent metro opened a new line on Monday, with six stations serving the north of the city. Officials said trains would run every five minutes at peak hours.",
+               "outlet": "City Desk", "published": "2024-04-02T08:00:00Z", "lang": "en"}),
+    ];
+    let body: String = records.iter().map(|r| format!("{r}\n")).collect();
+    let server = TestServer::start(None, |w| {
+        let r = w.ingest_bytes("stories.jsonl", body.as_bytes(), &IngestOptions::default(), &mut |_| {}).unwrap();
+        assert_eq!((r.new, r.copies), (4, 2), "{r:?}");
+    });
+    (server, paras)
+}
+
+#[test]
+fn search_page_shows_one_hit_per_story_with_its_other_copies() {
+    let (s, _) = story_server();
+    let html = page_of(&s, "/search?q=Tashkent");
+    assert!(html.contains("4 matches in 2 stories, showing 1–2"), "{html}");
+    assert_eq!(html.matches(r#"<li class="hit">"#).count(), 2, "{html}");
+    // The best-ranked copy is shown; the line names the other two's outlets.
+    let also = html.split("and 2 more from ").nth(1).expect("the other copies' line").split('<').next().unwrap();
+    let named = ["Radio Free Asia", "Wire One", "Wire Two"].iter().filter(|o| also.contains(*o)).count();
+    assert_eq!(named, 2, "{also}");
+    let story = hrefs(&html).into_iter().find(|h| h.starts_with("/stories/")).expect("a link to the story");
+    assert_eq!(story.len(), "/stories/".len() + 16, "{story}");
+    // The switch: the current choice is marked, not a link.
+    assert!(html.contains(r#"<strong aria-current="true">one per story</strong>"#), "{html}");
+    let every = hrefs(&html).into_iter().find(|h| h.contains("collapse=false")).expect("link to every article");
+    assert!(every.contains("q=Tashkent"), "{every}");
+    let all = page_of(&s, &every);
+    assert_eq!(all.matches(r#"<li class="hit">"#).count(), 4, "{all}");
+    assert!(all.contains("4 matches in 2 stories, showing 1–4"), "{all}");
+    assert!(!all.contains(r#"<p class="also">"#), "{all}");
+    assert!(all.contains(r#"<strong aria-current="true">every article</strong>"#), "{all}");
+    assert!(!all.contains("<script>alert"), "{all}");
+    assert!(unescape(&all).contains(HOSTILE), "{all}");
+    // And back: the one-per-story link drops the parameter.
+    let one = hrefs(&all)
+        .into_iter()
+        .find(|h| h.starts_with("/search?") && h.contains("q=Tashkent") && !h.contains("collapse="));
+    assert!(one.is_some(), "{all}");
+}
+
+#[test]
+fn count_switch_changes_what_facets_and_chart_count() {
+    let (s, _) = story_server();
+    let html = page_of(&s, "/search?q=Tashkent");
+    assert!(html.contains("Articles by outlet") && html.contains("by month"), "{html}");
+    assert!(html.contains(r#"<strong aria-current="true">articles</strong>"#), "{html}");
+    assert!(html.contains("Coverage over time: articles by month"), "{html}");
+    let stories = hrefs(&html).into_iter().find(|h| h.contains("count=stories")).expect("count=stories link");
+    let by_story = page_of(&s, &stories);
+    assert!(by_story.contains("Stories by language") && by_story.contains("Stories by outlet"), "{by_story}");
+    assert!(by_story.contains("Coverage over time: stories by month"), "{by_story}");
+    assert!(by_story.contains(r#"<strong aria-current="true">stories</strong>"#), "{by_story}");
+    // Two stories in English (the four articles counted once per story).
+    let lang = by_story.split("Stories by language").nth(1).unwrap();
+    assert!(lang.split("</ul>").next().unwrap().contains(r#"<span class="count">2</span>"#), "{lang}");
+    // Links from there keep the choice.
+    assert!(hrefs(&by_story).iter().filter(|h| h.contains("outlet=")).all(|h| h.contains("count=stories")));
+    let outlets = hrefs(&html).into_iter().find(|h| h.contains("count=outlets")).expect("count=outlets link");
+    assert!(page_of(&s, &outlets).contains("Outlets by month"));
+}
+
+#[test]
+fn story_page_lists_every_copy_and_what_each_changed() {
+    let (s, paras) = story_server();
+    let html = page_of(&s, "/search?q=Tashkent");
+    let story = hrefs(&html).into_iter().find(|h| h.starts_with("/stories/")).unwrap();
+    let page = page_of(&s, &story);
+    assert!(page.contains(r#"<h1 dir="auto">Risks of Uyghur visits to Central Asia</h1>"#), "{page}");
+    assert!(page.contains(&story["/stories/".len()..]), "the story id: {page}");
+    assert_eq!(page.matches(r#"<li class="member"#).count(), 3, "{page}");
+    assert_eq!(page.matches(r#"<li class="member canonical">"#).count(), 1, "{page}");
+    assert!(page.contains("Canonical copy"), "{page}");
+    for outlet in ["Radio Free Asia", "Wire One", "Wire Two"] {
+        assert!(page.contains(outlet), "{outlet}: {page}");
+    }
+    assert!(page.contains("2024-03-01") && page.contains("2024-03-03"), "the date span: {page}");
+    let text = unescape(&page);
+    let n = paras.len();
+    assert!(text.contains(&format!("{n} paragraphs the same, 1 added, 0 cut, 0 edited")), "{text}");
+    assert!(text.contains(&format!("{} paragraphs the same, 0 added, 2 cut, 0 edited", n - 2)), "{text}");
+    assert!(page.contains(r#"<li class="added">"#) && text.contains(ADDED), "{page}");
+    assert!(page.contains(r#"<li class="cut">"#) && text.contains(&paras[n - 1]), "{page}");
+    // Every member links to its article; the canonical one's page links back to the story.
+    let articles: Vec<String> = hrefs(&page).into_iter().filter(|h| h.starts_with("/articles/")).collect();
+    assert_eq!(articles.len(), 3, "{articles:?}");
+    let art = page_of(&s, &articles[0]);
+    assert!(art.contains(&format!(r#"<a href="{story}">3 copies of this story</a>"#)), "{art}");
+    // The hostile title is shown as text.
+    assert!(!page.contains("<script>alert"), "{page}");
+    assert!(text.contains(HOSTILE), "{page}");
+    // Any member's id gives the same story.
+    let other = articles[2].trim_start_matches("/articles/");
+    assert!(page_of(&s, &format!("/stories/{other}")).contains(&story["/stories/".len()..]));
+}
+
+#[test]
+fn unknown_stories_are_404_pages() {
+    for path in ["/stories/0000000000000000", "/stories/%3Cscript%3E", "/stories/xyz"] {
+        let r = demo().get(path);
+        assert_eq!(r.status, 404, "{path}");
+        let html = r.text();
+        assert!(html.contains("There is no story with that id.") && !html.contains("<script>"), "{path}: {html}");
+    }
 }
