@@ -87,7 +87,7 @@ pub fn render(rows: &[Value], date: &str, command: &str) -> String {
     let by = |row: &'static str| rows.iter().filter(move |v| v["row"] == row);
 
     // Ingest.
-    let ingest: Vec<&Value> = by("ingest").collect();
+    let ingest: Vec<&Value> = by("ingest").filter(|v| !label(v).starts_with("stories:")).collect();
     if !ingest.is_empty() {
         s += "### Ingest (raw input → searchable)\n\n";
         s += "| corpus | engine | documents | rejected | input | time | docs/s | MB/s | peak memory | index on disk | newsdex ÷ peer (docs/s) |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
@@ -111,6 +111,41 @@ pub fn render(rows: &[Value], date: &str, command: &str) -> String {
                 num(b, "peak_rss_mb").map_or("–".into(), |m| format!("{m:.0} MB")),
                 mb(num(b, "index_bytes")),
                 if engine(v) == "newsdex" { "".into() } else { ratio(ours, num(b, "docs_per_s")) },
+            );
+        }
+        s += "\n";
+    }
+
+    // Stories: the same input ingested with and without grouping.
+    let stories: Vec<&Value> = by("ingest").filter(|v| label(v).starts_with("stories:")).collect();
+    let on: Vec<&Value> = stories.iter().copied().filter(|v| label(v).ends_with(":on")).collect();
+    if !on.is_empty() {
+        s += "### Stories: what grouping copies costs at ingest (the same input with and without it)\n\n";
+        s += "| corpus | documents | copies found | with stories | without | extra time | grouping itself | grouper memory | extra on disk |\n|---|---|---|---|---|---|---|---|---|\n";
+        for v in on {
+            let corpus = label(v).trim_start_matches("stories:").trim_end_matches(":on");
+            let off = stories.iter().find(|o| label(o) == format!("stories:{corpus}:off"));
+            let b = body(v);
+            let (t_on, t_off) = (num(b, "seconds"), off.and_then(|o| num(body(o), "seconds")));
+            let disk = |x: &Value| num(body(x), "store_bytes").unwrap_or(0.0);
+            let _ = writeln!(
+                s,
+                "| {corpus} | {} | {} | {} s | {} s | {} | {} s ({}) | {} | {} |",
+                thousands(num(b, "docs").unwrap_or(0.0)),
+                thousands(num(b, "copies").unwrap_or(0.0)),
+                f(t_on, 2),
+                f(t_off, 2),
+                match (t_on, t_off) {
+                    (Some(a), Some(o)) if o > 0.0 => format!("{:+.1} %", (a / o - 1.0) * 100.0),
+                    _ => "–".into(),
+                },
+                f(num(b, "story_secs"), 2),
+                match (num(b, "story_secs"), t_on) {
+                    (Some(g), Some(a)) if a > 0.0 => format!("{:.1} % of ingest", g / a * 100.0),
+                    _ => "–".into(),
+                },
+                num(b, "story_mb").map_or("–".into(), |m| format!("{m:.0} MB")),
+                off.map_or("–".into(), |o| mb(Some(disk(v) - disk(o)))),
             );
         }
         s += "\n";
@@ -414,6 +449,22 @@ mod tests {
             md.contains("| reuters | tantivy | 21,577 | – | 23.2 MB | 2.00 s | 10,788 | 11.6 | – | – | ×0.50 |"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn stories_cost_pairs_runs_with_and_without() {
+        let rows = vec![
+            json!({"row":"ingest","engine":"newsdex","label":"stories:reuters:on","result":{"docs":21577,"copies":789,"seconds":5.5,"story_secs":0.33,"story_mb":31.7,"store_bytes":53.0e6}}),
+            json!({"row":"ingest","engine":"newsdex","label":"stories:reuters:off","result":{"docs":21577,"copies":0,"seconds":5.0,"story_secs":0.0,"story_mb":0.0,"store_bytes":42.0e6}}),
+        ];
+        let md = render(&rows, "2026-11-24", "bench/run");
+        assert!(
+            md.contains(
+                "| reuters | 21,577 | 789 | 5.50 s | 5.00 s | +10.0 % | 0.33 s (6.0 % of ingest) | 32 MB | 11.0 MB |"
+            ),
+            "{md}"
+        );
+        assert!(!md.contains("### Ingest"), "{md}");
     }
 
     #[test]

@@ -255,11 +255,21 @@ fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
     let report = engine.ingest(&args.paths, &opts, &mut on_event(&bar, quiet))?;
     bar.finish_and_clear();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else if !quiet || !report.rejected.is_empty() {
         eprintln!("{}", output::ingest_summary("ingested", &report));
     }
     Ok(if report.rejected.is_empty() { Done::Ok } else { Done::SomeRejected })
+}
+
+/// Write to standard output; a closed pipe (`newsdex search x | head`) ends quietly.
+fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => Ok(r?),
+    }
 }
 
 fn reindex(data: &Path, quiet: bool) -> anyhow::Result<Done> {
@@ -292,12 +302,12 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
     };
     let results = engine.search(&query, &opts)?;
     if args.json {
-        println!("{}", serde_json::to_string(&newsdex_server::wire::SearchResponse::from(&results))?);
+        emit(&format!("{}\n", serde_json::to_string(&newsdex_server::wire::SearchResponse::from(&results))?))?;
     } else {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        print!("{}", output::search_text(&results, args.offset, color));
+        emit(&output::search_text(&results, args.offset, color))?;
         if args.facets || args.count.is_some() {
-            print!("{}", output::facets_text(&results));
+            emit(&output::facets_text(&results))?;
         }
     }
     Ok(Done::Ok)
@@ -308,9 +318,9 @@ fn story(data: &Path, args: StoryArgs) -> anyhow::Result<Done> {
     let engine = Engine::open_read(data)?;
     let story = engine.story(id)?.with_context(|| format!("no document {id}"))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&newsdex_server::wire::StoryResponse::from(&story))?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&newsdex_server::wire::StoryResponse::from(&story))?))?;
     } else {
-        print!("{}", output::story_text(&story));
+        emit(&output::story_text(&story))?;
     }
     Ok(Done::Ok)
 }
@@ -326,9 +336,9 @@ fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
     }
     let row = engine.document(id)?.with_context(|| format!("no document {id}"))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&row)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&row)?))?;
     } else {
-        print!("{}", output::document_text(&row));
+        emit(&output::document_text(&row))?;
     }
     Ok(Done::Ok)
 }
@@ -337,9 +347,9 @@ fn stats(data: &Path, args: StatsArgs) -> anyhow::Result<Done> {
     let engine = Engine::open_read(data)?;
     let s = engine.stats(args.rejects)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        emit(&format!("{}\n", serde_json::to_string_pretty(&s)?))?;
     } else {
-        print!("{}", output::stats_text(&s));
+        emit(&output::stats_text(&s))?;
     }
     Ok(Done::Ok)
 }

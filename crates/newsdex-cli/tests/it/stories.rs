@@ -203,3 +203,21 @@ fn a_story_lists_its_copies_and_what_each_changed() {
     let (_, err) = n.expect(2, &["story", "0000000000000000"]);
     assert!(err.contains("no document 0000000000000000"), "{err}");
 }
+
+/// `newsdex story ID | head -3` panicked ("failed printing to stdout: Broken pipe") once
+/// the reader had gone; now output into a closed pipe ends quietly with success.
+#[test]
+fn regression_output_into_a_closed_pipe_is_not_a_panic() {
+    let n = ingested();
+    let rfa = id_of(&n, "Radio Free Asia");
+    for args in [vec!["story", rfa.as_str()], vec!["search", "Tashkent", "--all"], vec!["stats"]] {
+        let mut child =
+            n.command(&args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        // The reader goes away before newsdex has written anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
