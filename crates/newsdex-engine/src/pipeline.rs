@@ -39,6 +39,10 @@ pub struct IngestOptions {
     /// Estimated shingle Jaccard similarity from which two articles are copies; unset:
     /// the value this archive was last grouped with, else 0.5. Links already made stay.
     pub story_threshold: Option<f64>,
+    /// Also join reports of one event whose headlines share this many words within two
+    /// days (0: off); unset: as this archive was last grouped, else off. See BENCHMARKS.md
+    /// for how precise it is.
+    pub story_headline_terms: Option<usize>,
 }
 
 impl Default for IngestOptions {
@@ -52,6 +56,7 @@ impl Default for IngestOptions {
             index_threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
             stories: true,
             story_threshold: None,
+            story_headline_terms: None,
         }
     }
 }
@@ -147,17 +152,25 @@ struct Stories {
     ord: u64,
 }
 
-/// Meta key of the near-copy threshold an archive is grouped with.
+/// Meta keys of the settings an archive is grouped with.
 const STORY_THRESHOLD_META: &str = "story_threshold";
+const STORY_HEADLINES_META: &str = "story_headline_terms";
 
 impl Stories {
-    fn open(db: &DocDb, threshold: Option<f64>) -> Result<Stories> {
+    fn open(db: &DocDb, threshold: Option<f64>, headline_terms: Option<usize>) -> Result<Stories> {
+        let defaults = newsdex_dedupe::Config::default();
         let stored = db.meta(STORY_THRESHOLD_META)?.and_then(|v| v.parse::<f64>().ok());
-        let threshold = threshold.or(stored).unwrap_or(newsdex_dedupe::Config::default().threshold);
+        let threshold = threshold.or(stored).unwrap_or(defaults.threshold);
         if stored != Some(threshold) {
             db.set_meta(STORY_THRESHOLD_META, &threshold.to_string())?;
         }
-        let mut grouper = newsdex_dedupe::Grouper::new(newsdex_dedupe::Config { threshold, ..Default::default() });
+        let stored = db.meta(STORY_HEADLINES_META)?.and_then(|v| v.parse::<usize>().ok());
+        let headline_terms = headline_terms.or(stored).unwrap_or(defaults.headline_terms);
+        if stored != Some(headline_terms) {
+            db.set_meta(STORY_HEADLINES_META, &headline_terms.to_string())?;
+        }
+        let mut grouper =
+            newsdex_dedupe::Grouper::new(newsdex_dedupe::Config { threshold, headline_terms, ..defaults });
         let mut bad = 0u64;
         db.story_rows(|s| {
             let Some(p) = newsdex_dedupe::Prepared::from_parts(s.row.exact, &s.row.sig) else {
@@ -166,7 +179,7 @@ impl Stories {
             };
             let item = newsdex_dedupe::Item {
                 key: s.row.doc.as_u64(),
-                title: "",
+                title: &s.title,
                 body: "",
                 published: s.published,
                 seq: s.row.ord,
@@ -197,7 +210,8 @@ impl<'a> Run<'a> {
     ) -> Result<Run<'a>> {
         let known = db.doc_ids()?.into_iter().collect();
         let seq = db.last_seq()? + 1;
-        let stories = if opts.stories { Some(Stories::open(db, opts.story_threshold)?) } else { None };
+        let stories =
+            if opts.stories { Some(Stories::open(db, opts.story_threshold, opts.story_headline_terms)?) } else { None };
         let mut run = Run {
             db,
             raw,
@@ -573,8 +587,10 @@ impl Engine {
         let mut db = DocDb::open(&gen_dir.join("docs.sqlite"))?;
         db.set_meta("index_layout", &newsdex_index::INDEX_LAYOUT.to_string())?;
         // The new generation groups stories as the old one did unless told otherwise.
-        if let Some(t) = self.db.get_mut().unwrap_or_else(|p| p.into_inner()).meta(STORY_THRESHOLD_META)? {
-            db.set_meta(STORY_THRESHOLD_META, &t)?;
+        for key in [STORY_THRESHOLD_META, STORY_HEADLINES_META] {
+            if let Some(v) = self.db.get_mut().unwrap_or_else(|p| p.into_inner()).meta(key)? {
+                db.set_meta(key, &v)?;
+            }
         }
         let index = newsdex_index::SearchIndex::open_or_create(&gen_dir.join("index"))?;
         let writer = index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;

@@ -132,6 +132,8 @@ pub struct StoryRow {
 pub struct StoredStory {
     pub row: StoryRow,
     pub published: Option<i64>,
+    /// The document's title (for the headline signal).
+    pub title: String,
 }
 
 /// Everything one batch adds; committed atomically by [`DocDb::commit`].
@@ -454,7 +456,7 @@ impl DocDb {
     /// Every story row with its document's publication time, in ingest order.
     pub fn story_rows(&self, mut f: impl FnMut(StoredStory)) -> Result<()> {
         let mut st = self.conn.prepare(
-            "SELECT s.doc, s.story, s.ord, s.exact, s.sig, d.published_ts
+            "SELECT s.doc, s.story, s.ord, s.exact, s.sig, d.published_ts, ifnull(d.title, '')
              FROM stories s LEFT JOIN documents d ON d.id = s.doc ORDER BY s.ord",
         )?;
         let rows = st.query_map([], |r| {
@@ -468,6 +470,7 @@ impl DocDb {
                     sig: r.get(4)?,
                 },
                 published: r.get(5)?,
+                title: r.get(6)?,
             })
         })?;
         for row in rows {

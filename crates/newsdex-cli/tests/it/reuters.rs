@@ -74,6 +74,34 @@ fn whole_reuters_corpus_ingests_with_the_right_count_and_searches() {
     let page1 = n.json(&["search", "oil", "--limit", "20"]);
     let page2 = n.json(&["search", "oil", "--limit", "10", "--offset", "10"]);
     assert_eq!(page1["hits"][10], page2["hits"][0]);
+    // Stories: the collection's own word-for-word repeats (same headline and text under
+    // another NEWID) are each one story, named by the earliest; checked on every 10th group.
+    let mut groups: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for line in std::fs::read_to_string(&path).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let (Some(t), Some(b)) = (v["title"].as_str(), v["text"].as_str()) else { continue };
+        let norm: String = format!("{t} {b}").split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        if b.split_whitespace().count() >= 10 {
+            groups.entry(norm).or_default().push(v["id"].as_str().unwrap().to_string());
+        }
+    }
+    let repeated: Vec<&Vec<String>> = groups.values().filter(|g| g.len() > 1).collect();
+    assert!(repeated.len() > 100, "{}", repeated.len());
+    let st = n.json(&["stats"]);
+    let stories = st["stories"].as_u64().unwrap();
+    assert!(stories <= 21577 - repeated.len() as u64, "{stories} stories");
+    for g in repeated.iter().step_by(10) {
+        let ids: Vec<String> = g
+            .iter()
+            .map(|r| n.json(&["search", &format!("id:{r}"), "--all"])["hits"][0]["id"].as_str().unwrap().to_string())
+            .collect();
+        let story = n.json(&["story", &ids[0]]);
+        let members: Vec<&str> =
+            story["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+        for id in &ids {
+            assert!(members.contains(&id.as_str()), "{g:?}: {id} not in {members:?}");
+        }
+    }
     let timed = std::time::Instant::now();
     n.json(&["search", "oil prices OPEC", "--limit", "10"]);
     eprintln!(

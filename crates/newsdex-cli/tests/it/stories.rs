@@ -221,3 +221,42 @@ fn regression_output_into_a_closed_pipe_is_not_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn the_copy_threshold_is_a_setting_the_archive_keeps() {
+    let recs = records();
+    let n = Newsdex::new();
+    let (_, err) = n.expect(2, &["ingest", "--story-threshold", "1.5", s(&write(&n, "x.jsonl", &[&recs[0]]))]);
+    assert!(err.contains("is not a number above 0 and at most 1"), "{err}");
+    // Only copies sharing 99 % of their 5-grams: the reordered and the truncated copies
+    // are stories of their own now.
+    n.ok(&["ingest", "--story-threshold", "0.99", s(&write(&n, "a.jsonl", &[&recs[0], &recs[2]]))]);
+    n.ok(&["ingest", s(&write(&n, "b.jsonl", &[&recs[3], &recs[4]]))]);
+    assert_eq!(n.json(&["stats"])["stories"], 4);
+    n.ok(&["reindex"]);
+    assert_eq!(n.json(&["stats"])["stories"], 4, "reindex groups as the archive was grouped");
+}
+
+#[test]
+fn headlines_of_one_event_join_only_when_asked() {
+    let rec =
+        |title: &str, text: &str, date: &str| json!({"title": title, "text": text, "published": date}).to_string();
+    let recs = [
+        rec(
+            "Kazakhstan raises key interest rate to curb inflation",
+            "The National Bank of Kazakhstan raised its base rate by one percentage point on Friday, citing prices.",
+            "2024-03-01T09:00:00Z",
+        ),
+        rec(
+            "Kazakhstan central bank raises interest rate as inflation climbs",
+            "Almaty: the regulator lifted borrowing costs for the second time this year, analysts at Halyk said.",
+            "2024-03-01T15:00:00Z",
+        ),
+    ];
+    let n = Newsdex::new();
+    n.ok(&["ingest", s(&write(&n, "a.jsonl", &[&recs[0], &recs[1]]))]);
+    assert_eq!(n.json(&["stats"])["stories"], 2, "different words: not copies");
+    let m = Newsdex::new();
+    m.ok(&["ingest", "--story-headlines", "4", s(&write(&m, "a.jsonl", &[&recs[0], &recs[1]]))]);
+    assert_eq!(m.json(&["stats"])["stories"], 1, "four shared headline words within two days");
+}
