@@ -145,8 +145,14 @@ impl Preparer {
     /// The exact key and MinHash signature of an article (its body; headline and body
     /// for a short body).
     pub fn prepare(&self, title: &str, body: &str) -> Prepared {
-        let (exact, words) = hash_words(&grouping_text(title, body));
-        let sh = shingles(&words, self.shingle);
+        let text = grouping_text(title, body);
+        let (exact, words) = hash_words(&text);
+        // A character says less than a word: for text mostly in unspaced scripts,
+        // shingles of twice as many characters (measured on Japanese Wikinews: 5
+        // characters join unrelated short articles, pair precision 0.78).
+        let unspaced = text.chars().filter(|c| is_unspaced(*c)).count();
+        let k = if unspaced * 2 > words.len() { self.shingle * 2 } else { self.shingle };
+        let sh = shingles(&words, k);
         let signature = (!sh.is_empty()).then(|| self.hasher.create_signature(sh.iter()));
         Prepared { exact, signature }
     }
@@ -215,9 +221,7 @@ fn hash_words(text: &str) -> ([u8; 16], Vec<u64>) {
     let mut exact = blake3::Hasher::new();
     let mut hashes = Vec::new();
     let mut word = String::new();
-    for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        word.clear();
-        word.extend(w.chars().flat_map(char::to_lowercase));
+    let mut push = |word: &str, hashes: &mut Vec<u64>| {
         if !hashes.is_empty() {
             exact.update(b" ");
         }
@@ -227,8 +231,32 @@ fn hash_words(text: &str) -> ([u8; 16], Vec<u64>) {
             h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
         }
         hashes.push(h);
+    };
+    for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        word.clear();
+        for c in w.chars() {
+            // Chinese and Japanese write no spaces: each character is a word of its own,
+            // so shingles are runs of characters rather than whole sentences.
+            if is_unspaced(c) {
+                if !word.is_empty() {
+                    push(&word, &mut hashes);
+                    word.clear();
+                }
+                push(c.encode_utf8(&mut [0; 4]), &mut hashes);
+            } else {
+                word.extend(c.to_lowercase());
+            }
+        }
+        if !word.is_empty() {
+            push(&word, &mut hashes);
+        }
     }
     (exact.finalize().as_bytes()[..16].try_into().expect("16 bytes"), hashes)
+}
+
+/// Han ideographs, kana and Thai: scripts written without spaces between words.
+fn is_unspaced(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x0E00..=0x0E7F | 0x20000..=0x2FFFF)
 }
 
 /// Hashes of the `k`-word shingles (one for a shorter text, none for no words).

@@ -60,6 +60,39 @@ fn headlines_of_one_event_join_within_the_window_only() {
     assert!(g.add(&item(3, "Weak data caused by weather, Fed official says", "", Some(30 * day))).is_empty());
 }
 
+/// Japanese Wikinews articles from the demo corpus (CC BY 2.5), as (title, text).
+fn japanese_articles() -> Vec<(String, String)> {
+    let path = format!("{}/../../demo/wikinews-ja.jsonl.zst", env!("CARGO_MANIFEST_DIR"));
+    let bytes = zstd::decode_all(&std::fs::read(path).unwrap()[..]).unwrap();
+    String::from_utf8(bytes)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| (v["title"].as_str().unwrap_or("").to_string(), v["text"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+/// Text without spaces is shingled by characters: a copy of a Japanese article with a
+/// republisher's lines added is found, and the corpus's other articles, many short and
+/// alike, are not joined to each other (before, each sentence was one "word": the copy
+/// was missed; with 5-character shingles unrelated articles were joined).
+#[test]
+fn japanese_copies_are_found_and_distinct_articles_kept_apart() {
+    let articles = japanese_articles();
+    assert!(articles.len() > 3000);
+    let mut g = Grouper::new(Config::default());
+    for (i, (t, b)) in articles.iter().enumerate() {
+        g.add(&item(i as u64, t, b, None));
+    }
+    let joined = articles.len() - g.stories().values().collect::<std::collections::HashSet<_>>().len();
+    assert!(joined * 100 < articles.len(), "{joined} of {} articles joined another", articles.len());
+    let (i, (t, b)) = articles.iter().enumerate().find(|(_, (_, b))| b.chars().count() > 400).unwrap();
+    let copy = format!("【転載】\n{b}\nこの記事はウィキニュースから転載しました。ご意見はお問い合わせフォームへ。");
+    let key = articles.len() as u64;
+    assert!(!g.add(&item(key, t, &copy, None)).is_empty(), "copy of article {i} not found");
+    assert_eq!(g.story(key), g.story(i as u64));
+}
+
 proptest! {
     /// The grouping, and each story's id, do not depend on the order articles arrive in.
     #[test]
