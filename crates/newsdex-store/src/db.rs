@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS stories (
     sig BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS stories_story ON stories (story);
-CREATE INDEX IF NOT EXISTS stories_changed ON stories (changed);
+CREATE INDEX IF NOT EXISTS stories_moved ON stories (changed) WHERE story != doc;
 CREATE UNIQUE INDEX IF NOT EXISTS rejects_once ON rejects (source, ifnull(raw, x''), ifnull(line, -1));
 "#;
 
@@ -499,7 +499,9 @@ impl DocDb {
     }
 
     /// Members of stories of two or more whose story was set after batch `after`:
-    /// (document, story), and the newest batch seen.
+    /// (document, story), and the newest batch seen. Only such rows are in the partial
+    /// index `stories_moved`, so this costs nothing per search when nothing changed (a
+    /// full index on `changed` made every search scan all rows: 75 ms at 100k documents).
     pub fn story_changes(&self, after: u64) -> Result<(Vec<(DocId, DocId)>, u64)> {
         let mut st = self.conn.prepare_cached(
             "SELECT doc, story, changed FROM stories WHERE changed > ?1 AND story != doc ORDER BY changed",
@@ -680,6 +682,40 @@ mod tests {
         assert_eq!(s.by_lang, vec![("en".to_string(), 1)]);
         assert_eq!(s.warnings_by_code, vec![("decoded-as".to_string(), 1)]);
         assert_eq!(s.published_min.as_deref(), Some("2024-02-29T10:00:00+06:00"));
+    }
+
+    /// Every search asks for story rows changed since it last looked; with a plain index
+    /// on `changed` that scanned every row of the archive (searches went from 2 ms to
+    /// 75 ms at 100k documents). Only rows of stories of two or more may be visited.
+    #[test]
+    fn regression_story_changes_never_scan_the_whole_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = DocDb::open(&dir.path().join("d.sqlite")).unwrap();
+        let row = |d: i64, s: i64| StoryRow {
+            doc: DocId::from_i64(d),
+            story: DocId::from_i64(s),
+            ord: d as u64,
+            exact: [0; 16],
+            sig: vec![],
+        };
+        let batch = Batch { stories: (1..=50).map(|d| row(d, d)).chain([row(51, 7)]).collect(), ..Batch::default() };
+        db.commit(1, &batch, &BTreeMap::new()).unwrap();
+        let (changes, newest) = db.story_changes(0).unwrap();
+        assert_eq!(changes, [(DocId::from_i64(51), DocId::from_i64(7))]);
+        assert_eq!(newest, 1);
+        let plan: String = db
+            .conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT doc, story, changed FROM stories WHERE changed > ?1 AND story != doc ORDER BY changed",
+                [0],
+                |r| r.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("USING INDEX stories_moved"), "{plan}");
+        let moved = Batch { moved: vec![(DocId::from_i64(7), DocId::from_i64(3))], ..Batch::default() };
+        db.commit(2, &moved, &BTreeMap::new()).unwrap();
+        assert_eq!(db.story_changes(1).unwrap(), (vec![(DocId::from_i64(7), DocId::from_i64(3))], 2));
+        assert_eq!(db.story_members(DocId::from_i64(7)).unwrap(), [DocId::from_i64(51)]);
     }
 
     #[test]
