@@ -103,31 +103,10 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
             let _ = writeln!(out, "     {}", marked(&h.snippet, color));
         }
         if h.also_total > 0 {
-            let _ = writeln!(out, "     {}  (newsdex story {})", also_line(h), h.story);
+            let _ = writeln!(out, "     {}  (newsdex story {})", newsdex_server::wire::also_line(h), h.story);
         }
     }
     out
-}
-
-/// "and 3 more from Reuters, AP and 1 other outlet".
-pub fn also_line(h: &newsdex_engine::Hit) -> String {
-    let mut outlets: Vec<&str> = Vec::new();
-    for a in &h.also {
-        let o = a.outlet.as_deref().unwrap_or("no outlet");
-        if !outlets.contains(&o) {
-            outlets.push(o);
-        }
-    }
-    let listed = outlets.len().min(3);
-    let mut names = outlets[..listed].join(", ");
-    let unlisted = outlets.len() - listed;
-    if unlisted > 0 {
-        let _ = write!(names, " and {unlisted} other outlet{}", if unlisted == 1 { "" } else { "s" });
-    }
-    if h.also.len() < h.also_total {
-        names.push_str(" …");
-    }
-    format!("and {} more from {names}", h.also_total)
 }
 
 /// Facet counts after search results.
@@ -191,19 +170,8 @@ pub fn story_text(s: &StoryView) -> String {
             None => {
                 let _ = writeln!(out, "  the canonical copy (earliest published)");
             }
-            Some(d) if d.is_identical() => {
-                let _ = writeln!(out, "  the same paragraphs ({})", d.same);
-            }
             Some(d) => {
-                let _ = writeln!(
-                    out,
-                    "  {} paragraphs the same, {} added, {} cut, {} edited{}",
-                    d.same,
-                    d.added.len(),
-                    d.cut.len(),
-                    d.edited.len(),
-                    if d.reordered { ", reordered" } else { "" }
-                );
+                let _ = writeln!(out, "  {}", d.summary());
                 for p in &d.added {
                     let _ = writeln!(out, "    + {}", clip(p, 160));
                 }

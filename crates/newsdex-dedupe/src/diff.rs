@@ -34,6 +34,22 @@ impl ParagraphDiff {
     pub fn is_identical(&self) -> bool {
         self.added.is_empty() && self.cut.is_empty() && self.edited.is_empty() && !self.reordered
     }
+
+    /// In words: "12 paragraphs the same, 1 added, 2 cut, 1 edited, reordered".
+    pub fn summary(&self) -> String {
+        if self.is_identical() {
+            return format!("the same paragraphs ({})", self.same);
+        }
+        format!(
+            "{} paragraph{} the same, {} added, {} cut, {} edited{}",
+            self.same,
+            if self.same == 1 { "" } else { "s" },
+            self.added.len(),
+            self.cut.len(),
+            self.edited.len(),
+            if self.reordered { ", reordered" } else { "" }
+        )
+    }
 }
 
 /// A text's paragraphs: its non-blank lines, trimmed.
@@ -122,6 +138,7 @@ mod tests {
         assert_eq!(d.edited, vec![("Third one, the last of all here.".into(), "Third one, the last".into())]);
         assert!(d.reordered);
         assert!(!d.is_identical());
+        assert_eq!(d.summary(), "2 paragraphs the same, 1 added, 0 cut, 1 edited, reordered");
         assert!(diff_paragraphs(base, &base.replace("\n\n", "\n")).is_identical());
     }
 

@@ -104,7 +104,16 @@ pub struct Prepared {
     pub exact: [u8; 16],
     /// MinHash signature of the text's shingles (none for a text without words).
     pub signature: Option<Vec<u32>>,
+    /// Written mostly without spaces (shingled by characters): copies must be closer
+    /// ([`UNSPACED_THRESHOLD`]). Only needed when linking, so not stored.
+    pub unspaced: bool,
 }
+
+/// Least similarity for copies of text in Chinese, Japanese or Thai. Measured on the demo
+/// corpus's Japanese Wikinews: distinct typhoon and earthquake bulletins written from one
+/// template reach 0.50–0.58 in ten-character shingles; copies with a republisher's edits
+/// are found as well at 0.6 (BENCHMARKS.md).
+pub const UNSPACED_THRESHOLD: f64 = 0.6;
 
 impl Prepared {
     /// The signature as little-endian bytes (empty without one), for storage.
@@ -119,7 +128,7 @@ impl Prepared {
         }
         let sig: Vec<u32> =
             signature.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
-        Some(Prepared { exact, signature: (!sig.is_empty()).then_some(sig) })
+        Some(Prepared { exact, signature: (!sig.is_empty()).then_some(sig), unspaced: false })
     }
 }
 
@@ -151,10 +160,10 @@ impl Preparer {
         // shingles of twice as many characters (measured on Japanese Wikinews: 5
         // characters join unrelated short articles, pair precision 0.78).
         let unspaced = text.chars().filter(|c| is_unspaced(*c)).count();
-        let k = if unspaced * 2 > words.len() { self.shingle * 2 } else { self.shingle };
-        let sh = shingles(&words, k);
+        let unspaced = unspaced * 2 > words.len();
+        let sh = shingles(&words, if unspaced { self.shingle * 2 } else { self.shingle });
         let signature = (!sh.is_empty()).then(|| self.hasher.create_signature(sh.iter()));
-        Prepared { exact, signature }
+        Prepared { exact, signature, unspaced }
     }
 }
 
@@ -336,7 +345,9 @@ impl Grouper {
         }
         let exact_copy = !links.is_empty();
         if let Some(sig) = &prepared.signature {
-            for (other, sim) in self.lsh.query(sig) {
+            let threshold =
+                if prepared.unspaced { self.config.threshold.max(UNSPACED_THRESHOLD) } else { self.config.threshold };
+            for (other, sim) in self.lsh.query(sig, threshold) {
                 if !links.iter().any(|(k, _)| *k == other) {
                     links.push((other, Link::Near(sim)));
                 }

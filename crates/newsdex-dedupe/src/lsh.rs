@@ -67,9 +67,10 @@ impl Lsh {
         (h >> 32) as u32
     }
 
-    /// Articles whose estimated Jaccard similarity to `sig` is at least the threshold,
-    /// with the estimate, by key.
-    pub(crate) fn query(&self, sig: &[u32]) -> Vec<(u64, f64)> {
+    /// Articles whose estimated Jaccard similarity to `sig` is at least `threshold` (not
+    /// below the index's own), with the estimate, by key.
+    pub(crate) fn query(&self, sig: &[u32], threshold: f64) -> Vec<(u64, f64)> {
+        let threshold = threshold.max(self.threshold);
         if sig.len() != self.width() {
             return Vec::new();
         }
@@ -92,7 +93,7 @@ impl Lsh {
                 let other = &self.sigs[s as usize * w..(s as usize + 1) * w];
                 let same = other.iter().zip(sig).filter(|(a, b)| a == b).count();
                 let sim = same as f64 / w as f64;
-                (sim >= self.threshold).then(|| (self.keys[s as usize], sim))
+                (sim >= threshold).then(|| (self.keys[s as usize], sim))
             })
             .collect();
         out.sort_unstable_by_key(|(k, _)| *k);

@@ -75,7 +75,8 @@ fn japanese_articles() -> Vec<(String, String)> {
 /// Text without spaces is shingled by characters: a copy of a Japanese article with a
 /// republisher's lines added is found, and the corpus's other articles, many short and
 /// alike, are not joined to each other (before, each sentence was one "word": the copy
-/// was missed; with 5-character shingles unrelated articles were joined).
+/// was missed; with 5-character shingles, or at threshold 0.5, unrelated articles were
+/// joined).
 #[test]
 fn japanese_copies_are_found_and_distinct_articles_kept_apart() {
     let articles = japanese_articles();
@@ -85,7 +86,9 @@ fn japanese_copies_are_found_and_distinct_articles_kept_apart() {
         g.add(&item(i as u64, t, b, None));
     }
     let joined = articles.len() - g.stories().values().collect::<std::collections::HashSet<_>>().len();
-    assert!(joined * 100 < articles.len(), "{joined} of {} articles joined another", articles.len());
+    // Distinct bulletins from one template (typhoons, earthquakes) reach 0.50–0.58:
+    // none may join (they did at the spaced-text threshold 0.5).
+    assert_eq!(joined, 0, "{joined} of {} articles joined another", articles.len());
     let (i, (t, b)) = articles.iter().enumerate().find(|(_, (_, b))| b.chars().count() > 400).unwrap();
     let copy = format!("【転載】\n{b}\nこの記事はウィキニュースから転載しました。ご意見はお問い合わせフォームへ。");
     let key = articles.len() as u64;

@@ -301,6 +301,16 @@ impl Engine {
         Ok(cache.map.clone())
     }
 
+    /// A document's story id and how many articles it has (cheap: no texts are read).
+    pub fn story_size(&self, id: DocId) -> Result<Option<(DocId, usize)>> {
+        let db = self.db();
+        if db.doc(id)?.is_none() {
+            return Ok(None);
+        }
+        let story = db.story_of(id)?.unwrap_or(id);
+        Ok(Some((story, db.story_members(story)?.len().max(1))))
+    }
+
     /// The story a document belongs to, with every member and how each differs from the
     /// canonical one. `id` may be any member's. `None` if no such document.
     pub fn story(&self, id: DocId) -> Result<Option<StoryView>> {

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use newsdex_engine::{CountBy, DocRow, Engine, Hit, SearchResults, StoryView};
+use newsdex_engine::{CountBy, DocRow, Engine, SearchResults, StoryView};
 
 use crate::api::parse_id;
 use crate::error::ApiError;
@@ -370,7 +370,7 @@ fn search_view(
             dir: direction(h.lang.as_deref()),
             snippet: h.snippet.to_html(),
             matched: h.matched.clone(),
-            also: (r.collapsed && h.also_total > 0).then(|| also_line(h)),
+            also: (r.collapsed && h.also_total > 0).then(|| crate::wire::also_line(h)),
             story_href: format!("/stories/{}", h.story),
         })
         .collect();
@@ -460,27 +460,6 @@ fn search_view(
     view
 }
 
-/// "and 3 more from Reuters, AP, AFP and 1 other outlet" (as the CLI writes it).
-fn also_line(h: &Hit) -> String {
-    let mut outlets: Vec<&str> = Vec::new();
-    for a in &h.also {
-        let o = a.outlet.as_deref().unwrap_or("no outlet");
-        if !outlets.contains(&o) {
-            outlets.push(o);
-        }
-    }
-    let listed = outlets.len().min(3);
-    let mut names = outlets[..listed].join(", ");
-    let unlisted = outlets.len() - listed;
-    if unlisted > 0 {
-        names.push_str(&format!(" and {unlisted} other outlet{}", if unlisted == 1 { "" } else { "s" }));
-    }
-    if h.also.len() < h.also_total {
-        names.push_str(" …");
-    }
-    format!("and {} more from {names}", h.also_total)
-}
-
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
@@ -506,7 +485,7 @@ pub async fn article_page(
     let e = engine.clone();
     let (row, neighbours, story) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let row = e.document(id)?;
-        let story = if row.is_some() { e.story(id)?.filter(|s| s.size > 1).map(|s| (s.id, s.size)) } else { None };
+        let story = if row.is_some() { e.story_size(id)?.filter(|(_, n)| *n > 1) } else { None };
         let neighbours = match (&params, rank) {
             (Some(p), Some(r)) => {
                 let mut opts = p.options();
@@ -620,21 +599,7 @@ fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
             meta.extend(m.lang.as_deref().map(|l| {
                 newsdex_core::lang_name(l).map(|n| format!("{} ({l})", capitalize(n))).unwrap_or_else(|| l.to_string())
             }));
-            let summary = m.diff.as_ref().map(|d| {
-                if d.is_identical() {
-                    format!("the same paragraphs ({})", d.same)
-                } else {
-                    format!(
-                        "{} paragraph{} the same, {} added, {} cut, {} edited{}",
-                        d.same,
-                        if d.same == 1 { "" } else { "s" },
-                        d.added.len(),
-                        d.cut.len(),
-                        d.edited.len(),
-                        if d.reordered { ", reordered" } else { "" }
-                    )
-                }
-            });
+            let summary = m.diff.as_ref().map(|d| d.summary());
             MemberRow {
                 id: m.id.to_string(),
                 title: untitled(&m.title),

@@ -4,7 +4,7 @@
 //! date-only source); absent values are `null`, never omitted; snippets are HTML with the
 //! text escaped and matches in `<b>`.
 
-use newsdex_engine::{DocRow, Facets, IngestReport, SearchResults, StoryView};
+use newsdex_engine::{DocRow, Facets, Hit, IngestReport, SearchResults, StoryView};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -47,6 +47,28 @@ pub struct AlsoView {
     pub outlet: Option<String>,
     pub published: Option<String>,
     pub url: Option<String>,
+}
+
+/// A collapsed hit's other copies in words, for people (the CLI and the web page):
+/// "and 4 more from Reuters, AP, AFP and 1 other outlet" ("…" when not all are listed).
+pub fn also_line(h: &Hit) -> String {
+    let mut outlets: Vec<&str> = Vec::new();
+    for a in &h.also {
+        let o = a.outlet.as_deref().unwrap_or("no outlet");
+        if !outlets.contains(&o) {
+            outlets.push(o);
+        }
+    }
+    let listed = outlets.len().min(3);
+    let mut names = outlets[..listed].join(", ");
+    let unlisted = outlets.len() - listed;
+    if unlisted > 0 {
+        names.push_str(&format!(" and {unlisted} other outlet{}", if unlisted == 1 { "" } else { "s" }));
+    }
+    if h.also.len() < h.also_total {
+        names.push_str(" …");
+    }
+    format!("and {} more from {names}", h.also_total)
 }
 
 /// What one query word was also searched as (none of it with `expand=false` or `=word`).
