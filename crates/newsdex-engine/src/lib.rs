@@ -27,7 +27,7 @@ pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use newsdex_core::DocId;
+use newsdex_core::{DocId, Published};
 use newsdex_index::{INDEX_LAYOUT, SearchIndex, SearchRequest};
 use newsdex_store::{DataDir, DocDb, RawStore};
 
@@ -72,8 +72,8 @@ pub struct StoryView {
     pub outlets: Vec<(String, u64)>,
     pub first_published: Option<String>,
     pub last_published: Option<String>,
-    /// The canonical member first, then the others by publication time (at most
-    /// [`STORY_MEMBERS_LISTED`]).
+    /// The canonical member first, then the earliest published others (at most
+    /// [`STORY_MEMBERS_LISTED`] in all; texts are read only for these).
     pub members: Vec<StoryMember>,
 }
 
@@ -315,32 +315,32 @@ impl Engine {
     /// canonical one. `id` may be any member's. `None` if no such document.
     pub fn story(&self, id: DocId) -> Result<Option<StoryView>> {
         let db = self.db();
-        let Some(first) = db.doc(id)? else { return Ok(None) };
-        let story = db.story_of(id)?.unwrap_or(id);
-        let mut ids = db.story_members(story)?;
-        if ids.is_empty() {
-            ids.push(id);
+        if db.doc(id)?.is_none() {
+            return Ok(None);
         }
-        let size = ids.len();
-        let mut rows = Vec::with_capacity(ids.len().min(STORY_MEMBERS_LISTED));
+        let story = db.story_of(id)?.unwrap_or(id);
+        // Outlets, dates and order from the index rows; texts only for the members listed.
+        let mut index = db.story_index(story)?;
+        if index.is_empty() {
+            index = db.doc(id)?.map(|r| (id, r.article.outlet, r.article.published)).into_iter().collect();
+        }
+        let size = index.len();
         let mut outlets: std::collections::BTreeMap<String, u64> = Default::default();
-        let mut dates: Vec<(i64, String)> = Vec::new();
-        for m in &ids {
-            let row = if *m == id { Some(first.clone()) } else { db.doc(*m)? };
-            let Some(row) = row else { continue };
-            if let Some(o) = &row.article.outlet {
-                *outlets.entry(o.clone()).or_default() += 1;
-            }
-            if let Some(p) = &row.article.published {
-                dates.push((p.timestamp(), p.display()));
-            }
-            if rows.len() < STORY_MEMBERS_LISTED || *m == story {
-                rows.push(row);
-            }
+        for o in index.iter().filter_map(|(_, o, _)| o.clone()) {
+            *outlets.entry(o).or_default() += 1;
+        }
+        let dates: Vec<&Published> = index.iter().filter_map(|(_, _, p)| p.as_ref()).collect();
+        let first_published = dates.iter().min_by_key(|p| p.timestamp()).map(|p| p.display());
+        let last_published = dates.iter().max_by_key(|p| p.timestamp()).map(|p| p.display());
+        // The canonical member first, then the earliest others.
+        let listed = std::iter::once(story)
+            .chain(index.iter().map(|(d, _, _)| *d).filter(|d| *d != story))
+            .take(STORY_MEMBERS_LISTED);
+        let mut rows = Vec::with_capacity(size.min(STORY_MEMBERS_LISTED));
+        for m in listed {
+            rows.extend(db.doc(m)?);
         }
         drop(db);
-        rows.sort_by_key(|r| (r.article.id != story, r.article.published.as_ref().map_or(i64::MAX, |p| p.timestamp())));
-        rows.truncate(STORY_MEMBERS_LISTED);
         let canonical_body = rows.first().filter(|r| r.article.id == story).map(|r| r.article.body.clone());
         let members = rows
             .into_iter()
@@ -365,15 +365,7 @@ impl Engine {
             .collect();
         let mut outlets: Vec<(String, u64)> = outlets.into_iter().collect();
         outlets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        dates.sort();
-        Ok(Some(StoryView {
-            id: story,
-            size,
-            outlets,
-            first_published: dates.first().map(|d| d.1.clone()),
-            last_published: dates.last().map(|d| d.1.clone()),
-            members,
-        }))
+        Ok(Some(StoryView { id: story, size, outlets, first_published, last_published, members }))
     }
 
     /// One document with its provenance.

@@ -127,6 +127,9 @@ pub struct StoryRow {
     pub sig: Vec<u8>,
 }
 
+/// A story member without its text: id, outlet, publication date.
+pub type MemberRef = (DocId, Option<String>, Option<Published>);
+
 /// A stored story row with the document's publication time, for rebuilding the grouper.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredStory {
@@ -529,6 +532,27 @@ impl DocDb {
         let mut st = self.conn.prepare_cached("SELECT doc FROM stories WHERE story = ?1 ORDER BY ord")?;
         let rows = st.query_map([story.as_i64()], |r| r.get::<_, i64>(0))?;
         Ok(rows.map(|r| r.map(DocId::from_i64)).collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A story's members without their texts, for listing: (id, outlet, publication time
+    /// and date as stored), earliest published first (undated last), then ingest order.
+    pub fn story_index(&self, story: DocId) -> Result<Vec<MemberRef>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT s.doc, d.outlet, d.published FROM stories s JOIN documents d ON d.id = s.doc
+             WHERE s.story = ?1 ORDER BY d.published_ts IS NULL, d.published_ts, s.ord",
+        )?;
+        let rows = st.query_map([story.as_i64()], |r| {
+            let published: Option<String> = r.get(2)?;
+            Ok((
+                DocId::from_i64(r.get(0)?),
+                r.get(1)?,
+                match published {
+                    Some(p) => Some(Self::from_json(2, p)?),
+                    None => None,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Rejects, newest first, at most `limit`.
