@@ -205,6 +205,28 @@ pub fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
+/// How many words `text` has, for people: whitespace-separated tokens with a letter or
+/// digit in them ("U.S." and "don't" are one word each, a lone dash none), except that
+/// each Han, kana or Thai character is a word of its own (those scripts put no spaces
+/// between words, so a whole Japanese paragraph would otherwise count as one).
+pub fn word_count(text: &str) -> usize {
+    let mut n = 0;
+    for token in text.split_whitespace() {
+        // A run of spaced-script characters counts once, if it has a letter or digit.
+        let mut run_has_word = false;
+        for c in token.chars() {
+            if is_unspaced(c) {
+                n += usize::from(run_has_word) + 1;
+                run_has_word = false;
+            } else {
+                run_has_word |= c.is_alphanumeric();
+            }
+        }
+        n += usize::from(run_has_word);
+    }
+    n
+}
+
 /// Hash of the normalised text (exact copies).
 pub fn exact_key(title: &str, body: &str) -> [u8; 16] {
     hash_words(&grouping_text(title, body)).0

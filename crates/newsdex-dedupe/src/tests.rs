@@ -96,6 +96,21 @@ fn japanese_copies_are_found_and_distinct_articles_kept_apart() {
     assert_eq!(g.story(key), g.story(i as u64));
 }
 
+/// Regression: the story view counted a Japanese article's words by whitespace, so a
+/// 527-character article was "25 words". Each Han or kana character now counts as one; a
+/// run of Latin letters or digits between them is one word.
+#[test]
+fn word_count_counts_unspaced_characters_one_by_one() {
+    let (_, b) = japanese_articles().into_iter().find(|(_, b)| b.chars().count() > 400).unwrap();
+    assert!(b.split_whitespace().count() < 40, "{}", b.split_whitespace().count());
+    assert!(word_count(&b) > 300, "{}", word_count(&b));
+    // 東 京 都 で | G20 | サ ミ ッ ト | 2019 | 年
+    assert_eq!(word_count("東京都でG20サミット、2019年"), 4 + 1 + 4 + 1 + 1);
+    assert_eq!(word_count("Uyghur rights group, 2024"), 4);
+    assert_eq!(word_count("The U.S. didn't say — yet"), 5);
+    assert_eq!(word_count("  \n—  "), 0);
+}
+
 proptest! {
     /// The grouping, and each story's id, do not depend on the order articles arrive in.
     #[test]

@@ -87,6 +87,8 @@ pub struct StoryMember {
     pub published: Option<String>,
     pub lang: Option<String>,
     pub source: String,
+    /// Length of the body in words ([`newsdex_dedupe::word_count`]: a Chinese, Japanese
+    /// or Thai character counts as one).
     pub words: usize,
     /// How it differs from the canonical member (none for the canonical member itself).
     pub diff: Option<ParagraphDiff>,
@@ -352,7 +354,7 @@ impl Engine {
                 };
                 StoryMember {
                     id: a.id,
-                    words: a.body.split_whitespace().count(),
+                    words: newsdex_dedupe::word_count(&a.body),
                     title: a.title,
                     outlet: a.outlet,
                     url: a.url,

@@ -214,6 +214,7 @@ pub struct StoryMemberView {
     pub published: Option<String>,
     pub lang: Option<String>,
     pub source: String,
+    /// Length of the body in words; a Chinese, Japanese or Thai character counts as one.
     pub words: usize,
     /// Whether this is the canonical copy (the earliest published; ties: first ingested).
     pub canonical: bool,
