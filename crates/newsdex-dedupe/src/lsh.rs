@@ -2,69 +2,100 @@
 //!
 //! Ours rather than `gaoya::minhash::MinHashIndex` because of memory, which the writer holds
 //! for the whole archive: gaoya keeps a `HashSet` per band bucket and a `Vec` per signature
-//! (measured ≈ 3 KB per article at 32 bands). Here signatures live in one flat `Vec<u32>`,
-//! each band bucket is one `u32 → u32` map entry pointing at the newest article in it, and
-//! articles in a bucket are chained through one `u32` per article and band: about
-//! 0.9 KB per article at 32 × 4 (see BENCHMARKS.md for the measured figure).
+//! (measured ≈ 3 KB per article at 32 bands).
 //!
-//! A bucket key is a 32-bit hash of the band's values and the band's number, so unrelated
-//! bands can share a bucket; every candidate is checked against the full signature, so a
-//! shared bucket costs a comparison, never a wrong link. A chain is walked for at most
-//! [`CHAIN_LIMIT`] articles (newest first): a bucket that full holds copies of one text,
-//! any of which is as good a link as the others.
-
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+//! - **Signatures** are kept as the low 16 bits of each MinHash value: two values of
+//!   different shingles then agree by chance with probability 2⁻¹⁶, which raises a
+//!   similarity estimate by at most 0.00002, and halves the largest part of the index.
+//! - **Buckets.** Each band has a table of 2^`bits` cells; a band's values hash to a cell,
+//!   which holds the newest article whose band fell there, and each article holds, per
+//!   band, the next older one in the same cell (one `u32` each). Cells keep no key: two
+//!   bucket values may share a cell, so a chain is checked as it is walked (the article's
+//!   band must equal the query's) and a shared cell costs a comparison, never a wrong
+//!   link. The tables double when there are more articles than cells, rebuilt from the
+//!   kept signatures in insertion order, so chains are the same as if built at that size.
+//!   A `HashMap` from bucket to newest article took 9 bytes per bucket and, growing by
+//!   doubling, up to twice that (≈ 530 MB of a million articles' 1.06 GB index).
+//! - **Storage.** Signatures and chains are stored in blocks of [`BLOCK`] articles, so the
+//!   index grows a block at a time: one flat `Vec` doubled as it grew, so it could hold
+//!   twice the bytes it used, and copied them all at each doubling.
+//!
+//! With 32 × 4 that is 256 + 128 bytes per article, plus 128 to 256 of cells (see
+//! BENCHMARKS.md for the measured figure). A chain is walked for at most [`CHAIN_LIMIT`]
+//! articles (newest first): a bucket that full holds copies of one text, any of which is
+//! as good a link as the others.
 
 /// Longest part of a bucket's chain looked at.
 pub(crate) const CHAIN_LIMIT: usize = 64;
 
 const NONE: u32 = u32::MAX;
 
-/// Keys are hashes already: use them as they are.
-#[derive(Default)]
-pub(crate) struct Identity(u64);
+/// Articles per storage block.
+pub(crate) const BLOCK: usize = 4096;
 
-impl Hasher for Identity {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u32(&mut self, v: u32) {
-        // Spread the 32 bits over the 64 hashbrown looks at (top 7 for control bytes).
-        self.0 = u64::from(v).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
+/// Cells per band in an empty index: 2^MIN_BITS.
+const MIN_BITS: u32 = 10;
 
 pub(crate) struct Lsh {
     bands: usize,
     rows: usize,
     threshold: f64,
     keys: Vec<u64>,
-    sigs: Vec<u32>,
-    heads: HashMap<u32, u32, BuildHasherDefault<Identity>>,
-    next: Vec<u32>,
+    /// Block `i` holds the signatures of articles `i * BLOCK ..`, `width` values each.
+    sigs: Vec<Box<[u16]>>,
+    /// Each band's table has 2^bits cells.
+    bits: u32,
+    /// Band `b`'s table is `heads[b << bits ..][.. 1 << bits]`: per cell, the newest
+    /// article whose band `b` fell in it.
+    heads: Vec<u32>,
+    /// Block `i` holds, for articles `i * BLOCK ..`, the next older article in the same
+    /// cell of each band (`bands` slots each).
+    next: Vec<Box<[u32]>>,
+}
+
+/// The value kept of a MinHash value.
+fn short(v: u32) -> u16 {
+    v as u16
 }
 
 impl Lsh {
     pub(crate) fn new(bands: usize, rows: usize, threshold: f64) -> Lsh {
-        Lsh { bands, rows, threshold, keys: Vec::new(), sigs: Vec::new(), heads: HashMap::default(), next: Vec::new() }
+        Lsh {
+            bands,
+            rows,
+            threshold,
+            keys: Vec::new(),
+            sigs: Vec::new(),
+            bits: MIN_BITS,
+            heads: vec![NONE; bands << MIN_BITS],
+            next: Vec::new(),
+        }
     }
 
     fn width(&self) -> usize {
         self.bands * self.rows
     }
 
-    fn bucket(&self, sig: &[u32], band: usize) -> u32 {
+    fn sig(&self, slot: u32) -> &[u16] {
+        let (w, i) = (self.width(), slot as usize % BLOCK);
+        &self.sigs[slot as usize / BLOCK][i * w..(i + 1) * w]
+    }
+
+    fn next_mut(&mut self, slot: u32, band: usize) -> &mut u32 {
+        &mut self.next[slot as usize / BLOCK][(slot as usize % BLOCK) * self.bands + band]
+    }
+
+    fn band<'s>(&self, sig: &'s [u16], band: usize) -> &'s [u16] {
+        &sig[band * self.rows..(band + 1) * self.rows]
+    }
+
+    /// The cell of a band of a signature (kept values) in `heads`.
+    fn cell(&self, sig: &[u16], band: usize) -> usize {
         let mut h = (band as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F);
-        for &v in &sig[band * self.rows..(band + 1) * self.rows] {
+        for &v in self.band(sig, band) {
             h = (h ^ u64::from(v)).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
         }
-        (h >> 32) as u32
+        (band << self.bits) | (h >> (64 - self.bits)) as usize
     }
 
     /// Articles whose estimated Jaccard similarity to `sig` is at least `threshold` (not
@@ -74,13 +105,16 @@ impl Lsh {
         if sig.len() != self.width() {
             return Vec::new();
         }
+        let sig: Vec<u16> = sig.iter().map(|&v| short(v)).collect();
         let mut seen: Vec<u32> = Vec::new();
         for band in 0..self.bands {
-            let mut slot = self.heads.get(&self.bucket(sig, band)).copied().unwrap_or(NONE);
+            let mut slot = self.heads[self.cell(&sig, band)];
             let mut walked = 0;
             while slot != NONE && walked < CHAIN_LIMIT {
-                seen.push(slot);
-                slot = self.next[slot as usize * self.bands + band];
+                if self.band(self.sig(slot), band) == self.band(&sig, band) {
+                    seen.push(slot);
+                }
+                slot = self.next[slot as usize / BLOCK][(slot as usize % BLOCK) * self.bands + band];
                 walked += 1;
             }
         }
@@ -90,8 +124,7 @@ impl Lsh {
         let mut out: Vec<(u64, f64)> = seen
             .into_iter()
             .filter_map(|s| {
-                let other = &self.sigs[s as usize * w..(s as usize + 1) * w];
-                let same = other.iter().zip(sig).filter(|(a, b)| a == b).count();
+                let same = self.sig(s).iter().zip(&sig).filter(|(a, b)| a == b).count();
                 let sim = same as f64 / w as f64;
                 (sim >= threshold).then(|| (self.keys[s as usize], sim))
             })
@@ -106,21 +139,135 @@ impl Lsh {
             return;
         }
         let slot = self.keys.len() as u32;
+        let (w, i) = (self.width(), slot as usize % BLOCK);
+        if i == 0 {
+            self.sigs.push(vec![0; BLOCK * w].into_boxed_slice());
+            self.next.push(vec![NONE; BLOCK * self.bands].into_boxed_slice());
+        }
         self.keys.push(key);
-        self.sigs.extend_from_slice(sig);
-        for band in 0..self.bands {
-            let b = self.bucket(sig, band);
-            let prev = self.heads.insert(b, slot).unwrap_or(NONE);
-            self.next.push(prev);
+        let block = self.sigs.last_mut().expect("a block");
+        for (k, &v) in block[i * w..(i + 1) * w].iter_mut().zip(sig) {
+            *k = short(v);
+        }
+        if self.keys.len() > 1 << self.bits {
+            self.grow();
+        } else {
+            self.link(slot);
         }
     }
 
-    /// Bytes held (capacities), for the memory report.
+    /// Put `slot` at the head of its cell in every band.
+    fn link(&mut self, slot: u32) {
+        for band in 0..self.bands {
+            let cell = self.cell(self.sig(slot), band);
+            let prev = std::mem::replace(&mut self.heads[cell], slot);
+            *self.next_mut(slot, band) = prev;
+        }
+    }
+
+    /// Double the cells of every band and relink every article, oldest first.
+    fn grow(&mut self) {
+        self.bits += 1;
+        self.heads = vec![NONE; self.bands << self.bits];
+        for slot in 0..self.keys.len() as u32 {
+            self.link(slot);
+        }
+    }
+
+    /// Bytes held, for the memory report.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.keys.capacity() * 8
-            + self.sigs.capacity() * 4
-            + self.next.capacity() * 4
-            // hashbrown: a key, a value and a control byte per bucket.
-            + self.heads.capacity() * 9
+            + self.sigs.len() * BLOCK * self.width() * 2
+            + self.next.len() * BLOCK * self.bands * 4
+            + self.heads.len() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The naive model: every article sharing a whole band with `sig` whose kept values
+    /// agree with it in at least `threshold` of the places.
+    fn naive(index: &[(u64, Vec<u32>)], sig: &[u32], bands: usize, rows: usize, threshold: f64) -> Vec<(u64, f64)> {
+        let mut out: Vec<(u64, f64)> = index
+            .iter()
+            .filter(|(_, s)| (0..bands).any(|b| s[b * rows..(b + 1) * rows] == sig[b * rows..(b + 1) * rows]))
+            .map(|(k, s)| {
+                let same = s.iter().zip(sig).filter(|(a, b)| short(**a) == short(**b)).count();
+                (*k, same as f64 / sig.len() as f64)
+            })
+            .filter(|(_, sim)| *sim >= threshold)
+            .collect();
+        out.sort_unstable_by_key(|(k, _)| *k);
+        out
+    }
+
+    /// Variants of a few base signatures, each with some values changed.
+    fn signatures(bands: usize, rows: usize) -> impl Strategy<Value = Vec<Vec<u32>>> {
+        let w = bands * rows;
+        (
+            prop::collection::vec(prop::collection::vec(any::<u32>(), w), 1..4),
+            prop::collection::vec((0usize..4, prop::collection::vec((0..w, any::<u32>()), 0..w)), 1..40),
+        )
+            .prop_map(|(bases, edits)| {
+                edits
+                    .into_iter()
+                    .map(|(b, changes)| {
+                        let mut s = bases[b % bases.len()].clone();
+                        for (i, v) in changes {
+                            s[i] = v;
+                        }
+                        s
+                    })
+                    .collect()
+            })
+    }
+
+    proptest! {
+        /// The index answers what the naive scan answers, also when it starts with two
+        /// cells per band (so most bands share cells, and the tables double five times).
+        #[test]
+        fn query_matches_the_naive_scan(sigs in signatures(8, 2), threshold in 0.2f64..0.9, tiny in any::<bool>()) {
+            let mut lsh = Lsh::new(8, 2, 0.0);
+            if tiny {
+                lsh = Lsh { bits: 1, heads: vec![NONE; 8 << 1], ..lsh };
+            }
+            let mut seen = Vec::new();
+            for (k, s) in sigs.iter().enumerate() {
+                prop_assert_eq!(lsh.query(s, threshold), naive(&seen, s, 8, 2, threshold));
+                lsh.insert(k as u64, s);
+                seen.push((k as u64, s.clone()));
+            }
+        }
+    }
+
+    /// Articles in later storage blocks are found, and so are earlier ones from them; the
+    /// index grows a block at a time.
+    #[test]
+    fn articles_are_found_across_storage_blocks() {
+        let (bands, rows) = (32, 4);
+        let sig = |k: u32| {
+            (0..(bands * rows) as u32)
+                .map(|i| k.wrapping_mul(0x9E37_79B9) ^ i.wrapping_mul(0x85EB_CA6B))
+                .collect::<Vec<u32>>()
+        };
+        let mut lsh = Lsh::new(bands, rows, 0.5);
+        let n = 2 * BLOCK as u32 + 10;
+        for k in 0..n {
+            lsh.insert(u64::from(k), &sig(k));
+        }
+        assert_eq!(lsh.sigs.len(), 3);
+        assert_eq!(
+            lsh.heap_bytes() - lsh.heads.len() * 4 - lsh.keys.capacity() * 8,
+            3 * BLOCK * (bands * rows * 2 + bands * 4)
+        );
+        for k in [0, BLOCK as u32 - 1, BLOCK as u32, n - 1] {
+            let mut copy = sig(k);
+            copy[0] ^= 1;
+            assert_eq!(lsh.query(&copy, 0.5), vec![(u64::from(k), 127.0 / 128.0)], "article {k}");
+        }
     }
 }
