@@ -189,12 +189,17 @@ mod tests {
 
     use super::*;
 
-    /// The naive model: every article sharing a whole band with `sig` whose kept values
-    /// agree with it in at least `threshold` of the places.
+    /// The naive model: every article sharing a whole band of kept (16-bit) values with
+    /// `sig` whose kept values agree with it in at least `threshold` of the places.
+    /// Regression (proptest-regressions/lsh.txt): the model compared bands on full 32-bit
+    /// values, and a shrunk case had two values equal in their low 16 bits only.
     fn naive(index: &[(u64, Vec<u32>)], sig: &[u32], bands: usize, rows: usize, threshold: f64) -> Vec<(u64, f64)> {
+        let kept = |s: &[u32]| s.iter().map(|&v| short(v)).collect::<Vec<u16>>();
         let mut out: Vec<(u64, f64)> = index
             .iter()
-            .filter(|(_, s)| (0..bands).any(|b| s[b * rows..(b + 1) * rows] == sig[b * rows..(b + 1) * rows]))
+            .filter(|(_, s)| {
+                (0..bands).any(|b| kept(&s[b * rows..(b + 1) * rows]) == kept(&sig[b * rows..(b + 1) * rows]))
+            })
             .map(|(k, s)| {
                 let same = s.iter().zip(sig).filter(|(a, b)| short(**a) == short(**b)).count();
                 (*k, same as f64 / sig.len() as f64)
