@@ -439,6 +439,15 @@ impl Grouper {
         }
     }
 
+    /// Make room for `articles` more articles (a restore knows how many it will add), so
+    /// the index is not rebuilt as it grows.
+    pub fn reserve(&mut self, articles: usize) {
+        self.lsh.reserve(articles);
+        self.story.reserve(articles);
+        self.meta.reserve(articles);
+        self.exact.reserve(articles);
+    }
+
     /// Approximate bytes held: the LSH index, and the maps of stories, dates and exact
     /// keys (hashbrown: key, value and a control byte per bucket).
     pub fn heap_bytes(&self) -> usize {

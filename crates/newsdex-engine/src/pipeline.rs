@@ -171,8 +171,10 @@ impl Stories {
         }
         let mut grouper =
             newsdex_dedupe::Grouper::new(newsdex_dedupe::Config { threshold, headline_terms, ..defaults });
-        let mut bad = 0u64;
+        grouper.reserve(db.story_row_count()? as usize);
+        let (mut bad, mut ord) = (0u64, 0u64);
         db.story_rows(|s| {
+            ord = ord.max(s.row.ord + 1);
             let Some(p) = newsdex_dedupe::Prepared::from_parts(s.row.exact, &s.row.sig) else {
                 bad += 1;
                 return;
@@ -192,7 +194,7 @@ impl Stories {
                 "story rows with a damaged signature were skipped (`newsdex reindex` rebuilds them)"
             );
         }
-        Ok(Stories { grouper, ord: db.next_story_ord()? })
+        Ok(Stories { grouper, ord })
     }
 }
 

