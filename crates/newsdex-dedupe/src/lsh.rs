@@ -81,8 +81,9 @@ impl Lsh {
         &self.sigs[slot as usize / BLOCK][i * w..(i + 1) * w]
     }
 
-    fn next_mut(&mut self, slot: u32, band: usize) -> &mut u32 {
-        &mut self.next[slot as usize / BLOCK][(slot as usize % BLOCK) * self.bands + band]
+    /// Where `slot`'s link to the next older article in `band`'s cell is: (block, index).
+    fn next_at(&self, slot: u32, band: usize) -> (usize, usize) {
+        (slot as usize / BLOCK, (slot as usize % BLOCK) * self.bands + band)
     }
 
     fn band<'s>(&self, sig: &'s [u16], band: usize) -> &'s [u16] {
@@ -114,7 +115,8 @@ impl Lsh {
                 if self.band(self.sig(slot), band) == self.band(&sig, band) {
                     seen.push(slot);
                 }
-                slot = self.next[slot as usize / BLOCK][(slot as usize % BLOCK) * self.bands + band];
+                let (block, i) = self.next_at(slot, band);
+                slot = self.next[block][i];
                 walked += 1;
             }
         }
@@ -172,7 +174,8 @@ impl Lsh {
         for band in 0..self.bands {
             let cell = self.cell(self.sig(slot), band);
             let prev = std::mem::replace(&mut self.heads[cell], slot);
-            *self.next_mut(slot, band) = prev;
+            let (block, i) = self.next_at(slot, band);
+            self.next[block][i] = prev;
         }
     }
 

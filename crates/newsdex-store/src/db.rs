@@ -483,7 +483,7 @@ impl DocDb {
     }
 
     /// How many documents have a story row. Counted through the `stories_story` index,
-    /// not the rows with their signatures (at 1M documents: 0.05 s against 0.6 s).
+    /// which is far smaller than the rows with their 512-byte signatures.
     pub fn story_row_count(&self) -> Result<u64> {
         Ok(self.conn.query_row("SELECT count(*) FROM stories INDEXED BY stories_story", [], |r| r.get(0))?)
     }
