@@ -75,11 +75,12 @@ struct IngestArgs {
     /// Language (ISO 639 code) for records that do not name one.
     #[arg(long)]
     lang: Option<String>,
-    /// Largest input file to read, in MiB.
-    #[arg(long, default_value_t = 1024)]
+    /// Largest input to read, in MiB (a larger file is refused unread and the refusal is
+    /// recorded). Inputs are read as streams, so this is a policy, not a memory limit.
+    #[arg(long, default_value_t = 65536, value_parser = clap::value_parser!(u64).range(1..=MAX_MIB))]
     max_file_size: u64,
     /// Largest single document (page, text file, JSONL line), in MiB.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=MAX_MIB))]
     max_document_size: u64,
     /// Commit after this many new documents.
     #[arg(long, default_value_t = 5000)]
@@ -168,6 +169,9 @@ struct StatsArgs {
     rejects: usize,
 }
 
+/// Largest size flag in MiB: any more overflows a byte count.
+const MAX_MIB: u64 = u64::MAX >> 20;
+
 /// Outcome of a command that finished: success, or finished with rejects.
 enum Done {
     Ok,
@@ -188,13 +192,27 @@ fn main() -> ExitCode {
         Ok(Done::SomeRejected) => ExitCode::from(1),
         Err(e) => {
             if let Some(EngineError::Query(msg)) = e.downcast_ref::<EngineError>() {
-                eprintln!("error: bad query: {msg}");
+                eprintln!("error: bad query: {}", output::safe_text(msg));
             } else {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", output::safe(&error_text(&e)));
             }
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes on one line, each said once: a cause whose text its wrapper
+/// already includes (`{path}: {io error}`) is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if parts.last().is_some_and(|p| p.contains(&text)) {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
 }
 
 fn run(cli: Cli) -> anyhow::Result<Done> {
@@ -234,7 +252,7 @@ fn on_event(bar: &indicatif::ProgressBar, quiet: bool) -> impl FnMut(IngestEvent
         }
         IngestEvent::Rejected(r) => {
             if !quiet {
-                bar.suspend(|| eprintln!("rejected {}: {}", output::reject_place(r), r.reason));
+                bar.suspend(|| eprintln!("rejected {}: {}", output::reject_place(r), output::safe(&r.reason)));
             }
         }
     }
@@ -251,7 +269,6 @@ fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
     let opts = IngestOptions {
         limits: Limits {
             max_file: args.max_file_size << 20,
-            max_unpacked: (args.max_file_size << 20).max(2 << 30),
             max_document: args.max_document_size << 20,
             ..Limits::default()
         },
@@ -266,11 +283,20 @@ fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
     let report = engine.ingest(&args.paths, &opts, &mut on_event(&bar, quiet))?;
     bar.finish_and_clear();
     if args.json {
-        emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
-    } else if !quiet || !report.rejected.is_empty() {
+        let mut v = serde_json::to_value(&report)?;
+        v["peak_rss_bytes"] = peak_rss_bytes().into();
+        emit(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
+    } else if !quiet || report.rejected_count > 0 {
         eprintln!("{}", output::ingest_summary("ingested", &report));
     }
-    Ok(if report.rejected.is_empty() { Done::Ok } else { Done::SomeRejected })
+    Ok(if report.rejected_count == 0 { Done::Ok } else { Done::SomeRejected })
+}
+
+/// This process's peak resident memory (Linux; `None` elsewhere), for `--json` reports.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 fn unit_interval(s: &str) -> Result<f64, String> {
@@ -298,7 +324,7 @@ fn reindex(data: &Path, quiet: bool) -> anyhow::Result<Done> {
     if !quiet {
         eprintln!("{}", output::ingest_summary("reindexed", &report));
     }
-    Ok(if report.rejected.is_empty() { Done::Ok } else { Done::SomeRejected })
+    Ok(if report.rejected_count == 0 { Done::Ok } else { Done::SomeRejected })
 }
 
 fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {

@@ -1,15 +1,48 @@
 //! Human and JSON renderings of engine results. Kept apart from `main` so the formats are
 //! plain functions of plain data.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet, StoryView};
 
+/// `s` safe to print on a terminal as one line: control characters (newlines, escape
+/// sequences, C1 controls) are written as escapes, so a file name, title or outlet cannot
+/// forge a line of output, move the cursor or clear the screen.
+pub fn safe(s: &str) -> Cow<'_, str> {
+    escape_controls(s, false)
+}
+
+/// Like [`safe`], for text of several lines (an article's body): line breaks and tabs
+/// stay.
+pub fn safe_text(s: &str) -> Cow<'_, str> {
+    escape_controls(s, true)
+}
+
+fn escape_controls(s: &str, lines: bool) -> Cow<'_, str> {
+    let bad = |c: char| c.is_control() && !(c == '\t' || (lines && c == '\n'));
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            c if !bad(c) => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// `path` or `path:line`.
 pub fn reject_place(r: &RejectRow) -> String {
     match r.line {
-        Some(l) => format!("{}:{l}", r.source),
-        None => r.source.clone(),
+        Some(l) => format!("{}:{l}", safe(&r.source)),
+        None => safe(&r.source).into_owned(),
     }
 }
 
@@ -20,7 +53,7 @@ pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
         r.total(),
         r.new,
         r.duplicates,
-        r.rejected.len(),
+        r.rejected_count,
         r.elapsed_secs
     );
     if r.with_warnings > 0 {
@@ -34,7 +67,7 @@ pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
             if r.copies == 1 { "was a copy" } else { "were copies" }
         );
     }
-    if r.total() > 0 && r.new == 0 && r.rejected.is_empty() {
+    if r.total() > 0 && r.new == 0 && r.rejected_count == 0 {
         s.push_str("; nothing new: all of it was already ingested");
     }
     s
@@ -46,10 +79,10 @@ fn marked(s: &Snippet, color: bool) -> String {
     for (piece, hit) in s.parts() {
         if hit {
             out.push_str(open);
-            out.push_str(piece);
+            out.push_str(&safe(piece));
             out.push_str(close);
         } else {
-            out.push_str(piece);
+            out.push_str(&safe(piece));
         }
     }
     out
@@ -71,7 +104,7 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
         if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() }
     );
     for e in &r.expansions {
-        let mut also: Vec<String> = e.variants.clone();
+        let mut also: Vec<String> = e.variants.iter().map(|v| safe(v).into_owned()).collect();
         // A key that is the word itself says nothing a reader needs.
         if let Some(k) = e.key.as_ref().filter(|k| **k != e.term.to_lowercase()) {
             also.push(format!("sound key {k}"));
@@ -82,28 +115,29 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
         let _ = writeln!(
             out,
             "  {} also searched as: {} (write ={} or --exact for only that)",
-            e.term,
+            safe(&e.term),
             also.join(", "),
-            e.term
+            safe(&e.term)
         );
     }
     for (i, h) in r.hits.iter().enumerate() {
-        let title = if color { format!("\x1b[1m{}\x1b[0m", h.title) } else { h.title.clone() };
+        let title = if color { format!("\x1b[1m{}\x1b[0m", safe(&h.title)) } else { safe(&h.title).into_owned() };
         let _ = writeln!(out, "\n{:>3}. {title}", offset + i + 1);
         let meta: Vec<&str> =
             [h.outlet.as_deref(), h.published.as_deref(), h.lang.as_deref()].into_iter().flatten().collect();
-        let _ = writeln!(out, "     {}  [{}]", if meta.is_empty() { "-".to_string() } else { meta.join(" · ") }, h.id);
+        let meta = if meta.is_empty() { "-".to_string() } else { meta.join(" · ") };
+        let _ = writeln!(out, "     {}  [{}]", safe(&meta), h.id);
         if let Some(src) = h.url.as_deref().or(h.source.as_deref()) {
-            let _ = writeln!(out, "     {src}");
+            let _ = writeln!(out, "     {}", safe(src));
         }
         if !h.matched.is_empty() {
-            let _ = writeln!(out, "     matched as: {}", h.matched.join(", "));
+            let _ = writeln!(out, "     matched as: {}", safe(&h.matched.join(", ")));
         }
         if !h.snippet.text.is_empty() {
             let _ = writeln!(out, "     {}", marked(&h.snippet, color));
         }
         if h.also_total > 0 {
-            let _ = writeln!(out, "     {}  (newsdex story {})", newsdex_server::wire::also_line(h), h.story);
+            let _ = writeln!(out, "     {}  (newsdex story {})", safe(&newsdex_server::wire::also_line(h)), h.story);
         }
     }
     out
@@ -120,7 +154,7 @@ pub fn facets_text(r: &SearchResults) -> String {
         }
         let _ = writeln!(out, "\n{unit} by {title}");
         for b in rows.iter().take(25) {
-            let _ = writeln!(out, "  {:>9}  {}", b.count, b.value);
+            let _ = writeln!(out, "  {:>9}  {}", b.count, safe(&b.value));
         }
     };
     table("language", &f.lang);
@@ -136,10 +170,13 @@ pub fn facets_text(r: &SearchResults) -> String {
 pub fn story_text(s: &StoryView) -> String {
     let mut out = String::new();
     let title = s.members.first().map(|m| m.title.as_str()).unwrap_or("");
-    let _ = writeln!(out, "{title}\n");
+    let _ = writeln!(out, "{}\n", safe(title));
     let _ = writeln!(out, "story      {} ({} article{})", s.id, s.size, if s.size == 1 { "" } else { "s" });
-    let outlets: Vec<String> =
-        s.outlets.iter().map(|(o, n)| if *n > 1 { format!("{o} ×{n}") } else { o.clone() }).collect();
+    let outlets: Vec<String> = s
+        .outlets
+        .iter()
+        .map(|(o, n)| if *n > 1 { format!("{} ×{n}", safe(o)) } else { safe(o).into_owned() })
+        .collect();
     if !outlets.is_empty() {
         let _ = writeln!(out, "outlets    {}", outlets.join(", "));
     }
@@ -155,16 +192,11 @@ pub fn story_text(s: &StoryView) -> String {
     for m in &s.members {
         let meta: Vec<&str> =
             [m.outlet.as_deref(), m.published.as_deref(), m.lang.as_deref()].into_iter().flatten().collect();
-        let _ = writeln!(out, "\n{} {}", if m.diff.is_none() { "*" } else { "-" }, m.title);
-        let _ = writeln!(
-            out,
-            "  {}  [{}]  {} words",
-            if meta.is_empty() { "-".into() } else { meta.join(" · ") },
-            m.id,
-            m.words
-        );
+        let _ = writeln!(out, "\n{} {}", if m.diff.is_none() { "*" } else { "-" }, safe(&m.title));
+        let meta = if meta.is_empty() { "-".into() } else { meta.join(" · ") };
+        let _ = writeln!(out, "  {}  [{}]  {} words", safe(&meta), m.id, m.words);
         if let Some(u) = m.url.as_deref() {
-            let _ = writeln!(out, "  {u}");
+            let _ = writeln!(out, "  {}", safe(u));
         }
         match &m.diff {
             None => {
@@ -189,8 +221,8 @@ pub fn story_text(s: &StoryView) -> String {
 
 fn clip(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
+        Some((i, _)) => format!("{}…", safe(&s[..i])),
+        None => safe(s).into_owned(),
     }
 }
 
@@ -199,10 +231,10 @@ pub fn document_text(row: &DocRow) -> String {
     let a = &row.article;
     let p = &row.provenance;
     let mut out = String::new();
-    let _ = writeln!(out, "{}\n", a.title);
+    let _ = writeln!(out, "{}\n", safe(&a.title));
     let field = |out: &mut String, k: &str, v: Option<&str>| {
         if let Some(v) = v {
-            let _ = writeln!(out, "{k:<10} {v}");
+            let _ = writeln!(out, "{k:<10} {}", safe(v));
         }
     };
     field(&mut out, "id", Some(&a.id.to_string()));
@@ -221,19 +253,19 @@ pub fn document_text(row: &DocRow) -> String {
     if !a.warnings.is_empty() {
         let _ = writeln!(out, "\nrepairs and warnings:");
         for w in &a.warnings {
-            let _ = writeln!(out, "  - {}: {}", w.code, w.message);
+            let _ = writeln!(out, "  - {}: {}", w.code, safe(&w.message));
         }
     }
     if !a.removed.is_empty() {
         let _ = writeln!(out, "\nremoved as boilerplate (not indexed):");
         for l in &a.removed {
-            let _ = writeln!(out, "  | {l}");
+            let _ = writeln!(out, "  | {}", safe(l));
         }
     }
     if !a.extra.is_empty() {
         let _ = writeln!(out, "\nother fields: {}", serde_json::to_string(&a.extra).unwrap_or_default());
     }
-    let _ = writeln!(out, "\n{}", a.body);
+    let _ = writeln!(out, "\n{}", safe_text(&a.body));
     out
 }
 
@@ -252,7 +284,7 @@ fn human_bytes(n: u64) -> String {
 pub fn stats_text(s: &EngineStats) -> String {
     let st = &s.store;
     let mut out = String::new();
-    let _ = writeln!(out, "data directory  {} (generation {})", s.data_dir.display(), s.generation);
+    let _ = writeln!(out, "data directory  {} (generation {})", safe(&s.data_dir.display().to_string()), s.generation);
     let _ = writeln!(out, "documents       {} ({} in the index)", st.documents, s.indexed_documents);
     let _ = writeln!(out, "stories         {} (copies of one article count once)", st.stories);
     let _ = writeln!(out, "inputs          {} sources, {} blobs", st.sources, st.blobs);
@@ -271,7 +303,7 @@ pub fn stats_text(s: &EngineStats) -> String {
         }
         let _ = writeln!(out, "\n{title}");
         for (k, n) in rows.iter().take(25) {
-            let _ = writeln!(out, "  {n:>9}  {k}");
+            let _ = writeln!(out, "  {n:>9}  {}", safe(k));
         }
         if rows.len() > 25 {
             let _ = writeln!(out, "  … and {} more", rows.len() - 25);
@@ -288,7 +320,7 @@ pub fn stats_text(s: &EngineStats) -> String {
     if !s.recent_rejects.is_empty() {
         let _ = writeln!(out, "\nmost recent rejects");
         for r in &s.recent_rejects {
-            let _ = writeln!(out, "  {}: {}", reject_place(r), r.reason);
+            let _ = writeln!(out, "  {}: {}", reject_place(r), safe(&r.reason));
         }
     }
     out

@@ -154,7 +154,7 @@ impl Preparer {
     /// The exact key and MinHash signature of an article (its body; headline and body
     /// for a short body).
     pub fn prepare(&self, title: &str, body: &str) -> Prepared {
-        let text = grouping_text(title, body);
+        let text = grouping_text(title, compared_part(body));
         let (exact, words) = hash_words(&text);
         // A character says less than a word: for text mostly in unspaced scripts,
         // shingles of twice as many characters (measured on Japanese Wikinews: 5
@@ -238,6 +238,14 @@ pub const SHORT_BODY_WORDS: usize = 10;
 /// The text an article is compared by: its body, or for a short body (a brief, a
 /// placeholder such as Reuters' 1,600 headline-only items whose body is "Blah blah
 /// blah.") headline and body together, so briefs with other headlines are not copies.
+/// Most bytes of a text compared for grouping: copies are found by their first eight
+/// megabytes (an article is a thousandth of that), so a huge document costs bounded time.
+pub const MAX_COMPARED: usize = 8 << 20;
+
+fn compared_part(body: &str) -> &str {
+    &body[..body.floor_char_boundary(MAX_COMPARED)]
+}
+
 fn grouping_text<'a>(title: &'a str, body: &'a str) -> std::borrow::Cow<'a, str> {
     if body.split_whitespace().nth(SHORT_BODY_WORDS - 1).is_some() {
         std::borrow::Cow::Borrowed(body)

@@ -17,6 +17,11 @@ pub enum EngineError {
     Layout { found: String, want: u32 },
     #[error("data directory is damaged: {0}")]
     Damaged(String),
+    /// The disk holding the data directory is full. What was committed before is intact.
+    #[error(
+        "no space left on the disk holding {path}: free some space and run the command again (what was committed before is intact; the failed step was: {step})"
+    )]
+    DiskFull { path: std::path::PathBuf, step: String },
 }
 
 impl From<newsdex_index::IndexError> for EngineError {

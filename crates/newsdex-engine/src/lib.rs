@@ -24,6 +24,7 @@ pub use newsdex_query::DefaultOp;
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
 pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -178,7 +179,7 @@ impl Engine {
         let mut dir = DataDir::open_write(root)?;
         let db = DocDb::open(&dir.db_path())?;
         check_layout(&db, true)?;
-        let raw = RawStore::open_write(&dir.raw_dir(), db.pack_ends()?)?;
+        let raw = open_raw(&dir, &db)?;
         let index = with_user_variants(SearchIndex::open_or_create(&dir.index_dir())?, root);
         dir.publish()?;
         let engine = Engine { dir, db: Mutex::new(db), raw, index, writable: true, stories: Default::default() };
@@ -199,7 +200,11 @@ impl Engine {
                 Ok(w) => drop(w),
                 // Lost a race with a writer that started meanwhile: it recovers instead.
                 Err(EngineError::Store(newsdex_store::StoreError::Locked(_))) => {}
-                Err(e) => return Err(e),
+                // Reading must not depend on being able to write (a full disk, a read-only
+                // mount): answer from what the index has, and say that it lags.
+                Err(e) => tracing::warn!(
+                    "the search index is behind the document store and could not be brought level ({e}); searches miss the newest documents until a writer can repair it"
+                ),
             }
             return Self::open_read_only(root);
         }
@@ -239,12 +244,18 @@ impl Engine {
         let mut writer = self.index.writer(1, INDEX_WRITER_MEMORY)?;
         let mut n = 0u64;
         if indexed < stored {
+            // Index errors are not the store's: carry them out of the row loop as they are.
+            let mut failed = None;
             db.for_each_doc_after(indexed, |row| {
-                n += 1;
-                writer
-                    .add(&row.article, &row.provenance.source, row.seq)
-                    .map_err(|e| newsdex_store::StoreError::Corrupt(e.to_string()))
+                if failed.is_none() {
+                    n += 1;
+                    failed = writer.add(&row.article, &row.provenance.source, row.seq).err();
+                }
+                Ok(())
             })?;
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
         } else {
             writer.delete_after(stored)?;
         }
@@ -376,7 +387,9 @@ impl Engine {
     }
 
     /// The exact bytes a document was extracted from (one JSONL line, or the whole file
-    /// after decompression).
+    /// after decompression). Read by record, not whole: memory holds the record and one
+    /// chunk of the stored input, whatever the input's size; an input the user gave
+    /// compressed is decompressed (and dropped) up to the record.
     pub fn raw_record(&self, id: DocId) -> Result<Option<Vec<u8>>> {
         let Some(row) = self.db().doc(id)? else { return Ok(None) };
         let p = &row.provenance;
@@ -384,14 +397,29 @@ impl Engine {
             .db()
             .blob(&p.raw)?
             .ok_or_else(|| EngineError::Damaged(format!("blob {} of {id} is missing", p.raw)))?;
-        let bytes = self.raw.read(&loc)?;
-        let unpacked = newsdex_ingest::unpack(&bytes, &p.source, &Limits::default())
-            .map_err(|r| EngineError::Damaged(format!("blob {} of {id}: {}", p.raw, r.reason)))?;
-        let (s, e) = (p.start as usize, p.end as usize);
-        if s > e || e > unpacked.bytes.len() {
-            return Err(EngineError::Damaged(format!("record range {s}..{e} of {id} is outside its blob")));
+        let (s, e) = (p.start, p.end);
+        let damaged = |what: String| EngineError::Damaged(format!("blob {} of {id}: {what}", p.raw));
+        let mut head = [0u8; 4];
+        let got = self.raw.open_blob(&loc)?.read(&mut head).map_err(|e| damaged(e.to_string()))?;
+        let mut reader: Box<dyn std::io::Read> = if newsdex_ingest::layer_of(&head[..got]).is_none() {
+            let mut blob = self.raw.open_blob(&loc)?;
+            blob.skip(s).map_err(|e| damaged(e.to_string()))?;
+            Box::new(blob)
+        } else {
+            let peeled = newsdex_ingest::peel(Box::new(self.raw.open_blob(&loc)?)).map_err(|r| damaged(r.reason))?;
+            let mut r = peeled.into_reader();
+            std::io::copy(&mut r.by_ref().take(s), &mut std::io::sink()).map_err(|e| damaged(e.to_string()))?;
+            r
+        };
+        if s > e || e - s > (8u64 << 30) {
+            return Err(damaged(format!("record range {s}..{e} is implausible")));
         }
-        Ok(Some(unpacked.bytes[s..e].to_vec()))
+        let mut out = Vec::with_capacity((e - s).min(64 << 20) as usize);
+        reader.by_ref().take(e - s).read_to_end(&mut out).map_err(|e| damaged(e.to_string()))?;
+        if (out.len() as u64) < e - s {
+            return Err(damaged(format!("record range {s}..{e} is outside its input")));
+        }
+        Ok(Some(out))
     }
 
     /// Counts for `newsdex stats`.
@@ -426,6 +454,44 @@ impl Engine {
 
     fn require_writable(&self) -> Result<()> {
         if self.writable { Ok(()) } else { Err(EngineError::ReadOnly) }
+    }
+}
+
+/// The raw store for writing, with the pack size `NEWSDEX_PACK_SIZE` sets (bytes; for
+/// testing the rollover without writing a gigabyte).
+fn open_raw(dir: &DataDir, db: &DocDb) -> Result<RawStore> {
+    let mut raw = RawStore::open_write(&dir.raw_dir(), db.pack_ends()?)?;
+    if let Some(n) = std::env::var("NEWSDEX_PACK_SIZE").ok().and_then(|v| v.parse::<u64>().ok()) {
+        raw.set_target_size(n);
+    }
+    Ok(raw)
+}
+
+/// Whether `e` comes from a full disk, as far as its own chain says.
+fn says_out_of_space(e: &EngineError) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && newsdex_store::is_out_of_space(io)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+impl Engine {
+    /// A failed write explained: when the disk is full, say so (whatever the failing
+    /// library said), naming the step that failed.
+    fn explain(&self, e: EngineError) -> EngineError {
+        if matches!(e, EngineError::Query(_) | EngineError::ReadOnly | EngineError::DiskFull { .. }) {
+            return e;
+        }
+        if says_out_of_space(&e) || self.dir.out_of_space() {
+            return EngineError::DiskFull { path: self.dir.root().to_path_buf(), step: e.to_string() };
+        }
+        e
     }
 }
 

@@ -1,21 +1,26 @@
 //! The ingest pipeline, shared by `ingest` (bytes from files) and `reindex` (bytes from
 //! the raw store).
 //!
-//! Per input, in order: read (capped) → keep the bytes (pack append) → log the source →
-//! unpack and split → for each record not seen before, queue it. Queued records are
-//! extracted in parallel (rayon) when the queue is full, then added to the open batch and
-//! the index writer. A batch commits when it is big or old enough: packs fsynced, then one
-//! SQLite transaction, then the index commit with the batch number as payload.
+//! Per input, in order: open (a small file read whole, anything else streamed) → keep the
+//! bytes (pack append; a large input is streamed into the pack, never held whole) → log
+//! the source → read its records as a stream (from memory, or back from the pack) → for
+//! each record not seen before, queue it. Queued records are extracted in parallel (rayon)
+//! when the queue is full, then added to the open batch and the index writer. A batch
+//! commits when it is big (documents, text bytes or rejects) or old enough: packs fsynced,
+//! then one SQLite transaction, then the index commit with the batch number as payload.
+//! Memory is bounded by the queue, the batch and one record, never by an input's size or
+//! by how many records are rejected.
 
 use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use newsdex_core::{DocId, Provenance, RawHash, Reject};
 use newsdex_extract::{Hints, RecordKind, extract};
 use newsdex_index::IndexWriter;
-use newsdex_ingest::{Kind, Limits, ReadOutcome, read_input, unpack, walk};
-use newsdex_store::{Batch, BlobLoc, DocDb, RawStore, RecordKind as PackKind, RejectRow, SourceRecord};
+use newsdex_ingest::{Input, Item, Kind, Limits, Opened, open_input, walk};
+use newsdex_store::{Batch, BlobLoc, DocDb, RawStore, RecordKind as PackKind, RejectRow, SourceRecord, StreamError};
 use rayon::prelude::*;
 
 use crate::{Engine, INDEX_WRITER_MEMORY, Result};
@@ -84,8 +89,11 @@ pub struct IngestReport {
     pub new: u64,
     /// Records already in the store (same bytes).
     pub duplicates: u64,
-    /// Files and records refused, with reasons.
+    /// Files and records refused, with reasons: the first [`REPORT_REJECTS`] of them (all
+    /// are stored, see `newsdex stats`).
     pub rejected: Vec<RejectRow>,
+    /// How many were refused in all.
+    pub rejected_count: u64,
     /// New documents carrying at least one warning (repairs, guesses).
     pub with_warnings: u64,
     /// Hidden files skipped inside directories.
@@ -106,9 +114,31 @@ pub struct IngestReport {
 impl IngestReport {
     /// Every record considered: new + duplicates + rejected.
     pub fn total(&self) -> u64 {
-        self.new + self.duplicates + self.rejected.len() as u64
+        self.new + self.duplicates + self.rejected_count
+    }
+
+    /// Add another run's report (the demo corpus is several ingests).
+    pub fn absorb(&mut self, other: IngestReport) {
+        self.files += other.files;
+        self.bytes += other.bytes;
+        self.new += other.new;
+        self.duplicates += other.duplicates;
+        let room = REPORT_REJECTS.saturating_sub(self.rejected.len());
+        self.rejected.extend(other.rejected.into_iter().take(room));
+        self.rejected_count += other.rejected_count;
+        self.with_warnings += other.with_warnings;
+        self.hidden_skipped += other.hidden_skipped;
+        self.copies += other.copies;
+        self.story_secs += other.story_secs;
+        self.story_bytes = other.story_bytes;
+        self.added.extend(other.added);
+        self.elapsed_secs += other.elapsed_secs;
     }
 }
+
+/// Most rejects an [`IngestReport`] lists; all are counted, stored and printed as they
+/// happen, so four million bad records cost no memory.
+pub const REPORT_REJECTS: usize = 1000;
 
 /// A record waiting for extraction.
 struct Work {
@@ -122,6 +152,10 @@ struct Work {
 /// Records queued before a parallel extraction round.
 const QUEUE_RECORDS: usize = 2048;
 const QUEUE_BYTES: usize = 64 << 20;
+/// A batch also commits once its documents hold this much text…
+const BATCH_BYTES: usize = 64 << 20;
+/// …or once it holds this many rejects.
+const BATCH_REJECTS: usize = 10_000;
 
 /// The state of one ingest or reindex run.
 struct Run<'a> {
@@ -133,6 +167,8 @@ struct Run<'a> {
     blobs_in_batch: HashMap<RawHash, BlobLoc>,
     sources_in_batch: HashSet<(String, Option<RawHash>)>,
     batch: Batch,
+    /// Text bytes of the documents in `batch`.
+    batch_bytes: usize,
     seq: u64,
     last_commit: Instant,
     queue: Vec<Work>,
@@ -223,6 +259,7 @@ impl<'a> Run<'a> {
             blobs_in_batch: HashMap::new(),
             sources_in_batch: HashSet::new(),
             batch: Batch::default(),
+            batch_bytes: 0,
             seq,
             last_commit: Instant::now(),
             queue: Vec::new(),
@@ -283,19 +320,30 @@ impl<'a> Run<'a> {
         let row =
             RejectRow { source: source.to_string(), raw, line, code: r.code.to_string(), reason: r.reason, at: now() };
         (self.on_event)(IngestEvent::Rejected(&row));
-        self.batch.rejects.push(row.clone());
-        self.report.rejected.push(row);
+        self.report.rejected_count += 1;
+        if self.report.rejected.len() < REPORT_REJECTS {
+            self.report.rejected.push(row.clone());
+        }
+        self.batch.rejects.push(row);
     }
 
     /// Keep `bytes` in the raw store unless already there.
     fn keep_blob(&mut self, hash: RawHash, bytes: &[u8]) -> Result<()> {
-        if self.blobs_in_batch.contains_key(&hash) || self.db.blob(&hash)?.is_some() {
+        if self.blob_loc(&hash)?.is_some() {
             return Ok(());
         }
         let loc = self.raw.append_blob(hash, bytes)?;
         self.blobs_in_batch.insert(hash, loc);
         self.batch.blobs.push((hash, loc));
         Ok(())
+    }
+
+    /// Where a kept blob is, if it is kept.
+    fn blob_loc(&self, hash: &RawHash) -> Result<Option<BlobLoc>> {
+        match self.blobs_in_batch.get(hash) {
+            Some(loc) => Ok(Some(*loc)),
+            None => Ok(self.db.blob(hash)?),
+        }
     }
 
     /// Log a source unless this (path, blob) pair is already logged.
@@ -310,51 +358,147 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Unpack a kept input and queue its unseen records.
-    fn process(&mut self, rec: &SourceRecord, hash: RawHash, bytes: &[u8]) -> Result<()> {
-        let unpacked = match unpack(bytes, &rec.source, &self.opts.limits) {
-            Ok(u) => u,
+    fn source_record(&self, source: &str, raw: Option<RawHash>, size: u64) -> SourceRecord {
+        SourceRecord {
+            source: source.to_string(),
+            raw,
+            size,
+            ingested_at: now(),
+            refused: None,
+            refused_code: None,
+            outlet: self.opts.outlet.clone(),
+            lang: self.opts.lang.clone(),
+            part: None,
+            first_line: None,
+        }
+    }
+
+    /// An input refused before its bytes were kept: logged (so `reindex` refuses it again,
+    /// with the same reason) and rejected.
+    fn refuse(&mut self, source: &str, size: u64, r: Reject) -> Result<()> {
+        let rec = SourceRecord {
+            refused: Some(r.reason.clone()),
+            refused_code: Some(r.code.to_string()),
+            ..self.source_record(source, None, size)
+        };
+        self.log_source(rec)?;
+        self.reject(source, None, None, r);
+        Ok(())
+    }
+
+    /// Read one input given to `ingest`: keep its bytes, log it, queue its records.
+    fn ingest_input(&mut self, source: &str, input: &Input) -> Result<()> {
+        match open_input(&input.path, &self.opts.limits) {
+            Opened::Refused(r) => self.refuse(source, input.size, r),
+            Opened::Whole(bytes) => self.ingest_bytes(source, bytes),
+            Opened::Stream(mut s) => {
+                let pre = match s.prehash() {
+                    Some(Ok(h)) => Some(h),
+                    Some(Err(e)) => {
+                        let r = Reject::new("unreadable", format!("read failed: {e}"));
+                        return self.refuse(source, input.size, r);
+                    }
+                    None => None,
+                };
+                let kept = match pre {
+                    Some(h) => self.blob_loc(&h)?.map(|loc| (h, loc)),
+                    None => None,
+                };
+                let (hash, loc) = match kept {
+                    Some(k) => k,
+                    None => match self.raw.append_blob_stream(s.reader(), self.opts.limits.max_file) {
+                        Ok(b) => match self.blob_loc(&b.hash)? {
+                            Some(loc) => {
+                                self.raw.unappend(&b.loc)?;
+                                (b.hash, loc)
+                            }
+                            None => {
+                                self.blobs_in_batch.insert(b.hash, b.loc);
+                                self.batch.blobs.push((b.hash, b.loc));
+                                (b.hash, b.loc)
+                            }
+                        },
+                        Err(StreamError::TooLarge { read }) => {
+                            return self.refuse(source, read, newsdex_ingest::too_large(read, &self.opts.limits));
+                        }
+                        Err(StreamError::Read(e)) => {
+                            let r = Reject::new("unreadable", format!("read failed: {e}"));
+                            return self.refuse(source, input.size, r);
+                        }
+                        Err(StreamError::Store(e)) => return Err(e.into()),
+                    },
+                };
+                self.report.bytes += loc.len;
+                let rec = self.source_record(source, Some(hash), loc.len);
+                self.log_source(rec.clone())?;
+                let reader = self.raw.open_blob(&loc)?;
+                self.process(&rec, hash, Box::new(reader))
+            }
+        }
+    }
+
+    /// Keep, log and process bytes held in memory (a small file, an API body).
+    fn ingest_bytes(&mut self, source: &str, bytes: Vec<u8>) -> Result<()> {
+        self.report.bytes += bytes.len() as u64;
+        let hash = RawHash::of(&bytes);
+        self.keep_blob(hash, &bytes)?;
+        let rec = self.source_record(source, Some(hash), bytes.len() as u64);
+        self.log_source(rec.clone())?;
+        self.process(&rec, hash, Box::new(std::io::Cursor::new(bytes)))
+    }
+
+    /// Read a kept input's records from `input` (its bytes, from memory or the raw
+    /// store) and queue the unseen ones.
+    fn process(&mut self, rec: &SourceRecord, hash: RawHash, input: Box<dyn Read + '_>) -> Result<()> {
+        let items = match newsdex_ingest::records(input, &rec.source, &self.opts.limits) {
+            Ok(r) => r,
             Err(r) => {
                 self.reject(&rec.source, Some(hash), None, r);
                 return Ok(());
             }
         };
-        for (span, r) in unpacked.rejected.clone() {
-            let line = span.line.map(|l| l + rec.first_line.unwrap_or(1) - 1);
-            self.reject(&rec.source, Some(hash), line, r);
-        }
-        let kind = match unpacked.kind {
+        let kind = match items.kind {
             Kind::Text => RecordKind::Text,
             Kind::Html => RecordKind::Html,
             Kind::Jsonl => RecordKind::Jsonl,
         };
         let hints = Hints { outlet: rec.outlet.clone(), lang: rec.lang.clone() };
-        // Lines of a streamed part are numbered in the whole input.
+        // Lines of a part (archives written before inputs were kept whole) are numbered in
+        // the whole input.
         let line_of = |l: Option<u64>| l.map(|l| l + rec.first_line.unwrap_or(1) - 1);
-        for span in &unpacked.records {
-            let record = &unpacked.bytes[span.start..span.end];
-            let id = DocId::of_record(record);
-            if !self.known.insert(id) {
-                self.report.duplicates += 1;
-                continue;
+        for item in items {
+            match item {
+                Ok(Item::Record { span, bytes }) => {
+                    let id = DocId::of_record(&bytes);
+                    if !self.known.insert(id) {
+                        self.report.duplicates += 1;
+                        continue;
+                    }
+                    self.queue_bytes += bytes.len();
+                    self.queue.push(Work {
+                        id,
+                        bytes,
+                        kind,
+                        hints: hints.clone(),
+                        provenance: Provenance {
+                            source: rec.source.clone(),
+                            raw: hash,
+                            line: line_of(span.line),
+                            start: span.start as u64,
+                            end: span.end as u64,
+                            ingested_at: rec.ingested_at.clone(),
+                        },
+                    });
+                    if self.queue.len() >= QUEUE_RECORDS.min(self.opts.batch_docs) || self.queue_bytes >= QUEUE_BYTES
+                    {
+                        self.drain()?;
+                    }
+                }
+                Ok(Item::Refused { span, reject }) => self.reject(&rec.source, Some(hash), line_of(span.line), reject),
+                Err(r) => self.reject(&rec.source, Some(hash), None, r),
             }
-            self.queue_bytes += record.len();
-            self.queue.push(Work {
-                id,
-                bytes: record.to_vec(),
-                kind,
-                hints: hints.clone(),
-                provenance: Provenance {
-                    source: rec.source.clone(),
-                    raw: hash,
-                    line: line_of(span.line),
-                    start: span.start as u64,
-                    end: span.end as u64,
-                    ingested_at: rec.ingested_at.clone(),
-                },
-            });
-            if self.queue.len() >= QUEUE_RECORDS.min(self.opts.batch_docs) || self.queue_bytes >= QUEUE_BYTES {
-                self.drain()?;
+            if self.batch.rejects.len() >= BATCH_REJECTS {
+                self.commit()?;
             }
         }
         Ok(())
@@ -379,9 +523,23 @@ impl<'a> Run<'a> {
             }
         }
         self.learner.apply(self.db, &mut docs)?;
+        for (a, _) in &mut docs {
+            if a.body.len() > newsdex_index::MAX_INDEXED_BODY {
+                a.warnings.push(newsdex_core::Warning {
+                    code: "index-truncated".into(),
+                    message: format!(
+                        "the text is {}; only its first {} are searchable (all of it is kept and shown)",
+                        newsdex_ingest::human_bytes(a.body.len() as u64),
+                        newsdex_ingest::human_bytes(newsdex_index::MAX_INDEXED_BODY as u64)
+                    ),
+                    count: 1,
+                });
+            }
+        }
         self.group(&docs);
         for (article, prov) in docs {
             self.writer.add(&article, &prov.source, self.seq)?;
+            self.batch_bytes += article.body.len() + article.title.len();
             self.report.new += 1;
             self.report.added.push(article.id);
             if !article.warnings.is_empty() {
@@ -389,7 +547,10 @@ impl<'a> Run<'a> {
             }
             self.batch.docs.push((article, prov));
         }
-        if self.batch.docs.len() >= self.opts.batch_docs || self.last_commit.elapsed() >= self.opts.batch_interval {
+        if self.batch.docs.len() >= self.opts.batch_docs
+            || self.batch_bytes >= BATCH_BYTES
+            || self.last_commit.elapsed() >= self.opts.batch_interval
+        {
             self.commit()?;
         }
         Ok(())
@@ -416,40 +577,9 @@ impl<'a> Run<'a> {
         (self.on_event)(IngestEvent::Committed { seq: self.seq, documents: batch.docs.len() as u64 });
         self.blobs_in_batch.clear();
         self.sources_in_batch.clear();
+        self.batch_bytes = 0;
         self.seq += 1;
         self.last_commit = Instant::now();
-        Ok(())
-    }
-
-    /// A large JSON Lines input, part by part: each part is kept, logged (with its place
-    /// in the input) and processed like an input of its own, so memory stays bounded.
-    fn ingest_parts(&mut self, source: &str, parts: newsdex_ingest::Parts) -> Result<()> {
-        for piece in parts {
-            match piece {
-                Ok(newsdex_ingest::Piece::Part(p)) => {
-                    self.report.bytes += p.bytes.len() as u64;
-                    let hash = RawHash::of(&p.bytes);
-                    self.keep_blob(hash, &p.bytes)?;
-                    let rec = SourceRecord {
-                        source: source.to_string(),
-                        raw: Some(hash),
-                        size: p.bytes.len() as u64,
-                        ingested_at: now(),
-                        refused: None,
-                        outlet: self.opts.outlet.clone(),
-                        lang: self.opts.lang.clone(),
-                        part: Some(p.index),
-                        first_line: Some(p.first_line),
-                    };
-                    self.log_source(rec.clone())?;
-                    self.process(&rec, hash, &p.bytes)?;
-                }
-                Ok(newsdex_ingest::Piece::RefusedLine { line, reject }) => {
-                    self.reject(source, None, Some(line), reject);
-                }
-                Err(r) => self.reject(source, None, None, r),
-            }
-        }
         Ok(())
     }
 
@@ -472,6 +602,15 @@ impl Engine {
         opts: &IngestOptions,
         on_event: &mut dyn FnMut(IngestEvent<'_>),
     ) -> Result<IngestReport> {
+        self.ingest_paths(paths, opts, on_event).map_err(|e| self.explain(e))
+    }
+
+    fn ingest_paths(
+        &mut self,
+        paths: &[PathBuf],
+        opts: &IngestOptions,
+        on_event: &mut dyn FnMut(IngestEvent<'_>),
+    ) -> Result<IngestReport> {
         self.require_writable()?;
         let started = Instant::now();
         let walked = walk(paths);
@@ -481,60 +620,17 @@ impl Engine {
         let mut run =
             Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
         run.report.hidden_skipped = walked.hidden_skipped;
-        for (path, err) in walked.errors {
-            run.reject(&display(&path), None, None, Reject::new("unreadable", err));
+        for (path, r) in walked.errors {
+            run.refuse(&display(&path), 0, r)?;
         }
         for input in walked.inputs {
             let source = display(&input.path);
             run.report.files += 1;
-            match newsdex_ingest::stream_parts(&input.path, &source, &opts.limits) {
-                Ok(Some(parts)) => {
-                    run.ingest_parts(&source, parts)?;
-                    (run.on_event)(IngestEvent::Read { path: &source, bytes: input.size });
-                    continue;
-                }
-                Ok(None) => {}
-                Err(r) => {
-                    run.reject(&source, None, None, r);
-                    (run.on_event)(IngestEvent::Read { path: &source, bytes: input.size });
-                    continue;
-                }
-            }
-            match read_input(&input.path, &opts.limits) {
-                ReadOutcome::Refused(r) => {
-                    run.log_source(SourceRecord {
-                        source: source.clone(),
-                        raw: None,
-                        size: input.size,
-                        ingested_at: now(),
-                        refused: Some(r.reason.clone()),
-                        outlet: opts.outlet.clone(),
-                        lang: opts.lang.clone(),
-                        part: None,
-                        first_line: None,
-                    })?;
-                    run.reject(&source, None, None, r);
-                }
-                ReadOutcome::Bytes(bytes) => {
-                    run.report.bytes += bytes.len() as u64;
-                    let hash = RawHash::of(&bytes);
-                    run.keep_blob(hash, &bytes)?;
-                    let rec = SourceRecord {
-                        source: source.clone(),
-                        raw: Some(hash),
-                        size: bytes.len() as u64,
-                        ingested_at: now(),
-                        refused: None,
-                        outlet: opts.outlet.clone(),
-                        lang: opts.lang.clone(),
-                        part: None,
-                        first_line: None,
-                    };
-                    run.log_source(rec.clone())?;
-                    run.process(&rec, hash, &bytes)?;
-                }
-            }
+            run.ingest_input(&source, &input)?;
             (run.on_event)(IngestEvent::Read { path: &source, bytes: input.size });
+            if run.batch.rejects.len() >= BATCH_REJECTS {
+                run.commit()?;
+            }
         }
         let mut report = run.finish()?;
         self.index.reload()?;
@@ -551,28 +647,23 @@ impl Engine {
         opts: &IngestOptions,
         on_event: &mut dyn FnMut(IngestEvent<'_>),
     ) -> Result<IngestReport> {
+        self.ingest_body(name, bytes, opts, on_event).map_err(|e| self.explain(e))
+    }
+
+    fn ingest_body(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        opts: &IngestOptions,
+        on_event: &mut dyn FnMut(IngestEvent<'_>),
+    ) -> Result<IngestReport> {
         self.require_writable()?;
         let started = Instant::now();
         let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
         let mut run =
             Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
         run.report.files = 1;
-        run.report.bytes = bytes.len() as u64;
-        let hash = RawHash::of(bytes);
-        run.keep_blob(hash, bytes)?;
-        let rec = SourceRecord {
-            source: name.to_string(),
-            raw: Some(hash),
-            size: bytes.len() as u64,
-            ingested_at: now(),
-            refused: None,
-            outlet: opts.outlet.clone(),
-            lang: opts.lang.clone(),
-            part: None,
-            first_line: None,
-        };
-        run.log_source(rec.clone())?;
-        run.process(&rec, hash, bytes)?;
+        run.ingest_bytes(name, bytes.to_vec())?;
         let mut report = run.finish()?;
         self.index.reload()?;
         report.elapsed_secs = started.elapsed().as_secs_f64();
@@ -584,8 +675,23 @@ impl Engine {
     /// switch; an interrupted reindex leaves the old one live and untouched.
     pub fn reindex(&mut self, opts: &IngestOptions, on_event: &mut dyn FnMut(IngestEvent<'_>)) -> Result<IngestReport> {
         self.require_writable()?;
-        let started = Instant::now();
         let (generation, gen_dir) = self.dir.begin_generation()?;
+        let res = self.rebuild(generation, &gen_dir, opts, on_event);
+        if res.is_err() && self.dir.generation() != generation {
+            // The live generation is untouched; what was half written goes.
+            self.dir.abandon_generation(generation);
+        }
+        res.map_err(|e| self.explain(e))
+    }
+
+    fn rebuild(
+        &mut self,
+        generation: u64,
+        gen_dir: &Path,
+        opts: &IngestOptions,
+        on_event: &mut dyn FnMut(IngestEvent<'_>),
+    ) -> Result<IngestReport> {
+        let started = Instant::now();
         let mut db = DocDb::open(&gen_dir.join("docs.sqlite"))?;
         db.set_meta("index_layout", &newsdex_index::INDEX_LAYOUT.to_string())?;
         // The new generation groups stories as the old one did unless told otherwise.
@@ -601,7 +707,6 @@ impl Engine {
         let mut raw = RawStore::open_read(&self.dir.raw_dir());
         let scan_raw = RawStore::open_read(&self.dir.raw_dir());
         let mut locs: HashMap<RawHash, BlobLoc> = HashMap::new();
-        let mut last_blob: Option<(RawHash, Vec<u8>)> = None;
         let mut ends = std::collections::BTreeMap::new();
         let mut run = Run::new(&mut db, &mut raw, writer, opts, on_event)?;
         for rec in scan_raw.scan()? {
@@ -611,7 +716,6 @@ impl Engine {
                 PackKind::Blob => {
                     locs.insert(rec.hash, rec.loc);
                     run.batch.blobs.push((rec.hash, rec.loc));
-                    last_blob = Some((rec.hash, rec.data));
                 }
                 PackKind::Source => {
                     let src: SourceRecord = serde_json::from_slice(&rec.data)
@@ -620,27 +724,30 @@ impl Engine {
                     run.batch.sources.push(src.clone());
                     match (src.raw, &src.refused) {
                         (Some(h), _) => {
-                            let bytes = match &last_blob {
-                                Some((lh, b)) if *lh == h => b.clone(),
-                                _ => {
-                                    let loc = locs.get(&h).ok_or_else(|| {
-                                        crate::EngineError::Damaged(format!(
-                                            "ingest log names blob {h}, which is not in the packs"
-                                        ))
-                                    })?;
-                                    scan_raw.read(loc)?
-                                }
-                            };
-                            run.report.bytes += bytes.len() as u64;
-                            run.process(&src, h, &bytes)?;
+                            let loc = locs.get(&h).ok_or_else(|| {
+                                crate::EngineError::Damaged(format!("ingest log names blob {h}, which is not in the packs"))
+                            })?;
+                            run.report.bytes += loc.len;
+                            let reader = scan_raw.open_blob(loc)?;
+                            run.process(&src, h, Box::new(reader))?;
                         }
                         (None, Some(reason)) => {
-                            let code = if reason.contains("limit") { "too-large" } else { "unreadable" };
+                            // Entries written before refusals kept their code.
+                            let code = match src.refused_code.as_deref() {
+                                Some("too-large") => "too-large",
+                                Some("not-a-file") => "not-a-file",
+                                Some(_) => "unreadable",
+                                None if reason.contains("limit") => "too-large",
+                                None => "unreadable",
+                            };
                             run.reject(&src.source, None, None, Reject::new(code, reason.clone()));
                         }
                         (None, None) => {}
                     }
                     (run.on_event)(IngestEvent::Read { path: &src.source, bytes: src.size });
+                    if run.batch.rejects.len() >= BATCH_REJECTS {
+                        run.commit()?;
+                    }
                 }
             }
         }
@@ -654,7 +761,7 @@ impl Engine {
         drop(db);
         self.dir.switch_generation(generation)?;
         let db = DocDb::open(&self.dir.db_path())?;
-        self.raw = RawStore::open_write(&self.dir.raw_dir(), db.pack_ends()?)?;
+        self.raw = crate::open_raw(&self.dir, &db)?;
         self.db = std::sync::Mutex::new(db);
         self.stories = Default::default();
         self.index = crate::with_user_variants(
@@ -668,5 +775,5 @@ impl Engine {
 }
 
 fn display(path: &Path) -> String {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+    newsdex_ingest::source_name(path)
 }

@@ -30,7 +30,7 @@ pub use search::{Also, Hit, SearchRequest, SearchResults, Snippet};
 pub use stories::{CountBy, StoryMap};
 pub use tokenizer::{WordTokenizer, is_cjk};
 pub use variants::Variants;
-pub use writer::IndexWriter;
+pub use writer::{IndexWriter, MAX_INDEXED_BODY, indexed_body};
 
 use std::path::Path;
 

@@ -3,18 +3,28 @@
 use newsdex_core::Article;
 use tantivy::query::RangeQuery;
 use tantivy::schema::Term;
-use tantivy::tokenizer::{PreTokenizedString, TextAnalyzer, Token};
+
 use tantivy::{DateTime, Index, TantivyDocument};
 
-use crate::analysis::{deaccent, stemmer_for};
+use crate::analysis::{stem_input, stemmer_for};
 use crate::{Fields, Result};
+
+/// Most bytes of an article's text that are indexed (the rest is kept and shown, not
+/// searched; the engine records a warning on such a document). Indexing costs memory by
+/// distinct words, and a hostile text of random words (five million of them in 30 MB)
+/// took 900 MB; real articles are a thousandth of this.
+pub const MAX_INDEXED_BODY: usize = 8 << 20;
+
+/// The part of `body` that is indexed: at most [`MAX_INDEXED_BODY`] bytes, cut at a
+/// character boundary.
+pub fn indexed_body(body: &str) -> &str {
+    &body[..body.floor_char_boundary(MAX_INDEXED_BODY)]
+}
 
 /// Adds articles to the index. Nothing is visible or durable until [`IndexWriter::commit`].
 pub struct IndexWriter {
     writer: tantivy::IndexWriter<TantivyDocument>,
     fields: Fields,
-    /// What stemmers are given ([`crate::schema::UNFOLDED_ANALYZER`]).
-    unfolded: TextAnalyzer,
 }
 
 impl std::fmt::Debug for IndexWriter {
@@ -26,7 +36,7 @@ impl std::fmt::Debug for IndexWriter {
 impl IndexWriter {
     pub(crate) fn new(index: &Index, fields: Fields, threads: usize, memory_bytes: usize) -> Result<IndexWriter> {
         let writer = index.writer_with_num_threads(threads.max(1), memory_bytes.max(15_000_000 * threads.max(1)))?;
-        Ok(IndexWriter { writer, fields, unfolded: crate::schema::unfolded_analyzer() })
+        Ok(IndexWriter { writer, fields })
     }
 
     /// Queue `article`, read from `source` and added by batch `seq`.
@@ -38,17 +48,18 @@ impl IndexWriter {
         if let Some(serde_json::Value::String(ext)) = article.extra.get("id") {
             doc.add_text(f.ids, ext);
         }
+        let body = indexed_body(&article.body);
         doc.add_text(f.title, &article.title);
-        doc.add_text(f.body, &article.body);
+        doc.add_text(f.body, body);
         doc.add_text(f.title_key, &article.title);
-        doc.add_text(f.body_key, &article.body);
+        doc.add_text(f.body_key, body);
         let lang = article.lang.as_deref();
         let title_lang = article.extra.get("title_lang").and_then(|v| v.as_str()).or(lang);
-        if let Some(t) = self.stemmed(&article.title, title_lang) {
-            doc.add_pre_tokenized_text(f.title_stem, t);
+        if let Some(l) = title_lang.filter(|l| stemmer_for(l).is_some()) {
+            doc.add_text(f.title_stem, stem_input(l, &article.title));
         }
-        if let Some(t) = self.stemmed(&article.body, lang) {
-            doc.add_pre_tokenized_text(f.body_stem, t);
+        if let Some(l) = lang.filter(|l| stemmer_for(l).is_some()) {
+            doc.add_text(f.body_stem, stem_input(l, body));
         }
         if let Some(o) = &article.outlet {
             doc.add_text(f.outlet, o);
@@ -68,20 +79,6 @@ impl IndexWriter {
         doc.add_u64(f.seq, seq);
         self.writer.add_document(doc)?;
         Ok(())
-    }
-
-    /// `text`'s words stemmed for `lang` (then without accents), if it has a stemmer.
-    fn stemmed(&self, text: &str, lang: Option<&str>) -> Option<PreTokenizedString> {
-        let stemmer = frostem::Stemmer::new(stemmer_for(lang?)?);
-        let mut analyzer = self.unfolded.clone();
-        let mut stream = analyzer.token_stream(text);
-        let mut tokens: Vec<Token> = Vec::new();
-        while stream.advance() {
-            let t = stream.token();
-            let stem = deaccent(&stemmer.stem(&t.text)).into_owned();
-            tokens.push(Token { text: stem, ..t.clone() });
-        }
-        Some(PreTokenizedString { text: String::new(), tokens })
     }
 
     /// Remove every document added by batches after `seq` (used when the document store

@@ -2,57 +2,58 @@
 //!
 //! The stages, each a plain function so reindex can replay them on stored bytes:
 //!
-//! 1. [`walk`]: expand the paths given to `ingest` into files (directories recursively,
-//!    hidden entries skipped, a stable order).
-//! 2. [`read_input`]: read one file, refusing more than [`Limits::max_file`] bytes
-//!    without reading them all.
-//! 3. [`unpack`]: peel gzip / zstd layers (detected by magic bytes, not by extension),
-//!    capped by [`Limits::max_unpacked`] against decompression bombs; then sniff what the
-//!    bytes are ([`Kind`]) and split them into records ([`RecordSpan`]): one for a text or
-//!    HTML page, one per line of JSON Lines.
-//!
-//! 4. [`stream_parts`]: a JSON Lines input larger than [`Limits::stream_min`] is read as a
-//!    stream and cut at line ends into parts, each handled like a small input.
+//! 1. [`walk`]: expand the paths given to `ingest` into inputs (directories recursively,
+//!    hidden entries skipped, a stable order); what is not a file or a directory (a
+//!    device, a socket) is refused with the reason.
+//! 2. [`open_input`]: open one input. A small plain file is read whole; anything larger,
+//!    compressed, or a pipe is handed over as a stream (the raw store streams it in), so
+//!    no input is ever held in memory whole. Over [`Limits::max_file`] bytes is refused.
+//! 3. [`records`]: from an input's bytes, as a stream, to its records: gzip / zstd layers
+//!    peeled on the fly (detected by magic bytes, not by extension) with a ratio check
+//!    against decompression bombs, the content sniffed ([`Kind`]), and records cut one by
+//!    one ([`Item`]): one for a text or HTML page, one per line of JSON Lines, each with
+//!    its byte range in the content ([`RecordSpan`]).
 //!
 //! Everything that cannot be read becomes a [`Reject`] with a stable code and a sentence
 //! naming the reason; nothing here panics on bad bytes.
 
+mod records;
 mod sniff;
-mod stream;
-mod unpack;
 mod walk;
 
 pub use newsdex_core::Reject;
+pub use records::{Item, Layer, MAX_LAYERS, Peeled, Records, layer_of, peel, records};
 pub use sniff::{Kind, sniff};
-pub use stream::{Part, Parts, Piece, stream_parts};
-pub use unpack::{Layer, Unpacked, unpack};
-pub use walk::{Input, ReadOutcome, WalkReport, read_input, walk};
+pub use walk::{Input, Opened, StreamInput, WalkReport, open_input, source_name, too_large, walk};
 
-/// Size caps. The defaults suit news: a real article page is under 5 MB; a JSONL archive
-/// can be large but is split into records, each capped like a page.
+/// Size caps. The defaults suit news: a real article page is under 5 MB; a JSON Lines
+/// archive can be tens of gigabytes but is read as a stream, record by record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest input file read at all (bytes on disk).
+    /// Largest input read at all (bytes on disk, or read from a pipe).
     pub max_file: u64,
-    /// Largest total after decompression.
-    pub max_unpacked: u64,
     /// Largest single document (a page, a text file, one JSONL line).
     pub max_document: u64,
-    /// JSON Lines inputs larger than this on disk are streamed in parts (and are not
-    /// subject to `max_file` or `max_unpacked`).
+    /// Plain (uncompressed) files up to this size are read whole; larger or compressed
+    /// inputs are streamed.
     pub stream_min: u64,
-    /// Size of a streamed part (cut at the last line end before it).
-    pub stream_part: usize,
+    /// A compressed input whose content has passed this many bytes…
+    pub bomb_floor: u64,
+    /// …while being more than this many times the bytes read is refused as a bomb.
+    pub bomb_ratio: u64,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_file: 1 << 30,
-            max_unpacked: 2 << 30,
+            max_file: 64 << 30,
             max_document: 50 << 20,
             stream_min: 16 << 20,
-            stream_part: 64 << 20,
+            // Text compresses 3–10 times (zstd -19 on repetitive JSON Lines about 30);
+            // gzip's ceiling is about 1,030. 250 leaves real archives alone and stops a
+            // bomb after 256 MiB of output, read and dropped a buffer at a time.
+            bomb_floor: 256 << 20,
+            bomb_ratio: 250,
         }
     }
 }

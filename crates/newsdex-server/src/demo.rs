@@ -17,15 +17,7 @@ pub const FILES: &[(&str, &[u8])] = &[
 pub fn ingest(engine: &mut Engine) -> Result<IngestReport> {
     let mut total = IngestReport::default();
     for (name, bytes) in FILES {
-        let r = engine.ingest_bytes(name, bytes, &IngestOptions::default(), &mut |_| {})?;
-        total.files += r.files;
-        total.bytes += r.bytes;
-        total.new += r.new;
-        total.duplicates += r.duplicates;
-        total.with_warnings += r.with_warnings;
-        total.elapsed_secs += r.elapsed_secs;
-        total.rejected.extend(r.rejected);
-        total.added.extend(r.added);
+        total.absorb(engine.ingest_bytes(name, bytes, &IngestOptions::default(), &mut |_| {})?);
     }
     Ok(total)
 }

@@ -377,7 +377,9 @@ pub struct IngestResponse {
     pub ingested: u64,
     pub new: u64,
     pub duplicates: u64,
+    /// The rejected records (the first 1,000; `rejected_count` counts them all).
     pub rejected: Vec<RejectView>,
+    pub rejected_count: u64,
     /// Ids of the documents added.
     pub ids: Vec<String>,
 }
@@ -398,6 +400,7 @@ impl From<&IngestReport> for IngestResponse {
                     reason: x.reason.clone(),
                 })
                 .collect(),
+            rejected_count: r.rejected_count,
             ids: r.added.iter().map(|i| i.to_string()).collect(),
         }
     }

@@ -24,7 +24,12 @@ impl DataDir {
     /// Open for writing, creating the directory if needed, and take the writer lock.
     pub fn open_write(root: &Path) -> Result<DataDir> {
         std::fs::create_dir_all(root).map_err(StoreError::io(root))?;
-        check_or_init_format(root, true)?;
+        // The lock is taken before the format is checked or written, so two first writers
+        // racing on a new directory cannot see each other's half-made files: the second
+        // is told the directory is in use.
+        if !root.join("FORMAT").exists() {
+            refuse_foreign(root)?;
+        }
         let lock_path = root.join("LOCK");
         let lock = OpenOptions::new()
             .create(true)
@@ -37,6 +42,7 @@ impl DataDir {
             Err(std::fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(root.to_path_buf())),
             Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&lock_path)(e)),
         }
+        check_or_init_format(root, true)?;
         std::fs::create_dir_all(root.join("raw")).map_err(StoreError::io(root.join("raw")))?;
         // A new directory's generation is published (gen/CURRENT) only once its store and
         // index exist (see `publish`), so a reader never finds half a data directory.
@@ -130,6 +136,33 @@ impl DataDir {
         Ok((next, dir))
     }
 
+    /// Remove what an interrupted or failed reindex wrote for `generation` (never the live
+    /// one).
+    pub fn abandon_generation(&self, generation: u64) {
+        if generation == self.generation {
+            return;
+        }
+        let dir = self.gen_dir_of(generation);
+        if let Err(e) = std::fs::remove_dir_all(&dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(dir = %dir.display(), error = %e, "could not remove an abandoned generation");
+        }
+    }
+
+    /// Whether the disk holding the data directory is full: a small write there fails with
+    /// "no space left" (or a quota). Used to explain a failure whose own message does not
+    /// say (tantivy reports a failed writer thread as "An index writer was killed").
+    pub fn out_of_space(&self) -> bool {
+        let probe = self.root.join(".space-probe");
+        let res = File::create(&probe).and_then(|mut f| {
+            f.write_all(&[0u8; 64 << 10])?;
+            f.sync_all()
+        });
+        let _ = std::fs::remove_file(&probe);
+        matches!(res, Err(e) if is_out_of_space(&e))
+    }
+
     /// Make `generation` the live one (atomic rename of `gen/CURRENT`), then delete the old.
     pub fn switch_generation(&mut self, generation: u64) -> Result<()> {
         let old = self.gen_dir();
@@ -141,6 +174,11 @@ impl DataDir {
         }
         Ok(())
     }
+}
+
+/// "No space left on device" or "disk quota exceeded".
+pub fn is_out_of_space(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
 }
 
 fn check_or_init_format(root: &Path, create: bool) -> Result<()> {
@@ -156,17 +194,32 @@ fn check_or_init_format(root: &Path, create: bool) -> Result<()> {
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            let non_empty = std::fs::read_dir(root).map_err(StoreError::io(root))?.next().is_some();
-            if non_empty {
-                return Err(StoreError::NotADataDir {
-                    path: root.to_path_buf(),
-                    reason: "it is not empty and has no FORMAT file; refusing to write into it".into(),
-                });
-            }
+            refuse_foreign(root)?;
             atomic_write(&path, format!("{FORMAT_PREFIX}{FORMAT_VERSION}\n").as_bytes())
         }
         Err(e) => Err(StoreError::io(&path)(e)),
     }
+}
+
+/// Files a writer makes before `FORMAT` exists: the lock, and `FORMAT.tmp` left by a writer
+/// killed before renaming it.
+const OWN_BEFORE_FORMAT: [&str; 2] = ["LOCK", "FORMAT.tmp"];
+
+/// A directory without `FORMAT` may only be written into if it holds nothing but what a
+/// newsdex writer makes first: anything else is somebody else's folder.
+fn refuse_foreign(root: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(root).map_err(StoreError::io(root))? {
+        let name = entry.map_err(StoreError::io(root))?.file_name();
+        if !OWN_BEFORE_FORMAT.iter().any(|own| name == *own) {
+            return Err(StoreError::NotADataDir {
+                path: root.to_path_buf(),
+                reason: format!(
+                    "it is not empty (it holds {name:?}) and has no FORMAT file; refusing to write into it"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn read_current(root: &Path) -> Result<Option<u64>> {
@@ -243,5 +296,49 @@ mod tests {
         assert!(!d.gen_dir_of(1).exists());
         drop(d);
         assert_eq!(DataDir::open_read(dir.path()).unwrap().generation(), 2);
+    }
+
+    #[test]
+    fn regression_a_writer_killed_before_format_was_renamed_does_not_lock_the_directory_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("data");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("LOCK"), "").unwrap();
+        std::fs::write(root.join("FORMAT.tmp"), "newsdex-data 1\n").unwrap();
+        let mut d = DataDir::open_write(&root).unwrap();
+        d.publish().unwrap();
+        drop(d);
+        DataDir::open_read(&root).unwrap();
+    }
+
+    #[test]
+    fn regression_first_writers_racing_on_a_new_directory_are_told_it_is_in_use() {
+        // 19 of 30 racing first ingests said "not a newsdex data directory": each saw the
+        // other's LOCK or FORMAT.tmp before a FORMAT existed.
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path().join("data");
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    let (root, barrier) = (root.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        DataDir::open_write(&root).map(|mut d| {
+                            d.publish().unwrap();
+                            // Hold the lock while the others try.
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                        })
+                    })
+                })
+                .collect();
+            for h in handles {
+                match h.join().unwrap() {
+                    Ok(()) | Err(StoreError::Locked(_)) => {}
+                    Err(e) => panic!("round {round}: {e}"),
+                }
+            }
+            DataDir::open_write(&root).unwrap();
+        }
     }
 }

@@ -597,6 +597,8 @@ impl DocDb {
                 size: r.get(2)?,
                 ingested_at: r.get(3)?,
                 refused: r.get(4)?,
+                // The refusal's code is kept with the reject row, not in this mirror.
+                refused_code: None,
                 outlet: r.get(5)?,
                 lang: r.get(6)?,
                 part: r.get(7)?,

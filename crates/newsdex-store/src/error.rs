@@ -22,6 +22,16 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether this is the disk (or a quota) being full: an I/O error saying so, or
+    /// SQLite's "database or disk is full".
+    pub fn is_out_of_space(&self) -> bool {
+        match self {
+            StoreError::Io { source, .. } => crate::is_out_of_space(source),
+            StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
         let path = path.into();
         move |source| StoreError::Io { path, source }

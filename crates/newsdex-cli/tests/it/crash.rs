@@ -66,3 +66,43 @@ fn kill_9_mid_ingest_then_rerun_completes_without_duplicates() {
     assert!(err.contains("reindexed 21578: 21577 new, 0 duplicates, 1 rejected"), "{err}");
     assert_eq!(docs(&n), (21577, 21577));
 }
+
+#[test]
+fn regression_a_pack_rollover_destroys_nothing_committed() {
+    // A pack that filled up was left without an fsync or a recorded length, so the next
+    // writer cut it back as an interrupted batch: `show --raw` then said the raw store was
+    // damaged and `reindex` lost documents. Packs are made small here (NEWSDEX_PACK_SIZE)
+    // so a few hundred kilobytes roll over several times.
+    let n = Newsdex::new();
+    let dir = n.scratch("roll");
+    let canary = b"Rollover canary article\n\nThis article about cocoa prices must survive the pack rollover.\n";
+    std::fs::write(dir.join("000_doc.txt"), canary).unwrap();
+    let mut x = 0x2545f4914f6cdd1du64;
+    for i in 0..12 {
+        let noise: Vec<u8> = (0..100_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        std::fs::write(dir.join(format!("rnd_{i:02}.bin")), noise).unwrap();
+    }
+    let run = |args: &[&str]| n.command(args).env("NEWSDEX_PACK_SIZE", "250000").output().unwrap();
+    let out = run(&["ingest", s(&dir)]);
+    assert_eq!(out.status.code(), Some(1), "the random files are rejected as binary");
+    let id = n.json(&["search", "canary"])["hits"][0]["id"].as_str().unwrap().to_string();
+    let later = n.scratch("later").join("later.txt");
+    std::fs::write(&later, "Later\n\nA second ingest opens the packs again.\n").unwrap();
+    let out = run(&["ingest", s(&later)]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("cutting off"), "{err}");
+    assert!(std::fs::read_dir(n.data().join("raw")).unwrap().count() >= 4, "the packs rolled over");
+    assert_eq!(n.run(&["show", &id, "--raw"]).stdout, canary);
+    let out = run(&["reindex"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reindexed 14: 2 new, 0 duplicates, 12 rejected"), "{err}");
+    assert_eq!(n.run(&["show", &id, "--raw"]).stdout, canary);
+}

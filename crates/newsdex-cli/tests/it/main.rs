@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod crash;
+mod hostile;
 mod html;
 mod multilingual;
 mod reuters;

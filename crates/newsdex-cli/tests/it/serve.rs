@@ -103,3 +103,60 @@ fn serve_binds_loopback_by_default_and_names_a_busy_port() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
 }
+
+/// Peak resident memory of a running process, from /proc.
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    kb << 10
+}
+
+#[test]
+fn regression_raw_requests_read_one_record_not_the_whole_input() {
+    // `/api/raw/{id}` decompressed the whole stored input per request: a small record in
+    // a large gzip cost its whole decompressed size, per concurrent request.
+    use std::io::Write;
+    let n = Newsdex::new();
+    let dir = n.scratch("in");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // A first record, 300 MB on one line of random words (refused as over the document
+    // limit, never held), then the record asked for.
+    gz.write_all(b"{\"title\":\"A first record\",\"text\":\"It makes the input JSON Lines.\"}\n").unwrap();
+    let mut x = 0x9e3779b97f4a7c15u64;
+    let mut line = Vec::with_capacity(1 << 20);
+    for _ in 0..300 {
+        line.clear();
+        while line.len() < 1 << 20 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            line.push(if x % 7 == 0 { b' ' } else { b'a' + (x >> 9) as u8 % 26 });
+        }
+        gz.write_all(&line).unwrap();
+    }
+    let record = br#"{"title":"The record at the end","text":"A short article after a very long line."}"#;
+    gz.write_all(b"\n").unwrap();
+    gz.write_all(record).unwrap();
+    gz.write_all(b"\n").unwrap();
+    let p = dir.join("archive.jsonl.gz");
+    std::fs::write(&p, gz.finish().unwrap()).unwrap();
+    let (_, err) = n.expect(1, &["ingest", p.to_str().unwrap()]);
+    assert!(err.contains("2 new, 0 duplicates, 1 rejected"), "{err}");
+    let id = n.json(&["search", "title:end"])["hits"][0]["id"].as_str().unwrap().to_string();
+
+    let s = serve(&n, &[]);
+    let url = format!("{}api/raw/{id}", s.url);
+    assert_eq!(get(&url), (200, String::from_utf8(record.to_vec()).unwrap()));
+    let before = peak_rss(s.child.id());
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || get(&url))
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap().0, 200);
+    }
+    let extra = peak_rss(s.child.id()).saturating_sub(before);
+    assert!(extra < 256 << 20, "three raw requests took {} MB more", extra >> 20);
+}
