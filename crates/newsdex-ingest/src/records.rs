@@ -407,7 +407,9 @@ mod tests {
         e.finish().unwrap()
     }
 
-    fn all(bytes: &[u8], name: &str, limits: &Limits) -> Result<(Kind, Vec<Layer>, Vec<Result<Item, Reject>>), Reject> {
+    type Read = (Kind, Vec<Layer>, Vec<Result<Item, Reject>>);
+
+    fn all(bytes: &[u8], name: &str, limits: &Limits) -> Result<Read, Reject> {
         let r = records(Box::new(bytes), name, limits)?;
         let (kind, layers) = (r.kind, r.layers.clone());
         Ok((kind, layers, r.collect()))
@@ -433,7 +435,10 @@ mod tests {
         assert_eq!(kind, Kind::Jsonl);
         assert_eq!(
             spans(&items),
-            [(Some(1), String::from_utf8_lossy(&inner[..24]).into()), (Some(3), String::from_utf8_lossy(&inner[26..50]).into())]
+            [
+                (Some(1), String::from_utf8_lossy(&inner[..24]).into()),
+                (Some(3), String::from_utf8_lossy(&inner[26..50]).into())
+            ]
         );
         // Spans are places in the decompressed content.
         let Ok(Item::Record { span, .. }) = &items[1] else { panic!() };
@@ -444,7 +449,10 @@ mod tests {
     fn pretty_printed_json_is_one_document() {
         let pretty = b"{\n  \"title\": \"One article\",\n  \"text\": \"Spread over lines.\"\n}\n";
         let (_, _, items) = all(pretty, "a.json", &Limits::default()).unwrap();
-        assert_eq!(items, [Ok(Item::Record { span: RecordSpan { start: 0, end: pretty.len(), line: None }, bytes: pretty.to_vec() })]);
+        assert_eq!(
+            items,
+            [Ok(Item::Record { span: RecordSpan { start: 0, end: pretty.len(), line: None }, bytes: pretty.to_vec() })]
+        );
         // Broken pretty JSON still goes line by line, so each bad line is named.
         let broken = b"{\n  \"title\": \n";
         assert_eq!(all(broken, "a.json", &Limits::default()).unwrap().2.len(), 2);
@@ -452,7 +460,8 @@ mod tests {
 
     #[test]
     fn truncated_gzip_is_named_after_the_records_before_it() {
-        let lines: Vec<u8> = (0..20_000).flat_map(|i| format!("{{\"title\":\"t{i}\",\"text\":\"x\"}}\n").into_bytes()).collect();
+        let lines: Vec<u8> =
+            (0..20_000).flat_map(|i| format!("{{\"title\":\"t{i}\",\"text\":\"x\"}}\n").into_bytes()).collect();
         let g = gz(&lines);
         let (_, _, items) = all(&g[..g.len() / 2], "a.jsonl.gz", &Limits::default()).unwrap();
         let last = items.last().unwrap().as_ref().unwrap_err();

@@ -92,7 +92,11 @@ pub fn walk(paths: &[PathBuf]) -> WalkReport {
                 let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                 report.inputs.push(Input { path: entry.into_path(), size });
             } else if is_fifo(&ft) {
-                refuse(&mut report, entry.into_path(), "a named pipe inside a directory (name it on its own to read it)");
+                refuse(
+                    &mut report,
+                    entry.into_path(),
+                    "a named pipe inside a directory (name it on its own to read it)",
+                );
             } else if let Some(why) = not_a_file(&ft) {
                 refuse(&mut report, entry.into_path(), why);
             }
