@@ -469,11 +469,20 @@ fn open_raw(dir: &DataDir, db: &DocDb) -> Result<RawStore> {
 
 /// Whether `e` comes from a full disk, as far as its own chain says.
 fn says_out_of_space(e: &EngineError) -> bool {
+    // `Store` is transparent: its own error is not in the `source()` chain.
+    if let EngineError::Store(s) = e
+        && s.is_out_of_space()
+    {
+        return true;
+    }
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
         if let Some(io) = err.downcast_ref::<std::io::Error>()
             && newsdex_store::is_out_of_space(io)
         {
+            return true;
+        }
+        if err.downcast_ref::<newsdex_store::StoreError>().is_some_and(newsdex_store::StoreError::is_out_of_space) {
             return true;
         }
         cur = err.source();

@@ -489,8 +489,7 @@ impl<'a> Run<'a> {
                             ingested_at: rec.ingested_at.clone(),
                         },
                     });
-                    if self.queue.len() >= QUEUE_RECORDS.min(self.opts.batch_docs) || self.queue_bytes >= QUEUE_BYTES
-                    {
+                    if self.queue.len() >= QUEUE_RECORDS.min(self.opts.batch_docs) || self.queue_bytes >= QUEUE_BYTES {
                         self.drain()?;
                     }
                 }
@@ -676,12 +675,14 @@ impl Engine {
     pub fn reindex(&mut self, opts: &IngestOptions, on_event: &mut dyn FnMut(IngestEvent<'_>)) -> Result<IngestReport> {
         self.require_writable()?;
         let (generation, gen_dir) = self.dir.begin_generation()?;
-        let res = self.rebuild(generation, &gen_dir, opts, on_event);
+        // Explained before the half-written generation goes: removing it frees the space
+        // that ran out.
+        let res = self.rebuild(generation, &gen_dir, opts, on_event).map_err(|e| self.explain(e));
         if res.is_err() && self.dir.generation() != generation {
             // The live generation is untouched; what was half written goes.
             self.dir.abandon_generation(generation);
         }
-        res.map_err(|e| self.explain(e))
+        res
     }
 
     fn rebuild(
@@ -725,7 +726,9 @@ impl Engine {
                     match (src.raw, &src.refused) {
                         (Some(h), _) => {
                             let loc = locs.get(&h).ok_or_else(|| {
-                                crate::EngineError::Damaged(format!("ingest log names blob {h}, which is not in the packs"))
+                                crate::EngineError::Damaged(format!(
+                                    "ingest log names blob {h}, which is not in the packs"
+                                ))
                             })?;
                             run.report.bytes += loc.len;
                             let reader = scan_raw.open_blob(loc)?;

@@ -15,10 +15,7 @@ fn ja_jsonl(dir: &Path) -> std::path::PathBuf {
 }
 
 fn streamed() -> IngestOptions {
-    IngestOptions {
-        limits: Limits { stream_min: 1 << 20, ..Limits::default() },
-        ..IngestOptions::default()
-    }
+    IngestOptions { limits: Limits { stream_min: 1 << 20, ..Limits::default() }, ..IngestOptions::default() }
 }
 
 fn whole() -> IngestOptions {

@@ -304,7 +304,6 @@ mod tests {
         assert!(stems("Flows running").is_empty(), "untagged text has no stems");
         assert!(stems(&stem_input("ja", "東京")).is_empty(), "no stemmer, no stems");
     }
-    use super::*;
 
     #[test]
     fn turkish_i() {

@@ -157,8 +157,7 @@ pub(crate) fn register_analyzers(index: &Index) {
     index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
     index.tokenizers().register(UNFOLDED_ANALYZER, unfolded_analyzer());
     index.tokenizers().register(KEY_ANALYZER, key_analyzer());
-    index.tokenizers().register(
-        STEM_ANALYZER,
-        TextAnalyzer::from(crate::analysis::StemTokenizer { unfolded: unfolded_analyzer() }),
-    );
+    index
+        .tokenizers()
+        .register(STEM_ANALYZER, TextAnalyzer::from(crate::analysis::StemTokenizer { unfolded: unfolded_analyzer() }));
 }

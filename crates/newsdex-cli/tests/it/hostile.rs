@@ -110,7 +110,7 @@ fn regression_a_30_mb_document_is_indexed_within_the_memory_budget() {
         x ^= x >> 7;
         x ^= x << 17;
         text.extend_from_slice(words[x as usize % words.len()].as_bytes());
-        text.push(if x % 17 == 0 { b'\n' } else { b' ' });
+        text.push(if x.is_multiple_of(17) { b'\n' } else { b' ' });
     }
     std::fs::write(&p, &text).unwrap();
     let (code, v) = ingest_json(&n, &[s(&p)]);

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod crash;
+mod diskfull;
 mod hostile;
 mod html;
 mod multilingual;

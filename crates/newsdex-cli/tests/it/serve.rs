@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use crate::support::Newsdex;
 
-struct Serving {
-    child: Child,
-    url: String,
+pub struct Serving {
+    pub child: Child,
+    pub url: String,
 }
 
 impl Drop for Serving {
@@ -21,7 +21,7 @@ impl Drop for Serving {
 }
 
 /// Start `newsdex serve ARGS` on a free port and read the URL it prints on stdout.
-fn serve(n: &Newsdex, args: &[&str]) -> Serving {
+pub fn serve(n: &Newsdex, args: &[&str]) -> Serving {
     let mut all = vec!["serve", "--addr", "127.0.0.1:0"];
     all.extend_from_slice(args);
     let mut child = n.command(&all).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -32,7 +32,7 @@ fn serve(n: &Newsdex, args: &[&str]) -> Serving {
     Serving { child, url }
 }
 
-fn get(url: &str) -> (u16, String) {
+pub fn get(url: &str) -> (u16, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut r = agent.get(url).call().unwrap();
     (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
@@ -107,7 +107,8 @@ fn serve_binds_loopback_by_default_and_names_a_busy_port() {
 /// Peak resident memory of a running process, from /proc.
 fn peak_rss(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let kb: u64 = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
+    let kb: u64 =
+        status.lines().find(|l| l.starts_with("VmHWM:")).unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
     kb << 10
 }
 
@@ -130,7 +131,7 @@ fn regression_raw_requests_read_one_record_not_the_whole_input() {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            line.push(if x % 7 == 0 { b' ' } else { b'a' + (x >> 9) as u8 % 26 });
+            line.push(if x.is_multiple_of(7) { b' ' } else { b'a' + (x >> 9) as u8 % 26 });
         }
         gz.write_all(&line).unwrap();
     }
