@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -192,22 +191,14 @@ pub async fn ingest(
     State(st): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<IngestResponse>, ApiError> {
+    // Everything that can refuse the request is decided from its head: the body is not
+    // read (not even buffered) for a request that is refused.
     st.authorize(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the body is over {} MiB", MAX_INGEST_BYTES >> 20),
-            )
-        } else {
-            ApiError::bad_request(e.body_text())
-        }
-    })?;
-    if body.is_empty() {
-        return Err(ApiError::bad_request("the body is empty: send a JSON object, JSON Lines, text or HTML"));
+    let announced = announced_length(&headers)?;
+    if announced.is_some_and(|n| n > MAX_INGEST_BYTES as u64) {
+        return Err(too_large());
     }
     let mut opts = IngestOptions::default();
     for (k, v) in pairs(query.as_deref()) {
@@ -222,7 +213,13 @@ pub async fn ingest(
             _ => {}
         }
     }
+    // One write at a time, and one body in memory at a time: the body is read only once
+    // this request's turn has come.
     let _one_writer = st.write_gate.lock().await;
+    let body = read_body(body, announced).await?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the body is empty: send a JSON object, JSON Lines, text or HTML"));
+    }
     let root = st.root.clone();
     let name = format!("api/{}", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     let report = blocking(move || {
@@ -233,6 +230,42 @@ pub async fn ingest(
     st.engine()?.reload()?;
     st.refresh_credits();
     Ok(Json(IngestResponse::from(&report)))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the body is over {} MiB", MAX_INGEST_BYTES >> 20),
+    )
+}
+
+/// The body length a request announces (`Content-Length`), if it announces one.
+fn announced_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(v) = headers.get(header::CONTENT_LENGTH) else { return Ok(None) };
+    v.to_str()
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::bad_request("Content-Length is not a number"))
+}
+
+/// Read a body of at most [`MAX_INGEST_BYTES`], refusing it as soon as it goes over (a
+/// chunked body announces no length, so the limit is enforced while it streams in).
+async fn read_body(mut body: Body, announced: Option<u64>) -> Result<Vec<u8>, ApiError> {
+    use axum::body::HttpBody;
+    // `announced` was checked against the limit, so this reserves at most the limit.
+    let mut out = Vec::with_capacity(announced.unwrap_or(0) as usize);
+    while let Some(frame) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > MAX_INGEST_BYTES {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
 }
 
 /// Liveness and size.

@@ -29,7 +29,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use newsdex_engine::Engine;
@@ -56,7 +55,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/articles/{id}", get(api::article))
         .route("/api/stories/{id}", get(api::story))
         .route("/api/raw/{id}", get(api::raw))
-        .route("/api/ingest", post(api::ingest).layer(DefaultBodyLimit::max(api::MAX_INGEST_BYTES)))
+        .route("/api/ingest", post(api::ingest))
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found))
         .route("/healthz", get(api::healthz));

@@ -255,15 +255,6 @@ fn ingest_needs_the_token_then_adds_searchable_documents() {
 }
 
 #[test]
-fn a_body_over_the_limit_is_413() {
-    let s = TestServer::start(Some("t"), |_| {});
-    let big = vec![b'a'; newsdex_server::api::MAX_INGEST_BYTES + 1];
-    let r = s.post("/api/ingest", &[("Authorization", "Bearer t")], &big);
-    assert_eq!(r.status, 413, "{}", r.text());
-    assert_eq!(r.error_code(), "payload_too_large");
-}
-
-#[test]
 fn reads_keep_working_while_an_ingest_commits() {
     // A writer server over the demo corpus; while a 9.8 MB ingest (the Japanese Wikinews
     // file, 3,669 articles) is running, searches keep answering with the old contents.
