@@ -182,6 +182,7 @@ pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Res
         (status = 200, description = "What was added, what was a duplicate, what was rejected and why", body = IngestResponse),
         (status = 400, description = "Empty body or a bad parameter", body = ErrorEnvelope),
         (status = 401, description = "No or wrong token", body = ErrorEnvelope),
+        (status = 408, description = "The body did not arrive within the request timeout", body = ErrorEnvelope),
         (status = 403, description = "Writing is off on this server", body = ErrorEnvelope),
         (status = 409, description = "Another process is writing", body = ErrorEnvelope),
         (status = 413, description = "Body over 64 MiB", body = ErrorEnvelope),
@@ -216,7 +217,15 @@ pub async fn ingest(
     // One write at a time, and one body in memory at a time: the body is read only once
     // this request's turn has come.
     let _one_writer = st.write_gate.lock().await;
-    let body = read_body(body, announced).await?;
+    // The request timeout bounds receiving the body; the ingest then runs to its end.
+    let wait = st.limits.request_timeout;
+    let body = tokio::time::timeout(wait, read_body(body, announced)).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("the body did not arrive within {} s", wait.as_secs_f64()),
+        )
+    })??;
     if body.is_empty() {
         return Err(ApiError::bad_request("the body is empty: send a JSON object, JSON Lines, text or HTML"));
     }

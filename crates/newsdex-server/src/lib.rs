@@ -1,7 +1,8 @@
 //! The newsdex server: a JSON API and server-rendered web pages over one data directory.
 //!
-//! * [`router`] builds the axum application; [`serve`] binds and runs it until a shutdown
-//!   signal, finishing requests in flight.
+//! * [`router`] builds the axum application; [`serve`] runs it on a listener until a
+//!   shutdown signal, finishing requests in flight. Connections are driven by `conn`
+//!   (hyper's HTTP/1 builder, not `axum::serve`, which cannot cap or time them).
 //! * `/api/*` ([`api`]): search with facets, articles, original bytes, token-guarded
 //!   ingest, health, the OpenAPI document (`/api/openapi.json`) and its Swagger UI
 //!   (`/api/docs`, assets compiled in). Errors share one envelope ([`error`]).
@@ -12,11 +13,30 @@
 //! file; every page escapes what it shows and forbids framing and inline script; original
 //! bytes are served so a browser never renders them as our page.
 //!
+//! # Limits
+//!
+//! What one client can make the server hold is bounded ([`Limits`]; each is a flag of
+//! `newsdex serve`):
+//!
+//! | limit | default | flag |
+//! |---|---|---|
+//! | connections served at once; more wait in the listen queue until one closes | 256 | `--max-connections` |
+//! | time to send a request's headers, from connecting (first request) or from the request's first byte | 10 s | `--header-timeout` |
+//! | time a connection may sit between requests with no byte moving either way (also cuts a client that stops reading its answer) | 30 s | `--idle-timeout` |
+//! | time a handler may take (503 `timeout`); for `POST /api/ingest`, time to receive the body (408 `request_timeout`), after which the ingest runs to its end | 60 s | `--request-timeout` |
+//! | ingest body; a `Content-Length` over it is refused (413) before any of the body is read, a chunked body as soon as it passes it | 64 MiB | ([`api::MAX_INGEST_BYTES`]) |
+//!
+//! `POST /api/ingest` decides from the request head alone whether to read the body: the
+//! token (or writing being off) and the announced length are checked first, so a refused
+//! upload costs a few hundred bytes. Bodies are read one at a time, when the write gate
+//! is taken.
+//!
 //! This crate is the only one that knows HTTP and the JSON wire format ([`wire`]); the
 //! CLI's `--json` output comes from the same types.
 
 pub mod api;
 mod chart;
+mod conn;
 pub mod demo;
 pub mod error;
 pub mod params;
@@ -29,7 +49,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderValue, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use newsdex_engine::Engine;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -37,6 +60,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
+pub use conn::{ConnectionStats, Limits, Seconds};
 pub use state::AppState;
 
 /// Where and how to serve.
@@ -46,6 +70,8 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// Bearer token for writes; `None` turns writing off.
     pub token: Option<String>,
+    /// Connections and time.
+    pub limits: Limits,
 }
 
 /// The application over an opened reader.
@@ -71,15 +97,38 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api)
         .merge(pages)
         .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .with_state(state)
 }
 
+/// Handlers get [`Limits::request_timeout`]; one that takes longer answers 503 `timeout`.
+/// `POST /api/ingest` applies it to receiving the body only: the ingest itself then runs
+/// to its end, so that a client is never told "timeout" about documents that went in.
+async fn request_timeout(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if req.method() == Method::POST && req.uri().path() == "/api/ingest" {
+        return next.run(req).await;
+    }
+    let limit = st.limits.request_timeout;
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::warn!("a request took longer than the request timeout ({} s)", limit.as_secs_f64());
+            error::ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!("the answer took longer than the server's request timeout ({} s)", limit.as_secs_f64()),
+            )
+            .into_response()
+        }
+    }
+}
+
 /// Open the data directory for reading and build the shared state.
 pub fn state(config: &ServerConfig) -> anyhow::Result<Arc<AppState>> {
     let reader = Engine::open_read(&config.data)?;
-    Ok(Arc::new(AppState::new(config.data.clone(), reader, config.token.clone())))
+    Ok(Arc::new(AppState::new(config.data.clone(), reader, config.token.clone(), config.limits)))
 }
 
 /// Serve until `shutdown` resolves; requests in flight are finished first.
@@ -88,7 +137,16 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = router(state(&config)?);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    serve_state(state(&config)?, listener, shutdown).await;
     Ok(())
+}
+
+/// [`serve`] over a state built by [`state`] (whose counters a caller can watch).
+pub async fn serve_state(
+    state: Arc<AppState>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    let app = router(state.clone());
+    conn::run(app, state.limits, state.connections.clone(), listener, shutdown).await;
 }

@@ -5,6 +5,7 @@ use std::sync::{Arc, RwLock};
 
 use newsdex_engine::Engine;
 
+use crate::conn::{ConnectionStats, Limits};
 use crate::error::ApiError;
 
 /// What every handler can reach.
@@ -20,16 +21,22 @@ pub struct AppState {
     /// Whether the archive holds Wikinews articles (their licence asks for credit on
     /// every page).
     wikinews: std::sync::atomic::AtomicBool,
+    /// Connections and time.
+    pub limits: Limits,
+    /// What the connections are doing.
+    pub connections: Arc<ConnectionStats>,
 }
 
 impl AppState {
-    pub fn new(root: PathBuf, reader: Engine, token: Option<String>) -> AppState {
+    pub fn new(root: PathBuf, reader: Engine, token: Option<String>, limits: Limits) -> AppState {
         let st = AppState {
             root,
             reader: RwLock::new(Arc::new(reader)),
             token,
             write_gate: tokio::sync::Mutex::new(()),
             wikinews: Default::default(),
+            limits,
+            connections: Default::default(),
         };
         st.refresh_credits();
         st

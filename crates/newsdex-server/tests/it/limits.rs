@@ -1,9 +1,21 @@
 //! What a client can make the server spend (issue #14): bodies are read only once a
-//! request is authorized and announces a size within the limit.
+//! request is authorized and announces a size within the limit; connections are capped,
+//! and closed when a client is too slow to send a request or sits idle; handlers have a
+//! time limit.
 
+use std::time::Duration;
+
+use newsdex_server::Limits;
 use newsdex_server::api::MAX_INGEST_BYTES;
 
 use crate::support::{TestServer, demo};
+
+/// Limits with short timeouts (the others as by default).
+fn short(header: Duration, idle: Duration) -> Limits {
+    Limits { header_timeout: header, idle_timeout: idle, ..Limits::default() }
+}
+
+const HOUR: Duration = Duration::from_secs(3600);
 
 /// The head of `POST /api/ingest` announcing `length` bytes, with `auth` as extra header
 /// lines (each ending in CRLF).
@@ -83,4 +95,95 @@ fn a_chunked_body_is_limited_while_it_streams_in() {
     let r = c.response();
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["new"], 1);
+}
+
+#[test]
+fn regression_a_connection_that_sends_nothing_is_closed_after_the_header_timeout() {
+    // The audit: 500 idle sockets stayed open; about 1,000 would have used up a 1,024
+    // descriptor limit and stopped the server accepting.
+    let s = TestServer::start_with(None, short(Duration::from_millis(300), HOUR), |_| {});
+    let mut silent = s.raw();
+    assert!(silent.closed_by_server());
+    // Half a request head is no better than none.
+    let mut partial = s.raw();
+    partial.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    assert!(partial.closed_by_server());
+    assert_eq!(s.state.connections.timed_out(), 2);
+    // The server still answers.
+    assert_eq!(s.get_json("/healthz")["documents"], 0);
+}
+
+#[test]
+fn regression_an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
+    // Headers may take an hour here, so only the idle timeout can close the connection.
+    let s = TestServer::start_with(None, short(HOUR, Duration::from_millis(300)), |_| {});
+    let mut c = s.raw();
+    c.send(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    let r = c.response();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("connection"), None, "kept alive: {:?}", r.headers);
+    assert!(c.closed_by_server());
+    assert_eq!(s.state.connections.timed_out(), 1);
+}
+
+#[test]
+fn regression_connections_over_the_cap_wait_and_are_served_once_idle_ones_time_out() {
+    let cap = 2;
+    let limits = Limits { max_connections: cap, ..short(Duration::from_millis(300), HOUR) };
+    let s = TestServer::start_with(None, limits, |_| {});
+    // Five silent clients: two are served (and time out), three wait their turn.
+    let mut idle: Vec<_> = (0..cap + 3).map(|_| s.raw()).collect();
+    // A real client behind them gets its answer.
+    assert_eq!(s.get_json("/healthz")["documents"], 0);
+    for c in &mut idle {
+        assert!(c.closed_by_server());
+    }
+    let stats = &s.state.connections;
+    assert!(stats.accepted() >= (cap + 4) as u64, "{}", stats.accepted());
+    assert!(stats.timed_out() >= (cap + 3) as u64, "{}", stats.timed_out());
+    assert_eq!(stats.peak(), cap, "never more than {cap} connections at once");
+}
+
+#[test]
+fn regression_a_handler_over_the_request_timeout_answers_503() {
+    // A nanosecond: no search can answer in time.
+    let limits = Limits { request_timeout: Duration::from_nanos(1), ..Limits::default() };
+    let s = TestServer::start_with(None, limits, crate::support::load_demo);
+    let r = s.get("/api/search?q=Tashkent");
+    assert_eq!((r.status, r.error_code()), (503, "timeout".into()), "{}", r.text());
+    // The server is still there and the next answers come.
+    assert!(s.get("/healthz").status == 200);
+}
+
+#[test]
+fn regression_an_ingest_body_that_stops_arriving_is_408() {
+    let limits = Limits { request_timeout: Duration::from_millis(300), ..Limits::default() };
+    let s = TestServer::start_with(Some("t"), limits, |_| {});
+    let mut c = s.raw();
+    c.send(&ingest_head("Authorization: Bearer t\r\n", 100));
+    c.send(b"{\"title\": \"only the begin");
+    let r = c.response();
+    assert_eq!((r.status, r.error_code()), (408, "request_timeout".into()), "{}", r.text());
+    assert_eq!(s.get_json("/healthz")["documents"], 0);
+}
+
+#[test]
+fn shutdown_finishes_the_requests_in_flight() {
+    let s = TestServer::start(Some("t"), |_| {});
+    let ja = zstd::decode_all(newsdex_server::demo::FILES[2].1).unwrap();
+    let url = s.url("/api/ingest");
+    let client =
+        std::thread::spawn(move || crate::support::request("POST", &url, &[("Authorization", "Bearer t")], Some(&ja)));
+    // Once the ingest's handler is running (its body takes a while to ingest), stop.
+    let deadline = std::time::Instant::now() + crate::support::HANG;
+    while s.state.connections.requests() == 0 {
+        assert!(!client.is_finished() && std::time::Instant::now() < deadline, "the ingest never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let state = s.state.clone();
+    drop(s);
+    assert_eq!(state.connections.open(), 0);
+    let r = client.join().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["new"], 3669);
 }

@@ -8,11 +8,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use newsdex_engine::{Engine, IngestOptions};
-use newsdex_server::ServerConfig;
+use newsdex_server::{AppState, Limits, ServerConfig};
 use serde_json::Value;
 
 pub const T004: &str = "RFA : Background of the risks of Uyghur visits to Central Asia";
@@ -33,6 +33,8 @@ pub fn fixtures() -> Vec<u8> {
 pub struct TestServer {
     pub base: String,
     pub data: PathBuf,
+    /// The server's state, for its counters.
+    pub state: Arc<AppState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _tmp: Option<tempfile::TempDir>,
@@ -41,14 +43,19 @@ pub struct TestServer {
 impl TestServer {
     /// A server over a new data directory filled by `load`, with write token `token`.
     pub fn start(token: Option<&str>, load: impl FnOnce(&mut Engine)) -> TestServer {
+        Self::start_with(token, Limits::default(), load)
+    }
+
+    /// [`TestServer::start`] with other limits.
+    pub fn start_with(token: Option<&str>, limits: Limits, load: impl FnOnce(&mut Engine)) -> TestServer {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
-        let mut s = Self::start_in(&data, token, load);
+        let mut s = Self::start_in(&data, token, limits, load);
         s._tmp = Some(tmp);
         s
     }
 
-    fn start_in(data: &Path, token: Option<&str>, load: impl FnOnce(&mut Engine)) -> TestServer {
+    fn start_in(data: &Path, token: Option<&str>, limits: Limits, load: impl FnOnce(&mut Engine)) -> TestServer {
         {
             let mut w = Engine::open_write(data).unwrap();
             load(&mut w);
@@ -57,25 +64,28 @@ impl TestServer {
             data: data.to_path_buf(),
             addr: "127.0.0.1:0".parse().unwrap(),
             token: token.map(str::to_string),
+            limits,
         };
+        let state = newsdex_server::state(&config).unwrap();
         let std_listener = std::net::TcpListener::bind(config.addr).unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let addr: SocketAddr = std_listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server_state = state.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
-                newsdex_server::serve(config, listener, async {
+                newsdex_server::serve_state(server_state, listener, async {
                     let _ = rx.await;
                 })
-                .await
-                .unwrap();
+                .await;
             });
         });
         TestServer {
             base: format!("http://{addr}"),
             data: data.to_path_buf(),
+            state,
             shutdown: Some(tx),
             thread: Some(thread),
             _tmp: None,
@@ -233,7 +243,7 @@ pub fn demo() -> &'static TestServer {
         }
         let data = root.join(std::process::id().to_string());
         let _ = std::fs::remove_dir_all(&data);
-        TestServer::start_in(&data, None, load_demo)
+        TestServer::start_in(&data, None, Limits::default(), load_demo)
     })
 }
 
