@@ -387,6 +387,16 @@ fn stats(data: &Path, args: StatsArgs) -> anyhow::Result<Done> {
 }
 
 fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
+    let limits = newsdex_server::Limits {
+        max_connections: args.max_connections as usize,
+        header_timeout: args.header_timeout.0,
+        idle_timeout: args.idle_timeout.0,
+        request_timeout: args.request_timeout.0,
+    };
+    let config =
+        newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone(), limits };
+    // Before anything is created or loaded.
+    config.validate()?;
     let empty = match Engine::open_read(data) {
         Ok(e) => e.num_docs() == 0,
         Err(EngineError::Store(newsdex_engine::StoreError::Missing(_))) => true,
@@ -408,14 +418,6 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
     } else if args.demo && !quiet {
         eprintln!("{} already holds documents; the demo corpus is only loaded into an empty archive", data.display());
     }
-    let limits = newsdex_server::Limits {
-        max_connections: args.max_connections as usize,
-        header_timeout: args.header_timeout.0,
-        idle_timeout: args.idle_timeout.0,
-        request_timeout: args.request_timeout.0,
-    };
-    let config =
-        newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone(), limits };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let stop = shutdown_signal()?;

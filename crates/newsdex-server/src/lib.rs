@@ -74,6 +74,38 @@ pub struct ServerConfig {
     pub limits: Limits,
 }
 
+impl ServerConfig {
+    /// Refuse what could never work: a write token no request can present.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(token) = &self.token {
+            if token.is_empty() {
+                return Err(ConfigError::EmptyToken);
+            }
+            if !token.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(ConfigError::TokenNotSendable);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A configuration the server refuses to start with.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// An empty token (`--token ''`, `NEWSDEX_TOKEN=`) could never be presented, so
+    /// writing would be silently impossible.
+    #[error(
+        "the write token is empty, so no request could present it: give a token (--token or NEWSDEX_TOKEN), or set neither to keep writing off"
+    )]
+    EmptyToken,
+    /// A token with spaces, control or non-ASCII characters cannot be sent in an
+    /// `Authorization` header as is.
+    #[error(
+        "the write token must be printable ASCII without spaces or control characters, since it is sent in an HTTP header"
+    )]
+    TokenNotSendable,
+}
+
 /// The application over an opened reader.
 pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
@@ -127,6 +159,7 @@ async fn request_timeout(State(st): State<Arc<AppState>>, req: Request, next: Ne
 
 /// Open the data directory for reading and build the shared state.
 pub fn state(config: &ServerConfig) -> anyhow::Result<Arc<AppState>> {
+    config.validate()?;
     let reader = Engine::open_read(&config.data)?;
     Ok(Arc::new(AppState::new(config.data.clone(), reader, config.token.clone(), config.limits)))
 }

@@ -76,7 +76,7 @@ impl AppState {
                 "this server was started without a write token (--token or NEWSDEX_TOKEN), so writing is off",
             ));
         };
-        let given = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim);
+        let given = header.and_then(bearer_credentials);
         match given {
             Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => Ok(()),
             Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong token")),
@@ -87,6 +87,13 @@ impl AppState {
             )),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is matched without
+/// regard to case (RFC 7235: `bearer x` is as valid as `Bearer x`).
+fn bearer_credentials(header: &str) -> Option<&str> {
+    let (scheme, rest) = header.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
 }
 
 /// Compare without an early exit, so response time does not tell how much of a guessed
@@ -100,7 +107,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::{bearer_credentials, constant_time_eq};
 
     #[test]
     fn token_comparison() {
@@ -108,5 +115,15 @@ mod tests {
         assert!(!constant_time_eq(b"secret", b"secreT"));
         assert!(!constant_time_eq(b"secret", b"secret2"));
         assert!(!constant_time_eq(b"", b"x"));
+    }
+
+    #[test]
+    fn regression_bearer_scheme_is_matched_without_regard_to_case() {
+        for h in ["Bearer s3cret", "bearer s3cret", "BEARER s3cret", "bEaReR   s3cret ", " Bearer s3cret"] {
+            assert_eq!(bearer_credentials(h), Some("s3cret"), "{h:?}");
+        }
+        for h in ["Basic czNjcmV0", "Bearers3cret", "Bearer", "Token s3cret"] {
+            assert_eq!(bearer_credentials(h), None, "{h:?}");
+        }
     }
 }

@@ -103,3 +103,17 @@ fn serve_binds_loopback_by_default_and_names_a_busy_port() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
 }
+
+#[test]
+fn regression_serve_refuses_an_empty_token() {
+    // `--token ''` or an empty NEWSDEX_TOKEN was taken as a token no request could send.
+    let n = Newsdex::new();
+    let (_, err) = n.expect(2, &["serve", "--addr", "127.0.0.1:0", "--token", ""]);
+    assert!(err.contains("the write token is empty"), "{err}");
+    let out = n.command(&["serve", "--addr", "127.0.0.1:0"]).env("NEWSDEX_TOKEN", "").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the write token is empty"), "{err}");
+    // Refused before anything was created.
+    assert!(!n.data().exists());
+}

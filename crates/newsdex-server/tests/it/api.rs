@@ -334,3 +334,39 @@ fn spelling_expansion_is_reported_and_can_be_turned_off() {
     let titles: Vec<&str> = v["hits"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap()).collect();
     assert!(titles.iter().any(|t| t.starts_with("Beijing’s")) && !titles.contains(&T004), "{titles:?}");
 }
+
+#[test]
+fn regression_bearer_scheme_is_case_insensitive() {
+    // RFC 7235: the scheme is case-insensitive; `bearer x` was answered 401.
+    let s = TestServer::start(Some("s3cret"), |_| {});
+    let doc = br#"{"title":"Scheme case","text":"Any case of the word Bearer is the same scheme."}"#;
+    for (i, auth) in ["bearer s3cret", "BEARER s3cret", "Bearer s3cret"].into_iter().enumerate() {
+        let r = s.post("/api/ingest", &[("Authorization", auth)], doc);
+        assert_eq!(r.status, 200, "{auth}: {}", r.text());
+        assert_eq!(r.json()["new"], u64::from(i == 0), "{auth}");
+    }
+    let r = s.post("/api/ingest", &[("Authorization", "bearer wrong")], doc);
+    assert_eq!((r.status, r.error_code()), (401, "unauthorized".into()));
+}
+
+#[test]
+fn regression_an_empty_token_is_refused_at_startup() {
+    // An empty token was accepted, and then no request could ever present it.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    drop(newsdex_engine::Engine::open_write(&data).unwrap());
+    let config = |token: &str| newsdex_server::ServerConfig {
+        data: data.clone(),
+        addr: "127.0.0.1:0".parse().unwrap(),
+        token: Some(token.to_string()),
+        limits: Default::default(),
+    };
+    let e = newsdex_server::state(&config("")).unwrap_err();
+    assert!(matches!(e.downcast_ref(), Some(newsdex_server::ConfigError::EmptyToken)), "{e}");
+    // Nor can a token be sent that a header cannot carry.
+    for token in ["two words", "tab\there", "naïve", "line\n"] {
+        let e = newsdex_server::state(&config(token)).unwrap_err();
+        assert!(matches!(e.downcast_ref(), Some(newsdex_server::ConfigError::TokenNotSendable)), "{token:?}: {e}");
+    }
+    assert!(newsdex_server::state(&config("s3cret-_.~+/=")).is_ok());
+}
