@@ -29,7 +29,7 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
     ),
     paths(search, article, story, raw, ingest, healthz),
     components(schemas(SearchResponse, ArticleView, StoryResponse, IngestResponse, Health, ErrorEnvelope)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonResponses)
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -46,6 +46,34 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Answers any operation can give, whatever its parameters: the head limits and the
+/// request timeout (see `framework_errors` and `request_timeout` in `lib.rs`).
+#[derive(Debug)]
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let common = [
+            ("414", "Request target (path and query) over 8 KiB"),
+            ("431", "Request headers over 32 KiB, or more than 100 of them"),
+            ("503", "The answer took longer than the server's request timeout"),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // The ingest is not timed once its body is in (it answers 408 for the body).
+            let timed = path != "/api/ingest";
+            let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                for (status, description) in common.into_iter().filter(|(s, _)| timed || *s != "503") {
+                    let envelope = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build();
+                    let response = ResponseBuilder::new().description(description).content("application/json", envelope);
+                    op.responses.responses.entry(status.to_string()).or_insert_with(|| response.build().into());
+                }
+            }
+        }
     }
 }
 

@@ -345,6 +345,10 @@ pub(crate) async fn run(
     // hyper's own header timeout runs from when it starts waiting for a request, idle
     // time included, so it is set to the sum: a backstop behind `Guarded`'s two clocks.
     http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout + limits.idle_timeout);
+    // A head is buffered up to 64 KiB (hyper's default is ~400 KiB) and may have up to
+    // 128 headers: above the limits `framework_errors` answers in the envelope (8 KiB
+    // target, 32 KiB and 100 headers), so only heads far over them get hyper's bare 431.
+    http.max_header_size(64 << 10).max_headers(128);
     loop {
         // A free slot first: past the cap, clients wait in the listen queue.
         let permit = tokio::select! {

@@ -130,9 +130,88 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(pages)
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), framework_errors))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .with_state(state)
+}
+
+/// Longest request target (path and query) answered; longer ones get 414.
+pub const MAX_URI_BYTES: usize = 8 << 10;
+/// Most header bytes (names, values and their separators) answered; more get 431.
+pub const MAX_HEADER_BYTES: usize = 32 << 10;
+/// Most headers answered; more get 431.
+pub const MAX_HEADERS: usize = 100;
+
+/// Whether answers at `path` are JSON (else pages).
+fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/") || path == "/healthz"
+}
+
+/// Every error answer in the format of where it was asked: the envelope under `/api/`
+/// and for `/healthz`, an escaped page elsewhere. Handlers answer so themselves; this
+/// catches what the framework answers (405 with `Allow` kept, path rejections, 503 on
+/// timeout, a panic's 500 on a page) and applies the head limits (414, 431) in the same
+/// format. hyper refuses heads over 64 KiB itself, before this runs.
+async fn framework_errors(State(st): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let api = is_api_path(req.uri().path());
+    let render = |e: error::ApiError| if api { e.into_response() } else { web::status_page(&st, e.status, &e.message) };
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URI_BYTES {
+        return render(error::ApiError::for_status(
+            StatusCode::URI_TOO_LONG,
+            format!("the address is {target} bytes long; at most {MAX_URI_BYTES} are read"),
+        ));
+    }
+    let headers = req.headers();
+    let header_bytes: usize = headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+    if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        return render(error::ApiError::for_status(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            format!(
+                "{} headers of {header_bytes} bytes; at most {MAX_HEADERS} headers of {MAX_HEADER_BYTES} bytes are read",
+                headers.len()
+            ),
+        ));
+    }
+    let method = req.method().clone();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let ctype = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let is_json = ctype.starts_with("application/json");
+    if (api && is_json) || (!api && ctype.starts_with("text/html")) {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    // What the answer said, when it said something readable.
+    let said = match axum::body::to_bytes(body, 64 << 10).await {
+        Ok(b) if is_json => serde_json::from_slice::<serde_json::Value>(&b)
+            .ok()
+            .and_then(|v| v["error"]["message"].as_str().map(str::to_string)),
+        Ok(b) if ctype.starts_with("text/plain") && status != StatusCode::NOT_FOUND => {
+            Some(String::from_utf8_lossy(&b).trim().to_string()).filter(|t| !t.is_empty())
+        }
+        _ => None,
+    };
+    let message = said.unwrap_or_else(|| match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allow = parts.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()).unwrap_or("");
+            format!("{method} is not allowed here; this address takes {allow}")
+        }
+        StatusCode::NOT_FOUND if api => "no such endpoint; see /api/openapi.json".to_string(),
+        StatusCode::NOT_FOUND => "There is no page at this address.".to_string(),
+        s => s.canonical_reason().unwrap_or("error").to_string(),
+    });
+    let mut out = render(error::ApiError::for_status(status, message));
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH && !out.headers().contains_key(name) {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 /// Handlers get [`Limits::request_timeout`]; one that takes longer answers 503 `timeout`.

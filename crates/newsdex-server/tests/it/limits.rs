@@ -151,6 +151,10 @@ fn regression_a_handler_over_the_request_timeout_answers_503() {
     let s = TestServer::start_with(None, limits, crate::support::load_demo);
     let r = s.get("/api/search?q=Tashkent");
     assert_eq!((r.status, r.error_code()), (503, "timeout".into()), "{}", r.text());
+    // A page says it as a page.
+    let r = s.get("/search?q=Tashkent");
+    assert_eq!((r.status, r.header("content-type")), (503, Some("text/html; charset=utf-8")), "{}", r.text());
+    assert!(r.text().contains("request timeout"), "{}", r.text());
     // The server is still there and the next answers come.
     assert!(s.get("/healthz").status == 200);
 }
