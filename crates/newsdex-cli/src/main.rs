@@ -76,6 +76,10 @@ struct ServeArgs {
     /// ingest then runs to its end).
     #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(newsdex_server::Limits::DEFAULT.request_timeout))]
     request_timeout: newsdex_server::Seconds,
+    /// Seconds the API's writer stays open after an ingest, so that the next one need not
+    /// reopen it; the data directory is locked against other writers meanwhile.
+    #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(newsdex_server::Limits::DEFAULT.writer_idle))]
+    writer_idle: newsdex_server::Seconds,
 }
 
 #[derive(Args, Debug)]
@@ -392,6 +396,7 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
         header_timeout: args.header_timeout.0,
         idle_timeout: args.idle_timeout.0,
         request_timeout: args.request_timeout.0,
+        writer_idle: args.writer_idle.0,
     };
     let config =
         newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone(), limits };

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdex_core::DocId;
-use newsdex_engine::{Engine, IngestOptions};
+use newsdex_engine::IngestOptions;
 use utoipa::OpenApi;
 
 use crate::error::{ApiError, ErrorEnvelope};
@@ -257,13 +257,10 @@ pub async fn ingest(
     if body.is_empty() {
         return Err(ApiError::bad_request("the body is empty: send a JSON object, JSON Lines, text or HTML"));
     }
-    let root = st.root.clone();
     let name = format!("api/{}", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    let report = blocking(move || {
-        let mut writer = Engine::open_write(&root)?;
-        Ok(writer.ingest_bytes(&name, &body, &opts, &mut |_| {})?)
-    })
-    .await?;
+    let (writer_st, rt) = (st.clone(), tokio::runtime::Handle::current());
+    let report =
+        blocking(move || writer_st.write(&rt, |w| Ok(w.ingest_bytes(&name, &body, &opts, &mut |_| {})?))).await?;
     st.engine()?.reload()?;
     st.refresh_credits();
     Ok(Json(IngestResponse::from(&report)))

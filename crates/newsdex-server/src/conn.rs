@@ -47,17 +47,21 @@ pub struct Limits {
     /// Time a handler may take; for `POST /api/ingest`, time to receive the body
     /// (`--request-timeout`).
     pub request_timeout: Duration,
+    /// Time the API's writer stays open after an ingest, holding the data directory's
+    /// lock (`--writer-idle`).
+    pub writer_idle: Duration,
 }
 
 impl Limits {
     /// The defaults: 256 connections (a quarter of the common 1,024 descriptor limit,
     /// leaving room for the index's and store's files), 10 s for headers, 30 s idle,
-    /// 60 s per request.
+    /// 60 s per request, the writer kept 5 s after an ingest.
     pub const DEFAULT: Limits = Limits {
         max_connections: 256,
         header_timeout: Duration::from_secs(10),
         idle_timeout: Duration::from_secs(30),
         request_timeout: Duration::from_secs(60),
+        writer_idle: Duration::from_secs(5),
     };
 }
 

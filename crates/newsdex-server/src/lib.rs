@@ -25,6 +25,7 @@
 //! | time a connection may sit between requests with no byte moving either way (also cuts a client that stops reading its answer) | 30 s | `--idle-timeout` |
 //! | time a handler may take (503 `timeout`); for `POST /api/ingest`, time to receive the body (408 `request_timeout`), after which the ingest runs to its end | 60 s | `--request-timeout` |
 //! | ingest body; a `Content-Length` over it is refused (413) before any of the body is read, a chunked body as soon as it passes it | 64 MiB | ([`api::MAX_INGEST_BYTES`]) |
+//! | time the API's writer stays open after an ingest (holding the data directory's `LOCK`, so `newsdex ingest` elsewhere gets "busy" meanwhile); the next ingest within it reuses the writer instead of reopening it | 5 s | `--writer-idle` |
 //!
 //! `POST /api/ingest` decides from the request head alone whether to read the body: the
 //! token (or writing being off) and the announced length are checked first, so a refused
@@ -261,4 +262,6 @@ pub async fn serve_state(
 ) {
     let app = router(state.clone());
     conn::run(app, state.limits, state.connections.clone(), listener, shutdown).await;
+    let st = state.clone();
+    let _ = tokio::task::spawn_blocking(move || st.release_writer()).await;
 }

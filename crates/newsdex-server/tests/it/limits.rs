@@ -191,3 +191,58 @@ fn shutdown_finishes_the_requests_in_flight() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["new"], 3669);
 }
+
+/// Whether another process could take the data directory's writer lock now (tried by
+/// opening a writer, as `newsdex ingest` does, and dropping it at once).
+fn lock_is_free(data: &std::path::Path) -> bool {
+    match newsdex_engine::Engine::open_write(data) {
+        Ok(_) => true,
+        Err(newsdex_engine::EngineError::Store(newsdex_engine::StoreError::Locked(_))) => false,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn regression_api_ingests_reuse_one_writer() {
+    // Every POST opened a writer (0.6 s for one document on a 56k archive: the story
+    // grouper is rebuilt from the store). Now one stays open while ingests keep coming.
+    let limits = Limits { writer_idle: HOUR, ..Limits::default() };
+    let s = TestServer::start_with(Some("t"), limits, |_| {});
+    let auth = [("Authorization", "Bearer t")];
+    let r = s.post("/api/ingest", &auth, br#"{"title":"First","text":"The first report from Almaty."}"#);
+    assert_eq!(r.status, 200, "{}", r.text());
+    // Between the two, the server holds the writer and with it the data directory's lock.
+    assert!(s.state.writer_open());
+    assert!(!lock_is_free(&s.data), "the writer was not kept");
+    let r = s.post("/api/ingest", &auth, br#"{"title":"Second","text":"The second report from Almaty."}"#);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(s.state.writers_opened(), 1, "the second ingest opened another writer");
+    // Each ingest is searchable as soon as its POST has returned.
+    assert_eq!(s.get_json("/api/search?q=second+report")["total"], 1);
+    assert_eq!(s.get_json("/api/search?q=Almaty")["total"], 2);
+}
+
+#[test]
+fn the_writer_is_released_after_the_idle_period_for_other_writers() {
+    let limits = Limits { writer_idle: Duration::from_millis(200), ..Limits::default() };
+    let s = TestServer::start_with(Some("t"), limits, |_| {});
+    let auth = [("Authorization", "Bearer t")];
+    let r = s.post("/api/ingest", &auth, br#"{"title":"From the API","text":"Filed through the API in Almaty."}"#);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let deadline = std::time::Instant::now() + crate::support::HANG;
+    while s.state.writer_open() {
+        assert!(std::time::Instant::now() < deadline, "the writer was never released");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Another writer (what `newsdex ingest` opens) gets the directory.
+    {
+        let mut w = newsdex_engine::Engine::open_write(&s.data).unwrap();
+        let doc = br#"{"title":"From the command line","text":"Filed from the command line in Almaty."}"#;
+        w.ingest_bytes("cli.jsonl", doc, &Default::default(), &mut |_| {}).unwrap();
+    }
+    // And the server opens a writer again for the next ingest, over what it added.
+    let r = s.post("/api/ingest", &auth, br#"{"title":"Later","text":"Filed later through the API in Almaty."}"#);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(s.state.writers_opened(), 2);
+    assert_eq!(s.get_json("/api/search?q=Almaty")["total"], 3);
+}
