@@ -69,7 +69,8 @@ impl utoipa::Modify for CommonResponses {
             for op in ops.into_iter().flatten() {
                 for (status, description) in common.into_iter().filter(|(s, _)| timed || *s != "503") {
                     let envelope = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build();
-                    let response = ResponseBuilder::new().description(description).content("application/json", envelope);
+                    let response =
+                        ResponseBuilder::new().description(description).content("application/json", envelope);
                     op.responses.responses.entry(status.to_string()).or_insert_with(|| response.build().into());
                 }
             }

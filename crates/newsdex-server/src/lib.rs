@@ -9,9 +9,14 @@
 //! * `/`, `/search`, `/articles/{id}` ([`web`]): pages that work without JavaScript.
 //!
 //! Security: binds 127.0.0.1 unless told otherwise; writing needs the configured bearer
-//! token and is off without one; ids are parsed before any lookup, and no request names a
-//! file; every page escapes what it shows and forbids framing and inline script; original
-//! bytes are served so a browser never renders them as our page.
+//! token (`Authorization: Bearer …`, the scheme in any case) and is off without one; an
+//! empty token, or one a header cannot carry, is refused at startup ([`ConfigError`]);
+//! ids are parsed before any lookup, and no request names a file; every page escapes what
+//! it shows and forbids framing and inline script; original bytes are served so a
+//! browser never renders them as our page. A cross-origin web page cannot write: a
+//! "simple" request cannot carry `Authorization`, and without it an ingest is refused
+//! from its head, before any of its body is read; no CORS headers are sent, so a
+//! preflighted one fails in the browser.
 //!
 //! # Limits
 //!
@@ -25,12 +30,20 @@
 //! | time a connection may sit between requests with no byte moving either way (also cuts a client that stops reading its answer) | 30 s | `--idle-timeout` |
 //! | time a handler may take (503 `timeout`); for `POST /api/ingest`, time to receive the body (408 `request_timeout`), after which the ingest runs to its end | 60 s | `--request-timeout` |
 //! | ingest body; a `Content-Length` over it is refused (413) before any of the body is read, a chunked body as soon as it passes it | 64 MiB | ([`api::MAX_INGEST_BYTES`]) |
+//! | request target (path and query) | 8 KiB | ([`MAX_URI_BYTES`], 414 `uri_too_long`) |
+//! | request headers | 32 KiB, 100 headers | ([`MAX_HEADER_BYTES`], [`MAX_HEADERS`], 431 `headers_too_large`) |
 //! | time the API's writer stays open after an ingest (holding the data directory's `LOCK`, so `newsdex ingest` elsewhere gets "busy" meanwhile); the next ingest within it reuses the writer instead of reopening it | 5 s | `--writer-idle` |
 //!
 //! `POST /api/ingest` decides from the request head alone whether to read the body: the
 //! token (or writing being off) and the announced length are checked first, so a refused
 //! upload costs a few hundred bytes. Bodies are read one at a time, when the write gate
 //! is taken.
+//!
+//! Every error answer has the format of where it was asked, also when the framework
+//! produced it (a wrong method, a path that does not decode, a head over the limits, a
+//! timeout): the JSON envelope under `/api/` and for `/healthz`, an escaped page
+//! elsewhere. The one exception is a head hyper cannot parse or that is over 64 KiB: it
+//! gets hyper's bare 400 or 431, as no route (so no format) is known yet.
 //!
 //! This crate is the only one that knows HTTP and the JSON wire format ([`wire`]); the
 //! CLI's `--json` output comes from the same types.
@@ -109,6 +122,11 @@ pub enum ConfigError {
 
 /// The application over an opened reader.
 pub fn router(state: Arc<AppState>) -> Router {
+    router_with(state, Router::new())
+}
+
+/// The application with `extra` routes among its own, under the same layers.
+fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
     let api = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/articles/{id}", get(api::article))
@@ -128,6 +146,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi-ui.json", api::ApiDoc::openapi()))
         .merge(api)
+        .merge(extra)
         .merge(pages)
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), request_timeout))
@@ -264,4 +283,56 @@ pub async fn serve_state(
     conn::run(app, state.limits, state.connections.clone(), listener, shutdown).await;
     let st = state.clone();
     let _ = tokio::task::spawn_blocking(move || st.release_writer()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// `GET path` over a socket: the status line and the rest.
+    fn fetch(addr: SocketAddr, path: &str) -> (String, String) {
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+        write!(c, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        c.read_to_string(&mut answer).unwrap();
+        let (status, rest) = answer.split_once("\r\n").unwrap();
+        (status.to_string(), rest.to_ascii_lowercase())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn regression_a_handler_over_the_request_timeout_answers_503() {
+        // Handlers had no time limit. Here one that never answers, among the real routes.
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        drop(Engine::open_write(&data).unwrap());
+        let limits = Limits { request_timeout: Duration::from_millis(50), ..Limits::default() };
+        let st = Arc::new(AppState::new(data.clone(), Engine::open_read(&data).unwrap(), None, limits));
+        let never = || std::future::pending::<&'static str>();
+        let extra = Router::new().route("/api/never", get(never)).route("/never", get(never));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let server =
+            tokio::spawn(conn::run(router_with(st.clone(), extra), limits, st.connections.clone(), listener, shutdown));
+        let (api, page, health) = tokio::task::spawn_blocking(move || {
+            (fetch(addr, "/api/never"), fetch(addr, "/never"), fetch(addr, "/healthz"))
+        })
+        .await
+        .unwrap();
+        assert_eq!(api.0, "HTTP/1.1 503 Service Unavailable", "{api:?}");
+        assert!(api.1.contains("content-type: application/json") && api.1.contains(r#""code":"timeout""#), "{api:?}");
+        assert_eq!(page.0, "HTTP/1.1 503 Service Unavailable", "{page:?}");
+        assert!(page.1.contains("content-type: text/html") && page.1.contains("request timeout (0.05 s)"), "{page:?}");
+        // The others still answer.
+        assert_eq!(health.0, "HTTP/1.1 200 OK", "{health:?}");
+        stop.send(()).unwrap();
+        server.await.unwrap();
+    }
 }

@@ -122,8 +122,13 @@ fn regression_serve_refuses_an_empty_token() {
 fn serve_releases_its_writer_after_the_idle_period_so_newsdex_ingest_can_write() {
     let n = Newsdex::new();
     let args = ["--quiet", "serve", "--addr", "127.0.0.1:0", "--token", "t0k", "--writer-idle", "0.2"];
-    let mut child =
-        n.command(&args).env("NEWSDEX_LOG", "newsdex_server=info").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = n
+        .command(&args)
+        .env("NEWSDEX_LOG", "newsdex_server=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut url = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
     let mut log = BufReader::new(child.stderr.take().unwrap());
@@ -144,7 +149,11 @@ fn serve_releases_its_writer_after_the_idle_period_so_newsdex_ingest_can_write()
     }
     assert!(seen.iter().any(|l| l.contains("opened the writer")), "{seen:?}");
     let input = n.scratch("in").join("cli.jsonl");
-    std::fs::write(&input, r#"{"title":"Filed from the command line","text":"A report filed from the command line in Almaty."}"#).unwrap();
+    std::fs::write(
+        &input,
+        r#"{"title":"Filed from the command line","text":"A report filed from the command line in Almaty."}"#,
+    )
+    .unwrap();
     n.ok(&["ingest", input.to_str().unwrap()]);
     let (total, _) = n.titles("Almaty");
     assert_eq!(total, 2);

@@ -374,7 +374,10 @@ fn regression_an_empty_token_is_refused_at_startup() {
 /// Send a request head (with `Connection: close`) on a raw connection and read the answer.
 fn raw(s: &TestServer, method: &str, target: &str, headers: &str) -> crate::support::Resp {
     let mut c = s.raw();
-    c.send(format!("{method} {target} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n").as_bytes());
+    c.send(
+        format!("{method} {target} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
     c.response()
 }
 
@@ -416,7 +419,10 @@ fn regression_framework_errors_under_api_use_the_envelope() {
     let doc = s.get_json("/api/openapi.json");
     for status in ["414", "431", "503"] {
         let r = &doc["paths"]["/api/search"]["get"]["responses"][status];
-        assert_eq!(r["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorEnvelope", "{status}");
+        assert_eq!(
+            r["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorEnvelope",
+            "{status}"
+        );
     }
     let ingest = &doc["paths"]["/api/ingest"]["post"]["responses"];
     assert!(ingest["408"].is_object() && ingest["414"].is_object() && ingest.get("503").is_none(), "{ingest}");

@@ -321,7 +321,10 @@ fn unknown_stories_are_404_pages() {
 /// Send a request head (with `Connection: close`) on a raw connection and read the answer.
 fn raw(method: &str, target: &str, headers: &str) -> crate::support::Resp {
     let mut c = demo().raw();
-    c.send(format!("{method} {target} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n").as_bytes());
+    c.send(
+        format!("{method} {target} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
     c.response()
 }
 
@@ -332,8 +335,20 @@ fn regression_framework_errors_on_pages_are_escaped_pages() {
     let hostile = "%3Cscript%3Ealert(1)%3C%2Fscript%3E";
     let cases = [
         ("POST", "/search".to_string(), String::new(), 405, "Method Not Allowed"),
-        ("GET", format!("/search?q={hostile}{}", "a".repeat(newsdex_server::MAX_URI_BYTES)), String::new(), 414, "URI Too Long"),
-        ("GET", "/".to_string(), format!("X-Big: {}\r\n", "b".repeat(newsdex_server::MAX_HEADER_BYTES)), 431, "Request Header Fields Too Large"),
+        (
+            "GET",
+            format!("/search?q={hostile}{}", "a".repeat(newsdex_server::MAX_URI_BYTES)),
+            String::new(),
+            414,
+            "URI Too Long",
+        ),
+        (
+            "GET",
+            "/".to_string(),
+            format!("X-Big: {}\r\n", "b".repeat(newsdex_server::MAX_HEADER_BYTES)),
+            431,
+            "Request Header Fields Too Large",
+        ),
         ("GET", format!("/articles/{hostile}%FF"), String::new(), 400, "Bad Request"),
         ("GET", "/static/none.js".to_string(), String::new(), 404, "Not Found"),
     ];
