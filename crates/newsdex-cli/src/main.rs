@@ -62,6 +62,24 @@ struct ServeArgs {
     /// Open the page in a browser.
     #[arg(long)]
     open: bool,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = newsdex_server::Limits::DEFAULT.max_connections as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Seconds a client has to send a request's headers (from connecting, or from the
+    /// request's first byte).
+    #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(newsdex_server::Limits::DEFAULT.header_timeout))]
+    header_timeout: newsdex_server::Seconds,
+    /// Seconds a connection may stay open between requests with nothing sent either way.
+    #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(newsdex_server::Limits::DEFAULT.idle_timeout))]
+    idle_timeout: newsdex_server::Seconds,
+    /// Seconds a request may take (for POST /api/ingest: to receive the body; the
+    /// ingest then runs to its end).
+    #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(newsdex_server::Limits::DEFAULT.request_timeout))]
+    request_timeout: newsdex_server::Seconds,
+    /// Seconds the API's writer stays open after an ingest, so that the next one need not
+    /// reopen it; the data directory is locked against other writers meanwhile.
+    #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(newsdex_server::Limits::DEFAULT.writer_idle))]
+    writer_idle: newsdex_server::Seconds,
 }
 
 #[derive(Args, Debug)]
@@ -399,6 +417,17 @@ fn stats(data: &Path, args: StatsArgs) -> anyhow::Result<Done> {
 }
 
 fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
+    let limits = newsdex_server::Limits {
+        max_connections: args.max_connections as usize,
+        header_timeout: args.header_timeout.0,
+        idle_timeout: args.idle_timeout.0,
+        request_timeout: args.request_timeout.0,
+        writer_idle: args.writer_idle.0,
+    };
+    let config =
+        newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone(), limits };
+    // Before anything is created or loaded.
+    config.validate()?;
     let empty = match Engine::open_read(data) {
         Ok(e) => e.num_docs() == 0,
         Err(EngineError::Store(newsdex_engine::StoreError::Missing(_))) => true,
@@ -420,7 +449,6 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
     } else if args.demo && !quiet {
         eprintln!("{} already holds documents; the demo corpus is only loaded into an empty archive", data.display());
     }
-    let config = newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone() };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let stop = shutdown_signal()?;

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdex_core::DocId;
-use newsdex_engine::{Engine, IngestOptions};
+use newsdex_engine::IngestOptions;
 use utoipa::OpenApi;
 
 use crate::error::{ApiError, ErrorEnvelope};
@@ -30,7 +29,7 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
     ),
     paths(search, article, story, raw, ingest, healthz),
     components(schemas(SearchResponse, ArticleView, StoryResponse, IngestResponse, Health, ErrorEnvelope)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonResponses)
 )]
 #[derive(Debug)]
 pub struct ApiDoc;
@@ -47,6 +46,35 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Answers any operation can give, whatever its parameters: the head limits and the
+/// request timeout (see `framework_errors` and `request_timeout` in `lib.rs`).
+#[derive(Debug)]
+struct CommonResponses;
+
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let common = [
+            ("414", "Request target (path and query) over 8 KiB"),
+            ("431", "Request headers over 32 KiB, or more than 100 of them"),
+            ("503", "The answer took longer than the server's request timeout"),
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // The ingest is not timed once its body is in (it answers 408 for the body).
+            let timed = path != "/api/ingest";
+            let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                for (status, description) in common.into_iter().filter(|(s, _)| timed || *s != "503") {
+                    let envelope = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorEnvelope"))).build();
+                    let response =
+                        ResponseBuilder::new().description(description).content("application/json", envelope);
+                    op.responses.responses.entry(status.to_string()).or_insert_with(|| response.build().into());
+                }
+            }
+        }
     }
 }
 
@@ -183,6 +211,7 @@ pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Res
         (status = 200, description = "What was added, what was a duplicate, what was rejected and why", body = IngestResponse),
         (status = 400, description = "Empty body or a bad parameter", body = ErrorEnvelope),
         (status = 401, description = "No or wrong token", body = ErrorEnvelope),
+        (status = 408, description = "The body did not arrive within the request timeout", body = ErrorEnvelope),
         (status = 403, description = "Writing is off on this server", body = ErrorEnvelope),
         (status = 409, description = "Another process is writing", body = ErrorEnvelope),
         (status = 413, description = "Body over 64 MiB", body = ErrorEnvelope),
@@ -192,22 +221,14 @@ pub async fn ingest(
     State(st): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<IngestResponse>, ApiError> {
+    // Everything that can refuse the request is decided from its head: the body is not
+    // read (not even buffered) for a request that is refused.
     st.authorize(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))?;
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the body is over {} MiB", MAX_INGEST_BYTES >> 20),
-            )
-        } else {
-            ApiError::bad_request(e.body_text())
-        }
-    })?;
-    if body.is_empty() {
-        return Err(ApiError::bad_request("the body is empty: send a JSON object, JSON Lines, text or HTML"));
+    let announced = announced_length(&headers)?;
+    if announced.is_some_and(|n| n > MAX_INGEST_BYTES as u64) {
+        return Err(too_large());
     }
     let mut opts = IngestOptions::default();
     for (k, v) in pairs(query.as_deref()) {
@@ -222,17 +243,64 @@ pub async fn ingest(
             _ => {}
         }
     }
+    // One write at a time, and one body in memory at a time: the body is read only once
+    // this request's turn has come.
     let _one_writer = st.write_gate.lock().await;
-    let root = st.root.clone();
+    // The request timeout bounds receiving the body; the ingest then runs to its end.
+    let wait = st.limits.request_timeout;
+    let body = tokio::time::timeout(wait, read_body(body, announced)).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("the body did not arrive within {} s", wait.as_secs_f64()),
+        )
+    })??;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the body is empty: send a JSON object, JSON Lines, text or HTML"));
+    }
     let name = format!("api/{}", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    let report = blocking(move || {
-        let mut writer = Engine::open_write(&root)?;
-        Ok(writer.ingest_bytes(&name, &body, &opts, &mut |_| {})?)
-    })
-    .await?;
+    let (writer_st, rt) = (st.clone(), tokio::runtime::Handle::current());
+    let report =
+        blocking(move || writer_st.write(&rt, |w| Ok(w.ingest_bytes(&name, &body, &opts, &mut |_| {})?))).await?;
     st.engine()?.reload()?;
     st.refresh_credits();
     Ok(Json(IngestResponse::from(&report)))
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the body is over {} MiB", MAX_INGEST_BYTES >> 20),
+    )
+}
+
+/// The body length a request announces (`Content-Length`), if it announces one.
+fn announced_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(v) = headers.get(header::CONTENT_LENGTH) else { return Ok(None) };
+    v.to_str()
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::bad_request("Content-Length is not a number"))
+}
+
+/// Read a body of at most [`MAX_INGEST_BYTES`], refusing it as soon as it goes over (a
+/// chunked body announces no length, so the limit is enforced while it streams in).
+async fn read_body(mut body: Body, announced: Option<u64>) -> Result<Vec<u8>, ApiError> {
+    use axum::body::HttpBody;
+    // `announced` was checked against the limit, so this reserves at most the limit.
+    let mut out = Vec::with_capacity(announced.unwrap_or(0) as usize);
+    while let Some(frame) = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > MAX_INGEST_BYTES {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
 }
 
 /// Liveness and size.

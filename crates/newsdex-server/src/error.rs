@@ -11,9 +11,20 @@
 //! | `unauthorized` | 401 | a write without `Authorization: Bearer <token>`, or a wrong token |
 //! | `writes_disabled` | 403 | a write to a server started without a token |
 //! | `not_found` | 404 | no such document or route |
+//! | `method_not_allowed` | 405 | a method the route does not take (`Allow` lists those it does) |
+//! | `request_timeout` | 408 | an ingest body that did not arrive within the request timeout |
 //! | `busy` | 409 | another process is writing to the data directory |
 //! | `payload_too_large` | 413 | a request body over the limit |
+//! | `uri_too_long` | 414 | a request target over 8 KiB |
+//! | `headers_too_large` | 431 | request headers over 32 KiB or more than 100 of them |
 //! | `internal` | 500 | a fault on our side (logged) |
+//! | `timeout` | 503 | an answer that took longer than the request timeout |
+//!
+//! Errors the framework produces (a wrong method, a path that is not UTF-8, …) are put in
+//! the envelope too, under `/api/` and for `/healthz` (see `framework_errors` in
+//! `lib.rs`); other 4xx answers of this kind get `bad_request` with their own status.
+//! Only answers hyper gives before a request is parsed at all (a malformed request line,
+//! a head over 64 KiB) are bare: no route, so no format, is known yet.
 
 use axum::Json;
 use axum::http::{StatusCode, header};
@@ -32,8 +43,9 @@ pub struct ApiError {
 /// The envelope's body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: bad_request, bad_query, unauthorized, writes_disabled, not_found, busy,
-    /// payload_too_large, internal.
+    /// Stable code: bad_request, bad_query, unauthorized, writes_disabled, not_found,
+    /// method_not_allowed, request_timeout, busy, payload_too_large, uri_too_long,
+    /// headers_too_large, internal, timeout.
     #[schema(example = "bad_query")]
     pub code: String,
     pub message: String,
@@ -57,6 +69,23 @@ impl ApiError {
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// The envelope for an answer the framework produced with `status`.
+    pub fn for_status(status: StatusCode, message: impl Into<String>) -> ApiError {
+        let code = match status.as_u16() {
+            401 => "unauthorized",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            408 => "request_timeout",
+            413 => "payload_too_large",
+            414 => "uri_too_long",
+            431 => "headers_too_large",
+            503 => "timeout",
+            400..=499 => "bad_request",
+            _ => "internal",
+        };
+        ApiError::new(status, code, message)
     }
 
     pub fn internal(e: impl std::fmt::Display) -> ApiError {

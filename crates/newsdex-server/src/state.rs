@@ -1,10 +1,13 @@
-//! Shared server state: the data directory, a long-lived reader, the write token.
+//! Shared server state: the data directory, a long-lived reader, the write token, the
+//! API's writer while ingests keep coming.
 
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use newsdex_engine::Engine;
 
+use crate::conn::{ConnectionStats, Limits};
 use crate::error::ApiError;
 
 /// What every handler can reach.
@@ -14,22 +17,44 @@ pub struct AppState {
     reader: RwLock<Arc<Engine>>,
     /// `None`: writing through the API is off.
     pub token: Option<String>,
-    /// One API write at a time in this process (the data directory's lock keeps other
-    /// processes out).
+    /// One API write (and one ingest body in memory) at a time in this process; the
+    /// writer's own lock keeps an abandoned request's ingest from overlapping the next.
     pub write_gate: tokio::sync::Mutex<()>,
     /// Whether the archive holds Wikinews articles (their licence asks for credit on
     /// every page).
     wikinews: std::sync::atomic::AtomicBool,
+    /// Connections and time.
+    pub limits: Limits,
+    /// What the connections are doing.
+    pub connections: Arc<ConnectionStats>,
+    writer: SharedWriter,
+}
+
+/// The API's writer. A new writer's first ingest rebuilds the story grouper from the
+/// store (a one-document ingest into a 35.7k-document archive, release build: 0.58 s on a
+/// new writer, 0.43 s on a kept one), so it is kept open while ingests keep coming, and
+/// dropped [`Limits::writer_idle`] after the last one, releasing the data directory's
+/// lock for `newsdex ingest` in another process.
+#[derive(Debug, Default)]
+struct SharedWriter {
+    engine: Mutex<Option<Engine>>,
+    /// Uses so far; a release scheduled after one does nothing if another came since.
+    uses: AtomicU64,
+    /// Times a writer was opened.
+    opened: AtomicU64,
 }
 
 impl AppState {
-    pub fn new(root: PathBuf, reader: Engine, token: Option<String>) -> AppState {
+    pub fn new(root: PathBuf, reader: Engine, token: Option<String>, limits: Limits) -> AppState {
         let st = AppState {
             root,
             reader: RwLock::new(Arc::new(reader)),
             token,
             write_gate: tokio::sync::Mutex::new(()),
             wikinews: Default::default(),
+            limits,
+            connections: Default::default(),
+            writer: Default::default(),
         };
         st.refresh_credits();
         st
@@ -59,6 +84,71 @@ impl AppState {
         Ok(fresh)
     }
 
+    /// Run `f` with the writer, opened first if none is; blocking (call it on the
+    /// blocking pool, inside the runtime `rt`, where the release is scheduled). A writer
+    /// whose use failed or panicked is dropped, so the next use opens (and recovers) anew.
+    pub fn write<T>(
+        self: &Arc<Self>,
+        rt: &tokio::runtime::Handle,
+        f: impl FnOnce(&mut Engine) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let (result, use_no) = {
+            let mut slot = self.writer.engine.lock().unwrap_or_else(|poisoned| {
+                self.writer.engine.clear_poison();
+                let mut slot = poisoned.into_inner();
+                *slot = None;
+                slot
+            });
+            let result = match slot.as_mut() {
+                Some(w) => f(w),
+                None => match Engine::open_write(&self.root) {
+                    Ok(w) => {
+                        self.writer.opened.fetch_add(1, Ordering::SeqCst);
+                        tracing::info!("opened the writer");
+                        f(slot.insert(w))
+                    }
+                    Err(e) => Err(e.into()),
+                },
+            };
+            if result.is_err() {
+                *slot = None;
+            }
+            (result, self.writer.uses.fetch_add(1, Ordering::SeqCst) + 1)
+        };
+        let st = self.clone();
+        rt.spawn(async move {
+            tokio::time::sleep(st.limits.writer_idle).await;
+            let _ = tokio::task::spawn_blocking(move || st.release_writer_after(use_no)).await;
+        });
+        result
+    }
+
+    /// Drop the writer if use `use_no` was the last; blocking.
+    fn release_writer_after(&self, use_no: u64) {
+        let mut slot = self.writer.engine.lock().unwrap_or_else(|p| p.into_inner());
+        if self.writer.uses.load(Ordering::SeqCst) == use_no && slot.take().is_some() {
+            tracing::info!(
+                "released the writer after {} s without an ingest; the data directory is free for other writers",
+                self.limits.writer_idle.as_secs_f64()
+            );
+        }
+    }
+
+    /// Drop the writer now (at shutdown); blocking.
+    pub fn release_writer(&self) {
+        self.writer.engine.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// Whether the writer is open (and the data directory locked by this server).
+    pub fn writer_open(&self) -> bool {
+        self.writer.engine.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
+    /// How many times a writer was opened.
+    pub fn writers_opened(&self) -> u64 {
+        self.writer.opened.load(Ordering::SeqCst)
+    }
+
     /// Whether `header` (the `Authorization` value) carries the configured token.
     pub fn authorize(&self, header: Option<&str>) -> Result<(), ApiError> {
         use axum::http::StatusCode;
@@ -69,7 +159,7 @@ impl AppState {
                 "this server was started without a write token (--token or NEWSDEX_TOKEN), so writing is off",
             ));
         };
-        let given = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim);
+        let given = header.and_then(bearer_credentials);
         match given {
             Some(g) if constant_time_eq(g.as_bytes(), token.as_bytes()) => Ok(()),
             Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "wrong token")),
@@ -80,6 +170,13 @@ impl AppState {
             )),
         }
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is matched without
+/// regard to case (RFC 7235: `bearer x` is as valid as `Bearer x`).
+fn bearer_credentials(header: &str) -> Option<&str> {
+    let (scheme, rest) = header.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
 }
 
 /// Compare without an early exit, so response time does not tell how much of a guessed
@@ -93,7 +190,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::{bearer_credentials, constant_time_eq};
 
     #[test]
     fn token_comparison() {
@@ -101,5 +198,15 @@ mod tests {
         assert!(!constant_time_eq(b"secret", b"secreT"));
         assert!(!constant_time_eq(b"secret", b"secret2"));
         assert!(!constant_time_eq(b"", b"x"));
+    }
+
+    #[test]
+    fn regression_bearer_scheme_is_matched_without_regard_to_case() {
+        for h in ["Bearer s3cret", "bearer s3cret", "BEARER s3cret", "bEaReR   s3cret ", " Bearer s3cret"] {
+            assert_eq!(bearer_credentials(h), Some("s3cret"), "{h:?}");
+        }
+        for h in ["Basic czNjcmV0", "Bearers3cret", "Bearer", "Token s3cret"] {
+            assert_eq!(bearer_credentials(h), None, "{h:?}");
+        }
     }
 }

@@ -641,6 +641,21 @@ fn error_page(st: &AppState, status: StatusCode, heading: &str, message: &str) -
     Ok(page(status, render(&view)?))
 }
 
+/// A page for an error the framework produced (a wrong method, a request too large, a
+/// timeout, a handler's JSON error): the status's name and `message`, escaped. Without
+/// a readable archive, a bare page (escaped too).
+pub(crate) fn status_page(st: &AppState, status: StatusCode, message: &str) -> Response {
+    let heading = status.canonical_reason().unwrap_or("Error");
+    error_page(st, status, heading, message).unwrap_or_else(|_| {
+        let html = format!(
+            "<!doctype html><meta charset=\"utf-8\"><title>{h}</title><h1>{h}</h1><p>{m}</p>",
+            h = escape(heading),
+            m = escape(message)
+        );
+        page(status, html)
+    })
+}
+
 /// Unknown pages.
 pub async fn not_found(State(st): State<Arc<AppState>>) -> Result<Response, ApiError> {
     error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no page at this address.")

@@ -161,3 +161,59 @@ fn regression_raw_requests_read_one_record_not_the_whole_input() {
     let extra = peak_rss(s.child.id()).saturating_sub(before);
     assert!(extra < 256 << 20, "three raw requests took {} MB more", extra >> 20);
 }
+
+#[test]
+fn regression_serve_refuses_an_empty_token() {
+    // `--token ''` or an empty NEWSDEX_TOKEN was taken as a token no request could send.
+    let n = Newsdex::new();
+    let (_, err) = n.expect(2, &["serve", "--addr", "127.0.0.1:0", "--token", ""]);
+    assert!(err.contains("the write token is empty"), "{err}");
+    let out = n.command(&["serve", "--addr", "127.0.0.1:0"]).env("NEWSDEX_TOKEN", "").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("the write token is empty"), "{err}");
+    // Refused before anything was created.
+    assert!(!n.data().exists());
+}
+
+#[test]
+fn serve_releases_its_writer_after_the_idle_period_so_newsdex_ingest_can_write() {
+    let n = Newsdex::new();
+    let args = ["--quiet", "serve", "--addr", "127.0.0.1:0", "--token", "t0k", "--writer-idle", "0.2"];
+    let mut child = n
+        .command(&args)
+        .env("NEWSDEX_LOG", "newsdex_server=info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut url).unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let s = Serving { child, url: url.trim().to_string() };
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let doc = r#"{"title":"Filed through the API","text":"A report filed through the API from Almaty."}"#;
+    let r = agent.post(&format!("{}api/ingest", s.url)).header("Authorization", "Bearer t0k").send(doc).unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // The server says when it lets go of the data directory.
+    let mut seen = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(log.read_line(&mut line).unwrap() > 0, "the server stopped logging: {seen:?}");
+        if line.contains("released the writer") {
+            break;
+        }
+        seen.push(line);
+    }
+    assert!(seen.iter().any(|l| l.contains("opened the writer")), "{seen:?}");
+    let input = n.scratch("in").join("cli.jsonl");
+    std::fs::write(
+        &input,
+        r#"{"title":"Filed from the command line","text":"A report filed from the command line in Almaty."}"#,
+    )
+    .unwrap();
+    n.ok(&["ingest", input.to_str().unwrap()]);
+    let (total, _) = n.titles("Almaty");
+    assert_eq!(total, 2);
+    drop(s);
+}

@@ -255,15 +255,6 @@ fn ingest_needs_the_token_then_adds_searchable_documents() {
 }
 
 #[test]
-fn a_body_over_the_limit_is_413() {
-    let s = TestServer::start(Some("t"), |_| {});
-    let big = vec![b'a'; newsdex_server::api::MAX_INGEST_BYTES + 1];
-    let r = s.post("/api/ingest", &[("Authorization", "Bearer t")], &big);
-    assert_eq!(r.status, 413, "{}", r.text());
-    assert_eq!(r.error_code(), "payload_too_large");
-}
-
-#[test]
 fn reads_keep_working_while_an_ingest_commits() {
     // A writer server over the demo corpus; while a 9.8 MB ingest (the Japanese Wikinews
     // file, 3,669 articles) is running, searches keep answering with the old contents.
@@ -342,4 +333,97 @@ fn spelling_expansion_is_reported_and_can_be_turned_off() {
     let v = s.get_json(&format!("/api/search?q={}&limit=100", enc("=Uighur")));
     let titles: Vec<&str> = v["hits"].as_array().unwrap().iter().map(|h| h["title"].as_str().unwrap()).collect();
     assert!(titles.iter().any(|t| t.starts_with("Beijing’s")) && !titles.contains(&T004), "{titles:?}");
+}
+
+#[test]
+fn regression_bearer_scheme_is_case_insensitive() {
+    // RFC 7235: the scheme is case-insensitive; `bearer x` was answered 401.
+    let s = TestServer::start(Some("s3cret"), |_| {});
+    let doc = br#"{"title":"Scheme case","text":"Any case of the word Bearer is the same scheme."}"#;
+    for (i, auth) in ["bearer s3cret", "BEARER s3cret", "Bearer s3cret"].into_iter().enumerate() {
+        let r = s.post("/api/ingest", &[("Authorization", auth)], doc);
+        assert_eq!(r.status, 200, "{auth}: {}", r.text());
+        assert_eq!(r.json()["new"], u64::from(i == 0), "{auth}");
+    }
+    let r = s.post("/api/ingest", &[("Authorization", "bearer wrong")], doc);
+    assert_eq!((r.status, r.error_code()), (401, "unauthorized".into()));
+}
+
+#[test]
+fn regression_an_empty_token_is_refused_at_startup() {
+    // An empty token was accepted, and then no request could ever present it.
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    drop(newsdex_engine::Engine::open_write(&data).unwrap());
+    let config = |token: &str| newsdex_server::ServerConfig {
+        data: data.clone(),
+        addr: "127.0.0.1:0".parse().unwrap(),
+        token: Some(token.to_string()),
+        limits: Default::default(),
+    };
+    let e = newsdex_server::state(&config("")).unwrap_err();
+    assert!(matches!(e.downcast_ref(), Some(newsdex_server::ConfigError::EmptyToken)), "{e}");
+    // Nor can a token be sent that a header cannot carry.
+    for token in ["two words", "tab\there", "naïve", "line\n"] {
+        let e = newsdex_server::state(&config(token)).unwrap_err();
+        assert!(matches!(e.downcast_ref(), Some(newsdex_server::ConfigError::TokenNotSendable)), "{token:?}: {e}");
+    }
+    assert!(newsdex_server::state(&config("s3cret-_.~+/=")).is_ok());
+}
+
+/// Send a request head (with `Connection: close`) on a raw connection and read the answer.
+fn raw(s: &TestServer, method: &str, target: &str, headers: &str) -> crate::support::Resp {
+    let mut c = s.raw();
+    c.send(
+        format!("{method} {target} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    c.response()
+}
+
+#[test]
+fn regression_framework_errors_under_api_use_the_envelope() {
+    // 405, 414, 431 and extractor rejections came from the framework with an empty or
+    // plain-text body, not the envelope every other API error has.
+    let s = demo();
+    for (method, target, allow) in [
+        ("PUT", "/api/search?q=a", "GET"),
+        ("POST", "/api/search", "GET"),
+        ("DELETE", "/api/articles/0000000000000000", "GET"),
+        ("GET", "/api/ingest", "POST"),
+        ("POST", "/healthz", "GET"),
+    ] {
+        let r = raw(s, method, target, "");
+        assert_eq!((r.status, r.error_code()), (405, "method_not_allowed".into()), "{method} {target}: {}", r.text());
+        assert!(r.header("allow").is_some_and(|a| a.contains(allow)), "{method} {target}: {:?}", r.headers);
+        let message = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(message.starts_with(&format!("{method} is not allowed here")), "{message}");
+    }
+    let long = format!("/api/search?q={}", "a".repeat(newsdex_server::MAX_URI_BYTES));
+    let r = raw(s, "GET", &long, "");
+    assert_eq!((r.status, r.error_code()), (414, "uri_too_long".into()), "{}", r.text());
+    let big = format!("X-Big: {}\r\n", "b".repeat(newsdex_server::MAX_HEADER_BYTES));
+    let r = raw(s, "GET", "/api/search?q=a", &big);
+    assert_eq!((r.status, r.error_code()), (431, "headers_too_large".into()), "{}", r.text());
+    let many: String = (0..newsdex_server::MAX_HEADERS).map(|i| format!("X-H{i}: {i}\r\n")).collect();
+    let r = raw(s, "GET", "/healthz", &many);
+    assert_eq!((r.status, r.error_code()), (431, "headers_too_large".into()), "{}", r.text());
+    // A path that does not decode to text: the extractor's rejection, in the envelope.
+    let r = raw(s, "GET", "/api/articles/%FF%FE", "");
+    assert_eq!((r.status, r.error_code()), (400, "bad_request".into()), "{}", r.text());
+    // Within the limits, the same requests are answered.
+    let some: String = (0..50).map(|i| format!("X-H{i}: {i}\r\n")).collect();
+    let r = raw(s, "GET", &format!("/api/search?q={}", "a".repeat(1000)), &some);
+    assert_eq!(r.status, 200, "{}", r.text());
+    // The OpenAPI document lists the answers every operation can give.
+    let doc = s.get_json("/api/openapi.json");
+    for status in ["414", "431", "503"] {
+        let r = &doc["paths"]["/api/search"]["get"]["responses"][status];
+        assert_eq!(
+            r["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorEnvelope",
+            "{status}"
+        );
+    }
+    let ingest = &doc["paths"]["/api/ingest"]["post"]["responses"];
+    assert!(ingest["408"].is_object() && ingest["414"].is_object() && ingest.get("503").is_none(), "{ingest}");
 }

@@ -3,5 +3,6 @@
 
 mod api;
 mod browser;
+mod limits;
 mod support;
 mod web;

@@ -8,11 +8,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use newsdex_engine::{Engine, IngestOptions};
-use newsdex_server::ServerConfig;
+use newsdex_server::{AppState, Limits, ServerConfig};
 use serde_json::Value;
 
 pub const T004: &str = "RFA : Background of the risks of Uyghur visits to Central Asia";
@@ -33,6 +33,8 @@ pub fn fixtures() -> Vec<u8> {
 pub struct TestServer {
     pub base: String,
     pub data: PathBuf,
+    /// The server's state, for its counters.
+    pub state: Arc<AppState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _tmp: Option<tempfile::TempDir>,
@@ -41,14 +43,19 @@ pub struct TestServer {
 impl TestServer {
     /// A server over a new data directory filled by `load`, with write token `token`.
     pub fn start(token: Option<&str>, load: impl FnOnce(&mut Engine)) -> TestServer {
+        Self::start_with(token, Limits::default(), load)
+    }
+
+    /// [`TestServer::start`] with other limits.
+    pub fn start_with(token: Option<&str>, limits: Limits, load: impl FnOnce(&mut Engine)) -> TestServer {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
-        let mut s = Self::start_in(&data, token, load);
+        let mut s = Self::start_in(&data, token, limits, load);
         s._tmp = Some(tmp);
         s
     }
 
-    fn start_in(data: &Path, token: Option<&str>, load: impl FnOnce(&mut Engine)) -> TestServer {
+    fn start_in(data: &Path, token: Option<&str>, limits: Limits, load: impl FnOnce(&mut Engine)) -> TestServer {
         {
             let mut w = Engine::open_write(data).unwrap();
             load(&mut w);
@@ -57,25 +64,28 @@ impl TestServer {
             data: data.to_path_buf(),
             addr: "127.0.0.1:0".parse().unwrap(),
             token: token.map(str::to_string),
+            limits,
         };
+        let state = newsdex_server::state(&config).unwrap();
         let std_listener = std::net::TcpListener::bind(config.addr).unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let addr: SocketAddr = std_listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server_state = state.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
-                newsdex_server::serve(config, listener, async {
+                newsdex_server::serve_state(server_state, listener, async {
                     let _ = rx.await;
                 })
-                .await
-                .unwrap();
+                .await;
             });
         });
         TestServer {
             base: format!("http://{addr}"),
             data: data.to_path_buf(),
+            state,
             shutdown: Some(tx),
             thread: Some(thread),
             _tmp: None,
@@ -98,6 +108,103 @@ impl TestServer {
 
     pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
         request("POST", &self.url(path), headers, Some(body))
+    }
+
+    /// A raw connection, for what no HTTP client sends: a head without its body, a
+    /// partial head, nothing at all.
+    pub fn raw(&self) -> Raw {
+        let stream = std::net::TcpStream::connect(self.base.trim_start_matches("http://")).unwrap();
+        // Only so that a server that never answers fails the test instead of hanging it.
+        stream.set_read_timeout(Some(HANG)).unwrap();
+        Raw { stream }
+    }
+}
+
+/// How long a raw read waits before the test fails as hung.
+pub const HANG: Duration = Duration::from_secs(120);
+
+/// A raw client connection.
+pub struct Raw {
+    pub stream: std::net::TcpStream,
+}
+
+impl Raw {
+    pub fn send(&mut self, bytes: &[u8]) {
+        std::io::Write::write_all(&mut self.stream, bytes).unwrap();
+    }
+
+    /// Read one response: the head, then a body by `Content-Length` or chunked.
+    pub fn response(&mut self) -> Resp {
+        let mut buf = Vec::new();
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let n = self.fill(&mut buf);
+            assert!(n > 0, "the server closed without a complete response: {:?}", String::from_utf8_lossy(&buf));
+        };
+        let head = String::from_utf8(buf[..head_end].to_vec()).unwrap();
+        let mut lines = head.split("\r\n");
+        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        let mut rest = buf[head_end..].to_vec();
+        let find = |k: &str| headers.iter().find(|(h, _)| h == k).map(|(_, v)| v.clone());
+        let body = if let Some(n) = find("content-length") {
+            let n: usize = n.parse().unwrap();
+            while rest.len() < n {
+                assert!(self.fill(&mut rest) > 0, "the server closed in the middle of a body");
+            }
+            rest[..n].to_vec()
+        } else if find("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+            let mut body = Vec::new();
+            loop {
+                let line_end = loop {
+                    if let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
+                        break i;
+                    }
+                    assert!(self.fill(&mut rest) > 0, "the server closed in the middle of a chunk");
+                };
+                let size = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap().trim(), 16).unwrap();
+                while rest.len() < line_end + 2 + size + 2 {
+                    assert!(self.fill(&mut rest) > 0, "the server closed in the middle of a chunk");
+                }
+                body.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+                rest.drain(..line_end + 2 + size + 2);
+                if size == 0 {
+                    break body;
+                }
+            }
+        } else {
+            while self.fill(&mut rest) > 0 {}
+            rest
+        };
+        Resp { status, headers, body }
+    }
+
+    /// Whether the server closes the connection (rather than answer or wait) when this
+    /// side sends nothing more: true on end of stream or a reset.
+    pub fn closed_by_server(&mut self) -> bool {
+        let mut byte = [0u8; 1];
+        match std::io::Read::read(&mut self.stream, &mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => true,
+            Err(e) => panic!("no answer and no close within {HANG:?}: {e}"),
+        }
+    }
+
+    fn fill(&mut self, buf: &mut Vec<u8>) -> usize {
+        let mut chunk = [0u8; 16 << 10];
+        let n = match std::io::Read::read(&mut self.stream, &mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => 0,
+            Err(e) => panic!("no answer within {HANG:?}: {e}"),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        n
     }
 }
 
@@ -136,7 +243,7 @@ pub fn demo() -> &'static TestServer {
         }
         let data = root.join(std::process::id().to_string());
         let _ = std::fs::remove_dir_all(&data);
-        TestServer::start_in(&data, None, load_demo)
+        TestServer::start_in(&data, None, Limits::default(), load_demo)
     })
 }
 

@@ -317,3 +317,49 @@ fn unknown_stories_are_404_pages() {
         assert!(html.contains("There is no story with that id.") && !html.contains("<script>"), "{path}: {html}");
     }
 }
+
+/// Send a request head (with `Connection: close`) on a raw connection and read the answer.
+fn raw(method: &str, target: &str, headers: &str) -> crate::support::Resp {
+    let mut c = demo().raw();
+    c.send(
+        format!("{method} {target} HTTP/1.1\r\nHost: x\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    );
+    c.response()
+}
+
+#[test]
+fn regression_framework_errors_on_pages_are_escaped_pages() {
+    // A wrong method, a long address, big headers or an address that does not decode got
+    // the framework's empty or plain-text answer; now a page of ours, escaped.
+    let hostile = "%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let cases = [
+        ("POST", "/search".to_string(), String::new(), 405, "Method Not Allowed"),
+        (
+            "GET",
+            format!("/search?q={hostile}{}", "a".repeat(newsdex_server::MAX_URI_BYTES)),
+            String::new(),
+            414,
+            "URI Too Long",
+        ),
+        (
+            "GET",
+            "/".to_string(),
+            format!("X-Big: {}\r\n", "b".repeat(newsdex_server::MAX_HEADER_BYTES)),
+            431,
+            "Request Header Fields Too Large",
+        ),
+        ("GET", format!("/articles/{hostile}%FF"), String::new(), 400, "Bad Request"),
+        ("GET", "/static/none.js".to_string(), String::new(), 404, "Not Found"),
+    ];
+    for (method, target, headers, status, heading) in cases {
+        let r = raw(method, &target, &headers);
+        let html = r.text();
+        assert_eq!(r.status, status, "{method} {target:.40}: {html}");
+        assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"), "{target:.40}");
+        assert!(r.header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors 'none'")));
+        assert!(html.contains(&format!("<h1>{heading}</h1>")), "{target:.40}: {html}");
+        assert!(!html.contains("<script>alert"), "{target:.40}: {html}");
+    }
+    assert!(raw("POST", "/search", "").header("allow").is_some_and(|a| a.contains("GET")));
+}
