@@ -8,7 +8,9 @@ pub enum EngineError {
     /// A fault in the index (a query the index refuses is [`EngineError::Query`]).
     #[error(transparent)]
     Index(newsdex_index::IndexError),
-    /// The query could not be parsed; the message shows where.
+    /// The query could not be parsed (the message shows where), names something the index
+    /// cannot search, or would cost more than its [`newsdex_query::QueryLimits`] allow
+    /// (the message says what was too much and what the limit is). Nothing ran.
     #[error("{0}")]
     Query(String),
     #[error("the data directory was opened read-only")]
@@ -24,6 +26,8 @@ impl From<newsdex_index::IndexError> for EngineError {
         match e {
             // The user's query names something the index cannot search (`lang:null`).
             newsdex_index::IndexError::Query(m) => EngineError::Query(m),
+            // A budget it would exceed: the user's query, not a fault.
+            newsdex_index::IndexError::Refused(r) => EngineError::Query(r.to_string()),
             other => EngineError::Index(other),
         }
     }

@@ -20,7 +20,7 @@ pub use error::EngineError;
 pub use newsdex_dedupe::ParagraphDiff;
 pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, SearchResults, Snippet, StoryMap};
 pub use newsdex_ingest::Limits;
-pub use newsdex_query::DefaultOp;
+pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
 pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
 
@@ -117,6 +117,9 @@ pub struct SearchOptions {
     pub collapse: bool,
     /// What facet and chart counts count.
     pub count: CountBy,
+    /// What the query may cost; a query over a limit is refused before it runs
+    /// ([`EngineError::Query`], with a message naming the limit).
+    pub limits: QueryLimits,
 }
 
 impl Default for SearchOptions {
@@ -135,6 +138,7 @@ impl Default for SearchOptions {
             facets: false,
             collapse: true,
             count: CountBy::Articles,
+            limits: QueryLimits::default(),
         }
     }
 }
@@ -260,9 +264,11 @@ impl Engine {
         Ok(())
     }
 
-    /// Search.
+    /// Search. A query that cannot be parsed, or would cost more than `opts.limits`
+    /// allow, is an [`EngineError::Query`] (nothing ran).
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
-        let parsed = newsdex_query::parse(query, opts.default_op).map_err(|e| EngineError::Query(e.render(query)))?;
+        let parsed = newsdex_query::parse_with_limits(query, opts.default_op, &opts.limits)
+            .map_err(|e| EngineError::Query(e.render(query)))?;
         let published = match (&opts.from, &opts.to) {
             (None, None) => None,
             (from, to) => Some(
@@ -284,6 +290,7 @@ impl Engine {
             stories: Some(self.story_map()?),
             collapse: opts.collapse,
             count: opts.count,
+            limits: opts.limits.clone(),
         };
         Ok(self.index.search(&req)?)
     }

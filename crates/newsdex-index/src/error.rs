@@ -13,4 +13,8 @@ pub enum IndexError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("{0}")]
     Query(String),
+    /// The query would cost more than a [`newsdex_query::QueryLimits`] budget allows; it
+    /// was refused before running.
+    #[error("{0}")]
+    Refused(newsdex_query::TooCostly),
 }

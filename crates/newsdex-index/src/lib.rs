@@ -8,7 +8,9 @@
 //! * [`IndexWriter`]: add articles, commit with the batch number as payload (so the engine
 //!   can tell after a crash which batches the index already holds), drop batches.
 //! * [`search`](SearchIndex::search): run a parsed [`newsdex_query::Query`] with filters,
-//!   paging and snippets, returning [`SearchResults`].
+//!   paging and snippets, returning [`SearchResults`]; refused before it runs when it
+//!   would cost more than its [`newsdex_query::QueryLimits`] allow (`query`'s module doc
+//!   has why sloppy phrases are budgeted as they are).
 
 pub mod analysis;
 mod error;

@@ -1,9 +1,10 @@
-//! Running a query: filters, paging, hits with stored fields and snippets.
+//! Running a query: filters, paging, hits with stored fields and snippets, within the
+//! request's budgets ([`QueryLimits`]).
 
 use std::ops::Range;
 
 use newsdex_core::DocId;
-use newsdex_query::{DateRange, Field as QField, Query as UserQuery};
+use newsdex_query::{DateRange, Field as QField, Query as UserQuery, QueryLimits};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Value;
@@ -48,6 +49,8 @@ pub struct SearchRequest<'a> {
     pub collapse: bool,
     /// What facet counts count.
     pub count: CountBy,
+    /// What the query may cost; over a limit it is refused before it runs.
+    pub limits: QueryLimits,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -66,6 +69,7 @@ impl<'a> SearchRequest<'a> {
             stories: None,
             collapse: false,
             count: CountBy::Articles,
+            limits: QueryLimits::default(),
         }
     }
 }
@@ -205,7 +209,8 @@ pub struct SearchResults {
 }
 
 impl SearchIndex {
-    /// Run `req`.
+    /// Run `req`: refused with [`IndexError::Refused`](crate::IndexError::Refused) before
+    /// anything runs if it would cost more than `req.limits` allow.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
         let (query, expansions) = self.build(req, &searcher)?;
@@ -344,7 +349,8 @@ impl SearchIndex {
 
     fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<(Box<dyn Query>, Vec<Expansion>)> {
         let stem_langs = if req.expand { self.stem_langs(req, searcher)? } else { Vec::new() };
-        let mut tr = Translator::new(&self.index, self.fields, &self.variants, req.expand, stem_langs)?;
+        let mut tr =
+            Translator::new(&self.index, searcher, self.fields, &self.variants, req.expand, stem_langs, &req.limits)?;
         let main = tr.translate(&req.query.root)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         match main {

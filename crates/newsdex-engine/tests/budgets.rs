@@ -1,0 +1,197 @@
+//! Query budgets through the engine (issue #14): costly queries are refused before they
+//! run with a message naming the limit, and real query logs come nowhere near the
+//! limits. Real text: the seed articles, and Reuters-21578 with the Reuters query log and
+//! the CISI and Cranfield query sets (skipped when ../shared is absent).
+
+use std::path::{Path, PathBuf};
+
+use newsdex_engine::{DefaultOp, Engine, EngineError, IngestOptions, QueryLimits, SearchOptions};
+
+fn seeds() -> Vec<PathBuf> {
+    let d = newsdex_testkit::repo_root().join("testdata/seeds");
+    vec![d.join("000_0a7d4e7fb2c47564.txt"), d.join("004_28fc068abbfc2ab4.txt")]
+}
+
+/// The seed articles, and copies of seed 004's paragraphs from three more outlets (one of
+/// them twice, so that one story has copies).
+fn archive(dir: &Path) -> Engine {
+    let data = dir.join("data");
+    let mut w = Engine::open_write(&data).unwrap();
+    let text = std::fs::read_to_string(&seeds()[1]).unwrap();
+    let paragraphs: Vec<&str> = text.lines().filter(|l| l.split_whitespace().count() >= 12).collect();
+    let mut lines = String::new();
+    for (i, (outlet, range)) in
+        [("Outlet A", 0..3), ("Outlet B", 3..6), ("Outlet C", 6..9), ("Outlet C", 6..9)].into_iter().enumerate()
+    {
+        let rec = serde_json::json!({
+            "title": format!("Part {i} of the background"),
+            "text": paragraphs[range].join("\n\n"),
+            "outlet": outlet,
+            "url": format!("https://example.org/{i}"),
+            "published": "2021-03-01",
+        });
+        lines.push_str(&format!("{rec}\n"));
+    }
+    let jsonl = dir.join("parts.jsonl");
+    std::fs::write(&jsonl, lines).unwrap();
+    let mut inputs = seeds();
+    inputs.push(jsonl);
+    w.ingest(&inputs, &IngestOptions::default(), &mut |_| {}).unwrap();
+    drop(w);
+    Engine::open_read(&data).unwrap()
+}
+
+fn refusal(e: &Engine, q: &str, opts: &SearchOptions) -> String {
+    match e.search(q, opts) {
+        Err(EngineError::Query(m)) => m,
+        other => panic!("{q}: expected a refusal, got {other:?}"),
+    }
+}
+
+fn plain() -> SearchOptions {
+    SearchOptions::default()
+}
+
+fn repeat(word: &str, n: usize, slop: u32) -> String {
+    format!("\"{}\"~{slop}", vec![word; n].join(" "))
+}
+
+#[test]
+fn regression_sloppy_phrase_of_a_repeated_word_is_refused_before_it_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    let q = repeat("the", 10, 100);
+    for expand in [true, false] {
+        let m = refusal(&e, &q, &SearchOptions { expand, ..plain() });
+        assert_eq!(
+            m,
+            "the phrase \"the the the the the the the the the the\"~100 is too costly to search: 10 words within 100 \
+             positions cost (10 − 3) × 100 = 700, and the limit is 100. Phrases of up to 3 words may use any ~N; \
+             use fewer words or a smaller ~N"
+        );
+    }
+    // At the limit it runs; one step past it does not.
+    for ok in [repeat("the", 3, 100), repeat("the", 4, 100), repeat("the", 5, 50), repeat("the", 103, 1)] {
+        e.search(&ok, &plain()).unwrap_or_else(|err| panic!("{ok}: {err}"));
+    }
+    for over in [repeat("the", 5, 51), repeat("the", 104, 1)] {
+        assert!(refusal(&e, &over, &plain()).contains("and the limit is 100"), "{over}");
+    }
+    // Phrases without slop cost nothing here, however long.
+    e.search(&repeat("the", 500, 0), &plain()).unwrap();
+}
+
+#[test]
+fn phrase_cost_counts_words_as_indexed_and_adds_up_over_the_query() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    // "al-Qaeda's" is indexed as more than one word.
+    let m = refusal(&e, "\"visits of al-Qaeda's leaders to Tashkent\"~30", &plain());
+    assert!(m.contains("8 words within 30 positions cost (8 − 3) × 30 = 150"), "{m}");
+    // Two phrases at the per-phrase limit are allowed together; a third is not.
+    let one = "\"risks of Uyghur visits\"~100";
+    e.search(&format!("{one} {one}"), &plain()).unwrap();
+    let m = refusal(&e, &format!("{one} {one} {one}"), &plain());
+    assert!(m.starts_with("the query's phrases with ~N are too costly together: they cost 300"), "{m}");
+    assert!(m.contains("the limit is 200"), "{m}");
+    // The limits are the caller's to set.
+    let loose =
+        SearchOptions { limits: QueryLimits { max_total_phrase_cost: 300, ..QueryLimits::default() }, ..plain() };
+    e.search(&format!("{one} {one} {one}"), &loose).unwrap();
+}
+
+#[test]
+fn words_widened_to_too_many_spellings_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    let tight = |per_word, total| SearchOptions {
+        limits: QueryLimits { max_spellings_per_word: per_word, max_spellings: total, ..QueryLimits::default() },
+        ..plain()
+    };
+    // Uyghur's variant group alone has 23 spellings.
+    let m = refusal(&e, "Uyghur", &tight(10, 4096));
+    assert!(m.starts_with("\"Uyghur\" would be searched as "), "{m}");
+    assert!(m.contains("and the limit is 10; search =\"Uyghur\""), "{m}");
+    e.search("=Uyghur", &tight(10, 4096)).unwrap();
+    e.search("Uyghur", &SearchOptions { expand: false, ..tight(10, 4096) }).unwrap();
+    let m = refusal(&e, "Tashkent visit summer risks", &tight(64, 5));
+    assert!(m.starts_with("the query would be searched as "), "{m}");
+    assert!(m.contains("and the limit is 5"), "{m}");
+    e.search("Uyghur Tashkent", &plain()).unwrap();
+}
+
+#[test]
+fn a_prefix_matching_too_many_words_is_refused_before_reading_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    let tight = SearchOptions { limits: QueryLimits { max_prefix_terms: 5, ..QueryLimits::default() }, ..plain() };
+    let m = refusal(&e, "Tashkent co*", &tight);
+    assert_eq!(
+        m,
+        "the prefix co* matches more than 5 words in this archive (the limit); type more letters before the *"
+    );
+    // A narrower prefix is fine, and so is the same one within the default limit.
+    assert!(e.search("Tashk*", &tight).unwrap().total >= 1);
+    assert!(e.search("co*", &plain()).unwrap().total >= 1);
+}
+
+// ---- real query logs ----------------------------------------------------------------
+
+/// Reuters-21578 in an archive of its own.
+fn reuters(dir: &Path) -> Option<Engine> {
+    let sgml = newsdex_testkit::shared_data("news-reuters21578/original")?;
+    let jsonl = dir.join("reuters.jsonl");
+    std::fs::write(&jsonl, newsdex_testkit::reuters::jsonl(&sgml).unwrap()).unwrap();
+    let data = dir.join("data");
+    let mut w = Engine::open_write(&data).unwrap();
+    w.ingest(&[jsonl], &IngestOptions::default(), &mut |_| {}).unwrap();
+    drop(w);
+    Some(Engine::open_read(&data).unwrap())
+}
+
+/// `queries.tsv` of an IR collection, as `newsdex-eval` searches them: bags of words.
+fn ir_queries(name: &str) -> Vec<String> {
+    let Some(dir) = newsdex_testkit::shared_data(name) else { return Vec::new() };
+    let text = std::fs::read_to_string(dir.join("queries.tsv")).unwrap();
+    text.lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(_, q)| {
+            let spaced: String = q.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+            spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+        })
+        .collect()
+}
+
+/// Every query of the Reuters log, and of CISI and Cranfield, runs on Reuters-21578 within
+/// a quarter of each default limit (the phrase budget: the log has no sloppy phrases, so
+/// it is checked at a tenth).
+#[test]
+fn real_query_logs_stay_far_within_the_budgets() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(e) = reuters(tmp.path()) else { return };
+    let d = QueryLimits::default();
+    let quarter = QueryLimits {
+        max_bytes: d.max_bytes,
+        max_clauses: d.max_clauses / 2,
+        max_phrase_cost: d.max_phrase_cost / 10,
+        max_total_phrase_cost: d.max_total_phrase_cost / 10,
+        max_spellings_per_word: d.max_spellings_per_word / 4,
+        max_spellings: d.max_spellings / 4,
+        max_prefix_terms: d.max_prefix_terms / 4,
+        ..d
+    };
+    let log = std::fs::read_to_string(newsdex_testkit::repo_root().join("bench/queries/reuters.txt")).unwrap();
+    let mut n = 0;
+    for q in log.lines().filter(|l| !l.trim().is_empty()) {
+        let opts = SearchOptions { facets: true, limits: quarter.clone(), ..plain() };
+        e.search(q, &opts).unwrap_or_else(|err| panic!("{q}: {err}"));
+        n += 1;
+    }
+    assert_eq!(n, 400);
+    let ir: Vec<String> = ir_queries("ir-cisi").into_iter().chain(ir_queries("ir-cranfield")).collect();
+    for q in &ir {
+        // CISI's longest request has 334 words; the byte limit is not quartered (2,023 bytes).
+        let opts = SearchOptions { default_op: DefaultOp::Or, limit: 1000, limits: quarter.clone(), ..plain() };
+        e.search(q, &opts).unwrap_or_else(|err| panic!("{q}: {err}"));
+    }
+}
