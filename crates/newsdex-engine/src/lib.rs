@@ -26,9 +26,10 @@ pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use newsdex_core::{DocId, Published};
-use newsdex_index::{INDEX_LAYOUT, SearchIndex, SearchRequest};
+use newsdex_index::{Deadline, INDEX_LAYOUT, SearchIndex, SearchRequest};
 use newsdex_store::{DataDir, DocDb, RawStore};
 
 /// Result type of this crate.
@@ -94,6 +95,9 @@ pub struct StoryMember {
     pub diff: Option<ParagraphDiff>,
 }
 
+/// Time a search may take by default ([`SearchOptions::timeout`]).
+pub const SEARCH_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Search parameters besides the query text.
 #[derive(Debug, Clone)]
 pub struct SearchOptions {
@@ -120,6 +124,9 @@ pub struct SearchOptions {
     /// What the query may cost; a query over a limit is refused before it runs
     /// ([`EngineError::Query`], with a message naming the limit).
     pub limits: QueryLimits,
+    /// Wall-clock time the search may take, from the call ([`SEARCH_TIMEOUT`] by
+    /// default; `None`: no limit). Past it the search stops with [`EngineError::Timeout`].
+    pub timeout: Option<Duration>,
 }
 
 impl Default for SearchOptions {
@@ -139,6 +146,7 @@ impl Default for SearchOptions {
             collapse: true,
             count: CountBy::Articles,
             limits: QueryLimits::default(),
+            timeout: Some(SEARCH_TIMEOUT),
         }
     }
 }
@@ -265,8 +273,10 @@ impl Engine {
     }
 
     /// Search. A query that cannot be parsed, or would cost more than `opts.limits`
-    /// allow, is an [`EngineError::Query`] (nothing ran).
+    /// allow, is an [`EngineError::Query`] (nothing ran); a search still running at
+    /// `opts.timeout` stops with [`EngineError::Timeout`].
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
+        let deadline = opts.timeout.map_or_else(Deadline::never, Deadline::after);
         let parsed = newsdex_query::parse_with_limits(query, opts.default_op, &opts.limits)
             .map_err(|e| EngineError::Query(e.render(query)))?;
         let published = match (&opts.from, &opts.to) {
@@ -291,6 +301,7 @@ impl Engine {
             collapse: opts.collapse,
             count: opts.count,
             limits: opts.limits.clone(),
+            deadline,
         };
         Ok(self.index.search(&req)?)
     }

@@ -1,9 +1,10 @@
-//! Query budgets through the engine (issue #14): costly queries are refused before they
-//! run with a message naming the limit, and real query logs come nowhere near the
-//! limits. Real text: the seed articles, and Reuters-21578 with the Reuters query log and
+//! Query budgets and the search deadline through the engine (issue #14): costly queries are
+//! refused before they run with a message naming the limit, a search past its deadline
+//! stops with `Timeout`, and real query logs come nowhere near the limits. Real text: the seed articles, and Reuters-21578 with the Reuters query log and
 //! the CISI and Cranfield query sets (skipped when ../shared is absent).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use newsdex_engine::{DefaultOp, Engine, EngineError, IngestOptions, QueryLimits, SearchOptions};
 
@@ -49,7 +50,7 @@ fn refusal(e: &Engine, q: &str, opts: &SearchOptions) -> String {
 }
 
 fn plain() -> SearchOptions {
-    SearchOptions::default()
+    SearchOptions { timeout: None, ..SearchOptions::default() }
 }
 
 fn repeat(word: &str, n: usize, slop: u32) -> String {
@@ -194,4 +195,26 @@ fn real_query_logs_stay_far_within_the_budgets() {
         let opts = SearchOptions { default_op: DefaultOp::Or, limit: 1000, limits: quarter.clone(), ..plain() };
         e.search(q, &opts).unwrap_or_else(|err| panic!("{q}: {err}"));
     }
+}
+
+// ---- deadline ------------------------------------------------------------------------
+
+#[test]
+fn regression_a_search_past_its_deadline_stops_with_timeout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    // A deadline of zero has passed before the search starts, on any machine.
+    let zero = SearchOptions { timeout: Some(Duration::ZERO), facets: true, ..SearchOptions::default() };
+    match e.search("Tashkent", &zero) {
+        Err(EngineError::Timeout { limit }) => assert_eq!(limit, Duration::ZERO),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    let err = e.search("Tashkent", &zero).unwrap_err();
+    assert!(!err.is_user_error());
+    assert_eq!(
+        err.to_string(),
+        "the search took longer than its time limit of 0 s; narrow the query or try again later"
+    );
+    assert_eq!(SearchOptions::default().timeout, Some(Duration::from_secs(5)));
+    assert!(e.search("Tashkent", &plain()).unwrap().total >= 1);
 }

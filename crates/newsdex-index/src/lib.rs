@@ -10,9 +10,10 @@
 //! * [`search`](SearchIndex::search): run a parsed [`newsdex_query::Query`] with filters,
 //!   paging and snippets, returning [`SearchResults`]; refused before it runs when it
 //!   would cost more than its [`newsdex_query::QueryLimits`] allow (`query`'s module doc
-//!   has why sloppy phrases are budgeted as they are).
+//!   has why sloppy phrases are budgeted as they are), stopped at its [`Deadline`].
 
 pub mod analysis;
+mod deadline;
 mod error;
 mod facets;
 pub mod key;
@@ -24,6 +25,7 @@ mod tokenizer;
 pub mod variants;
 mod writer;
 
+pub use deadline::{CHECK_EVERY, Deadline};
 pub use error::IndexError;
 pub use facets::{Bucket, Facets};
 pub use query::Expansion;

@@ -1,5 +1,5 @@
 //! Running a query: filters, paging, hits with stored fields and snippets, within the
-//! request's budgets ([`QueryLimits`]).
+//! request's budgets ([`QueryLimits`]) and deadline ([`Deadline`]).
 
 use std::ops::Range;
 
@@ -14,6 +14,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::deadline::{Deadline, Timed};
 use crate::facets::{self, Facets, MonthCollector};
 use crate::query::{Expansion, Translator};
 use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
@@ -51,6 +52,8 @@ pub struct SearchRequest<'a> {
     pub count: CountBy,
     /// What the query may cost; over a limit it is refused before it runs.
     pub limits: QueryLimits,
+    /// When to give up (checked while collecting and between phases).
+    pub deadline: Deadline,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -70,6 +73,7 @@ impl<'a> SearchRequest<'a> {
             collapse: false,
             count: CountBy::Articles,
             limits: QueryLimits::default(),
+            deadline: Deadline::never(),
         }
     }
 }
@@ -210,10 +214,14 @@ pub struct SearchResults {
 
 impl SearchIndex {
     /// Run `req`: refused with [`IndexError::Refused`](crate::IndexError::Refused) before
-    /// anything runs if it would cost more than `req.limits` allow.
+    /// anything runs if it would cost more than `req.limits` allow, stopped with
+    /// [`IndexError::Timeout`](crate::IndexError::Timeout) once `req.deadline` passes.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults> {
+        let deadline = &req.deadline;
+        deadline.check()?;
         let searcher = self.reader.searcher();
         let (query, expansions) = self.build(req, &searcher)?;
+        deadline.check()?;
         let limit = req.limit.max(1);
         let map = req.stories.clone().unwrap_or_default();
         // Collapsing fetches ranked articles until a page of distinct stories is full.
@@ -225,8 +233,12 @@ impl SearchIndex {
             let f;
             let (total, top, found);
             if req.count == CountBy::Articles {
-                let ((t, tp, fd), (terms, months)) =
-                    searcher.search(&query, &((Count, first, members), (facets::terms_collector(), MonthCollector)))?;
+                let ((t, tp, fd), (terms, months)) = searcher
+                    .search(
+                        &query,
+                        &Timed::new(((Count, first, members), (facets::terms_collector(), MonthCollector)), deadline),
+                    )
+                    .map_err(|e| deadline.explain(e))?;
                 (total, top, found) = (t, tp, fd);
                 f = Facets {
                     lang: facets::buckets(&terms, "lang"),
@@ -236,8 +248,10 @@ impl SearchIndex {
                     counted: req.count,
                 };
             } else {
-                let (t, tp, fd, distinct) =
-                    searcher.search(&query, &(Count, first, members, DistinctFacets { by: req.count, map }))?;
+                let distinct = DistinctFacets { by: req.count, map };
+                let (t, tp, fd, distinct) = searcher
+                    .search(&query, &Timed::new((Count, first, members, distinct), deadline))
+                    .map_err(|e| deadline.explain(e))?;
                 (total, top, found) = (t, tp, fd);
                 let months = distinct.months();
                 f = Facets {
@@ -250,7 +264,9 @@ impl SearchIndex {
             }
             (total, top, Some(f), found)
         } else {
-            let (total, top, found) = searcher.search(&query, &(Count, first, members))?;
+            let (total, top, found) = searcher
+                .search(&query, &Timed::new((Count, first, members), deadline))
+                .map_err(|e| deadline.explain(e))?;
             (total, top, None, found)
         };
         let story_of: HashMap<DocAddress, u64> =
@@ -259,6 +275,7 @@ impl SearchIndex {
         // Collapse: the best-ranked member of each story, in rank order.
         if req.collapse {
             let groups = loop {
+                deadline.check()?;
                 let mut seen = HashSet::new();
                 let groups: Vec<(f32, DocAddress)> =
                     top.iter().copied().filter(|(_, a)| story_of.get(a).is_none_or(|s| seen.insert(*s))).collect();
@@ -266,17 +283,21 @@ impl SearchIndex {
                     break groups;
                 }
                 fetch *= 4;
-                top = searcher.search(&query, &top_docs(fetch, 0))?;
+                top = searcher
+                    .search(&query, &Timed::new(top_docs(fetch, 0), deadline))
+                    .map_err(|e| deadline.explain(e))?;
             };
             top = groups.into_iter().skip(req.offset).take(limit).collect();
         }
         let top = if req.limit == 0 { Vec::new() } else { top };
+        deadline.check()?;
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
         let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
         let hits = top
             .into_iter()
             .map(|(score, addr)| {
+                deadline.check()?;
                 let mut hit = self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings)?;
                 if let Some(&s) = story_of.get(&addr) {
                     hit.story = DocId::from_u64(s);

@@ -78,7 +78,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),
-        (status = 400, description = "Bad parameter or query", body = ErrorEnvelope),
+        (status = 400, description = "Bad parameter or query, or a query over a budget (`bad_query` says which limit)", body = ErrorEnvelope),
+        (status = 503, description = "The search ran past its time limit (`timeout`; see `Retry-After`)", body = ErrorEnvelope),
     )
 )]
 pub async fn search(
