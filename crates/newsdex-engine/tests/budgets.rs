@@ -218,3 +218,24 @@ fn regression_a_search_past_its_deadline_stops_with_timeout() {
     assert_eq!(SearchOptions::default().timeout, Some(Duration::from_secs(5)));
     assert!(e.search("Tashkent", &plain()).unwrap().total >= 1);
 }
+
+// ---- ranking depth --------------------------------------------------------------------
+
+/// tantivy reserves room for the whole ranking depth in every segment before reading a
+/// document: `--limit 1000000000000` asked for terabytes (the process aborted), and a huge
+/// offset overflowed the collapse arithmetic. Nothing is ranked deeper than the archive.
+#[test]
+fn regression_a_huge_limit_or_offset_ranks_no_deeper_than_the_archive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    let every = e.search("*", &SearchOptions { collapse: false, limit: 100, ..plain() }).unwrap();
+    let huge = e.search("*", &SearchOptions { collapse: false, limit: 1 << 40, ..plain() }).unwrap();
+    assert_eq!(huge.hits.len(), every.hits.len());
+    for collapse in [true, false] {
+        let far = SearchOptions { collapse, limit: 1 << 40, offset: usize::MAX / 2, ..plain() };
+        let r = e.search("*", &far).unwrap();
+        assert_eq!((r.total, r.hits.len()), (every.total, 0));
+    }
+    let collapsed = e.search("*", &SearchOptions { limit: 1 << 40, ..plain() }).unwrap();
+    assert_eq!(collapsed.hits.len(), every.total - 1, "the two copies are one hit");
+}

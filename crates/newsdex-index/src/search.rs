@@ -222,12 +222,20 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let (query, expansions) = self.build(req, &searcher)?;
         deadline.check()?;
-        let limit = req.limit.max(1);
+        // Nothing ranks deeper than the index holds (tantivy reserves room for the whole
+        // depth in every segment up front).
+        let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX).max(1);
+        let limit = req.limit.max(1).min(docs);
+        let offset = req.offset.min(docs);
         let map = req.stories.clone().unwrap_or_default();
         // Collapsing fetches ranked articles until a page of distinct stories is full.
-        let mut fetch = if req.collapse { (req.offset + limit) * 3 + 10 } else { limit };
+        let mut fetch = if req.collapse {
+            offset.saturating_add(limit).saturating_mul(3).saturating_add(10).min(docs)
+        } else {
+            limit
+        };
         let top_docs = |n: usize, offset: usize| TopDocs::with_limit(n).and_offset(offset).order_by_score();
-        let first = top_docs(fetch, if req.collapse { 0 } else { req.offset });
+        let first = top_docs(fetch, if req.collapse { 0 } else { offset });
         let members = StoryMembers(map.clone());
         let (total, mut top, facets, found) = if req.facets {
             let f;
@@ -279,15 +287,16 @@ impl SearchIndex {
                 let mut seen = HashSet::new();
                 let groups: Vec<(f32, DocAddress)> =
                     top.iter().copied().filter(|(_, a)| story_of.get(a).is_none_or(|s| seen.insert(*s))).collect();
-                if groups.len() >= req.offset + limit || top.len() < fetch {
+                if groups.len() >= offset + limit || top.len() < fetch || fetch >= total {
                     break groups;
                 }
-                fetch *= 4;
+                // Never deeper than every match.
+                fetch = fetch.saturating_mul(4).min(total);
                 top = searcher
                     .search(&query, &Timed::new(top_docs(fetch, 0), deadline))
                     .map_err(|e| deadline.explain(e))?;
             };
-            top = groups.into_iter().skip(req.offset).take(limit).collect();
+            top = groups.into_iter().skip(offset).take(limit).collect();
         }
         let top = if req.limit == 0 { Vec::new() } else { top };
         deadline.check()?;
