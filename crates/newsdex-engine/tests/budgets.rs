@@ -1,12 +1,13 @@
 //! Query budgets and the search deadline through the engine (issue #14): costly queries are
 //! refused before they run with a message naming the limit, a search past its deadline
-//! stops with `Timeout`, and real query logs come nowhere near the limits. Real text: the seed articles, and Reuters-21578 with the Reuters query log and
+//! stops with `Timeout`, facets stay bounded, and real query logs come nowhere near the
+//! limits. Real text: the seed articles, and Reuters-21578 with the Reuters query log and
 //! the CISI and Cranfield query sets (skipped when ../shared is absent).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use newsdex_engine::{DefaultOp, Engine, EngineError, IngestOptions, QueryLimits, SearchOptions};
+use newsdex_engine::{CountBy, DefaultOp, Engine, EngineError, IngestOptions, QueryLimits, SearchOptions};
 
 fn seeds() -> Vec<PathBuf> {
     let d = newsdex_testkit::repo_root().join("testdata/seeds");
@@ -179,6 +180,8 @@ fn real_query_logs_stay_far_within_the_budgets() {
         max_spellings_per_word: d.max_spellings_per_word / 4,
         max_spellings: d.max_spellings / 4,
         max_prefix_terms: d.max_prefix_terms / 4,
+        max_facet_bytes: d.max_facet_bytes / 4,
+        max_distinct_pairs: d.max_distinct_pairs / 4,
         ..d
     };
     let log = std::fs::read_to_string(newsdex_testkit::repo_root().join("bench/queries/reuters.txt")).unwrap();
@@ -189,6 +192,11 @@ fn real_query_logs_stay_far_within_the_budgets() {
         n += 1;
     }
     assert_eq!(n, 400);
+    // Every article, counted by stories and by outlets.
+    for count in [CountBy::Stories, CountBy::Outlets] {
+        let opts = SearchOptions { facets: true, count, limits: quarter.clone(), ..plain() };
+        e.search("*", &opts).unwrap_or_else(|err| panic!("* by {count:?}: {err}"));
+    }
     let ir: Vec<String> = ir_queries("ir-cisi").into_iter().chain(ir_queries("ir-cranfield")).collect();
     for q in &ir {
         // CISI's longest request has 334 words; the byte limit is not quartered (2,023 bytes).
@@ -238,4 +246,73 @@ fn regression_a_huge_limit_or_offset_ranks_no_deeper_than_the_archive() {
     }
     let collapsed = e.search("*", &SearchOptions { limit: 1 << 40, ..plain() }).unwrap();
     assert_eq!(collapsed.hits.len(), every.total - 1, "the two copies are one hit");
+}
+
+// ---- facets --------------------------------------------------------------------------
+
+#[test]
+fn outlet_facets_list_the_first_outlets_and_sum_the_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    for count in [CountBy::Articles, CountBy::Stories, CountBy::Outlets] {
+        let opts = |outlets| SearchOptions {
+            facets: true,
+            count,
+            limits: QueryLimits { facet_outlets: outlets, ..QueryLimits::default() },
+            ..plain()
+        };
+        let all = e.search("Uyghur", &opts(50)).unwrap().facets.unwrap();
+        let first = e.search("Uyghur", &opts(1)).unwrap().facets.unwrap();
+        assert!(all.outlet.len() >= 3, "{count:?}: {:?}", all.outlet);
+        assert_eq!(all.outlet_other, 0);
+        assert_eq!(first.outlet, all.outlet[..1], "{count:?}");
+        let rest: u64 = all.outlet[1..].iter().map(|b| b.count).sum();
+        assert_eq!(first.outlet_other, rest, "{count:?}: {:?}", all.outlet);
+    }
+}
+
+#[test]
+fn facet_counts_stop_at_their_memory_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    let opts = |bytes| SearchOptions {
+        facets: true,
+        limits: QueryLimits { max_facet_bytes: bytes, ..QueryLimits::default() },
+        ..plain()
+    };
+    let m = refusal(&e, "Uyghur", &opts(64));
+    assert_eq!(
+        m,
+        "counting the matches by language and outlet would take more than 64 bytes (the limit); narrow the query \
+         or search without facets"
+    );
+    assert!(e.search("Uyghur", &opts(QueryLimits::default().max_facet_bytes)).unwrap().facets.is_some());
+}
+
+#[test]
+fn distinct_counts_hold_only_what_can_repeat_and_stop_at_their_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = archive(tmp.path());
+    let opts = |count, pairs| SearchOptions {
+        facets: true,
+        count,
+        limits: QueryLimits { max_distinct_pairs: pairs, ..QueryLimits::default() },
+        ..plain()
+    };
+    // Counting stories: articles without copies are counted without being held, so only
+    // the one story with copies needs room: its language, outlet and month, three pairs in
+    // each segment its two copies were written to (one or two, as the writer's threads
+    // fell), never one for each of the six articles.
+    let stories = e.search("*", &opts(CountBy::Stories, 6)).unwrap();
+    let articles = e.search("*", &opts(CountBy::Articles, 6)).unwrap();
+    assert_eq!(stories.stories, Some(articles.total - 1), "the two Outlet C copies are one story");
+    let by_story: u64 = stories.facets.as_ref().unwrap().lang.iter().map(|b| b.count).sum();
+    assert_eq!(by_story as usize, articles.total - 1);
+    let m = refusal(&e, "*", &opts(CountBy::Stories, 2));
+    assert!(m.contains("more than 2 (value, story or outlet) pairs (the limit); count articles instead"), "{m}");
+    // Counting outlets holds every outlet.
+    let m = refusal(&e, "*", &opts(CountBy::Outlets, 2));
+    assert!(m.contains("more than 2 (value, story or outlet) pairs"), "{m}");
+    let outlets = e.search("*", &opts(CountBy::Outlets, 1000)).unwrap().facets.unwrap();
+    assert!(outlets.outlet.iter().all(|b| b.count == 1), "{:?}", outlets.outlet);
 }

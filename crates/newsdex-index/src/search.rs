@@ -241,30 +241,33 @@ impl SearchIndex {
             let f;
             let (total, top, found);
             if req.count == CountBy::Articles {
+                let terms = facets::terms_collector(&req.limits);
                 let ((t, tp, fd), (terms, months)) = searcher
-                    .search(
-                        &query,
-                        &Timed::new(((Count, first, members), (facets::terms_collector(), MonthCollector)), deadline),
-                    )
-                    .map_err(|e| deadline.explain(e))?;
+                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector)), deadline))
+                    .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);
+                let (outlet, outlet_other) = facets::buckets(&terms, "outlet");
                 f = Facets {
-                    lang: facets::buckets(&terms, "lang"),
-                    outlet: facets::buckets(&terms, "outlet"),
+                    lang: facets::buckets(&terms, "lang").0,
+                    outlet,
+                    outlet_other,
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
                 };
             } else {
-                let distinct = DistinctFacets { by: req.count, map };
+                let distinct = DistinctFacets::new(req.count, map, &req.limits);
                 let (t, tp, fd, distinct) = searcher
                     .search(&query, &Timed::new((Count, first, members, distinct), deadline))
                     .map_err(|e| deadline.explain(e))?;
                 (total, top, found) = (t, tp, fd);
+                let distinct = distinct.within(&req.limits)?;
                 let months = distinct.months();
+                let (outlet, outlet_other) = distinct.outlet(req.limits.facet_outlets);
                 f = Facets {
                     lang: distinct.lang(),
-                    outlet: distinct.outlet(),
+                    outlet,
+                    outlet_other,
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
