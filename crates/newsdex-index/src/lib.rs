@@ -16,6 +16,7 @@ pub mod analysis;
 mod deadline;
 mod error;
 mod facets;
+mod guard;
 pub mod key;
 mod query;
 mod schema;

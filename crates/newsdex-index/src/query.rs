@@ -64,6 +64,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, Index, Searcher};
 
 use crate::analysis::{deaccent, stemmer_for};
+use crate::guard::Phrase;
 use crate::variants::Variants;
 use crate::{Fields, IndexError, Result};
 
@@ -291,7 +292,7 @@ impl<'v> Translator<'v> {
                 Box::new(TermQuery::new(Term::from_field_text(f, main[0].1), IndexRecordOption::WithFreqs))
             } else {
                 let terms = main.iter().map(|(p, t)| (p - first, Term::from_field_text(f, t))).collect();
-                Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))
+                Box::new(Phrase(PhraseQuery::new_with_offset_and_slop(terms, slop)))
             };
             let q: Box<dyn Query> = if extras.is_empty() {
                 core
