@@ -1,8 +1,9 @@
 //! Query budgets and the search deadline through the engine (issue #14): costly queries are
 //! refused before they run with a message naming the limit, a search past its deadline
 //! stops with `Timeout`, facets stay bounded, real query logs come nowhere near the
-//! limits, and random queries of the grammar run within budget or are refused. Real text: the seed articles, and Reuters-21578 with the Reuters query log and
-//! the CISI and Cranfield query sets (skipped when ../shared is absent).
+//! limits, and random queries of the grammar run within budget or are refused. Real text:
+//! the seed articles, and Reuters-21578 with the Reuters query log and the CISI and
+//! Cranfield query sets (skipped when ../shared is absent).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -16,7 +16,7 @@ pub enum IndexError {
     #[error("{0}")]
     Query(String),
     /// The query would cost more than a [`newsdex_query::QueryLimits`] budget allows; it
-    /// was refused before running.
+    /// was refused before running (or, for facet counts, stopped while counting).
     #[error("{0}")]
     Refused(newsdex_query::TooCostly),
     /// The search ran past its deadline and was stopped.

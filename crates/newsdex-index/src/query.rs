@@ -33,22 +33,25 @@
 //! third word on feeds the next intersection: the memory for one document grows like
 //! (positions in the window)^(words − 3). Repeated words are the easy trigger (every
 //! "the" is in the window of every other, and the query needs no knowledge of the
-//! archive), but any frequent words do it. Measured on Reuters-21578 with a copy of the
-//! function (the document with the most "the": 80 in 904 words), the list for the ten
-//! "the" at slop 100 reached 109 million positions (about 550 MB with its slop bytes, and
-//! the vectors double) for that one document; nine words 19 million, eight 3 million; at
-//! slop 20 the ten words stay under 17 thousand. Two-word phrases use a linear
-//! intersection, and with three words the one list-building step starts from a sorted
-//! list, so it is bounded by (slop + 3) × positions.
+//! archive), but any frequent words do it. Measured with a copy of the function fed the
+//! positions of a plain lower-cased word split of Reuters-21578: in the document with the
+//! most "the" (80 in 904 words), the list for the ten "the" at slop 100 reached 109
+//! million positions (about 550 MB with its slop bytes, before the vectors double), nine
+//! words 19 million, eight 3 million; at slop 20 the ten words stay under 17 thousand in
+//! every document. Two-word phrases use a linear intersection, and with three words the
+//! one list-building step starts from a sorted list, so it is bounded by
+//! (slop + 3) × positions.
 //!
 //! Hence the budget: a phrase costs `(words − 3) × slop` (nothing up to three words),
 //! at most [`QueryLimits::max_phrase_cost`] each and
 //! [`QueryLimits::max_total_phrase_cost`] together. On the whole of Reuters-21578 the
 //! worst list at the limit (one word repeated, for the densest words: `0`, `nil`, `the`,
-//! `mln`; every split of the 100 between words and slop) is 0.3 million positions for one
-//! document; `words × slop ≤ 300`, the obvious alternative, let `0` repeated 15 times at
+//! `mln`; eleven ways of spending the 100, from 4 words at ~100 to 103 words at ~1) is
+//! 0.3 million positions for one document; `words × slop ≤ 300`, the obvious alternative, let `0` repeated 15 times at
 //! slop 20 reach 89 million. The deadline cannot help here: one document's match is
-//! never interrupted.
+//! never interrupted. The budget is set for real text: a document written to defeat it (a
+//! word at every other position for thousands of words) can still cost more at the
+//! limit; only a phrase matcher of our own, linear in the positions, would close that.
 
 use std::collections::BTreeSet;
 use std::ops::Bound;
