@@ -155,6 +155,10 @@ struct SearchArgs {
     /// What those counts count: articles, stories (copies once) or outlets. Implies --facets.
     #[arg(long, value_parser = ["articles", "stories", "outlets"])]
     count: Option<String>,
+    /// Give up after this many seconds (0: never). Too costly a query is refused at once
+    /// whatever this says.
+    #[arg(long, default_value_t = 5.0)]
+    timeout: f64,
     #[arg(long)]
     json: bool,
 }
@@ -360,6 +364,7 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
         collapse: !args.all,
         facets: args.facets || args.count.is_some(),
         count: args.count.as_deref().and_then(CountBy::parse).unwrap_or_default(),
+        timeout: std::time::Duration::try_from_secs_f64(args.timeout).ok().filter(|d| !d.is_zero()),
         ..SearchOptions::default()
     };
     let results = engine.search(&query, &opts)?;

@@ -148,7 +148,8 @@ pub fn facets_text(r: &SearchResults) -> String {
     let mut out = String::new();
     let Some(f) = &r.facets else { return out };
     let unit = f.counted.as_str();
-    let mut table = |title: &str, rows: &[newsdex_engine::Bucket]| {
+    // At most 25 rows a table; the rest of the outlets are summed on one line.
+    let mut table = |title: &str, rows: &[newsdex_engine::Bucket], other: Option<u64>| {
         if rows.is_empty() {
             return;
         }
@@ -156,10 +157,13 @@ pub fn facets_text(r: &SearchResults) -> String {
         for b in rows.iter().take(25) {
             let _ = writeln!(out, "  {:>9}  {}", b.count, safe(&b.value));
         }
+        if let Some(other) = other.map(|o| o + rows.iter().skip(25).map(|b| b.count).sum::<u64>()).filter(|o| *o > 0) {
+            let _ = writeln!(out, "  {other:>9}  (other {title}s)");
+        }
     };
-    table("language", &f.lang);
-    table("outlet", &f.outlet);
-    table("month", &f.month);
+    table("language", &f.lang, None);
+    table("outlet", &f.outlet, Some(f.outlet_other));
+    table("month", &f.month, None);
     if f.undated > 0 {
         let _ = writeln!(out, "  {:>9}  (undated)", f.undated);
     }
@@ -324,4 +328,30 @@ pub fn stats_text(s: &EngineStats) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use newsdex_engine::{Bucket, CountBy, Facets};
+
+    use super::*;
+
+    #[test]
+    fn outlets_past_the_table_are_summed_on_one_line() {
+        let outlet: Vec<Bucket> = (0..30).map(|i| Bucket { value: format!("Outlet {i}"), count: 100 - i }).collect();
+        let facets = Facets { outlet, outlet_other: 7, counted: CountBy::Articles, ..Facets::default() };
+        let r = SearchResults {
+            total: 3000,
+            stories: None,
+            collapsed: false,
+            hits: Vec::new(),
+            facets: Some(facets),
+            expansions: Vec::new(),
+        };
+        let text = facets_text(&r);
+        assert!(text.contains(&format!("\n  {:>9}  Outlet 24\n", 76)), "{text}");
+        assert!(!text.contains("Outlet 25"), "{text}");
+        // Rows 25–29 (75 + 74 + 73 + 72 + 71) and the 7 the index did not list.
+        assert!(text.ends_with(&format!("\n  {:>9}  (other outlets)\n", 372)), "{text}");
+    }
 }

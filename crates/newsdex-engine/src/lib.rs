@@ -20,16 +20,17 @@ pub use error::EngineError;
 pub use newsdex_dedupe::ParagraphDiff;
 pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, SearchResults, Snippet, StoryMap};
 pub use newsdex_ingest::Limits;
-pub use newsdex_query::DefaultOp;
+pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
 pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use newsdex_core::{DocId, Published};
-use newsdex_index::{INDEX_LAYOUT, SearchIndex, SearchRequest};
+use newsdex_index::{Deadline, INDEX_LAYOUT, SearchIndex, SearchRequest};
 use newsdex_store::{DataDir, DocDb, RawStore};
 
 /// Result type of this crate.
@@ -95,6 +96,9 @@ pub struct StoryMember {
     pub diff: Option<ParagraphDiff>,
 }
 
+/// Time a search may take by default ([`SearchOptions::timeout`]).
+pub const SEARCH_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Search parameters besides the query text.
 #[derive(Debug, Clone)]
 pub struct SearchOptions {
@@ -118,6 +122,12 @@ pub struct SearchOptions {
     pub collapse: bool,
     /// What facet and chart counts count.
     pub count: CountBy,
+    /// What the query may cost; a query over a limit is refused before it runs
+    /// ([`EngineError::Query`], with a message naming the limit).
+    pub limits: QueryLimits,
+    /// Wall-clock time the search may take, from the call ([`SEARCH_TIMEOUT`] by
+    /// default; `None`: no limit). Past it the search stops with [`EngineError::Timeout`].
+    pub timeout: Option<Duration>,
 }
 
 impl Default for SearchOptions {
@@ -136,6 +146,8 @@ impl Default for SearchOptions {
             facets: false,
             collapse: true,
             count: CountBy::Articles,
+            limits: QueryLimits::default(),
+            timeout: Some(SEARCH_TIMEOUT),
         }
     }
 }
@@ -271,9 +283,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Search.
+    /// Search. A query that cannot be parsed, or would cost more than `opts.limits`
+    /// allow, is an [`EngineError::Query`] (nothing ran); a search still running at
+    /// `opts.timeout` stops with [`EngineError::Timeout`].
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
-        let parsed = newsdex_query::parse(query, opts.default_op).map_err(|e| EngineError::Query(e.render(query)))?;
+        let deadline = opts.timeout.map_or_else(Deadline::never, Deadline::after);
+        let parsed = newsdex_query::parse_with_limits(query, opts.default_op, &opts.limits)
+            .map_err(|e| EngineError::Query(e.render(query)))?;
         let published = match (&opts.from, &opts.to) {
             (None, None) => None,
             (from, to) => Some(
@@ -295,6 +311,8 @@ impl Engine {
             stories: Some(self.story_map()?),
             collapse: opts.collapse,
             count: opts.count,
+            limits: opts.limits.clone(),
+            deadline,
         };
         Ok(self.index.search(&req)?)
     }

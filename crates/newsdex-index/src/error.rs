@@ -1,5 +1,7 @@
 //! The index's typed error.
 
+use std::time::Duration;
+
 /// What went wrong in the index.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -13,4 +15,17 @@ pub enum IndexError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("{0}")]
     Query(String),
+    /// The query would cost more than a [`newsdex_query::QueryLimits`] budget allows; it
+    /// was refused before running (or, for facet counts, stopped while counting).
+    #[error("{0}")]
+    Refused(newsdex_query::TooCostly),
+    /// The search ran past its deadline and was stopped.
+    #[error("the search took longer than its time limit of {}", seconds(*.limit))]
+    Timeout { limit: Duration },
+}
+
+/// `5 s`, `0.25 s`.
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s} s") }
 }

@@ -4,21 +4,29 @@
 //! Languages and outlets use tantivy's terms aggregation on their fast fields. Months use
 //! [`MonthCollector`]: tantivy's date histogram has only fixed intervals, and calendar
 //! months are not a fixed length.
+//!
+//! Bounded for archives with millions of outlets: only the first
+//! [`QueryLimits::facet_outlets`] outlets are listed and the matches of the rest are
+//! summed in [`Facets::outlet_other`]; each segment hands on at most ten times that many
+//! outlets (tantivy's `segment_size`, so a count can be short by what a segment cut, as
+//! in any sharded terms count); and the counting may take at most
+//! [`QueryLimits::max_facet_bytes`] (tantivy's aggregation memory limit), past which the
+//! search is refused as [`Limit::FacetBytes`]. Languages are at most [`LANG_FACET_SIZE`].
 
 use std::collections::BTreeMap;
 
+use newsdex_query::{Limit, QueryLimits, TooCostly};
 use serde::Serialize;
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
-use tantivy::aggregation::{AggregationCollector, Key};
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationError, AggregationLimitsGuard, Key};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::{DocId, Score, SegmentReader};
 
-use crate::Result;
+use crate::deadline::Deadline;
+use crate::{IndexError, Result};
 
-/// Most outlets listed in a facet.
-pub const OUTLET_FACET_SIZE: u32 = 50;
 /// Most languages listed in a facet.
 pub const LANG_FACET_SIZE: u32 = 100;
 
@@ -34,8 +42,10 @@ pub struct Bucket {
 pub struct Facets {
     /// By language code, most frequent first.
     pub lang: Vec<Bucket>,
-    /// By outlet, most frequent first (at most [`OUTLET_FACET_SIZE`]).
+    /// By outlet, most frequent first (at most [`QueryLimits::facet_outlets`]).
     pub outlet: Vec<Bucket>,
+    /// The counts of the outlets not listed in `outlet`, summed.
+    pub outlet_other: u64,
     /// By publication month `YYYY-MM`, in time order, months without matches included
     /// between the first and the last.
     pub month: Vec<Bucket>,
@@ -45,20 +55,35 @@ pub struct Facets {
     pub counted: crate::CountBy,
 }
 
-pub(crate) fn terms_collector() -> AggregationCollector {
+pub(crate) fn terms_collector(limits: &QueryLimits) -> AggregationCollector {
+    let outlets = limits.facet_outlets.max(1);
     let req: Aggregations = serde_json::from_value(serde_json::json!({
         "lang": { "terms": { "field": "lang", "size": LANG_FACET_SIZE } },
-        "outlet": { "terms": { "field": "outlet_facet", "size": OUTLET_FACET_SIZE } },
+        "outlet": { "terms": { "field": "outlet_facet", "size": outlets, "segment_size": outlets.saturating_mul(10) } },
     }))
     .expect("a valid aggregation request");
-    AggregationCollector::from_aggs(req, Default::default())
+    let guard = AggregationLimitsGuard::new(Some(limits.max_facet_bytes), None);
+    AggregationCollector::from_aggs(req, AggContextParams::new(guard, Default::default()))
 }
 
-pub(crate) fn buckets(res: &AggregationResults, name: &str) -> Vec<Bucket> {
-    let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) = res.0.get(name) else {
-        return Vec::new();
+/// An error from a search with facets: the facet memory limit, the deadline, or a fault.
+pub(crate) fn explain(e: tantivy::TantivyError, deadline: &Deadline, limits: &QueryLimits) -> IndexError {
+    match e {
+        tantivy::TantivyError::AggregationError(AggregationError::MemoryExceeded { .. }) => {
+            IndexError::Refused(TooCostly::new(Limit::FacetBytes, "", limits.max_facet_bytes, limits.max_facet_bytes))
+        }
+        e => deadline.explain(e),
+    }
+}
+
+/// A terms facet's buckets, and the matches of the values not listed.
+pub(crate) fn buckets(res: &AggregationResults, name: &str) -> (Vec<Bucket>, u64) {
+    let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, sum_other_doc_count, .. })) =
+        res.0.get(name)
+    else {
+        return (Vec::new(), 0);
     };
-    buckets
+    let listed = buckets
         .iter()
         .map(|b| Bucket {
             value: match &b.key {
@@ -67,7 +92,8 @@ pub(crate) fn buckets(res: &AggregationResults, name: &str) -> Vec<Bucket> {
             },
             count: b.doc_count,
         })
-        .collect()
+        .collect();
+    (listed, *sum_other_doc_count)
 }
 
 /// Counts matches per calendar month (UTC) of their publication date.

@@ -8,11 +8,15 @@
 //! * [`IndexWriter`]: add articles, commit with the batch number as payload (so the engine
 //!   can tell after a crash which batches the index already holds), drop batches.
 //! * [`search`](SearchIndex::search): run a parsed [`newsdex_query::Query`] with filters,
-//!   paging and snippets, returning [`SearchResults`].
+//!   paging and snippets, returning [`SearchResults`]; refused before it runs when it
+//!   would cost more than its [`newsdex_query::QueryLimits`] allow (`query`'s module doc
+//!   has why sloppy phrases are budgeted as they are), stopped at its [`Deadline`].
 
 pub mod analysis;
+mod deadline;
 mod error;
 mod facets;
+mod guard;
 pub mod key;
 mod query;
 mod schema;
@@ -22,6 +26,7 @@ mod tokenizer;
 pub mod variants;
 mod writer;
 
+pub use deadline::{CHECK_EVERY, Deadline};
 pub use error::IndexError;
 pub use facets::{Bucket, Facets};
 pub use query::Expansion;

@@ -10,21 +10,64 @@
 //! at lower weights: its stems in the documents' languages ([`STEM_WEIGHT`]), the other
 //! spellings of its group in the variants file ([`VARIANT_WEIGHT`]), and words with the
 //! same sound key ([`KEY_WEIGHT`]). What was added is reported ([`Expansion`]).
+//!
+//! # Budgets
+//!
+//! Translation is where a query's cost becomes known (words as indexed, spellings,
+//! prefix matches), so it is where [`QueryLimits`] are enforced, before anything runs;
+//! a query over a limit is refused with a [`TooCostly`] that names it.
+//!
+//! **Sloppy phrases** are the one part of a query whose cost is not roughly linear in
+//! what it reads (issue #14: `"the the the the the the the the the the"~100`, 45 bytes,
+//! passed 3 GB in a minute; a 3 KB variant took a server to 23 GB). The cause is in
+//! tantivy 0.27's phrase matching (`query/phrase_query/phrase_scorer.rs`), not in
+//! expansion (`--exact` did not help) nor in per-document buffers as such. For a phrase
+//! of three or more words with a slop, `compute_phrase_match` walks the words in order,
+//! keeping a list of candidate positions (`left_positions`) and meeting it with each next
+//! word's positions in `intersection_count_with_carrying_slop`. On every match that
+//! function writes into the new list not one position but the whole run of the smaller
+//! side's positions up to the larger one, and the next match (one step further on each
+//! side) writes its overlapping run again: duplicates are only merged when they are
+//! adjacent, and the list comes out unsorted. So each word multiplies the list by about
+//! the number of that word's positions within the slop window, and the list of the
+//! third word on feeds the next intersection: the memory for one document grows like
+//! (positions in the window)^(words − 3). Repeated words are the easy trigger (every
+//! "the" is in the window of every other, and the query needs no knowledge of the
+//! archive), but any frequent words do it. Measured with a copy of the function fed the
+//! positions of a plain lower-cased word split of Reuters-21578: in the document with the
+//! most "the" (80 in 904 words), the list for the ten "the" at slop 100 reached 109
+//! million positions (about 550 MB with its slop bytes, before the vectors double), nine
+//! words 19 million, eight 3 million; at slop 20 the ten words stay under 17 thousand in
+//! every document. Two-word phrases use a linear intersection, and with three words the
+//! one list-building step starts from a sorted list, so it is bounded by
+//! (slop + 3) × positions.
+//!
+//! Hence the budget: a phrase costs `(words − 3) × slop` (nothing up to three words),
+//! at most [`QueryLimits::max_phrase_cost`] each and
+//! [`QueryLimits::max_total_phrase_cost`] together. On the whole of Reuters-21578 the
+//! worst list at the limit (one word repeated, for the densest words: `0`, `nil`, `the`,
+//! `mln`; eleven ways of spending the 100, from 4 words at ~100 to 103 words at ~1) is
+//! 0.3 million positions for one document; `words × slop ≤ 300`, the obvious alternative, let `0` repeated 15 times at
+//! slop 20 reach 89 million. The deadline cannot help here: one document's match is
+//! never interrupted. The budget is set for real text: a document written to defeat it (a
+//! word at every other position for thousands of words) can still cost more at the
+//! limit; only a phrase matcher of our own, linear in the positions, would close that.
 
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use newsdex_core::normalize_lang;
-use newsdex_query::{DateRange, Field as QField, Node, Occur as QOccur};
+use newsdex_query::{DateRange, Field as QField, Limit, Node, Occur as QOccur, QueryLimits, TooCostly};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
     TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DateTime, Index};
+use tantivy::{DateTime, Index, Searcher};
 
 use crate::analysis::{deaccent, stemmer_for};
+use crate::guard::Phrase;
 use crate::variants::Variants;
 use crate::{Fields, IndexError, Result};
 
@@ -60,15 +103,23 @@ pub(crate) struct Translator<'v> {
     /// Languages whose stemmers apply to query words.
     stem_langs: Vec<String>,
     pub(crate) expansions: Vec<Expansion>,
+    /// For counting what a prefix matches.
+    searcher: &'v Searcher,
+    limits: &'v QueryLimits,
+    /// Spent so far: spellings searched, sloppy phrase cost.
+    spellings: usize,
+    phrase_cost: u64,
 }
 
 impl<'v> Translator<'v> {
     pub(crate) fn new(
         index: &Index,
+        searcher: &'v Searcher,
         fields: Fields,
         variants: &'v Variants,
         expand: bool,
         stem_langs: Vec<String>,
+        limits: &'v QueryLimits,
     ) -> Result<Translator<'v>> {
         let analyzer = index.tokenizer_for_field(fields.body)?;
         Ok(Translator {
@@ -79,7 +130,82 @@ impl<'v> Translator<'v> {
             expand,
             stem_langs,
             expansions: Vec::new(),
+            searcher,
+            limits,
+            spellings: 0,
+            phrase_cost: 0,
         })
+    }
+
+    /// Spend the cost of one phrase spelling of `words` words at `slop` (see the module
+    /// doc); `what` is the phrase as typed.
+    fn spend_phrase(&mut self, what: &str, words: usize, slop: u32) -> Result<()> {
+        let cost = (words.saturating_sub(3) as u64).saturating_mul(u64::from(slop));
+        if cost == 0 {
+            return Ok(());
+        }
+        let allowed = self.limits.max_phrase_cost;
+        if cost > allowed {
+            let found = cost;
+            return Err(IndexError::Refused(TooCostly {
+                limit: Limit::PhraseCost,
+                what: what.to_string(),
+                words,
+                slop,
+                found,
+                allowed,
+            }));
+        }
+        self.phrase_cost = self.phrase_cost.saturating_add(cost);
+        let allowed = self.limits.max_total_phrase_cost;
+        if self.phrase_cost > allowed {
+            return Err(IndexError::Refused(TooCostly::new(Limit::TotalPhraseCost, what, self.phrase_cost, allowed)));
+        }
+        Ok(())
+    }
+
+    /// Spend `n` spellings on the word `what`.
+    fn spend_spellings(&mut self, what: &str, n: usize) -> Result<()> {
+        let allowed = self.limits.max_spellings_per_word;
+        if n > allowed {
+            return Err(IndexError::Refused(TooCostly::new(Limit::SpellingsPerWord, what, n as u64, allowed as u64)));
+        }
+        self.spellings = self.spellings.saturating_add(n);
+        let allowed = self.limits.max_spellings;
+        if self.spellings > allowed {
+            return Err(IndexError::Refused(TooCostly::new(
+                Limit::Spellings,
+                what,
+                self.spellings as u64,
+                allowed as u64,
+            )));
+        }
+        Ok(())
+    }
+
+    /// Words of `field` in the term dictionaries that start with `prefix`, summed over
+    /// segments, counting stops past `stop_after`.
+    fn count_prefixed(&self, field: Field, prefix: &str, stop_after: u64) -> Result<u64> {
+        let mut n = 0u64;
+        for seg in self.searcher.segment_readers() {
+            let inverted = seg.inverted_index(field)?;
+            let mut terms = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .map_err(|e| IndexError::Io("the term dictionary".into(), e))?;
+            while terms.advance() {
+                if !terms.key().starts_with(prefix.as_bytes()) {
+                    break;
+                }
+                n += 1;
+                if n > stop_after {
+                    return Ok(n);
+                }
+            }
+        }
+        Ok(n)
     }
 
     /// Tokens of `text` with their positions (dictionary words share a position).
@@ -143,8 +269,15 @@ impl<'v> Translator<'v> {
     }
 
     /// The words of one spelling as a query on `fields`: a term, or a phrase of the
-    /// main tokens with the dictionary words beside them as optional extras.
-    fn spelled(&self, fields: &[(Field, f32)], tokens: &[(String, usize)], slop: u32) -> Option<Box<dyn Query>> {
+    /// main tokens with the dictionary words beside them as optional extras. A sloppy
+    /// phrase spends its cost (`what` is the phrase as typed, for the refusal).
+    fn spelled(
+        &mut self,
+        what: &str,
+        fields: &[(Field, f32)],
+        tokens: &[(String, usize)],
+        slop: u32,
+    ) -> Result<Option<Box<dyn Query>>> {
         let mut main: Vec<(usize, &str)> = Vec::new();
         let mut extras: Vec<&str> = Vec::new();
         for (t, p) in tokens {
@@ -154,14 +287,15 @@ impl<'v> Translator<'v> {
                 main.push((*p, t));
             }
         }
-        let first = main.first()?.0;
+        let Some(&(first, _)) = main.first() else { return Ok(None) };
+        self.spend_phrase(what, main.len(), slop)?;
         let mut per_field: Vec<Box<dyn Query>> = Vec::new();
         for &(f, boost) in fields {
             let core: Box<dyn Query> = if main.len() == 1 {
                 Box::new(TermQuery::new(Term::from_field_text(f, main[0].1), IndexRecordOption::WithFreqs))
             } else {
                 let terms = main.iter().map(|(p, t)| (p - first, Term::from_field_text(f, t))).collect();
-                Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop))
+                Box::new(Phrase(PhraseQuery::new_with_offset_and_slop(terms, slop)))
             };
             let q: Box<dyn Query> = if extras.is_empty() {
                 core
@@ -175,7 +309,7 @@ impl<'v> Translator<'v> {
             };
             per_field.push(if boost == 1.0 { q } else { Box::new(BoostQuery::new(q, boost)) });
         }
-        Some(one_of(per_field))
+        Ok(Some(one_of(per_field)))
     }
 
     fn words(&mut self, field: Option<QField>, text: &str, slop: u32, exact: bool) -> Result<Option<Box<dyn Query>>> {
@@ -200,9 +334,10 @@ impl<'v> Translator<'v> {
         }
         let tokens = self.tokens(text);
         let fields = self.text_fields(field)?;
-        let Some(base) = self.spelled(&fields, &tokens, slop) else { return Ok(None) };
+        let Some(base) = self.spelled(text, &fields, &tokens, slop)? else { return Ok(None) };
         let stem_fields = self.derived(field, self.fields.title_stem, self.fields.body_stem);
         if exact || !self.expand || stem_fields.is_empty() {
+            self.spend_spellings(text, 1)?;
             return Ok(Some(base));
         }
         let mut alternatives: Vec<Box<dyn Query>> = vec![base];
@@ -221,7 +356,7 @@ impl<'v> Translator<'v> {
             self.variants.others(&main).into_iter().map(|(s, t)| (s.to_string(), t.to_vec())).collect();
         for (written, toks) in others {
             let positioned: Vec<(String, usize)> = toks.into_iter().enumerate().map(|(i, t)| (t, i)).collect();
-            if let Some(q) = self.spelled(&fields, &positioned, slop) {
+            if let Some(q) = self.spelled(text, &fields, &positioned, slop)? {
                 alternatives.push(Box::new(BoostQuery::new(q, VARIANT_WEIGHT)));
                 expansion.variants.push(written);
             }
@@ -268,6 +403,8 @@ impl<'v> Translator<'v> {
                 expansion.key = Some(k);
             }
         }
+        let spellings = 1 + expansion.variants.len() + expansion.stems.len() + usize::from(expansion.key.is_some());
+        self.spend_spellings(text, spellings)?;
         if !expansion.variants.is_empty() || expansion.key.is_some() || !expansion.stems.is_empty() {
             self.expansions.push(expansion);
         }
@@ -279,9 +416,20 @@ impl<'v> Translator<'v> {
         let [(token, _)] = tokens.as_slice() else {
             return Err(IndexError::Query(format!("prefix {text:?}* must be a single word")));
         };
+        // Count what the prefix matches before tantivy reads every match's postings (which
+        // it does while building the scorer, where no deadline can stop it).
+        let fields = self.text_fields(field)?;
+        let allowed = self.limits.max_prefix_terms;
+        let mut matched = 0u64;
+        for &(f, _) in &fields {
+            matched += self.count_prefixed(f, token, allowed - matched.min(allowed))?;
+            if matched > allowed {
+                return Err(IndexError::Refused(TooCostly::new(Limit::PrefixTerms, text, matched, allowed)));
+            }
+        }
         let pattern = format!("{}.*", regex_escape(token));
         let mut per_field: Vec<Box<dyn Query>> = Vec::new();
-        for (f, boost) in self.text_fields(field)? {
+        for (f, boost) in fields {
             let q = RegexQuery::from_pattern(&pattern, f)?;
             per_field.push(Box::new(BoostQuery::new(Box::new(q), boost)));
         }

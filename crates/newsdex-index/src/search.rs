@@ -1,9 +1,10 @@
-//! Running a query: filters, paging, hits with stored fields and snippets.
+//! Running a query: filters, paging, hits with stored fields and snippets, within the
+//! request's budgets ([`QueryLimits`]) and deadline ([`Deadline`]).
 
 use std::ops::Range;
 
 use newsdex_core::DocId;
-use newsdex_query::{DateRange, Field as QField, Query as UserQuery};
+use newsdex_query::{DateRange, Field as QField, Query as UserQuery, QueryLimits};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Value;
@@ -13,6 +14,7 @@ use tantivy::{DocAddress, Searcher, TantivyDocument};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::deadline::{Deadline, Timed};
 use crate::facets::{self, Facets, MonthCollector};
 use crate::query::{Expansion, Translator};
 use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
@@ -48,6 +50,10 @@ pub struct SearchRequest<'a> {
     pub collapse: bool,
     /// What facet counts count.
     pub count: CountBy,
+    /// What the query may cost; over a limit it is refused before it runs.
+    pub limits: QueryLimits,
+    /// When to give up (checked while collecting and between phases).
+    pub deadline: Deadline,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -66,6 +72,8 @@ impl<'a> SearchRequest<'a> {
             stories: None,
             collapse: false,
             count: CountBy::Articles,
+            limits: QueryLimits::default(),
+            deadline: Deadline::never(),
         }
     }
 }
@@ -205,39 +213,61 @@ pub struct SearchResults {
 }
 
 impl SearchIndex {
-    /// Run `req`.
+    /// Run `req`: refused with [`IndexError::Refused`](crate::IndexError::Refused) before
+    /// anything runs if it would cost more than `req.limits` allow, stopped with
+    /// [`IndexError::Timeout`](crate::IndexError::Timeout) once `req.deadline` passes.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults> {
+        let deadline = &req.deadline;
+        deadline.check()?;
         let searcher = self.reader.searcher();
         let (query, expansions) = self.build(req, &searcher)?;
-        let limit = req.limit.max(1);
+        deadline.check()?;
+        // Nothing ranks deeper than the index holds (tantivy reserves room for the whole
+        // depth in every segment up front).
+        let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX).max(1);
+        let limit = req.limit.max(1).min(docs);
+        let offset = req.offset.min(docs);
         let map = req.stories.clone().unwrap_or_default();
         // Collapsing fetches ranked articles until a page of distinct stories is full.
-        let mut fetch = if req.collapse { (req.offset + limit) * 3 + 10 } else { limit };
+        let mut fetch = if req.collapse {
+            offset.saturating_add(limit).saturating_mul(3).saturating_add(10).min(docs)
+        } else {
+            limit
+        };
         let top_docs = |n: usize, offset: usize| TopDocs::with_limit(n).and_offset(offset).order_by_score();
-        let first = top_docs(fetch, if req.collapse { 0 } else { req.offset });
+        let first = top_docs(fetch, if req.collapse { 0 } else { offset });
         let members = StoryMembers(map.clone());
         let (total, mut top, facets, found) = if req.facets {
             let f;
             let (total, top, found);
             if req.count == CountBy::Articles {
-                let ((t, tp, fd), (terms, months)) =
-                    searcher.search(&query, &((Count, first, members), (facets::terms_collector(), MonthCollector)))?;
+                let terms = facets::terms_collector(&req.limits);
+                let ((t, tp, fd), (terms, months)) = searcher
+                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector)), deadline))
+                    .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);
+                let (outlet, outlet_other) = facets::buckets(&terms, "outlet");
                 f = Facets {
-                    lang: facets::buckets(&terms, "lang"),
-                    outlet: facets::buckets(&terms, "outlet"),
+                    lang: facets::buckets(&terms, "lang").0,
+                    outlet,
+                    outlet_other,
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
                 };
             } else {
-                let (t, tp, fd, distinct) =
-                    searcher.search(&query, &(Count, first, members, DistinctFacets { by: req.count, map }))?;
+                let distinct = DistinctFacets::new(req.count, map, &req.limits);
+                let (t, tp, fd, distinct) = searcher
+                    .search(&query, &Timed::new((Count, first, members, distinct), deadline))
+                    .map_err(|e| deadline.explain(e))?;
                 (total, top, found) = (t, tp, fd);
+                let distinct = distinct.within(&req.limits)?;
                 let months = distinct.months();
+                let (outlet, outlet_other) = distinct.outlet(req.limits.facet_outlets);
                 f = Facets {
                     lang: distinct.lang(),
-                    outlet: distinct.outlet(),
+                    outlet,
+                    outlet_other,
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
@@ -245,7 +275,9 @@ impl SearchIndex {
             }
             (total, top, Some(f), found)
         } else {
-            let (total, top, found) = searcher.search(&query, &(Count, first, members))?;
+            let (total, top, found) = searcher
+                .search(&query, &Timed::new((Count, first, members), deadline))
+                .map_err(|e| deadline.explain(e))?;
             (total, top, None, found)
         };
         let story_of: HashMap<DocAddress, u64> =
@@ -254,24 +286,30 @@ impl SearchIndex {
         // Collapse: the best-ranked member of each story, in rank order.
         if req.collapse {
             let groups = loop {
+                deadline.check()?;
                 let mut seen = HashSet::new();
                 let groups: Vec<(f32, DocAddress)> =
                     top.iter().copied().filter(|(_, a)| story_of.get(a).is_none_or(|s| seen.insert(*s))).collect();
-                if groups.len() >= req.offset + limit || top.len() < fetch {
+                if groups.len() >= offset + limit || top.len() < fetch || fetch >= total {
                     break groups;
                 }
-                fetch *= 4;
-                top = searcher.search(&query, &top_docs(fetch, 0))?;
+                // Never deeper than every match.
+                fetch = fetch.saturating_mul(4).min(total);
+                top = searcher
+                    .search(&query, &Timed::new(top_docs(fetch, 0), deadline))
+                    .map_err(|e| deadline.explain(e))?;
             };
-            top = groups.into_iter().skip(req.offset).take(limit).collect();
+            top = groups.into_iter().skip(offset).take(limit).collect();
         }
         let top = if req.limit == 0 { Vec::new() } else { top };
+        deadline.check()?;
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
         let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
         let hits = top
             .into_iter()
             .map(|(score, addr)| {
+                deadline.check()?;
                 let mut hit = self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings)?;
                 if let Some(&s) = story_of.get(&addr) {
                     hit.story = DocId::from_u64(s);
@@ -344,7 +382,8 @@ impl SearchIndex {
 
     fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<(Box<dyn Query>, Vec<Expansion>)> {
         let stem_langs = if req.expand { self.stem_langs(req, searcher)? } else { Vec::new() };
-        let mut tr = Translator::new(&self.index, self.fields, &self.variants, req.expand, stem_langs)?;
+        let mut tr =
+            Translator::new(&self.index, searcher, self.fields, &self.variants, req.expand, stem_langs, &req.limits)?;
         let main = tr.translate(&req.query.root)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         match main {

@@ -8,12 +8,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use newsdex_query::{Limit, QueryLimits, TooCostly};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentReader};
 
-use crate::facets::{Bucket, LANG_FACET_SIZE, Months, OUTLET_FACET_SIZE, month_key};
+use crate::facets::{Bucket, LANG_FACET_SIZE, Months, month_key};
 
 /// Document → story (the canonical member's document id), for every document in a story
 /// of two or more, the canonical member included. Documents not in it are stories of one.
@@ -110,17 +112,52 @@ enum Unit {
 }
 
 /// Facet counts of distinct stories or outlets (see [`CountBy`]).
+///
+/// Memory is bounded: a match that is a story of one article is counted without being
+/// held (no other match can be the same story), so only matches with copies, or (for
+/// outlets) distinct outlets, are held as (facet value, unit) pairs; past
+/// [`QueryLimits::max_distinct_pairs`] of them counting stops and the search is refused
+/// as [`Limit::DistinctPairs`]. Values are named once per value, not per pair.
 pub(crate) struct DistinctFacets {
-    pub by: CountBy,
-    pub map: Arc<StoryMap>,
+    by: CountBy,
+    map: Arc<StoryMap>,
+    /// Pairs held so far, over every segment.
+    held: Arc<AtomicU64>,
+    max_pairs: u64,
+}
+
+impl DistinctFacets {
+    pub(crate) fn new(by: CountBy, map: Arc<StoryMap>, limits: &QueryLimits) -> DistinctFacets {
+        DistinctFacets { by, map, held: Arc::new(AtomicU64::new(0)), max_pairs: limits.max_distinct_pairs }
+    }
+}
+
+/// Per facet value: units counted without being held, and the units held.
+#[derive(Debug, Default)]
+struct Tally {
+    singles: u64,
+    units: HashSet<Unit>,
+}
+
+impl Tally {
+    fn count(&self) -> u64 {
+        self.singles + self.units.len() as u64
+    }
+
+    fn merge(&mut self, other: Tally) {
+        self.singles += other.singles;
+        self.units.extend(other.units);
+    }
 }
 
 #[derive(Default)]
 pub(crate) struct Distinct {
-    lang: HashSet<(String, Unit)>,
-    outlet: HashSet<(String, Unit)>,
+    lang: HashMap<String, Tally>,
+    outlet: HashMap<String, Tally>,
     /// Month key, `None` for undated.
-    month: HashSet<(Option<i64>, Unit)>,
+    month: HashMap<Option<i64>, Tally>,
+    /// Counting stopped at the pair limit.
+    over: bool,
 }
 
 pub(crate) struct DistinctSegment {
@@ -134,6 +171,13 @@ pub(crate) struct DistinctSegment {
     lang_seen: HashSet<(u64, u64)>,
     outlet_seen: HashSet<(u64, u64)>,
     month_seen: HashSet<(Option<i64>, u64)>,
+    /// Matches that are stories of one article, per bucket.
+    lang_single: HashMap<u64, u64>,
+    outlet_single: HashMap<u64, u64>,
+    month_single: HashMap<Option<i64>, u64>,
+    held: Arc<AtomicU64>,
+    max_pairs: u64,
+    over: bool,
 }
 
 impl Collector for DistinctFacets {
@@ -152,6 +196,12 @@ impl Collector for DistinctFacets {
             lang_seen: HashSet::new(),
             outlet_seen: HashSet::new(),
             month_seen: HashSet::new(),
+            lang_single: HashMap::new(),
+            outlet_single: HashMap::new(),
+            month_single: HashMap::new(),
+            held: self.held.clone(),
+            max_pairs: self.max_pairs,
+            over: false,
         })
     }
 
@@ -162,9 +212,16 @@ impl Collector for DistinctFacets {
     fn merge_fruits(&self, fruits: Vec<Distinct>) -> tantivy::Result<Distinct> {
         let mut out = Distinct::default();
         for f in fruits {
-            out.lang.extend(f.lang);
-            out.outlet.extend(f.outlet);
-            out.month.extend(f.month);
+            out.over |= f.over;
+            for (k, t) in f.lang {
+                out.lang.entry(k).or_default().merge(t);
+            }
+            for (k, t) in f.outlet {
+                out.outlet.entry(k).or_default().merge(t);
+            }
+            for (k, t) in f.month {
+                out.month.entry(k).or_default().merge(t);
+            }
         }
         Ok(out)
     }
@@ -173,83 +230,155 @@ impl Collector for DistinctFacets {
 /// Outlet ordinal standing for "no outlet" in a segment.
 const NO_OUTLET: u64 = u64::MAX;
 
+impl DistinctSegment {
+    /// Hold one more pair, unless that would pass the limit.
+    fn hold<K: std::hash::Hash + Eq>(set: &mut HashSet<K>, key: K, held: &AtomicU64, max: u64, over: &mut bool) {
+        if *over || set.contains(&key) {
+            return;
+        }
+        if held.fetch_add(1, Ordering::Relaxed) >= max {
+            *over = true;
+            return;
+        }
+        set.insert(key);
+    }
+}
+
 impl SegmentCollector for DistinctSegment {
     type Fruit = Distinct;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
+        if self.over {
+            return;
+        }
         let outlet_ord = self.outlet.as_ref().and_then(|c| c.term_ords(doc).next()).unwrap_or(NO_OUTLET);
+        // A story of one article (not in the map) is unique to this match: counted, not held.
         let unit = match self.by {
-            CountBy::Outlets => outlet_ord,
+            CountBy::Outlets => Some(outlet_ord),
             _ => {
                 let d = self.doc.first(doc).unwrap_or(0);
-                self.map.get(&d).copied().unwrap_or(d)
+                self.map.get(&d).copied()
             }
         };
-        if let Some(l) = self.lang.as_ref().and_then(|c| c.term_ords(doc).next()) {
-            self.lang_seen.insert((l, unit));
-        }
-        if outlet_ord != NO_OUTLET {
-            self.outlet_seen.insert((outlet_ord, unit));
-        }
+        let lang = self.lang.as_ref().and_then(|c| c.term_ords(doc).next());
         let month = self.date.as_ref().and_then(|c| c.first(doc)).map(|d| month_key(d.into_timestamp_secs()));
-        self.month_seen.insert((month, unit));
+        let (held, max, over) = (&*self.held, self.max_pairs, &mut self.over);
+        match unit {
+            None => {
+                if let Some(l) = lang {
+                    *self.lang_single.entry(l).or_default() += 1;
+                }
+                if outlet_ord != NO_OUTLET {
+                    *self.outlet_single.entry(outlet_ord).or_default() += 1;
+                }
+                *self.month_single.entry(month).or_default() += 1;
+            }
+            Some(u) => {
+                if let Some(l) = lang {
+                    Self::hold(&mut self.lang_seen, (l, u), held, max, over);
+                }
+                if outlet_ord != NO_OUTLET {
+                    Self::hold(&mut self.outlet_seen, (outlet_ord, u), held, max, over);
+                }
+                Self::hold(&mut self.month_seen, (month, u), held, max, over);
+            }
+        }
     }
 
     fn harvest(self) -> Distinct {
-        let name = |col: &Option<StrColumn>, ord: u64| -> String {
-            let mut s = String::new();
-            if ord != NO_OUTLET
-                && let Some(c) = col
-            {
-                let _ = c.ord_to_str(ord, &mut s);
-            }
-            s
+        let DistinctSegment {
+            by,
+            lang,
+            outlet,
+            lang_seen,
+            outlet_seen,
+            month_seen,
+            lang_single,
+            outlet_single,
+            month_single,
+            over,
+            ..
+        } = self;
+        // Each value is named once, however many pairs it has.
+        let mut names: HashMap<(bool, u64), String> = HashMap::new();
+        let mut name = |is_outlet: bool, ord: u64| -> String {
+            names
+                .entry((is_outlet, ord))
+                .or_insert_with(|| {
+                    let mut s = String::new();
+                    let col = if is_outlet { &outlet } else { &lang };
+                    if ord != NO_OUTLET
+                        && let Some(c) = col
+                    {
+                        let _ = c.ord_to_str(ord, &mut s);
+                    }
+                    s
+                })
+                .clone()
         };
-        let unit = |u: u64| match self.by {
-            CountBy::Outlets => Unit::Outlet(name(&self.outlet, u)),
+        let mut out = Distinct { over, ..Distinct::default() };
+        let unit = |name: &mut dyn FnMut(bool, u64) -> String, u: u64| match by {
+            CountBy::Outlets => Unit::Outlet(name(true, u)),
             _ => Unit::Story(u),
         };
-        let mut out = Distinct::default();
-        for &(l, u) in &self.lang_seen {
-            out.lang.insert((name(&self.lang, l), unit(u)));
+        for (l, u) in lang_seen {
+            let u = unit(&mut name, u);
+            out.lang.entry(name(false, l)).or_default().units.insert(u);
         }
-        for &(o, u) in &self.outlet_seen {
-            out.outlet.insert((name(&self.outlet, o), unit(u)));
+        for (o, u) in outlet_seen {
+            let u = unit(&mut name, u);
+            out.outlet.entry(name(true, o)).or_default().units.insert(u);
         }
-        for &(m, u) in &self.month_seen {
-            out.month.insert((m, unit(u)));
+        for (m, u) in month_seen {
+            out.month.entry(m).or_default().units.insert(unit(&mut name, u));
+        }
+        for (l, n) in lang_single {
+            out.lang.entry(name(false, l)).or_default().singles += n;
+        }
+        for (o, n) in outlet_single {
+            out.outlet.entry(name(true, o)).or_default().singles += n;
+        }
+        for (m, n) in month_single {
+            out.month.entry(m).or_default().singles += n;
         }
         out
     }
 }
 
 impl Distinct {
-    /// Buckets for one facet, most first (ties by value), at most `size`.
-    fn buckets(set: &HashSet<(String, Unit)>, size: u32) -> Vec<Bucket> {
-        let mut counts: HashMap<&str, u64> = HashMap::new();
-        for (v, _) in set {
-            *counts.entry(v.as_str()).or_default() += 1;
+    /// Refused if counting stopped at the pair limit.
+    pub(crate) fn within(self, limits: &QueryLimits) -> crate::Result<Distinct> {
+        if self.over {
+            let max = limits.max_distinct_pairs;
+            return Err(crate::IndexError::Refused(TooCostly::new(Limit::DistinctPairs, "", max, max)));
         }
-        let mut out: Vec<Bucket> = counts.into_iter().map(|(v, c)| Bucket { value: v.to_string(), count: c }).collect();
+        Ok(self)
+    }
+
+    /// Buckets for one facet, most first (ties by value), at most `size`; and the counts
+    /// of the rest, summed.
+    fn buckets(tallies: &HashMap<String, Tally>, size: u32) -> (Vec<Bucket>, u64) {
+        let mut out: Vec<Bucket> = tallies.iter().map(|(v, t)| Bucket { value: v.clone(), count: t.count() }).collect();
         out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        let other = out.iter().skip(size as usize).map(|b| b.count).sum();
         out.truncate(size as usize);
-        out
+        (out, other)
     }
 
     pub(crate) fn lang(&self) -> Vec<Bucket> {
-        Self::buckets(&self.lang, LANG_FACET_SIZE)
+        Self::buckets(&self.lang, LANG_FACET_SIZE).0
     }
 
-    pub(crate) fn outlet(&self) -> Vec<Bucket> {
-        Self::buckets(&self.outlet, OUTLET_FACET_SIZE)
+    pub(crate) fn outlet(&self, size: u32) -> (Vec<Bucket>, u64) {
+        Self::buckets(&self.outlet, size)
     }
 
     pub(crate) fn months(&self) -> Months {
         let mut m = Months::default();
-        for (k, _) in &self.month {
+        for (k, t) in &self.month {
             match k {
-                Some(k) => *m.counts.entry(*k).or_default() += 1,
-                None => m.undated += 1,
+                Some(k) => *m.counts.entry(*k).or_default() += t.count(),
+                None => m.undated += t.count(),
             }
         }
         m

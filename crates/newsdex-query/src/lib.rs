@@ -18,17 +18,23 @@
 //! normalised (single-clause groups unwrapped, same-meaning nesting flattened) and prints
 //! back as a canonical query string ([`Query`]'s `Display`) that parses to the same AST.
 //!
+//! What a query may cost is set by [`QueryLimits`] (one struct, documented defaults): the
+//! parser enforces length, nesting, clauses and slop; `newsdex-index` the rest, refusing
+//! with a [`TooCostly`] that says what was too much.
+//!
 //! This crate knows nothing of indexes or analyzers: `newsdex-index` turns the AST into
 //! engine queries.
 
 mod ast;
 mod date;
+mod limits;
 mod parse;
 
 pub use ast::normalize;
 pub use ast::{DateRange, Field, Node, Occur, Query, TermRef};
 pub use date::resolve_date_bounds;
-pub use parse::{DefaultOp, MAX_CLAUSES, MAX_DEPTH, MAX_QUERY_BYTES, ParseError, parse};
+pub use limits::{Limit, MAX_CLAUSES, MAX_DEPTH, MAX_QUERY_BYTES, MAX_SLOP, QueryLimits, TooCostly};
+pub use parse::{DefaultOp, ParseError, parse, parse_with_limits};
 
 #[cfg(test)]
 mod tests;

@@ -14,18 +14,14 @@ use std::fmt;
 
 use crate::ast::normalize;
 use crate::date::{bad_date, check, period};
-use crate::{DateRange, Field, Node, Occur, Query};
+use crate::{DateRange, Field, Node, Occur, Query, QueryLimits};
 
-/// Longest query accepted, in bytes.
-pub const MAX_QUERY_BYTES: usize = 4096;
-/// Deepest nesting of groups in the parsed query. It is checked on the normalised AST,
-/// whose nesting printing and re-parsing preserve.
-pub const MAX_DEPTH: usize = 32;
-/// Parentheses deeper than this are refused while parsing, before any AST exists (a
-/// guard for the recursion; normalisation can only make nesting shallower).
-const MAX_PAREN_DEPTH: usize = 3 * MAX_DEPTH;
-/// Most words, phrases and ranges in one query.
-pub const MAX_CLAUSES: usize = 1024;
+/// Parentheses deeper than this many times the depth limit are refused while parsing,
+/// before any AST exists (a guard for the recursion; normalisation can only make nesting
+/// shallower, and the limit itself is checked on the normalised AST).
+const PAREN_DEPTH_FACTOR: usize = 3;
+/// Slop is carried in a byte by tantivy's phrase matching.
+const SLOP_CEILING: u32 = 255;
 
 /// How juxtaposed clauses (`a b`) combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,12 +65,28 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Parse `input`.
+/// Parse `input` within the default [`QueryLimits`].
 pub fn parse(input: &str, default_op: DefaultOp) -> Result<Query, ParseError> {
-    if input.len() > MAX_QUERY_BYTES {
-        return Err(ParseError::new(format!("the query is longer than {MAX_QUERY_BYTES} bytes"), MAX_QUERY_BYTES));
+    parse_with_limits(input, default_op, &QueryLimits::default())
+}
+
+/// Parse `input`, refusing a query longer, deeper, with more clauses or a larger slop
+/// than `limits` allow (the limits that need the index are checked by `newsdex-index`).
+pub fn parse_with_limits(input: &str, default_op: DefaultOp, limits: &QueryLimits) -> Result<Query, ParseError> {
+    let max_bytes = limits.max_bytes;
+    if input.len() > max_bytes {
+        return Err(ParseError::new(format!("the query is longer than {max_bytes} bytes"), max_bytes));
     }
-    let mut p = Parser { s: input, pos: 0, depth: 0, clauses: 0, op: default_op };
+    let mut p = Parser {
+        s: input,
+        pos: 0,
+        depth: 0,
+        clauses: 0,
+        op: default_op,
+        max_paren_depth: PAREN_DEPTH_FACTOR.saturating_mul(limits.max_depth),
+        max_clauses: limits.max_clauses,
+        max_slop: limits.max_slop.min(SLOP_CEILING),
+    };
     p.skip_ws();
     if p.at_end() {
         return Err(ParseError::new("empty query", 0));
@@ -88,8 +100,8 @@ pub fn parse(input: &str, default_op: DefaultOp) -> Result<Query, ParseError> {
         });
     }
     let root = normalize(root);
-    if nesting(&root) > MAX_DEPTH {
-        return Err(ParseError::new(format!("the query nests deeper than {MAX_DEPTH} levels"), 0));
+    if nesting(&root) > limits.max_depth {
+        return Err(ParseError::new(format!("the query nests deeper than {} levels", limits.max_depth), 0));
     }
     Ok(Query { root })
 }
@@ -108,6 +120,9 @@ struct Parser<'a> {
     depth: usize,
     clauses: usize,
     op: DefaultOp,
+    max_paren_depth: usize,
+    max_clauses: usize,
+    max_slop: u32,
 }
 
 fn is_word_end(c: char) -> bool {
@@ -157,16 +172,19 @@ impl<'a> Parser<'a> {
 
     fn enter(&mut self) -> Result<(), ParseError> {
         self.depth += 1;
-        if self.depth > MAX_PAREN_DEPTH {
-            return Err(ParseError::new(format!("the query nests deeper than {MAX_PAREN_DEPTH} levels"), self.pos));
+        if self.depth > self.max_paren_depth {
+            return Err(ParseError::new(
+                format!("the query nests deeper than {} levels", self.max_paren_depth),
+                self.pos,
+            ));
         }
         Ok(())
     }
 
     fn count_clause(&mut self) -> Result<(), ParseError> {
         self.clauses += 1;
-        if self.clauses > MAX_CLAUSES {
-            return Err(ParseError::new(format!("the query has more than {MAX_CLAUSES} terms"), self.pos));
+        if self.clauses > self.max_clauses {
+            return Err(ParseError::new(format!("the query has more than {} terms", self.max_clauses), self.pos));
         }
         Ok(())
     }
@@ -409,10 +427,10 @@ impl<'a> Parser<'a> {
             let at = self.pos;
             self.bump();
             let digits = self.peek_word();
-            slop =
-                digits.parse::<u32>().ok().filter(|n| *n <= 100).ok_or_else(|| {
-                    ParseError::new("proximity after a phrase is a number from 0 to 100: \"a b\"~5", at)
-                })?;
+            let max = self.max_slop;
+            slop = digits.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
+                ParseError::new(format!("proximity after a phrase is a number from 0 to {max}: \"a b\"~5"), at)
+            })?;
             self.pos += digits.len();
         }
         if text.trim().is_empty() {

@@ -311,3 +311,56 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn limits_come_from_query_limits() {
+    let tight = QueryLimits { max_bytes: 12, max_depth: 1, max_clauses: 2, max_slop: 5, ..QueryLimits::default() };
+    let p = |q: &str| parse_with_limits(q, DefaultOp::And, &tight).map(|q| q.to_string()).map_err(|e| e.message);
+    assert_eq!(p("a b"), Ok("+a +b".to_string()));
+    assert_eq!(p("a b c"), Err("the query has more than 2 terms".to_string()));
+    assert_eq!(p("abcdefghijklm"), Err("the query is longer than 12 bytes".to_string()));
+    let shallow = QueryLimits { max_depth: 1, ..QueryLimits::default() };
+    let e = parse_with_limits("(a OR b) c", DefaultOp::And, &shallow).unwrap_err();
+    assert_eq!(e.message, "the query nests deeper than 1 levels");
+    assert_eq!(p("\"a b\"~5"), Ok("\"a b\"~5".to_string()));
+    assert_eq!(p("\"a b\"~6"), Err("proximity after a phrase is a number from 0 to 5: \"a b\"~5".to_string()));
+    // tantivy carries slop in a byte: a looser limit still stops at 255.
+    let loose = QueryLimits { max_slop: 1000, ..QueryLimits::default() };
+    assert!(parse_with_limits("\"a b\"~255", DefaultOp::And, &loose).is_ok());
+    assert!(parse_with_limits("\"a b\"~256", DefaultOp::And, &loose).is_err());
+    // The defaults are the documented constants.
+    let d = QueryLimits::default();
+    assert_eq!(
+        (d.max_bytes, d.max_depth, d.max_clauses, d.max_slop),
+        (MAX_QUERY_BYTES, MAX_DEPTH, MAX_CLAUSES, MAX_SLOP)
+    );
+}
+
+#[test]
+fn refusals_say_what_was_too_much_and_the_limit() {
+    let phrase = TooCostly {
+        limit: Limit::PhraseCost,
+        what: ["the"; 10].join(" "),
+        words: 10,
+        slop: 100,
+        found: 700,
+        allowed: 100,
+    };
+    assert_eq!(
+        phrase.to_string(),
+        "the phrase \"the the the the the the the the the the\"~100 is too costly to search: 10 words within 100 positions cost \
+         (10 − 3) × 100 = 700, and the limit is 100. Phrases of up to 3 words may use any ~N; use fewer words or a \
+         smaller ~N"
+    );
+    let long = TooCostly { what: ["the"; 760].join(" "), words: 760, found: 75_700, ..phrase };
+    assert!(long.to_string().starts_with("the phrase \"the the the … the the\"~100 is too costly"), "{long}");
+    let prefix = TooCostly::new(Limit::PrefixTerms, "co", 10_001, 10_000);
+    assert_eq!(
+        prefix.to_string(),
+        "the prefix co* matches more than 10000 words in this archive (the limit); type more letters before the *"
+    );
+    let word = TooCostly::new(Limit::SpellingsPerWord, "Uyghur", 70, 64);
+    assert!(word.to_string().starts_with("\"Uyghur\" would be searched as 70 spellings"), "{word}");
+    assert!(word.to_string().contains("the limit is 64"), "{word}");
+    assert_eq!(Limit::PhraseCost.field(), "max_phrase_cost");
+}

@@ -106,7 +106,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),
-        (status = 400, description = "Bad parameter or query", body = ErrorEnvelope),
+        (status = 400, description = "Bad parameter or query, or a query over a budget (`bad_query` says which limit)", body = ErrorEnvelope),
+        (status = 503, description = "The search ran past its time limit (`timeout`; see `Retry-After`)", body = ErrorEnvelope),
     )
 )]
 pub async fn search(
@@ -214,6 +215,7 @@ pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Res
         (status = 408, description = "The body did not arrive within the request timeout", body = ErrorEnvelope),
         (status = 403, description = "Writing is off on this server", body = ErrorEnvelope),
         (status = 409, description = "Another process is writing", body = ErrorEnvelope),
+        (status = 507, description = "The disk holding the data directory is full; what was committed before is intact", body = ErrorEnvelope),
         (status = 413, description = "Body over 64 MiB", body = ErrorEnvelope),
     )
 )]

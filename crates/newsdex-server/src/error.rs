@@ -7,7 +7,7 @@
 //! | code | status | when |
 //! |---|---|---|
 //! | `bad_request` | 400 | a parameter is missing or malformed |
-//! | `bad_query` | 400 | the query could not be parsed (the message shows where) |
+//! | `bad_query` | 400 | the query could not be parsed (the message shows where), or would cost more than a query budget allows (the message names the limit; nothing ran) |
 //! | `unauthorized` | 401 | a write without `Authorization: Bearer <token>`, or a wrong token |
 //! | `writes_disabled` | 403 | a write to a server started without a token |
 //! | `not_found` | 404 | no such document or route |
@@ -18,7 +18,8 @@
 //! | `uri_too_long` | 414 | a request target over 8 KiB |
 //! | `headers_too_large` | 431 | request headers over 32 KiB or more than 100 of them |
 //! | `internal` | 500 | a fault on our side (logged) |
-//! | `timeout` | 503 | an answer that took longer than the request timeout |
+//! | `disk_full` | 507 | an ingest stopped because the disk holding the data directory is full (what was committed before is intact) |
+//! | `timeout` | 503 | an answer that took longer than the request timeout, or a search that ran past its time limit (5 s) and was stopped; `Retry-After` says when to try again (the limit is wall-clock, so a busy server is the usual cause: 503, not 504, which is a gateway's) |
 //!
 //! Errors the framework produces (a wrong method, a path that is not UTF-8, …) are put in
 //! the envelope too, under `/api/` and for `/healthz` (see `framework_errors` in
@@ -45,7 +46,7 @@ pub struct ApiError {
 pub struct ErrorBody {
     /// Stable code: bad_request, bad_query, unauthorized, writes_disabled, not_found,
     /// method_not_allowed, request_timeout, busy, payload_too_large, uri_too_long,
-    /// headers_too_large, internal, timeout.
+    /// headers_too_large, disk_full, internal, timeout.
     #[schema(example = "bad_query")]
     pub code: String,
     pub message: String,
@@ -104,6 +105,8 @@ impl From<newsdex_engine::EngineError> for ApiError {
                 "busy",
                 "another newsdex process is writing to this data directory; try again when it finishes",
             ),
+            e @ E::Timeout { .. } => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "timeout", e.to_string()),
+            e @ E::DiskFull { .. } => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "disk_full", e.to_string()),
             other => ApiError::internal(other),
         }
     }
@@ -135,6 +138,26 @@ impl IntoResponse for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            let after = newsdex_engine::SEARCH_TIMEOUT.as_secs().max(1);
+            resp.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(after));
+        }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_errors_map_to_their_codes() {
+        let timeout = newsdex_engine::EngineError::Timeout { limit: newsdex_engine::SEARCH_TIMEOUT };
+        let resp = ApiError::from(timeout).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "5");
+        let refused = newsdex_engine::EngineError::Query("the phrase … is too costly".into());
+        let e = ApiError::from(refused);
+        assert_eq!((e.status, e.code), (StatusCode::BAD_REQUEST, "bad_query"));
     }
 }
