@@ -7,6 +7,7 @@ mod crash;
 mod diskfull;
 mod hostile;
 mod html;
+mod load;
 mod multilingual;
 mod reuters;
 mod seeds;
