@@ -15,6 +15,7 @@
 pub mod analysis;
 mod deadline;
 mod error;
+pub mod expand;
 mod facets;
 mod guard;
 pub mod key;

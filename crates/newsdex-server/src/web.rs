@@ -124,6 +124,8 @@ pub struct SwitchLink {
 pub struct ExpansionNote {
     pub term: String,
     pub also: Vec<String>,
+    /// Documents only these other spellings matched.
+    pub added: u64,
 }
 
 #[derive(Debug)]
@@ -140,6 +142,8 @@ pub struct SearchPage {
     pub has_query: bool,
     pub error: Option<String>,
     pub total: usize,
+    /// The total with every word as typed, when expansion added to it.
+    pub total_as_typed: Option<usize>,
     /// Distinct stories among the matches, when fewer than the matches.
     pub stories: Option<usize>,
     pub shown_from: usize,
@@ -298,6 +302,7 @@ fn search_view(
         has_query,
         error,
         total: 0,
+        total_as_typed: None,
         shown_from: 0,
         shown_to: 0,
         undated: 0,
@@ -348,6 +353,7 @@ fn search_view(
     }
     let Some(r) = results else { return view };
     view.total = r.total;
+    view.total_as_typed = r.total_as_typed.filter(|t| *t != r.total);
     view.stories = r.stories.filter(|n| *n != r.total);
     if let Some(f) = &r.facets {
         view.counted = capitalize(f.counted.as_str());
@@ -378,14 +384,9 @@ fn search_view(
         .expansions
         .iter()
         .map(|e| {
-            let mut also = e.variants.clone();
-            also.extend(
-                e.key
-                    .as_ref()
-                    .filter(|k| **k != e.term.to_lowercase())
-                    .map(|k| format!("any spelling that sounds like “{k}”")),
-            );
-            ExpansionNote { term: e.term.clone(), also }
+            let mut also = e.spellings();
+            also.extend(e.key.as_ref().map(|k| format!("“{k}” in other scripts")));
+            ExpansionNote { term: e.term.clone(), also, added: e.added }
         })
         .filter(|n| !n.also.is_empty())
         .collect();

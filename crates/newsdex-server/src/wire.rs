@@ -77,12 +77,26 @@ pub struct ExpansionView {
     /// The word as typed.
     #[schema(example = "Uyghur")]
     pub term: String,
+    /// Whether it was taken for a name (typed with a capital, or written as one in most
+    /// documents that hold it): names are not widened to other words' forms.
+    pub name: bool,
     /// Other spellings from the variants file.
     pub variants: Vec<String>,
-    /// The cross-script sound key searched (`Uyghur`, `Уйгур`, `ئۇيغۇر` → `uigur`).
+    /// For a name: its transliteration, searched in the other cased scripts (`putin`
+    /// finds `Путин`).
     pub key: Option<String>,
-    /// Word stems searched, in the languages of the archive.
-    pub stems: Vec<String>,
+    /// Word forms searched, each only in documents of its language.
+    pub forms: Vec<FormsView>,
+    /// Documents matched only by these other spellings, not by the word as typed.
+    pub added: u64,
+}
+
+/// A word's forms in one language.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FormsView {
+    #[schema(example = "en")]
+    pub lang: String,
+    pub words: Vec<String>,
 }
 
 /// One facet value.
@@ -112,6 +126,10 @@ pub struct FacetsView {
 pub struct SearchResponse {
     /// Every matching article, not only this page.
     pub total: usize,
+    /// How many match with every word as typed, when expansion searched anything else
+    /// (the number to cite for the words themselves); absent when nothing was expanded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_as_typed: Option<usize>,
     /// Distinct stories among them (copies of one article count once).
     pub stories: usize,
     /// Whether hits are one per story (`collapse=true`, the default).
@@ -143,6 +161,7 @@ impl From<&SearchResults> for SearchResponse {
     fn from(r: &SearchResults) -> SearchResponse {
         SearchResponse {
             total: r.total,
+            total_as_typed: r.total_as_typed,
             stories: r.stories.unwrap_or(r.total),
             collapsed: r.collapsed,
             hits: r
@@ -180,9 +199,11 @@ impl From<&SearchResults> for SearchResponse {
                 .iter()
                 .map(|e| ExpansionView {
                     term: e.term.clone(),
+                    name: e.name,
                     variants: e.variants.clone(),
                     key: e.key.clone(),
-                    stems: e.stems.clone(),
+                    forms: e.forms.iter().map(|f| FormsView { lang: f.lang.clone(), words: f.words.clone() }).collect(),
+                    added: e.added,
                 })
                 .collect(),
         }
