@@ -123,7 +123,12 @@ pub fn build(data: &Path, shared: &Path) -> Result<ArchiveInfo> {
     if reuters.is_dir() {
         let bytes = newsdex_testkit::reuters::jsonl(&reuters)?;
         let o = IngestOptions { outlet: Some("Reuters".into()), ..IngestOptions::default() };
-        let r = engine.ingest_bytes("reuters21578.jsonl (from news-reuters21578/original SGML)", &bytes, &o, &mut |_| {})?;
+        let r = engine.ingest_bytes(
+            "reuters21578.jsonl (from news-reuters21578/original SGML)",
+            &bytes,
+            &o,
+            &mut |_| {},
+        )?;
         record("Reuters-21578", &reuters, r);
     } else {
         absent.push(reuters.display().to_string());
@@ -564,7 +569,12 @@ pub fn summarize(per_query: &[QueryReport], worst: usize) -> Summary {
 }
 
 /// Run every query of `gold` over `archive`.
-pub fn evaluate(archive: &Archive, gold: &Gold, worst: usize, progress: &mut dyn FnMut(usize, usize)) -> Result<Report> {
+pub fn evaluate(
+    archive: &Archive,
+    gold: &Gold,
+    worst: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Report> {
     let started = Instant::now();
     let engine = &archive.engine;
     let mut judge = Judge::new(engine);
@@ -808,7 +818,8 @@ pub fn draw(archive: &Archive, gold: &Gold, sizes: DrawSizes) -> Result<(Vec<Dra
         .flat_map(|g| g.names.iter())
         .filter_map(|(n, _)| Spelling::new(n).map(|s| s.key()))
         .collect();
-    let mut groups: Vec<&crate::gold::Group> = gold.groups.values().filter(|g| !g.id.starts_with("cldr:language:")).collect();
+    let mut groups: Vec<&crate::gold::Group> =
+        gold.groups.values().filter(|g| !g.id.starts_with("cldr:language:")).collect();
     groups.sort_by(|a, b| a.id.cmp(&b.id));
     let mut occurs: HashMap<String, bool> = HashMap::new();
     let mut test = Vec::new();
@@ -854,11 +865,7 @@ pub fn draw(archive: &Archive, gold: &Gold, sizes: DrawSizes) -> Result<(Vec<Dra
             let tagged = g.names.iter().any(|(_, l)| !l.is_empty());
             let mut best: Option<(usize, String)> = None;
             for (n, langs) in &g.names {
-                let eligible = if tagged {
-                    langs.iter().any(|l| base_lang(l) == lang)
-                } else {
-                    in_script(lang, n)
-                };
+                let eligible = if tagged { langs.iter().any(|l| base_lang(l) == lang) } else { in_script(lang, n) };
                 let Some(sp) = Spelling::new(n).filter(|_| eligible) else { continue };
                 // A name that is also a common word of the language (Russian `Того`,
                 // Togo and "of that") is not drawn.
@@ -940,8 +947,14 @@ pub fn draw(archive: &Archive, gold: &Gold, sizes: DrawSizes) -> Result<(Vec<Dra
                 {
                     continue;
                 }
-                let written = surface[k].iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0))).map(|(w, _)| w.clone());
-                let lemmas: Vec<String> = entries.iter().map(|(l, _)| l.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                let written =
+                    surface[k].iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0))).map(|(w, _)| w.clone());
+                let lemmas: Vec<String> = entries
+                    .iter()
+                    .map(|(l, _)| l.clone())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
                 cands.push((d, written.unwrap_or_else(|| k.clone()), lemmas));
             }
         }
@@ -1009,7 +1022,8 @@ mod tests {
         ];
         let mut jsonl = String::new();
         for (id, title, text) in docs {
-            jsonl += &serde_json::json!({"id": id, "url": format!("toy:{id}"), "title": title, "text": text}).to_string();
+            jsonl +=
+                &serde_json::json!({"id": id, "url": format!("toy:{id}"), "title": title, "text": text}).to_string();
             jsonl.push('\n');
         }
         let mut engine = Engine::open_write(&data).unwrap();

@@ -123,10 +123,7 @@ impl Tables {
         }
         self.langs.insert(lang.to_string());
         self.rows.entry(lang.to_string()).or_default().push((lemma.to_string(), form.to_string(), upos.to_string()));
-        self.by_lemma
-            .entry((lang.to_string(), fold(lemma)))
-            .or_default()
-            .push((form.to_string(), upos.to_string()));
+        self.by_lemma.entry((lang.to_string(), fold(lemma))).or_default().push((form.to_string(), upos.to_string()));
         self.by_form.entry((lang.to_string(), fold(form))).or_default().push((lemma.to_string(), upos.to_string()));
     }
 
@@ -239,7 +236,8 @@ impl Gold {
             let origin = format!("{}:{}", path.display(), i + 1);
             let v: Value = serde_json::from_str(line).with_context(|| format!("{origin}: not JSON"))?;
             if let Some(q) = v.get("query") {
-                let query = q.as_str().with_context(|| format!("{origin}: `query` is not a string"))?.trim().to_string();
+                let query =
+                    q.as_str().with_context(|| format!("{origin}: `query` is not a string"))?.trim().to_string();
                 anyhow::ensure!(!query.is_empty(), "{origin}: empty query");
                 let groups = strings(&v, "group");
                 let variants = strings(&v, "variants");
@@ -379,7 +377,9 @@ mod tests {
             "{\"query\": \"sued\", \"lang\": \"en\"}\n",
             "{\"query\": \"Annan\", \"variants\": [\"Аннан\"], \"inflections\": [\"Аннану\"]}\n",
         ));
-        for (l, f, u) in [("Россия", "России", "PROPN"), ("Россия", "Россией", "PROPN"), ("россиянин", "россиянина", "NOUN")] {
+        for (l, f, u) in
+            [("Россия", "России", "PROPN"), ("Россия", "Россией", "PROPN"), ("россиянин", "россиянина", "NOUN")]
+        {
             g.tables.add("ru", l, f, u);
         }
         for (l, f, u) in [("sue", "sued", "VERB"), ("sue", "sues", "VERB"), ("Sue", "Sue", "PROPN")] {

@@ -72,11 +72,7 @@ pub fn is_unspaced(c: char) -> bool {
 
 /// The words of an already folded text (see the module docs).
 pub fn words(folded: &str) -> Vec<&str> {
-    folded
-        .unicode_words()
-        .flat_map(|w| w.split(['\'', '\u{2019}', '\u{2018}']))
-        .filter(|w| !w.is_empty())
-        .collect()
+    folded.unicode_words().flat_map(|w| w.split(['\'', '\u{2019}', '\u{2018}'])).filter(|w| !w.is_empty()).collect()
 }
 
 /// A spelling ready to be looked for.

@@ -18,8 +18,8 @@
 
 pub mod datasets;
 pub mod expansion;
-pub mod gold;
 pub mod extraction;
+pub mod gold;
 pub mod ir;
 pub mod judge;
 pub mod langid;

@@ -369,7 +369,12 @@ fn with_archive(
     let started = std::time::Instant::now();
     let result = Archive::open_or_build(&dir, &shared).and_then(|a| {
         if a.built {
-            eprintln!("built the archive in {} ({} documents, {:.1} s)", dir.display(), a.info.documents, started.elapsed().as_secs_f64());
+            eprintln!(
+                "built the archive in {} ({} documents, {:.1} s)",
+                dir.display(),
+                a.info.documents,
+                started.elapsed().as_secs_f64()
+            );
         }
         f(&a)
     });
