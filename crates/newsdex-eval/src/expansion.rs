@@ -750,7 +750,7 @@ impl SplitMix {
 
 /// Whether a group or lemma key belongs to the dev list (one in five, by hash).
 pub fn is_dev(key: &str) -> bool {
-    fnv1a(key) % 5 == 0
+    fnv1a(key).is_multiple_of(5)
 }
 
 /// The script a language is written in, as a test on a name.
