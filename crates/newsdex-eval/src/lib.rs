@@ -11,12 +11,17 @@
 //! * [`langid`]: language identification accuracy per language (lingua's sentences).
 //! * [`stories`]: same-story grouping against gold clusters (B-cubed and pairwise P/R).
 //! * [`ir`]: ranking quality (nDCG@10, MAP) on CISI and Cranfield, as `bench/lucene` scores Lucene.
+//! * [`expansion`]: precision, recall and count ratios of query expansion over a news
+//!   archive, judged by [`judge`] against the gold data of [`gold`] (issue #15).
 //!
 //! The binary: `cargo run --release -p newsdex-eval -- extraction DIR [--predictions FILE]`.
 
 pub mod datasets;
+pub mod expansion;
 pub mod extraction;
+pub mod gold;
 pub mod ir;
+pub mod judge;
 pub mod langid;
 pub mod metrics;
 pub mod mojibake;
