@@ -385,11 +385,11 @@ fn describe(r: &SearchResults) -> Vec<String> {
         for v in &e.variants {
             out.push(format!("variant {v}"));
         }
-        for s in &e.stems {
-            out.push(format!("stem {s}"));
+        for f in &e.forms {
+            out.push(format!("{} forms {}", f.lang, f.words.join(" ")));
         }
         if let Some(k) = &e.key {
-            out.push(format!("sound key {k}"));
+            out.push(format!("transliteration {k}"));
         }
     }
     out

@@ -109,7 +109,7 @@ enum Cmd {
     /// `qrels.tsv`): nDCG@10 and MAP, scored as `bench/lucene/run eval` scores Lucene.
     Ir {
         dir: PathBuf,
-        /// Search words only as written (no stems, variants or sound key).
+        /// Search words only as written (no word forms, variants or transliteration).
         #[arg(long)]
         exact: bool,
         /// Ranks scored per query.
