@@ -347,6 +347,8 @@ mod tests {
             hits: Vec::new(),
             facets: Some(facets),
             expansions: Vec::new(),
+            sort: Default::default(),
+            undated: None,
         };
         let text = facets_text(&r);
         assert!(text.contains(&format!("\n  {:>9}  Outlet 24\n", 76)), "{text}");

@@ -18,7 +18,7 @@ mod pipeline;
 
 pub use error::EngineError;
 pub use newsdex_dedupe::ParagraphDiff;
-pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, SearchResults, Snippet, StoryMap};
+pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, SearchResults, Snippet, Sort, StoryMap};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
@@ -122,6 +122,9 @@ pub struct SearchOptions {
     pub collapse: bool,
     /// What facet and chart counts count.
     pub count: CountBy,
+    /// The order of hits: relevance, or publication date (newest or oldest first, undated
+    /// articles last, ties broken by document id so that pages never overlap).
+    pub sort: Sort,
     /// What the query may cost; a query over a limit is refused before it runs
     /// ([`EngineError::Query`], with a message naming the limit).
     pub limits: QueryLimits,
@@ -146,6 +149,7 @@ impl Default for SearchOptions {
             facets: false,
             collapse: true,
             count: CountBy::Articles,
+            sort: Sort::Relevance,
             limits: QueryLimits::default(),
             timeout: Some(SEARCH_TIMEOUT),
         }
@@ -313,6 +317,7 @@ impl Engine {
             count: opts.count,
             limits: opts.limits.clone(),
             deadline,
+            sort: opts.sort,
         };
         Ok(self.index.search(&req)?)
     }

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use newsdex_core::DocId;
 use newsdex_query::{DateRange, Field as QField, Query as UserQuery, QueryLimits};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use crate::deadline::{Deadline, Timed};
 use crate::facets::{self, Facets, MonthCollector};
+use crate::order::{self, Sort};
 use crate::query::{Expansion, Translator};
 use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
 use crate::{Result, SearchIndex};
@@ -54,6 +55,8 @@ pub struct SearchRequest<'a> {
     pub limits: QueryLimits,
     /// When to give up (checked while collecting and between phases).
     pub deadline: Deadline,
+    /// The order of hits (relevance, or publication date with undated articles last).
+    pub sort: Sort,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -74,6 +77,7 @@ impl<'a> SearchRequest<'a> {
             count: CountBy::Articles,
             limits: QueryLimits::default(),
             deadline: Deadline::never(),
+            sort: Sort::Relevance,
         }
     }
 }
@@ -210,6 +214,11 @@ pub struct SearchResults {
     pub facets: Option<Facets>,
     /// What each expanded word also searched.
     pub expansions: Vec<Expansion>,
+    /// The order of `hits`.
+    pub sort: Sort,
+    /// With a date order: how many matching articles have no publication date (they come
+    /// after every dated one). `None` for relevance.
+    pub undated: Option<usize>,
 }
 
 impl SearchIndex {
@@ -234,10 +243,10 @@ impl SearchIndex {
         } else {
             limit
         };
-        let top_docs = |n: usize, offset: usize| TopDocs::with_limit(n).and_offset(offset).order_by_score();
+        let top_docs = |n: usize, offset: usize| order::ranking(req.sort, n, offset);
         let first = top_docs(fetch, if req.collapse { 0 } else { offset });
         let members = StoryMembers(map.clone());
-        let (total, mut top, facets, found) = if req.facets {
+        let (total, ranked, facets, found) = if req.facets {
             let f;
             let (total, top, found);
             if req.count == CountBy::Articles {
@@ -280,10 +289,14 @@ impl SearchIndex {
                 .map_err(|e| deadline.explain(e))?;
             (total, top, None, found)
         };
+        let undated = ranked.undated.map(|n| n as usize);
+        let mut top = ranked.hits;
         let story_of: HashMap<DocAddress, u64> =
             found.iter().flat_map(|(s, addrs)| addrs.iter().map(move |a| (*a, *s))).collect();
         let stories = req.stories.as_ref().map(|_| total - found.values().map(|v| v.len() - 1).sum::<usize>());
-        // Collapse: the best-ranked member of each story, in rank order.
+        // Collapse: the first member of each story in the order asked (the best-ranked, or
+        // the newest or oldest), in that order. The order is total, so the stories of a
+        // prefix of the ranking are a prefix of the stories of the whole: pages agree.
         if req.collapse {
             let groups = loop {
                 deadline.check()?;
@@ -297,12 +310,16 @@ impl SearchIndex {
                 fetch = fetch.saturating_mul(4).min(total);
                 top = searcher
                     .search(&query, &Timed::new(top_docs(fetch, 0), deadline))
-                    .map_err(|e| deadline.explain(e))?;
+                    .map_err(|e| deadline.explain(e))?
+                    .hits;
             };
             top = groups.into_iter().skip(offset).take(limit).collect();
         }
-        let top = if req.limit == 0 { Vec::new() } else { top };
+        let mut top = if req.limit == 0 { Vec::new() } else { top };
         deadline.check()?;
+        if req.sort.by_date() {
+            order::scores(&searcher, &*query, &mut top)?;
+        }
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
         let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
@@ -322,7 +339,7 @@ impl SearchIndex {
                 Ok(hit)
             })
             .collect::<Result<_>>()?;
-        Ok(SearchResults { total, stories, collapsed: req.collapse, hits, facets, expansions })
+        Ok(SearchResults { total, stories, collapsed: req.collapse, hits, facets, expansions, sort: req.sort, undated })
     }
 
     /// The other members of a story, earliest first, at most [`ALSO_LISTED`].
