@@ -14,7 +14,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use newsdex_core::DocId;
-use newsdex_engine::{CountBy, DefaultOp, Engine, EngineError, IngestEvent, IngestOptions, Limits, SearchOptions};
+use newsdex_engine::{
+    CountBy, DefaultOp, Engine, EngineError, IngestEvent, IngestOptions, Limits, SearchOptions, Sort,
+};
 
 #[derive(Parser, Debug)]
 #[command(name = "newsdex", version, about = "Search and monitor the world's news: ingest, repair, search.")]
@@ -155,6 +157,10 @@ struct SearchArgs {
     /// What those counts count: articles, stories (copies once) or outlets. Implies --facets.
     #[arg(long, value_parser = ["articles", "stories", "outlets"])]
     count: Option<String>,
+    /// Order of hits: relevance, newest or oldest (by publication date; articles without a
+    /// date come last, and the summary line says how many).
+    #[arg(long, value_parser = ["relevance", "newest", "oldest"], default_value = "relevance")]
+    sort: String,
     /// Give up after this many seconds (0: never). Too costly a query is refused at once
     /// whatever this says.
     #[arg(long, default_value_t = 5.0)]
@@ -364,6 +370,7 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
         collapse: !args.all,
         facets: args.facets || args.count.is_some(),
         count: args.count.as_deref().and_then(CountBy::parse).unwrap_or_default(),
+        sort: Sort::parse(&args.sort).unwrap_or_default(),
         timeout: std::time::Duration::try_from_secs_f64(args.timeout).ok().filter(|d| !d.is_zero()),
         ..SearchOptions::default()
     };

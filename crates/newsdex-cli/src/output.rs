@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet, StoryView};
+use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet, Sort, StoryView};
 
 /// `s` safe to print on a terminal as one line: control characters (newlines, escape
 /// sequences, C1 controls) are written as escapes, so a file name, title or outlet cannot
@@ -88,6 +88,21 @@ fn marked(s: &Snippet, color: bool) -> String {
     out
 }
 
+/// How the hits are ordered, for a date order: ", newest first (2 without a date come
+/// last)". Nothing for relevance.
+pub fn sort_note(r: &SearchResults) -> String {
+    let order = match r.sort {
+        Sort::Relevance => return String::new(),
+        Sort::Newest => "newest first",
+        Sort::Oldest => "oldest first",
+    };
+    match r.undated.unwrap_or(0) {
+        0 => format!(", {order}"),
+        1 => format!(", {order} (1 without a date comes last)"),
+        n => format!(", {order} ({n} without a date come last)"),
+    }
+}
+
 /// Human search results: rank, title, outlet · date · language, source, marked snippet.
 pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
     let mut out = String::new();
@@ -98,10 +113,11 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "{} match{}{stories}{}",
+        "{} match{}{stories}{}{}",
         r.total,
         if r.total == 1 { "" } else { "es" },
-        if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() }
+        if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() },
+        sort_note(r)
     );
     for e in &r.expansions {
         let mut also: Vec<String> = e.variants.iter().map(|v| safe(v).into_owned()).collect();

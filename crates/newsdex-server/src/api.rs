@@ -103,6 +103,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
         ("expand" = Option<bool>, Query, description = "Also search other spellings (variants file, cross-script sound key) and word stems (default true); `false`, or `=word` in the query for one word, searches words only as written"),
         ("collapse" = Option<bool>, Query, description = "One hit per story, its other matching copies under `also` (default true); `false` lists every article. Paging counts hits as shown"),
         ("count" = Option<String>, Query, pattern = "^(articles|stories|outlets)$", description = "What facet counts count: `articles` (default), `stories` (copies of one article once) or `outlets` (distinct outlets)"),
+        ("sort" = Option<String>, Query, pattern = "^(relevance|newest|oldest)$", description = "Order of hits: `relevance` (default), `newest` or `oldest` by publication date. Articles without a date come last in both date orders (`undated_last` counts them); ties on a date are broken by id, so pages never overlap. With `collapse`, a story is shown by its first member in this order"),
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),

@@ -2,7 +2,7 @@
 //! Parsed by hand because `lang` and `outlet` repeat (`?lang=en&lang=ru`), which
 //! `serde_urlencoded` cannot express.
 
-use newsdex_engine::{CountBy, DefaultOp, SearchOptions};
+use newsdex_engine::{CountBy, DefaultOp, SearchOptions, Sort};
 
 use crate::error::ApiError;
 
@@ -29,6 +29,8 @@ pub struct SearchParams {
     pub all: bool,
     /// `count=`: what facet counts count.
     pub count: CountBy,
+    /// `sort=`: the order of hits.
+    pub sort: Sort,
 }
 
 fn decode(s: &str) -> String {
@@ -129,6 +131,11 @@ impl SearchParams {
                         ApiError::bad_request(format!("count must be `articles`, `stories` or `outlets`, not {v:?}"))
                     })?
                 }
+                "sort" => {
+                    p.sort = Sort::parse(v.trim()).ok_or_else(|| {
+                        ApiError::bad_request(format!("sort must be `relevance`, `newest` or `oldest`, not {v:?}"))
+                    })?
+                }
                 // Unknown parameters are ignored, like most web APIs (and page links
                 // carry some that only the page uses, e.g. `rank`).
                 _ => {}
@@ -153,6 +160,7 @@ impl SearchParams {
             expand: !self.exact,
             collapse: !self.all,
             count: self.count,
+            sort: self.sort,
             ..SearchOptions::default()
         }
     }
@@ -180,6 +188,9 @@ impl SearchParams {
         if self.count != CountBy::Articles {
             parts.push(format!("count={}", self.count.as_str()));
         }
+        if self.sort != Sort::Relevance {
+            parts.push(format!("sort={}", self.sort.as_str()));
+        }
         parts.join("&")
     }
 }
@@ -191,7 +202,7 @@ mod tests {
     #[test]
     fn repeated_and_encoded_parameters() {
         let p = SearchParams::parse(
-            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5&collapse=false&count=outlets"),
+            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5&collapse=false&count=outlets&sort=oldest"),
             true,
             10,
         )
@@ -202,6 +213,7 @@ mod tests {
         assert_eq!(p.limit, 5);
         assert!(p.all);
         assert_eq!(p.count, CountBy::Outlets);
+        assert_eq!(p.sort, Sort::Oldest);
         assert_eq!(SearchParams::parse(Some(&p.to_query_string()), true, 5).unwrap(), p);
         let u = SearchParams::parse(Some("q=%E7%BB%B4%E5%90%BE%E5%B0%94"), true, 10).unwrap();
         assert_eq!(u.q, "维吾尔");
@@ -213,6 +225,8 @@ mod tests {
         assert_eq!(e.message, "limit must be a whole number from 0 to 100, not \"1000\"");
         let e = SearchParams::parse(Some("q=a&count=words"), true, 10).unwrap_err();
         assert_eq!(e.message, "count must be `articles`, `stories` or `outlets`, not \"words\"");
+        let e = SearchParams::parse(Some("q=a&sort=date"), true, 10).unwrap_err();
+        assert_eq!(e.message, "sort must be `relevance`, `newest` or `oldest`, not \"date\"");
         let e = SearchParams::parse(Some("limit=5"), true, 10).unwrap_err();
         assert!(e.message.contains("`q` is required"));
         assert!(SearchParams::parse(None, false, 10).is_ok());

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use newsdex_engine::{CountBy, DocRow, Engine, SearchResults, StoryView};
+use newsdex_engine::{CountBy, DocRow, Engine, SearchResults, Sort, StoryView};
 
 use crate::api::parse_id;
 use crate::error::ApiError;
@@ -68,6 +68,9 @@ impl Form {
             }
             if p.exact {
                 hidden.push(("expand".into(), "false".into()));
+            }
+            if p.sort != Sort::Relevance {
+                hidden.push(("sort".into(), p.sort.as_str().into()));
             }
         }
         Form {
@@ -164,6 +167,10 @@ pub struct SearchPage {
     pub collapse_switch: Vec<SwitchLink>,
     /// What facet and chart counts count: articles | stories | outlets.
     pub count_switch: Vec<SwitchLink>,
+    /// The order of hits: relevance | newest | oldest.
+    pub sort_switch: Vec<SwitchLink>,
+    /// For a date order: "newest first; 3 without a date come last".
+    pub sort_note: Option<String>,
     /// The counted unit, capitalized for headings ("Stories").
     pub counted: String,
     /// The counted unit, lower case ("stories").
@@ -324,6 +331,11 @@ fn search_view(
             .collect(),
         counted: capitalize(params.count.as_str()),
         counted_lower: params.count.as_str(),
+        sort_switch: Sort::ALL
+            .into_iter()
+            .map(|o| SwitchLink { label: o.as_str(), href: link(params, |p| p.sort = o), current: params.sort == o })
+            .collect(),
+        sort_note: None,
     };
     for l in &params.langs {
         view.active
@@ -349,6 +361,7 @@ fn search_view(
     let Some(r) = results else { return view };
     view.total = r.total;
     view.stories = r.stories.filter(|n| *n != r.total);
+    view.sort_note = sort_note(r.sort, r.undated.unwrap_or(0));
     if let Some(f) = &r.facets {
         view.counted = capitalize(f.counted.as_str());
         view.counted_lower = f.counted.as_str();
@@ -458,6 +471,20 @@ fn search_view(
         view.next_page = (current + 1 < pages).then(|| at(current + 1));
     }
     view
+}
+
+/// "newest first; 3 without a date come last" (none for relevance).
+fn sort_note(sort: Sort, undated: usize) -> Option<String> {
+    let order = match sort {
+        Sort::Relevance => return None,
+        Sort::Newest => "newest first",
+        Sort::Oldest => "oldest first",
+    };
+    Some(match undated {
+        0 => order.to_string(),
+        1 => format!("{order}; 1 without a date comes last"),
+        n => format!("{order}; {n} without a date come last"),
+    })
 }
 
 fn capitalize(s: &str) -> String {

@@ -21,7 +21,7 @@ pub struct HitView {
     pub published: Option<String>,
     /// ISO 639-1 (or 639-3) code.
     pub lang: Option<String>,
-    /// BM25 score (a title match weighs 1.5 times a body match).
+    /// BM25 score (a title match weighs 1.5 times a body match), whatever the order.
     pub score: f32,
     /// HTML: escaped text with the matched words in `<b>`.
     pub snippet: String,
@@ -116,6 +116,12 @@ pub struct SearchResponse {
     pub stories: usize,
     /// Whether hits are one per story (`collapse=true`, the default).
     pub collapsed: bool,
+    /// The order of `hits`: `relevance`, `newest` or `oldest` (by publication date).
+    #[schema(example = "relevance")]
+    pub sort: String,
+    /// With `sort=newest` or `oldest`: how many matching articles have no publication
+    /// date. They are listed last, after every dated one. `null` with `sort=relevance`.
+    pub undated_last: Option<usize>,
     pub hits: Vec<HitView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<FacetsView>,
@@ -145,6 +151,8 @@ impl From<&SearchResults> for SearchResponse {
             total: r.total,
             stories: r.stories.unwrap_or(r.total),
             collapsed: r.collapsed,
+            sort: r.sort.as_str().to_string(),
+            undated_last: r.undated,
             hits: r
                 .hits
                 .iter()

@@ -97,6 +97,47 @@ fn filters_by_language_outlet_and_date() {
 }
 
 #[test]
+fn sort_by_date_lists_the_undated_last_and_pages_agree() {
+    let s = demo();
+    let relevance = s.get_json("/api/search?q=the&limit=0");
+    assert_eq!((relevance["sort"].as_str(), relevance["undated_last"].as_u64()), (Some("relevance"), None));
+    let undated = relevance["facets"]["undated"].as_u64().unwrap();
+    assert!(undated > 0, "{relevance}");
+    for sort in ["newest", "oldest"] {
+        for collapse in [true, false] {
+            let q = format!("/api/search?q=the&sort={sort}&collapse={collapse}&facets=false");
+            let whole = s.get_json(&format!("{q}&limit=100"));
+            assert_eq!(whole["sort"], sort);
+            assert_eq!(whole["undated_last"], undated, "{sort}");
+            let hits = whole["hits"].as_array().unwrap();
+            let shown = if collapse { whole["stories"].as_u64() } else { whole["total"].as_u64() }.unwrap() as usize;
+            assert!(shown > 30 && shown <= 100, "{shown}");
+            assert_eq!(hits.len(), shown);
+            let mut paged = Vec::new();
+            for offset in (0..shown).step_by(10) {
+                let page = s.get_json(&format!("{q}&limit=10&offset={offset}"));
+                paged.extend(page["hits"].as_array().unwrap().iter().map(|h| h["id"].clone()));
+            }
+            assert_eq!(paged, hits.iter().map(|h| h["id"].clone()).collect::<Vec<_>>(), "{sort} collapse={collapse}");
+            // Dated first, in order (as instants); then the undated.
+            let dated: Vec<i64> = hits
+                .iter()
+                .map_while(|h| h["published"].as_str())
+                .map(|d| newsdex_core::parse_date(d).unwrap().timestamp())
+                .collect();
+            assert!(hits[dated.len()..].iter().all(|h| h["published"].is_null()), "{sort}: undated last");
+            assert!(dated.len() < hits.len(), "{sort}: the undated are shown");
+            let ordered = dated.windows(2).all(|w| if sort == "newest" { w[0] >= w[1] } else { w[0] <= w[1] });
+            assert!(ordered, "{sort}: {dated:?}");
+            assert!(hits.iter().all(|h| h["score"].as_f64().unwrap() > 0.0), "scores are reported whatever the order");
+        }
+    }
+    let r = s.get("/api/search?q=the&sort=date");
+    assert_eq!((r.status, r.error_code()), (400, "bad_request".into()));
+    assert!(r.text().contains("sort must be `relevance`, `newest` or `oldest`"), "{}", r.text());
+}
+
+#[test]
 fn bad_queries_and_parameters_are_400_with_a_clear_message() {
     let s = demo();
     let r = s.get(&format!("/api/search?q={}", enc("\"Foreign Policy")));

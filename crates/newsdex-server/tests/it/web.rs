@@ -94,6 +94,29 @@ fn pagination_walks_the_results() {
 }
 
 #[test]
+fn sort_switch_orders_by_date_and_paging_keeps_it() {
+    let html = page("/search?q=the");
+    assert!(html.contains(r#"<strong aria-current="true">relevance</strong>"#), "{html}");
+    let newest = hrefs(&html).into_iter().find(|h| h.contains("sort=newest")).expect("a link to sort by newest");
+    let html = page(&newest);
+    assert!(html.contains(r#"<strong aria-current="true">newest</strong>"#), "{html}");
+    assert!(html.contains(", newest first; ") && html.contains(" without a date come last</p>"), "{html}");
+    let api = demo().get_json("/api/search?q=the&sort=newest&limit=1");
+    let first = api["hits"][0]["title"].as_str().unwrap();
+    let hit = html.split(r#"<li class="hit">"#).nth(1).unwrap();
+    assert!(unescape(hit).contains(first), "{first}: {hit}");
+    // Paging, facets and the search box keep the order.
+    let next = hrefs(&html).into_iter().find(|h| h.contains("offset=10")).expect("page 2");
+    assert!(next.contains("sort=newest"), "{next}");
+    assert!(html.contains(r#"name="sort""#), "{html}");
+    // The last page shows the undated, marked so.
+    let api = demo().get_json("/api/search?q=the&sort=newest&limit=0&facets=false");
+    let last = (api["stories"].as_u64().unwrap() - 1) / 10 * 10;
+    let end = page(&format!("/search?q=the&sort=newest&offset={last}"));
+    assert!(end.contains(r#"<span class="nodate">no date</span>"#), "{end}");
+}
+
+#[test]
 fn article_page_links_to_previous_and_next_result_of_the_search() {
     let api = demo().get_json("/api/search?q=China&limit=3");
     let ids: Vec<&str> = api["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
