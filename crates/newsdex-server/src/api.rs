@@ -13,7 +13,7 @@ use newsdex_engine::IngestOptions;
 use utoipa::OpenApi;
 
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::params::{SearchParams, pairs};
+use crate::params::{INGEST_PARAMS, SEARCH_PARAMS, SearchParams, pairs, refuse_unknown};
 use crate::state::AppState;
 use crate::wire::{ArticleView, Health, IngestResponse, SearchResponse, StoryResponse};
 
@@ -107,7 +107,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),
-        (status = 400, description = "Bad parameter or query, or a query over a budget (`bad_query` says which limit)", body = ErrorEnvelope),
+        (status = 400, description = "Bad or unknown parameter (`bad_request` names it and lists those taken), or a bad query or one over a budget (`bad_query` says where, or which limit)", body = ErrorEnvelope),
         (status = 503, description = "The search ran past its time limit (`timeout`; see `Retry-After`)", body = ErrorEnvelope),
     )
 )]
@@ -115,6 +115,7 @@ pub async fn search(
     State(st): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    refuse_unknown("/api/search", query.as_deref(), SEARCH_PARAMS)?;
     let params = SearchParams::parse(query.as_deref(), true, 10)?;
     let engine = st.engine()?;
     let results = blocking(move || Ok(engine.search(&params.q, &params.options())?)).await?;
@@ -128,10 +129,16 @@ pub async fn search(
     params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "Document id, 16 hex digits")),
     responses(
         (status = 200, description = "The article", body = ArticleView),
+        (status = 400, description = "A query parameter (this endpoint takes none)", body = ErrorEnvelope),
         (status = 404, description = "No such document", body = ErrorEnvelope),
     )
 )]
-pub async fn article(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<ArticleView>, ApiError> {
+pub async fn article(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ArticleView>, ApiError> {
+    refuse_unknown("/api/articles/{id}", query.as_deref(), &[])?;
     let id = parse_id(&id)?;
     let engine = st.engine()?;
     let row = blocking(move || Ok(engine.document(id)?)).await?;
@@ -147,10 +154,16 @@ pub async fn article(State(st): State<Arc<AppState>>, Path(id): Path<String>) ->
     params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "The id of any document of the story, 16 hex digits")),
     responses(
         (status = 200, description = "The story", body = StoryResponse),
+        (status = 400, description = "A query parameter (this endpoint takes none)", body = ErrorEnvelope),
         (status = 404, description = "No such document", body = ErrorEnvelope),
     )
 )]
-pub async fn story(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<StoryResponse>, ApiError> {
+pub async fn story(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<StoryResponse>, ApiError> {
+    refuse_unknown("/api/stories/{id}", query.as_deref(), &[])?;
     let id = parse_id(&id)?;
     let engine = st.engine()?;
     let story = blocking(move || Ok(engine.story(id)?)).await?;
@@ -168,10 +181,16 @@ pub async fn story(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> R
     params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "Document id, 16 hex digits")),
     responses(
         (status = 200, description = "The record's bytes as ingested (after decompression): `text/plain; charset=utf-8` when they are UTF-8, else `application/octet-stream`", content(("text/plain"), ("application/octet-stream"))),
+        (status = 400, description = "A query parameter (this endpoint takes none)", body = ErrorEnvelope),
         (status = 404, description = "No such document", body = ErrorEnvelope),
     )
 )]
-pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn raw(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    refuse_unknown("/api/raw/{id}", query.as_deref(), &[])?;
     let id = parse_id(&id)?;
     let engine = st.engine()?;
     let bytes = blocking(move || Ok(engine.raw_record(id)?)).await?;
@@ -211,7 +230,7 @@ pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Res
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What was added, what was a duplicate, what was rejected and why", body = IngestResponse),
-        (status = 400, description = "Empty body or a bad parameter", body = ErrorEnvelope),
+        (status = 400, description = "Empty body, or a bad or unknown parameter (named, with those taken)", body = ErrorEnvelope),
         (status = 401, description = "No or wrong token", body = ErrorEnvelope),
         (status = 408, description = "The body did not arrive within the request timeout", body = ErrorEnvelope),
         (status = 403, description = "Writing is off on this server", body = ErrorEnvelope),
@@ -233,6 +252,7 @@ pub async fn ingest(
     if announced.is_some_and(|n| n > MAX_INGEST_BYTES as u64) {
         return Err(too_large());
     }
+    refuse_unknown("/api/ingest", query.as_deref(), INGEST_PARAMS)?;
     let mut opts = IngestOptions::default();
     for (k, v) in pairs(query.as_deref()) {
         match k.as_str() {

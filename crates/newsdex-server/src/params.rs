@@ -11,6 +11,80 @@ pub const MAX_LIMIT: usize = 100;
 /// Deepest page offset (paging further is what an export is for).
 pub const MAX_OFFSET: usize = 100_000;
 
+/// The parameters `/api/search` and the search page take.
+pub const SEARCH_PARAMS: &[&str] =
+    &["q", "limit", "offset", "lang", "outlet", "from", "to", "op", "facets", "expand", "collapse", "count", "sort"];
+
+/// The parameters `POST /api/ingest` takes.
+pub const INGEST_PARAMS: &[&str] = &["outlet", "lang"];
+
+/// A query parameter `known` does not list: what it was (cut to 64 and 80 characters for
+/// showing), and the likeliest one meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    pub name: String,
+    pub value: String,
+    pub meant: Option<&'static str>,
+}
+
+/// The parameters of `query` that are not in `known`, in order, each once.
+pub fn unknown(query: Option<&str>, known: &[&'static str]) -> Vec<Unknown> {
+    let mut out: Vec<Unknown> = Vec::new();
+    for (name, value) in pairs(query) {
+        if known.contains(&name.as_str()) || out.iter().any(|u| u.name == name) {
+            continue;
+        }
+        let meant = known
+            .iter()
+            .map(|k| (edit_distance(&name.to_lowercase(), k), *k))
+            .filter(|(d, k)| *d <= 1 || (*d == 2 && k.len() >= 6))
+            .min()
+            .map(|(_, k)| k);
+        let cut = |s: &str, n: usize| {
+            if s.chars().count() > n { s.chars().take(n).chain(['…']).collect() } else { s.to_string() }
+        };
+        out.push(Unknown { name: cut(&name, 64), value: cut(&value, 80), meant });
+    }
+    out
+}
+
+/// Refuse a request with a parameter `endpoint` does not take (a typo such as `lnag=ru`
+/// would otherwise be a search without the filter the client meant): 400 `bad_request`
+/// naming it, the likeliest one meant, and those the endpoint takes.
+pub fn refuse_unknown(endpoint: &str, query: Option<&str>, known: &[&'static str]) -> Result<(), ApiError> {
+    let Some(u) = unknown(query, known).into_iter().next() else { return Ok(()) };
+    let meant = u.meant.map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default();
+    let takes = if known.is_empty() {
+        "no query parameters".to_string()
+    } else {
+        known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    };
+    Err(ApiError::bad_request(format!("unknown parameter `{}`{meant}; {endpoint} takes {takes}", u.name)))
+}
+
+/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment:
+/// `lnag` is one edit from `lang`), for parameter names of a few bytes.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().take(64).collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j - 1] + cost).min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
 /// Parsed search parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchParams {
@@ -136,8 +210,8 @@ impl SearchParams {
                         ApiError::bad_request(format!("sort must be `relevance`, `newest` or `oldest`, not {v:?}"))
                     })?
                 }
-                // Unknown parameters are ignored, like most web APIs (and page links
-                // carry some that only the page uses, e.g. `rank`).
+                // Unknown parameters: the API refuses them before parsing
+                // ([`refuse_unknown`]); the pages show what they ignored.
                 _ => {}
             }
         }
@@ -217,6 +291,26 @@ mod tests {
         assert_eq!(SearchParams::parse(Some(&p.to_query_string()), true, 5).unwrap(), p);
         let u = SearchParams::parse(Some("q=%E7%BB%B4%E5%90%BE%E5%B0%94"), true, 10).unwrap();
         assert_eq!(u.q, "维吾尔");
+    }
+
+    #[test]
+    fn unknown_parameters_are_named_with_the_one_meant() {
+        let e = refuse_unknown("/api/search", Some("q=a&lnag=ru&LANG=en"), SEARCH_PARAMS).unwrap_err();
+        assert_eq!(e.code, "bad_request");
+        assert!(
+            e.message.starts_with("unknown parameter `lnag` (did you mean `lang`?); /api/search takes `q`, `limit`,")
+        );
+        assert!(e.message.ends_with("`count`, `sort`"), "{}", e.message);
+        let u = unknown(Some("q=a&LANG=en&utm_source=x&rank=2&rank=3"), SEARCH_PARAMS);
+        let names: Vec<(&str, Option<&str>)> = u.iter().map(|u| (u.name.as_str(), u.meant)).collect();
+        assert_eq!(names, [("LANG", Some("lang")), ("utm_source", None), ("rank", None)]);
+        let e = refuse_unknown("/api/articles/{id}", Some("x=1"), &[]).unwrap_err();
+        assert_eq!(e.message, "unknown parameter `x`; /api/articles/{id} takes no query parameters");
+        assert!(refuse_unknown("/api/search", Some("q=a&lang=ru&sort=newest"), SEARCH_PARAMS).is_ok());
+        assert!(refuse_unknown("/api/raw/{id}", None, &[]).is_ok());
+        // A name is shown at most 64 characters long.
+        let long = format!("{}=1", "x".repeat(5000));
+        assert!(refuse_unknown("/api/search", Some(&long), SEARCH_PARAMS).unwrap_err().message.len() < 400);
     }
 
     #[test]

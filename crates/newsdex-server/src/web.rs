@@ -12,7 +12,7 @@ use newsdex_engine::{CountBy, DocRow, Engine, SearchResults, Sort, StoryView};
 
 use crate::api::parse_id;
 use crate::error::ApiError;
-use crate::params::{SearchParams, pairs};
+use crate::params::{SEARCH_PARAMS, SearchParams, pairs, unknown};
 use crate::state::AppState;
 
 const PAGE_SIZE: usize = 10;
@@ -49,6 +49,9 @@ pub struct Form {
     pub hidden: Vec<(String, String)>,
     pub documents: u64,
     pub wikinews: bool,
+    /// Query parameters the page does not take and ignored, shown so that a typo
+    /// (`lnag=ru`) does not pass for a search with that filter.
+    pub ignored: Vec<crate::params::Unknown>,
 }
 
 impl Form {
@@ -78,9 +81,16 @@ impl Form {
             hidden,
             documents: engine.num_docs(),
             wikinews: st.wikinews(),
+            ignored: Vec::new(),
         }
     }
 }
+
+/// What the article page takes: the search it was reached from, and the hit's rank.
+const ARTICLE_PARAMS: &[&str] = &[
+    "q", "limit", "offset", "lang", "outlet", "from", "to", "op", "facets", "expand", "collapse", "count", "sort",
+    "rank",
+];
 
 #[derive(Debug)]
 pub struct FacetLink {
@@ -287,7 +297,8 @@ pub async fn search_page(State(st): State<Arc<AppState>>, RawQuery(query): RawQu
     } else {
         (None, None)
     };
-    let view = search_view(&st, &engine, &params, has_query, results.as_ref(), error);
+    let mut view = search_view(&st, &engine, &params, has_query, results.as_ref(), error);
+    view.form.ignored = unknown(query.as_deref(), SEARCH_PARAMS);
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok(page(status, render(&view)?))
 }
@@ -542,6 +553,7 @@ pub async fn article_page(
         view.back = Some(format!("/search?{base}&offset={page_offset}"));
         view.form = Form::new(&st, &engine, Some(&p));
     }
+    view.form.ignored = unknown(query.as_deref(), ARTICLE_PARAMS);
     Ok(page(StatusCode::OK, render(&view)?))
 }
 
@@ -600,7 +612,11 @@ fn article_view(st: &AppState, engine: &Engine, row: &DocRow) -> ArticlePage {
 
 /// `GET /stories/{id}`: every copy of an article, `id` being any of them, with what each
 /// added, cut or edited compared with the canonical copy.
-pub async fn story_page(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn story_page(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
     let Ok(id) = parse_id(&id) else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };
@@ -610,7 +626,8 @@ pub async fn story_page(State(st): State<Arc<AppState>>, Path(id): Path<String>)
     let Some(story) = story else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };
-    let view = story_view(&st, &engine, &story);
+    let mut view = story_view(&st, &engine, &story);
+    view.form.ignored = unknown(query.as_deref(), &[]);
     Ok(page(StatusCode::OK, render(&view)?))
 }
 

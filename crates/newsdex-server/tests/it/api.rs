@@ -138,6 +138,55 @@ fn sort_by_date_lists_the_undated_last_and_pages_agree() {
 }
 
 #[test]
+fn regression_unknown_parameters_are_refused_on_every_endpoint() {
+    // `lnag=ru` was ignored: a search in every language answered as if it were filtered.
+    let s = demo();
+    let r = s.get("/api/search?q=Tashkent&lnag=ru");
+    assert_eq!((r.status, r.error_code()), (400, "bad_request".into()), "{}", r.text());
+    let msg = r.json()["error"]["message"].as_str().unwrap().to_string();
+    assert!(msg.starts_with("unknown parameter `lnag` (did you mean `lang`?); /api/search takes `q`, "), "{msg}");
+    for known in ["`lang`", "`outlet`", "`from`", "`collapse`", "`sort`"] {
+        assert!(msg.contains(known), "{known}: {msg}");
+    }
+    for path in [format!("/api/articles/{ID004}"), format!("/api/stories/{ID004}"), format!("/api/raw/{ID004}")] {
+        assert_eq!(s.get(&path).status, 200, "{path}");
+        let r = s.get(&format!("{path}?format=json"));
+        assert_eq!((r.status, r.error_code()), (400, "bad_request".into()), "{path}: {}", r.text());
+        let msg = r.json()["error"]["message"].as_str().unwrap().to_string();
+        assert!(
+            msg.starts_with("unknown parameter `format`; /api/") && msg.ends_with("takes no query parameters"),
+            "{msg}"
+        );
+    }
+    // Ingest refuses one from the request's head: nothing is read or written.
+    let w = TestServer::start(Some("t"), |_| {});
+    let doc = br#"{"title":"Almaty","text":"Scholars met in Almaty."}"#;
+    let r = w.post("/api/ingest?outlett=Wire", &[("Authorization", "Bearer t")], doc);
+    assert_eq!((r.status, r.error_code()), (400, "bad_request".into()), "{}", r.text());
+    assert!(
+        r.text().contains("unknown parameter `outlett` (did you mean `outlet`?); /api/ingest takes `outlet`, `lang`")
+    );
+    assert_eq!(w.get_json("/healthz")["documents"], 0);
+    // Without the token, the answer is still 401: nothing is said before authorization.
+    let r = w.post("/api/ingest?outlett=Wire", &[], doc);
+    assert_eq!(r.status, 401);
+    assert_eq!(w.post("/api/ingest?outlet=Wire", &[("Authorization", "Bearer t")], doc).status, 200);
+    // The parameters the OpenAPI document lists for search are those taken, and all are.
+    let doc = s.get_json("/api/openapi.json");
+    let mut listed: Vec<&str> = doc["paths"]["/api/search"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    let mut taken = newsdex_server::params::SEARCH_PARAMS.to_vec();
+    (listed.sort(), taken.sort());
+    assert_eq!(listed, taken);
+    let all = "/api/search?q=a&limit=1&offset=0&lang=en&outlet=x&from=2020&to=2024&op=and&facets=true&expand=true&collapse=true&count=articles&sort=newest";
+    assert_eq!(s.get(all).status, 200, "{all}");
+}
+
+#[test]
 fn bad_queries_and_parameters_are_400_with_a_clear_message() {
     let s = demo();
     let r = s.get(&format!("/api/search?q={}", enc("\"Foreign Policy")));

@@ -117,6 +117,30 @@ fn sort_switch_orders_by_date_and_paging_keeps_it() {
 }
 
 #[test]
+fn pages_show_the_parameters_they_ignore() {
+    // A page answers (a shared link may carry tracking parameters) but says what it
+    // ignored, so that a typo is not taken for a filter.
+    let html = page("/search?q=Tashkent&lnag=ru&utm_source=%3Cscript%3E");
+    assert!(html.contains("1 match"), "{html}");
+    let notice =
+        html.split(r#"<p class="notice" role="status">"#).nth(1).expect("a notice").split("</p>").next().unwrap();
+    assert!(notice.contains("<code>lnag=ru</code> (did you mean <code>lang</code>?)"), "{notice}");
+    assert!(!notice.contains("<script") && unescape(notice).contains("<code>utm_source=<script></code>"), "{notice}");
+    for clean in [
+        "/search?q=Tashkent&lang=en&sort=newest&offset=0",
+        &format!("/articles/{ID004}?q=Tashkent&rank=1"),
+        &format!("/stories/{ID004}"),
+    ] {
+        assert!(!page(clean).contains(r#"class="notice""#), "{clean}");
+    }
+    assert!(
+        page(&format!("/articles/{ID004}?q=Tashkent&rank=1&rnak=2"))
+            .contains("<code>rnak=2</code> (did you mean <code>rank</code>?)")
+    );
+    assert!(page(&format!("/stories/{ID004}?x=1")).contains("<code>x=1</code>"));
+}
+
+#[test]
 fn article_page_links_to_previous_and_next_result_of_the_search() {
     let api = demo().get_json("/api/search?q=China&limit=3");
     let ids: Vec<&str> = api["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
