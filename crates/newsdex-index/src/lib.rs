@@ -23,6 +23,8 @@ mod query;
 mod schema;
 mod search;
 mod stories;
+#[cfg(test)]
+mod testdata;
 mod tokenizer;
 pub mod variants;
 mod writer;

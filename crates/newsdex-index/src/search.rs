@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::deadline::{Deadline, Timed};
-use crate::facets::{self, Facets, MonthCollector};
+use crate::facets::{self, Facets, MonthCollector, NoOutlet};
 use crate::order::{self, Sort};
 use crate::query::{Expansion, Translator};
 use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
@@ -251,15 +251,18 @@ impl SearchIndex {
             let (total, top, found);
             if req.count == CountBy::Articles {
                 let terms = facets::terms_collector(&req.limits);
-                let ((t, tp, fd), (terms, months)) = searcher
-                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector)), deadline))
+                let ((t, tp, fd), (terms, months, no_outlet)) = searcher
+                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector, NoOutlet)), deadline))
                     .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);
                 let (outlet, outlet_other) = facets::buckets(&terms, "outlet");
+                let (lang, lang_other) = facets::buckets(&terms, "lang");
                 f = Facets {
-                    lang: facets::buckets(&terms, "lang").0,
+                    lang,
+                    lang_other,
                     outlet,
                     outlet_other,
+                    no_outlet,
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
@@ -273,10 +276,13 @@ impl SearchIndex {
                 let distinct = distinct.within(&req.limits)?;
                 let months = distinct.months();
                 let (outlet, outlet_other) = distinct.outlet(req.limits.facet_outlets);
+                let (lang, lang_other) = distinct.lang();
                 f = Facets {
-                    lang: distinct.lang(),
+                    lang,
+                    lang_other,
                     outlet,
                     outlet_other,
+                    no_outlet: distinct.no_outlet(),
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,

@@ -160,7 +160,13 @@ pub struct SearchPage {
     pub undated: u64,
     pub hits: Vec<HitRow>,
     pub langs: Vec<FacetLink>,
+    /// Counted in languages not listed ("and N more").
+    pub langs_other: u64,
     pub outlets: Vec<FacetLink>,
+    /// Counted in outlets not listed ("and N more").
+    pub outlets_other: u64,
+    /// Counted without an outlet.
+    pub no_outlet: u64,
     pub months: Vec<FacetLink>,
     pub active: Vec<ActiveFilter>,
     pub chart: String,
@@ -321,7 +327,10 @@ fn search_view(
         undated: 0,
         hits: Vec::new(),
         langs: Vec::new(),
+        langs_other: 0,
         outlets: Vec::new(),
+        outlets_other: 0,
+        no_outlet: 0,
         months: Vec::new(),
         active: Vec::new(),
         chart: String::new(),
@@ -415,6 +424,7 @@ fn search_view(
         .collect();
     if let Some(f) = &r.facets {
         view.undated = f.undated;
+        (view.langs_other, view.outlets_other, view.no_outlet) = (f.lang_other, f.outlet_other, f.no_outlet);
         view.langs = f
             .lang
             .iter()

@@ -95,8 +95,17 @@ pub struct BucketView {
 /// Counts over all matches.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FacetsView {
+    /// By language, most first (at most 100).
     pub lang: Vec<BucketView>,
+    /// The counts of the languages not listed in `lang`, summed (0 when none is cut).
+    pub lang_other: u64,
+    /// By outlet, most first (at most 50).
     pub outlet: Vec<BucketView>,
+    /// The counts of the outlets not listed in `outlet`, summed (0 when none is cut).
+    pub outlet_other: u64,
+    /// Matches without an outlet, counted as the rest (`counted`): articles, their
+    /// stories, or 1 (as one outlet) when there are any.
+    pub no_outlet: u64,
     /// Publication months `YYYY-MM` in time order, empty months included.
     pub month: Vec<BucketView>,
     /// Matches without a publication date.
@@ -137,7 +146,10 @@ impl From<&Facets> for FacetsView {
     fn from(f: &Facets) -> FacetsView {
         FacetsView {
             lang: buckets(&f.lang),
+            lang_other: f.lang_other,
             outlet: buckets(&f.outlet),
+            outlet_other: f.outlet_other,
+            no_outlet: f.no_outlet,
             month: buckets(&f.month),
             undated: f.undated,
             counted: f.counted.as_str().to_string(),

@@ -32,6 +32,10 @@ fn search_tashkent_finds_seed_004_first_with_facets() {
     let f = &v["facets"];
     assert_eq!(f["lang"], json!([{"value": "en", "count": 1}]));
     assert_eq!(f["outlet"], json!([]));
+    assert_eq!(
+        (f["outlet_other"].as_u64(), f["no_outlet"].as_u64(), f["lang_other"].as_u64()),
+        (Some(0), Some(1), Some(0))
+    );
     assert_eq!(f["month"], json!([]));
     assert_eq!(f["undated"], 1);
 }
@@ -53,6 +57,10 @@ fn facets_count_every_match_not_only_the_page() {
     assert!(langs.contains(&("zh", 20)) && langs.contains(&("ar", 1)) && langs.contains(&("fa", 1)), "{langs:?}");
     let outlets: Vec<&str> = f["outlet"].as_array().unwrap().iter().map(|b| b["value"].as_str().unwrap()).collect();
     assert_eq!(&outlets[..3], ["Wikinews (Japanese)", "Wikinews (English)", "Wikinews (Chinese)"]);
+    // Every match is in an outlet listed, in the outlets not listed, or without one.
+    let no_outlet = f["no_outlet"].as_u64().unwrap();
+    assert!(no_outlet >= 2, "the seeds have no outlet: {f}");
+    assert_eq!(sum(&f["outlet"]) + f["outlet_other"].as_u64().unwrap() + no_outlet, DEMO_DOCS);
     // Months: a contiguous time axis from the first dated article to the last, and the
     // dated plus the undated are all matches.
     let months = f["month"].as_array().unwrap();
@@ -63,6 +71,32 @@ fn facets_count_every_match_not_only_the_page() {
     // facets=false leaves them out.
     let v = demo().get_json("/api/search?q=*&limit=0&facets=false");
     assert!(v.get("facets").is_none(), "{v}");
+}
+
+#[test]
+fn regression_the_outlet_facet_says_what_it_cut_and_what_has_no_outlet() {
+    // Past 50 outlets the rest were summed in the engine but not in the JSON or the page,
+    // and matches without an outlet were not counted anywhere.
+    let records: String = (0..57)
+        .map(|i| {
+            let outlet = (i < 55).then(|| format!("Outlet {i:02}"));
+            format!("{}\n", json!({"title": format!("Harvest report {i}"), "text": format!("The harvest in district {i} was reported early this year by the local office."), "outlet": outlet, "lang": "en"}))
+        })
+        .collect();
+    let s = TestServer::start(None, |w| {
+        let r = w.ingest_bytes("outlets.jsonl", records.as_bytes(), &Default::default(), &mut |_| {}).unwrap();
+        assert_eq!(r.new, 57, "{r:?}");
+    });
+    let f = s.get_json("/api/search?q=harvest&limit=0")["facets"].clone();
+    assert_eq!(f["outlet"].as_array().unwrap().len(), 50, "{f}");
+    assert_eq!((f["outlet_other"].as_u64(), f["no_outlet"].as_u64()), (Some(5), Some(2)), "{f}");
+    let html = s.get("/search?q=harvest").text();
+    let outlets = html.split("Articles by outlet").nth(1).unwrap().split("</ul>").next().unwrap();
+    assert!(outlets.contains(r#"<li class="other">all other outlets <span class="count">5</span></li>"#), "{outlets}");
+    assert!(outlets.contains(r#"<li class="other">(no outlet) <span class="count">2</span></li>"#), "{outlets}");
+    // Counted by outlets, the ones without count as one.
+    let f = s.get_json("/api/search?q=harvest&limit=0&count=outlets")["facets"].clone();
+    assert_eq!((f["outlet_other"].as_u64(), f["no_outlet"].as_u64()), (Some(5), Some(1)), "{f}");
 }
 
 #[test]
