@@ -103,6 +103,23 @@ pub fn sort_note(r: &SearchResults) -> String {
     }
 }
 
+/// An ambiguous id prefix: the error line, then each document it starts (id and title),
+/// then how many more there are.
+pub fn ambiguous_text(
+    prefix: &newsdex_engine::IdPrefix,
+    total: usize,
+    listed: &[(newsdex_core::DocId, String)],
+) -> String {
+    let mut out = format!("error: the id prefix {prefix} starts {total} documents; give more of its digits:\n");
+    for (id, title) in listed {
+        let _ = writeln!(out, "  {id}  {}", safe(if title.is_empty() { "(untitled)" } else { title }));
+    }
+    if total > listed.len() {
+        let _ = writeln!(out, "  … and {} more", total - listed.len());
+    }
+    out
+}
+
 /// Human search results: rank, title, outlet · date · language, source, marked snippet.
 pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
     let mut out = String::new();

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+pub use newsdex_core::IdPrefix;
 use newsdex_core::{DocId, Published};
 use newsdex_index::{Deadline, INDEX_LAYOUT, SearchIndex, SearchRequest};
 use newsdex_store::{DataDir, DocDb, RawStore};
@@ -94,6 +95,22 @@ pub struct StoryMember {
     pub words: usize,
     /// How it differs from the canonical member (none for the canonical member itself).
     pub diff: Option<ParagraphDiff>,
+}
+
+/// Most documents listed when an id prefix names several ([`IdMatch::Many`]).
+pub const ID_CANDIDATES_LISTED: usize = 20;
+
+/// What an id or the first digits of one name ([`Engine::find_id`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdMatch {
+    One(DocId),
+    None,
+    /// Several documents start with the digits: how many, and the first
+    /// [`ID_CANDIDATES_LISTED`] by id with their titles.
+    Many {
+        total: usize,
+        listed: Vec<(DocId, String)>,
+    },
 }
 
 /// Time a search may take by default ([`SearchOptions::timeout`]).
@@ -402,6 +419,17 @@ impl Engine {
         let mut outlets: Vec<(String, u64)> = outlets.into_iter().collect();
         outlets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(Some(StoryView { id: story, size, outlets, first_published, last_published, members }))
+    }
+
+    /// The document an id or the first digits of one ([`IdPrefix`]) name.
+    pub fn find_id(&self, prefix: &IdPrefix) -> Result<IdMatch> {
+        let (lo, hi) = prefix.range();
+        let (total, mut listed) = self.db().docs_between(lo, hi, ID_CANDIDATES_LISTED)?;
+        Ok(match total {
+            0 => IdMatch::None,
+            1 => IdMatch::One(listed.remove(0).0),
+            _ => IdMatch::Many { total, listed },
+        })
     }
 
     /// One document with its provenance.

@@ -8,7 +8,8 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use newsdex_engine::{CountBy, DocRow, Engine, SearchResults, Sort, StoryView};
+use newsdex_core::DocId;
+use newsdex_engine::{CountBy, DocRow, Engine, IdPrefix, SearchResults, Sort, StoryView};
 
 use crate::api::parse_id;
 use crate::error::ApiError;
@@ -256,6 +257,16 @@ pub struct ErrorPage {
     pub form: Form,
     pub heading: String,
     pub message: String,
+    /// Documents to choose from (an ambiguous id prefix).
+    pub choices: Vec<Choice>,
+}
+
+/// A document to choose.
+#[derive(Debug)]
+pub struct Choice {
+    pub href: String,
+    pub id: String,
+    pub title: String,
 }
 
 /// HTML with our page headers: no framing, no inline script, no third-party anything.
@@ -520,10 +531,14 @@ pub async fn article_page(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let Ok(id) = parse_id(&id) else {
+    let Ok(prefix) = parse_id(&id) else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no article with that id.");
     };
     let engine = st.engine()?;
+    let id = match found(&engine, prefix).await? {
+        Ok(id) => id,
+        Err(e) => return id_error_page(&st, e, "article", query.as_deref()),
+    };
     let rank: Option<usize> = pairs(query.as_deref())
         .into_iter()
         .find(|(k, _)| k == "rank")
@@ -627,10 +642,14 @@ pub async fn story_page(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let Ok(id) = parse_id(&id) else {
+    let Ok(prefix) = parse_id(&id) else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };
     let engine = st.engine()?;
+    let id = match found(&engine, prefix).await? {
+        Ok(id) => id,
+        Err(e) => return id_error_page(&st, e, "story", None),
+    };
     let e = engine.clone();
     let story = tokio::task::spawn_blocking(move || e.story(id)).await??;
     let Some(story) = story else {
@@ -691,8 +710,49 @@ fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
 
 fn error_page(st: &AppState, status: StatusCode, heading: &str, message: &str) -> Result<Response, ApiError> {
     let engine = st.engine()?;
-    let view = ErrorPage { form: Form::new(st, &engine, None), heading: heading.into(), message: message.into() };
+    let view = ErrorPage {
+        form: Form::new(st, &engine, None),
+        heading: heading.into(),
+        message: message.into(),
+        choices: Vec::new(),
+    };
     Ok(page(status, render(&view)?))
+}
+
+/// The document an id or id prefix names, looked up off the runtime. The outer error is a
+/// fault; the inner one says that the id names none (404) or several (409).
+async fn found(engine: &Arc<Engine>, prefix: IdPrefix) -> Result<Result<DocId, ApiError>, ApiError> {
+    let e = engine.clone();
+    match tokio::task::spawn_blocking(move || crate::api::find_id(&e, &prefix)).await? {
+        Ok(id) => Ok(Ok(id)),
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.code == "ambiguous_id" => Ok(Err(e)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The page for an id that names no document (404), or several (409: which one?, each a
+/// link keeping the query string, e.g. the search an article was reached from).
+fn id_error_page(st: &AppState, e: ApiError, what: &str, query: Option<&str>) -> Result<Response, ApiError> {
+    let Some(candidates) = e.candidates else {
+        return error_page(st, StatusCode::NOT_FOUND, "Not found", &format!("There is no {what} with that id."));
+    };
+    let engine = st.engine()?;
+    let base = if what == "story" { "/stories" } else { "/articles" };
+    let query = query.filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default();
+    let view = ErrorPage {
+        form: Form::new(st, &engine, None),
+        heading: "Which one?".into(),
+        message: format!("{}. Choose:", capitalize(&e.message)),
+        choices: candidates
+            .into_iter()
+            .map(|c| Choice {
+                href: format!("{base}/{}{query}", c.id),
+                title: if c.title.is_empty() { "(untitled)".into() } else { c.title },
+                id: c.id,
+            })
+            .collect(),
+    };
+    Ok(page(StatusCode::CONFLICT, render(&view)?))
 }
 
 /// A page for an error the framework produced (a wrong method, a request too large, a

@@ -395,3 +395,61 @@ fn sort_by_date_puts_the_undated_last_and_pages_agree_with_or_without_all() {
     let (_, err) = n.expect(2, &["search", "*", "--sort", "date"]);
     assert!(err.contains("invalid value 'date'") && err.contains("newest"), "{err}");
 }
+
+/// Two JSON Lines records whose ids share their first six hex digits (found by trying
+/// records until two collide), and one more.
+fn colliding_records() -> (String, String, String) {
+    let mut seen: std::collections::HashMap<String, String> = Default::default();
+    for i in 0.. {
+        let line = json!({"title": format!("Cocoa harvest report {i}"), "text": format!("Cocoa harvest report number {i}: the crop in the eastern region was weighed on Monday and traders said prices would hold."), "outlet": "Wire One"}).to_string();
+        let id = newsdex_core::DocId::of_record(line.as_bytes()).to_string();
+        if let Some(other) = seen.insert(id[..6].to_string(), line.clone()) {
+            let third = seen.values().find(|l| **l != other).unwrap().clone();
+            return (other, line, third);
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn show_and_story_take_an_id_prefix_and_list_the_candidates_when_it_is_ambiguous() {
+    let n = Newsdex::new();
+    let (a, b, c) = colliding_records();
+    n.ok(&["ingest", s(&write(&n, "cocoa.jsonl", &[&a, &b, &c]))]);
+    let id = |line: &str| newsdex_core::DocId::of_record(line.as_bytes()).to_string();
+    let (ida, idb, idc) = (id(&a), id(&b), id(&c));
+    assert_eq!(ida[..6], idb[..6]);
+    // A unique prefix names its document, for show and for story.
+    assert_eq!(n.json(&["show", &idc[..6]])["article"]["id"], idc.as_str());
+    assert_eq!(n.json(&["show", &idc[..6].to_uppercase()])["article"]["id"], idc.as_str());
+    assert!(n.ok(&["story", &idc[..8]]).contains(&idc), "story by prefix");
+    let digits = (6..16).find(|&k| ida[..k] != idb[..k]).unwrap();
+    assert_eq!(n.json(&["show", &ida[..digits]])["article"]["id"], ida.as_str());
+    // A shared prefix: exit 2, both listed with their titles.
+    for cmd in ["show", "story"] {
+        let (out, err) = n.expect(2, &[cmd, &ida[..6]]);
+        assert!(out.is_empty(), "{out}");
+        let mut lines = err.lines();
+        assert_eq!(
+            lines.next(),
+            Some(format!("error: the id prefix {} starts 2 documents; give more of its digits:", &ida[..6]).as_str())
+        );
+        let listed: Vec<&str> = lines.collect();
+        assert_eq!(listed.len(), 2, "{err}");
+        for (idx, line) in [(&ida, &a), (&idb, &b)] {
+            let title = serde_json::from_str::<Value>(line).unwrap()["title"].as_str().unwrap().to_string();
+            assert!(listed.contains(&format!("  {idx}  {title}").as_str()), "{err}");
+        }
+    }
+    // Too short, not hex, or no such document: clear errors.
+    let (_, err) = n.expect(2, &["show", &ida[..5]]);
+    assert!(err.contains("is not an id: expected 16 hex digits, or the first 6 or more of them"), "{err}");
+    let (_, err) = n.expect(2, &["show", "zzzzzzzz"]);
+    assert!(err.contains("is not an id"), "{err}");
+    let absent = (0..16u8)
+        .map(|d| format!("{d:x}{}", &ida[1..6]))
+        .find(|p| ![&ida, &idb, &idc].iter().any(|i| i.starts_with(p.as_str())))
+        .unwrap();
+    let (_, err) = n.expect(2, &["show", &absent]);
+    assert!(err.contains(&format!("no document id starts with {absent}")), "{err}");
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{DEMO_DOCS, ID004, T004, TestServer, demo, enc, fixtures, load_demo, repo};
+use crate::support::{DEMO_DOCS, ID004, T004, TestServer, demo, enc, fixtures, load_demo, prefix_server, repo};
 
 fn sum(buckets: &Value) -> u64 {
     buckets.as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum()
@@ -293,6 +293,58 @@ fn unknown_or_malformed_ids_are_404() {
     }
     let r = s.get("/api/no-such-endpoint");
     assert_eq!((r.status, r.error_code()), (404, "not_found".into()));
+}
+
+#[test]
+fn ids_can_be_shortened_to_six_digits_and_an_ambiguous_prefix_is_409_with_the_candidates() {
+    let (s, docs) = prefix_server();
+    let [(a, ta), (b, tb), (c, _)] = &docs[..] else { panic!() };
+    assert_eq!(a[..6], b[..6]);
+    // A unique prefix, in either case, names its document on every endpoint.
+    for prefix in [&c[..6], &c[..6].to_uppercase(), &c[..11], c.as_str()] {
+        assert_eq!(s.get_json(&format!("/api/articles/{prefix}"))["id"], c.as_str(), "{prefix}");
+        let story = s.get_json(&format!("/api/stories/{prefix}"));
+        assert!(story["members"].as_array().unwrap().iter().any(|m| m["id"] == c.as_str()), "{prefix}: {story}");
+        let raw = s.get(&format!("/api/raw/{prefix}"));
+        assert_eq!(raw.status, 200, "{prefix}");
+        assert_eq!(raw.header("content-disposition"), Some(format!("inline; filename=\"{c}.txt\"").as_str()));
+    }
+    // A shared one: 409 with both, for articles, stories and raw bytes.
+    for endpoint in ["articles", "stories", "raw"] {
+        let r = s.get(&format!("/api/{endpoint}/{}", &a[..6]));
+        assert_eq!((r.status, r.error_code()), (409, "ambiguous_id".into()), "{endpoint}: {}", r.text());
+        let e = &r.json()["error"];
+        assert_eq!(
+            e["message"],
+            format!("the id prefix {} starts 2 documents; give more of its digits", &a[..6]).as_str()
+        );
+        let mut candidates: Vec<(&str, &str)> = e["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap(), c["title"].as_str().unwrap()))
+            .collect();
+        candidates.sort();
+        let mut expected = vec![(a.as_str(), ta.as_str()), (b.as_str(), tb.as_str())];
+        expected.sort();
+        assert_eq!(candidates, expected, "{endpoint}");
+    }
+    // Other errors carry no candidates; too few digits, or none such: 404.
+    let digits = (6..16).find(|&k| a[..k] != b[..k]).unwrap();
+    assert_eq!(s.get_json(&format!("/api/articles/{}", &a[..digits]))["id"], a.as_str());
+    for path in [format!("/api/articles/{}", &a[..5]), "/api/articles/000000".into(), "/api/stories/0000000000".into()]
+    {
+        let r = s.get(&path);
+        assert_eq!((r.status, r.error_code()), (404, "not_found".into()), "{path}");
+        assert!(r.json()["error"].get("candidates").is_none(), "{path}: {}", r.text());
+    }
+    // The OpenAPI document says so.
+    let doc = s.get_json("/api/openapi.json");
+    for path in ["/api/articles/{id}", "/api/stories/{id}", "/api/raw/{id}"] {
+        let op = &doc["paths"][path]["get"];
+        assert!(op["responses"]["409"].is_object(), "{path}");
+        assert_eq!(op["parameters"][0]["schema"]["pattern"], "^[0-9a-fA-F]{6,16}$", "{path}");
+    }
 }
 
 #[test]

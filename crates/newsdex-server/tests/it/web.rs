@@ -356,6 +356,34 @@ fn story_page_lists_every_copy_and_what_each_changed() {
 }
 
 #[test]
+fn pages_take_an_id_prefix_and_ask_which_one_when_it_is_ambiguous() {
+    let (s, docs) = crate::support::prefix_server();
+    let [(a, ta), (b, tb), (c, tc)] = &docs[..] else { panic!() };
+    let art = page_of(&s, &format!("/articles/{}?q=cocoa&rank=1", &c[..6]));
+    assert!(art.contains(&format!("<h1 dir=\"auto\">{tc}</h1>")), "{art}");
+    assert!(page_of(&s, &format!("/stories/{}", &c[..7])).contains(tc.as_str()));
+    for (path, base) in
+        [(format!("/articles/{}?q=cocoa&rank=2", &a[..6]), "/articles"), (format!("/stories/{}", &a[..6]), "/stories")]
+    {
+        let r = s.get(&path);
+        assert_eq!(r.status, 409, "{path}");
+        let html = r.text();
+        assert!(html.contains("<h1>Which one?</h1>"), "{html}");
+        assert!(
+            html.contains(&format!("The id prefix {} starts 2 documents; give more of its digits. Choose:", &a[..6])),
+            "{html}"
+        );
+        for (id, title) in [(a, ta), (b, tb)] {
+            let keep = if base == "/articles" { "?q=cocoa&rank=2" } else { "" };
+            assert!(hrefs(&html).contains(&format!("{base}/{id}{keep}")), "{id}: {html}");
+            assert!(html.contains(title.as_str()), "{html}");
+        }
+    }
+    assert_eq!(s.get(&format!("/articles/{}", &a[..5])).status, 404);
+    assert_eq!(s.get("/stories/000000").status, 404);
+}
+
+#[test]
 fn unknown_stories_are_404_pages() {
     for path in ["/stories/0000000000000000", "/stories/%3Cscript%3E", "/stories/xyz"] {
         let r = demo().get(path);
