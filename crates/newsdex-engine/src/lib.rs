@@ -339,6 +339,22 @@ impl Engine {
         Ok(self.index.search(&req)?)
     }
 
+    /// Where the words of `query` (searched as `opts` say: expansion, default operator,
+    /// limits) are in `article`'s title and body: byte ranges, sorted, not overlapping.
+    /// For showing a document reached from a search with what matched marked.
+    pub fn highlights(
+        &self,
+        query: &str,
+        opts: &SearchOptions,
+        article: &newsdex_core::Article,
+    ) -> Result<(Vec<std::ops::Range<usize>>, Vec<std::ops::Range<usize>>)> {
+        let parsed = newsdex_query::parse_with_limits(query, opts.default_op, &opts.limits)
+            .map_err(|e| EngineError::Query(e.render(query)))?;
+        let mut req = SearchRequest::new(&parsed);
+        (req.expand, req.limits) = (opts.expand, opts.limits.clone());
+        Ok(self.index.highlights(&req, article.lang.as_deref(), &article.title, &article.body)?)
+    }
+
     /// The story grouping, brought level with the store.
     fn story_map(&self) -> Result<Arc<StoryMap>> {
         let mut cache = self.stories.lock().unwrap_or_else(|p| p.into_inner());
@@ -484,6 +500,11 @@ impl Engine {
             indexed_documents: self.index.num_docs(),
             recent_rejects: db.rejects(recent_rejects)?,
         })
+    }
+
+    /// The language codes of the documents searched, in order (for choosing a filter).
+    pub fn languages(&self) -> Result<Vec<String>> {
+        Ok(self.index.languages()?)
     }
 
     /// Documents visible to searches.

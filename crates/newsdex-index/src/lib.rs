@@ -17,6 +17,7 @@ mod deadline;
 mod error;
 mod facets;
 mod guard;
+mod highlight;
 pub mod key;
 mod order;
 mod query;
@@ -108,6 +109,11 @@ impl SearchIndex {
     /// the data directory's writer lock before asking for one.
     pub fn writer(&self, threads: usize, memory_bytes: usize) -> Result<IndexWriter> {
         IndexWriter::new(&self.index, self.fields, threads, memory_bytes)
+    }
+
+    /// The language codes of the documents in the index, in order.
+    pub fn languages(&self) -> Result<Vec<String>> {
+        self.langs(&self.reader.searcher())
     }
 
     /// Documents visible to searches.

@@ -373,7 +373,7 @@ impl SearchIndex {
     }
 
     /// Languages of the documents in the index.
-    fn langs(&self, searcher: &Searcher) -> Result<Vec<String>> {
+    pub(crate) fn langs(&self, searcher: &Searcher) -> Result<Vec<String>> {
         let mut out = BTreeSet::new();
         for seg in searcher.segment_readers() {
             let inverted = seg.inverted_index(self.fields.lang)?;
@@ -403,7 +403,11 @@ impl SearchIndex {
         Ok(in_index)
     }
 
-    fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<(Box<dyn Query>, Vec<Expansion>)> {
+    pub(crate) fn build(
+        &self,
+        req: &SearchRequest<'_>,
+        searcher: &Searcher,
+    ) -> Result<(Box<dyn Query>, Vec<Expansion>)> {
         let stem_langs = if req.expand { self.stem_langs(req, searcher)? } else { Vec::new() };
         let mut tr =
             Translator::new(&self.index, searcher, self.fields, &self.variants, req.expand, stem_langs, &req.limits)?;
