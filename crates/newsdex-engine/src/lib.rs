@@ -18,7 +18,7 @@ mod pipeline;
 
 pub use error::EngineError;
 pub use newsdex_dedupe::ParagraphDiff;
-pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, SearchResults, Snippet, Sort, StoryMap};
+pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Marks, SearchResults, Snippet, Sort, StoryMap};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
@@ -347,7 +347,7 @@ impl Engine {
         query: &str,
         opts: &SearchOptions,
         article: &newsdex_core::Article,
-    ) -> Result<(Vec<std::ops::Range<usize>>, Vec<std::ops::Range<usize>>)> {
+    ) -> Result<(Marks, Marks)> {
         let parsed = newsdex_query::parse_with_limits(query, opts.default_op, &opts.limits)
             .map_err(|e| EngineError::Query(e.render(query)))?;
         let mut req = SearchRequest::new(&parsed);

@@ -15,6 +15,9 @@ use tantivy::tokenizer::TextAnalyzer;
 use crate::analysis::{StemTokenizer, stem_input, stemmer_for};
 use crate::{Result, SearchIndex, SearchRequest, schema};
 
+/// Byte ranges of a text, sorted and not overlapping.
+pub type Marks = Vec<Range<usize>>;
+
 impl SearchIndex {
     /// Byte ranges of `title` and of `body` (a document in language `lang`) that match
     /// `req`'s query: sorted, never overlapping, empty when nothing matches.
@@ -24,7 +27,7 @@ impl SearchIndex {
         lang: Option<&str>,
         title: &str,
         body: &str,
-    ) -> Result<(Vec<Range<usize>>, Vec<Range<usize>>)> {
+    ) -> Result<(Marks, Marks)> {
         let searcher = self.reader.searcher();
         let (query, _) = self.build(req, &searcher)?;
         let mut terms: HashMap<Field, HashSet<String>> = HashMap::new();
@@ -35,7 +38,7 @@ impl SearchIndex {
         });
         let f = &self.fields;
         let mark = |text: &str, exact: Field, stem: Field, key: Field| {
-            let mut out: Vec<Range<usize>> = Vec::new();
+            let mut out: Marks = Vec::new();
             let mut add = |mut analyzer: TextAnalyzer, field: Field, input: &str| {
                 let Some(wanted) = terms.get(&field) else { return };
                 let mut tokens = analyzer.token_stream(input);
@@ -74,7 +77,7 @@ mod tests {
         let req = SearchRequest::new(&q);
         let body = "Report number 3 on the harvest, and the Harvest; reporting harvested.";
         let (title, marks) = index.highlights(&req, Some("en"), "Report 3", body).unwrap();
-        assert_eq!(title, [0..6]);
+        assert_eq!(title, std::slice::from_ref(&(0..6)));
         let words: Vec<&str> = marks.iter().map(|r| &body[r.clone()]).collect();
         // `harvests` is searched by its English stem: every form of it is marked.
         assert_eq!(words, ["Report", "harvest", "Harvest", "reporting", "harvested"], "{marks:?}");

@@ -33,6 +33,7 @@ mod writer;
 pub use deadline::{CHECK_EVERY, Deadline};
 pub use error::IndexError;
 pub use facets::{Bucket, Facets};
+pub use highlight::Marks;
 pub use order::Sort;
 pub use query::Expansion;
 pub use schema::{Fields, INDEX_LAYOUT};

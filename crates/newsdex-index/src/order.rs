@@ -112,7 +112,7 @@ pub(crate) enum Ranking<R> {
 
 pub(crate) enum RankingSegment<S> {
     Score(S),
-    Date(ByDateSegment),
+    Date(Box<ByDateSegment>),
 }
 
 pub(crate) enum RankingFruit<F> {
@@ -137,7 +137,7 @@ where
     fn for_segment(&self, ord: u32, segment: &SegmentReader) -> tantivy::Result<Self::Child> {
         Ok(match self {
             Ranking::Score(r) => RankingSegment::Score(r.for_segment(ord, segment)?),
-            Ranking::Date(d) => RankingSegment::Date(d.for_segment(ord, segment)?),
+            Ranking::Date(d) => RankingSegment::Date(Box::new(d.for_segment(ord, segment)?)),
         })
     }
 
@@ -389,7 +389,7 @@ mod tests {
     fn keys_order_dated_before_undated_and_ties_by_id() {
         let d = |s: i64| Some(DateTime::from_timestamp_secs(s));
         for newest in [true, false] {
-            let mut docs = vec![(None, 5), (d(100), 9), (d(-100), 1), (d(100), 2), (None, 3), (d(0), 7)];
+            let mut docs = [(None, 5), (d(100), 9), (d(-100), 1), (d(100), 2), (None, 3), (d(0), 7)];
             docs.sort_by_key(|(date, id)| std::cmp::Reverse(key(newest, *date, *id)));
             let order: Vec<u64> = docs.iter().map(|(_, id)| *id).collect();
             if newest {

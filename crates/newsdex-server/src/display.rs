@@ -342,7 +342,11 @@ mod tests {
         let html = marked_html("<b>Tashkent</b> & Tashkent", &[3..11, 18..26, 20..22, 30..40], &mut first);
         assert_eq!(html, "&lt;b&gt;<mark id=\"m1\">Tashkent</mark>&lt;/b&gt; &amp; <mark>Tashkent</mark>");
         assert!(!first);
-        assert_eq!(marked_html("维基新闻", &[1..4], &mut true), "维基新闻", "off a character boundary: dropped");
+        assert_eq!(
+            marked_html("维基新闻", std::slice::from_ref(&(1..4)), &mut true),
+            "维基新闻",
+            "off a character boundary: dropped"
+        );
         let body = "  One.\n\nTwo two.\n\n\n\nThree ";
         let p = paragraphs(body);
         assert_eq!(p.iter().map(|(_, t)| *t).collect::<Vec<_>>(), ["One.", "Two two.", "Three"]);

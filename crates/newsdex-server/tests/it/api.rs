@@ -214,7 +214,8 @@ fn regression_unknown_parameters_are_refused_on_every_endpoint() {
         .map(|p| p["name"].as_str().unwrap())
         .collect();
     let mut taken = newsdex_server::params::SEARCH_PARAMS.to_vec();
-    (listed.sort(), taken.sort());
+    listed.sort();
+    taken.sort();
     assert_eq!(listed, taken);
     let all = "/api/search?q=a&limit=1&offset=0&lang=en&outlet=x&from=2020&to=2024&op=and&facets=true&expand=true&collapse=true&count=articles&sort=newest";
     assert_eq!(s.get(all).status, 200, "{all}");
