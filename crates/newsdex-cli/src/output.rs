@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet, StoryView};
+use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet, Sort, StoryView};
 
 /// `s` safe to print on a terminal as one line: control characters (newlines, escape
 /// sequences, C1 controls) are written as escapes, so a file name, title or outlet cannot
@@ -88,6 +88,38 @@ fn marked(s: &Snippet, color: bool) -> String {
     out
 }
 
+/// How the hits are ordered, for a date order: ", newest first (2 without a date come
+/// last)". Nothing for relevance.
+pub fn sort_note(r: &SearchResults) -> String {
+    let order = match r.sort {
+        Sort::Relevance => return String::new(),
+        Sort::Newest => "newest first",
+        Sort::Oldest => "oldest first",
+    };
+    match r.undated.unwrap_or(0) {
+        0 => format!(", {order}"),
+        1 => format!(", {order} (1 without a date comes last)"),
+        n => format!(", {order} ({n} without a date come last)"),
+    }
+}
+
+/// An ambiguous id prefix: the error line, then each document it starts (id and title),
+/// then how many more there are.
+pub fn ambiguous_text(
+    prefix: &newsdex_engine::IdPrefix,
+    total: usize,
+    listed: &[(newsdex_core::DocId, String)],
+) -> String {
+    let mut out = format!("error: the id prefix {prefix} starts {total} documents; give more of its digits:\n");
+    for (id, title) in listed {
+        let _ = writeln!(out, "  {id}  {}", safe(if title.is_empty() { "(untitled)" } else { title }));
+    }
+    if total > listed.len() {
+        let _ = writeln!(out, "  … and {} more", total - listed.len());
+    }
+    out
+}
+
 /// Human search results: rank, title, outlet · date · language, source, marked snippet.
 pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
     let mut out = String::new();
@@ -102,10 +134,11 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
     };
     let _ = writeln!(
         out,
-        "{} match{}{as_typed}{stories}{}",
+        "{} match{}{as_typed}{stories}{}{}",
         r.total,
         if r.total == 1 { "" } else { "es" },
-        if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() }
+        if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() },
+        sort_note(r)
     );
     for e in &r.expansions {
         let mut also: Vec<String> = e.variants.iter().map(|v| safe(v).into_owned()).collect();
@@ -162,8 +195,11 @@ pub fn facets_text(r: &SearchResults) -> String {
         for b in &f.lang {
             let _ = writeln!(out, "  {:>9}  {}", b.count, safe(&b.value));
         }
+        if f.lang_other > 0 {
+            let _ = writeln!(out, "  {:>9}  (other languages; --json lists them)", f.lang_other);
+        }
     }
-    if !f.outlet.is_empty() {
+    if !f.outlet.is_empty() || f.no_outlet > 0 {
         let _ = writeln!(out, "\n{unit} by outlet");
         for b in f.outlet.iter().take(OUTLET_ROWS) {
             let _ = writeln!(out, "  {:>9}  {}", b.count, safe(&b.value));
@@ -173,6 +209,9 @@ pub fn facets_text(r: &SearchResults) -> String {
         if rest_count > 0 {
             let named = if f.outlet_other > 0 { format!("{} or more", rest.len() + 1) } else { rest.len().to_string() };
             let _ = writeln!(out, "  {rest_count:>9}  (and {named} other outlets; --json lists them)");
+        }
+        if f.no_outlet > 0 {
+            let _ = writeln!(out, "  {:>9}  (no outlet)", f.no_outlet);
         }
     }
     if !f.month.is_empty() {
@@ -403,6 +442,8 @@ mod tests {
             hits: Vec::new(),
             facets: Some(facets),
             expansions: Vec::new(),
+            sort: Default::default(),
+            undated: None,
         };
         let text = facets_text(&r);
         assert!(text.contains(&format!("\n  {:>9}  Outlet 24\n", 76)), "{text}");
@@ -412,6 +453,13 @@ mod tests {
             text.ends_with(&format!("\n  {:>9}  (and 6 or more other outlets; --json lists them)\n", 372)),
             "{text}"
         );
+        // Matches without an outlet are counted after them, so the rows add up to the total.
+        let mut r = r;
+        if let Some(f) = r.facets.as_mut() {
+            f.no_outlet = 12;
+        }
+        let text = facets_text(&r);
+        assert!(text.ends_with(&format!("other outlets; --json lists them)\n  {:>9}  (no outlet)\n", 12)), "{text}");
     }
 
     #[test]
@@ -436,6 +484,8 @@ mod tests {
             hits: Vec::new(),
             facets: Some(facets),
             expansions: Vec::new(),
+            sort: newsdex_engine::Sort::Relevance,
+            undated: None,
         };
         let text = facets_text(&r);
         assert!(text.contains("2003-03 … 2019-11"), "{text}");

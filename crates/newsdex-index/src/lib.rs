@@ -18,11 +18,15 @@ mod error;
 pub mod expand;
 mod facets;
 mod guard;
+mod highlight;
 pub mod key;
+mod order;
 mod query;
 mod schema;
 mod search;
 mod stories;
+#[cfg(test)]
+mod testdata;
 mod tokenizer;
 pub mod variants;
 mod writer;
@@ -30,6 +34,8 @@ mod writer;
 pub use deadline::{CHECK_EVERY, Deadline};
 pub use error::IndexError;
 pub use facets::{Bucket, Facets};
+pub use highlight::Marks;
+pub use order::Sort;
 pub use query::Expansion;
 pub use schema::{Fields, INDEX_LAYOUT};
 pub use search::{Also, Hit, SearchRequest, SearchResults, Snippet};
@@ -105,6 +111,11 @@ impl SearchIndex {
     /// the data directory's writer lock before asking for one.
     pub fn writer(&self, threads: usize, memory_bytes: usize) -> Result<IndexWriter> {
         IndexWriter::new(&self.index, self.fields, threads, memory_bytes)
+    }
+
+    /// The language codes of the documents in the index, in order.
+    pub fn languages(&self) -> Result<Vec<String>> {
+        self.langs(&self.reader.searcher())
     }
 
     /// Documents visible to searches.

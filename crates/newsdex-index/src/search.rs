@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use newsdex_core::DocId;
 use newsdex_query::{DateRange, Field as QField, Query as UserQuery, QueryLimits};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
@@ -15,7 +15,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::deadline::{Deadline, Timed};
-use crate::facets::{self, Facets, MonthCollector};
+use crate::facets::{self, Facets, MonthCollector, NoOutlet};
+use crate::order::{self, Sort};
 use crate::query::{Expansion, Translator};
 use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
 use crate::{Result, SearchIndex};
@@ -54,6 +55,8 @@ pub struct SearchRequest<'a> {
     pub limits: QueryLimits,
     /// When to give up (checked while collecting and between phases).
     pub deadline: Deadline,
+    /// The order of hits (relevance, or publication date with undated articles last).
+    pub sort: Sort,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -74,6 +77,7 @@ impl<'a> SearchRequest<'a> {
             count: CountBy::Articles,
             limits: QueryLimits::default(),
             deadline: Deadline::never(),
+            sort: Sort::Relevance,
         }
     }
 }
@@ -213,12 +217,17 @@ pub struct SearchResults {
     pub facets: Option<Facets>,
     /// What each expanded word also searched.
     pub expansions: Vec<Expansion>,
+    /// The order of `hits`.
+    pub sort: Sort,
+    /// With a date order: how many matching articles have no publication date (they come
+    /// after every dated one). `None` for relevance.
+    pub undated: Option<usize>,
 }
 
 /// A translated query, with what it needs besides.
-struct Built {
-    query: Box<dyn Query>,
-    expansions: Vec<Expansion>,
+pub(crate) struct Built {
+    pub(crate) query: Box<dyn Query>,
+    pub(crate) expansions: Vec<Expansion>,
     widened: Vec<crate::query::Widened>,
     /// The language, outlet and date filters.
     filters: Vec<Box<dyn Query>>,
@@ -249,23 +258,26 @@ impl SearchIndex {
         } else {
             limit
         };
-        let top_docs = |n: usize, offset: usize| TopDocs::with_limit(n).and_offset(offset).order_by_score();
+        let top_docs = |n: usize, offset: usize| order::ranking(req.sort, n, offset);
         let first = top_docs(fetch, if req.collapse { 0 } else { offset });
         let members = StoryMembers(map.clone());
-        let (total, mut top, facets, found) = if req.facets {
+        let (total, ranked, facets, found) = if req.facets {
             let f;
             let (total, top, found);
             if req.count == CountBy::Articles {
                 let terms = facets::terms_collector(&req.limits);
-                let ((t, tp, fd), (terms, months)) = searcher
-                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector)), deadline))
+                let ((t, tp, fd), (terms, months, no_outlet)) = searcher
+                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector, NoOutlet)), deadline))
                     .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);
                 let (outlet, outlet_other) = facets::buckets(&terms, "outlet");
+                let (lang, lang_other) = facets::buckets(&terms, "lang");
                 f = Facets {
-                    lang: facets::buckets(&terms, "lang").0,
+                    lang,
+                    lang_other,
                     outlet,
                     outlet_other,
+                    no_outlet,
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
@@ -279,10 +291,13 @@ impl SearchIndex {
                 let distinct = distinct.within(&req.limits)?;
                 let months = distinct.months();
                 let (outlet, outlet_other) = distinct.outlet(req.limits.facet_outlets);
+                let (lang, lang_other) = distinct.lang();
                 f = Facets {
-                    lang: distinct.lang(),
+                    lang,
+                    lang_other,
                     outlet,
                     outlet_other,
+                    no_outlet: distinct.no_outlet(),
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
@@ -295,10 +310,14 @@ impl SearchIndex {
                 .map_err(|e| deadline.explain(e))?;
             (total, top, None, found)
         };
+        let undated = ranked.undated.map(|n| n as usize);
+        let mut top = ranked.hits;
         let story_of: HashMap<DocAddress, u64> =
             found.iter().flat_map(|(s, addrs)| addrs.iter().map(move |a| (*a, *s))).collect();
         let stories = req.stories.as_ref().map(|_| total - found.values().map(|v| v.len() - 1).sum::<usize>());
-        // Collapse: the best-ranked member of each story, in rank order.
+        // Collapse: the first member of each story in the order asked (the best-ranked, or
+        // the newest or oldest), in that order. The order is total, so the stories of a
+        // prefix of the ranking are a prefix of the stories of the whole: pages agree.
         if req.collapse {
             let groups = loop {
                 deadline.check()?;
@@ -312,12 +331,16 @@ impl SearchIndex {
                 fetch = fetch.saturating_mul(4).min(total);
                 top = searcher
                     .search(&query, &Timed::new(top_docs(fetch, 0), deadline))
-                    .map_err(|e| deadline.explain(e))?;
+                    .map_err(|e| deadline.explain(e))?
+                    .hits;
             };
             top = groups.into_iter().skip(offset).take(limit).collect();
         }
-        let top = if req.limit == 0 { Vec::new() } else { top };
+        let mut top = if req.limit == 0 { Vec::new() } else { top };
         deadline.check()?;
+        if req.sort.by_date() {
+            order::scores(&searcher, &*query, &mut top)?;
+        }
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
         let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
@@ -337,7 +360,17 @@ impl SearchIndex {
                 Ok(hit)
             })
             .collect::<Result<_>>()?;
-        Ok(SearchResults { total, total_as_typed, stories, collapsed: req.collapse, hits, facets, expansions })
+        Ok(SearchResults {
+            total,
+            total_as_typed,
+            stories,
+            collapsed: req.collapse,
+            hits,
+            facets,
+            expansions,
+            sort: req.sort,
+            undated,
+        })
     }
 
     /// The other members of a story, earliest first, at most [`ALSO_LISTED`].
@@ -364,6 +397,20 @@ impl SearchIndex {
         Ok(out)
     }
 
+    /// Languages of the documents in the index.
+    pub(crate) fn langs(&self, searcher: &Searcher) -> Result<Vec<String>> {
+        let mut out = BTreeSet::new();
+        for seg in searcher.segment_readers() {
+            let inverted = seg.inverted_index(self.fields.lang)?;
+            let mut terms =
+                inverted.terms().stream().map_err(|e| crate::IndexError::Io("the language terms".into(), e))?;
+            while terms.advance() {
+                out.insert(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
     /// The query's language, when its words say so clearly (twelve letters or more, a
     /// confident guess) and the index holds documents in it: word forms are then searched
     /// in that language only.
@@ -380,7 +427,7 @@ impl SearchIndex {
 
     /// The query to run, with its filters; `expand` as asked or off (for the total as
     /// typed).
-    fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher, expand: bool) -> Result<Built> {
+    pub(crate) fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher, expand: bool) -> Result<Built> {
         let query_lang = if expand { self.query_lang(req, searcher)? } else { None };
         let mut tr =
             Translator::new(&self.index, searcher, self.fields, &self.variants, expand, query_lang, &req.limits)?;

@@ -21,7 +21,7 @@ pub struct HitView {
     pub published: Option<String>,
     /// ISO 639-1 (or 639-3) code.
     pub lang: Option<String>,
-    /// BM25 score (a title match weighs 1.5 times a body match).
+    /// BM25 score (a title match weighs 1.5 times a body match), whatever the order.
     pub score: f32,
     /// HTML: escaped text with the matched words in `<b>`.
     pub snippet: String,
@@ -109,8 +109,17 @@ pub struct BucketView {
 /// Counts over all matches.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FacetsView {
+    /// By language, most first (at most 100).
     pub lang: Vec<BucketView>,
+    /// The counts of the languages not listed in `lang`, summed (0 when none is cut).
+    pub lang_other: u64,
+    /// By outlet, most first (at most 50).
     pub outlet: Vec<BucketView>,
+    /// The counts of the outlets not listed in `outlet`, summed (0 when none is cut).
+    pub outlet_other: u64,
+    /// Matches without an outlet, counted as the rest (`counted`): articles, their
+    /// stories, or 1 (as one outlet) when there are any.
+    pub no_outlet: u64,
     /// Publication months `YYYY-MM` in time order, empty months included.
     pub month: Vec<BucketView>,
     /// Matches without a publication date.
@@ -134,6 +143,12 @@ pub struct SearchResponse {
     pub stories: usize,
     /// Whether hits are one per story (`collapse=true`, the default).
     pub collapsed: bool,
+    /// The order of `hits`: `relevance`, `newest` or `oldest` (by publication date).
+    #[schema(example = "relevance")]
+    pub sort: String,
+    /// With `sort=newest` or `oldest`: how many matching articles have no publication
+    /// date. They are listed last, after every dated one. `null` with `sort=relevance`.
+    pub undated_last: Option<usize>,
     pub hits: Vec<HitView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<FacetsView>,
@@ -149,7 +164,10 @@ impl From<&Facets> for FacetsView {
     fn from(f: &Facets) -> FacetsView {
         FacetsView {
             lang: buckets(&f.lang),
+            lang_other: f.lang_other,
             outlet: buckets(&f.outlet),
+            outlet_other: f.outlet_other,
+            no_outlet: f.no_outlet,
             month: buckets(&f.month),
             undated: f.undated,
             counted: f.counted.as_str().to_string(),
@@ -164,6 +182,8 @@ impl From<&SearchResults> for SearchResponse {
             total_as_typed: r.total_as_typed,
             stories: r.stories.unwrap_or(r.total),
             collapsed: r.collapsed,
+            sort: r.sort.as_str().to_string(),
+            undated_last: r.undated,
             hits: r
                 .hits
                 .iter()
