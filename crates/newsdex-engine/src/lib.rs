@@ -18,7 +18,7 @@ mod pipeline;
 
 pub use error::EngineError;
 pub use newsdex_dedupe::ParagraphDiff;
-pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, SearchResults, Snippet, StoryMap};
+pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Ranking, SearchResults, Snippet, StoryMap};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
@@ -128,6 +128,8 @@ pub struct SearchOptions {
     /// Wall-clock time the search may take, from the call ([`SEARCH_TIMEOUT`] by
     /// default; `None`: no limit). Past it the search stops with [`EngineError::Timeout`].
     pub timeout: Option<Duration>,
+    /// Ranking weights ([`Ranking`]; the default is what newsdex ships).
+    pub ranking: Ranking,
 }
 
 impl Default for SearchOptions {
@@ -148,6 +150,7 @@ impl Default for SearchOptions {
             count: CountBy::Articles,
             limits: QueryLimits::default(),
             timeout: Some(SEARCH_TIMEOUT),
+            ranking: Ranking::default(),
         }
     }
 }
@@ -313,6 +316,7 @@ impl Engine {
             count: opts.count,
             limits: opts.limits.clone(),
             deadline,
+            ranking: opts.ranking,
         };
         Ok(self.index.search(&req)?)
     }

@@ -3,7 +3,7 @@
 //! Words are run through the same analyzer as the documents; a word that analyzes to
 //! several tokens (`al-Qaeda`, `U.S.`, a Chinese word's bigrams) becomes a phrase, and
 //! dictionary words the analyzer adds beside bigrams only raise the score. Unfielded words
-//! search the title (boosted ×[`TITLE_BOOST`]) and the body. Filters (language, outlet,
+//! search the title (boosted ×[`TITLE_BOOST`] by default; [`Ranking`] per search) and the body. Filters (language, outlet,
 //! dates) never change scores.
 //!
 //! Unless the word is marked exact (`=Uighur`) or expansion is off, a word also matches,
@@ -59,7 +59,7 @@ use std::ops::Bound;
 use newsdex_core::normalize_lang;
 use newsdex_query::{DateRange, Field as QField, Limit, Node, Occur as QOccur, QueryLimits, TooCostly};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
     TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
@@ -68,10 +68,11 @@ use tantivy::{DateTime, Index, Searcher};
 
 use crate::analysis::{deaccent, stemmer_for};
 use crate::guard::Phrase;
+use crate::ranking::Ranking;
 use crate::variants::Variants;
 use crate::{Fields, IndexError, Result};
 
-/// Weight of a title match relative to a body match.
+/// Weight of a title match relative to a body match (the default of [`Ranking::title`]).
 pub const TITLE_BOOST: f32 = 1.5;
 /// Weight of a match on a stem (`flows` → `flow`) relative to the word itself.
 pub const STEM_WEIGHT: f32 = 1.0;
@@ -100,6 +101,8 @@ pub(crate) struct Translator<'v> {
     variants: &'v Variants,
     /// Expansion on at all (off: `expand=false`, `--exact`).
     expand: bool,
+    /// Weights and how matches combine.
+    pub(crate) ranking: Ranking,
     /// Languages whose stemmers apply to query words.
     stem_langs: Vec<String>,
     pub(crate) expansions: Vec<Expansion>,
@@ -128,6 +131,7 @@ impl<'v> Translator<'v> {
             unfolded: crate::schema::unfolded_analyzer(),
             variants,
             expand,
+            ranking: Ranking::default(),
             stem_langs,
             expansions: Vec::new(),
             searcher,
@@ -249,7 +253,7 @@ impl<'v> Translator<'v> {
     fn text_fields(&self, field: Option<QField>) -> Result<Vec<(Field, f32)>> {
         let f = &self.fields;
         Ok(match field {
-            None => vec![(f.title, TITLE_BOOST), (f.body, 1.0)],
+            None => vec![(f.title, self.ranking.title), (f.body, 1.0)],
             Some(QField::Title) => vec![(f.title, 1.0)],
             Some(QField::Body) => vec![(f.body, 1.0)],
             Some(QField::Outlet) => vec![(f.outlet, 1.0)],
@@ -261,7 +265,7 @@ impl<'v> Translator<'v> {
     /// The title/body pairs of derived fields for `field` (none for outlet and url).
     fn derived(&self, field: Option<QField>, title: Field, body: Field) -> Vec<(Field, f32)> {
         match field {
-            None => vec![(title, TITLE_BOOST), (body, 1.0)],
+            None => vec![(title, self.ranking.title), (body, 1.0)],
             Some(QField::Title) => vec![(title, 1.0)],
             Some(QField::Body) => vec![(body, 1.0)],
             _ => vec![],
@@ -309,7 +313,7 @@ impl<'v> Translator<'v> {
             };
             per_field.push(if boost == 1.0 { q } else { Box::new(BoostQuery::new(q, boost)) });
         }
-        Ok(Some(one_of(per_field)))
+        Ok(Some(best_of(per_field, self.ranking.field_tie)))
     }
 
     fn words(&mut self, field: Option<QField>, text: &str, slop: u32, exact: bool) -> Result<Option<Box<dyn Query>>> {
@@ -357,7 +361,7 @@ impl<'v> Translator<'v> {
         for (written, toks) in others {
             let positioned: Vec<(String, usize)> = toks.into_iter().enumerate().map(|(i, t)| (t, i)).collect();
             if let Some(q) = self.spelled(text, &fields, &positioned, slop)? {
-                alternatives.push(Box::new(BoostQuery::new(q, VARIANT_WEIGHT)));
+                alternatives.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
                 expansion.variants.push(written);
             }
         }
@@ -386,7 +390,8 @@ impl<'v> Translator<'v> {
                     }
                 }
                 if !clauses.is_empty() {
-                    alternatives.push(Box::new(BoostQuery::new(one_of(clauses), STEM_WEIGHT)));
+                    let q = best_of(clauses, self.ranking.field_tie);
+                    alternatives.push(Box::new(BoostQuery::new(q, self.ranking.stem)));
                     expansion.stems = stems.into_iter().collect();
                 }
             }
@@ -399,7 +404,8 @@ impl<'v> Translator<'v> {
                         Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>
                     })
                     .collect();
-                alternatives.push(Box::new(BoostQuery::new(one_of(clauses), KEY_WEIGHT)));
+                let keys = best_of(clauses, self.ranking.field_tie);
+                alternatives.push(Box::new(BoostQuery::new(keys, self.ranking.key)));
                 expansion.key = Some(k);
             }
         }
@@ -408,7 +414,7 @@ impl<'v> Translator<'v> {
         if !expansion.variants.is_empty() || expansion.key.is_some() || !expansion.stems.is_empty() {
             self.expansions.push(expansion);
         }
-        Ok(Some(one_of(alternatives)))
+        Ok(Some(best_of(alternatives, self.ranking.spelling_tie)))
     }
 
     fn prefix(&mut self, field: Option<QField>, text: &str) -> Result<Option<Box<dyn Query>>> {
@@ -461,6 +467,14 @@ impl<'v> Translator<'v> {
         }
         Ok(Box::new(ConstScoreQuery::new(one_of(alts), 0.0)))
     }
+}
+
+/// The best of `qs` plus `tie` × the rest (1: their sum, as [`one_of`]).
+fn best_of(qs: Vec<Box<dyn Query>>, tie: f32) -> Box<dyn Query> {
+    if tie == 1.0 || qs.len() < 2 {
+        return one_of(qs);
+    }
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(qs, tie))
 }
 
 fn one_of(mut qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use crate::deadline::{Deadline, Timed};
 use crate::facets::{self, Facets, MonthCollector};
 use crate::query::{Expansion, Translator};
+use crate::ranking::Ranking;
 use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
 use crate::{Result, SearchIndex};
 
@@ -54,6 +55,8 @@ pub struct SearchRequest<'a> {
     pub limits: QueryLimits,
     /// When to give up (checked while collecting and between phases).
     pub deadline: Deadline,
+    /// Ranking weights.
+    pub ranking: Ranking,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -74,6 +77,7 @@ impl<'a> SearchRequest<'a> {
             count: CountBy::Articles,
             limits: QueryLimits::default(),
             deadline: Deadline::never(),
+            ranking: Ranking::default(),
         }
     }
 }
@@ -384,7 +388,8 @@ impl SearchIndex {
         let stem_langs = if req.expand { self.stem_langs(req, searcher)? } else { Vec::new() };
         let mut tr =
             Translator::new(&self.index, searcher, self.fields, &self.variants, req.expand, stem_langs, &req.limits)?;
-        let main = tr.translate(&req.query.root)?;
+        tr.ranking = req.ranking;
+        let main = tr.translate(&req.query.root)?.map(|q| crate::ranking::with_length(q, req.ranking.length));
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         match main {
             Some(q) => clauses.push((Occur::Must, q)),
