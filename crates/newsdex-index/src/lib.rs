@@ -35,7 +35,7 @@ pub use ranking::Ranking;
 pub use schema::{Fields, INDEX_LAYOUT};
 pub use search::{Also, Hit, SearchRequest, SearchResults, Snippet};
 pub use stories::{CountBy, StoryMap};
-pub use tokenizer::{WordTokenizer, is_cjk};
+pub use tokenizer::{WordTokenizer, is_cjk, words};
 pub use variants::Variants;
 pub use writer::{IndexWriter, MAX_INDEXED_BODY, indexed_body};
 
