@@ -750,7 +750,6 @@ mod tests {
         c.truncate_queries(n);
         let mut grid = Grid::defaults();
         grid.title.push(3.0);
-        grid.key = vec![0.0];
         let setup = Setup { grid, expand: true, depth: 1000, known_item_depth: 100, lucene: None };
         let tmp = tempfile::tempdir().unwrap();
         measure(c, &setup, tmp.path()).unwrap()
