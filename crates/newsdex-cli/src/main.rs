@@ -14,7 +14,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use newsdex_core::DocId;
-use newsdex_engine::{CountBy, DefaultOp, Engine, EngineError, IngestEvent, IngestOptions, Limits, SearchOptions};
+use newsdex_engine::{
+    CountBy, DefaultOp, Engine, EngineError, IdMatch, IdPrefix, IngestEvent, IngestOptions, Limits, SearchOptions, Sort,
+};
 
 #[derive(Parser, Debug)]
 #[command(name = "newsdex", version, about = "Search and monitor the world's news: ingest, repair, search.")]
@@ -155,6 +157,10 @@ struct SearchArgs {
     /// What those counts count: articles, stories (copies once) or outlets. Implies --facets.
     #[arg(long, value_parser = ["articles", "stories", "outlets"])]
     count: Option<String>,
+    /// Order of hits: relevance, newest or oldest (by publication date; articles without a
+    /// date come last, and the summary line says how many).
+    #[arg(long, value_parser = ["relevance", "newest", "oldest"], default_value = "relevance")]
+    sort: String,
     /// Give up after this many seconds (0: never). Too costly a query is refused at once
     /// whatever this says.
     #[arg(long, default_value_t = 5.0)]
@@ -165,7 +171,7 @@ struct SearchArgs {
 
 #[derive(Args, Debug)]
 struct StoryArgs {
-    /// Id of any document of the story (16 hex digits).
+    /// Id of any document of the story (16 hex digits, or its first 6 or more).
     id: String,
     #[arg(long)]
     json: bool,
@@ -173,7 +179,7 @@ struct StoryArgs {
 
 #[derive(Args, Debug)]
 struct ShowArgs {
-    /// Document id (16 hex digits).
+    /// Document id (16 hex digits, or its first 6 or more).
     id: String,
     /// Print the original bytes the document was extracted from.
     #[arg(long, conflicts_with = "json")]
@@ -215,6 +221,8 @@ fn main() -> ExitCode {
         Err(e) => {
             if let Some(EngineError::Query(msg)) = e.downcast_ref::<EngineError>() {
                 eprintln!("error: bad query: {}", output::safe_text(msg));
+            } else if let Some(a) = e.downcast_ref::<Ambiguous>() {
+                eprint!("{}", output::ambiguous_text(&a.prefix, a.total, &a.listed));
             } else {
                 eprintln!("error: {}", output::safe(&error_text(&e)));
             }
@@ -364,6 +372,7 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
         collapse: !args.all,
         facets: args.facets || args.count.is_some(),
         count: args.count.as_deref().and_then(CountBy::parse).unwrap_or_default(),
+        sort: Sort::parse(&args.sort).unwrap_or_default(),
         timeout: std::time::Duration::try_from_secs_f64(args.timeout).ok().filter(|d| !d.is_zero()),
         ..SearchOptions::default()
     };
@@ -380,9 +389,36 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
     Ok(Done::Ok)
 }
 
+/// An id prefix that starts several documents: listed on standard error, exit code 2.
+#[derive(Debug)]
+struct Ambiguous {
+    prefix: IdPrefix,
+    total: usize,
+    listed: Vec<(DocId, String)>,
+}
+
+impl std::fmt::Display for Ambiguous {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the id prefix {} starts {} documents", self.prefix, self.total)
+    }
+}
+
+impl std::error::Error for Ambiguous {}
+
+/// The document an id, or its first 6 or more digits, names.
+fn find_id(engine: &Engine, prefix: &IdPrefix) -> anyhow::Result<DocId> {
+    match engine.find_id(prefix)? {
+        IdMatch::One(id) => Ok(id),
+        IdMatch::None if prefix.whole().is_some() => anyhow::bail!("no document {prefix}"),
+        IdMatch::None => anyhow::bail!("no document id starts with {prefix}"),
+        IdMatch::Many { total, listed } => Err(Ambiguous { prefix: prefix.clone(), total, listed }.into()),
+    }
+}
+
 fn story(data: &Path, args: StoryArgs) -> anyhow::Result<Done> {
-    let id: DocId = args.id.parse()?;
+    let prefix: IdPrefix = args.id.parse()?;
     let engine = Engine::open_read(data)?;
+    let id = find_id(&engine, &prefix)?;
     let story = engine.story(id)?.with_context(|| format!("no document {id}"))?;
     if args.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&newsdex_server::wire::StoryResponse::from(&story))?))?;
@@ -393,8 +429,9 @@ fn story(data: &Path, args: StoryArgs) -> anyhow::Result<Done> {
 }
 
 fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
-    let id: DocId = args.id.parse()?;
+    let prefix: IdPrefix = args.id.parse()?;
     let engine = Engine::open_read(data)?;
+    let id = find_id(&engine, &prefix)?;
     if args.raw {
         let bytes = engine.raw_record(id)?.with_context(|| format!("no document {id}"))?;
         use std::io::Write;

@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet, StoryView};
+use newsdex_engine::{DocRow, EngineStats, IngestReport, RejectRow, SearchResults, Snippet, Sort, StoryView};
 
 /// `s` safe to print on a terminal as one line: control characters (newlines, escape
 /// sequences, C1 controls) are written as escapes, so a file name, title or outlet cannot
@@ -88,6 +88,38 @@ fn marked(s: &Snippet, color: bool) -> String {
     out
 }
 
+/// How the hits are ordered, for a date order: ", newest first (2 without a date come
+/// last)". Nothing for relevance.
+pub fn sort_note(r: &SearchResults) -> String {
+    let order = match r.sort {
+        Sort::Relevance => return String::new(),
+        Sort::Newest => "newest first",
+        Sort::Oldest => "oldest first",
+    };
+    match r.undated.unwrap_or(0) {
+        0 => format!(", {order}"),
+        1 => format!(", {order} (1 without a date comes last)"),
+        n => format!(", {order} ({n} without a date come last)"),
+    }
+}
+
+/// An ambiguous id prefix: the error line, then each document it starts (id and title),
+/// then how many more there are.
+pub fn ambiguous_text(
+    prefix: &newsdex_engine::IdPrefix,
+    total: usize,
+    listed: &[(newsdex_core::DocId, String)],
+) -> String {
+    let mut out = format!("error: the id prefix {prefix} starts {total} documents; give more of its digits:\n");
+    for (id, title) in listed {
+        let _ = writeln!(out, "  {id}  {}", safe(if title.is_empty() { "(untitled)" } else { title }));
+    }
+    if total > listed.len() {
+        let _ = writeln!(out, "  … and {} more", total - listed.len());
+    }
+    out
+}
+
 /// Human search results: rank, title, outlet · date · language, source, marked snippet.
 pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
     let mut out = String::new();
@@ -96,27 +128,36 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
         Some(n) if n != r.total => format!(" in {n} stor{}", if n == 1 { "y" } else { "ies" }),
         _ => String::new(),
     };
+    let as_typed = match r.total_as_typed {
+        Some(t) if t != r.total => format!(", {t} as typed"),
+        _ => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{} match{}{stories}{}",
+        "{} match{}{as_typed}{stories}{}{}",
         r.total,
         if r.total == 1 { "" } else { "es" },
-        if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() }
+        if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() },
+        sort_note(r)
     );
     for e in &r.expansions {
         let mut also: Vec<String> = e.variants.iter().map(|v| safe(v).into_owned()).collect();
-        // A key that is the word itself says nothing a reader needs.
-        if let Some(k) = e.key.as_ref().filter(|k| **k != e.term.to_lowercase()) {
-            also.push(format!("sound key {k}"));
+        for f in &e.forms {
+            also.push(format!("{} ({})", safe(&f.words.join(", ")), f.lang));
+        }
+        if let Some(k) = &e.key {
+            also.push(format!("“{}” in other scripts", safe(k)));
         }
         if also.is_empty() {
             continue;
         }
         let _ = writeln!(
             out,
-            "  {} also searched as: {} (write ={} or --exact for only that)",
+            "  {} also searched as: {}: +{} article{} (write ={} or --exact for only that)",
             safe(&e.term),
             also.join(", "),
+            e.added,
+            if e.added == 1 { "" } else { "s" },
             safe(&e.term)
         );
     }
@@ -148,26 +189,79 @@ pub fn facets_text(r: &SearchResults) -> String {
     let mut out = String::new();
     let Some(f) = &r.facets else { return out };
     let unit = f.counted.as_str();
-    // At most 25 rows a table; the rest of the outlets are summed on one line.
-    let mut table = |title: &str, rows: &[newsdex_engine::Bucket], other: Option<u64>| {
-        if rows.is_empty() {
-            return;
-        }
-        let _ = writeln!(out, "\n{unit} by {title}");
-        for b in rows.iter().take(25) {
+    // Languages in full; outlets in a table of 25, the rest named by how many and summed.
+    if !f.lang.is_empty() {
+        let _ = writeln!(out, "\n{unit} by language");
+        for b in &f.lang {
             let _ = writeln!(out, "  {:>9}  {}", b.count, safe(&b.value));
         }
-        if let Some(other) = other.map(|o| o + rows.iter().skip(25).map(|b| b.count).sum::<u64>()).filter(|o| *o > 0) {
-            let _ = writeln!(out, "  {other:>9}  (other {title}s)");
+        if f.lang_other > 0 {
+            let _ = writeln!(out, "  {:>9}  (other languages; --json lists them)", f.lang_other);
         }
-    };
-    table("language", &f.lang, None);
-    table("outlet", &f.outlet, Some(f.outlet_other));
-    table("month", &f.month, None);
+    }
+    if !f.outlet.is_empty() || f.no_outlet > 0 {
+        let _ = writeln!(out, "\n{unit} by outlet");
+        for b in f.outlet.iter().take(OUTLET_ROWS) {
+            let _ = writeln!(out, "  {:>9}  {}", b.count, safe(&b.value));
+        }
+        let rest = &f.outlet[f.outlet.len().min(OUTLET_ROWS)..];
+        let rest_count: u64 = rest.iter().map(|b| b.count).sum::<u64>() + f.outlet_other;
+        if rest_count > 0 {
+            let named = if f.outlet_other > 0 { format!("{} or more", rest.len() + 1) } else { rest.len().to_string() };
+            let _ = writeln!(out, "  {rest_count:>9}  (and {named} other outlets; --json lists them)");
+        }
+        if f.no_outlet > 0 {
+            let _ = writeln!(out, "  {:>9}  (no outlet)", f.no_outlet);
+        }
+    }
+    if !f.month.is_empty() {
+        month_histogram(&mut out, unit, &f.month);
+    }
     if f.undated > 0 {
         let _ = writeln!(out, "  {:>9}  (undated)", f.undated);
     }
     out
+}
+
+/// Outlets listed before the rest are summed.
+const OUTLET_ROWS: usize = 25;
+/// Up to this many months are listed one a line; more are drawn a year a line.
+const MONTH_ROWS: usize = 36;
+
+/// Every month of the range: one a line when there are few, else a year a line with a bar
+/// per month (`▁`…`█`, relative to the busiest month) and the year's count.
+fn month_histogram(out: &mut String, unit: &str, months: &[newsdex_engine::Bucket]) {
+    let (first, last) = (&months[0].value, &months[months.len() - 1].value);
+    if months.len() <= MONTH_ROWS {
+        let _ = writeln!(out, "\n{unit} by month");
+        for b in months {
+            let _ = writeln!(out, "  {:>9}  {}", b.count, b.value);
+        }
+        return;
+    }
+    let max = months.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    let _ = writeln!(out, "\n{unit} by month, {first} … {last}: a year a line, one bar a month (█ = {max})");
+    let _ = writeln!(out, "  {:>9}        J F M A M J J A S O N D", "");
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let mut by_year: std::collections::BTreeMap<&str, [Option<u64>; 12]> = Default::default();
+    for b in months {
+        let (y, m) = b.value.split_once('-').unwrap_or((&b.value, "01"));
+        let m: usize = m.parse::<usize>().unwrap_or(1).clamp(1, 12);
+        by_year.entry(y).or_insert([None; 12])[m - 1] = Some(b.count);
+    }
+    for (year, counts) in by_year {
+        let total: u64 = counts.iter().flatten().sum();
+        let bars: String = counts
+            .iter()
+            .map(|c| match c {
+                None => ' ',
+                Some(0) => '·',
+                Some(n) => BARS[((n * 8 - 1) / max).min(7) as usize],
+            })
+            .flat_map(|c| [c, ' '])
+            .collect();
+        let _ = writeln!(out, "  {total:>9}  {year}  {}", bars.trim_end());
+    }
 }
 
 /// `newsdex story ID`.
@@ -342,16 +436,71 @@ mod tests {
         let facets = Facets { outlet, outlet_other: 7, counted: CountBy::Articles, ..Facets::default() };
         let r = SearchResults {
             total: 3000,
+            total_as_typed: None,
             stories: None,
             collapsed: false,
             hits: Vec::new(),
             facets: Some(facets),
             expansions: Vec::new(),
+            sort: Default::default(),
+            undated: None,
         };
         let text = facets_text(&r);
         assert!(text.contains(&format!("\n  {:>9}  Outlet 24\n", 76)), "{text}");
         assert!(!text.contains("Outlet 25"), "{text}");
         // Rows 25–29 (75 + 74 + 73 + 72 + 71) and the 7 the index did not list.
-        assert!(text.ends_with(&format!("\n  {:>9}  (other outlets)\n", 372)), "{text}");
+        assert!(
+            text.ends_with(&format!("\n  {:>9}  (and 6 or more other outlets; --json lists them)\n", 372)),
+            "{text}"
+        );
+        // Matches without an outlet are counted after them, so the rows add up to the total.
+        let mut r = r;
+        if let Some(f) = r.facets.as_mut() {
+            f.no_outlet = 12;
+        }
+        let text = facets_text(&r);
+        assert!(text.ends_with(&format!("other outlets; --json lists them)\n  {:>9}  (no outlet)\n", 12)), "{text}");
+    }
+
+    #[test]
+    fn regression_every_month_of_the_range_is_shown() {
+        // The CLI stopped at the first 25 months (2003-03 … 2005-03), hiding 108 articles
+        // of 2019-11, with no line saying so.
+        let mut month: Vec<Bucket> = Vec::new();
+        for y in 2003..=2019 {
+            for m in 1..=12 {
+                if (y, m) >= (2003, 3) && (y, m) <= (2019, 11) {
+                    let count = if (y, m) == (2019, 11) { 108 } else { (y as u64 + m) % 5 };
+                    month.push(Bucket { value: format!("{y}-{m:02}"), count });
+                }
+            }
+        }
+        let facets = Facets { month, undated: 4, counted: CountBy::Articles, ..Facets::default() };
+        let r = SearchResults {
+            total: 900,
+            total_as_typed: None,
+            stories: None,
+            collapsed: false,
+            hits: Vec::new(),
+            facets: Some(facets),
+            expansions: Vec::new(),
+            sort: newsdex_engine::Sort::Relevance,
+            undated: None,
+        };
+        let text = facets_text(&r);
+        assert!(text.contains("2003-03 … 2019-11"), "{text}");
+        let last = text.lines().find(|l| l.contains(" 2019 ")).unwrap();
+        assert!(last.contains('█'), "the busiest month is 2019-11: {last}");
+        assert_eq!(text.lines().filter(|l| l.contains("  20")).count(), 17, "a line a year:\n{text}");
+        assert!(text.ends_with("        4  (undated)\n"), "{text}");
+        // A short range is listed month by month.
+        let short = SearchResults {
+            facets: Some(Facets {
+                month: vec![Bucket { value: "2024-01".into(), count: 2 }, Bucket { value: "2024-02".into(), count: 0 }],
+                ..Facets::default()
+            }),
+            ..r
+        };
+        assert!(facets_text(&short).contains("        0  2024-02"));
     }
 }

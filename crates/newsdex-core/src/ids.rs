@@ -90,6 +90,77 @@ fn unhex<const N: usize>(s: &str) -> Result<[u8; N], ParseIdError> {
     Ok(out)
 }
 
+/// The first hex digits of a document id, as people copy them: at least
+/// [`IdPrefix::MIN_DIGITS`], at most the whole id (16). A whole id is a prefix of itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdPrefix {
+    /// Lower-case hex digits.
+    digits: String,
+}
+
+impl IdPrefix {
+    /// Fewest digits taken: 16 million prefixes, so that one rarely starts two documents
+    /// of an archive (at a million documents, a given one shares its six with ~6% chance).
+    pub const MIN_DIGITS: usize = 6;
+
+    /// The digits, lower case.
+    pub fn digits(&self) -> &str {
+        &self.digits
+    }
+
+    /// The whole id, when all 16 digits were given.
+    pub fn whole(&self) -> Option<DocId> {
+        self.digits.parse().ok()
+    }
+
+    /// The first and the last id with these first digits.
+    pub fn range(&self) -> (DocId, DocId) {
+        let n = self.digits.len();
+        let value = u64::from_str_radix(&self.digits, 16).expect("checked hex digits");
+        let free = 4 * (16 - n) as u32;
+        let lo = value.checked_shl(free).unwrap_or(0);
+        let hi = lo | if free == 64 { u64::MAX } else { (1u64 << free) - 1 };
+        (DocId::from_u64(lo), DocId::from_u64(hi))
+    }
+}
+
+impl fmt::Display for IdPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.digits)
+    }
+}
+
+/// A string that is not an id or an id's first digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseIdPrefixError {
+    input: String,
+}
+
+impl fmt::Display for ParseIdPrefixError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self.input.chars().take(80).collect();
+        write!(
+            f,
+            "{shown:?} is not an id: expected 16 hex digits, or the first {} or more of them",
+            IdPrefix::MIN_DIGITS
+        )
+    }
+}
+
+impl std::error::Error for ParseIdPrefixError {}
+
+impl FromStr for IdPrefix {
+    type Err = ParseIdPrefixError;
+
+    fn from_str(s: &str) -> Result<IdPrefix, ParseIdPrefixError> {
+        if (IdPrefix::MIN_DIGITS..=16).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(IdPrefix { digits: s.to_ascii_lowercase() })
+        } else {
+            Err(ParseIdPrefixError { input: s.to_string() })
+        }
+    }
+}
+
 /// An id string that is not the right number of hex digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseIdError {
@@ -144,6 +215,27 @@ hex_id!(DocId, 8);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_prefixes_name_a_range_of_ids() {
+        let p: IdPrefix = "2828A9".parse().unwrap();
+        assert_eq!(p.digits(), "2828a9");
+        assert_eq!(p.whole(), None);
+        let (lo, hi) = p.range();
+        assert_eq!((lo.to_string(), hi.to_string()), ("2828a90000000000".into(), "2828a9ffffffffff".into()));
+        let whole: IdPrefix = "2828a9e1eb96ab63".parse().unwrap();
+        assert_eq!(whole.whole().map(|d| d.to_string()).as_deref(), Some("2828a9e1eb96ab63"));
+        assert_eq!(whole.range().0, whole.range().1);
+        let top: IdPrefix = "ffffff".parse().unwrap();
+        assert_eq!(top.range().1.to_string(), "ffffffffffffffff");
+        for bad in ["2828a", "2828a9e1eb96ab63a", "2828ag", "", " 2828a9", "+2828a9"] {
+            let e = bad.parse::<IdPrefix>().unwrap_err().to_string();
+            assert!(e.contains("expected 16 hex digits, or the first 6 or more of them"), "{bad}: {e}");
+        }
+        // Signed storage keeps the range in order: its top bit is fixed.
+        let (lo, hi) = "8000000".parse::<IdPrefix>().unwrap().range();
+        assert!(lo.as_i64() <= hi.as_i64());
+    }
     use proptest::prelude::*;
 
     #[test]

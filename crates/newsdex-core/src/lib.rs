@@ -19,6 +19,6 @@ mod reject;
 
 pub use article::{Article, Provenance, SourceFormat, Warning};
 pub use date::{EARLIEST, LATEST, Published, parse_date};
-pub use ids::{DocId, ParseIdError, RawHash};
+pub use ids::{DocId, IdPrefix, ParseIdError, ParseIdPrefixError, RawHash};
 pub use lang::{lang_name, normalize_lang};
 pub use reject::Reject;

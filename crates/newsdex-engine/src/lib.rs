@@ -18,7 +18,7 @@ mod pipeline;
 
 pub use error::EngineError;
 pub use newsdex_dedupe::ParagraphDiff;
-pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Ranking, SearchResults, Snippet, StoryMap};
+pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Marks, Ranking, SearchResults, Snippet, Sort, StoryMap};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+pub use newsdex_core::IdPrefix;
 use newsdex_core::{DocId, Published};
 use newsdex_index::{Deadline, INDEX_LAYOUT, SearchIndex, SearchRequest};
 use newsdex_store::{DataDir, DocDb, RawStore};
@@ -96,6 +97,22 @@ pub struct StoryMember {
     pub diff: Option<ParagraphDiff>,
 }
 
+/// Most documents listed when an id prefix names several ([`IdMatch::Many`]).
+pub const ID_CANDIDATES_LISTED: usize = 20;
+
+/// What an id or the first digits of one name ([`Engine::find_id`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdMatch {
+    One(DocId),
+    None,
+    /// Several documents start with the digits: how many, and the first
+    /// [`ID_CANDIDATES_LISTED`] by id with their titles.
+    Many {
+        total: usize,
+        listed: Vec<(DocId, String)>,
+    },
+}
+
 /// Time a search may take by default ([`SearchOptions::timeout`]).
 pub const SEARCH_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -122,6 +139,9 @@ pub struct SearchOptions {
     pub collapse: bool,
     /// What facet and chart counts count.
     pub count: CountBy,
+    /// The order of hits: relevance, or publication date (newest or oldest first, undated
+    /// articles last, ties broken by document id so that pages never overlap).
+    pub sort: Sort,
     /// What the query may cost; a query over a limit is refused before it runs
     /// ([`EngineError::Query`], with a message naming the limit).
     pub limits: QueryLimits,
@@ -148,6 +168,7 @@ impl Default for SearchOptions {
             facets: false,
             collapse: true,
             count: CountBy::Articles,
+            sort: Sort::Relevance,
             limits: QueryLimits::default(),
             timeout: Some(SEARCH_TIMEOUT),
             ranking: Ranking::default(),
@@ -317,8 +338,25 @@ impl Engine {
             limits: opts.limits.clone(),
             deadline,
             ranking: opts.ranking,
+            sort: opts.sort,
         };
         Ok(self.index.search(&req)?)
+    }
+
+    /// Where the words of `query` (searched as `opts` say: expansion, default operator,
+    /// limits) are in `article`'s title and body: byte ranges, sorted, not overlapping.
+    /// For showing a document reached from a search with what matched marked.
+    pub fn highlights(
+        &self,
+        query: &str,
+        opts: &SearchOptions,
+        article: &newsdex_core::Article,
+    ) -> Result<(Marks, Marks)> {
+        let parsed = newsdex_query::parse_with_limits(query, opts.default_op, &opts.limits)
+            .map_err(|e| EngineError::Query(e.render(query)))?;
+        let mut req = SearchRequest::new(&parsed);
+        (req.expand, req.limits) = (opts.expand, opts.limits.clone());
+        Ok(self.index.highlights(&req, article.lang.as_deref(), &article.title, &article.body)?)
     }
 
     /// The story grouping, brought level with the store.
@@ -403,6 +441,17 @@ impl Engine {
         Ok(Some(StoryView { id: story, size, outlets, first_published, last_published, members }))
     }
 
+    /// The document an id or the first digits of one ([`IdPrefix`]) name.
+    pub fn find_id(&self, prefix: &IdPrefix) -> Result<IdMatch> {
+        let (lo, hi) = prefix.range();
+        let (total, mut listed) = self.db().docs_between(lo, hi, ID_CANDIDATES_LISTED)?;
+        Ok(match total {
+            0 => IdMatch::None,
+            1 => IdMatch::One(listed.remove(0).0),
+            _ => IdMatch::Many { total, listed },
+        })
+    }
+
     /// One document with its provenance.
     pub fn document(&self, id: DocId) -> Result<Option<DocRow>> {
         Ok(self.db().doc(id)?)
@@ -455,6 +504,11 @@ impl Engine {
             indexed_documents: self.index.num_docs(),
             recent_rejects: db.rejects(recent_rejects)?,
         })
+    }
+
+    /// The language codes of the documents searched, in order (for choosing a filter).
+    pub fn languages(&self) -> Result<Vec<String>> {
+        Ok(self.index.languages()?)
     }
 
     /// Documents visible to searches.

@@ -13,13 +13,18 @@
 //! * [`ir`]: ranking quality (nDCG@10, MAP) on CISI, Cranfield, TIME and XQuAD-R, as
 //!   `bench/lucene` scores Lucene; [`cv`]: parameters chosen by cross-validation,
 //!   bootstrap intervals.
+//! * [`expansion`]: precision, recall and count ratios of query expansion over a news
+//!   archive, judged by [`judge`] against the gold data of [`gold`] (issue #15).
 //!
 //! The binary: `cargo run --release -p newsdex-eval -- extraction DIR [--predictions FILE]`.
 
 pub mod cv;
 pub mod datasets;
+pub mod expansion;
 pub mod extraction;
+pub mod gold;
 pub mod ir;
+pub mod judge;
 pub mod langid;
 pub mod metrics;
 pub mod mojibake;

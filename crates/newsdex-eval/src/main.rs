@@ -6,6 +6,12 @@
 //! Without `--predictions`, newsdex extracts every page itself (timed); with it, another
 //! tool's output (one `{"id","text","title","author","date"}` per line) is scored the same
 //! way. Exit code 0, or 2 on a usage or input error.
+//!
+//! ```text
+//! newsdex-eval expansion [GOLD.jsonl...] [--data DIR] [--json] [--worst 20]
+//! newsdex-eval expansion-draw [--data DIR]
+//! ```
+//! Query expansion over the evaluation archive (issue #15); see `newsdex_eval::expansion`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -109,7 +115,7 @@ enum Cmd {
         /// Collection folders.
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
-        /// Search words only as written (no stems, variants or sound key).
+        /// Search words only as written (no word forms, variants or transliteration).
         #[arg(long)]
         exact: bool,
         /// Ranks scored per query.
@@ -136,6 +142,54 @@ enum Cmd {
         /// JSON lines instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// Query expansion (issue #15): precision of the hits only expansion adds, recall of
+    /// gold spellings, and the count ratio expanded ÷ exact per query, over an archive of
+    /// Reuters-21578, AG News, the extraction pages and the demo corpus.
+    Expansion {
+        /// Gold files: JSON Lines of queries and/or variant groups (format in
+        /// data/eval/expansion/PROVENANCE.md). Default: the test list,
+        /// GOLD_DIR/queries-test.jsonl. The groups in GOLD_DIR/groups are always loaded.
+        gold: Vec<PathBuf>,
+        /// The gold data folder (groups/, inflections/, query lists).
+        #[arg(long)]
+        gold_dir: Option<PathBuf>,
+        /// More inflection tables (`…-LANG.tsv[.zst]`: lemma, form, upos).
+        #[arg(long)]
+        inflections: Vec<PathBuf>,
+        /// Keep the archive here and reuse it on later runs (built when absent);
+        /// default: a temporary directory, removed afterwards.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Where the inputs are (default: ../shared/data).
+        #[arg(long)]
+        shared: Option<PathBuf>,
+        /// Queries listed by ratio.
+        #[arg(long, default_value_t = 20)]
+        worst: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw the expansion query lists (test and dev) from the gold groups, the inflection
+    /// tables and the archive, by the fixed rule in data/eval/expansion/PROVENANCE.md.
+    ExpansionDraw {
+        #[arg(long)]
+        gold_dir: Option<PathBuf>,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long)]
+        shared: Option<PathBuf>,
+        /// Test queries of each kind per language.
+        #[arg(long, default_value_t = 16)]
+        per_lang: usize,
+        /// Dev queries of each kind per language.
+        #[arg(long, default_value_t = 3)]
+        dev_per_lang: usize,
+        #[arg(long, default_value_t = 15)]
+        seed: u64,
+        /// Most frequent common words kept as candidates per language.
+        #[arg(long, default_value_t = 400)]
+        word_pool: usize,
     },
 }
 
@@ -227,6 +281,47 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Ir { dirs, exact, depth, known_item_depth, lucene, grid, max_queries, resamples, seed, json } => {
             let setup = |grid| newsdex_eval::ir::Setup { grid, expand: !exact, depth, known_item_depth, lucene };
             ir(&dirs, setup, &grid, max_queries, resamples, seed, json)
+        }
+        Cmd::Expansion { gold, gold_dir, inflections, data, shared, worst, json } => {
+            let gold_dir = gold_dir.unwrap_or_else(default_gold_dir);
+            let files = if gold.is_empty() { vec![gold_dir.join("queries-test.jsonl")] } else { gold };
+            let g = load_gold(&gold_dir, &inflections, &files)?;
+            anyhow::ensure!(!g.queries.is_empty(), "no queries in {files:?}");
+            with_archive(data, shared, |archive| {
+                let mut last = std::time::Instant::now();
+                let report = newsdex_eval::expansion::evaluate(archive, &g, worst, &mut |i, n| {
+                    if last.elapsed().as_secs() >= 10 {
+                        eprintln!("  {i}/{n} queries");
+                        last = std::time::Instant::now();
+                    }
+                })?;
+                if json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    print!("{}", newsdex_eval::expansion::render(&report));
+                }
+                Ok(())
+            })
+        }
+        Cmd::ExpansionDraw { gold_dir, data, shared, per_lang, dev_per_lang, seed, word_pool } => {
+            use newsdex_eval::expansion::{DrawSizes, draw};
+            let gold_dir = gold_dir.unwrap_or_else(default_gold_dir);
+            let g = load_gold(&gold_dir, &[], &[])?;
+            with_archive(data, shared, |archive| {
+                let sizes = DrawSizes { test_per_lang: per_lang, dev_per_lang, seed, word_pool };
+                let (test, dev) = draw(archive, &g, sizes)?;
+                for (name, list) in [("queries-test.jsonl", &test), ("queries-dev.jsonl", &dev)] {
+                    let mut out = String::new();
+                    for d in list {
+                        out += &serde_json::to_string(d)?;
+                        out.push('\n');
+                    }
+                    std::fs::write(gold_dir.join(name), out)?;
+                    let names = list.iter().filter(|d| d.kind == newsdex_eval::gold::Kind::Name).count();
+                    eprintln!("{name}: {} queries ({names} names, {} words)", list.len(), list.len() - names);
+                }
+                Ok(())
+            })
         }
     }
 }
@@ -356,6 +451,68 @@ fn ir(
         }
     }
     Ok(())
+}
+
+/// `data/eval/expansion` of the working directory's repository, else of this build's.
+fn default_gold_dir() -> PathBuf {
+    let here = PathBuf::from("data/eval/expansion");
+    if here.is_dir() { here } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/eval/expansion") }
+}
+
+/// `../shared/data` from the working directory, else from this build's repository.
+fn default_shared() -> PathBuf {
+    let here = PathBuf::from("../shared/data");
+    if here.is_dir() { here } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data") }
+}
+
+fn load_gold(
+    dir: &std::path::Path,
+    inflections: &[PathBuf],
+    files: &[PathBuf],
+) -> anyhow::Result<newsdex_eval::gold::Gold> {
+    use newsdex_eval::gold;
+    let mut g = gold::Gold::default();
+    for f in gold::jsonl_files(&dir.join("groups"))? {
+        g.load_file(&f)?;
+    }
+    for f in gold::table_files(&dir.join("inflections"))?.iter().chain(inflections) {
+        g.tables.load(f)?;
+    }
+    for f in files {
+        g.load_file(f)?;
+    }
+    Ok(g)
+}
+
+/// Run `f` on the evaluation archive in `data` (reused or built), or in a temporary
+/// directory removed afterwards.
+fn with_archive(
+    data: Option<PathBuf>,
+    shared: Option<PathBuf>,
+    f: impl FnOnce(&newsdex_eval::expansion::Archive) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use newsdex_eval::expansion::Archive;
+    let shared = shared.unwrap_or_else(default_shared);
+    let (dir, temporary) = match data {
+        Some(d) => (d, false),
+        None => (std::env::temp_dir().join(format!("newsdex-eval-expansion-{}", std::process::id())), true),
+    };
+    let started = std::time::Instant::now();
+    let result = Archive::open_or_build(&dir, &shared).and_then(|a| {
+        if a.built {
+            eprintln!(
+                "built the archive in {} ({} documents, {:.1} s)",
+                dir.display(),
+                a.info.documents,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        f(&a)
+    });
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
 }
 
 fn mojibake(

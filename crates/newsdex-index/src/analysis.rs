@@ -217,93 +217,9 @@ impl<T: TokenStream> TokenStream for FoldStream<T> {
     }
 }
 
-/// Marks the language prefix of a stem field's text ([`stem_input`]): a private-use
-/// character, which cleaned article text never holds.
-const LANG_MARK: char = '\u{F8FF}';
-
-/// The text of a stem field: `text` tagged with the language whose stemmer applies. The
-/// stem tokenizer ([`StemTokenizer`]) reads the tag back. Passing text this way (not as
-/// pre-tokenized tokens) matters for memory: tantivy holds pre-tokenized text as JSON
-/// tokens, about 35 bytes a word, so one 45 MB document took 2.5 GB to index.
-pub(crate) fn stem_input(lang: &str, text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + lang.len() + 2 * LANG_MARK.len_utf8());
-    s.push(LANG_MARK);
-    s.push_str(lang);
-    s.push(LANG_MARK);
-    s.push_str(text);
-    s
-}
-
-/// Words of a stem field's text as the unfolded analyzer gives them, stemmed in the
-/// language of its tag ([`stem_input`]) and without accents; no words without a tag or
-/// a stemmer for it.
-#[derive(Clone)]
-pub(crate) struct StemTokenizer {
-    pub(crate) unfolded: tantivy::tokenizer::TextAnalyzer,
-}
-
-impl Tokenizer for StemTokenizer {
-    type TokenStream<'a> = StemStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> StemStream<'a> {
-        let tagged = text.strip_prefix(LANG_MARK).and_then(|t| t.split_once(LANG_MARK));
-        let (stemmer, rest) = match tagged.and_then(|(lang, rest)| Some((stemmer_for(lang)?, rest))) {
-            Some((algorithm, rest)) => (Some(frostem::Stemmer::new(algorithm)), rest),
-            None => (None, ""),
-        };
-        StemStream { inner: self.unfolded.token_stream(rest), stemmer, token: Token::default() }
-    }
-}
-
-/// See [`StemTokenizer`].
-pub(crate) struct StemStream<'a> {
-    inner: tantivy::tokenizer::BoxTokenStream<'a>,
-    stemmer: Option<frostem::Stemmer>,
-    token: Token,
-}
-
-impl TokenStream for StemStream<'_> {
-    fn advance(&mut self) -> bool {
-        let Some(stemmer) = &self.stemmer else { return false };
-        if !self.inner.advance() {
-            return false;
-        }
-        let t = self.inner.token();
-        self.token = Token { text: deaccent(&stemmer.stem(&t.text)).into_owned(), ..t.clone() };
-        true
-    }
-
-    fn token(&self) -> &Token {
-        &self.token
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.token
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn stems(text: &str) -> Vec<(String, usize)> {
-        let mut t = StemTokenizer { unfolded: crate::schema::unfolded_analyzer() };
-        let mut st = t.token_stream(text);
-        let mut out = Vec::new();
-        while st.advance() {
-            out.push((st.token().text.clone(), st.token().position));
-        }
-        out
-    }
-
-    #[test]
-    fn the_stem_tokenizer_stems_in_the_tagged_language_only() {
-        let pos = |v: Vec<(String, usize)>| v.into_iter().map(|(t, p)| format!("{t}@{p}")).collect::<Vec<_>>();
-        assert_eq!(pos(stems(&stem_input("en", "Flows running, Café"))), ["flow@0", "run@1", "cafe@2"]);
-        assert_eq!(pos(stems(&stem_input("ru", "Ташкентские новости"))), ["ташкентск@0", "новост@1"]);
-        assert!(stems("Flows running").is_empty(), "untagged text has no stems");
-        assert!(stems(&stem_input("ja", "東京")).is_empty(), "no stemmer, no stems");
-    }
 
     #[test]
     fn turkish_i() {

@@ -40,12 +40,17 @@ pub struct Bucket {
 /// Counts over every match (not only the page shown).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Facets {
-    /// By language code, most frequent first.
+    /// By language code, most frequent first (at most [`LANG_FACET_SIZE`]).
     pub lang: Vec<Bucket>,
+    /// The counts of the languages not listed in `lang`, summed.
+    pub lang_other: u64,
     /// By outlet, most frequent first (at most [`QueryLimits::facet_outlets`]).
     pub outlet: Vec<Bucket>,
     /// The counts of the outlets not listed in `outlet`, summed.
     pub outlet_other: u64,
+    /// Matches without an outlet (counted as the facet counts: articles, their distinct
+    /// stories, or 1 when any, since they count as one outlet).
+    pub no_outlet: u64,
     /// By publication month `YYYY-MM`, in time order, months without matches included
     /// between the first and the last.
     pub month: Vec<Bucket>,
@@ -94,6 +99,46 @@ pub(crate) fn buckets(res: &AggregationResults, name: &str) -> (Vec<Bucket>, u64
         })
         .collect();
     (listed, *sum_other_doc_count)
+}
+
+/// Counts matches without an outlet.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NoOutlet;
+
+pub(crate) struct NoOutletSegment {
+    column: Option<tantivy::columnar::StrColumn>,
+    count: u64,
+}
+
+impl Collector for NoOutlet {
+    type Fruit = u64;
+    type Child = NoOutletSegment;
+
+    fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<NoOutletSegment> {
+        Ok(NoOutletSegment { column: segment.fast_fields().str("outlet_facet")?, count: 0 })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<u64>) -> tantivy::Result<u64> {
+        Ok(fruits.into_iter().sum())
+    }
+}
+
+impl SegmentCollector for NoOutletSegment {
+    type Fruit = u64;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if self.column.as_ref().is_none_or(|c| c.term_ords(doc).next().is_none()) {
+            self.count += 1;
+        }
+    }
+
+    fn harvest(self) -> u64 {
+        self.count
+    }
 }
 
 /// Counts matches per calendar month (UTC) of their publication date.
@@ -216,6 +261,39 @@ mod tests {
         let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         (era * 146_097 + doe - 719_468) * 86_400
+    }
+
+    #[test]
+    fn regression_matches_without_an_outlet_are_counted() {
+        // The outlet facet left them out, so its counts did not add up to the matches
+        // and a reader could not tell how many had no outlet.
+        use std::sync::Arc;
+
+        use crate::testdata::{index, reports};
+        use crate::{CountBy, SearchRequest};
+        let (articles, stories) = reports();
+        let stories = Arc::new(stories);
+        let tmp = tempfile::tempdir().unwrap();
+        let index = index(tmp.path(), &articles);
+        let q = newsdex_query::parse("*", newsdex_query::DefaultOp::And).unwrap();
+        // Nine articles, eight stories (two of them are copies), one "outlet".
+        for (count, expected) in [(CountBy::Articles, 9), (CountBy::Stories, 8), (CountBy::Outlets, 1)] {
+            for listed in [50, 1] {
+                let mut req = SearchRequest::new(&q);
+                (req.facets, req.count, req.stories) = (true, count, Some(stories.clone()));
+                req.limits.facet_outlets = listed;
+                let f = index.search(&req).unwrap().facets.unwrap();
+                assert_eq!(f.no_outlet, expected, "{count:?}");
+                assert_eq!(f.outlet.len(), 3.min(listed as usize), "{count:?}");
+                assert!(!f.outlet.iter().any(|b| b.value.is_empty()), "{:?}", f.outlet);
+                assert_eq!(f.lang_other, 0);
+                if count == CountBy::Articles {
+                    let listed: u64 = f.outlet.iter().map(|b| b.count).sum();
+                    assert_eq!(listed + f.outlet_other + f.no_outlet, 70, "{f:?}");
+                    assert_eq!(f.outlet_other > 0, listed < 61, "{f:?}");
+                }
+            }
+        }
     }
 
     #[test]

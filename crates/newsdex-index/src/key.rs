@@ -1,50 +1,98 @@
-//! A sound key for names across scripts and spellings: `Uyghur`, `Uighur`, `Uygur`,
-//! `Uigur`, `Уйгур`, `Уйғур` and `ئۇيغۇر` all become `uigur`; `Kazakhstan`, `Qazaqstan`,
-//! `Казахстан` and `Қазақстан` become `kazakstan`.
+//! Names across scripts: `Путин` and `Putin`, `Эрдоган` and `Erdogan`, `Ташкент` and
+//! `Tashkent`.
 //!
-//! 1. The word is transliterated to Latin letters by `any_ascii` (every script, tables
-//!    compiled in), after dropping the letters that only carry a vowel or a glottal stop
-//!    in Arabic script (ئ ء ٴ), which transliteration would spell out.
-//! 2. Spellings that differ only in how a sound is romanised are made one: `gh`→`g`,
-//!    `kh`→`k`, `q`→`k`, `ph`→`f`, `w`→`v`, `y`→`i`, and doubled letters are single.
+//! A name's **key** is its script and its transliteration into Latin letters
+//! (`any_ascii`, lower case, letters only): `Путин` → `c:putin`, `Putin` → `l:putin`,
+//! `Αθήνα` → `g:athina`. A query for a name also searches the same transliteration in the
+//! *other* scripts (`l:putin` finds `c:putin`), never in its own: the word itself already
+//! does that, and a key inside one script only joins unrelated words.
 //!
-//! Keys of fewer than four letters are not made (they would join unrelated short words),
-//! nor keys of Chinese, Japanese or Korean words, whose transliteration says nothing about
-//! their other spellings: the variants file covers those (`维吾尔`).
+//! The `names` field indexes keys of **name-like** words only: words of a script with
+//! capital letters (Latin, Cyrillic, Greek, Armenian) written with a capital and not
+//! opening a sentence ([`NameWords`]). That is what keeps the join precise: `Рим` (Rome)
+//! transliterates to `rim`, but an English `rim` is not written with a capital, so a search
+//! for `Рим` does not find it; and a Russian `России` keys to `rossii`, which an Italian
+//! `Rossi` does not. The same field tells whether a word is a name in this archive: the
+//! share of the documents holding the word that write it as a name ([`crate::expand`]).
+//!
+//! Exact transliteration joins fewer spellings than a phonetic key did (`Уйгур` is
+//! `uigur`, not `uyghur`; `Хотан` is `khotan`, not `hotan`): a phonetic key also joined
+//! `Annan` with `anon` and `России` with `Rossi` (issue #15: 0.21 of its hits were right).
+//! Spellings that differ in more than script come from the variants file and the
+//! gazetteers, which are curated.
 
-/// Fewest letters a key has.
-pub const MIN_KEY: usize = 4;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-/// The key of a lower-cased word, if it has one.
-pub fn key(word: &str) -> Option<String> {
-    if word.chars().any(|c| crate::tokenizer::is_cjk(c) || matches!(c as u32, 0xAC00..=0xD7AF)) {
-        return None;
-    }
-    if word.chars().any(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let carriers: String = word.chars().filter(|c| !matches!(c, 'ئ' | 'ء' | 'ٴ')).collect();
-    let latin = any_ascii::any_ascii(&carriers).to_ascii_lowercase();
-    let letters: Vec<u8> = latin.bytes().filter(u8::is_ascii_lowercase).collect();
-    let mut out: Vec<u8> = Vec::with_capacity(letters.len());
-    let mut i = 0;
-    while i < letters.len() {
-        let (c, next) = (letters[i], letters.get(i + 1).copied());
-        let (mapped, skip) = match (c, next) {
-            (b'g', Some(b'h')) => (b'g', 2),
-            (b'k', Some(b'h')) => (b'k', 2),
-            (b'p', Some(b'h')) => (b'f', 2),
-            (b'q', _) => (b'k', 1),
-            (b'w', _) => (b'v', 1),
-            (b'y', _) => (b'i', 1),
-            (c, _) => (c, 1),
-        };
-        if out.last() != Some(&mapped) {
-            out.push(mapped);
+use crate::tokenizer::WordTokenizer;
+
+/// Fewest letters a key has (`Рим` → `rim`).
+pub const MIN_KEY: usize = 3;
+
+/// A script with capital letters, which is all that name detection can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CasedScript {
+    Latin,
+    Cyrillic,
+    Greek,
+    Armenian,
+}
+
+impl CasedScript {
+    /// The key's prefix.
+    pub fn tag(self) -> &'static str {
+        match self {
+            CasedScript::Latin => "l:",
+            CasedScript::Cyrillic => "c:",
+            CasedScript::Greek => "g:",
+            CasedScript::Armenian => "a:",
         }
-        i += skip;
     }
-    (out.len() >= MIN_KEY).then(|| String::from_utf8(out).expect("ASCII"))
+
+    pub const ALL: [CasedScript; 4] =
+        [CasedScript::Latin, CasedScript::Cyrillic, CasedScript::Greek, CasedScript::Armenian];
+}
+
+/// The cased script of a word: that of its letters, when they are all of one cased script.
+pub fn cased_script(word: &str) -> Option<CasedScript> {
+    let mut found = None;
+    for c in word.chars().filter(|c| c.is_alphabetic()) {
+        let s = match c as u32 {
+            0x0041..=0x024F | 0x1E00..=0x1EFF => CasedScript::Latin,
+            0x0400..=0x052F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => CasedScript::Cyrillic,
+            0x0370..=0x03FF | 0x1F00..=0x1FFF => CasedScript::Greek,
+            0x0531..=0x058F => CasedScript::Armenian,
+            _ => return None,
+        };
+        match found {
+            None => found = Some(s),
+            Some(f) if f != s => return None,
+            Some(_) => {}
+        }
+    }
+    found
+}
+
+/// The transliteration part of a key: Latin letters of `word`, lower case.
+fn translit(word: &str) -> String {
+    any_ascii::any_ascii(word).to_ascii_lowercase().bytes().filter(u8::is_ascii_lowercase).map(char::from).collect()
+}
+
+/// The key of a (lower-cased, folded) word, if its script has capitals and its
+/// transliteration has at least [`MIN_KEY`] letters.
+pub fn key(word: &str) -> Option<String> {
+    let script = cased_script(word)?;
+    let t = translit(word);
+    (t.chars().count() >= MIN_KEY).then(|| format!("{}{t}", script.tag()))
+}
+
+/// The keys that find `word`'s transliteration written in the other cased scripts.
+pub fn other_script_keys(word: &str) -> Vec<String> {
+    let Some(script) = cased_script(word) else { return Vec::new() };
+    let t = translit(word);
+    if t.chars().count() < MIN_KEY {
+        return Vec::new();
+    }
+    CasedScript::ALL.iter().filter(|s| **s != script).map(|s| format!("{}{t}", s.tag())).collect()
 }
 
 /// [`key`] as a [`crate::analysis::Fold`] function: each token replaced by its key;
@@ -53,26 +101,105 @@ pub fn keyed(s: &str) -> Option<std::borrow::Cow<'_, str>> {
     key(s).map(std::borrow::Cow::Owned)
 }
 
+/// The words of a text that are written as names: in a cased script, starting with a
+/// capital letter, and not the first word of a sentence, a line or a quotation (where
+/// any word is capitalised). Their positions are the text's own.
+#[derive(Clone, Default, Debug)]
+pub struct NameWords {
+    words: WordTokenizer,
+}
+
+/// See [`NameWords`].
+#[allow(missing_debug_implementations)] // the inner stream has no Debug
+pub struct NameWordsStream<'a> {
+    inner: <WordTokenizer as Tokenizer>::TokenStream<'a>,
+    text: &'a str,
+    /// End of the previous word (any word, name or not).
+    last_end: usize,
+}
+
+impl Tokenizer for NameWords {
+    type TokenStream<'a> = NameWordsStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> NameWordsStream<'a> {
+        NameWordsStream { inner: self.words.token_stream(text), text, last_end: 0 }
+    }
+}
+
+/// Whether the text between two words ends a sentence or opens a quotation.
+fn opens_sentence(gap: &str, first: bool) -> bool {
+    (first && gap.trim().is_empty())
+        || gap.chars().any(|c| matches!(c, '.' | '!' | '?' | '\n' | ':' | '"' | '“' | '«' | '„' | '(' | '—' | '•'))
+}
+
+impl TokenStream for NameWordsStream<'_> {
+    fn advance(&mut self) -> bool {
+        while self.inner.advance() {
+            let t = self.inner.token();
+            let (from, to) = (t.offset_from, t.offset_to);
+            let gap = self.text.get(self.last_end..from).unwrap_or("");
+            let first = self.last_end == 0;
+            self.last_end = to;
+            let word = &self.text[from..to];
+            let capital = word.chars().next().is_some_and(char::is_uppercase);
+            if capital && cased_script(word).is_some() && !opens_sentence(gap, first) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.inner.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.inner.token_mut()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn one_people_many_spellings() {
-        for w in ["uyghur", "uighur", "uygur", "uigur", "уйгур", "уйғур", "ئۇيغۇر"] {
-            assert_eq!(key(w).as_deref(), Some("uigur"), "{w}");
-        }
-        for w in ["kazakhstan", "qazaqstan", "казахстан", "қазақстан"] {
-            assert_eq!(key(w).as_deref(), Some("kazakstan"), "{w}");
-        }
-        assert_eq!(key("алматы"), key("almaty"));
-        assert_eq!(key("qassem"), key("qasem"));
+    fn keys_are_script_and_transliteration() {
+        assert_eq!(key("путин").as_deref(), Some("c:putin"));
+        assert_eq!(key("putin").as_deref(), Some("l:putin"));
+        assert_eq!(key("ташкент").as_deref(), Some("c:tashkent"));
+        assert_eq!(key("рим").as_deref(), Some("c:rim"));
+        assert_eq!(key("αθηνα").as_deref(), Some("g:athina"));
+        assert_eq!(key("россии"), Some("c:rossii".into()));
+        assert_ne!(key("россии").map(|k| k[2..].to_string()), key("rossi").map(|k| k[2..].to_string()));
+        assert_eq!(other_script_keys("putin"), ["c:putin", "g:putin", "a:putin"]);
     }
 
     #[test]
-    fn no_key_for_short_words_numbers_and_cjk() {
-        assert_eq!(key("the"), None);
-        assert_eq!(key("1989"), None);
+    fn no_key_for_short_words_caseless_scripts_and_mixed_words() {
+        assert_eq!(key("un"), None);
         assert_eq!(key("维吾尔"), None);
+        assert_eq!(key("ئۇيغۇر"), None);
+        assert_eq!(key("1989"), None);
+        assert_eq!(key("pпутин"), None);
+    }
+
+    fn names(text: &str) -> Vec<String> {
+        let mut t = NameWords::default();
+        let mut s = t.token_stream(text);
+        let mut out = Vec::new();
+        while s.advance() {
+            out.push(s.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn name_words_skip_sentence_openings_and_lower_case() {
+        assert_eq!(
+            names("The talks in Astana ended. Putin said the rim of the Caspian was calm.\nMoscow agreed: Rome too."),
+            ["Astana", "Caspian"]
+        );
+        assert_eq!(names("Встреча Путина и Эрдогана прошла в Сочи."), ["Путина", "Эрдогана", "Сочи"]);
+        assert!(names("ئۇيغۇر 维吾尔 東京").is_empty());
     }
 }

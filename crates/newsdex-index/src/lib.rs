@@ -15,14 +15,19 @@
 pub mod analysis;
 mod deadline;
 mod error;
+pub mod expand;
 mod facets;
 mod guard;
+mod highlight;
 pub mod key;
+mod order;
 mod query;
 mod ranking;
 mod schema;
 mod search;
 mod stories;
+#[cfg(test)]
+mod testdata;
 mod tokenizer;
 pub mod variants;
 mod writer;
@@ -30,6 +35,8 @@ mod writer;
 pub use deadline::{CHECK_EVERY, Deadline};
 pub use error::IndexError;
 pub use facets::{Bucket, Facets};
+pub use highlight::Marks;
+pub use order::Sort;
 pub use query::Expansion;
 pub use ranking::Ranking;
 pub use schema::{Fields, INDEX_LAYOUT};
@@ -106,6 +113,11 @@ impl SearchIndex {
     /// the data directory's writer lock before asking for one.
     pub fn writer(&self, threads: usize, memory_bytes: usize) -> Result<IndexWriter> {
         IndexWriter::new(&self.index, self.fields, threads, memory_bytes)
+    }
+
+    /// The language codes of the documents in the index, in order.
+    pub fn languages(&self) -> Result<Vec<String>> {
+        self.langs(&self.reader.searcher())
     }
 
     /// Documents visible to searches.

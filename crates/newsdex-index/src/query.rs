@@ -7,9 +7,11 @@
 //! dates) never change scores.
 //!
 //! Unless the word is marked exact (`=Uighur`) or expansion is off, a word also matches,
-//! at lower weights: its stems in the documents' languages ([`STEM_WEIGHT`]), the other
-//! spellings of its group in the variants file ([`VARIANT_WEIGHT`]), and words with the
-//! same sound key ([`KEY_WEIGHT`]). What was added is reported ([`Expansion`]).
+//! at lower weights, what [`crate::expand`] can show to be the same word: its forms in the
+//! documents' languages ([`STEM_WEIGHT`]), the other spellings of its group in the variants
+//! file ([`VARIANT_WEIGHT`]), and for a name its transliteration in the other cased scripts
+//! ([`KEY_WEIGHT`]). What was added is reported ([`Expansion`]), with how many documents
+//! it added (`Expansion::added`, counted by the search).
 //!
 //! # Budgets
 //!
@@ -53,7 +55,6 @@
 //! word at every other position for thousands of words) can still cost more at the
 //! limit; only a phrase matcher of our own, linear in the positions, would close that.
 
-use std::collections::BTreeSet;
 use std::ops::Bound;
 
 use newsdex_core::normalize_lang;
@@ -66,7 +67,6 @@ use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, Index, Searcher};
 
-use crate::analysis::{deaccent, stemmer_for};
 use crate::guard::Phrase;
 use crate::ranking::Ranking;
 use crate::variants::Variants;
@@ -78,34 +78,60 @@ pub const TITLE_BOOST: f32 = 1.5;
 pub const STEM_WEIGHT: f32 = 1.0;
 /// Weight of a match on another spelling from the variants file.
 pub const VARIANT_WEIGHT: f32 = 0.9;
-/// Weight of a match on the sound key only.
-pub const KEY_WEIGHT: f32 = 0.5;
+/// Weight of a match on a name's transliteration in another script.
+pub const KEY_WEIGHT: f32 = 0.9;
 
 /// What a query word was expanded to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Expansion {
     /// The word as typed.
     pub term: String,
+    /// Whether it was taken for a name (typed with a capital, or written as a name in most
+    /// documents that hold it): names get no word forms but their own case endings.
+    pub name: bool,
     /// Other spellings searched, from the variants file (as written there).
     pub variants: Vec<String>,
-    /// The sound key searched, when the word has one.
+    /// For a name: its transliteration, searched in the other cased scripts.
     pub key: Option<String>,
-    /// Stems searched.
-    pub stems: Vec<String>,
+    /// Word forms searched, each only in documents of its language.
+    pub forms: Vec<crate::expand::Forms>,
+    /// Documents that only these spellings matched (not the word as typed), with the
+    /// search's filters: what this expansion added to the total.
+    pub added: u64,
+}
+
+impl Expansion {
+    /// Every spelling searched besides the word, for display.
+    pub fn spellings(&self) -> Vec<String> {
+        let mut out = self.variants.clone();
+        for f in &self.forms {
+            out.extend(f.words.iter().cloned());
+        }
+        out
+    }
+}
+
+/// One expanded word's queries, for counting what its expansion added.
+pub(crate) struct Widened {
+    /// The word as typed.
+    pub exact: Box<dyn Query>,
+    /// Everything else it was searched as.
+    pub others: Box<dyn Query>,
 }
 
 pub(crate) struct Translator<'v> {
     fields: Fields,
     analyzer: TextAnalyzer,
-    unfolded: TextAnalyzer,
     variants: &'v Variants,
     /// Expansion on at all (off: `expand=false`, `--exact`).
     expand: bool,
     /// Weights and how matches combine.
     pub(crate) ranking: Ranking,
-    /// Languages whose stemmers apply to query words.
-    stem_langs: Vec<String>,
+    /// The query's language, when its text says so clearly.
+    query_lang: Option<String>,
     pub(crate) expansions: Vec<Expansion>,
+    /// Per expansion, its queries (same order as `expansions`).
+    pub(crate) widened: Vec<Widened>,
     /// For counting what a prefix matches.
     searcher: &'v Searcher,
     limits: &'v QueryLimits,
@@ -121,19 +147,19 @@ impl<'v> Translator<'v> {
         fields: Fields,
         variants: &'v Variants,
         expand: bool,
-        stem_langs: Vec<String>,
+        query_lang: Option<String>,
         limits: &'v QueryLimits,
     ) -> Result<Translator<'v>> {
         let analyzer = index.tokenizer_for_field(fields.body)?;
         Ok(Translator {
             fields,
             analyzer,
-            unfolded: crate::schema::unfolded_analyzer(),
             variants,
             expand,
             ranking: Ranking::default(),
-            stem_langs,
+            query_lang,
             expansions: Vec::new(),
+            widened: Vec::new(),
             searcher,
             limits,
             spellings: 0,
@@ -262,16 +288,6 @@ impl<'v> Translator<'v> {
         })
     }
 
-    /// The title/body pairs of derived fields for `field` (none for outlet and url).
-    fn derived(&self, field: Option<QField>, title: Field, body: Field) -> Vec<(Field, f32)> {
-        match field {
-            None => vec![(title, self.ranking.title), (body, 1.0)],
-            Some(QField::Title) => vec![(title, 1.0)],
-            Some(QField::Body) => vec![(body, 1.0)],
-            _ => vec![],
-        }
-    }
-
     /// The words of one spelling as a query on `fields`: a term, or a phrase of the
     /// main tokens with the dictionary words beside them as optional extras. A sloppy
     /// phrase spends its cost (`what` is the phrase as typed, for the refusal).
@@ -339,13 +355,20 @@ impl<'v> Translator<'v> {
         let tokens = self.tokens(text);
         let fields = self.text_fields(field)?;
         let Some(base) = self.spelled(text, &fields, &tokens, slop)? else { return Ok(None) };
-        let stem_fields = self.derived(field, self.fields.title_stem, self.fields.body_stem);
-        if exact || !self.expand || stem_fields.is_empty() {
+        let widenable = matches!(field, None | Some(QField::Title) | Some(QField::Body));
+        if exact || !self.expand || !widenable {
             self.spend_spellings(text, 1)?;
             return Ok(Some(base));
         }
-        let mut alternatives: Vec<Box<dyn Query>> = vec![base];
-        let mut expansion = Expansion { term: text.to_string(), variants: Vec::new(), key: None, stems: Vec::new() };
+        let mut others: Vec<Box<dyn Query>> = Vec::new();
+        let mut expansion = Expansion {
+            term: text.to_string(),
+            name: false,
+            variants: Vec::new(),
+            key: None,
+            forms: Vec::new(),
+            added: 0,
+        };
         // Other spellings from the variants file.
         let main: Vec<String> = {
             let mut m: Vec<(usize, String)> = Vec::new();
@@ -356,65 +379,82 @@ impl<'v> Translator<'v> {
             }
             m.into_iter().map(|(_, t)| t).collect()
         };
-        let others: Vec<(String, Vec<String>)> =
+        let variants: Vec<(String, Vec<String>)> =
             self.variants.others(&main).into_iter().map(|(s, t)| (s.to_string(), t.to_vec())).collect();
-        for (written, toks) in others {
+        for (written, toks) in variants {
             let positioned: Vec<(String, usize)> = toks.into_iter().enumerate().map(|(i, t)| (t, i)).collect();
             if let Some(q) = self.spelled(text, &fields, &positioned, slop)? {
-                alternatives.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
+                others.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
                 expansion.variants.push(written);
             }
         }
-        // One word: its stems and its sound key.
-        if main.len() == 1 {
-            let word = main[0].clone();
-            let mut unfolded = Vec::new();
-            {
-                let mut st = self.unfolded.token_stream(text);
-                while st.advance() {
-                    unfolded.push(st.token().text.clone());
+        let mut spellings = 1 + expansion.variants.len();
+        // One word: a name's other scripts, and the word's forms in its languages.
+        if let [word] = main.as_slice() {
+            let widener = crate::expand::Widener { searcher: self.searcher, fields: self.fields };
+            expansion.name = typed_as_name(text) || widener.written_as_name(word)?;
+            if expansion.name {
+                let keys: Vec<String> = crate::key::other_script_keys(word)
+                    .into_iter()
+                    .filter(|k| self.searcher.doc_freq(&Term::from_field_text(self.fields.names, k)).unwrap_or(0) > 0)
+                    .collect();
+                if !keys.is_empty() {
+                    let clauses = keys
+                        .iter()
+                        .map(|k| {
+                            let t = Term::from_field_text(self.fields.names, k);
+                            Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>
+                        })
+                        .collect();
+                    others
+                        .push(Box::new(BoostQuery::new(best_of(clauses, self.ranking.spelling_tie), self.ranking.key)));
+                    expansion.key = keys.first().map(|k| k[2..].to_string());
+                    spellings += keys.len();
                 }
             }
-            if let [u] = unfolded.as_slice() {
-                let stems: BTreeSet<String> = self
-                    .stem_langs
-                    .iter()
-                    .filter_map(|l| stemmer_for(l))
-                    .map(|a| deaccent(&frostem::Stemmer::new(a).stem(u)).into_owned())
-                    .collect();
-                let mut clauses: Vec<Box<dyn Query>> = Vec::new();
-                for s in &stems {
-                    for &(f, boost) in &stem_fields {
-                        let q = TermQuery::new(Term::from_field_text(f, s), IndexRecordOption::WithFreqs);
-                        clauses.push(Box::new(BoostQuery::new(Box::new(q), boost)));
+            let kind = if expansion.name { crate::expand::Kind::Name } else { crate::expand::Kind::Common };
+            let langs = match &self.query_lang {
+                Some(l) => vec![l.clone()],
+                None => widener.languages(word)?,
+            };
+            for lang in langs {
+                let forms = widener.forms(word, &lang, kind)?;
+                if forms.is_empty() {
+                    continue;
+                }
+                let mut per: Vec<Box<dyn Query>> = Vec::new();
+                for f in &forms {
+                    let mut in_fields: Vec<Box<dyn Query>> = Vec::new();
+                    for &(fld, boost) in &fields {
+                        let q = TermQuery::new(Term::from_field_text(fld, f), IndexRecordOption::WithFreqs);
+                        in_fields.push(if boost == 1.0 {
+                            Box::new(q)
+                        } else {
+                            Box::new(BoostQuery::new(Box::new(q), boost))
+                        });
                     }
+                    per.push(best_of(in_fields, self.ranking.field_tie));
                 }
-                if !clauses.is_empty() {
-                    let q = best_of(clauses, self.ranking.field_tie);
-                    alternatives.push(Box::new(BoostQuery::new(q, self.ranking.stem)));
-                    expansion.stems = stems.into_iter().collect();
-                }
-            }
-            if let Some(k) = crate::key::key(&word) {
-                let key_fields = self.derived(field, self.fields.title_key, self.fields.body_key);
-                let clauses: Vec<Box<dyn Query>> = key_fields
-                    .iter()
-                    .map(|&(f, boost)| {
-                        let q = TermQuery::new(Term::from_field_text(f, &k), IndexRecordOption::WithFreqs);
-                        Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>
-                    })
-                    .collect();
-                let keys = best_of(clauses, self.ranking.field_tie);
-                alternatives.push(Box::new(BoostQuery::new(keys, self.ranking.key)));
-                expansion.key = Some(k);
+                let in_lang = TermQuery::new(Term::from_field_text(self.fields.lang, &lang), IndexRecordOption::Basic);
+                let q = BooleanQuery::new(vec![
+                    (Occur::Must, best_of(per, self.ranking.spelling_tie)),
+                    (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_lang), 0.0))),
+                ]);
+                others.push(Box::new(BoostQuery::new(Box::new(q), self.ranking.stem)));
+                spellings += forms.len();
+                expansion.forms.push(crate::expand::Forms { lang, words: forms });
             }
         }
-        let spellings = 1 + expansion.variants.len() + expansion.stems.len() + usize::from(expansion.key.is_some());
         self.spend_spellings(text, spellings)?;
-        if !expansion.variants.is_empty() || expansion.key.is_some() || !expansion.stems.is_empty() {
-            self.expansions.push(expansion);
+        if others.is_empty() {
+            return Ok(Some(base));
         }
-        Ok(Some(best_of(alternatives, self.ranking.spelling_tie)))
+        let widened = one_of(others.iter().map(|q| q.box_clone()).collect());
+        self.widened.push(Widened { exact: base.box_clone(), others: widened });
+        self.expansions.push(expansion);
+        let mut all = vec![base];
+        all.extend(others);
+        Ok(Some(best_of(all, self.ranking.spelling_tie)))
     }
 
     fn prefix(&mut self, field: Option<QField>, text: &str) -> Result<Option<Box<dyn Query>>> {
@@ -475,6 +515,11 @@ fn best_of(qs: Vec<Box<dyn Query>>, tie: f32) -> Box<dyn Query> {
         return one_of(qs);
     }
     Box::new(DisjunctionMaxQuery::with_tie_breaker(qs, tie))
+}
+
+/// A word typed as a name: its first letter is a capital.
+fn typed_as_name(text: &str) -> bool {
+    text.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase)
 }
 
 fn one_of(mut qs: Vec<Box<dyn Query>>) -> Box<dyn Query> {

@@ -8,9 +8,10 @@
 //!   field plus `field_tie` × the other (1: their sum, tantivy's `BooleanQuery`; 0: the
 //!   better field only, a "best field" dis-max), the title's score first weighted by
 //!   [`Ranking::title`];
-//! * the word's spellings (as typed, other spellings from the variants file, stems,
-//!   sound key), weighted by [`Ranking::variant`], [`Ranking::stem`] and
-//!   [`Ranking::key`], are combined the same way by [`Ranking::spelling_tie`];
+//! * the word's spellings (as typed, other spellings from the variants file, word forms
+//!   of the documents' language, a name's transliteration), weighted by
+//!   [`Ranking::variant`], [`Ranking::stem`] and [`Ranking::key`], are combined the same
+//!   way by [`Ranking::spelling_tie`];
 //! * the query's words are summed.
 //!
 //! **BM25's k1 and b are constants in tantivy 0.27** (`query/bm25.rs`), not settable.
@@ -34,11 +35,11 @@ use crate::query::{KEY_WEIGHT, STEM_WEIGHT, TITLE_BOOST, VARIANT_WEIGHT};
 pub struct Ranking {
     /// Weight of a title match relative to a body match.
     pub title: f32,
-    /// Weight of a match on a stem (`flows` → `flow`) relative to the word as typed.
+    /// Weight of a match on another word form (`flows` → `flow`) relative to the word as typed.
     pub stem: f32,
     /// Weight of a match on another spelling from the variants file.
     pub variant: f32,
-    /// Weight of a match on the sound key only.
+    /// Weight of a match on a name's transliteration only.
     pub key: f32,
     /// Title and body of one spelling: the better plus this much of the other (1: sum).
     pub field_tie: f32,

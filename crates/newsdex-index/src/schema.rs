@@ -5,8 +5,7 @@
 //! | `doc` | u64, indexed, fast, stored | the document id as a number |
 //! | `ids` | raw strings | `id:` queries: the hex id and any id the source gave |
 //! | `title`, `body` | text, positions, stored | BM25 search, phrases, snippets |
-//! | `title_stem`, `body_stem` | text, frequencies | the words stemmed in the document's language |
-//! | `title_key`, `body_key` | text, frequencies | the words' sound keys (spellings across scripts) |
+//! | `names` | text, frequencies | the keys of the body's name-like words ([`crate::key`]): names across scripts, and whether a word is a name |
 //! | `outlet` | text, stored | `outlet:` queries (case-insensitive, word-wise) |
 //! | `outlet_facet` | raw string, fast | exact outlet for facets |
 //! | `url` | text, stored | `url:` queries by host or path words |
@@ -30,8 +29,10 @@ use crate::{IndexError, Result};
 
 /// Version of the field layout and analyzers. An index with another version is rebuilt by
 /// `newsdex reindex` (the engine checks it on open).
-/// 3: the stem fields are tokenized by [`STEM_ANALYZER`] from tagged text instead of
-/// being given pre-tokenized (same terms, a tenth of the memory).
+///
+/// 3: the stemmed and sound-key fields are gone (word forms are found in the term
+/// dictionary at query time, in the language of the documents, see [`crate::expand`]);
+/// `names` holds the keys of name-like words.
 pub const INDEX_LAYOUT: u32 = 3;
 
 /// Analyzer for article text: words ([`WordTokenizer`]: CJK as bigrams and dictionary
@@ -40,10 +41,8 @@ pub const INDEX_LAYOUT: u32 = 3;
 pub const TEXT_ANALYZER: &str = "newsdex_text";
 /// The same without dropping accents: what stemmers are given.
 pub const UNFOLDED_ANALYZER: &str = "newsdex_unfolded";
-/// Sound keys of words ([`crate::key`]).
-pub const KEY_ANALYZER: &str = "newsdex_key";
-/// Words stemmed in the language their text is tagged with ([`crate::analysis::stem_input`]).
-pub const STEM_ANALYZER: &str = "newsdex_stem";
+/// Keys of the name-like words of a text ([`crate::key`]).
+pub const NAMES_ANALYZER: &str = "newsdex_names";
 
 /// Handles on every field.
 #[derive(Debug, Clone, Copy)]
@@ -52,10 +51,7 @@ pub struct Fields {
     pub ids: Field,
     pub title: Field,
     pub body: Field,
-    pub title_stem: Field,
-    pub body_stem: Field,
-    pub title_key: Field,
-    pub body_key: Field,
+    pub names: Field,
     pub outlet: Field,
     pub outlet_facet: Field,
     pub url: Field,
@@ -85,10 +81,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         ids: b.add_text_field("ids", STRING),
         title: b.add_text_field("title", text(true)),
         body: b.add_text_field("body", text(true)),
-        title_stem: b.add_text_field("title_stem", freqs(STEM_ANALYZER)),
-        body_stem: b.add_text_field("body_stem", freqs(STEM_ANALYZER)),
-        title_key: b.add_text_field("title_key", freqs(KEY_ANALYZER)),
-        body_key: b.add_text_field("body_key", freqs(KEY_ANALYZER)),
+        names: b.add_text_field("names", freqs(NAMES_ANALYZER)),
         outlet: b.add_text_field("outlet", text(true)),
         outlet_facet: b.add_text_field("outlet_facet", STRING | FAST),
         url: b.add_text_field("url", text(true)),
@@ -112,10 +105,7 @@ impl Fields {
             ids: f("ids")?,
             title: f("title")?,
             body: f("body")?,
-            title_stem: f("title_stem")?,
-            body_stem: f("body_stem")?,
-            title_key: f("title_key")?,
-            body_key: f("body_key")?,
+            names: f("names")?,
             outlet: f("outlet")?,
             outlet_facet: f("outlet_facet")?,
             url: f("url")?,
@@ -148,16 +138,20 @@ pub(crate) fn unfolded_analyzer() -> TextAnalyzer {
     unfolded_words().build()
 }
 
-/// See [`KEY_ANALYZER`]: the text analyzer's words, each as its sound key.
-pub(crate) fn key_analyzer() -> TextAnalyzer {
-    unfolded_words().filter(Fold(deaccented)).filter(Fold(crate::key::keyed)).build()
+/// See [`NAMES_ANALYZER`]: name-like words, each as its key.
+pub(crate) fn names_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(crate::key::NameWords::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(Nfkc)
+        .filter(LowerCaser)
+        .filter(Fold(script_folded))
+        .filter(Fold(deaccented))
+        .filter(Fold(crate::key::keyed))
+        .build()
 }
 
 pub(crate) fn register_analyzers(index: &Index) {
     index.tokenizers().register(TEXT_ANALYZER, text_analyzer());
     index.tokenizers().register(UNFOLDED_ANALYZER, unfolded_analyzer());
-    index.tokenizers().register(KEY_ANALYZER, key_analyzer());
-    index
-        .tokenizers()
-        .register(STEM_ANALYZER, TextAnalyzer::from(crate::analysis::StemTokenizer { unfolded: unfolded_analyzer() }));
+    index.tokenizers().register(NAMES_ANALYZER, names_analyzer());
 }

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use newsdex_core::DocId;
 use newsdex_query::{DateRange, Field as QField, Query as UserQuery, QueryLimits};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, Occur, Query};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
@@ -15,7 +15,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::deadline::{Deadline, Timed};
-use crate::facets::{self, Facets, MonthCollector};
+use crate::facets::{self, Facets, MonthCollector, NoOutlet};
+use crate::order::{self, Sort};
 use crate::query::{Expansion, Translator};
 use crate::ranking::Ranking;
 use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
@@ -57,6 +58,8 @@ pub struct SearchRequest<'a> {
     pub deadline: Deadline,
     /// Ranking weights.
     pub ranking: Ranking,
+    /// The order of hits (relevance, or publication date with undated articles last).
+    pub sort: Sort,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -78,6 +81,7 @@ impl<'a> SearchRequest<'a> {
             limits: QueryLimits::default(),
             deadline: Deadline::never(),
             ranking: Ranking::default(),
+            sort: Sort::Relevance,
         }
     }
 }
@@ -205,6 +209,9 @@ pub struct Also {
 pub struct SearchResults {
     /// Every matching document, not just this page.
     pub total: usize,
+    /// How many the query matches with every word as typed (no expansion), when
+    /// expansion searched anything else: the number to cite for the words themselves.
+    pub total_as_typed: Option<usize>,
     /// Distinct stories among them (when the story grouping was given).
     pub stories: Option<usize>,
     /// Whether hits are one per story.
@@ -214,6 +221,20 @@ pub struct SearchResults {
     pub facets: Option<Facets>,
     /// What each expanded word also searched.
     pub expansions: Vec<Expansion>,
+    /// The order of `hits`.
+    pub sort: Sort,
+    /// With a date order: how many matching articles have no publication date (they come
+    /// after every dated one). `None` for relevance.
+    pub undated: Option<usize>,
+}
+
+/// A translated query, with what it needs besides.
+pub(crate) struct Built {
+    pub(crate) query: Box<dyn Query>,
+    pub(crate) expansions: Vec<Expansion>,
+    widened: Vec<crate::query::Widened>,
+    /// The language, outlet and date filters.
+    filters: Vec<Box<dyn Query>>,
 }
 
 impl SearchIndex {
@@ -224,8 +245,11 @@ impl SearchIndex {
         let deadline = &req.deadline;
         deadline.check()?;
         let searcher = self.reader.searcher();
-        let (query, expansions) = self.build(req, &searcher)?;
+        let mut built = self.build(req, &searcher, req.expand)?;
         deadline.check()?;
+        let total_as_typed = self.count_added(req, &searcher, &mut built)?;
+        let query = built.query.box_clone();
+        let expansions = std::mem::take(&mut built.expansions);
         // Nothing ranks deeper than the index holds (tantivy reserves room for the whole
         // depth in every segment up front).
         let docs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX).max(1);
@@ -238,23 +262,26 @@ impl SearchIndex {
         } else {
             limit
         };
-        let top_docs = |n: usize, offset: usize| TopDocs::with_limit(n).and_offset(offset).order_by_score();
+        let top_docs = |n: usize, offset: usize| order::ranking(req.sort, n, offset);
         let first = top_docs(fetch, if req.collapse { 0 } else { offset });
         let members = StoryMembers(map.clone());
-        let (total, mut top, facets, found) = if req.facets {
+        let (total, ranked, facets, found) = if req.facets {
             let f;
             let (total, top, found);
             if req.count == CountBy::Articles {
                 let terms = facets::terms_collector(&req.limits);
-                let ((t, tp, fd), (terms, months)) = searcher
-                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector)), deadline))
+                let ((t, tp, fd), (terms, months, no_outlet)) = searcher
+                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector, NoOutlet)), deadline))
                     .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);
                 let (outlet, outlet_other) = facets::buckets(&terms, "outlet");
+                let (lang, lang_other) = facets::buckets(&terms, "lang");
                 f = Facets {
-                    lang: facets::buckets(&terms, "lang").0,
+                    lang,
+                    lang_other,
                     outlet,
                     outlet_other,
+                    no_outlet,
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
@@ -268,10 +295,13 @@ impl SearchIndex {
                 let distinct = distinct.within(&req.limits)?;
                 let months = distinct.months();
                 let (outlet, outlet_other) = distinct.outlet(req.limits.facet_outlets);
+                let (lang, lang_other) = distinct.lang();
                 f = Facets {
-                    lang: distinct.lang(),
+                    lang,
+                    lang_other,
                     outlet,
                     outlet_other,
+                    no_outlet: distinct.no_outlet(),
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
                     counted: req.count,
@@ -284,10 +314,14 @@ impl SearchIndex {
                 .map_err(|e| deadline.explain(e))?;
             (total, top, None, found)
         };
+        let undated = ranked.undated.map(|n| n as usize);
+        let mut top = ranked.hits;
         let story_of: HashMap<DocAddress, u64> =
             found.iter().flat_map(|(s, addrs)| addrs.iter().map(move |a| (*a, *s))).collect();
         let stories = req.stories.as_ref().map(|_| total - found.values().map(|v| v.len() - 1).sum::<usize>());
-        // Collapse: the best-ranked member of each story, in rank order.
+        // Collapse: the first member of each story in the order asked (the best-ranked, or
+        // the newest or oldest), in that order. The order is total, so the stories of a
+        // prefix of the ranking are a prefix of the stories of the whole: pages agree.
         if req.collapse {
             let groups = loop {
                 deadline.check()?;
@@ -301,12 +335,16 @@ impl SearchIndex {
                 fetch = fetch.saturating_mul(4).min(total);
                 top = searcher
                     .search(&query, &Timed::new(top_docs(fetch, 0), deadline))
-                    .map_err(|e| deadline.explain(e))?;
+                    .map_err(|e| deadline.explain(e))?
+                    .hits;
             };
             top = groups.into_iter().skip(offset).take(limit).collect();
         }
-        let top = if req.limit == 0 { Vec::new() } else { top };
+        let mut top = if req.limit == 0 { Vec::new() } else { top };
         deadline.check()?;
+        if req.sort.by_date() {
+            order::scores(&searcher, &*query, &mut top)?;
+        }
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
         let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
@@ -326,7 +364,17 @@ impl SearchIndex {
                 Ok(hit)
             })
             .collect::<Result<_>>()?;
-        Ok(SearchResults { total, stories, collapsed: req.collapse, hits, facets, expansions })
+        Ok(SearchResults {
+            total,
+            total_as_typed,
+            stories,
+            collapsed: req.collapse,
+            hits,
+            facets,
+            expansions,
+            sort: req.sort,
+            undated,
+        })
     }
 
     /// The other members of a story, earliest first, at most [`ALSO_LISTED`].
@@ -354,7 +402,7 @@ impl SearchIndex {
     }
 
     /// Languages of the documents in the index.
-    fn langs(&self, searcher: &Searcher) -> Result<Vec<String>> {
+    pub(crate) fn langs(&self, searcher: &Searcher) -> Result<Vec<String>> {
         let mut out = BTreeSet::new();
         for seg in searcher.segment_readers() {
             let inverted = seg.inverted_index(self.fields.lang)?;
@@ -367,48 +415,67 @@ impl SearchIndex {
         Ok(out.into_iter().collect())
     }
 
-    /// Languages whose stemmers apply to this query: the query's own, when it is clear
-    /// and in the index; otherwise every language of the index that has one.
-    fn stem_langs(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<Vec<String>> {
-        let in_index: Vec<String> =
-            self.langs(searcher)?.into_iter().filter(|l| crate::analysis::stemmer_for(l).is_some()).collect();
+    /// The query's language, when its words say so clearly (twelve letters or more, a
+    /// confident guess) and the index holds documents in it: word forms are then searched
+    /// in that language only.
+    fn query_lang(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<Option<String>> {
         let text: Vec<&str> = req.query.positive_terms().iter().map(|t| t.text).collect();
         let text = text.join(" ");
-        if text.chars().filter(|c| c.is_alphabetic()).count() >= 12
-            && let Some(g) = newsdex_lang::identify(&text)
-            && g.confidence >= 0.8
-            && in_index.contains(&g.lang)
-        {
-            return Ok(vec![g.lang]);
+        if text.chars().filter(|c| c.is_alphabetic()).count() < 12 {
+            return Ok(None);
         }
-        Ok(in_index)
+        let Some(g) = newsdex_lang::identify(&text).filter(|g| g.confidence >= 0.8) else { return Ok(None) };
+        let held = searcher.doc_freq(&tantivy::Term::from_field_text(self.fields.lang, &g.lang))? > 0;
+        Ok(held.then_some(g.lang))
     }
 
-    fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<(Box<dyn Query>, Vec<Expansion>)> {
-        let stem_langs = if req.expand { self.stem_langs(req, searcher)? } else { Vec::new() };
+    /// The query to run, with its filters; `expand` as asked or off (for the total as
+    /// typed).
+    pub(crate) fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher, expand: bool) -> Result<Built> {
+        let query_lang = if expand { self.query_lang(req, searcher)? } else { None };
         let mut tr =
-            Translator::new(&self.index, searcher, self.fields, &self.variants, req.expand, stem_langs, &req.limits)?;
+            Translator::new(&self.index, searcher, self.fields, &self.variants, expand, query_lang, &req.limits)?;
         tr.ranking = req.ranking;
         let main = tr.translate(&req.query.root)?.map(|q| crate::ranking::with_length(q, req.ranking.length));
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        match main {
-            Some(q) => clauses.push((Occur::Must, q)),
-            None => return Ok((Box::new(tantivy::query::EmptyQuery), tr.expansions)),
-        }
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
         if !req.langs.is_empty() {
-            clauses.push((Occur::Must, tr.filter_any(QField::Lang, &req.langs)?));
+            filters.push(tr.filter_any(QField::Lang, &req.langs)?);
         }
         if !req.outlets.is_empty() {
-            clauses.push((Occur::Must, tr.filter_any(QField::Outlet, &req.outlets)?));
+            filters.push(tr.filter_any(QField::Outlet, &req.outlets)?);
         }
         if let Some(r) = &req.published {
-            clauses.push((Occur::Must, tr.date_range(r)));
+            filters.push(tr.date_range(r));
         }
         let expansions = std::mem::take(&mut tr.expansions);
-        if clauses.len() == 1 {
-            return Ok((clauses.pop().expect("one clause").1, expansions));
+        let widened = std::mem::take(&mut tr.widened);
+        let query: Box<dyn Query> = match main {
+            None => Box::new(tantivy::query::EmptyQuery),
+            Some(q) if filters.is_empty() => q,
+            Some(q) => Box::new(BooleanQuery::new(
+                std::iter::once((Occur::Must, q)).chain(filters.iter().map(|f| (Occur::Must, f.box_clone()))).collect(),
+            )),
+        };
+        Ok(Built { query, expansions, widened, filters })
+    }
+
+    /// What expansion added: the total as typed, and per expanded word the documents only
+    /// its other spellings matched (with the search's filters).
+    fn count_added(&self, req: &SearchRequest<'_>, searcher: &Searcher, built: &mut Built) -> Result<Option<usize>> {
+        if built.expansions.is_empty() {
+            return Ok(None);
         }
-        Ok((Box::new(BooleanQuery::new(clauses)), expansions))
+        let deadline = &req.deadline;
+        let exact = self.build(req, searcher, false)?;
+        let as_typed = searcher.search(&exact.query, &Timed::new(Count, deadline)).map_err(|e| deadline.explain(e))?;
+        for (e, w) in built.expansions.iter_mut().zip(&built.widened) {
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                vec![(Occur::Must, w.others.box_clone()), (Occur::MustNot, w.exact.box_clone())];
+            clauses.extend(built.filters.iter().map(|f| (Occur::Must, f.box_clone())));
+            let q = BooleanQuery::new(clauses);
+            e.added = searcher.search(&q, &Timed::new(Count, deadline)).map_err(|e| deadline.explain(e))? as u64;
+        }
+        Ok(Some(as_typed))
     }
 
     fn hit(
@@ -490,14 +557,12 @@ fn flatten(s: &str) -> String {
 
 /// The spellings a search was expanded to, for telling which a hit contains.
 struct Spellings {
-    /// Analyzed one-word spellings from the variants file.
-    variants: BTreeSet<String>,
-    /// Sound keys searched.
+    /// Analyzed one-word spellings from the variants file, and word forms.
+    words: BTreeSet<String>,
+    /// Keys of names searched in other scripts (`c:putin`).
     keys: BTreeSet<String>,
-    /// The query's own words, analyzed: never reported as variants.
+    /// The query's own words, analyzed: never reported as other spellings.
     own: BTreeSet<String>,
-    /// Each sound key searched with the query's own words that have it.
-    own_by_key: Vec<(String, Vec<String>)>,
 }
 
 /// How often `text` occurs in `field` of the document at `addr` (its postings).
@@ -532,49 +597,40 @@ impl Spellings {
         for e in expansions {
             for v in &e.variants {
                 if let [one] = words(v).as_slice() {
-                    s.variants.insert(one.clone());
+                    s.words.insert(one.clone());
                 }
             }
-            s.keys.extend(e.key.clone());
+            for f in &e.forms {
+                s.words.extend(f.words.iter().cloned());
+            }
+            if e.key.is_some() {
+                for own in words(&e.term) {
+                    s.keys.extend(crate::key::other_script_keys(&own));
+                }
+            }
         }
-        s.own_by_key = s
-            .keys
-            .iter()
-            .map(|k| {
-                let own = s.own.iter().filter(|w| crate::key::key(w).as_deref() == Some(k.as_str())).cloned().collect();
-                (k.clone(), own)
-            })
-            .collect();
         s
     }
 
     /// Nothing to report.
     fn none() -> Spellings {
-        Spellings { variants: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new(), own_by_key: Vec::new() }
+        Spellings { words: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new() }
     }
 
     /// Whether the document can hold a spelling to report, judged from the index alone so
-    /// that most hits are not re-read: a variant's word is in its title or text, or one of
-    /// the sound keys occurs there more often than the query's own words with that key.
+    /// that most hits are not re-read: one of the words is in its title or text, or a
+    /// name key in its names.
     fn worth_reading(&self, searcher: &Searcher, addr: DocAddress, f: &crate::Fields) -> Result<bool> {
-        for (text_field, key_field) in [(f.title, f.title_key), (f.body, f.body_key)] {
-            for v in &self.variants {
-                if term_freq(searcher, addr, text_field, v)? > 0 {
+        for field in [f.title, f.body] {
+            for w in &self.words {
+                if term_freq(searcher, addr, field, w)? > 0 {
                     return Ok(true);
                 }
             }
-            for (k, own_words) in &self.own_by_key {
-                let with_key = term_freq(searcher, addr, key_field, k)?;
-                if with_key == 0 {
-                    continue;
-                }
-                let mut own = 0;
-                for w in own_words {
-                    own += term_freq(searcher, addr, text_field, w)?;
-                }
-                if with_key > own {
-                    return Ok(true);
-                }
+        }
+        for k in &self.keys {
+            if term_freq(searcher, addr, f.names, k)? > 0 {
+                return Ok(true);
             }
         }
         Ok(false)
@@ -582,7 +638,7 @@ impl Spellings {
 
     /// The expanded spellings in `texts`, as written there (at most eight).
     fn found(&self, texts: &[&str]) -> Vec<String> {
-        if self.variants.is_empty() && self.keys.is_empty() {
+        if self.words.is_empty() && self.keys.is_empty() {
             return Vec::new();
         }
         let mut analyzer = crate::schema::text_analyzer();
@@ -597,7 +653,7 @@ impl Spellings {
                     Some(&h) => h,
                     None => {
                         let h = !self.own.contains(&t.text)
-                            && (self.variants.contains(&t.text)
+                            && (self.words.contains(&t.text)
                                 || (!self.keys.is_empty()
                                     && crate::key::key(&t.text).is_some_and(|k| self.keys.contains(&k))));
                         judged.insert(t.text.clone(), h);

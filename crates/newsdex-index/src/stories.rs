@@ -154,6 +154,8 @@ impl Tally {
 pub(crate) struct Distinct {
     lang: HashMap<String, Tally>,
     outlet: HashMap<String, Tally>,
+    /// Matches without an outlet.
+    no_outlet: Tally,
     /// Month key, `None` for undated.
     month: HashMap<Option<i64>, Tally>,
     /// Counting stopped at the pair limit.
@@ -219,6 +221,7 @@ impl Collector for DistinctFacets {
             for (k, t) in f.outlet {
                 out.outlet.entry(k).or_default().merge(t);
             }
+            out.no_outlet.merge(f.no_outlet);
             for (k, t) in f.month {
                 out.month.entry(k).or_default().merge(t);
             }
@@ -268,18 +271,14 @@ impl SegmentCollector for DistinctSegment {
                 if let Some(l) = lang {
                     *self.lang_single.entry(l).or_default() += 1;
                 }
-                if outlet_ord != NO_OUTLET {
-                    *self.outlet_single.entry(outlet_ord).or_default() += 1;
-                }
+                *self.outlet_single.entry(outlet_ord).or_default() += 1;
                 *self.month_single.entry(month).or_default() += 1;
             }
             Some(u) => {
                 if let Some(l) = lang {
                     Self::hold(&mut self.lang_seen, (l, u), held, max, over);
                 }
-                if outlet_ord != NO_OUTLET {
-                    Self::hold(&mut self.outlet_seen, (outlet_ord, u), held, max, over);
-                }
+                Self::hold(&mut self.outlet_seen, (outlet_ord, u), held, max, over);
                 Self::hold(&mut self.month_seen, (month, u), held, max, over);
             }
         }
@@ -327,7 +326,8 @@ impl SegmentCollector for DistinctSegment {
         }
         for (o, u) in outlet_seen {
             let u = unit(&mut name, u);
-            out.outlet.entry(name(true, o)).or_default().units.insert(u);
+            let tally = if o == NO_OUTLET { &mut out.no_outlet } else { out.outlet.entry(name(true, o)).or_default() };
+            tally.units.insert(u);
         }
         for (m, u) in month_seen {
             out.month.entry(m).or_default().units.insert(unit(&mut name, u));
@@ -336,7 +336,8 @@ impl SegmentCollector for DistinctSegment {
             out.lang.entry(name(false, l)).or_default().singles += n;
         }
         for (o, n) in outlet_single {
-            out.outlet.entry(name(true, o)).or_default().singles += n;
+            let tally = if o == NO_OUTLET { &mut out.no_outlet } else { out.outlet.entry(name(true, o)).or_default() };
+            tally.singles += n;
         }
         for (m, n) in month_single {
             out.month.entry(m).or_default().singles += n;
@@ -365,8 +366,13 @@ impl Distinct {
         (out, other)
     }
 
-    pub(crate) fn lang(&self) -> Vec<Bucket> {
-        Self::buckets(&self.lang, LANG_FACET_SIZE).0
+    pub(crate) fn lang(&self) -> (Vec<Bucket>, u64) {
+        Self::buckets(&self.lang, LANG_FACET_SIZE)
+    }
+
+    /// Matches without an outlet: their distinct stories, or (counting outlets) 1 if any.
+    pub(crate) fn no_outlet(&self) -> u64 {
+        self.no_outlet.count()
     }
 
     pub(crate) fn outlet(&self, size: u32) -> (Vec<Bucket>, u64) {

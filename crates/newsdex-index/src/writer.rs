@@ -6,7 +6,6 @@ use tantivy::schema::Term;
 
 use tantivy::{DateTime, Index, TantivyDocument};
 
-use crate::analysis::{stem_input, stemmer_for};
 use crate::{Fields, Result};
 
 /// Most bytes of an article's text that are indexed (the rest is kept and shown, not
@@ -51,16 +50,7 @@ impl IndexWriter {
         let body = indexed_body(&article.body);
         doc.add_text(f.title, &article.title);
         doc.add_text(f.body, body);
-        doc.add_text(f.title_key, &article.title);
-        doc.add_text(f.body_key, body);
-        let lang = article.lang.as_deref();
-        let title_lang = article.extra.get("title_lang").and_then(|v| v.as_str()).or(lang);
-        if let Some(l) = title_lang.filter(|l| stemmer_for(l).is_some()) {
-            doc.add_text(f.title_stem, stem_input(l, &article.title));
-        }
-        if let Some(l) = lang.filter(|l| stemmer_for(l).is_some()) {
-            doc.add_text(f.body_stem, stem_input(l, body));
-        }
+        doc.add_text(f.names, body);
         if let Some(o) = &article.outlet {
             doc.add_text(f.outlet, o);
             doc.add_text(f.outlet_facet, o);

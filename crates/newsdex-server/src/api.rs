@@ -9,11 +9,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdex_core::DocId;
-use newsdex_engine::IngestOptions;
+use newsdex_engine::{Engine, IdMatch, IdPrefix, IngestOptions};
 use utoipa::OpenApi;
 
-use crate::error::{ApiError, ErrorEnvelope};
-use crate::params::{SearchParams, pairs};
+use crate::error::{ApiError, Candidate, ErrorEnvelope};
+use crate::params::{INGEST_PARAMS, SEARCH_PARAMS, SearchParams, pairs, refuse_unknown};
 use crate::state::AppState;
 use crate::wire::{ArticleView, Health, IngestResponse, SearchResponse, StoryResponse};
 
@@ -78,8 +78,32 @@ impl utoipa::Modify for CommonResponses {
     }
 }
 
-pub(crate) fn parse_id(id: &str) -> Result<DocId, ApiError> {
-    id.parse().map_err(|e: newsdex_core::ParseIdError| ApiError::not_found(format!("no document {e}")))
+/// An id from a path: 16 hex digits or the first 6 or more (anything else names no
+/// document: 404).
+pub(crate) fn parse_id(id: &str) -> Result<IdPrefix, ApiError> {
+    id.parse().map_err(|e: newsdex_core::ParseIdPrefixError| ApiError::not_found(format!("no document: {e}")))
+}
+
+/// The document `prefix` names (call off the runtime: it reads the store). None: 404;
+/// several: 409 `ambiguous_id` with the candidates.
+pub(crate) fn find_id(engine: &Engine, prefix: &IdPrefix) -> Result<DocId, ApiError> {
+    match engine.find_id(prefix)? {
+        IdMatch::One(id) => Ok(id),
+        IdMatch::None if prefix.whole().is_some() => Err(ApiError::not_found(format!("no document {prefix}"))),
+        IdMatch::None => Err(ApiError::not_found(format!("no document id starts with {prefix}"))),
+        IdMatch::Many { total, listed } => Err(ambiguous(prefix, total, listed)),
+    }
+}
+
+fn ambiguous(prefix: &IdPrefix, total: usize, listed: Vec<(DocId, String)>) -> ApiError {
+    let shown = if listed.len() < total { format!(" (the first {} are listed)", listed.len()) } else { String::new() };
+    let mut e = ApiError::new(
+        StatusCode::CONFLICT,
+        "ambiguous_id",
+        format!("the id prefix {prefix} starts {total} documents{shown}; give more of its digits"),
+    );
+    e.candidates = Some(listed.into_iter().map(|(id, title)| Candidate { id: id.to_string(), title }).collect());
+    e
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
@@ -103,10 +127,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
         ("expand" = Option<bool>, Query, description = "Also search other spellings (variants file, cross-script sound key) and word stems (default true); `false`, or `=word` in the query for one word, searches words only as written"),
         ("collapse" = Option<bool>, Query, description = "One hit per story, its other matching copies under `also` (default true); `false` lists every article. Paging counts hits as shown"),
         ("count" = Option<String>, Query, pattern = "^(articles|stories|outlets)$", description = "What facet counts count: `articles` (default), `stories` (copies of one article once) or `outlets` (distinct outlets)"),
+        ("sort" = Option<String>, Query, pattern = "^(relevance|newest|oldest)$", description = "Order of hits: `relevance` (default), `newest` or `oldest` by publication date. Articles without a date come last in both date orders (`undated_last` counts them); ties on a date are broken by id, so pages never overlap. With `collapse`, a story is shown by its first member in this order"),
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),
-        (status = 400, description = "Bad parameter or query, or a query over a budget (`bad_query` says which limit)", body = ErrorEnvelope),
+        (status = 400, description = "Bad or unknown parameter (`bad_request` names it and lists those taken), or a bad query or one over a budget (`bad_query` says where, or which limit)", body = ErrorEnvelope),
         (status = 503, description = "The search ran past its time limit (`timeout`; see `Retry-After`)", body = ErrorEnvelope),
     )
 )]
@@ -114,6 +139,7 @@ pub async fn search(
     State(st): State<Arc<AppState>>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    refuse_unknown("/api/search", query.as_deref(), SEARCH_PARAMS)?;
     let params = SearchParams::parse(query.as_deref(), true, 10)?;
     let engine = st.engine()?;
     let results = blocking(move || Ok(engine.search(&params.q, &params.options())?)).await?;
@@ -124,16 +150,27 @@ pub async fn search(
 #[utoipa::path(
     get,
     path = "/api/articles/{id}",
-    params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "Document id, 16 hex digits")),
+    params(("id" = String, Path, pattern = "^[0-9a-fA-F]{6,16}$", example = "2828a9e1eb96ab63", description = "Document id: 16 hex digits, or its first 6 or more")),
     responses(
         (status = 200, description = "The article", body = ArticleView),
+        (status = 400, description = "A query parameter (this endpoint takes none)", body = ErrorEnvelope),
         (status = 404, description = "No such document", body = ErrorEnvelope),
+        (status = 409, description = "The id prefix starts several documents (`ambiguous_id`; `candidates` lists them)", body = ErrorEnvelope),
     )
 )]
-pub async fn article(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<ArticleView>, ApiError> {
-    let id = parse_id(&id)?;
+pub async fn article(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<ArticleView>, ApiError> {
+    refuse_unknown("/api/articles/{id}", query.as_deref(), &[])?;
+    let prefix = parse_id(&id)?;
     let engine = st.engine()?;
-    let row = blocking(move || Ok(engine.document(id)?)).await?;
+    let (id, row) = blocking(move || {
+        let id = find_id(&engine, &prefix)?;
+        Ok((id, engine.document(id)?))
+    })
+    .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;
     Ok(Json(ArticleView::from(&row)))
 }
@@ -143,16 +180,27 @@ pub async fn article(State(st): State<Arc<AppState>>, Path(id): Path<String>) ->
 #[utoipa::path(
     get,
     path = "/api/stories/{id}",
-    params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "The id of any document of the story, 16 hex digits")),
+    params(("id" = String, Path, pattern = "^[0-9a-fA-F]{6,16}$", example = "2828a9e1eb96ab63", description = "The id of any document of the story: 16 hex digits, or its first 6 or more")),
     responses(
         (status = 200, description = "The story", body = StoryResponse),
+        (status = 400, description = "A query parameter (this endpoint takes none)", body = ErrorEnvelope),
         (status = 404, description = "No such document", body = ErrorEnvelope),
+        (status = 409, description = "The id prefix starts several documents (`ambiguous_id`; `candidates` lists them)", body = ErrorEnvelope),
     )
 )]
-pub async fn story(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<StoryResponse>, ApiError> {
-    let id = parse_id(&id)?;
+pub async fn story(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<StoryResponse>, ApiError> {
+    refuse_unknown("/api/stories/{id}", query.as_deref(), &[])?;
+    let prefix = parse_id(&id)?;
     let engine = st.engine()?;
-    let story = blocking(move || Ok(engine.story(id)?)).await?;
+    let (id, story) = blocking(move || {
+        let id = find_id(&engine, &prefix)?;
+        Ok((id, engine.story(id)?))
+    })
+    .await?;
     let story = story.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;
     Ok(Json(StoryResponse::from(&story)))
 }
@@ -164,16 +212,27 @@ pub async fn story(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> R
 #[utoipa::path(
     get,
     path = "/api/raw/{id}",
-    params(("id" = String, Path, pattern = "^[0-9a-f]{16}$", example = "2828a9e1eb96ab63", description = "Document id, 16 hex digits")),
+    params(("id" = String, Path, pattern = "^[0-9a-fA-F]{6,16}$", example = "2828a9e1eb96ab63", description = "Document id: 16 hex digits, or its first 6 or more")),
     responses(
         (status = 200, description = "The record's bytes as ingested (after decompression): `text/plain; charset=utf-8` when they are UTF-8, else `application/octet-stream`", content(("text/plain"), ("application/octet-stream"))),
+        (status = 400, description = "A query parameter (this endpoint takes none)", body = ErrorEnvelope),
         (status = 404, description = "No such document", body = ErrorEnvelope),
+        (status = 409, description = "The id prefix starts several documents (`ambiguous_id`; `candidates` lists them)", body = ErrorEnvelope),
     )
 )]
-pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
+pub async fn raw(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    refuse_unknown("/api/raw/{id}", query.as_deref(), &[])?;
+    let prefix = parse_id(&id)?;
     let engine = st.engine()?;
-    let bytes = blocking(move || Ok(engine.raw_record(id)?)).await?;
+    let (id, bytes) = blocking(move || {
+        let id = find_id(&engine, &prefix)?;
+        Ok((id, engine.raw_record(id)?))
+    })
+    .await?;
     let bytes = bytes.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;
     let text = std::str::from_utf8(&bytes).is_ok();
     let mut resp = Response::new(Body::from(bytes));
@@ -210,7 +269,7 @@ pub async fn raw(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Res
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What was added, what was a duplicate, what was rejected and why", body = IngestResponse),
-        (status = 400, description = "Empty body or a bad parameter", body = ErrorEnvelope),
+        (status = 400, description = "Empty body, or a bad or unknown parameter (named, with those taken)", body = ErrorEnvelope),
         (status = 401, description = "No or wrong token", body = ErrorEnvelope),
         (status = 408, description = "The body did not arrive within the request timeout", body = ErrorEnvelope),
         (status = 403, description = "Writing is off on this server", body = ErrorEnvelope),
@@ -232,6 +291,7 @@ pub async fn ingest(
     if announced.is_some_and(|n| n > MAX_INGEST_BYTES as u64) {
         return Err(too_large());
     }
+    refuse_unknown("/api/ingest", query.as_deref(), INGEST_PARAMS)?;
     let mut opts = IngestOptions::default();
     for (k, v) in pairs(query.as_deref()) {
         match k.as_str() {

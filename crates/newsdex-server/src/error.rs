@@ -14,6 +14,7 @@
 //! | `method_not_allowed` | 405 | a method the route does not take (`Allow` lists those it does) |
 //! | `request_timeout` | 408 | an ingest body that did not arrive within the request timeout |
 //! | `busy` | 409 | another process is writing to the data directory |
+//! | `ambiguous_id` | 409 | an id prefix (6 to 15 hex digits) that starts several documents: `candidates` lists them (the first 20 by id), and more digits name one |
 //! | `payload_too_large` | 413 | a request body over the limit |
 //! | `uri_too_long` | 414 | a request target over 8 KiB |
 //! | `headers_too_large` | 431 | request headers over 32 KiB or more than 100 of them |
@@ -39,18 +40,31 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// For `ambiguous_id`: the documents the prefix starts.
+    pub candidates: Option<Vec<Candidate>>,
+}
+
+/// A document an ambiguous id prefix starts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Candidate {
+    #[schema(example = "2828a9e1eb96ab63")]
+    pub id: String,
+    pub title: String,
 }
 
 /// The envelope's body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable code: bad_request, bad_query, unauthorized, writes_disabled, not_found,
-    /// method_not_allowed, request_timeout, busy, payload_too_large, uri_too_long,
-    /// headers_too_large, disk_full, internal, timeout.
+    /// method_not_allowed, request_timeout, busy, ambiguous_id, payload_too_large,
+    /// uri_too_long, headers_too_large, disk_full, internal, timeout.
     #[schema(example = "bad_query")]
     pub code: String,
     pub message: String,
     pub status: u16,
+    /// With `ambiguous_id` only: the documents the id prefix starts (at most 20, by id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<Candidate>>,
 }
 
 /// `{"error": …}`.
@@ -61,7 +75,7 @@ pub struct ErrorEnvelope {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), candidates: None }
     }
 
     pub fn bad_request(message: impl Into<String>) -> ApiError {
@@ -132,7 +146,12 @@ impl From<tokio::task::JoinError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorEnvelope {
-            error: ErrorBody { code: self.code.into(), message: self.message, status: self.status.as_u16() },
+            error: ErrorBody {
+                code: self.code.into(),
+                message: self.message,
+                status: self.status.as_u16(),
+                candidates: self.candidates,
+            },
         };
         let mut resp = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {

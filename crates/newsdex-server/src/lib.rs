@@ -52,6 +52,7 @@ pub mod api;
 mod chart;
 mod conn;
 pub mod demo;
+pub mod display;
 pub mod error;
 pub mod params;
 mod state;

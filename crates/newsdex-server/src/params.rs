@@ -2,7 +2,7 @@
 //! Parsed by hand because `lang` and `outlet` repeat (`?lang=en&lang=ru`), which
 //! `serde_urlencoded` cannot express.
 
-use newsdex_engine::{CountBy, DefaultOp, SearchOptions};
+use newsdex_engine::{CountBy, DefaultOp, SearchOptions, Sort};
 
 use crate::error::ApiError;
 
@@ -10,6 +10,78 @@ use crate::error::ApiError;
 pub const MAX_LIMIT: usize = 100;
 /// Deepest page offset (paging further is what an export is for).
 pub const MAX_OFFSET: usize = 100_000;
+
+/// The parameters `/api/search` and the search page take.
+pub const SEARCH_PARAMS: &[&str] =
+    &["q", "limit", "offset", "lang", "outlet", "from", "to", "op", "facets", "expand", "collapse", "count", "sort"];
+
+/// The parameters `POST /api/ingest` takes.
+pub const INGEST_PARAMS: &[&str] = &["outlet", "lang"];
+
+/// A query parameter `known` does not list: what it was (cut to 64 and 80 characters for
+/// showing), and the likeliest one meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    pub name: String,
+    pub value: String,
+    pub meant: Option<&'static str>,
+}
+
+/// The parameters of `query` that are not in `known`, in order, each once.
+pub fn unknown(query: Option<&str>, known: &[&'static str]) -> Vec<Unknown> {
+    let mut out: Vec<Unknown> = Vec::new();
+    for (name, value) in pairs(query) {
+        if known.contains(&name.as_str()) || out.iter().any(|u| u.name == name) {
+            continue;
+        }
+        let meant = known
+            .iter()
+            .map(|k| (edit_distance(&name.to_lowercase(), k), *k))
+            .filter(|(d, k)| *d <= 1 || (*d == 2 && k.len() >= 6))
+            .min()
+            .map(|(_, k)| k);
+        let cut = |s: &str, n: usize| {
+            if s.chars().count() > n { s.chars().take(n).chain(['…']).collect() } else { s.to_string() }
+        };
+        out.push(Unknown { name: cut(&name, 64), value: cut(&value, 80), meant });
+    }
+    out
+}
+
+/// Refuse a request with a parameter `endpoint` does not take (a typo such as `lnag=ru`
+/// would otherwise be a search without the filter the client meant): 400 `bad_request`
+/// naming it, the likeliest one meant, and those the endpoint takes.
+pub fn refuse_unknown(endpoint: &str, query: Option<&str>, known: &[&'static str]) -> Result<(), ApiError> {
+    let Some(u) = unknown(query, known).into_iter().next() else { return Ok(()) };
+    let meant = u.meant.map(|m| format!(" (did you mean `{m}`?)")).unwrap_or_default();
+    let takes = if known.is_empty() {
+        "no query parameters".to_string()
+    } else {
+        known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+    };
+    Err(ApiError::bad_request(format!("unknown parameter `{}`{meant}; {endpoint} takes {takes}", u.name)))
+}
+
+/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment:
+/// `lnag` is one edit from `lang`), for parameter names of a few bytes.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().take(64).collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    d[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j - 1] + cost).min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
 
 /// Parsed search parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -29,6 +101,8 @@ pub struct SearchParams {
     pub all: bool,
     /// `count=`: what facet counts count.
     pub count: CountBy,
+    /// `sort=`: the order of hits.
+    pub sort: Sort,
 }
 
 fn decode(s: &str) -> String {
@@ -129,8 +203,13 @@ impl SearchParams {
                         ApiError::bad_request(format!("count must be `articles`, `stories` or `outlets`, not {v:?}"))
                     })?
                 }
-                // Unknown parameters are ignored, like most web APIs (and page links
-                // carry some that only the page uses, e.g. `rank`).
+                "sort" => {
+                    p.sort = Sort::parse(v.trim()).ok_or_else(|| {
+                        ApiError::bad_request(format!("sort must be `relevance`, `newest` or `oldest`, not {v:?}"))
+                    })?
+                }
+                // Unknown parameters: the API refuses them before parsing
+                // ([`refuse_unknown`]); the pages show what they ignored.
                 _ => {}
             }
         }
@@ -153,6 +232,7 @@ impl SearchParams {
             expand: !self.exact,
             collapse: !self.all,
             count: self.count,
+            sort: self.sort,
             ..SearchOptions::default()
         }
     }
@@ -180,6 +260,9 @@ impl SearchParams {
         if self.count != CountBy::Articles {
             parts.push(format!("count={}", self.count.as_str()));
         }
+        if self.sort != Sort::Relevance {
+            parts.push(format!("sort={}", self.sort.as_str()));
+        }
         parts.join("&")
     }
 }
@@ -191,7 +274,7 @@ mod tests {
     #[test]
     fn repeated_and_encoded_parameters() {
         let p = SearchParams::parse(
-            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5&collapse=false&count=outlets"),
+            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5&collapse=false&count=outlets&sort=oldest"),
             true,
             10,
         )
@@ -202,9 +285,30 @@ mod tests {
         assert_eq!(p.limit, 5);
         assert!(p.all);
         assert_eq!(p.count, CountBy::Outlets);
+        assert_eq!(p.sort, Sort::Oldest);
         assert_eq!(SearchParams::parse(Some(&p.to_query_string()), true, 5).unwrap(), p);
         let u = SearchParams::parse(Some("q=%E7%BB%B4%E5%90%BE%E5%B0%94"), true, 10).unwrap();
         assert_eq!(u.q, "维吾尔");
+    }
+
+    #[test]
+    fn unknown_parameters_are_named_with_the_one_meant() {
+        let e = refuse_unknown("/api/search", Some("q=a&lnag=ru&LANG=en"), SEARCH_PARAMS).unwrap_err();
+        assert_eq!(e.code, "bad_request");
+        assert!(
+            e.message.starts_with("unknown parameter `lnag` (did you mean `lang`?); /api/search takes `q`, `limit`,")
+        );
+        assert!(e.message.ends_with("`count`, `sort`"), "{}", e.message);
+        let u = unknown(Some("q=a&LANG=en&utm_source=x&rank=2&rank=3"), SEARCH_PARAMS);
+        let names: Vec<(&str, Option<&str>)> = u.iter().map(|u| (u.name.as_str(), u.meant)).collect();
+        assert_eq!(names, [("LANG", Some("lang")), ("utm_source", None), ("rank", None)]);
+        let e = refuse_unknown("/api/articles/{id}", Some("x=1"), &[]).unwrap_err();
+        assert_eq!(e.message, "unknown parameter `x`; /api/articles/{id} takes no query parameters");
+        assert!(refuse_unknown("/api/search", Some("q=a&lang=ru&sort=newest"), SEARCH_PARAMS).is_ok());
+        assert!(refuse_unknown("/api/raw/{id}", None, &[]).is_ok());
+        // A name is shown at most 64 characters long.
+        let long = format!("{}=1", "x".repeat(5000));
+        assert!(refuse_unknown("/api/search", Some(&long), SEARCH_PARAMS).unwrap_err().message.len() < 400);
     }
 
     #[test]
@@ -213,6 +317,8 @@ mod tests {
         assert_eq!(e.message, "limit must be a whole number from 0 to 100, not \"1000\"");
         let e = SearchParams::parse(Some("q=a&count=words"), true, 10).unwrap_err();
         assert_eq!(e.message, "count must be `articles`, `stories` or `outlets`, not \"words\"");
+        let e = SearchParams::parse(Some("q=a&sort=date"), true, 10).unwrap_err();
+        assert_eq!(e.message, "sort must be `relevance`, `newest` or `oldest`, not \"date\"");
         let e = SearchParams::parse(Some("limit=5"), true, 10).unwrap_err();
         assert!(e.message.contains("`q` is required"));
         assert!(SearchParams::parse(None, false, 10).is_ok());

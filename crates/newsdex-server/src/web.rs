@@ -2,17 +2,20 @@
 //! escapes every value; the only raw HTML inserted is what newsdex itself built from
 //! escaped text (snippets, the chart).
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use newsdex_engine::{CountBy, DocRow, Engine, SearchResults, StoryView};
+use newsdex_core::DocId;
+use newsdex_engine::{CountBy, DocRow, Engine, IdPrefix, SearchResults, Sort, StoryView};
 
 use crate::api::parse_id;
+use crate::display::{is_subheading, marked_html, paragraphs, url_for_display};
 use crate::error::ApiError;
-use crate::params::{SearchParams, pairs};
+use crate::params::{SEARCH_PARAMS, SearchParams, pairs, unknown};
 use crate::state::AppState;
 
 const PAGE_SIZE: usize = 10;
@@ -42,42 +45,101 @@ fn direction(lang: Option<&str>) -> &'static str {
     }
 }
 
-/// What the header's search box and the footer need.
+/// What the header's search box (with its filters) and the footer need.
 #[derive(Debug)]
 pub struct Form {
     pub q: String,
+    /// Settings carried over to the next search without a field of their own.
     pub hidden: Vec<(String, String)>,
     pub documents: u64,
     pub wikinews: bool,
+    /// Query parameters the page does not take and ignored, shown so that a typo
+    /// (`lnag=ru`) does not pass for a search with that filter.
+    pub ignored: Vec<crate::params::Unknown>,
+    /// The filter fields: published from and to, as typed.
+    pub from: String,
+    pub to: String,
+    /// One language menu per language filtered by (one, set to any, when none).
+    pub lang_fields: Vec<String>,
+    /// The archive's languages: (code, "Russian (ru)").
+    pub lang_options: Vec<(String, String)>,
+    /// One outlet field per outlet filtered by (one, empty, when none).
+    pub outlet_fields: Vec<String>,
+    /// Outlets to suggest (the current results' outlet facet).
+    pub outlet_options: Vec<String>,
+    pub sort: &'static str,
+    pub sort_options: [&'static str; 3],
+    /// The filters, in words, when any is set ("English · 2024-01 – 2024-03"); the
+    /// filters are then shown open, so that none carries over to a new search unseen.
+    pub filters_set: Option<String>,
 }
 
 impl Form {
     fn new(st: &AppState, engine: &Engine, params: Option<&SearchParams>) -> Form {
         let mut hidden = Vec::new();
+        let mut set: Vec<String> = Vec::new();
         if let Some(p) = params {
-            hidden.extend(p.langs.iter().map(|l| ("lang".to_string(), l.clone())));
-            hidden.extend(p.outlets.iter().map(|o| ("outlet".to_string(), o.clone())));
-            if let Some(f) = &p.from {
-                hidden.push(("from".into(), f.clone()));
-            }
-            if let Some(t) = &p.to {
-                hidden.push(("to".into(), t.clone()));
-            }
             if p.op_or {
                 hidden.push(("op".into(), "or".into()));
             }
             if p.exact {
                 hidden.push(("expand".into(), "false".into()));
             }
+            set.extend(p.langs.iter().map(|l| lang_label(l)));
+            set.extend(p.outlets.iter().cloned());
+            match (&p.from, &p.to) {
+                (Some(f), Some(t)) if f == t => set.push(f.clone()),
+                (None, None) => {}
+                (f, t) => set.push(format!("{} – {}", f.as_deref().unwrap_or("…"), t.as_deref().unwrap_or("…"))),
+            }
+            if p.sort != Sort::Relevance {
+                set.push(format!("{} first", p.sort.as_str()));
+            }
         }
+        let mut lang_options: Vec<(String, String)> =
+            engine.languages().unwrap_or_default().into_iter().map(|l| (l.clone(), lang_label(&l))).collect();
+        let langs = params.map(|p| p.langs.clone()).unwrap_or_default();
+        for l in &langs {
+            if !lang_options.iter().any(|(c, _)| c == l) {
+                lang_options.push((l.clone(), lang_label(l)));
+            }
+        }
+        lang_options.sort_by(|a, b| a.1.cmp(&b.1));
+        let or_one = |v: Vec<String>| if v.is_empty() { vec![String::new()] } else { v };
         Form {
             q: params.map(|p| p.q.clone()).unwrap_or_default(),
             hidden,
             documents: engine.num_docs(),
             wikinews: st.wikinews(),
+            ignored: Vec::new(),
+            from: params.and_then(|p| p.from.clone()).unwrap_or_default(),
+            to: params.and_then(|p| p.to.clone()).unwrap_or_default(),
+            lang_fields: or_one(langs),
+            lang_options,
+            outlet_fields: or_one(params.map(|p| p.outlets.clone()).unwrap_or_default()),
+            outlet_options: Vec::new(),
+            sort: params.map_or(Sort::Relevance, |p| p.sort).as_str(),
+            sort_options: Sort::ALL.map(Sort::as_str),
+            filters_set: (!set.is_empty()).then(|| set.join(" · ")),
         }
     }
 }
+
+/// An address a page may link to: http or https only.
+fn web_url(url: Option<&str>) -> Option<String> {
+    url.filter(|u| u.starts_with("http://") || u.starts_with("https://")).map(str::to_string)
+}
+
+/// "Russian (ru)", or the code for a language without a name.
+fn lang_label(code: &str) -> String {
+    newsdex_core::lang_name(code).map(|n| format!("{} ({code})", capitalize(n))).unwrap_or_else(|| code.to_string())
+}
+
+/// What the article page takes: the search it was reached from, and the hit's rank.
+const ARTICLE_PARAMS: &[&str] = &[
+    "q", "limit", "offset", "lang", "outlet", "from", "to", "op", "facets", "expand", "collapse", "count", "sort",
+    "rank",
+];
 
 #[derive(Debug)]
 pub struct FacetLink {
@@ -98,6 +160,8 @@ pub struct HitRow {
     pub title: String,
     pub href: String,
     pub url: Option<String>,
+    /// `url` for reading ([`crate::display::url_for_display`]).
+    pub url_shown: Option<String>,
     pub outlet: Option<String>,
     pub published: Option<String>,
     pub lang: Option<String>,
@@ -124,6 +188,8 @@ pub struct SwitchLink {
 pub struct ExpansionNote {
     pub term: String,
     pub also: Vec<String>,
+    /// Documents only these other spellings matched.
+    pub added: u64,
 }
 
 #[derive(Debug)]
@@ -140,6 +206,8 @@ pub struct SearchPage {
     pub has_query: bool,
     pub error: Option<String>,
     pub total: usize,
+    /// The total with every word as typed, when expansion added to it.
+    pub total_as_typed: Option<usize>,
     /// Distinct stories among the matches, when fewer than the matches.
     pub stories: Option<usize>,
     pub shown_from: usize,
@@ -147,7 +215,13 @@ pub struct SearchPage {
     pub undated: u64,
     pub hits: Vec<HitRow>,
     pub langs: Vec<FacetLink>,
+    /// Counted in languages not listed ("and N more").
+    pub langs_other: u64,
     pub outlets: Vec<FacetLink>,
+    /// Counted in outlets not listed ("and N more").
+    pub outlets_other: u64,
+    /// Counted without an outlet.
+    pub no_outlet: u64,
     pub months: Vec<FacetLink>,
     pub active: Vec<ActiveFilter>,
     pub chart: String,
@@ -164,6 +238,10 @@ pub struct SearchPage {
     pub collapse_switch: Vec<SwitchLink>,
     /// What facet and chart counts count: articles | stories | outlets.
     pub count_switch: Vec<SwitchLink>,
+    /// The order of hits: relevance | newest | oldest.
+    pub sort_switch: Vec<SwitchLink>,
+    /// For a date order: "newest first; 3 without a date come last".
+    pub sort_note: Option<String>,
     /// The counted unit, capitalized for headings ("Stories").
     pub counted: String,
     /// The counted unit, lower case ("stories").
@@ -175,12 +253,20 @@ pub struct SearchPage {
 pub struct ArticlePage {
     pub form: Form,
     pub title: String,
+    /// The title as HTML: escaped, the search's words in `<mark>`.
+    pub title_html: String,
     pub lang: Option<String>,
     pub dir: &'static str,
     pub meta: Vec<(String, String)>,
     pub url: Option<String>,
+    /// `url` for reading ([`crate::display::url_for_display`]).
+    pub url_shown: Option<String>,
     pub credit: Option<String>,
-    pub paragraphs: Vec<String>,
+    /// The text: paragraphs and sub-headings, as HTML (escaped, the search's words in
+    /// `<mark>`).
+    pub blocks: Vec<Block>,
+    /// How many places the search's words are marked (title and text).
+    pub marks: usize,
     pub provenance: Vec<(String, String)>,
     pub warnings: Vec<(String, String)>,
     pub removed: Vec<String>,
@@ -193,6 +279,13 @@ pub struct ArticlePage {
     pub story: Option<(String, usize)>,
 }
 
+/// A paragraph of an article, or a sub-heading ([`crate::display::is_subheading`]).
+#[derive(Debug)]
+pub struct Block {
+    pub heading: bool,
+    pub html: String,
+}
+
 /// One article of a story, as the story page shows it.
 #[derive(Debug)]
 pub struct MemberRow {
@@ -200,6 +293,7 @@ pub struct MemberRow {
     pub title: String,
     pub href: String,
     pub url: Option<String>,
+    pub url_shown: Option<String>,
     pub meta: Vec<String>,
     pub lang: Option<String>,
     pub dir: &'static str,
@@ -233,6 +327,16 @@ pub struct ErrorPage {
     pub form: Form,
     pub heading: String,
     pub message: String,
+    /// Documents to choose from (an ambiguous id prefix).
+    pub choices: Vec<Choice>,
+}
+
+/// A document to choose.
+#[derive(Debug)]
+pub struct Choice {
+    pub href: String,
+    pub id: String,
+    pub title: String,
 }
 
 /// HTML with our page headers: no framing, no inline script, no third-party anything.
@@ -280,7 +384,8 @@ pub async fn search_page(State(st): State<Arc<AppState>>, RawQuery(query): RawQu
     } else {
         (None, None)
     };
-    let view = search_view(&st, &engine, &params, has_query, results.as_ref(), error);
+    let mut view = search_view(&st, &engine, &params, has_query, results.as_ref(), error);
+    view.form.ignored = unknown(query.as_deref(), SEARCH_PARAMS);
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok(page(status, render(&view)?))
 }
@@ -298,12 +403,16 @@ fn search_view(
         has_query,
         error,
         total: 0,
+        total_as_typed: None,
         shown_from: 0,
         shown_to: 0,
         undated: 0,
         hits: Vec::new(),
         langs: Vec::new(),
+        langs_other: 0,
         outlets: Vec::new(),
+        outlets_other: 0,
+        no_outlet: 0,
         months: Vec::new(),
         active: Vec::new(),
         chart: String::new(),
@@ -324,6 +433,11 @@ fn search_view(
             .collect(),
         counted: capitalize(params.count.as_str()),
         counted_lower: params.count.as_str(),
+        sort_switch: Sort::ALL
+            .into_iter()
+            .map(|o| SwitchLink { label: o.as_str(), href: link(params, |p| p.sort = o), current: params.sort == o })
+            .collect(),
+        sort_note: None,
     };
     for l in &params.langs {
         view.active
@@ -348,7 +462,9 @@ fn search_view(
     }
     let Some(r) = results else { return view };
     view.total = r.total;
+    view.total_as_typed = r.total_as_typed.filter(|t| *t != r.total);
     view.stories = r.stories.filter(|n| *n != r.total);
+    view.sort_note = sort_note(r.sort, r.undated.unwrap_or(0));
     if let Some(f) = &r.facets {
         view.counted = capitalize(f.counted.as_str());
         view.counted_lower = f.counted.as_str();
@@ -363,7 +479,8 @@ fn search_view(
         .map(|(i, h)| HitRow {
             title: if h.title.is_empty() { "(untitled)".into() } else { h.title.clone() },
             href: format!("/articles/{}?{base}&rank={}", h.id, params.offset + i + 1),
-            url: h.url.clone().filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+            url: web_url(h.url.as_deref()),
+            url_shown: web_url(h.url.as_deref()).map(|u| url_for_display(&u)),
             outlet: h.outlet.clone(),
             published: h.published.clone(),
             lang: h.lang.clone(),
@@ -378,19 +495,15 @@ fn search_view(
         .expansions
         .iter()
         .map(|e| {
-            let mut also = e.variants.clone();
-            also.extend(
-                e.key
-                    .as_ref()
-                    .filter(|k| **k != e.term.to_lowercase())
-                    .map(|k| format!("any spelling that sounds like “{k}”")),
-            );
-            ExpansionNote { term: e.term.clone(), also }
+            let mut also = e.spellings();
+            also.extend(e.key.as_ref().map(|k| format!("“{k}” in other scripts")));
+            ExpansionNote { term: e.term.clone(), also, added: e.added }
         })
         .filter(|n| !n.also.is_empty())
         .collect();
     if let Some(f) = &r.facets {
         view.undated = f.undated;
+        (view.langs_other, view.outlets_other, view.no_outlet) = (f.lang_other, f.outlet_other, f.no_outlet);
         view.langs = f
             .lang
             .iter()
@@ -409,6 +522,7 @@ fn search_view(
                 }
             })
             .collect();
+        view.form.outlet_options = f.outlet.iter().map(|b| b.value.clone()).collect();
         view.outlets = f
             .outlet
             .iter()
@@ -460,6 +574,20 @@ fn search_view(
     view
 }
 
+/// "newest first; 3 without a date come last" (none for relevance).
+fn sort_note(sort: Sort, undated: usize) -> Option<String> {
+    let order = match sort {
+        Sort::Relevance => return None,
+        Sort::Newest => "newest first",
+        Sort::Oldest => "oldest first",
+    };
+    Some(match undated {
+        0 => order.to_string(),
+        1 => format!("{order}; 1 without a date comes last"),
+        n => format!("{order}; {n} without a date come last"),
+    })
+}
+
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
@@ -472,10 +600,14 @@ pub async fn article_page(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let Ok(id) = parse_id(&id) else {
+    let Ok(prefix) = parse_id(&id) else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no article with that id.");
     };
     let engine = st.engine()?;
+    let id = match found(&engine, prefix).await? {
+        Ok(id) => id,
+        Err(e) => return id_error_page(&st, e, "article", query.as_deref()),
+    };
     let rank: Option<usize> = pairs(query.as_deref())
         .into_iter()
         .find(|(k, _)| k == "rank")
@@ -483,9 +615,14 @@ pub async fn article_page(
         .filter(|r| *r >= 1);
     let params = SearchParams::parse(query.as_deref(), false, 3).ok().filter(|p| !p.q.trim().is_empty());
     let e = engine.clone();
-    let (row, neighbours, story) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let (row, neighbours, story, marks) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let row = e.document(id)?;
         let story = if row.is_some() { e.story_size(id)?.filter(|(_, n)| *n > 1) } else { None };
+        // The search's words, marked where they are (none for a query that fails).
+        let marks = match (&params, &row) {
+            (Some(p), Some(row)) => e.highlights(&p.q, &p.options(), &row.article).unwrap_or_default(),
+            _ => Default::default(),
+        };
         let neighbours = match (&params, rank) {
             (Some(p), Some(r)) => {
                 let mut opts = p.options();
@@ -496,13 +633,13 @@ pub async fn article_page(
             }
             _ => None,
         };
-        Ok((row, neighbours, story))
+        Ok((row, neighbours, story, marks))
     })
     .await??;
     let Some(row) = row else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no article with that id.");
     };
-    let mut view = article_view(&st, &engine, &row);
+    let mut view = article_view(&st, &engine, &row, (&marks.0, &marks.1));
     view.story = story.map(|(s, n)| (format!("/stories/{s}"), n));
     if let Some((p, r, res)) = neighbours {
         let base = p.to_query_string();
@@ -515,10 +652,17 @@ pub async fn article_page(
         view.back = Some(format!("/search?{base}&offset={page_offset}"));
         view.form = Form::new(&st, &engine, Some(&p));
     }
+    view.form.ignored = unknown(query.as_deref(), ARTICLE_PARAMS);
     Ok(page(StatusCode::OK, render(&view)?))
 }
 
-fn article_view(st: &AppState, engine: &Engine, row: &DocRow) -> ArticlePage {
+/// `marks`: where the search's words are in the title and the body (byte ranges).
+fn article_view(
+    st: &AppState,
+    engine: &Engine,
+    row: &DocRow,
+    marks: (&[Range<usize>], &[Range<usize>]),
+) -> ArticlePage {
     let a = &row.article;
     let p = &row.provenance;
     let mut meta = Vec::new();
@@ -550,15 +694,37 @@ fn article_view(st: &AppState, engine: &Engine, row: &DocRow) -> ArticlePage {
     provenance.push(("raw blob".into(), format!("{} (bytes {}–{})", p.raw, p.start, p.end)));
     provenance.push(("format".into(), a.format.as_str().to_string()));
     provenance.push(("ingested".into(), p.ingested_at.clone()));
+    let title = if a.title.is_empty() { "(untitled)".to_string() } else { a.title.clone() };
+    let (title_marks, body_marks) = marks;
+    let mut first = true;
+    let title_html = if a.title.is_empty() { escape(&title) } else { marked_html(&title, title_marks, &mut first) };
+    let paras = paragraphs(&a.body);
+    let texts: Vec<&str> = paras.iter().map(|(_, t)| *t).collect();
+    let blocks = paras
+        .iter()
+        .enumerate()
+        .map(|(i, (range, text))| {
+            // The marks within this paragraph, from its start.
+            let inside: Vec<std::ops::Range<usize>> = body_marks
+                .iter()
+                .filter(|m| m.start >= range.start && m.end <= range.end)
+                .map(|m| m.start - range.start..m.end - range.start)
+                .collect();
+            Block { heading: is_subheading(&texts, i), html: marked_html(text, &inside, &mut first) }
+        })
+        .collect();
     ArticlePage {
         form: Form::new(st, engine, None),
-        title: if a.title.is_empty() { "(untitled)".into() } else { a.title.clone() },
+        title,
+        title_html,
         lang: a.lang.clone(),
         dir: direction(a.lang.as_deref()),
         meta,
-        url: a.url.clone().filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+        url: web_url(a.url.as_deref()),
+        url_shown: web_url(a.url.as_deref()).map(|u| url_for_display(&u)),
         credit,
-        paragraphs: a.body.split("\n\n").map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+        blocks,
+        marks: title_marks.len() + body_marks.len(),
         provenance,
         warnings: a.warnings.iter().map(|w| (w.code.clone(), w.message.clone())).collect(),
         removed: a.removed.clone(),
@@ -573,17 +739,26 @@ fn article_view(st: &AppState, engine: &Engine, row: &DocRow) -> ArticlePage {
 
 /// `GET /stories/{id}`: every copy of an article, `id` being any of them, with what each
 /// added, cut or edited compared with the canonical copy.
-pub async fn story_page(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let Ok(id) = parse_id(&id) else {
+pub async fn story_page(
+    State(st): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let Ok(prefix) = parse_id(&id) else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };
     let engine = st.engine()?;
+    let id = match found(&engine, prefix).await? {
+        Ok(id) => id,
+        Err(e) => return id_error_page(&st, e, "story", None),
+    };
     let e = engine.clone();
     let story = tokio::task::spawn_blocking(move || e.story(id)).await??;
     let Some(story) = story else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };
-    let view = story_view(&st, &engine, &story);
+    let mut view = story_view(&st, &engine, &story);
+    view.form.ignored = unknown(query.as_deref(), &[]);
     Ok(page(StatusCode::OK, render(&view)?))
 }
 
@@ -604,7 +779,8 @@ fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
                 id: m.id.to_string(),
                 title: untitled(&m.title),
                 href: format!("/articles/{}", m.id),
-                url: m.url.clone().filter(|u| u.starts_with("http://") || u.starts_with("https://")),
+                url: web_url(m.url.as_deref()),
+                url_shown: web_url(m.url.as_deref()).map(|u| url_for_display(&u)),
                 meta,
                 lang: m.lang.clone(),
                 dir: direction(m.lang.as_deref()),
@@ -637,8 +813,49 @@ fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
 
 fn error_page(st: &AppState, status: StatusCode, heading: &str, message: &str) -> Result<Response, ApiError> {
     let engine = st.engine()?;
-    let view = ErrorPage { form: Form::new(st, &engine, None), heading: heading.into(), message: message.into() };
+    let view = ErrorPage {
+        form: Form::new(st, &engine, None),
+        heading: heading.into(),
+        message: message.into(),
+        choices: Vec::new(),
+    };
     Ok(page(status, render(&view)?))
+}
+
+/// The document an id or id prefix names, looked up off the runtime. The outer error is a
+/// fault; the inner one says that the id names none (404) or several (409).
+async fn found(engine: &Arc<Engine>, prefix: IdPrefix) -> Result<Result<DocId, ApiError>, ApiError> {
+    let e = engine.clone();
+    match tokio::task::spawn_blocking(move || crate::api::find_id(&e, &prefix)).await? {
+        Ok(id) => Ok(Ok(id)),
+        Err(e) if e.status == StatusCode::NOT_FOUND || e.code == "ambiguous_id" => Ok(Err(e)),
+        Err(e) => Err(e),
+    }
+}
+
+/// The page for an id that names no document (404), or several (409: which one?, each a
+/// link keeping the query string, e.g. the search an article was reached from).
+fn id_error_page(st: &AppState, e: ApiError, what: &str, query: Option<&str>) -> Result<Response, ApiError> {
+    let Some(candidates) = e.candidates else {
+        return error_page(st, StatusCode::NOT_FOUND, "Not found", &format!("There is no {what} with that id."));
+    };
+    let engine = st.engine()?;
+    let base = if what == "story" { "/stories" } else { "/articles" };
+    let query = query.filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default();
+    let view = ErrorPage {
+        form: Form::new(st, &engine, None),
+        heading: "Which one?".into(),
+        message: format!("{}. Choose:", capitalize(&e.message)),
+        choices: candidates
+            .into_iter()
+            .map(|c| Choice {
+                href: format!("{base}/{}{query}", c.id),
+                title: if c.title.is_empty() { "(untitled)".into() } else { c.title },
+                id: c.id,
+            })
+            .collect(),
+    };
+    Ok(page(StatusCode::CONFLICT, render(&view)?))
 }
 
 /// A page for an error the framework produced (a wrong method, a request too large, a

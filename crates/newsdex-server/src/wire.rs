@@ -21,7 +21,7 @@ pub struct HitView {
     pub published: Option<String>,
     /// ISO 639-1 (or 639-3) code.
     pub lang: Option<String>,
-    /// BM25 score (a title match weighs 1.5 times a body match).
+    /// BM25 score (a title match weighs 1.5 times a body match), whatever the order.
     pub score: f32,
     /// HTML: escaped text with the matched words in `<b>`.
     pub snippet: String,
@@ -77,12 +77,26 @@ pub struct ExpansionView {
     /// The word as typed.
     #[schema(example = "Uyghur")]
     pub term: String,
+    /// Whether it was taken for a name (typed with a capital, or written as one in most
+    /// documents that hold it): names are not widened to other words' forms.
+    pub name: bool,
     /// Other spellings from the variants file.
     pub variants: Vec<String>,
-    /// The cross-script sound key searched (`Uyghur`, `Уйгур`, `ئۇيغۇر` → `uigur`).
+    /// For a name: its transliteration, searched in the other cased scripts (`putin`
+    /// finds `Путин`).
     pub key: Option<String>,
-    /// Word stems searched, in the languages of the archive.
-    pub stems: Vec<String>,
+    /// Word forms searched, each only in documents of its language.
+    pub forms: Vec<FormsView>,
+    /// Documents matched only by these other spellings, not by the word as typed.
+    pub added: u64,
+}
+
+/// A word's forms in one language.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FormsView {
+    #[schema(example = "en")]
+    pub lang: String,
+    pub words: Vec<String>,
 }
 
 /// One facet value.
@@ -95,8 +109,17 @@ pub struct BucketView {
 /// Counts over all matches.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FacetsView {
+    /// By language, most first (at most 100).
     pub lang: Vec<BucketView>,
+    /// The counts of the languages not listed in `lang`, summed (0 when none is cut).
+    pub lang_other: u64,
+    /// By outlet, most first (at most 50).
     pub outlet: Vec<BucketView>,
+    /// The counts of the outlets not listed in `outlet`, summed (0 when none is cut).
+    pub outlet_other: u64,
+    /// Matches without an outlet, counted as the rest (`counted`): articles, their
+    /// stories, or 1 (as one outlet) when there are any.
+    pub no_outlet: u64,
     /// Publication months `YYYY-MM` in time order, empty months included.
     pub month: Vec<BucketView>,
     /// Matches without a publication date.
@@ -112,10 +135,20 @@ pub struct FacetsView {
 pub struct SearchResponse {
     /// Every matching article, not only this page.
     pub total: usize,
+    /// How many match with every word as typed, when expansion searched anything else
+    /// (the number to cite for the words themselves); absent when nothing was expanded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_as_typed: Option<usize>,
     /// Distinct stories among them (copies of one article count once).
     pub stories: usize,
     /// Whether hits are one per story (`collapse=true`, the default).
     pub collapsed: bool,
+    /// The order of `hits`: `relevance`, `newest` or `oldest` (by publication date).
+    #[schema(example = "relevance")]
+    pub sort: String,
+    /// With `sort=newest` or `oldest`: how many matching articles have no publication
+    /// date. They are listed last, after every dated one. `null` with `sort=relevance`.
+    pub undated_last: Option<usize>,
     pub hits: Vec<HitView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facets: Option<FacetsView>,
@@ -131,7 +164,10 @@ impl From<&Facets> for FacetsView {
     fn from(f: &Facets) -> FacetsView {
         FacetsView {
             lang: buckets(&f.lang),
+            lang_other: f.lang_other,
             outlet: buckets(&f.outlet),
+            outlet_other: f.outlet_other,
+            no_outlet: f.no_outlet,
             month: buckets(&f.month),
             undated: f.undated,
             counted: f.counted.as_str().to_string(),
@@ -143,8 +179,11 @@ impl From<&SearchResults> for SearchResponse {
     fn from(r: &SearchResults) -> SearchResponse {
         SearchResponse {
             total: r.total,
+            total_as_typed: r.total_as_typed,
             stories: r.stories.unwrap_or(r.total),
             collapsed: r.collapsed,
+            sort: r.sort.as_str().to_string(),
+            undated_last: r.undated,
             hits: r
                 .hits
                 .iter()
@@ -180,9 +219,11 @@ impl From<&SearchResults> for SearchResponse {
                 .iter()
                 .map(|e| ExpansionView {
                     term: e.term.clone(),
+                    name: e.name,
                     variants: e.variants.clone(),
                     key: e.key.clone(),
-                    stems: e.stems.clone(),
+                    forms: e.forms.iter().map(|f| FormsView { lang: f.lang.clone(), words: f.words.clone() }).collect(),
+                    added: e.added,
                 })
                 .collect(),
         }

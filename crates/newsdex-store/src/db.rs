@@ -445,6 +445,21 @@ impl DocDb {
         Ok(self.conn.query_row(&sql, [id.as_i64()], Self::row_to_doc).optional()?)
     }
 
+    /// Documents whose id is in `lo..=hi` (the ids an id prefix names): how many, and the
+    /// first `limit` of them by id with their titles.
+    pub fn docs_between(&self, lo: DocId, hi: DocId, limit: usize) -> Result<(usize, Vec<(DocId, String)>)> {
+        let (lo, hi) = (lo.as_i64(), hi.as_i64());
+        let total: i64 =
+            self.conn.query_row("SELECT count(*) FROM documents WHERE id BETWEEN ?1 AND ?2", [lo, hi], |r| r.get(0))?;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, title FROM documents WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3")?;
+        let rows = st.query_map([lo, hi, limit.min(i64::MAX as usize) as i64], |r| {
+            Ok((DocId::from_i64(r.get(0)?), r.get::<_, String>(1)?))
+        })?;
+        Ok((total as usize, rows.collect::<rusqlite::Result<_>>()?))
+    }
+
     /// Documents committed after batch `seq`, in commit order, passed to `f` one at a time.
     pub fn for_each_doc_after(&self, seq: u64, mut f: impl FnMut(DocRow) -> Result<()>) -> Result<()> {
         let sql = format!("SELECT {} FROM documents WHERE seq > ?1 ORDER BY seq, rowid", Self::DOC_COLUMNS);

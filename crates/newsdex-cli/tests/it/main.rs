@@ -5,6 +5,7 @@ mod bad_input;
 mod budgets;
 mod crash;
 mod diskfull;
+mod expansion;
 mod hostile;
 mod html;
 mod load;

@@ -287,3 +287,169 @@ fn a_mis_decoded_japanese_copy_is_repaired_then_grouped() {
     assert!(err.contains("1 was a copy of other articles"), "{err}");
     assert_eq!(n.json(&["stats"])["stories"], 1);
 }
+
+/// The five records, one undated report and two reports published at the same second as
+/// the Uyghur Times copy (ties on a date).
+fn dated_and_undated() -> Newsdex {
+    let n = Newsdex::new();
+    let mut recs = records();
+    let rec = |title: &str, text: &str, outlet: &str, date: Option<&str>| {
+        json!({"title": title, "text": text, "outlet": outlet, "published": date}).to_string()
+    };
+    recs.push(rec(
+        "Tashkent metro opens a new line",
+        "The Tashkent metro opened a new line on Monday, with six stations serving the north of the city.",
+        "City Desk",
+        None,
+    ));
+    recs.push(rec(
+        "Almaty schools close for the cold",
+        "Schools in Almaty closed on Tuesday as temperatures fell to minus thirty degrees across the region.",
+        "City Desk",
+        Some("2021-03-02T08:00:00Z"),
+    ));
+    recs.push(rec(
+        "Bishkek market prices rise",
+        "Prices at the Osh bazaar in Bishkek rose by a tenth in a week, traders said, blaming the closed border.",
+        "Wire One",
+        Some("2021-03-02T08:00:00Z"),
+    ));
+    let all: Vec<&String> = recs.iter().collect();
+    n.ok(&["ingest", s(&write(&n, "all.jsonl", &all))]);
+    n
+}
+
+/// Hits' (outlet, published) in order.
+fn order(v: &Value) -> Vec<(String, Option<String>)> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["outlet"].as_str().unwrap().to_string(), h["published"].as_str().map(str::to_string)))
+        .collect()
+}
+
+#[test]
+fn sort_by_date_puts_the_undated_last_and_pages_agree_with_or_without_all() {
+    let n = dated_and_undated();
+    for sort in ["relevance", "newest", "oldest"] {
+        for all in [false, true] {
+            let mut args = vec!["search", "*", "--sort", sort, "--limit", "50"];
+            if all {
+                args.push("--all");
+            }
+            let whole = n.json(&args);
+            assert_eq!(whole["sort"], sort);
+            let shown = if all { 8 } else { 5 };
+            assert_eq!(whole["hits"].as_array().unwrap().len(), shown, "{sort} --all={all}: {whole}");
+            assert_eq!(whole["undated_last"], if sort == "relevance" { json!(null) } else { json!(1) });
+            // Pages of two, concatenated, are the one page of fifty.
+            let mut paged = Vec::new();
+            for offset in (0..shown + 2).step_by(2) {
+                let offset = offset.to_string();
+                let mut page = args.clone();
+                page.splice(4..6, ["--limit", "2", "--offset", &offset]);
+                paged.extend(n.json(&page)["hits"].as_array().unwrap().iter().map(|h| h["id"].clone()));
+            }
+            let ids: Vec<Value> = whole["hits"].as_array().unwrap().iter().map(|h| h["id"].clone()).collect();
+            assert_eq!(paged, ids, "{sort} --all={all}");
+            if sort == "relevance" {
+                continue;
+            }
+            // Dated hits in date order (as instants), then the undated one.
+            let hits = order(&whole);
+            assert_eq!(hits.last().unwrap(), &("City Desk".to_string(), None), "{sort}: {hits:?}");
+            let instants: Vec<i64> = hits[..hits.len() - 1]
+                .iter()
+                .map(|(_, d)| newsdex_core::parse_date(d.as_deref().unwrap()).unwrap().timestamp())
+                .collect();
+            let mut sorted = instants.clone();
+            sorted.sort_by_key(|t| if sort == "newest" { -t } else { *t });
+            assert_eq!(instants, sorted, "{sort}: {hits:?}");
+            // The three reports of 2021-03-02 08:00 are in id order, in both directions.
+            let tied: Vec<&str> = whole["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|h| h["published"].as_str().is_some_and(|d| d.starts_with("2021-03-02T08:00:00")))
+                .map(|h| h["id"].as_str().unwrap())
+                .collect();
+            assert_eq!(tied.len(), if all { 3 } else { 2 }, "{sort}: {tied:?}");
+            assert!(tied.is_sorted(), "{sort}: {tied:?}");
+        }
+    }
+    // Collapsed, a story is shown by its newest or its oldest copy.
+    let newest = order(&n.json(&["search", "Tashkent", "--sort", "newest"]));
+    assert_eq!(newest[0].0, "Eurasia Review", "{newest:?}");
+    let oldest = order(&n.json(&["search", "Tashkent", "--sort", "oldest"]));
+    assert_eq!(oldest[0].0, "Central Asia Daily", "{oldest:?}");
+    assert_eq!(oldest.last().unwrap().0, "City Desk", "{oldest:?}");
+    // The human output says where the undated went.
+    let out = n.ok(&["search", "Tashkent", "--sort", "newest"]);
+    assert!(
+        out.starts_with("5 matches in 2 stories, showing 1–2, newest first (1 without a date comes last)\n"),
+        "{out}"
+    );
+    let out = n.ok(&["search", "Tashkent"]);
+    assert!(out.starts_with("5 matches in 2 stories, showing 1–2\n"), "{out}");
+    let (_, err) = n.expect(2, &["search", "*", "--sort", "date"]);
+    assert!(err.contains("invalid value 'date'") && err.contains("newest"), "{err}");
+}
+
+/// Two JSON Lines records whose ids share their first six hex digits (found by trying
+/// records until two collide), and one more.
+fn colliding_records() -> (String, String, String) {
+    let mut seen: std::collections::HashMap<String, String> = Default::default();
+    for i in 0.. {
+        let line = json!({"title": format!("Cocoa harvest report {i}"), "text": format!("Cocoa harvest report number {i}: the crop in the eastern region was weighed on Monday and traders said prices would hold."), "outlet": "Wire One"}).to_string();
+        let id = newsdex_core::DocId::of_record(line.as_bytes()).to_string();
+        if let Some(other) = seen.insert(id[..6].to_string(), line.clone()) {
+            let third = seen.values().find(|l| **l != other).unwrap().clone();
+            return (other, line, third);
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn show_and_story_take_an_id_prefix_and_list_the_candidates_when_it_is_ambiguous() {
+    let n = Newsdex::new();
+    let (a, b, c) = colliding_records();
+    n.ok(&["ingest", s(&write(&n, "cocoa.jsonl", &[&a, &b, &c]))]);
+    let id = |line: &str| newsdex_core::DocId::of_record(line.as_bytes()).to_string();
+    let (ida, idb, idc) = (id(&a), id(&b), id(&c));
+    assert_eq!(ida[..6], idb[..6]);
+    // A unique prefix names its document, for show and for story.
+    assert_eq!(n.json(&["show", &idc[..6]])["article"]["id"], idc.as_str());
+    assert_eq!(n.json(&["show", &idc[..6].to_uppercase()])["article"]["id"], idc.as_str());
+    assert!(n.ok(&["story", &idc[..8]]).contains(&idc), "story by prefix");
+    let digits = (6..16).find(|&k| ida[..k] != idb[..k]).unwrap();
+    assert_eq!(n.json(&["show", &ida[..digits]])["article"]["id"], ida.as_str());
+    // A shared prefix: exit 2, both listed with their titles.
+    for cmd in ["show", "story"] {
+        let (out, err) = n.expect(2, &[cmd, &ida[..6]]);
+        assert!(out.is_empty(), "{out}");
+        let mut lines = err.lines();
+        assert_eq!(
+            lines.next(),
+            Some(format!("error: the id prefix {} starts 2 documents; give more of its digits:", &ida[..6]).as_str())
+        );
+        let listed: Vec<&str> = lines.collect();
+        assert_eq!(listed.len(), 2, "{err}");
+        for (idx, line) in [(&ida, &a), (&idb, &b)] {
+            let title = serde_json::from_str::<Value>(line).unwrap()["title"].as_str().unwrap().to_string();
+            assert!(listed.contains(&format!("  {idx}  {title}").as_str()), "{err}");
+        }
+    }
+    // Too short, not hex, or no such document: clear errors.
+    let (_, err) = n.expect(2, &["show", &ida[..5]]);
+    assert!(err.contains("is not an id: expected 16 hex digits, or the first 6 or more of them"), "{err}");
+    let (_, err) = n.expect(2, &["show", "zzzzzzzz"]);
+    assert!(err.contains("is not an id"), "{err}");
+    let absent = (0..16u8)
+        .map(|d| format!("{d:x}{}", &ida[1..6]))
+        .find(|p| ![&ida, &idb, &idc].iter().any(|i| i.starts_with(p.as_str())))
+        .unwrap();
+    let (_, err) = n.expect(2, &["show", &absent]);
+    assert!(err.contains(&format!("no document id starts with {absent}")), "{err}");
+}

@@ -1,7 +1,8 @@
 //! The journalist's path in a real browser: headless Chromium driven over WebDriver
 //! (Debian's `chromium` and `chromium-driver`, which `.ci/run` installs). Open `/`, type
-//! `Tashkent`, submit, see seed 004 first, click it, read the article page; then the same
-//! on a phone-sized window. Screenshots go to `target/tmp/browser-screenshots/` for a
+//! `Tashkent`, submit, see seed 004 first, click it, read the article page; then on a
+//! phone-sized window: the filters and facets within the first screen, the chart's labels
+//! readable, the sort switch, the article with the search's words marked. Screenshots go to `target/tmp/browser-screenshots/` for a
 //! person to look at.
 //!
 //! Without chromedriver the test says SKIPPED, unless `NEWSDEX_REQUIRE_BROWSER=1` (set by
@@ -130,18 +131,101 @@ async fn search_tashkent_and_open_the_article_in_chromium() {
         c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("ol.hits li.hit h3 a")).await.unwrap();
     assert_eq!(first.text().await.unwrap(), T004);
 
-    // A phone-sized window: the layout collapses to one column (facets below results).
-    c.set_window_size(390, 844).await.unwrap();
-    c.goto(&format!("{base}/search?q=*")).await.unwrap();
+    // On a wide screen the refinements are open beside the results, without a click.
+    c.goto(&format!("{base}/search?q=the")).await.unwrap();
     c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("ol.hits")).await.unwrap();
+    let facets_shown = c
+        .execute("return document.querySelector('details.refine ul a').getBoundingClientRect().height", vec![])
+        .await
+        .unwrap();
+    assert!(facets_shown.as_f64().unwrap() > 0.0, "the facets are folded on a wide screen");
+    shot("4-desktop-results.png").await;
+
+    // A phone-sized window: one column, and the filters and facets come before the results.
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/search?q=the&lang=en")).await.unwrap();
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("ol.hits")).await.unwrap();
+    let top = |css: &'static str| {
+        let c = c.clone();
+        async move {
+            let script = format!("return document.querySelector({css:?}).getBoundingClientRect().top + window.scrollY");
+            c.execute(&script, vec![]).await.unwrap().as_f64().unwrap_or_else(|| panic!("{css}"))
+        }
+    };
     let width = c
         .execute("return document.querySelector('section.results').getBoundingClientRect().width", vec![])
         .await
         .unwrap();
     let overflow = c.execute("return document.documentElement.scrollWidth > window.innerWidth", vec![]).await.unwrap();
-    shot("4-phone.png").await;
+    shot("5-phone-results.png").await;
     assert!(width.as_f64().unwrap() > 300.0, "results squeezed on a phone: {width}");
     assert_eq!(overflow, json!(false), "the page scrolls sideways on a phone");
+    // The language filter is shown in the form, set, and removable from a chip; the facets
+    // are one tap away; all of it within the first screen, above the results.
+    let lang = c.find(Locator::Css("details.filters[open] select[name=lang]")).await.unwrap();
+    assert_eq!(lang.prop("value").await.unwrap().as_deref(), Some("en"));
+    let (form_lang, chip, refine, hits) = (
+        top("details.filters select[name=lang]").await,
+        top(".facets .active a").await,
+        top("details.refine > summary").await,
+        top("ol.hits").await,
+    );
+    eprintln!("phone: language field at {form_lang} px, filter chip at {chip}, facets at {refine}, results at {hits}");
+    assert!(form_lang < 844.0 && chip < 844.0 && refine < 844.0, "not within the first screen");
+    assert!(refine < hits, "the facets come after the results on a phone");
+    c.find(Locator::Css("details.refine > summary")).await.unwrap().click().await.unwrap();
+    let outlet = c.find(Locator::Css("details.refine[open] ul a[dir=auto]")).await.unwrap();
+    assert!(outlet.is_displayed().await.unwrap());
+    shot("6-phone-refine-open.png").await;
+
+    // The chart's labels are readable on a phone (12 px in the style sheet, and drawn at
+    // that size: the chart is not scaled down), and more than its two ends are labelled.
+    let labels = c
+        .execute(
+            "return [...document.querySelectorAll('.chart text.tick')].filter(t => getComputedStyle(t).display != 'none')\
+               .map(t => [t.textContent, parseFloat(getComputedStyle(t).fontSize), t.getBoundingClientRect().height])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let labels = labels.as_array().unwrap();
+    eprintln!("phone chart labels: {labels:?}");
+    assert!(labels.len() >= 3, "{labels:?}");
+    for l in labels {
+        assert!(l[1].as_f64().unwrap() >= 11.0 && l[2].as_f64().unwrap() >= 11.0, "too small: {l}");
+    }
+
+    // The sort switch orders by date, newest first.
+    c.find(Locator::Css(".results .switch a[href*='sort=newest']")).await.unwrap().click().await.unwrap();
+    c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("ol.hits li.hit")).await.unwrap();
+    let url = c.current_url().await.unwrap();
+    assert!(url.query().unwrap().contains("sort=newest"), "{url}");
+    let summary = c.find(Locator::Css("p.summary")).await.unwrap().text().await.unwrap();
+    assert!(summary.contains("newest first"), "{summary}");
+    let dates = c
+        .execute("return [...document.querySelectorAll('ol.hits li.hit time')].map(t => t.textContent)", vec![])
+        .await
+        .unwrap();
+    let dates: Vec<&str> = dates.as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    assert!(dates.len() >= 5 && dates.windows(2).all(|w| w[0][..10] >= w[1][..10]), "{dates:?}");
+    assert_eq!(
+        c.find(Locator::Css("details.filters select[name=sort]"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("newest"),
+        "the order carries over to a new search, shown"
+    );
+    shot("7-phone-newest.png").await;
+
+    // The article page on a phone, the search's words marked.
+    c.goto(&format!("{base}/articles/{ID004}?q=Tashkent&rank=1")).await.unwrap();
+    let mark = c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("article .body mark")).await.unwrap();
+    assert_eq!(mark.text().await.unwrap(), "Tashkent");
+    shot("8-phone-article.png").await;
 
     c.close().await.unwrap();
 }

@@ -320,3 +320,33 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&
 pub fn enc(s: &str) -> String {
     newsdex_server::params::encode(s)
 }
+
+/// A server over three JSON Lines records, the first two of whose ids share their first
+/// six hex digits (found by trying records until two collide). Returns the server and
+/// each record's (id, title).
+pub fn prefix_server() -> (TestServer, Vec<(String, String)>) {
+    let mut seen: std::collections::HashMap<String, String> = Default::default();
+    let mut lines = Vec::new();
+    for i in 0.. {
+        let line = serde_json::json!({"title": format!("Cocoa harvest report {i}"), "text": format!("Cocoa harvest report number {i}: the crop in the eastern region was weighed on Monday and traders said prices would hold."), "outlet": "Wire One"}).to_string();
+        let id = newsdex_core::DocId::of_record(line.as_bytes()).to_string();
+        if let Some(other) = seen.insert(id[..6].to_string(), line.clone()) {
+            let third = seen.values().find(|l| **l != other && **l != line).unwrap().clone();
+            lines = vec![other, line, third];
+            break;
+        }
+    }
+    let docs = lines
+        .iter()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            (newsdex_core::DocId::of_record(l.as_bytes()).to_string(), v["title"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let server = TestServer::start(None, |w| {
+        let r = w.ingest_bytes("cocoa.jsonl", body.as_bytes(), &IngestOptions::default(), &mut |_| {}).unwrap();
+        assert_eq!(r.new, 3, "{r:?}");
+    });
+    (server, docs)
+}

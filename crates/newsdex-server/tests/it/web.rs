@@ -94,6 +94,181 @@ fn pagination_walks_the_results() {
 }
 
 #[test]
+fn sort_switch_orders_by_date_and_paging_keeps_it() {
+    let html = page("/search?q=the");
+    assert!(html.contains(r#"<strong aria-current="true">relevance</strong>"#), "{html}");
+    let newest = hrefs(&html).into_iter().find(|h| h.contains("sort=newest")).expect("a link to sort by newest");
+    let html = page(&newest);
+    assert!(html.contains(r#"<strong aria-current="true">newest</strong>"#), "{html}");
+    assert!(html.contains(", newest first; ") && html.contains(" without a date come last</p>"), "{html}");
+    let api = demo().get_json("/api/search?q=the&sort=newest&limit=1");
+    let first = api["hits"][0]["title"].as_str().unwrap();
+    let hit = html.split(r#"<li class="hit">"#).nth(1).unwrap();
+    assert!(unescape(hit).contains(first), "{first}: {hit}");
+    // Paging, facets and the search box keep the order.
+    let next = hrefs(&html).into_iter().find(|h| h.contains("offset=10")).expect("page 2");
+    assert!(next.contains("sort=newest"), "{next}");
+    assert!(html.contains(r#"name="sort""#), "{html}");
+    // The last page shows the undated, marked so.
+    let api = demo().get_json("/api/search?q=the&sort=newest&limit=0&facets=false");
+    let last = (api["stories"].as_u64().unwrap() - 1) / 10 * 10;
+    let end = page(&format!("/search?q=the&sort=newest&offset={last}"));
+    assert!(end.contains(r#"<span class="nodate">no date</span>"#), "{end}");
+}
+
+#[test]
+fn pages_show_the_parameters_they_ignore() {
+    // A page answers (a shared link may carry tracking parameters) but says what it
+    // ignored, so that a typo is not taken for a filter.
+    let html = page("/search?q=Tashkent&lnag=ru&utm_source=%3Cscript%3E");
+    assert!(html.contains("1 match"), "{html}");
+    let notice =
+        html.split(r#"<p class="notice" role="status">"#).nth(1).expect("a notice").split("</p>").next().unwrap();
+    assert!(notice.contains("<code>lnag=ru</code> (did you mean <code>lang</code>?)"), "{notice}");
+    assert!(!notice.contains("<script") && unescape(notice).contains("<code>utm_source=<script></code>"), "{notice}");
+    for clean in [
+        "/search?q=Tashkent&lang=en&sort=newest&offset=0",
+        &format!("/articles/{ID004}?q=Tashkent&rank=1"),
+        &format!("/stories/{ID004}"),
+    ] {
+        assert!(!page(clean).contains(r#"class="notice""#), "{clean}");
+    }
+    assert!(
+        page(&format!("/articles/{ID004}?q=Tashkent&rank=1&rnak=2"))
+            .contains("<code>rnak=2</code> (did you mean <code>rank</code>?)")
+    );
+    assert!(page(&format!("/stories/{ID004}?x=1")).contains("<code>x=1</code>"));
+}
+
+#[test]
+fn the_search_form_has_date_language_outlet_and_order_and_shows_them_when_set() {
+    let html = page("/search?q=the");
+    let form = html.split(r#"<form class="searchbox""#).nth(1).unwrap().split("</form>").next().unwrap();
+    assert!(form.contains(r#"<details class="filters">"#), "closed when nothing is set: {form}");
+    for field in
+        [r#"name="from""#, r#"name="to""#, r#"<select name="lang">"#, r#"name="outlet""#, r#"<select name="sort">"#]
+    {
+        assert!(form.contains(field), "{field}: {form}");
+    }
+    // The archive's languages, by name.
+    for option in [r#"<option value="ja">Japanese (ja)</option>"#, r#"<option value="fa">Persian (fa)</option>"#] {
+        assert!(form.contains(option), "{option}: {form}");
+    }
+    assert!(form.contains(r#"<option value="Wikinews (English)">"#), "outlets suggested from the results: {form}");
+    // Set filters are filled in and shown, so none carries over to a new search unseen.
+    let html = page(&format!("/search?q=the&lang=en&outlet={}&from=2010&sort=newest", enc("Wikinews (English)")));
+    let form = html.split(r#"<form class="searchbox""#).nth(1).unwrap().split("</form>").next().unwrap();
+    assert!(form.contains(r#"<details class="filters" open>"#), "{form}");
+    let summary = unescape(form.split("<summary>").nth(1).unwrap().split("</summary>").next().unwrap());
+    assert_eq!(
+        summary,
+        r#"Filters: <span class="set" dir="auto">English (en) · Wikinews (English) · 2010 – … · newest first</span>"#
+    );
+    for set in [r#"<option value="en" selected>"#, r#"value="2010""#, r#"<option value="newest" selected>"#] {
+        assert!(form.contains(set), "{set}: {form}");
+    }
+    assert!(unescape(form).contains(r#"<input name="outlet" value="Wikinews (English)""#), "{form}");
+    // A form sent as a browser without JavaScript sends it, empty fields and all.
+    let r = demo().get("/search?q=the&from=&to=&lang=&outlet=&sort=relevance");
+    assert_eq!(r.status, 200);
+    let html = r.text();
+    assert!(html.contains("45 matches, showing 1–10") || html.contains(" matches, showing 1–10"), "{html}");
+    assert!(!html.contains(r#"class="notice""#), "{html}");
+    let plain = page("/search?q=the");
+    let total = |h: &str| h.split(r#"<p class="summary">"#).nth(1).unwrap().split(' ').next().unwrap().to_string();
+    assert_eq!(total(&html), total(&plain));
+    // The filters from the form narrow as the facets do.
+    let api = demo().get_json("/api/search?q=the&lang=en&from=2010&limit=0");
+    let html = page("/search?q=the&lang=en&from=2010&to=&outlet=");
+    assert_eq!(total(&html), api["total"].to_string(), "{html}");
+}
+
+#[test]
+fn regression_a_bad_query_shows_its_error_and_nothing_else() {
+    // The error came with "0 matches", the order and story switches and empty facets.
+    let r = demo().get(&format!("/search?q={}&lang=en", enc("\"Foreign Policy")));
+    assert_eq!(r.status, 400);
+    let html = r.text();
+    let error =
+        html.split(r#"<div class="error" role="alert">"#).nth(1).expect("the error").split("</div>").next().unwrap();
+    assert!(
+        error.contains("<pre>unclosed quote\n  &#34;Foreign Policy\n  ^</pre>")
+            || unescape(error).contains("<pre>unclosed quote\n  \"Foreign Policy\n  ^</pre>"),
+        "{error}"
+    );
+    for absent in ["0 matches", "sort:", "one per story", r#"class="hits""#, r#"class="facets""#, r#"class="chart""#] {
+        assert!(!html.contains(absent), "{absent} shown with the error");
+    }
+    // The help to fix it is open, and the filters stay in the form.
+    assert!(html.contains(r#"<details class="syntax" open>"#));
+    assert!(html.contains(r#"<option value="en" selected>"#));
+}
+
+#[test]
+fn non_latin_web_addresses_are_shown_decoded_and_linked_exactly() {
+    let api = demo().get_json(&format!("/api/search?q=*&outlet={}&limit=50", enc("Wikinews (Chinese)")));
+    let url = api["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|h| h["url"].as_str().filter(|u| u.contains("/wiki/%E")))
+        .unwrap();
+    let id = api["hits"].as_array().unwrap().iter().find(|h| h["url"] == url).unwrap()["id"].as_str().unwrap();
+    let shown = newsdex_server::display::url_for_display(url);
+    assert!(!shown.contains('%') && shown.len() < url.len() / 2, "{shown}");
+    for html in [page(&format!("/search?q=*&outlet={}", enc("Wikinews (Chinese)"))), page(&format!("/articles/{id}"))] {
+        let link = format!(r#"<a href="{url}" title="{url}" rel="noopener noreferrer nofollow">{shown}</a>"#);
+        if html.contains(&format!("/articles/{id}")) || html.contains(&format!("<dd>{id}</dd>")) {
+            assert!(unescape(&html).contains(&link), "{link}");
+        }
+    }
+}
+
+#[test]
+fn the_article_page_marks_the_search_s_words_and_shows_sub_headings() {
+    let body = demo().get_json(&format!("/api/articles/{ID004}"))["body"].as_str().unwrap().to_string();
+    let times = body.matches("Tashkent").count();
+    assert!(times >= 3, "{body}");
+    let art = page(&format!("/articles/{ID004}?q=Tashkent&expand=false&rank=1"));
+    assert!(art.contains(r#"<mark id="m1">Tashkent</mark>"#), "{art}");
+    assert_eq!(art.matches("<mark>Tashkent</mark>").count() + 1, times, "every Tashkent of the text");
+    assert!(
+        art.contains(&format!(r##"Your search's words are marked ({times}): <a href="#m1">go to the first</a>."##))
+    );
+    // Words of the query by their stem too: Uzbeks for Uzbek.
+    assert!(page(&format!("/articles/{ID004}?q=Uzbek")).contains("<mark id=\"m1\">Uzbeks</mark>"));
+    // Marked as the search matched: another spelling (Uighur for Uyghur) too.
+    let art = page(&format!("/articles/{ID004}?q=Uyghur"));
+    assert!(art.contains("<mark>Uighurs</mark>") || art.contains("<mark>Uighur</mark>"), "{art}");
+    // Without a search, nothing is marked; a query that fails marks nothing.
+    assert!(!page(&format!("/articles/{ID004}")).contains("<mark"));
+    assert!(!page(&format!("/articles/{ID004}?q=%22Tashkent")).contains("<mark"));
+    // Sub-headings of a Wikinews interview are headings, not paragraphs.
+    let api = demo().get_json("/api/search?q=Santorum+bar&limit=1");
+    let id = api["hits"][0]["id"].as_str().unwrap();
+    let art = page(&format!("/articles/{id}"));
+    assert!(
+        art.contains(r#"<h2 class="sub">Background</h2>"#) && art.contains(r#"<h2 class="sub">Interview</h2>"#),
+        "{art}"
+    );
+    assert!(!art.contains("<p>Background</p>"));
+}
+
+#[test]
+fn the_coverage_chart_labels_years_along_its_axis() {
+    let html = page("/search?q=*");
+    let chart = html.split(r#"<figure class="chart">"#).nth(1).unwrap().split("</figure>").next().unwrap();
+    let labels: Vec<&str> = chart
+        .split(r#"<text class="tick"#)
+        .skip(1)
+        .map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap())
+        .collect();
+    assert!(labels.len() >= 4, "{labels:?}");
+    assert!(labels.iter().all(|l| l.len() == 4 && l.parse::<u32>().is_ok()), "years: {labels:?}");
+    assert!(!chart.contains("viewBox"), "text is not scaled down with the chart");
+}
+
+#[test]
 fn article_page_links_to_previous_and_next_result_of_the_search() {
     let api = demo().get_json("/api/search?q=China&limit=3");
     let ids: Vec<&str> = api["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
@@ -306,6 +481,34 @@ fn story_page_lists_every_copy_and_what_each_changed() {
     // Any member's id gives the same story.
     let other = articles[2].trim_start_matches("/articles/");
     assert!(page_of(&s, &format!("/stories/{other}")).contains(&story["/stories/".len()..]));
+}
+
+#[test]
+fn pages_take_an_id_prefix_and_ask_which_one_when_it_is_ambiguous() {
+    let (s, docs) = crate::support::prefix_server();
+    let [(a, ta), (b, tb), (c, tc)] = &docs[..] else { panic!() };
+    let art = page_of(&s, &format!("/articles/{}?q=cocoa&rank=1", &c[..6]));
+    assert!(art.contains(&format!("<dd dir=\"auto\">{c}</dd>")) && art.contains(&tc[..6]), "{art}");
+    assert!(page_of(&s, &format!("/stories/{}", &c[..7])).contains(tc.as_str()));
+    for (path, base) in
+        [(format!("/articles/{}?q=cocoa&rank=2", &a[..6]), "/articles"), (format!("/stories/{}", &a[..6]), "/stories")]
+    {
+        let r = s.get(&path);
+        assert_eq!(r.status, 409, "{path}");
+        let html = r.text();
+        assert!(html.contains("<h1>Which one?</h1>"), "{html}");
+        assert!(
+            html.contains(&format!("The id prefix {} starts 2 documents; give more of its digits. Choose:", &a[..6])),
+            "{html}"
+        );
+        for (id, title) in [(a, ta), (b, tb)] {
+            let keep = if base == "/articles" { "?q=cocoa&rank=2" } else { "" };
+            assert!(hrefs(&html).contains(&format!("{base}/{id}{keep}")), "{id}: {html}");
+            assert!(html.contains(title.as_str()), "{html}");
+        }
+    }
+    assert_eq!(s.get(&format!("/articles/{}", &a[..5])).status, 404);
+    assert_eq!(s.get("/stories/000000").status, 404);
 }
 
 #[test]

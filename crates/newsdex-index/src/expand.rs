@@ -1,0 +1,387 @@
+//! How a query word is widened without losing precision (issue #15).
+//!
+//! Expansion once added a word's Snowball stems in every language of the archive and a
+//! phonetic key in every script: `Sudan` found English lawsuits ("sues", "sued") and
+//! Spanish "su", `Putin` found "put", `Annan` 1,544 documents where 11 have the word, and
+//! of the hits only expansion added, 0.45 were a spelling, transliteration or inflection of
+//! the word typed. Now a word is widened only by what can be shown to be one of those:
+//!
+//! * **Word forms, in the language of the documents** ([`Widener::forms`]): the forms of
+//!   the archive's term dictionary that share the word's beginning, differ from it by an
+//!   inflectional ending of a language ([`endings`]: `price`/`prices`/`priced`,
+//!   `Россия`/`России`), and that the language's Snowball stemmer also takes for one word
+//!   (so `organ` is not widened to `organization`, nor `new` to `news`; not in Turkish and
+//!   Azerbaijani, whose stemmers need the marks the index drops). Each form is
+//!   searched only in documents of that language, and only for languages in which the word
+//!   plausibly is one ([`Widener::languages`]: the languages of the documents that hold it,
+//!   each with at least a fifth of them; or the query's language when it is clear): a
+//!   Spanish ending never widens an English word.
+//! * **Names are not inflected into common words.** A word is a name when it is typed with
+//!   a capital, or when most documents that hold it write it as a name (the `names` field,
+//!   see [`crate::key`]). A name gets only the endings a name takes in its language (case
+//!   endings in Russian, Turkish, Finnish…, a genitive `s` in German; nothing in English),
+//!   and only forms written as names themselves. A name is also searched in the other cased
+//!   scripts by its transliteration (`Putin` → `Путин`), never in its own.
+//! * The variants file and the gazetteers (curated groups of spellings) and Simplified ↔
+//!   Traditional Chinese are applied by the translator as before.
+//!
+//! The ending tables are written here (a few dozen endings per language, in the
+//! language's own spelling, folded like the index at first use): no crate offers
+//! inflectional endings apart from full morphological analysers, which are large and
+//! mostly not in Rust. Languages without a table get no word forms.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
+
+use tantivy::Searcher;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Term};
+
+use crate::analysis::stemmer_for;
+use crate::{Fields, IndexError, Result};
+
+/// Share of the documents holding a word that must be in a language for the word to be
+/// taken as that language's.
+pub const LANGUAGE_SHARE: f64 = 0.2;
+/// Share of the documents holding a word that must write it as a name for the word to be
+/// taken as a name when it is typed in lower case.
+pub const NAME_SHARE: f64 = 0.5;
+/// Most terms of the dictionary read for one word's forms (a short word's beginning can
+/// start thousands of words; past this many, the word gets no forms in that language).
+pub const PREFIX_TERMS: usize = 4096;
+/// Most forms searched for one word in one language.
+pub const MAX_FORMS: usize = 24;
+/// Shortest common beginning of a word and its form, in characters.
+const MIN_BASE: usize = 3;
+
+/// Endings of common words (nouns, adjectives, verbs) by language, as the language spells
+/// them; `""` (the bare base) is implied.
+fn common_table(lang: &str) -> &'static [&'static str] {
+    match lang {
+        "en" => &["s", "es", "ed", "d", "ing", "er", "ers", "est", "y", "ies", "ied", "e"],
+        "de" => &[
+            "e", "en", "n", "er", "ern", "es", "s", "em", "st", "t", "et", "te", "ten", "tet", "test", "tes", "end",
+            "ens",
+        ],
+        "nl" => &["en", "s", "e", "er", "ere", "st", "t", "te", "ten", "de", "den"],
+        "fr" => &[
+            "s", "x", "e", "es", "er", "ez", "ent", "ons", "ait", "aient", "ais", "é", "ée", "és", "ées", "a", "ai",
+            "as", "ant", "it", "ir", "is", "ra", "rait", "ront",
+        ],
+        "es" => &[
+            "s", "es", "a", "as", "o", "os", "ar", "er", "ir", "ado", "ada", "ados", "adas", "ido", "ida", "idos",
+            "idas", "ando", "iendo", "an", "en", "amos", "emos", "imos", "ó", "ió", "aron", "ieron", "aba", "aban",
+            "ía", "ían", "ará", "erá", "irá",
+        ],
+        "it" => &[
+            "o", "a", "i", "e", "are", "ere", "ire", "ato", "ata", "ati", "ate", "ito", "ita", "iti", "ite", "uto",
+            "uta", "uti", "ute", "ando", "endo", "ano", "ono", "ava", "avano", "erà", "irà", "ò",
+        ],
+        "pt" => &[
+            "s", "es", "a", "as", "o", "os", "ar", "er", "ir", "ado", "ada", "ados", "adas", "ido", "ida", "idos",
+            "idas", "am", "em", "ou", "eu", "iu", "ando", "endo", "indo", "ão", "ões", "ãos", "ães", "ava", "avam",
+            "ia", "iam",
+        ],
+        "sv" => &[
+            "en", "et", "er", "ar", "or", "na", "ne", "erna", "arna", "orna", "s", "ens", "ets", "t", "e", "de", "te",
+            "r", "a",
+        ],
+        "da" | "nb" | "nn" | "no" => &["en", "et", "er", "ene", "ere", "e", "s", "t", "te", "de", "r"],
+        "ru" => &[
+            "а", "я", "у", "ю", "ом", "ем", "ём", "ой", "ей", "е", "и", "ы", "ов", "ев", "ам", "ям", "ами", "ями",
+            "ах", "ях", "ь", "ью", "ия", "ии", "ию", "ией", "ый", "ий", "ая", "яя", "ое", "ее", "ые", "ие", "ого",
+            "его", "ому", "ему", "ую", "юю", "ых", "их", "ым", "им", "ыми", "ими",
+        ],
+        "uk" => &[
+            "а", "я", "у", "ю", "ом", "ем", "єм", "ою", "ею", "і", "и", "ї", "ів", "їв", "ам", "ям", "ами", "ями",
+            "ах", "ях", "ові", "еві", "ий", "ій", "е", "ого", "ому", "ої", "их", "им", "ими",
+        ],
+        "pl" => &["a", "u", "owi", "em", "ie", "y", "i", "ów", "om", "ami", "ach", "ą", "ę", "o", "e"],
+        "cs" => &["a", "u", "ovi", "em", "e", "ě", "y", "i", "ů", "ům", "ami", "ách", "ou", "o"],
+        "tr" | "az" => &[
+            "lar", "ler", "ı", "i", "u", "ü", "ın", "in", "un", "ün", "nın", "nin", "nun", "nün", "a", "e", "ya", "ye",
+            "da", "de", "ta", "te", "dan", "den", "tan", "ten", "la", "le", "yla", "yle", "ları", "leri", "ların",
+            "lerin", "larda", "lerde", "lardan", "lerden", "sı", "si", "su", "sü", "sını", "sini", "sının", "sinin",
+            "sında", "sinde", "sına", "sine", "yı", "yi", "nı", "ni",
+        ],
+        "fi" => &[
+            "n", "in", "a", "ä", "lla", "llä", "lle", "lta", "ltä", "ssa", "ssä", "sta", "stä", "an", "en", "ksi",
+            "na", "nä", "t",
+        ],
+        "hu" => &[
+            "t", "ot", "et", "öt", "at", "nak", "nek", "ban", "ben", "ba", "be", "ból", "ből", "ra", "re", "ról",
+            "ről", "val", "vel", "tól", "től", "hoz", "hez", "höz", "on", "en", "ön", "k", "ok", "ek", "ök", "ak",
+        ],
+        "ro" => &["ul", "ului", "a", "ei", "ii", "i", "e", "le", "lor", "ilor", "elor"],
+        "el" => &["ς", "ου", "ο", "α", "ας", "ες", "ων", "ους", "η", "ης", "οι"],
+        _ => &[],
+    }
+}
+
+/// Endings a name takes, by language (case endings; a German or Scandinavian genitive).
+fn name_table(lang: &str) -> &'static [&'static str] {
+    match lang {
+        "de" | "nl" | "sv" | "da" | "nb" | "nn" | "no" => &["s"],
+        "ru" => &[
+            "а", "я", "у", "ю", "ом", "ем", "ой", "ей", "е", "и", "ы", "ым", "им", "ого", "его", "ому", "ему", "ая",
+            "ую", "ых", "их", "ыми", "ими",
+        ],
+        "uk" => &["а", "я", "у", "ю", "ом", "ем", "ою", "ею", "і", "и", "ові", "еві", "ого", "ому", "ої", "ій"],
+        "pl" | "cs" | "tr" | "az" | "fi" | "hu" | "ro" | "el" => common_table(lang),
+        _ => &[],
+    }
+}
+
+/// The cased script a language with an ending table is written in.
+fn script_of_language(lang: &str) -> Option<crate::key::CasedScript> {
+    use crate::key::CasedScript::*;
+    Some(match lang {
+        "ru" | "uk" => Cyrillic,
+        "el" => Greek,
+        "en" | "de" | "nl" | "fr" | "es" | "it" | "pt" | "sv" | "da" | "nb" | "nn" | "no" | "pl" | "cs" | "tr"
+        | "az" | "fi" | "hu" | "ro" => Latin,
+        _ => return None,
+    })
+}
+
+/// What kind of word is widened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Common,
+    Name,
+}
+
+/// The ending table of `lang` for `kind`, folded like the index's words, with `""`.
+pub fn endings(lang: &str, kind: Kind) -> Option<&'static [String]> {
+    static TABLES: OnceLock<HashMap<(String, bool), Vec<String>>> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        let mut t = HashMap::new();
+        for lang in [
+            "en", "de", "nl", "fr", "es", "it", "pt", "sv", "da", "nb", "nn", "no", "ru", "uk", "pl", "cs", "tr", "az",
+            "fi", "hu", "ro", "el",
+        ] {
+            for (name, table) in [(false, common_table(lang)), (true, name_table(lang))] {
+                if table.is_empty() {
+                    continue;
+                }
+                let mut folded: Vec<String> =
+                    std::iter::once(String::new()).chain(table.iter().map(|e| fold(e))).collect();
+                folded.sort();
+                folded.dedup();
+                t.insert((lang.to_string(), name), folded);
+            }
+        }
+        t
+    });
+    tables.get(&(lang.to_string(), kind == Kind::Name)).map(Vec::as_slice)
+}
+
+/// An ending as the index writes it: lower case, script folds, no Latin accents.
+fn fold(s: &str) -> String {
+    let lower = s.to_lowercase();
+    crate::analysis::deaccent(&crate::analysis::fold_script(&lower)).into_owned()
+}
+
+/// Whether `form` is `word` with another ending of `table`: both are a common beginning of
+/// at least three characters and an ending of the table (the longest common beginning, or
+/// one character less, for stems that change their last letter: `study`/`studies`).
+pub fn is_inflection(word: &str, form: &str, table: &[String]) -> bool {
+    if word == form {
+        return false;
+    }
+    let w: Vec<char> = word.chars().collect();
+    let f: Vec<char> = form.chars().collect();
+    let lcp = w.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    // An ending, allowing the base's last consonant doubled before it (`run`/`running`).
+    let ending_of = |chars: &[char], b: usize| {
+        let e: String = chars[b..].iter().collect();
+        if table.contains(&e) {
+            return true;
+        }
+        let last = chars[b - 1];
+        chars.get(b) == Some(&last)
+            && !matches!(last, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
+            && table.iter().any(|t| !t.is_empty() && *t == chars[b + 1..].iter().collect::<String>())
+    };
+    (lcp.saturating_sub(1)..=lcp).rev().any(|b| b >= MIN_BASE && ending_of(&w, b) && ending_of(&f, b))
+}
+
+/// One language's forms of a word.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Forms {
+    /// The language of the documents they are searched in.
+    pub lang: String,
+    /// The forms, as indexed (lower case, folded).
+    pub words: Vec<String>,
+}
+
+/// Reads the index to widen query words.
+pub(crate) struct Widener<'a> {
+    pub searcher: &'a Searcher,
+    pub fields: Fields,
+}
+
+impl Widener<'_> {
+    fn doc_freq(&self, field: tantivy::schema::Field, text: &str) -> Result<u64> {
+        Ok(self.searcher.doc_freq(&Term::from_field_text(field, text))?)
+    }
+
+    /// Whether the (analyzed) word `word` is a name in this archive: most documents that
+    /// hold it write it as one.
+    pub fn written_as_name(&self, word: &str) -> Result<bool> {
+        let Some(key) = crate::key::key(word) else { return Ok(false) };
+        let holding = self.doc_freq(self.fields.body, word)?;
+        if holding == 0 {
+            return Ok(false);
+        }
+        let as_name = self.doc_freq(self.fields.names, &key)?;
+        Ok(as_name as f64 >= NAME_SHARE * holding as f64)
+    }
+
+    /// Whether some document writes `form` as a name.
+    fn is_name_somewhere(&self, form: &str) -> Result<bool> {
+        match crate::key::key(form) {
+            Some(k) => Ok(self.doc_freq(self.fields.names, &k)? > 0),
+            None => Ok(false),
+        }
+    }
+
+    /// The languages of the documents that hold `word`, each with at least
+    /// [`LANGUAGE_SHARE`] of them, most first.
+    pub fn languages(&self, word: &str) -> Result<Vec<String>> {
+        let req: Aggregations =
+            serde_json::from_value(serde_json::json!({"lang": {"terms": {"field": "lang", "size": 100}}}))
+                .expect("a valid aggregation request");
+        let guard = AggregationLimitsGuard::new(Some(16 << 20), None);
+        let agg = AggregationCollector::from_aggs(req, AggContextParams::new(guard, Default::default()));
+        let q = TermQuery::new(Term::from_field_text(self.fields.body, word), IndexRecordOption::Basic);
+        let res = self.searcher.search(&q, &agg)?;
+        let (buckets, _) = crate::facets::buckets(&res, "lang");
+        let total: u64 = buckets.iter().map(|b| b.count).sum();
+        if total > 0 {
+            return Ok(buckets
+                .into_iter()
+                .filter(|b| b.count as f64 >= LANGUAGE_SHARE * total as f64)
+                .map(|b| b.value)
+                .collect());
+        }
+        // No document holds the word as typed (a dictionary form of a word the archive
+        // holds only inflected): the archive's languages written in the word's script.
+        let Some(script) = crate::key::cased_script(word) else { return Ok(Vec::new()) };
+        let mut out = BTreeSet::new();
+        for seg in self.searcher.segment_readers() {
+            let inverted = seg.inverted_index(self.fields.lang)?;
+            let mut terms = inverted.terms().stream().map_err(|e| IndexError::Io("the language terms".into(), e))?;
+            while terms.advance() {
+                let lang = String::from_utf8_lossy(terms.key()).into_owned();
+                if script_of_language(&lang) == Some(script) {
+                    out.insert(lang);
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// The forms of `word` in documents of `lang`: terms of the body's dictionary that
+    /// [`is_inflection`] of it by `lang`'s table for `kind`; common words must also have
+    /// the same Snowball stem, names must be written as names somewhere. At most
+    /// [`MAX_FORMS`], most frequent first.
+    pub fn forms(&self, word: &str, lang: &str, kind: Kind) -> Result<Vec<String>> {
+        let Some(table) = endings(lang, kind) else { return Ok(Vec::new()) };
+        let chars: Vec<char> = word.chars().collect();
+        if chars.len() < MIN_BASE {
+            return Ok(Vec::new());
+        }
+        // Every form begins with the word less one of its endings, less a character at most
+        // (see `is_inflection`).
+        let shortest_base = table
+            .iter()
+            .filter(|e| word.ends_with(e.as_str()))
+            .map(|e| chars.len() - e.chars().count())
+            .min()
+            .unwrap_or(chars.len());
+        let prefix: String = chars[..shortest_base.saturating_sub(1).max(MIN_BASE).min(chars.len())].iter().collect();
+        let mut candidates = BTreeSet::new();
+        for seg in self.searcher.segment_readers() {
+            let inverted = seg.inverted_index(self.fields.body)?;
+            let mut terms = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .map_err(|e| IndexError::Io("the term dictionary".into(), e))?;
+            while terms.advance() {
+                if !terms.key().starts_with(prefix.as_bytes()) {
+                    break;
+                }
+                if candidates.len() >= PREFIX_TERMS {
+                    return Ok(Vec::new());
+                }
+                if let Ok(t) = std::str::from_utf8(terms.key()) {
+                    candidates.insert(t.to_string());
+                }
+            }
+        }
+        // The index drops Latin marks; Turkish and Azerbaijani stemmers read vowel harmony
+        // in them (ı/i, ö/o, ü/u) and go wrong without: there the table decides alone.
+        let stemmer = stemmer_for(lang).filter(|_| !matches!(lang, "tr" | "az")).map(frostem::Stemmer::new);
+        let stem_of_word = stemmer.as_ref().map(|s| s.stem(word).into_owned());
+        let mut out: Vec<(u64, String)> = Vec::new();
+        for f in candidates {
+            if !is_inflection(word, &f, table) {
+                continue;
+            }
+            let ok = match kind {
+                Kind::Common => match (&stemmer, &stem_of_word) {
+                    (Some(s), Some(w)) => s.stem(&f) == w.as_str(),
+                    _ => true,
+                },
+                Kind::Name => self.is_name_somewhere(&f)?,
+            };
+            if ok {
+                out.push((self.doc_freq(self.fields.body, &f)?, f));
+            }
+        }
+        out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        Ok(out.into_iter().take(MAX_FORMS).map(|(_, f)| f).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(lang: &str, kind: Kind) -> &'static [String] {
+        endings(lang, kind).unwrap()
+    }
+
+    #[test]
+    fn inflections_by_ending_tables() {
+        let en = t("en", Kind::Common);
+        assert!(is_inflection("price", "prices", en));
+        assert!(is_inflection("prices", "priced", en));
+        assert!(is_inflection("study", "studies", en));
+        assert!(is_inflection("run", "running", en), "a doubled consonant before the ending");
+        assert!(is_inflection("running", "runs", en));
+        assert!(is_inflection("see", "seeing", en));
+        assert!(!is_inflection("bus", "bushes", en), "bush is another word");
+        assert!(!is_inflection("sudan", "sued", en), "a beginning of two letters is not a base");
+        assert!(!is_inflection("putin", "putting", en));
+        assert!(!is_inflection("organ", "organization", en));
+        let ru = t("ru", Kind::Name);
+        assert!(is_inflection(&fold("России"), &fold("Россия"), t("ru", Kind::Common)));
+        assert!(is_inflection(&fold("Путин"), &fold("Путина"), ru));
+        assert!(!is_inflection(&fold("Путин"), &fold("Путинизм"), ru));
+        assert!(endings("en", Kind::Name).is_none(), "English names take no endings");
+        assert!(endings("ar", Kind::Common).is_none());
+    }
+
+    #[test]
+    fn tables_are_folded_like_the_index() {
+        assert!(t("es", Kind::Common).contains(&"io".to_string()), "ió folds to io");
+        assert!(t("tr", Kind::Common).contains(&"in".to_string()), "ın folds to in");
+        assert!(t("ru", Kind::Common).contains(&"ем".to_string()), "ём folds to ем");
+    }
+}
