@@ -9,7 +9,7 @@
 //! Unless the word is marked exact (`=Uighur`) or expansion is off, a word also matches,
 //! at lower weights, what [`crate::expand`] can show to be the same word: its forms in the
 //! documents' languages ([`STEM_WEIGHT`]), the other spellings of its group in the variants
-//! file ([`VARIANT_WEIGHT`]), and for a name its transliteration in the other cased scripts
+//! file and a Chinese word in the other script ([`VARIANT_WEIGHT`]), and for a name its transliteration in the other cased scripts
 //! ([`KEY_WEIGHT`]). What was added is reported ([`Expansion`]), with how many documents
 //! it added (`Expansion::added`, counted by the search).
 //!
@@ -89,7 +89,8 @@ pub struct Expansion {
     /// Whether it was taken for a name (typed with a capital, or written as a name in most
     /// documents that hold it): names get no word forms but their own case endings.
     pub name: bool,
-    /// Other spellings searched, from the variants file (as written there).
+    /// Other spellings searched: from the variants file (as written there), and a Chinese
+    /// word's spellings in the other script (Simplified or Traditional).
     pub variants: Vec<String>,
     /// For a name: its transliteration, searched in the other cased scripts.
     pub key: Option<String>,
@@ -288,6 +289,24 @@ impl<'v> Translator<'v> {
         })
     }
 
+    /// Whether some document holds every token of `toks` in one of `fields` (each token
+    /// somewhere: a cheap test that a spelling is in the archive at all).
+    fn holds(&self, fields: &[(Field, f32)], toks: &[(String, usize)]) -> Result<bool> {
+        for &(field, _) in fields {
+            let mut all = true;
+            for (t, _) in toks {
+                if self.searcher.doc_freq(&Term::from_field_text(field, t))? == 0 {
+                    all = false;
+                    break;
+                }
+            }
+            if all {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The words of one spelling as a query on `fields`: a term, or a phrase of the
     /// main tokens with the dictionary words beside them as optional extras. A sloppy
     /// phrase spends its cost (`what` is the phrase as typed, for the refusal).
@@ -384,6 +403,21 @@ impl<'v> Translator<'v> {
         for (written, toks) in variants {
             let positioned: Vec<(String, usize)> = toks.into_iter().enumerate().map(|(i, t)| (t, i)).collect();
             if let Some(q) = self.spelled(text, &fields, &positioned, slop)? {
+                others.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
+                expansion.variants.push(written);
+            }
+        }
+        // A Chinese word's spellings in the other script (东京 ↔ 東京), where the archive
+        // holds them.
+        for written in crate::hanzi::other_script(text.trim()) {
+            if expansion.variants.contains(&written) {
+                continue;
+            }
+            let toks = self.tokens(&written);
+            if toks.is_empty() || !self.holds(&fields, &toks)? {
+                continue;
+            }
+            if let Some(q) = self.spelled(text, &fields, &toks, slop)? {
                 others.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
                 expansion.variants.push(written);
             }
