@@ -408,7 +408,7 @@ impl<'v> Translator<'v> {
             }
         }
         // A Chinese word's spellings in the other script (东京 ↔ 東京), where the archive
-        // holds them.
+        // holds them, searched in Chinese documents.
         for written in crate::hanzi::other_script(text.trim()) {
             if expansion.variants.contains(&written) {
                 continue;
@@ -418,7 +418,14 @@ impl<'v> Translator<'v> {
                 continue;
             }
             if let Some(q) = self.spelled(text, &fields, &toks, slop)? {
-                others.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
+                // Only in Chinese documents: Japanese writes many of the same characters
+                // (影響, 組織) as words of its own.
+                let in_zh = TermQuery::new(Term::from_field_text(self.fields.lang, "zh"), IndexRecordOption::Basic);
+                let q = BooleanQuery::new(vec![
+                    (Occur::Must, q),
+                    (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_zh), 0.0))),
+                ]);
+                others.push(Box::new(BoostQuery::new(Box::new(q), self.ranking.variant)));
                 expansion.variants.push(written);
             }
         }
