@@ -18,7 +18,7 @@ mod pipeline;
 
 pub use error::EngineError;
 pub use newsdex_dedupe::ParagraphDiff;
-pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Marks, SearchResults, Snippet, Sort, StoryMap};
+pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Marks, Ranking, SearchResults, Snippet, Sort, StoryMap};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
@@ -148,6 +148,8 @@ pub struct SearchOptions {
     /// Wall-clock time the search may take, from the call ([`SEARCH_TIMEOUT`] by
     /// default; `None`: no limit). Past it the search stops with [`EngineError::Timeout`].
     pub timeout: Option<Duration>,
+    /// Ranking weights ([`Ranking`]; the default is what newsdex ships).
+    pub ranking: Ranking,
 }
 
 impl Default for SearchOptions {
@@ -169,6 +171,7 @@ impl Default for SearchOptions {
             sort: Sort::Relevance,
             limits: QueryLimits::default(),
             timeout: Some(SEARCH_TIMEOUT),
+            ranking: Ranking::default(),
         }
     }
 }
@@ -334,6 +337,7 @@ impl Engine {
             count: opts.count,
             limits: opts.limits.clone(),
             deadline,
+            ranking: opts.ranking,
             sort: opts.sort,
         };
         Ok(self.index.search(&req)?)

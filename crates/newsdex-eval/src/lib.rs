@@ -10,12 +10,15 @@
 //! * [`mojibake`]: encoding repair on ftfy's test cases.
 //! * [`langid`]: language identification accuracy per language (lingua's sentences).
 //! * [`stories`]: same-story grouping against gold clusters (B-cubed and pairwise P/R).
-//! * [`ir`]: ranking quality (nDCG@10, MAP) on CISI and Cranfield, as `bench/lucene` scores Lucene.
+//! * [`ir`]: ranking quality (nDCG@10, MAP) on CISI, Cranfield, TIME and XQuAD-R, as
+//!   `bench/lucene` scores Lucene; [`cv`]: parameters chosen by cross-validation,
+//!   bootstrap intervals.
 //! * [`expansion`]: precision, recall and count ratios of query expansion over a news
 //!   archive, judged by [`judge`] against the gold data of [`gold`] (issue #15).
 //!
 //! The binary: `cargo run --release -p newsdex-eval -- extraction DIR [--predictions FILE]`.
 
+pub mod cv;
 pub mod datasets;
 pub mod expansion;
 pub mod extraction;

@@ -105,16 +105,41 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Ranking quality on an ad-hoc retrieval collection (`docs.jsonl`, `queries.tsv`,
-    /// `qrels.tsv`): nDCG@10 and MAP, scored as `bench/lucene/run eval` scores Lucene.
+    /// Ranking quality on ad-hoc retrieval collections (`docs.jsonl` + `queries.tsv` +
+    /// `qrels.tsv`, the Glasgow TIME files, or XQuAD-R's per-language JSON): nDCG@10 and
+    /// MAP, scored as `bench/lucene/run eval` scores Lucene. Every point of the parameter
+    /// grid is run; the parameters are chosen by 5-fold cross-validation (folds by a hash
+    /// of the query id); Lucene 8 BM25 runs beside it with `--lucene`, and per-query
+    /// differences get bootstrap 95% intervals.
     Ir {
-        dir: PathBuf,
+        /// Collection folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
         /// Search words only as written (no word forms, variants or transliteration).
         #[arg(long)]
         exact: bool,
         /// Ranks scored per query.
         #[arg(long, default_value_t = 1000)]
         depth: usize,
+        /// Ranks scored per query where every query has one relevant document.
+        #[arg(long, default_value_t = 100)]
+        known_item_depth: usize,
+        /// `bench/lucene/run` (built with bench/lucene/build): run Lucene on the same data.
+        #[arg(long)]
+        lucene: Option<PathBuf>,
+        /// `standard` (the declared grid) or `defaults` (only the shipped defaults).
+        #[arg(long, default_value = "standard")]
+        grid: String,
+        /// At most N scored queries of each collection (a fixed sample by a hash of the id).
+        #[arg(long)]
+        max_queries: Option<usize>,
+        /// Bootstrap resamples.
+        #[arg(long, default_value_t = 10_000)]
+        resamples: usize,
+        /// Bootstrap seed.
+        #[arg(long, default_value_t = 15)]
+        seed: u64,
+        /// JSON lines instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -253,30 +278,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::Ir { dir, exact, depth, json } => {
-            let c = newsdex_eval::ir::Collection::load(&dir)?;
-            let scratch = std::env::temp_dir().join(format!("newsdex-eval-ir-{}", std::process::id()));
-            let _ = std::fs::remove_dir_all(&scratch);
-            std::fs::create_dir_all(&scratch)?;
-            let r = newsdex_eval::ir::run_newsdex(&c, &scratch, !exact, depth);
-            let _ = std::fs::remove_dir_all(&scratch);
-            let r = r?;
-            if json {
-                println!("{}", serde_json::to_string(&r)?);
-            } else {
-                println!(
-                    "{} on {} ({} docs, {} scored queries of {}): nDCG@10 {:.4}  MAP {:.4}  (expansion {})",
-                    r.engine,
-                    r.collection,
-                    r.docs,
-                    r.queries,
-                    r.queries_in_file,
-                    r.ndcg_at_10,
-                    r.map,
-                    if r.expand { "on" } else { "off" }
-                );
-            }
-            Ok(())
+        Cmd::Ir { dirs, exact, depth, known_item_depth, lucene, grid, max_queries, resamples, seed, json } => {
+            let setup = |grid| newsdex_eval::ir::Setup { grid, expand: !exact, depth, known_item_depth, lucene };
+            ir(&dirs, setup, &grid, max_queries, resamples, seed, json)
         }
         Cmd::Expansion { gold, gold_dir, inflections, data, shared, worst, json } => {
             let gold_dir = gold_dir.unwrap_or_else(default_gold_dir);
@@ -320,6 +324,133 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+fn ir(
+    dirs: &[PathBuf],
+    setup: impl FnOnce(newsdex_eval::cv::Grid) -> newsdex_eval::ir::Setup,
+    grid: &str,
+    max_queries: Option<usize>,
+    resamples: usize,
+    seed: u64,
+    json: bool,
+) -> anyhow::Result<()> {
+    use newsdex_eval::cv::Grid;
+    use newsdex_eval::ir::{self, Collection};
+    let grid = match grid {
+        "standard" => Grid::standard(),
+        "defaults" => Grid::defaults(),
+        other => anyhow::bail!("--grid is standard or defaults, not {other:?}"),
+    };
+    let points = grid.points();
+    let setup = setup(grid.clone());
+    let (exact, depth) = (!setup.expand, setup.depth);
+    let scratch = std::env::temp_dir().join(format!("newsdex-eval-ir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let mut measured = Vec::new();
+    let result = (|| -> anyhow::Result<()> {
+        for dir in dirs {
+            for mut c in Collection::load(dir)? {
+                if let Some(n) = max_queries {
+                    c.truncate_queries(n);
+                }
+                let started = std::time::Instant::now();
+                let m = ir::measure(&c, &setup, &scratch)?;
+                eprintln!(
+                    "{}: {} queries, {} points, {:.1} s",
+                    c.name,
+                    m.qids.len(),
+                    points.len(),
+                    started.elapsed().as_secs_f64()
+                );
+                measured.push(m);
+            }
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result?;
+    let shipped = ir::rule_choice(&measured, None);
+    let mut groups: Vec<String> = measured.iter().map(|m| m.group.clone()).collect();
+    groups.dedup();
+    let mut rows = Vec::new();
+    for g in &groups {
+        let members: Vec<&ir::Measured> = measured.iter().filter(|m| &m.group == g).collect();
+        let other = if groups.len() > 1 { ir::rule_choice(&measured, Some(g)) } else { None };
+        if members.len() > 1 {
+            for m in &members {
+                rows.push(ir::row(&m.name, std::slice::from_ref(m), &points, other, resamples, seed));
+            }
+            rows.push(ir::row(&format!("{g} (pooled)"), &members, &points, other, resamples, seed));
+        } else {
+            rows.push(ir::row(g, &members, &points, other, resamples, seed));
+        }
+    }
+    let engine = format!("newsdex {}", env!("CARGO_PKG_VERSION"));
+    if json {
+        for r in &rows {
+            let mut v = serde_json::to_value(r)?;
+            v["engine"] = engine.clone().into();
+            v["expand"] = (!exact).into();
+            v["grid_points"] = points.len().into();
+            // What bench/run's report reads: the shipped defaults' scores.
+            v["ndcg_at_10"] = r.defaults.0.into();
+            v["map"] = r.defaults.1.into();
+            println!("{v}");
+        }
+        // The grid and the rule's choice, apart from the rows (bench/run tags stdout rows).
+        eprintln!(
+            "{}",
+            serde_json::json!({"engine": engine, "grid": grid, "rule_choice": shipped.map(|p| points[p]), "defaults": newsdex_engine::Ranking::default()})
+        );
+        return Ok(());
+    }
+    let f = |x: (f64, f64)| format!("{:.4} / {:.4}", x.0, x.1);
+    let iv = |x: Option<(f64, f64, f64)>| x.map_or("–".into(), |(m, lo, hi)| format!("{m:+.4} [{lo:+.4}, {hi:+.4}]"));
+    println!(
+        "{engine}, expansion {}, depth {depth} ({} where every query has one relevant document), {} grid points, 5 folds, {resamples} bootstrap resamples (seed {seed})",
+        if exact { "off" } else { "on" },
+        setup.known_item_depth,
+        points.len()
+    );
+    println!(
+        "| collection | queries | newsdex defaults nDCG@10 / MAP | newsdex CV | rule on other collections | Lucene 8 BM25 | CV − Lucene nDCG@10 [95%] | CV − Lucene MAP [95%] | defaults − Lucene nDCG@10 [95%] | defaults − Lucene MAP [95%] |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.collection,
+            r.queries,
+            f(r.defaults),
+            f(r.cv),
+            r.other_groups.map_or("–".into(), f),
+            r.lucene.map_or("–".into(), f),
+            iv(r.cv_minus_lucene_ndcg),
+            iv(r.cv_minus_lucene_map),
+            iv(r.defaults_minus_lucene_ndcg),
+            iv(r.defaults_minus_lucene_map),
+        );
+    }
+    let show = |r: &newsdex_engine::Ranking| {
+        format!(
+            "title {} stem {} variant {} key {} field_tie {} spelling_tie {} length {}",
+            r.title, r.stem, r.variant, r.key, r.field_tie, r.spelling_tie, r.length
+        )
+    };
+    println!("\nshipped defaults: {}", show(&newsdex_engine::Ranking::default()));
+    if let Some(p) = shipped {
+        println!("rule's choice (best mean over collection groups of mean nDCG@10): {}", show(&points[p]));
+    }
+    for r in &rows {
+        for (fold, c) in r.chosen.iter().enumerate() {
+            if let Some(c) = c {
+                println!("  {} fold {fold}: {}", r.collection, show(c));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `data/eval/expansion` of the working directory's repository, else of this build's.

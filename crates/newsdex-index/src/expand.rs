@@ -205,7 +205,15 @@ pub fn is_inflection(word: &str, form: &str, table: &[String]) -> bool {
             && !matches!(last, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
             && table.iter().any(|t| !t.is_empty() && *t == chars[b + 1..].iter().collect::<String>())
     };
-    (lcp.saturating_sub(1)..=lcp).rev().any(|b| b >= MIN_BASE && ending_of(&w, b) && ending_of(&f, b))
+    // Beside the bare base, a final `e` is a letter of another word in English, not an
+    // ending (`suit`/`suite`, `plan`/`plane`, `not`/`note`), though it drops before one
+    // (`hope`/`hoping`). The English table is the one with `ing`.
+    let e_final = table.iter().any(|t| t == "ing");
+    let bare_and_e = |b: usize| {
+        let (ew, ef): (String, String) = (w[b..].iter().collect(), f[b..].iter().collect());
+        e_final && ((ew.is_empty() && ef == "e") || (ef.is_empty() && ew == "e"))
+    };
+    (lcp.saturating_sub(1)..=lcp).rev().any(|b| b >= MIN_BASE && ending_of(&w, b) && ending_of(&f, b) && !bare_and_e(b))
 }
 
 /// One language's forms of a word.
@@ -367,6 +375,10 @@ mod tests {
         assert!(is_inflection("running", "runs", en));
         assert!(is_inflection("see", "seeing", en));
         assert!(!is_inflection("bus", "bushes", en), "bush is another word");
+        assert!(!is_inflection("suite", "suit", en), "regression: suite is not a form of suit");
+        assert!(!is_inflection("plan", "plane", en));
+        assert!(is_inflection("hope", "hoping", en));
+        assert!(is_inflection("suite", "suites", en));
         assert!(!is_inflection("sudan", "sued", en), "a beginning of two letters is not a base");
         assert!(!is_inflection("putin", "putting", en));
         assert!(!is_inflection("organ", "organization", en));

@@ -3,13 +3,13 @@
 //! Words are run through the same analyzer as the documents; a word that analyzes to
 //! several tokens (`al-Qaeda`, `U.S.`, a Chinese word's bigrams) becomes a phrase, and
 //! dictionary words the analyzer adds beside bigrams only raise the score. Unfielded words
-//! search the title (boosted ×[`TITLE_BOOST`]) and the body. Filters (language, outlet,
+//! search the title (boosted ×[`TITLE_BOOST`] by default; [`Ranking`] per search) and the body. Filters (language, outlet,
 //! dates) never change scores.
 //!
 //! Unless the word is marked exact (`=Uighur`) or expansion is off, a word also matches,
 //! at lower weights, what [`crate::expand`] can show to be the same word: its forms in the
 //! documents' languages ([`STEM_WEIGHT`]), the other spellings of its group in the variants
-//! file ([`VARIANT_WEIGHT`]), and for a name its transliteration in the other cased scripts
+//! file and a Chinese word in the other script ([`VARIANT_WEIGHT`]), and for a name its transliteration in the other cased scripts
 //! ([`KEY_WEIGHT`]). What was added is reported ([`Expansion`]), with how many documents
 //! it added (`Expansion::added`, counted by the search).
 //!
@@ -60,18 +60,19 @@ use std::ops::Bound;
 use newsdex_core::normalize_lang;
 use newsdex_query::{DateRange, Field as QField, Limit, Node, Occur as QOccur, QueryLimits, TooCostly};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Term};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, Index, Searcher};
 
 use crate::guard::Phrase;
+use crate::ranking::Ranking;
 use crate::variants::Variants;
 use crate::{Fields, IndexError, Result};
 
-/// Weight of a title match relative to a body match.
+/// Weight of a title match relative to a body match (the default of [`Ranking::title`]).
 pub const TITLE_BOOST: f32 = 1.5;
 /// Weight of a match on a stem (`flows` → `flow`) relative to the word itself.
 pub const STEM_WEIGHT: f32 = 1.0;
@@ -88,7 +89,8 @@ pub struct Expansion {
     /// Whether it was taken for a name (typed with a capital, or written as a name in most
     /// documents that hold it): names get no word forms but their own case endings.
     pub name: bool,
-    /// Other spellings searched, from the variants file (as written there).
+    /// Other spellings searched: from the variants file (as written there), and a Chinese
+    /// word's spellings in the other script (Simplified or Traditional).
     pub variants: Vec<String>,
     /// For a name: its transliteration, searched in the other cased scripts.
     pub key: Option<String>,
@@ -124,6 +126,8 @@ pub(crate) struct Translator<'v> {
     variants: &'v Variants,
     /// Expansion on at all (off: `expand=false`, `--exact`).
     expand: bool,
+    /// Weights and how matches combine.
+    pub(crate) ranking: Ranking,
     /// The query's language, when its text says so clearly.
     query_lang: Option<String>,
     pub(crate) expansions: Vec<Expansion>,
@@ -153,6 +157,7 @@ impl<'v> Translator<'v> {
             analyzer,
             variants,
             expand,
+            ranking: Ranking::default(),
             query_lang,
             expansions: Vec::new(),
             widened: Vec::new(),
@@ -275,13 +280,31 @@ impl<'v> Translator<'v> {
     fn text_fields(&self, field: Option<QField>) -> Result<Vec<(Field, f32)>> {
         let f = &self.fields;
         Ok(match field {
-            None => vec![(f.title, TITLE_BOOST), (f.body, 1.0)],
+            None => vec![(f.title, self.ranking.title), (f.body, 1.0)],
             Some(QField::Title) => vec![(f.title, 1.0)],
             Some(QField::Body) => vec![(f.body, 1.0)],
             Some(QField::Outlet) => vec![(f.outlet, 1.0)],
             Some(QField::Url) => vec![(f.url, 1.0)],
             Some(other) => return Err(IndexError::Query(format!("{other:?} takes no words"))),
         })
+    }
+
+    /// Whether some document holds every token of `toks` in one of `fields` (each token
+    /// somewhere: a cheap test that a spelling is in the archive at all).
+    fn holds(&self, fields: &[(Field, f32)], toks: &[(String, usize)]) -> Result<bool> {
+        for &(field, _) in fields {
+            let mut all = true;
+            for (t, _) in toks {
+                if self.searcher.doc_freq(&Term::from_field_text(field, t))? == 0 {
+                    all = false;
+                    break;
+                }
+            }
+            if all {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The words of one spelling as a query on `fields`: a term, or a phrase of the
@@ -325,7 +348,7 @@ impl<'v> Translator<'v> {
             };
             per_field.push(if boost == 1.0 { q } else { Box::new(BoostQuery::new(q, boost)) });
         }
-        Ok(Some(one_of(per_field)))
+        Ok(Some(best_of(per_field, self.ranking.field_tie)))
     }
 
     fn words(&mut self, field: Option<QField>, text: &str, slop: u32, exact: bool) -> Result<Option<Box<dyn Query>>> {
@@ -380,7 +403,29 @@ impl<'v> Translator<'v> {
         for (written, toks) in variants {
             let positioned: Vec<(String, usize)> = toks.into_iter().enumerate().map(|(i, t)| (t, i)).collect();
             if let Some(q) = self.spelled(text, &fields, &positioned, slop)? {
-                others.push(Box::new(BoostQuery::new(q, VARIANT_WEIGHT)));
+                others.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
+                expansion.variants.push(written);
+            }
+        }
+        // A Chinese word's spellings in the other script (东京 ↔ 東京), where the archive
+        // holds them, searched in Chinese documents.
+        for written in crate::hanzi::other_script(text.trim()) {
+            if expansion.variants.contains(&written) {
+                continue;
+            }
+            let toks = self.tokens(&written);
+            if toks.is_empty() || !self.holds(&fields, &toks)? {
+                continue;
+            }
+            if let Some(q) = self.spelled(text, &fields, &toks, slop)? {
+                // Only in Chinese documents: Japanese writes many of the same characters
+                // (影響, 組織) as words of its own.
+                let in_zh = TermQuery::new(Term::from_field_text(self.fields.lang, "zh"), IndexRecordOption::Basic);
+                let q = BooleanQuery::new(vec![
+                    (Occur::Must, q),
+                    (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_zh), 0.0))),
+                ]);
+                others.push(Box::new(BoostQuery::new(Box::new(q), self.ranking.variant)));
                 expansion.variants.push(written);
             }
         }
@@ -402,7 +447,8 @@ impl<'v> Translator<'v> {
                             Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as Box<dyn Query>
                         })
                         .collect();
-                    others.push(Box::new(BoostQuery::new(one_of(clauses), KEY_WEIGHT)));
+                    others
+                        .push(Box::new(BoostQuery::new(best_of(clauses, self.ranking.spelling_tie), self.ranking.key)));
                     expansion.key = keys.first().map(|k| k[2..].to_string());
                     spellings += keys.len();
                 }
@@ -419,21 +465,23 @@ impl<'v> Translator<'v> {
                 }
                 let mut per: Vec<Box<dyn Query>> = Vec::new();
                 for f in &forms {
+                    let mut in_fields: Vec<Box<dyn Query>> = Vec::new();
                     for &(fld, boost) in &fields {
                         let q = TermQuery::new(Term::from_field_text(fld, f), IndexRecordOption::WithFreqs);
-                        per.push(if boost == 1.0 {
+                        in_fields.push(if boost == 1.0 {
                             Box::new(q)
                         } else {
                             Box::new(BoostQuery::new(Box::new(q), boost))
                         });
                     }
+                    per.push(best_of(in_fields, self.ranking.field_tie));
                 }
                 let in_lang = TermQuery::new(Term::from_field_text(self.fields.lang, &lang), IndexRecordOption::Basic);
                 let q = BooleanQuery::new(vec![
-                    (Occur::Must, one_of(per)),
+                    (Occur::Must, best_of(per, self.ranking.spelling_tie)),
                     (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_lang), 0.0))),
                 ]);
-                others.push(Box::new(BoostQuery::new(Box::new(q), STEM_WEIGHT)));
+                others.push(Box::new(BoostQuery::new(Box::new(q), self.ranking.stem)));
                 spellings += forms.len();
                 expansion.forms.push(crate::expand::Forms { lang, words: forms });
             }
@@ -447,7 +495,7 @@ impl<'v> Translator<'v> {
         self.expansions.push(expansion);
         let mut all = vec![base];
         all.extend(others);
-        Ok(Some(one_of(all)))
+        Ok(Some(best_of(all, self.ranking.spelling_tie)))
     }
 
     fn prefix(&mut self, field: Option<QField>, text: &str) -> Result<Option<Box<dyn Query>>> {
@@ -500,6 +548,14 @@ impl<'v> Translator<'v> {
         }
         Ok(Box::new(ConstScoreQuery::new(one_of(alts), 0.0)))
     }
+}
+
+/// The best of `qs` plus `tie` × the rest (1: their sum, as [`one_of`]).
+fn best_of(qs: Vec<Box<dyn Query>>, tie: f32) -> Box<dyn Query> {
+    if tie == 1.0 || qs.len() < 2 {
+        return one_of(qs);
+    }
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(qs, tie))
 }
 
 /// A word typed as a name: its first letter is a capital.

@@ -18,6 +18,7 @@ use crate::deadline::{Deadline, Timed};
 use crate::facets::{self, Facets, MonthCollector, NoOutlet};
 use crate::order::{self, Sort};
 use crate::query::{Expansion, Translator};
+use crate::ranking::Ranking;
 use crate::stories::{CountBy, DistinctFacets, StoryMap, StoryMembers};
 use crate::{Result, SearchIndex};
 
@@ -55,6 +56,8 @@ pub struct SearchRequest<'a> {
     pub limits: QueryLimits,
     /// When to give up (checked while collecting and between phases).
     pub deadline: Deadline,
+    /// Ranking weights.
+    pub ranking: Ranking,
     /// The order of hits (relevance, or publication date with undated articles last).
     pub sort: Sort,
 }
@@ -77,6 +80,7 @@ impl<'a> SearchRequest<'a> {
             count: CountBy::Articles,
             limits: QueryLimits::default(),
             deadline: Deadline::never(),
+            ranking: Ranking::default(),
             sort: Sort::Relevance,
         }
     }
@@ -431,7 +435,8 @@ impl SearchIndex {
         let query_lang = if expand { self.query_lang(req, searcher)? } else { None };
         let mut tr =
             Translator::new(&self.index, searcher, self.fields, &self.variants, expand, query_lang, &req.limits)?;
-        let main = tr.translate(&req.query.root)?;
+        tr.ranking = req.ranking;
+        let main = tr.translate(&req.query.root)?.map(|q| crate::ranking::with_length(q, req.ranking.length));
         let mut filters: Vec<Box<dyn Query>> = Vec::new();
         if !req.langs.is_empty() {
             filters.push(tr.filter_any(QField::Lang, &req.langs)?);

@@ -197,6 +197,24 @@ pub struct WordTokenStream<'a> {
     token: &'a mut Token,
 }
 
+/// The words of `text` one by one, as a query would list them: one token per position
+/// (Chinese and Japanese as bigrams, without the dictionary words added beside them; Thai
+/// and its neighbours as dictionary words). Not lower-cased or folded: the analyzers do
+/// that to query and document alike.
+pub fn words(text: &str) -> Vec<&str> {
+    let mut toks = Vec::new();
+    segment(text, &mut toks);
+    let mut out: Vec<&str> = Vec::with_capacity(toks.len());
+    let mut last = None;
+    for t in toks {
+        if last != Some(t.position) {
+            out.push(&text[t.from..t.to]);
+            last = Some(t.position);
+        }
+    }
+    out
+}
+
 impl Tokenizer for WordTokenizer {
     type TokenStream<'a> = WordTokenStream<'a>;
 

@@ -122,3 +122,27 @@ fn common_words_get_their_forms_in_their_language_and_say_so() {
     assert!(text.starts_with(&format!("{} matches, {as_typed} as typed", total(&v))), "{text}");
     assert!(text.contains("prices also searched as: price"), "{text}");
 }
+
+#[test]
+fn a_chinese_word_finds_its_other_script_and_says_so() {
+    let Some(n) = archive() else { return };
+    // The demo's Chinese Wikinews articles are written in Simplified characters; a reader
+    // in Taiwan or Hong Kong types Traditional ones.
+    let exact = total(&search(n, "國際", &["--exact"]));
+    let v = search(n, "國際", &[]);
+    let expanded = total(&v);
+    assert!(expanded > exact, "國際 finds 国际: {expanded} vs {exact} as typed");
+    assert_eq!(v["total_as_typed"].as_u64().unwrap(), exact);
+    let e = &v["expansions"][0];
+    let variants: Vec<&str> = e["variants"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(variants.contains(&"国际"), "{e}");
+    assert_eq!(e["added"].as_u64().unwrap(), expanded - exact, "{e}");
+    for h in v["hits"].as_array().unwrap() {
+        assert_eq!(h["lang"], "zh", "{h}");
+    }
+    // And back: Simplified finds no Traditional text here, and says nothing it did not search.
+    let v = search(n, "国际", &[]);
+    for e in v["expansions"].as_array().unwrap() {
+        assert!(e["variants"].as_array().unwrap().iter().all(|s| s != "國際"), "國際 is in no document: {e}");
+    }
+}
