@@ -31,7 +31,12 @@
 //! inflections plus `inflections`: for a name, in every language's table, the forms of a
 //! lemma (PROPN, NOUN, ADJ or unknown) written like a spelling, and the forms of the
 //! PROPN lemmas a spelling is a form of (`России` → `Россия` → `Россией`…); for a word,
-//! the forms of its lemmas (any part of speech but PROPN) in its own language's tables.
+//! the forms of its lemmas (any part of speech but PROPN) in its own language's tables,
+//! and in any other language's tables where the query is a word too (`fan`: Italian and
+//! English). A query with Han characters also accepts its Simplified, Traditional, Taiwan
+//! and Hong Kong spellings by OpenCC's tables (the `hanconv` crate's converter). These two
+//! were added after the first run on the reworked mechanism showed the judge calling
+//! `fans` wrong for the Italian query `fan` and `組織` wrong for `组织`.
 //! Matching folds case and accents (see [`crate::judge`]).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -327,6 +332,29 @@ impl Gold {
             }
         }
         accept.extend(q.inflections.iter().cloned());
+        if q.kind == Kind::Word {
+            // The same string can be a word of several languages (`fan` in Italian and
+            // English): its inflections in each of them are inflections of what was typed.
+            let own = q.lang.as_deref().unwrap_or_default();
+            let langs: Vec<String> = self.tables.langs().filter(|l| *l != own).map(str::to_string).collect();
+            for lang in langs {
+                let mut lemmas = self.tables.word_lemmas(&lang, &q.query);
+                if !self.tables.forms_of(&lang, &q.query).is_empty() {
+                    lemmas.insert(q.query.clone());
+                }
+                for l in lemmas {
+                    accept.extend(self.tables.word_forms(&lang, &l));
+                }
+            }
+        }
+        if q.query.chars().any(crate::judge::is_unspaced) {
+            // Simplified and Traditional spellings of a Chinese word, by OpenCC's tables
+            // through hanconv's own converter (newsdex-index has its own).
+            for s in [hanconv::s2t(&q.query), hanconv::t2s(&q.query), hanconv::s2tw(&q.query), hanconv::s2hk(&q.query)]
+            {
+                accept.push(s);
+            }
+        }
         let mut seen = HashSet::new();
         let accept = accept.iter().filter_map(|s| Spelling::new(s)).filter(|s| seen.insert(s.clone())).collect();
         Ok(Resolved { query: q.clone(), spellings, accept, lemmas })

@@ -60,7 +60,9 @@ const MIN_BASE: usize = 3;
 /// them; `""` (the bare base) is implied.
 fn common_table(lang: &str) -> &'static [&'static str] {
     match lang {
-        "en" => &["s", "es", "ed", "d", "ing", "er", "ers", "est", "y", "ies", "ied", "e"],
+        // No `er`: beside comparatives it makes agent nouns, other words (`provider`,
+        // `reporter`, `worker`).
+        "en" => &["s", "es", "ed", "d", "ing", "est", "y", "ies", "ied", "e"],
         "de" => &[
             "e", "en", "n", "er", "ern", "es", "s", "em", "st", "t", "et", "te", "ten", "tet", "test", "tes", "end",
             "ens",
@@ -205,13 +207,15 @@ pub fn is_inflection(word: &str, form: &str, table: &[String]) -> bool {
             && !matches!(last, 'a' | 'e' | 'i' | 'o' | 'u' | 'y')
             && table.iter().any(|t| !t.is_empty() && *t == chars[b + 1..].iter().collect::<String>())
     };
-    // Beside the bare base, a final `e` is a letter of another word in English, not an
-    // ending (`suit`/`suite`, `plan`/`plane`, `not`/`note`), though it drops before one
-    // (`hope`/`hoping`). The English table is the one with `ing`.
+    // In English a final `e` is a letter of the base that drops before an ending that
+    // begins with a vowel (`hope`/`hoping`/`hoped`), not an ending of its own: beside
+    // anything else it is another word (`suit`/`suite`, `suits`/`suite`, `plan`/`plane`).
+    // The English table is the one with `ing`.
     let e_final = table.iter().any(|t| t == "ing");
     let bare_and_e = |b: usize| {
         let (ew, ef): (String, String) = (w[b..].iter().collect(), f[b..].iter().collect());
-        e_final && ((ew.is_empty() && ef == "e") || (ef.is_empty() && ew == "e"))
+        let drops = |other: &str| other.starts_with('e') || other.starts_with('i');
+        e_final && ((ew == "e" && !drops(&ef)) || (ef == "e" && !drops(&ew)))
     };
     (lcp.saturating_sub(1)..=lcp).rev().any(|b| b >= MIN_BASE && ending_of(&w, b) && ending_of(&f, b) && !bare_and_e(b))
 }
@@ -379,6 +383,9 @@ mod tests {
         assert!(!is_inflection("plan", "plane", en));
         assert!(is_inflection("hope", "hoping", en));
         assert!(is_inflection("suite", "suites", en));
+        assert!(!is_inflection("suite", "suits", en), "regression: suits is suit's");
+        assert!(!is_inflection("provide", "provider", en), "regression: an agent noun is another word");
+        assert!(is_inflection("hope", "hoped", en));
         assert!(!is_inflection("sudan", "sued", en), "a beginning of two letters is not a base");
         assert!(!is_inflection("putin", "putting", en));
         assert!(!is_inflection("organ", "organization", en));
