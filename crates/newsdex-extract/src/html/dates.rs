@@ -539,6 +539,14 @@ fn numeric_at(toks: &[(Tok, bool)], i: usize, order: Order) -> Option<(NaiveDate
         } else {
             None
         }
+    } else if lc == 2 && la <= 2 && lb <= 2 && order != Order::Unknown && matches!(sep, '.' | '/') {
+        // Two-digit years (31.10.23) where the page's locale says how to read them.
+        let y = 2000 + c as i32;
+        if order == Order::MonthFirst && sep == '/' {
+            NaiveDate::from_ymd_opt(y, a, b)
+        } else {
+            NaiveDate::from_ymd_opt(y, b, a)
+        }
     } else {
         None
     }?;
@@ -901,39 +909,110 @@ fn page_lang(dom: &Dom<'_>) -> Option<String> {
 /// The publication date of a page and where it was found (`url`, `meta`, `json-ld`,
 /// `time`, `text`). `url` is the page's canonical address (or the one it was fetched
 /// from).
+///
+/// Pages often carry several dates that disagree (a CMS's creation time, the time of a
+/// republication, a UTC time that falls on the next day): the date the page **shows**
+/// its readers (in a date or byline element, or a `<time>`) decides between them.
+/// Without one, the address's date, JSON-LD, `<meta>` and microdata are trusted in
+/// that order; then the dates written on the page; a last-modified date only when
+/// nothing else dates it.
 pub fn published(dom: &Dom<'_>, url: Option<&str>) -> Option<(Published, &'static str)> {
     let host = url.and_then(super::meta::host);
     let lang = page_lang(dom);
     let order = Order::of(lang.as_deref(), host.as_deref());
+    let mut stated: Vec<(Published, &'static str)> = Vec::new();
     if let Some(p) = url.and_then(from_url) {
-        return Some((p, "url"));
+        stated.push((p, "url"));
     }
-    // The first <meta> in the page that names a publication date.
+    if let Some(p) = json_ld_published(dom) {
+        stated.push((p, "json-ld"));
+    }
+    // <meta> publication dates, by the rank of their names.
+    let mut metas: Vec<(usize, Published)> = Vec::new();
     let mut modified = None;
     for id in dom.find_all(Tag::Meta) {
-        let Some(content) = dom.attr_text(id, AttrName::Content).or_else(|| dom.attr_text(id, AttrName::Datetime)) else { continue };
+        let Some(content) = dom.attr_text(id, AttrName::Content).or_else(|| dom.attr_text(id, AttrName::Datetime))
+        else {
+            continue;
+        };
         for key in [AttrName::Name, AttrName::Property, AttrName::Itemprop] {
             let Some(k) = dom.attr(id, key) else { continue };
             let k = k.trim().to_ascii_lowercase();
-            if PUBLISHED_META.contains(&k.as_str()) {
+            if let Some(rank) = PUBLISHED_META.iter().position(|m| *m == k) {
                 if let Some(p) = machine_or_text(&content, order) {
-                    return Some((p, "meta"));
+                    metas.push((rank, p));
                 }
             } else if modified.is_none() && MODIFIED_META.contains(&k.as_str()) {
                 modified = machine_or_text(&content, order);
             }
         }
     }
-    if let Some(p) = json_ld_published(dom) {
-        return Some((p, "json-ld"));
-    }
+    metas.sort_by_key(|(rank, _)| *rank);
+    stated.extend(metas.into_iter().map(|(_, p)| (p, "meta")));
     if let Some(p) = time_element(dom, order) {
-        return Some((p, "time"));
+        stated.push((p, "time"));
+    }
+    let shown = shown_dates(dom, order);
+    let day = |p: &Published| p.at.date_naive();
+    // 1. A stated date the page shows.
+    for v in &shown {
+        if let Some(c) = stated.iter().find(|(c, _)| day(c) == day(v)) {
+            return Some(*c);
+        }
+    }
+    // 2. A UTC time that the page shows as the day before or after: its local day.
+    if let Some(v) = shown.first()
+        && stated.iter().any(|(c, _)| {
+            c.zone_given && c.at.offset().local_minus_utc() == 0 && (day(c) - day(v)).num_days().abs() == 1
+        })
+    {
+        return Some((*v, "text"));
+    }
+    if let Some(c) = stated.first() {
+        return Some(*c);
+    }
+    if let Some(v) = shown.first() {
+        return Some((*v, "text"));
     }
     if let Some(p) = written_date(dom, order) {
         return Some((p, "text"));
     }
     modified.map(|p| (p, "meta"))
+}
+
+/// The first few dates the page shows its readers: in elements whose class or id
+/// speaks of dates or bylines, and in `<time>` elements' text; comments left out.
+fn shown_dates(dom: &Dom<'_>, order: Order) -> Vec<Published> {
+    let mut out = Vec::new();
+    let mut it = dom.descendants(0);
+    while let Some(id) = it.next() {
+        let Some(tag) = dom.tag(id) else { continue };
+        if matches!(tag, Tag::Script | Tag::Style | Tag::Noscript | Tag::Template | Tag::Head | Tag::Svg) {
+            it.skip_subtree(id);
+            continue;
+        }
+        let class = dom.attr(id, AttrName::Class).unwrap_or("").to_ascii_lowercase();
+        let ident = dom.attr(id, AttrName::Id).unwrap_or("").to_ascii_lowercase();
+        if class.contains("comment") || ident.contains("comment") {
+            it.skip_subtree(id);
+            continue;
+        }
+        if tag == Tag::Time || date_cue(dom, id) {
+            let text = dom.text_of(id);
+            if text.chars().count() > 6 {
+                let head: String = text.chars().take(80).collect();
+                if let Some(p) = from_text_in(&head, order) {
+                    out.push(p);
+                    // The element's own date; its children need not be read again.
+                    it.skip_subtree(id);
+                    if out.len() >= 5 {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A machine-readable value, else a date written out in it.
@@ -1228,6 +1307,8 @@ mod tests {
         assert_eq!(t_in("04/05/2022", Order::of(None, Some("www.lemonde.fr"))), "2022-05-04");
         assert_eq!(t_in("04/05/2022", Order::of(Some("en"), None)), "");
         assert_eq!(t("version 1.2.2019.5"), "", "part of a longer number");
+        assert_eq!(t_in("Von: Björn Jahner | 31.10.23", Order::DayFirst), "2023-10-31", "two-digit year");
+        assert_eq!(t("31.10.23"), "", "two-digit years only with a known locale");
     }
 
     #[test]
