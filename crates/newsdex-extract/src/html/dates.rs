@@ -817,16 +817,34 @@ fn zone_at(toks: &[(Tok, bool)], mut i: usize) -> Option<FixedOffset> {
 /// when a time zone is written after it.
 pub fn from_text_in(text: &str, order: Order) -> Option<Published> {
     let toks = tokens(text);
-    for i in 0..toks.len() {
-        if let Some((nd, end)) = date_at(&toks, i, order) {
-            if !plausible(nd) {
-                continue;
-            }
-            if let Some((time, Some(zone))) = time_at(&toks, end) {
-                let at = zone.from_local_datetime(&nd.and_time(time)).single()?;
-                return Some(Published { at, zone_given: true, date_only: false });
-            }
-            return date_only(nd);
+    (0..toks.len()).find_map(|i| dated(&toks, i, order))
+}
+
+/// A plausible date starting at token `i`, with its time when a zone follows.
+fn dated(toks: &[(Tok, bool)], i: usize, order: Order) -> Option<Published> {
+    let (nd, end) = date_at(toks, i, order)?;
+    if !plausible(nd) {
+        return None;
+    }
+    if let Some((time, Some(zone))) = time_at(toks, end)
+        && let Some(at) = zone.from_local_datetime(&nd.and_time(time)).single()
+    {
+        return Some(Published { at, zone_given: true, date_only: false });
+    }
+    date_only(nd)
+}
+
+/// The date a plain text or a record's text opens with: one that starts one of its
+/// first three non-empty lines, after at most a few words (a weekday, a dateline's
+/// place, a bracket): "2011年4月7日午後11時32分頃 (UTC + 9)、…", "【2008年3月17日讯】",
+/// "Tuesday, September 1, 2015", "WASHINGTON, March 3, 2020 (Reuters) -". A date
+/// further into a sentence is more often another event's, and is not taken.
+pub fn from_first_lines(text: &str) -> Option<Published> {
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(3) {
+        let head: String = line.chars().take(120).collect();
+        let toks = tokens(&head);
+        if let Some(p) = (0..toks.len().min(5)).find_map(|i| dated(&toks, i, Order::Unknown)) {
+            return Some(p);
         }
     }
     None
@@ -1321,6 +1339,16 @@ mod tests {
     }
 
     #[test]
+    fn dates_that_open_a_text() {
+        let first = |s: &str| from_first_lines(s).map(|p| p.display()).unwrap_or_default();
+        assert_eq!(first("Tuesday, September 1, 2015\n\nFormica fusca, from file."), "2015-09-01");
+        assert_eq!(first("【2008年3月17日讯】\n\n今年的国际自由车环台赛"), "2008-03-17");
+        assert_eq!(first("WASHINGTON, March 3, 2020 (Reuters) - The U.S."), "2020-03-03");
+        assert_eq!(first("A title\nThe body says that on 3 March 2020 something happened long ago."), "");
+        assert_eq!(first("読売新聞によると、2月14日午後(現地。日本時間15日早朝)、"), "", "no year: no date");
+    }
+
+    #[test]
     fn solar_hijri_conversion() {
         assert_eq!(persian_to_gregorian(1398, 8, 28), NaiveDate::from_ymd_opt(2019, 11, 19));
         assert_eq!(persian_to_gregorian(1403, 12, 30), NaiveDate::from_ymd_opt(2025, 3, 20));
@@ -1362,10 +1390,17 @@ mod tests {
     }
 
     #[test]
-    fn the_first_publication_meta_wins_and_modified_dates_come_last() {
-        let html = r#"<meta property="article:modified_time" content="2022-02-01T10:00:00+01:00">
+    fn metas_by_rank_the_shown_date_decides_and_modified_dates_come_last() {
+        let metas = r#"<meta property="article:modified_time" content="2022-02-01T10:00:00+01:00">
             <meta name="date" content="2022-01-24T17:06:45+01:00"><meta name="pubdate" content="2021-12-14">"#;
-        assert_eq!(page(html), Some(("2022-01-24T17:06:45+01:00".into(), "meta")));
+        assert_eq!(page(metas), Some(("2021-12-14".into(), "meta")));
+        // The page shows 24.01.2022: of its stated dates, that one is meant.
+        let shown = format!("{metas}<h1>Title</h1><p class=\"article-date\">24.01.2022 | 17:06</p>");
+        assert_eq!(page(&shown), Some(("2022-01-24T17:06:45+01:00".into(), "meta")));
+        // A UTC time the page shows as the day before: the local day.
+        let utc = r#"<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2022-05-04T00:44:52Z"}</script>
+            <ul class="wgt-date"><li>03/05/2022 21:44</li></ul>"#;
+        assert_eq!(page(&format!("<html lang=pt-BR>{utc}")), Some(("2022-05-03".into(), "text")));
         let only_modified = r#"<meta property="article:modified_time" content="2022-02-01">"#;
         assert_eq!(page(only_modified), Some(("2022-02-01".into(), "meta")));
     }
