@@ -972,10 +972,16 @@ pub fn published(dom: &Dom<'_>, url: Option<&str>) -> Option<(Published, &'stati
     }
     let shown = shown_dates(dom, order);
     let day = |p: &Published| p.at.date_naive();
+    // Of the stated dates on a day, the most precise (a time and zone rather than an
+    // address's bare day).
+    let precise = |d: NaiveDate| {
+        let on_day = || stated.iter().filter(move |(c, _)| day(c) == d);
+        on_day().find(|(c, _)| !c.date_only).or_else(|| on_day().next()).copied()
+    };
     // 1. A stated date the page shows.
     for v in &shown {
-        if let Some(c) = stated.iter().find(|(c, _)| day(c) == day(v)) {
-            return Some(*c);
+        if let Some(c) = precise(day(v)) {
+            return Some(c);
         }
     }
     // 2. A UTC time that the page shows as the day before or after: its local day.
@@ -986,8 +992,8 @@ pub fn published(dom: &Dom<'_>, url: Option<&str>) -> Option<(Published, &'stati
     {
         return Some((*v, "text"));
     }
-    if let Some(c) = stated.first() {
-        return Some(*c);
+    if let Some((c, _)) = stated.first() {
+        return precise(day(c));
     }
     if let Some(v) = shown.first() {
         return Some((*v, "text"));
