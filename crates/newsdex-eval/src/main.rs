@@ -250,7 +250,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 for r in rows.iter().filter(|r| r.tool == "newsdex") {
                     for (id, part, gold, got) in &r.misses {
                         if format!("{part:?}").eq_ignore_ascii_case(&which) {
-                            println!("  miss {} {id}: gold {gold}, got {}", r.dataset, if got.is_empty() { "-" } else { got });
+                            println!(
+                                "  miss {} {id}: gold {gold}, got {}",
+                                r.dataset,
+                                if got.is_empty() { "-" } else { got }
+                            );
                         }
                     }
                 }

@@ -120,8 +120,8 @@ fn digit_value(c: char) -> Option<u32> {
         return Some(c as u32 - '0' as u32);
     }
     const ZEROS: [u32; 20] = [
-        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0E50,
-        0x0ED0, 0x0F20, 0x1040, 0x17E0, 0x1810, 0xFF10, 0x1946,
+        0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0E50, 0x0ED0,
+        0x0F20, 0x1040, 0x17E0, 0x1810, 0xFF10, 0x1946,
     ];
     let u = c as u32;
     ZEROS.iter().find(|&&z| (z..z + 10).contains(&u)).map(|z| u - z)
@@ -151,8 +151,16 @@ fn cjk_numerals(text: &str) -> std::borrow::Cow<'_, str> {
                 // 十 = 10, 十一 = 11, 二十 = 20, 二十五 = 25, 五 = 5.
                 match run.iter().position(|&c| c == '十') {
                     Some(p) => {
-                        let tens = if p == 0 { Some(1) } else { run[..p].iter().try_fold(0u32, |a, &c| value(c).map(|d| a * 10 + d as u32)) };
-                        let ones = if p + 1 == run.len() { Some(0) } else { run[p + 1..].iter().try_fold(0u32, |a, &c| value(c).map(|d| a * 10 + d as u32)) };
+                        let tens = if p == 0 {
+                            Some(1)
+                        } else {
+                            run[..p].iter().try_fold(0u32, |a, &c| value(c).map(|d| a * 10 + d as u32))
+                        };
+                        let ones = if p + 1 == run.len() {
+                            Some(0)
+                        } else {
+                            run[p + 1..].iter().try_fold(0u32, |a, &c| value(c).map(|d| a * 10 + d as u32))
+                        };
                         tens.zip(ones).map(|(t, o)| t * 10 + o)
                     }
                     None => run.iter().try_fold(0u32, |acc, &c| value(c).map(|d| acc * 10 + d as u32)),
@@ -232,7 +240,8 @@ fn is_cjk(c: char) -> bool {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphabetic() || matches!(c as u32, 0x0300..=0x036F | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x0900..=0x0903 | 0x093A..=0x094F)
+    c.is_alphabetic()
+        || matches!(c as u32, 0x0300..=0x036F | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E | 0x0900..=0x0903 | 0x093A..=0x094F)
 }
 
 /// Which calendar a month name belongs to.
@@ -251,91 +260,658 @@ enum Calendar {
 /// (Arabic, Latin and Cyrillic scripts), Uzbek, Kazakh, Hebrew, Hindi, Thai.
 const MONTHS: [&[&str]; 12] = [
     &[
-        "january", "jan", "januar", "jänner", "janvier", "janv", "enero", "ene", "janeiro", "gennaio", "gen",
-        "januari", "stycznia", "styczeń", "ledna", "leden", "januára", "ianuarie", "január", "tammikuuta",
-        "tammikuu", "ocak", "января", "январь", "янв", "січня", "січень", "януари", "јануар", "јануара",
-        "ιανουαρίου", "ιανουάριος", "ιαν", "sausio", "janvāris", "janvārī", "jaanuar", "gener", "يناير", "كانون الثاني",
-        "جانفي", "ژانویه", "ژانويه", "جنوری", "يانۋار", "yanwar", "январ", "yanvar", "қаңтар", "ינואר", "जनवरी",
-        "มกราคม", "ม.ค", "sty", "led", "tammi",
+        "january",
+        "jan",
+        "januar",
+        "jänner",
+        "janvier",
+        "janv",
+        "enero",
+        "ene",
+        "janeiro",
+        "gennaio",
+        "gen",
+        "januari",
+        "stycznia",
+        "styczeń",
+        "ledna",
+        "leden",
+        "januára",
+        "ianuarie",
+        "január",
+        "tammikuuta",
+        "tammikuu",
+        "ocak",
+        "января",
+        "январь",
+        "янв",
+        "січня",
+        "січень",
+        "януари",
+        "јануар",
+        "јануара",
+        "ιανουαρίου",
+        "ιανουάριος",
+        "ιαν",
+        "sausio",
+        "janvāris",
+        "janvārī",
+        "jaanuar",
+        "gener",
+        "يناير",
+        "كانون الثاني",
+        "جانفي",
+        "ژانویه",
+        "ژانويه",
+        "جنوری",
+        "يانۋار",
+        "yanwar",
+        "январ",
+        "yanvar",
+        "қаңтар",
+        "ינואר",
+        "जनवरी",
+        "มกราคม",
+        "ม.ค",
+        "sty",
+        "led",
+        "tammi",
     ],
     &[
-        "february", "feb", "februar", "feber", "février", "févr", "fevrier", "fevr", "febrero", "fevereiro", "fev",
-        "febbraio", "februari", "lutego", "luty", "února", "únor", "februára", "februarie", "február", "febr",
-        "helmikuuta", "helmikuu", "şubat", "subat", "февраля", "февраль", "фев", "февр", "лютого", "лютий",
-        "февруари", "фебруар", "фебруара", "φεβρουαρίου", "φεβρουάριος", "φεβ", "vasario", "februāris", "februārī",
-        "veebruar", "febrer", "فبراير", "شباط", "فيفري", "فوریه", "فوريه", "فروری", "فېۋرال", "féwral", "fewral",
-        "феврал", "fevral", "ақпан", "פברואר", "फ़रवरी", "फरवरी", "กุมภาพันธ์", "ก.พ", "lut", "úno", "helmi",
+        "february",
+        "feb",
+        "februar",
+        "feber",
+        "février",
+        "févr",
+        "fevrier",
+        "fevr",
+        "febrero",
+        "fevereiro",
+        "fev",
+        "febbraio",
+        "februari",
+        "lutego",
+        "luty",
+        "února",
+        "únor",
+        "februára",
+        "februarie",
+        "február",
+        "febr",
+        "helmikuuta",
+        "helmikuu",
+        "şubat",
+        "subat",
+        "февраля",
+        "февраль",
+        "фев",
+        "февр",
+        "лютого",
+        "лютий",
+        "февруари",
+        "фебруар",
+        "фебруара",
+        "φεβρουαρίου",
+        "φεβρουάριος",
+        "φεβ",
+        "vasario",
+        "februāris",
+        "februārī",
+        "veebruar",
+        "febrer",
+        "فبراير",
+        "شباط",
+        "فيفري",
+        "فوریه",
+        "فوريه",
+        "فروری",
+        "فېۋرال",
+        "féwral",
+        "fewral",
+        "феврал",
+        "fevral",
+        "ақпан",
+        "פברואר",
+        "फ़रवरी",
+        "फरवरी",
+        "กุมภาพันธ์",
+        "ก.พ",
+        "lut",
+        "úno",
+        "helmi",
     ],
     &[
-        "march", "mar", "märz", "mär", "maerz", "mars", "marzo", "março", "marco", "maart", "mrt", "marca", "marzec",
-        "března", "březen", "marec", "martie", "március", "márc", "maaliskuuta", "maaliskuu", "mart", "марта", "март",
-        "мар", "березня", "березень", "μαρτίου", "μάρτιος", "μαρ", "kovo", "marts", "martā", "märts", "març",
-        "مارس", "آذار", "مارچ", "مارت", "наурыз", "מרץ", "मार्च", "มีนาคม", "มี.ค", "bře", "maalis",
+        "march",
+        "mar",
+        "märz",
+        "mär",
+        "maerz",
+        "mars",
+        "marzo",
+        "março",
+        "marco",
+        "maart",
+        "mrt",
+        "marca",
+        "marzec",
+        "března",
+        "březen",
+        "marec",
+        "martie",
+        "március",
+        "márc",
+        "maaliskuuta",
+        "maaliskuu",
+        "mart",
+        "марта",
+        "март",
+        "мар",
+        "березня",
+        "березень",
+        "μαρτίου",
+        "μάρτιος",
+        "μαρ",
+        "kovo",
+        "marts",
+        "martā",
+        "märts",
+        "març",
+        "مارس",
+        "آذار",
+        "مارچ",
+        "مارت",
+        "наурыз",
+        "מרץ",
+        "मार्च",
+        "มีนาคม",
+        "มี.ค",
+        "bře",
+        "maalis",
     ],
     &[
-        "april", "apr", "avril", "avr", "abril", "abr", "aprile", "kwietnia", "kwiecień", "dubna", "duben", "apríla",
-        "aprilie", "április", "ápr", "huhtikuuta", "huhtikuu", "nisan", "апреля", "апрель", "апр", "квітня", "квітень",
-        "април", "априла", "απριλίου", "απρίλιος", "απρ", "balandžio", "aprīlis", "aprīlī", "aprill", "أبريل", "ابريل",
-        "إبريل", "نيسان", "أفريل", "افريل", "آوریل", "آوريل", "اپریل", "ئاپرېل", "aprél", "aprel", "апрел", "сәуір",
-        "אפריל", "अप्रैल", "เมษายน", "เม.ย", "kwi", "dub", "huhti",
+        "april",
+        "apr",
+        "avril",
+        "avr",
+        "abril",
+        "abr",
+        "aprile",
+        "kwietnia",
+        "kwiecień",
+        "dubna",
+        "duben",
+        "apríla",
+        "aprilie",
+        "április",
+        "ápr",
+        "huhtikuuta",
+        "huhtikuu",
+        "nisan",
+        "апреля",
+        "апрель",
+        "апр",
+        "квітня",
+        "квітень",
+        "април",
+        "априла",
+        "απριλίου",
+        "απρίλιος",
+        "απρ",
+        "balandžio",
+        "aprīlis",
+        "aprīlī",
+        "aprill",
+        "أبريل",
+        "ابريل",
+        "إبريل",
+        "نيسان",
+        "أفريل",
+        "افريل",
+        "آوریل",
+        "آوريل",
+        "اپریل",
+        "ئاپرېل",
+        "aprél",
+        "aprel",
+        "апрел",
+        "сәуір",
+        "אפריל",
+        "अप्रैल",
+        "เมษายน",
+        "เม.ย",
+        "kwi",
+        "dub",
+        "huhti",
     ],
     &[
-        "may", "mai", "mayo", "maio", "maggio", "mag", "mei", "maj", "maja", "května", "květen", "mája", "május", "máj",
-        "toukokuuta", "toukokuu", "mayıs", "mayis", "мая", "май", "травня", "травень", "мај", "маја", "μαΐου",
-        "μαίου", "μάιος", "μαΐ", "gegužės", "maijs", "maijā", "maig", "مايو", "أيار", "ايار", "ماي", "مه", "مئی",
-        "مئ", "мамыр", "מאי", "मई", "พฤษภาคม", "พ.ค", "kvě", "touko",
+        "may",
+        "mai",
+        "mayo",
+        "maio",
+        "maggio",
+        "mag",
+        "mei",
+        "maj",
+        "maja",
+        "května",
+        "květen",
+        "mája",
+        "május",
+        "máj",
+        "toukokuuta",
+        "toukokuu",
+        "mayıs",
+        "mayis",
+        "мая",
+        "май",
+        "травня",
+        "травень",
+        "мај",
+        "маја",
+        "μαΐου",
+        "μαίου",
+        "μάιος",
+        "μαΐ",
+        "gegužės",
+        "maijs",
+        "maijā",
+        "maig",
+        "مايو",
+        "أيار",
+        "ايار",
+        "ماي",
+        "مه",
+        "مئی",
+        "مئ",
+        "мамыр",
+        "מאי",
+        "मई",
+        "พฤษภาคม",
+        "พ.ค",
+        "kvě",
+        "touko",
     ],
     &[
-        "june", "jun", "juni", "juin", "junio", "junho", "giugno", "giu", "czerwca", "czerwiec", "června", "červen",
-        "júna", "iunie", "június", "jún", "kesäkuuta", "kesäkuu", "haziran", "июня", "июнь", "июн", "червня", "червень",
-        "юни", "јун", "јуна", "ιουνίου", "ιούνιος", "ιουν", "birželio", "jūnijs", "jūnijā", "juuni", "juny", "يونيو",
-        "يونيه", "حزيران", "جوان", "ژوئن", "جون", "ئىيۇن", "iyun", "маусым", "יוני", "जून", "มิถุนายน", "มิ.ย", "cze",
-        "čvn", "kesä",
+        "june",
+        "jun",
+        "juni",
+        "juin",
+        "junio",
+        "junho",
+        "giugno",
+        "giu",
+        "czerwca",
+        "czerwiec",
+        "června",
+        "červen",
+        "júna",
+        "iunie",
+        "június",
+        "jún",
+        "kesäkuuta",
+        "kesäkuu",
+        "haziran",
+        "июня",
+        "июнь",
+        "июн",
+        "червня",
+        "червень",
+        "юни",
+        "јун",
+        "јуна",
+        "ιουνίου",
+        "ιούνιος",
+        "ιουν",
+        "birželio",
+        "jūnijs",
+        "jūnijā",
+        "juuni",
+        "juny",
+        "يونيو",
+        "يونيه",
+        "حزيران",
+        "جوان",
+        "ژوئن",
+        "جون",
+        "ئىيۇن",
+        "iyun",
+        "маусым",
+        "יוני",
+        "जून",
+        "มิถุนายน",
+        "มิ.ย",
+        "cze",
+        "čvn",
+        "kesä",
     ],
     &[
-        "july", "jul", "juli", "juillet", "juil", "julio", "julho", "luglio", "lug", "lipca", "lipiec", "července",
-        "červenec", "júla", "iulie", "július", "júl", "heinäkuuta", "heinäkuu", "temmuz", "июля", "июль", "июл",
-        "липня", "липень", "юли", "јул", "јула", "ιουλίου", "ιούλιος", "ιουλ", "liepos", "jūlijs", "jūlijā", "juuli",
-        "juliol", "يوليو", "يوليه", "تموز", "جويلية", "ژوئیه", "ژوئيه", "جولای", "جولائی", "ئىيۇل", "iyul", "шілде",
-        "יולי", "जुलाई", "กรกฎาคม", "ก.ค", "lip", "čvc", "heinä",
+        "july",
+        "jul",
+        "juli",
+        "juillet",
+        "juil",
+        "julio",
+        "julho",
+        "luglio",
+        "lug",
+        "lipca",
+        "lipiec",
+        "července",
+        "červenec",
+        "júla",
+        "iulie",
+        "július",
+        "júl",
+        "heinäkuuta",
+        "heinäkuu",
+        "temmuz",
+        "июля",
+        "июль",
+        "июл",
+        "липня",
+        "липень",
+        "юли",
+        "јул",
+        "јула",
+        "ιουλίου",
+        "ιούλιος",
+        "ιουλ",
+        "liepos",
+        "jūlijs",
+        "jūlijā",
+        "juuli",
+        "juliol",
+        "يوليو",
+        "يوليه",
+        "تموز",
+        "جويلية",
+        "ژوئیه",
+        "ژوئيه",
+        "جولای",
+        "جولائی",
+        "ئىيۇل",
+        "iyul",
+        "шілде",
+        "יולי",
+        "जुलाई",
+        "กรกฎาคม",
+        "ก.ค",
+        "lip",
+        "čvc",
+        "heinä",
     ],
     &[
-        "august", "aug", "août", "aout", "agosto", "ago", "augustus", "sierpnia", "sierpień", "srpna", "srpen",
-        "augusta", "augusztus", "elokuuta", "elokuu", "ağustos", "agustos", "августа", "август", "авг", "серпня",
-        "серпень", "αυγούστου", "αύγουστος", "αυγ", "agustus", "ogos", "rugpjūčio", "augusts", "augustā", "agost",
-        "أغسطس", "اغسطس", "آب", "أوت", "اوت", "آگوست", "اگست", "ئاۋغۇست", "awghust", "avgust", "тамыз", "אוגוסט",
-        "अगस्त", "สิงหาคม", "ส.ค", "sie", "srp", "elo",
+        "august",
+        "aug",
+        "août",
+        "aout",
+        "agosto",
+        "ago",
+        "augustus",
+        "sierpnia",
+        "sierpień",
+        "srpna",
+        "srpen",
+        "augusta",
+        "augusztus",
+        "elokuuta",
+        "elokuu",
+        "ağustos",
+        "agustos",
+        "августа",
+        "август",
+        "авг",
+        "серпня",
+        "серпень",
+        "αυγούστου",
+        "αύγουστος",
+        "αυγ",
+        "agustus",
+        "ogos",
+        "rugpjūčio",
+        "augusts",
+        "augustā",
+        "agost",
+        "أغسطس",
+        "اغسطس",
+        "آب",
+        "أوت",
+        "اوت",
+        "آگوست",
+        "اگست",
+        "ئاۋغۇست",
+        "awghust",
+        "avgust",
+        "тамыз",
+        "אוגוסט",
+        "अगस्त",
+        "สิงหาคม",
+        "ส.ค",
+        "sie",
+        "srp",
+        "elo",
     ],
     &[
-        "september", "sep", "sept", "septembre", "septiembre", "setiembre", "setembro", "set", "settembre", "sett",
-        "września", "wrzesień", "září", "septembra", "septembrie", "szeptember", "szept", "syyskuuta", "syyskuu",
-        "eylül", "eylul", "сентября", "сентябрь", "сен", "сент", "вересня", "вересень", "септември", "септембар",
-        "septembar", "σεπτεμβρίου", "σεπτέμβριος", "σεπ", "rugsėjo", "septembris", "septembrī", "setembre", "سبتمبر",
-        "أيلول", "ايلول", "سپتامبر", "ستمبر", "سېنتەبىر", "séntebir", "sentebir", "сентәбир", "sentabr", "қыркүйек",
-        "ספטמבר", "सितंबर", "सितम्बर", "กันยายน", "ก.ย", "wrz", "zář", "syys",
+        "september",
+        "sep",
+        "sept",
+        "septembre",
+        "septiembre",
+        "setiembre",
+        "setembro",
+        "set",
+        "settembre",
+        "sett",
+        "września",
+        "wrzesień",
+        "září",
+        "septembra",
+        "septembrie",
+        "szeptember",
+        "szept",
+        "syyskuuta",
+        "syyskuu",
+        "eylül",
+        "eylul",
+        "сентября",
+        "сентябрь",
+        "сен",
+        "сент",
+        "вересня",
+        "вересень",
+        "септември",
+        "септембар",
+        "septembar",
+        "σεπτεμβρίου",
+        "σεπτέμβριος",
+        "σεπ",
+        "rugsėjo",
+        "septembris",
+        "septembrī",
+        "setembre",
+        "سبتمبر",
+        "أيلول",
+        "ايلول",
+        "سپتامبر",
+        "ستمبر",
+        "سېنتەبىر",
+        "séntebir",
+        "sentebir",
+        "сентәбир",
+        "sentabr",
+        "қыркүйек",
+        "ספטמבר",
+        "सितंबर",
+        "सितम्बर",
+        "กันยายน",
+        "ก.ย",
+        "wrz",
+        "zář",
+        "syys",
     ],
     &[
-        "october", "oct", "octobre", "oktober", "okt", "octubre", "outubro", "out", "ottobre", "ott", "października",
-        "październik", "října", "říjen", "októbra", "octombrie", "október", "lokakuuta", "lokakuu", "ekim", "октября",
-        "октябрь", "окт", "жовтня", "жовтень", "октомври", "октобар", "oktobar", "οκτωβρίου", "οκτώβριος", "οκτ",
-        "spalio", "oktobris", "oktobrī", "oktoober", "أكتوبر", "اكتوبر", "تشرين الأول", "تشرين الاول",
-        "اکتبر", "اكتبر", "اکتوبر", "ئۆكتەبىر", "öktebir", "өктәбир", "oktabr", "қазан", "אוקטובר", "अक्टूबर",
-        "ตุลาคม", "ต.ค", "paź", "říj", "loka",
+        "october",
+        "oct",
+        "octobre",
+        "oktober",
+        "okt",
+        "octubre",
+        "outubro",
+        "out",
+        "ottobre",
+        "ott",
+        "października",
+        "październik",
+        "října",
+        "říjen",
+        "októbra",
+        "octombrie",
+        "október",
+        "lokakuuta",
+        "lokakuu",
+        "ekim",
+        "октября",
+        "октябрь",
+        "окт",
+        "жовтня",
+        "жовтень",
+        "октомври",
+        "октобар",
+        "oktobar",
+        "οκτωβρίου",
+        "οκτώβριος",
+        "οκτ",
+        "spalio",
+        "oktobris",
+        "oktobrī",
+        "oktoober",
+        "أكتوبر",
+        "اكتوبر",
+        "تشرين الأول",
+        "تشرين الاول",
+        "اکتبر",
+        "اكتبر",
+        "اکتوبر",
+        "ئۆكتەبىر",
+        "öktebir",
+        "өктәбир",
+        "oktabr",
+        "қазан",
+        "אוקטובר",
+        "अक्टूबर",
+        "ตุลาคม",
+        "ต.ค",
+        "paź",
+        "říj",
+        "loka",
     ],
     &[
-        "november", "nov", "novembre", "noviembre", "novembro", "listopada", "listopad", "listopadu", "novembra",
-        "noiembrie", "marraskuuta", "marraskuu", "kasım", "kasim", "ноября", "ноябрь", "ноя", "нояб", "листопада",
-        "листопад", "ноември", "новембар", "novembar", "νοεμβρίου", "νοέμβριος", "νοε", "lapkričio", "novembris",
-        "novembrī", "نوفمبر", "تشرين الثاني", "نوامبر", "نومبر", "نويابىر", "noyabir", "ноябир",
-        "noyabr", "қараша", "נובמבר", "नवंबर", "नवम्बर", "พฤศจิกายน", "พ.ย", "lis", "marras",
+        "november",
+        "nov",
+        "novembre",
+        "noviembre",
+        "novembro",
+        "listopada",
+        "listopad",
+        "listopadu",
+        "novembra",
+        "noiembrie",
+        "marraskuuta",
+        "marraskuu",
+        "kasım",
+        "kasim",
+        "ноября",
+        "ноябрь",
+        "ноя",
+        "нояб",
+        "листопада",
+        "листопад",
+        "ноември",
+        "новембар",
+        "novembar",
+        "νοεμβρίου",
+        "νοέμβριος",
+        "νοε",
+        "lapkričio",
+        "novembris",
+        "novembrī",
+        "نوفمبر",
+        "تشرين الثاني",
+        "نوامبر",
+        "نومبر",
+        "نويابىر",
+        "noyabir",
+        "ноябир",
+        "noyabr",
+        "қараша",
+        "נובמבר",
+        "नवंबर",
+        "नवम्बर",
+        "พฤศจิกายน",
+        "พ.ย",
+        "lis",
+        "marras",
     ],
     &[
-        "december", "dec", "dezember", "dez", "décembre", "déc", "decembre", "diciembre", "dic", "dezembro",
-        "dicembre", "desember", "grudnia", "grudzień", "prosince", "prosinec", "decembra", "decembrie", "joulukuuta",
-        "joulukuu", "aralık", "aralik", "декабря", "декабрь", "дек", "грудня", "грудень", "декември", "децембар",
-        "decembar", "δεκεμβρίου", "δεκέμβριος", "δεκ", "disember", "gruodžio", "decembris", "decembrī", "detsember",
-        "desembre", "ديسمبر", "كانون الأول", "كانون الاول", "دسامبر", "دسمبر", "دېكابىر", "dékabir", "dekabir",
-        "декабир", "dekabr", "желтоқсан", "דצמבר", "दिसंबर", "दिसम्बर", "ธันวาคม", "ธ.ค", "gru", "pro", "joulu",
+        "december",
+        "dec",
+        "dezember",
+        "dez",
+        "décembre",
+        "déc",
+        "decembre",
+        "diciembre",
+        "dic",
+        "dezembro",
+        "dicembre",
+        "desember",
+        "grudnia",
+        "grudzień",
+        "prosince",
+        "prosinec",
+        "decembra",
+        "decembrie",
+        "joulukuuta",
+        "joulukuu",
+        "aralık",
+        "aralik",
+        "декабря",
+        "декабрь",
+        "дек",
+        "грудня",
+        "грудень",
+        "декември",
+        "децембар",
+        "decembar",
+        "δεκεμβρίου",
+        "δεκέμβριος",
+        "δεκ",
+        "disember",
+        "gruodžio",
+        "decembris",
+        "decembrī",
+        "detsember",
+        "desembre",
+        "ديسمبر",
+        "كانون الأول",
+        "كانون الاول",
+        "دسامبر",
+        "دسمبر",
+        "دېكابىر",
+        "dékabir",
+        "dekabir",
+        "декабир",
+        "dekabr",
+        "желтоқсан",
+        "דצמבר",
+        "दिसंबर",
+        "दिसम्बर",
+        "ธันวาคม",
+        "ธ.ค",
+        "gru",
+        "pro",
+        "joulu",
     ],
 ];
 
@@ -415,9 +991,41 @@ fn filler(t: &Tok) -> bool {
         Tok::Punct(c) => matches!(c, '.' | ',' | '-' | '،' | '/' | '\'' | '’' | '־'),
         Tok::Word(w) => matches!(
             w.as_str(),
-            "de" | "del" | "di" | "of" | "the" | "d" | "den" | "der" | "le" | "el" | "la" | "th" | "st" | "nd" | "rd"
-                | "er" | "ème" | "e" | "º" | "ª" | "º." | "o" | "gada" | "m" | "г" | "года" | "yil" | "yili" | "yılı"
-                | "يىلى" | "ngày" | "năm" | "tháng" | "a" | "ב" | "de-"
+            "de" | "del"
+                | "di"
+                | "of"
+                | "the"
+                | "d"
+                | "den"
+                | "der"
+                | "le"
+                | "el"
+                | "la"
+                | "th"
+                | "st"
+                | "nd"
+                | "rd"
+                | "er"
+                | "ème"
+                | "e"
+                | "º"
+                | "ª"
+                | "º."
+                | "o"
+                | "gada"
+                | "m"
+                | "г"
+                | "года"
+                | "yil"
+                | "yili"
+                | "yılı"
+                | "يىلى"
+                | "ngày"
+                | "năm"
+                | "tháng"
+                | "a"
+                | "ב"
+                | "de-"
         ),
         Tok::Num(..) => false,
     }
@@ -455,7 +1063,11 @@ pub fn persian_to_gregorian(jy: i32, jm: u32, jd: u32) -> Option<NaiveDate> {
     }
     let jy = jy as i64 + 1595;
     let (jm, jd) = (jm as i64, jd as i64);
-    let mut days = -355_668 + 365 * jy + (jy / 33) * 8 + ((jy % 33) + 3) / 4 + jd
+    let mut days = -355_668
+        + 365 * jy
+        + (jy / 33) * 8
+        + ((jy % 33) + 3) / 4
+        + jd
         + if jm < 7 { (jm - 1) * 31 } else { (jm - 7) * 30 + 186 };
     let mut gy = 400 * (days / 146_097);
     days %= 146_097;
@@ -710,7 +1322,9 @@ fn time_at(toks: &[(Tok, bool)], mut i: usize) -> Option<(NaiveTime, Option<Fixe
     }
     j += 1;
     let mut s = 0;
-    if matches!(toks.get(j), Some((Tok::Punct(':'), false))) && let Some((v, 2)) = num(toks, j + 1) {
+    if matches!(toks.get(j), Some((Tok::Punct(':'), false)))
+        && let Some((v, 2)) = num(toks, j + 1)
+    {
         s = v.min(59);
         j += 2;
     }
@@ -914,13 +1528,20 @@ const MODIFIED_META: &[&str] = &[
 
 /// The page's declared language: `<html lang>`, else `content-language` or `og:locale`.
 fn page_lang(dom: &Dom<'_>) -> Option<String> {
-    if let Some(l) = dom.find_all(Tag::Html).next().and_then(|h| dom.attr_text(h, AttrName::Lang)).filter(|l| !l.is_empty()) {
+    if let Some(l) =
+        dom.find_all(Tag::Html).next().and_then(|h| dom.attr_text(h, AttrName::Lang)).filter(|l| !l.is_empty())
+    {
         return Some(l);
     }
     dom.find_all(Tag::Meta).find_map(|id| {
-        let key = dom.attr(id, AttrName::Property).or_else(|| dom.attr(id, AttrName::HttpEquiv)).or_else(|| dom.attr(id, AttrName::Name))?;
+        let key = dom
+            .attr(id, AttrName::Property)
+            .or_else(|| dom.attr(id, AttrName::HttpEquiv))
+            .or_else(|| dom.attr(id, AttrName::Name))?;
         let key = key.trim().to_ascii_lowercase();
-        (key == "og:locale" || key == "content-language" || key == "language").then(|| dom.attr_text(id, AttrName::Content)).flatten()
+        (key == "og:locale" || key == "content-language" || key == "language")
+            .then(|| dom.attr_text(id, AttrName::Content))
+            .flatten()
     })
 }
 
@@ -1004,13 +1625,86 @@ pub fn published(dom: &Dom<'_>, url: Option<&str>) -> Option<(Published, &'stati
     modified.map(|p| (p, "meta"))
 }
 
-/// The first few dates the page shows its readers: in elements whose class or id
-/// speaks of dates or bylines, and in `<time>` elements' text; comments left out.
+/// Words that label a date on a page ("Datum:", "Stand:", "Published", "postado em").
+const DATE_LABELS: [&str; 32] = [
+    "datum",
+    "date",
+    "stand",
+    "veröffentlicht",
+    "published",
+    "posted",
+    "updated",
+    "publié",
+    "publicado",
+    "postado",
+    "fecha",
+    "data",
+    "pubblicato",
+    "gepubliceerd",
+    "opublikowano",
+    "yayınlanma",
+    "yayın tarihi",
+    "опубликовано",
+    "дата",
+    "تاريخ",
+    "نشر",
+    "تاریخ",
+    "发布时间",
+    "发布日期",
+    "日期",
+    "時間",
+    "公開日",
+    "작성일",
+    "입력",
+    "erstellt",
+    "aktualisiert",
+    "fachmeldung vom",
+];
+
+/// Whether a short text is a date's label, or a label followed by the date.
+fn is_label(text: &str) -> bool {
+    let t = text.trim().to_lowercase();
+    t.chars().count() <= 60 && DATE_LABELS.iter().any(|l| t.starts_with(l))
+}
+
+/// The dates the page shows its readers: in elements whose class or id speaks of dates
+/// or bylines, in `<time>` elements' text, and after a date's label ("Datum:");
+/// comments left out. Nearest the headline first (a page's own date sits just above
+/// or below its `<h1>`; lists of other articles are further away).
 fn shown_dates(dom: &Dom<'_>, order: Order) -> Vec<Published> {
-    let mut out = Vec::new();
+    let mut found: Vec<(u32, Published)> = Vec::new();
     let mut it = dom.descendants(0);
+    let in_code = |id: u32| {
+        let parent = dom.node(id).parent;
+        parent != super::dom::NONE && matches!(dom.tag(parent), Some(Tag::Script | Tag::Style | Tag::Template))
+    };
     while let Some(id) = it.next() {
-        let Some(tag) = dom.tag(id) else { continue };
+        if found.len() >= 12 {
+            break;
+        }
+        let Some(tag) = dom.tag(id) else {
+            // A label: read it with the text that follows it.
+            if let Some(t) = dom.raw_text(id)
+                && !in_code(id)
+                && is_label(&super::entities::decode(t))
+            {
+                let mut text = String::new();
+                for next in id..(id + 40).min(dom.nodes.len() as u32) {
+                    if let Some(t) = dom.raw_text(next).filter(|_| !in_code(next)) {
+                        text.push(' ');
+                        text.push_str(&super::entities::decode(t));
+                        if text.chars().count() > 60 {
+                            break;
+                        }
+                    }
+                }
+                let head: String = text.chars().take(80).collect();
+                if let Some(p) = from_text_in(&head, order) {
+                    found.push((id, p));
+                }
+            }
+            continue;
+        };
         if matches!(tag, Tag::Script | Tag::Style | Tag::Noscript | Tag::Template | Tag::Head | Tag::Svg) {
             it.skip_subtree(id);
             continue;
@@ -1026,17 +1720,17 @@ fn shown_dates(dom: &Dom<'_>, order: Order) -> Vec<Published> {
             if text.chars().count() > 6 {
                 let head: String = text.chars().take(80).collect();
                 if let Some(p) = from_text_in(&head, order) {
-                    out.push(p);
+                    found.push((id, p));
                     // The element's own date; its children need not be read again.
                     it.skip_subtree(id);
-                    if out.len() >= 5 {
-                        break;
-                    }
                 }
             }
         }
     }
-    out
+    if let Some(h1) = dom.find_all(Tag::H1).next() {
+        found.sort_by_key(|(id, _)| id.abs_diff(h1));
+    }
+    found.into_iter().take(5).map(|(_, p)| p).collect()
 }
 
 /// A machine-readable value, else a date written out in it.
@@ -1076,7 +1770,10 @@ fn lenient_json(text: &str) -> Option<Value> {
 }
 
 fn is_article_type(v: &Value) -> bool {
-    let is = |t: &str| t.ends_with("Article") || matches!(t, "BlogPosting" | "Report" | "LiveBlogPosting" | "SocialMediaPosting" | "Blog");
+    let is = |t: &str| {
+        t.ends_with("Article")
+            || matches!(t, "BlogPosting" | "Report" | "LiveBlogPosting" | "SocialMediaPosting" | "Blog")
+    };
     match v.get("@type") {
         Some(Value::String(s)) => is(s),
         Some(Value::Array(a)) => a.iter().any(|t| t.as_str().is_some_and(is)),
@@ -1157,7 +1854,9 @@ fn time_element(dom: &Dom<'_>, order: Order) -> Option<Published> {
             if let Some(p) = element_date(dom, id, order) {
                 return Some(p);
             }
-        } else if tag == Some(Tag::Time) && first_time.is_none() && !prop.as_deref().is_some_and(|p| p == "datemodified")
+        } else if tag == Some(Tag::Time)
+            && first_time.is_none()
+            && !prop.as_deref().is_some_and(|p| p == "datemodified")
         {
             first_time = element_date(dom, id, order);
         }
@@ -1195,8 +1894,23 @@ fn date_cue(dom: &Dom<'_>, id: u32) -> bool {
         || any(
             &class,
             &[
-                "info", "post_detail", "byline", "subline", "posted", "submitted", "created", "publication", "author",
-                "autor", "field-content", "fa-clock", "fa-calendar", "fecha", "parution", "stamp", "dateline",
+                "info",
+                "post_detail",
+                "byline",
+                "subline",
+                "posted",
+                "submitted",
+                "created",
+                "publication",
+                "author",
+                "autor",
+                "field-content",
+                "fa-clock",
+                "fa-calendar",
+                "fecha",
+                "parution",
+                "stamp",
+                "dateline",
             ],
         )
 }
