@@ -1241,8 +1241,8 @@ fn month_day_year(toks: &[(Tok, bool)], i: usize) -> Option<(NaiveDate, usize)> 
     Some((make(y, m, d, cal)?, k + 1))
 }
 
-/// 2019. november 19. (Hungarian), 2019 m. lapkričio 19 d. (Lithuanian), 2019. gada 19.
-/// novembris (Latvian), 2019-يىلى 19-نويابىر and 2019-يىلى 11-ئاينىڭ 19-كۈنى (Uyghur).
+/// `2019. november 19.` (Hungarian), `2019 m. lapkričio 19 d.` (Lithuanian),
+/// `2019. gada 19. novembris` (Latvian), 2019-يىلى 19-نويابىر and 2019-يىلى 11-ئاينىڭ 19-كۈنى (Uyghur).
 fn year_month_day(toks: &[(Tok, bool)], i: usize) -> Option<(NaiveDate, usize)> {
     let y = is_year(num(toks, i))?;
     let j = skip(toks, i + 1, 3);
@@ -1854,9 +1854,7 @@ fn time_element(dom: &Dom<'_>, order: Order) -> Option<Published> {
             if let Some(p) = element_date(dom, id, order) {
                 return Some(p);
             }
-        } else if tag == Some(Tag::Time)
-            && first_time.is_none()
-            && !prop.as_deref().is_some_and(|p| p == "datemodified")
+        } else if tag == Some(Tag::Time) && first_time.is_none() && prop.as_deref().is_none_or(|p| p != "datemodified")
         {
             first_time = element_date(dom, id, order);
         }
