@@ -1716,7 +1716,7 @@ fn shown_dates(dom: &Dom<'_>, order: Order) -> Vec<Published> {
             continue;
         }
         if tag == Tag::Time || date_cue(dom, id) {
-            let text = dom.text_of(id);
+            let text = head_text(dom, id, 120);
             if text.chars().count() > 6 {
                 let head: String = text.chars().take(80).collect();
                 if let Some(p) = from_text_in(&head, order) {
@@ -1731,6 +1731,28 @@ fn shown_dates(dom: &Dom<'_>, order: Order) -> Vec<Published> {
         found.sort_by_key(|(id, _)| id.abs_diff(h1));
     }
     found.into_iter().take(5).map(|(_, p)| p).collect()
+}
+
+/// The beginning of the text under `id`, about `max` characters (entities decoded,
+/// whitespace collapsed): a date element's date is at its start, and reading no further
+/// keeps nested date-like containers from being read again and again.
+fn head_text(dom: &Dom<'_>, id: u32, max: usize) -> String {
+    let mut out = String::new();
+    for d in dom.descendants(id) {
+        if let Some(t) = dom.raw_text(d) {
+            let parent = dom.node(d).parent;
+            if matches!(dom.tag(parent), Some(Tag::Script | Tag::Style | Tag::Template)) {
+                continue;
+            }
+            out.push_str(&super::entities::decode(t));
+            if out.len() > max * 4 {
+                break;
+            }
+        } else if dom.tag(d).is_some_and(|t| t.is_block() || t == Tag::Br) {
+            out.push(' ');
+        }
+    }
+    super::collapse_ws(&out).chars().take(max).collect()
 }
 
 /// A machine-readable value, else a date written out in it.
@@ -1924,7 +1946,7 @@ fn written_date(dom: &Dom<'_>, order: Order) -> Option<Published> {
             continue;
         }
         if date_cue(dom, id) {
-            let text = dom.text_of(id);
+            let text = head_text(dom, id, 120);
             let n = text.chars().count();
             if n > 6 {
                 let head: String = text.chars().take(80).collect();
