@@ -7,6 +7,8 @@
 //!   snippet counts (trafilatura).
 //! * [`extraction`]: run newsdex's extractor over a set (timed), read another tool's
 //!   predictions, score either.
+//! * [`dates`]: publication dates right to the day, newsdex beside trafilatura and
+//!   htmldate, on dev and test halves of each set (issue #16).
 //! * [`mojibake`]: encoding repair on ftfy's test cases.
 //! * [`langid`]: language identification accuracy per language (lingua's sentences).
 //! * [`stories`]: same-story grouping against gold clusters (B-cubed and pairwise P/R).
@@ -20,6 +22,7 @@
 
 pub mod cv;
 pub mod datasets;
+pub mod dates;
 pub mod expansion;
 pub mod extraction;
 pub mod gold;

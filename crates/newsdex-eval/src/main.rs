@@ -49,6 +49,27 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         worst: usize,
     },
+    /// Publication dates right to the day (issue #16) on every set given, newsdex beside
+    /// trafilatura and htmldate (run by `--peers PYTHON` in the same run), each set split
+    /// by a hash of the page's file name into dev and test.
+    Dates {
+        /// Extraction sets whose gold has dates (layouts of ../shared/data/extraction-*).
+        dirs: Vec<PathBuf>,
+        /// A Python with trafilatura and htmldate installed: run the peers' script now.
+        #[arg(long)]
+        peers: Option<PathBuf>,
+        /// The peers' script.
+        #[arg(long, default_value = "bench/peers/dates_peers.py")]
+        peers_script: PathBuf,
+        /// Where the peers' predictions are written (with --peers) or read from.
+        #[arg(long)]
+        peers_out: Option<PathBuf>,
+        /// List newsdex's misses on this part (dev or test).
+        #[arg(long)]
+        misses: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Encoding repair on ftfy's cases: newsdex's repair, or another tool's outputs
     /// (`{"id","output"}` per line).
     Mojibake {
@@ -232,6 +253,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             for (id, p, r) in extraction::per_page(&set, &preds).into_iter().take(worst) {
                 println!("  worst: {id}  precision {p:.3}  recall {r:.3}");
+            }
+            Ok(())
+        }
+        Cmd::Dates { dirs, peers, peers_script, peers_out, misses, json } => {
+            use newsdex_eval::dates;
+            let out = peers_out.unwrap_or_else(|| std::env::temp_dir().join("newsdex-dates-peers"));
+            if let Some(python) = &peers {
+                for line in dates::run_peers(python, &peers_script, &out, &dirs)? {
+                    eprintln!("peers: {line}");
+                }
+            }
+            let read_peers = peers.is_some() || out.exists();
+            let rows = dates::evaluate(&dirs, read_peers.then_some(out.as_path()))?;
+            if json {
+                println!("{}", serde_json::to_string(&rows)?);
+            } else {
+                print!("{}", dates::table(&rows));
+            }
+            if let Some(which) = misses {
+                for r in rows.iter().filter(|r| r.tool == "newsdex") {
+                    for (id, part, gold, got) in &r.misses {
+                        if format!("{part:?}").eq_ignore_ascii_case(&which) {
+                            println!(
+                                "  miss {} {id}: gold {gold}, got {}",
+                                r.dataset,
+                                if got.is_empty() { "-" } else { got }
+                            );
+                        }
+                    }
+                }
             }
             Ok(())
         }

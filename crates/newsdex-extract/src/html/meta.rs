@@ -307,44 +307,9 @@ pub fn read(dom: &Dom<'_>, page_url: Option<&str>) -> Meta {
     // Dates.
     let ld_date = |k: &str| ld_any(k).and_then(Value::as_str).and_then(dates::machine);
     let meta_date = |keys: &[&str]| keys.iter().find_map(|k| m.get(*k).and_then(|v| dates::machine(v)));
-    const PUBLISHED: &[&str] = &[
-        "article:published_time",
-        "og:published_time",
-        "datepublished",
-        "pubdate",
-        "publishdate",
-        "publish-date",
-        "publish_date",
-        "date",
-        "dc.date.issued",
-        "dc.date",
-        "dcterms.date",
-        "dcterms.created",
-        "sailthru.date",
-        "parsely-pub-date",
-        "article.published",
-        "published_time",
-        "originalpublicationdate",
-        "cxenseparse:recs:publishtime",
-        "article_date_original",
-        "datecreated",
-        "date_published",
-    ];
-    if let Some(p) = ld_date("datePublished") {
+    if let Some((p, from)) = dates::published(dom, meta.url.as_deref().or(page_url)) {
         meta.published = Some(p);
-        meta.published_from = Some("json-ld");
-    } else if let Some(p) = meta_date(PUBLISHED) {
-        meta.published = Some(p);
-        meta.published_from = Some("meta");
-    } else if let Some(p) = time_element(dom) {
-        meta.published = Some(p);
-        meta.published_from = Some("time");
-    } else if let Some(p) = meta.url.as_deref().or(page_url).and_then(dates::from_url) {
-        meta.published = Some(p);
-        meta.published_from = Some("url");
-    } else if let Some(p) = written_date(dom) {
-        meta.published = Some(p);
-        meta.published_from = Some("text");
+        meta.published_from = Some(from);
     }
     meta.modified = ld_date("dateModified").or_else(|| {
         meta_date(&[
@@ -410,91 +375,6 @@ fn byline(dom: &Dom<'_>) -> Vec<String> {
         }
     }
     Vec::new()
-}
-
-/// The first `<time datetime>` (or `itemprop=datePublished`) with a plausible date.
-fn time_element(dom: &Dom<'_>) -> Option<Published> {
-    for id in 0..dom.nodes.len() as u32 {
-        let tag = dom.tag(id);
-        let published_prop = dom.attr(id, AttrName::Itemprop).is_some_and(|p| p.eq_ignore_ascii_case("datepublished"));
-        if tag == Some(Tag::Time) || published_prop {
-            let value = dom
-                .attr_text(id, AttrName::Datetime)
-                .or_else(|| dom.attr_text(id, AttrName::Content))
-                .unwrap_or_else(|| dom.text_of(id));
-            if let Some(p) = dates::machine(&value).or_else(|| dates::from_text(&value)) {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
-/// A date written in an element whose class or id speaks of dates.
-fn written_date(dom: &Dom<'_>) -> Option<Published> {
-    // 1. An element that says it holds the date ("post-date", "entry-meta", "datum").
-    const DATE_WORDS: [&str; 14] = [
-        "date",
-        "time",
-        "publish",
-        "posted",
-        "dateline",
-        "byline",
-        "meta",
-        "stamp",
-        "datum",
-        "fecha",
-        "data",
-        "submitted",
-        "created",
-        "info",
-    ];
-    for id in 0..dom.nodes.len() as u32 {
-        if dom
-            .tag(id)
-            .is_none_or(|t| matches!(t, Tag::Script | Tag::Style | Tag::Meta | Tag::Head | Tag::Html | Tag::Body))
-        {
-            continue;
-        }
-        let cls =
-            format!("{} {}", dom.attr(id, AttrName::Class).unwrap_or(""), dom.attr(id, AttrName::Id).unwrap_or(""))
-                .to_ascii_lowercase();
-        if cls.contains("comment") || cls.contains("update") || cls.contains("modif") {
-            continue;
-        }
-        if DATE_WORDS.iter().any(|w| cls.contains(w)) {
-            let text = dom.text_of(id);
-            if text.chars().count() <= 200
-                && let Some(p) = dates::from_text(&text)
-            {
-                return Some(p);
-            }
-        }
-    }
-    // 2. A date written just under the headline, as bylines have it.
-    let h1 = dom.find_all(Tag::H1).next()?;
-    let mut text = String::new();
-    let mut it = dom.descendants(0);
-    let mut after = false;
-    while let Some(id) = it.next() {
-        if id == h1 {
-            after = true;
-            it.skip_subtree(id);
-            continue;
-        }
-        if dom.tag(id).is_some_and(|t| matches!(t, Tag::Script | Tag::Style | Tag::Noscript | Tag::Template | Tag::A)) {
-            it.skip_subtree(id);
-            continue;
-        }
-        if after && let Some(t) = dom.raw_text(id) {
-            text.push(' ');
-            text.push_str(t);
-            if text.len() > 400 {
-                break;
-            }
-        }
-    }
-    dates::from_text(&super::entities::decode(&text))
 }
 
 #[cfg(test)]
