@@ -79,7 +79,7 @@ pub const STEM_WEIGHT: f32 = 1.0;
 /// Weight of a match on another spelling from the variants file.
 pub const VARIANT_WEIGHT: f32 = 0.9;
 /// Weight of a match on a name's transliteration in another script.
-pub const KEY_WEIGHT: f32 = 0.9;
+pub const KEY_WEIGHT: f32 = 0.5;
 
 /// What a query word was expanded to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
