@@ -8,6 +8,8 @@
 //! * [`extraction`]: run newsdex's extractor over a set (timed), read another tool's
 //!   predictions, score either.
 //! * [`mojibake`]: encoding repair on ftfy's test cases.
+//! * [`mojibake_gen`]: encoding repair on generated damage of real multilingual text,
+//!   with a dev and a test split (issue #16).
 //! * [`langid`]: language identification accuracy per language (lingua's sentences).
 //! * [`stories`]: same-story grouping against gold clusters (B-cubed and pairwise P/R).
 //! * [`ir`]: ranking quality (nDCG@10, MAP) on CISI and Cranfield, as `bench/lucene` scores Lucene.
@@ -25,4 +27,5 @@ pub mod judge;
 pub mod langid;
 pub mod metrics;
 pub mod mojibake;
+pub mod mojibake_gen;
 pub mod stories;

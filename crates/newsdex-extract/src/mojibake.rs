@@ -404,6 +404,16 @@ pub fn cost(text: &str) -> f32 {
         {
             total += 4.0;
         }
+        // One or two letters of an alphabet the rest of the line does not use ("HUHLL Յ",
+        // "5ף35"): what a decoding gives by chance. Greek is exempt (a lone "γ" or "μ" in
+        // Latin text is science), and so is Latin (names and codes in any text).
+        if let Some(s) = script(c)
+            && !matches!(s, Script::Latin | Script::Greek | Script::Cjk | Script::Hangul)
+            && Some(s) != main
+            && counts[&s] <= 2
+        {
+            total += 4.0;
+        }
         let next = chars.get(i + 1).copied();
         let mut own = char_cost(c);
         // An accented capital inside an all-capitals word ("ZURÜCK", "MISUTÂ").
@@ -455,11 +465,13 @@ pub fn cost(text: &str) -> f32 {
             if prev.is_lowercase() && c.is_uppercase() {
                 total += 4.0;
             }
-            // A script change inside a word.
+            // A script change inside a word; a Greek letter inside a Latin word is
+            // common in science ("IL2Rγc", "TNFα") and costs less.
             if let (Some(a), Some(b)) = (script(prev), script(c))
                 && a != b
             {
-                total += 4.0;
+                let greek_in_latin = matches!((a, b), (Script::Latin, Script::Greek) | (Script::Greek, Script::Latin));
+                total += if greek_in_latin { 1.5 } else { 4.0 };
             }
         }
     }
@@ -528,10 +540,15 @@ fn restore(bytes: &[u8]) -> (Vec<u8>, usize) {
                     i = if keep_space { j } else { j + 1 };
                     continue;
                 }
-                if bytes[j] == LOST {
+                // A byte a decoder had no character for, shown as `?` instead of `�`
+                // ("â€?" for "”"): only after a continuation byte, or after the two
+                // commonest lead bytes ("Ã?"), as ftfy does.
+                let question = bytes[j] == b'?' && (j > i + 1 || matches!(b, 0xC2 | 0xC3));
+                if bytes[j] == LOST || question {
                     // The lost byte and whatever continuation bytes of the same
                     // sequence follow it become one replacement character.
                     out.extend_from_slice("\u{FFFD}".as_bytes());
+                    restored += usize::from(question);
                     let mut k = j + 1;
                     while k < i + n && k < bytes.len() && is_cont(bytes[k]) {
                         k += 1;
@@ -539,6 +556,14 @@ fn restore(bytes: &[u8]) -> (Vec<u8>, usize) {
                     i = k;
                     continue;
                 }
+            }
+            // A sequence cut short (a byte dropped by the decoder): a three- or four-byte
+            // lead and at least one continuation byte, then something else.
+            if j < i + n && j >= i + 2 {
+                out.extend_from_slice("\u{FFFD}".as_bytes());
+                restored += 1;
+                i = j;
+                continue;
             }
         }
         if b == LOST {
@@ -608,8 +633,23 @@ const WHOLE_MARGIN: f32 = 2.0;
 /// A repair of part of a line needs more.
 const PART_MARGIN: f32 = 3.0;
 
+/// Whether the no-break space at `k` follows two capitals and comes before a capital,
+/// a non-letter or the end ("SELKÄ\u{A0}EDELLÄ"): a real one, written after an accented
+/// capital that is no UTF-8 lead byte however it looks ("Ä\u{A0}" is not "Ġ").
+fn caps_nbsp(chars: &[char], k: usize) -> bool {
+    chars[k] == '\u{A0}'
+        && k >= 2
+        && chars[k - 1].is_uppercase()
+        && chars[k - 2].is_uppercase()
+        && chars.get(k + 1).is_none_or(|c| c.is_uppercase() || !c.is_alphanumeric())
+}
+
 /// The best whole-line decoding, if one beats the line.
 fn whole(line: &str) -> Option<(String, &'static str)> {
+    let chars: Vec<char> = line.chars().collect();
+    if (0..chars.len()).any(|k| caps_nbsp(&chars, k)) {
+        return None;
+    }
     let base = cost(line);
     let mut best: Option<(String, &'static str, f32)> = None;
     for page in pages() {
@@ -646,7 +686,11 @@ fn partial(line: &str) -> Option<(String, &'static str)> {
         while i < chars.len() {
             let lead = page.byte(chars[i]).filter(|b| *b >= 0x80);
             let n = lead.map_or(0, seq_len);
-            if n >= 2 && i + n <= chars.len() && (n > 2 || (two_ok && chars[i].is_alphabetic())) {
+            if n >= 2
+                && i + n <= chars.len()
+                && (n > 2 || (two_ok && chars[i].is_alphabetic()))
+                && !(i + 1..i + n).any(|k| caps_nbsp(&chars, k))
+            {
                 let bytes: Option<Vec<u8>> =
                     chars[i..i + n].iter().map(|&c| page.byte(c).filter(|&b| b >= 0x80)).collect();
                 if let Some(bytes) = bytes.filter(|b| b[1..].iter().all(|&x| is_cont(x)))
@@ -832,6 +876,73 @@ mod tests {
     fn a_line_left_decodable_by_the_c1_step_is_decoded() {
         let once = fix("Ä¡\u{82}");
         assert_eq!(fix(&once), once);
+    }
+
+    // Regressions (issue #16): ftfy's cases that the repair got wrong, each real text
+    // from ftfy's test files (`tests/test-cases/*.json` of rspeer/python-ftfy).
+
+    #[test]
+    fn regression_armenian_untouched() {
+        // "Õ…" is D5 85 in windows-1252, the UTF-8 of the Armenian "Յ".
+        assert_eq!(repair("HUHLL Õ…"), None);
+    }
+
+    #[test]
+    fn regression_hebrew_untouched() {
+        // "×£" is D7 A3, the UTF-8 of the Hebrew final pe "ף".
+        assert_eq!(repair("Offering 5×£35 pin ups"), None);
+    }
+
+    #[test]
+    fn regression_capital_nbsp_untouched() {
+        // "Ä" and a no-break space are C4 A0, the UTF-8 of "Ġ".
+        assert_eq!(repair("SELKÄ\u{a0}EDELLÄ\u{a0}MAAHAN via @YouTube"), None);
+    }
+
+    #[test]
+    fn regression_greek_letter_inside_a_word() {
+        assert_eq!(
+            fix("Humanized HLA-DR4.RagKO.IL2RÎ³cKO.NOD (DRAG) mice sustain the complex vertebrate life cycle"),
+            "Humanized HLA-DR4.RagKO.IL2RγcKO.NOD (DRAG) mice sustain the complex vertebrate life cycle"
+        );
+    }
+
+    #[test]
+    fn regression_mixed_arabic_and_latin() {
+        assert_eq!(
+            fix("Ã€ tous mes frÃ¨res et soeurs dans la syriennetÃ© comme dans l’humanitÃ©, sans discrimination aucune, je vous souhaite bonne fÃªte Ø¹ÙŠØ¯ Ø³Ø¹ÙŠØ¯.Que la paix, la libertÃ©, l’Ã©galitÃ©, la fraternitÃ© et la dignitÃ© soient avec vous.Pardonnez ce ton un peu ecclÃ©siastique."),
+            "À tous mes frères et soeurs dans la syrienneté comme dans l’humanité, sans discrimination aucune, je vous souhaite bonne fête عيد سعيد.Que la paix, la liberté, l’égalité, la fraternité et la dignité soient avec vous.Pardonnez ce ton un peu ecclésiastique."
+        );
+    }
+
+    #[test]
+    fn regression_lost_byte_as_question_mark() {
+        assert_eq!(
+            fix("The ICR has been upgraded to â€œbb+â€? from â€œbbâ€?"),
+            "The ICR has been upgraded to “bb+\u{FFFD} from “bb\u{FFFD}"
+        );
+    }
+
+    #[test]
+    fn regression_lost_nbsp() {
+        assert_eq!(fix("ART TRIP Ã\u{a0} l'office de tourisme"), "ART TRIP à l'office de tourisme");
+    }
+
+    #[test]
+    fn regression_macroman() {
+        assert_eq!(
+            fix("Le Schtroumpf Docteur conseille g√¢teaux et baies schtroumpfantes pour un r√©gime √©quilibr√©."),
+            "Le Schtroumpf Docteur conseille gâteaux et baies schtroumpfantes pour un régime équilibré."
+        );
+    }
+
+    #[test]
+    fn regression_emoji_line() {
+        assert_eq!(fix("He's Justinâ\u{9d}¤"), "He's Justin❤");
+        assert_eq!(
+            fix("I just figured out how to tweet emojis! â\u{9a}½í\u{a0}½í¸\u{80}í\u{a0}½í¸\u{81}í\u{a0}½í¸\u{82}"),
+            "I just figured out how to tweet emojis! ⚽😀😁😂"
+        );
     }
 
     proptest::proptest! {
