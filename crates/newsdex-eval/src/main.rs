@@ -487,7 +487,10 @@ fn mojibake_gen(
         let text = std::fs::read_to_string(&output)?;
         let outs: Vec<String> = text
             .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).map(|v| v["output"].as_str().unwrap_or_default().to_string()))
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l)
+                    .map(|v| v["output"].as_str().unwrap_or_default().to_string())
+            })
             .collect::<Result<_, _>>()?;
         anyhow::ensure!(outs.len() == lines.len(), "ftfy wrote {} of {} lines", outs.len(), lines.len());
         let name = format!("ftfy {}", stats["ftfy"].as_str().unwrap_or("?"));

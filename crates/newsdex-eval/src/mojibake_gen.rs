@@ -139,7 +139,8 @@ pub fn load_sources(shared: &Path, repo: &Path) -> anyhow::Result<Vec<Source>> {
         for l in text.lines() {
             let v: serde_json::Value = serde_json::from_str(l)?;
             let id = v["id"].as_str().context("id")?;
-            let body = format!("{}\n{}", v["title"].as_str().unwrap_or_default(), v["text"].as_str().unwrap_or_default());
+            let body =
+                format!("{}\n{}", v["title"].as_str().unwrap_or_default(), v["text"].as_str().unwrap_or_default());
             for (i, line) in body.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
                 // One article carries a C1 control (real damage); leave such lines out.
                 if line.chars().any(|c| c.is_control() || c == '\u{FFFD}') {
@@ -281,9 +282,9 @@ const EMOJI: &[&str] = &["👇", "😀", "😍", "🙏🏽", "❤️", "👍", "
 
 /// Things that look like mojibake in correct text.
 const LOOKALIKES: &[&str] = &[
-    "€", "£", "¥", "₹", "₽", "₺", "₴", "₪", "¢", "±", "×", "÷", "≤", "≥", "≈", "≠", "°", "µ", "²", "³", "½", "¼",
-    "¾", "§", "¶", "©", "®", "™", "«", "»", "„", "“", "”", "‘", "’", "‚", "–", "—", "…", "•", "†", "‰", "¿", "¡",
-    "√", "∞", "→", "←", "№", "ª", "º", "·", "¬", "¦", "Ω", "π", "∑", "ﬁ",
+    "€", "£", "¥", "₹", "₽", "₺", "₴", "₪", "¢", "±", "×", "÷", "≤", "≥", "≈", "≠", "°", "µ", "²", "³", "½", "¼", "¾",
+    "§", "¶", "©", "®", "™", "«", "»", "„", "“", "”", "‘", "’", "‚", "–", "—", "…", "•", "†", "‰", "¿", "¡", "√", "∞",
+    "→", "←", "№", "ª", "º", "·", "¬", "¦", "Ω", "π", "∑", "ﬁ",
 ];
 
 const WORDS: &[&str] = &[
@@ -384,7 +385,13 @@ pub fn generate(sources: &[Source], split: Split, damaged: usize, clean: usize) 
             let e = rng.pick(EMOJI);
             let words: Vec<&str> = text.split(' ').collect();
             let at = rng.below(words.len() + 1);
-            text = words[..at].iter().copied().chain(std::iter::once(*e)).chain(words[at..].iter().copied()).collect::<Vec<_>>().join(" ");
+            text = words[..at]
+                .iter()
+                .copied()
+                .chain(std::iter::once(*e))
+                .chain(words[at..].iter().copied())
+                .collect::<Vec<_>>()
+                .join(" ");
         }
         let fill = if rng.chance(0.5) { Undefined::C1 } else { Undefined::Cp1252 };
         let (damaged_text, expected, page_name) = match kind {

@@ -128,6 +128,7 @@ fn mixed_pages() -> &'static [Page] {
         use encoding_rs::*;
         [
             ("windows-1253+1252", WINDOWS_1253),
+            ("windows-1251+1252", WINDOWS_1251),
             ("windows-1250+1252", WINDOWS_1250),
             ("windows-1254+1252", WINDOWS_1254),
             ("windows-1257+1252", WINDOWS_1257),
@@ -209,7 +210,8 @@ enum Script {
 }
 
 fn script(c: char) -> Option<Script> {
-    if !c.is_alphabetic() {
+    // Digits of other scripts count as their script ("٠", which "Ω\u{A0}" decodes to).
+    if !c.is_alphabetic() && !(c.is_numeric() && (c as u32) >= 0x0370) {
         return None;
     }
     Some(match c as u32 {
@@ -558,8 +560,10 @@ fn restore(bytes: &[u8]) -> (Vec<u8>, usize) {
                 }
             }
             // A sequence cut short (a byte dropped by the decoder): a three- or four-byte
-            // lead and at least one continuation byte, then something else.
-            if j < i + n && j >= i + 2 {
+            // lead and at least one continuation byte, then something else than a space
+            // (a space there is a lost A0, or ends a word of real text: "с\u{A0}µ "), and
+            // not at the end (where a word of real text may end too).
+            if j < i + n && j >= i + 2 && j < bytes.len() && bytes[j] != b' ' {
                 out.extend_from_slice("\u{FFFD}".as_bytes());
                 restored += 1;
                 i = j;
@@ -576,8 +580,12 @@ fn restore(bytes: &[u8]) -> (Vec<u8>, usize) {
     (out, restored)
 }
 
-/// What a restored A0 costs: it is a guess.
+/// What a restored A0 or a lost byte costs: it is a guess.
 const RESTORE_COST: f32 = 3.0;
+
+/// How much a word must gain to be decoded on its own in [`by_words`] (the line as a
+/// whole must still gain [`PART_MARGIN`]).
+const WORD_MARGIN: f32 = 1.0;
 
 /// Decode UTF-8, also accepting CESU-8 (a character above U+FFFF written as two
 /// three-byte surrogate halves, ED A0–AF … ED B0–BF …).
@@ -665,6 +673,44 @@ fn whole(line: &str) -> Option<(String, &'static str)> {
         let c = cost(&text) + RESTORE_COST * guesses as f32;
         if c + margin < base && best.as_ref().is_none_or(|b| c < b.2) {
             best = Some((text, page.name, c));
+        }
+    }
+    best.map(|(t, n, _)| (t, n))
+}
+
+/// Decode words (runs between spaces) of a line on their own, each through the same
+/// page: damage of part of a line ("Добра было б. (Đ\u{90}Đ´Ń€Đ°Đ·Ńƒ …").
+fn by_words(line: &str) -> Option<(String, &'static str)> {
+    let base = cost(line);
+    let mut best: Option<(String, &'static str, f32)> = None;
+    for page in pages().iter().chain(mixed_pages()) {
+        let mut out = String::with_capacity(line.len());
+        let mut changed = false;
+        for (k, tok) in line.split(' ').enumerate() {
+            if k > 0 {
+                out.push(' ');
+            }
+            if !tok.is_ascii()
+                && let Some(bytes) = encode(tok, page)
+            {
+                let (restored, guesses) = restore(&bytes);
+                if let Some(t) = decode_utf8ish(&restored)
+                    && t != tok
+                    && t.chars().all(acceptable)
+                    && cost(&t) + RESTORE_COST * guesses as f32 + WORD_MARGIN < cost(tok)
+                {
+                    out.push_str(&t);
+                    changed = true;
+                    continue;
+                }
+            }
+            out.push_str(tok);
+        }
+        if changed && signatures(&out) * 2 <= signatures(line) {
+            let c = cost(&out);
+            if c + PART_MARGIN < base && best.as_ref().is_none_or(|b| c < b.2) {
+                best = Some((out, page.name, c));
+            }
         }
     }
     best.map(|(t, n, _)| (t, n))
@@ -789,7 +835,7 @@ fn repair_line(line: &str, repairs: &mut Repairs) -> Option<String> {
     // own right ("Ä¡\u{82}" → "Ä¡‚", which is "ġ‚" read as windows-1252), so decoding
     // goes on after it: without that, repairing a repaired line changed it again.
     for _ in 0..6 {
-        if let Some((t, how)) = whole(&cur).or_else(|| partial(&cur)) {
+        if let Some((t, how)) = whole(&cur).or_else(|| by_words(&cur)).or_else(|| partial(&cur)) {
             repairs.add(how);
             cur = t;
             changed = true;
@@ -910,7 +956,9 @@ mod tests {
     #[test]
     fn regression_mixed_arabic_and_latin() {
         assert_eq!(
-            fix("Ã€ tous mes frÃ¨res et soeurs dans la syriennetÃ© comme dans l’humanitÃ©, sans discrimination aucune, je vous souhaite bonne fÃªte Ø¹ÙŠØ¯ Ø³Ø¹ÙŠØ¯.Que la paix, la libertÃ©, l’Ã©galitÃ©, la fraternitÃ© et la dignitÃ© soient avec vous.Pardonnez ce ton un peu ecclÃ©siastique."),
+            fix(
+                "Ã€ tous mes frÃ¨res et soeurs dans la syriennetÃ© comme dans l’humanitÃ©, sans discrimination aucune, je vous souhaite bonne fÃªte Ø¹ÙŠØ¯ Ø³Ø¹ÙŠØ¯.Que la paix, la libertÃ©, l’Ã©galitÃ©, la fraternitÃ© et la dignitÃ© soient avec vous.Pardonnez ce ton un peu ecclÃ©siastique."
+            ),
             "À tous mes frères et soeurs dans la syrienneté comme dans l’humanité, sans discrimination aucune, je vous souhaite bonne fête عيد سعيد.Que la paix, la liberté, l’égalité, la fraternité et la dignité soient avec vous.Pardonnez ce ton un peu ecclésiastique."
         );
     }
