@@ -678,6 +678,25 @@ fn whole(line: &str) -> Option<(String, &'static str)> {
     best.map(|(t, n, _)| (t, n))
 }
 
+/// Whether a word reads as one of real text: letters of one script (ASCII punctuation
+/// around them aside) without a capital after a small letter ("её", "Ні"). Mojibake of a
+/// word nearly always has a symbol or a capital inside ("РґРѕСЂРѕРіРµ", "Ã©tÃ©"), so such
+/// words are not decoded on their own: KOI8-R makes "ţ" of "её".
+fn looks_like_a_word(tok: &str) -> bool {
+    let core = tok.trim_matches(|c: char| c.is_ascii_punctuation());
+    let mut first: Option<Script> = None;
+    let mut prev_lower = false;
+    for c in core.chars() {
+        let Some(s) = script(c).filter(|_| c.is_alphabetic()) else { return false };
+        if first.is_some_and(|f| f != s) || (prev_lower && c.is_uppercase()) {
+            return false;
+        }
+        first = Some(s);
+        prev_lower = c.is_lowercase();
+    }
+    first.is_some()
+}
+
 /// Decode words (runs between spaces) of a line on their own, each through the same
 /// page: damage of part of a line ("Добра было б. (Đ\u{90}Đ´Ń€Đ°Đ·Ńƒ …").
 fn by_words(line: &str) -> Option<(String, &'static str)> {
@@ -691,6 +710,7 @@ fn by_words(line: &str) -> Option<(String, &'static str)> {
                 out.push(' ');
             }
             if !tok.is_ascii()
+                && !looks_like_a_word(tok)
                 && let Some(bytes) = encode(tok, page)
             {
                 let (restored, guesses) = restore(&bytes);
@@ -926,6 +946,16 @@ mod tests {
 
     // Regressions (issue #16): ftfy's cases that the repair got wrong, each real text
     // from ftfy's test files (`tests/test-cases/*.json` of rspeer/python-ftfy).
+
+    #[test]
+    fn regression_real_words_are_not_decoded_alone() {
+        for s in [
+            "Найду память сестры, её подарок, её … Пускай погибну … Дочери хватают меня.",
+            "Ні я сам, ні хто-то з моїх друзів не віддавали собі в цьому звіту.",
+        ] {
+            assert_eq!(repair(s), None, "{s}");
+        }
+    }
 
     #[test]
     fn regression_armenian_untouched() {
