@@ -414,7 +414,7 @@ pub fn cost(text: &str) -> f32 {
             && Some(s) != main
             && counts[&s] <= 2
         {
-            total += 4.0;
+            total += if counts[&s] == 1 { 6.0 } else { 4.0 };
         }
         let next = chars.get(i + 1).copied();
         let mut own = char_cost(c);
@@ -709,8 +709,10 @@ fn by_words(line: &str) -> Option<(String, &'static str)> {
             if k > 0 {
                 out.push(' ');
             }
+            let tchars: Vec<char> = tok.chars().collect();
             if !tok.is_ascii()
                 && !looks_like_a_word(tok)
+                && !(0..tchars.len()).any(|k| caps_nbsp(&tchars, k))
                 && let Some(bytes) = encode(tok, page)
             {
                 let (restored, guesses) = restore(&bytes);
