@@ -84,7 +84,7 @@ pub enum Split {
 
 impl Split {
     pub fn of(text: &str) -> Split {
-        if fnv(text) % 2 == 0 { Split::Dev } else { Split::Test }
+        if fnv(text).is_multiple_of(2) { Split::Dev } else { Split::Test }
     }
     pub fn seed(self) -> u64 {
         match self {
@@ -346,7 +346,8 @@ fn lookalike(text: &str, rng: &mut Rng) -> String {
     }
     if at.contains(&words.len()) {
         out.push(' ');
-        out.push_str(*rng.pick(EMOJI));
+        let e = rng.pick::<&str>(EMOJI);
+        out.push_str(e);
     }
     out
 }

@@ -211,7 +211,7 @@ enum Script {
 
 fn script(c: char) -> Option<Script> {
     // Digits of other scripts count as their script ("٠", which "Ω\u{A0}" decodes to).
-    if !c.is_alphabetic() && !(c.is_numeric() && (c as u32) >= 0x0370) {
+    if !(c.is_alphabetic() || (c.is_numeric() && (c as u32) >= 0x0370)) {
         return None;
     }
     Some(match c as u32 {
