@@ -10,6 +10,8 @@
 //! * [`dates`]: publication dates right to the day, newsdex beside trafilatura and
 //!   htmldate, on dev and test halves of each set (issue #16).
 //! * [`mojibake`]: encoding repair on ftfy's test cases.
+//! * [`mojibake_gen`]: encoding repair on generated damage of real multilingual text,
+//!   with a dev and a test split (issue #16).
 //! * [`langid`]: language identification accuracy per language (lingua's sentences).
 //! * [`stories`]: same-story grouping against gold clusters (B-cubed and pairwise P/R).
 //! * [`ir`]: ranking quality (nDCG@10, MAP) on CISI, Cranfield, TIME and XQuAD-R, as
@@ -31,4 +33,5 @@ pub mod judge;
 pub mod langid;
 pub mod metrics;
 pub mod mojibake;
+pub mod mojibake_gen;
 pub mod stories;

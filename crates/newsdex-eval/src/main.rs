@@ -82,6 +82,31 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Encoding repair on a generated set (issue #16): lingua's sentences and the demo
+    /// corpus damaged through every code page the repair knows, and clean lines that
+    /// must stay untouched. Tune on `--split dev`; report `--split test`.
+    MojibakeGen {
+        #[arg(long, value_enum, default_value = "test")]
+        split: newsdex_eval::mojibake_gen::Split,
+        /// How many damaged lines to generate.
+        #[arg(long, default_value_t = 24_000)]
+        damaged: usize,
+        /// Where the inputs are (default: ../shared/data).
+        #[arg(long)]
+        shared: Option<PathBuf>,
+        /// Write the generated lines here as JSON Lines (`{"id","lang","page","kind","text","expected"}`).
+        #[arg(long)]
+        write: Option<PathBuf>,
+        /// Also run ftfy in the same run with this Python (one with ftfy installed), via
+        /// scripts/mojibake_ftfy.py.
+        #[arg(long)]
+        ftfy: Option<PathBuf>,
+        /// List this many wrong lines (damaged and clean).
+        #[arg(long, default_value_t = 0)]
+        worst: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Language identification accuracy per language on lingua's sentences: newsdex,
     /// whatlang (`--tool whatlang`), or another tool's predictions (`{"id","lang"}`).
     Langid {
@@ -287,6 +312,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Cmd::Mojibake { cases, predictions, field, json } => mojibake(&cases, predictions.as_deref(), &field, json),
+        Cmd::MojibakeGen { split, damaged, shared, write, ftfy, worst, json } => {
+            mojibake_gen(split, damaged, shared, write, ftfy, worst, json)
+        }
         Cmd::Langid { sentences, tool, predictions, langs, json } => {
             langid(&sentences, &tool, predictions.as_deref(), langs.as_deref(), json)
         }
@@ -596,6 +624,100 @@ fn mojibake(
         println!("{}: {} of {} cases repaired to the expected text", score.what, score.passed, score.cases);
         for (id, (orig, got, want)) in score.failed_ids.iter().zip(&score.failures) {
             println!("  failed: {id}\n    in:   {orig:?}\n    got:  {got:?}\n    want: {want:?}");
+        }
+    }
+    Ok(())
+}
+
+fn mojibake_gen(
+    split: newsdex_eval::mojibake_gen::Split,
+    damaged: usize,
+    shared: Option<PathBuf>,
+    write: Option<PathBuf>,
+    ftfy: Option<PathBuf>,
+    worst: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    use newsdex_eval::mojibake_gen as g;
+    let shared = shared.unwrap_or_else(default_shared);
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let sources = g::load_sources(&shared, &repo)?;
+    let lines = g::generate(&sources, split, damaged, usize::MAX);
+    let write_lines = |path: &std::path::Path| -> anyhow::Result<()> {
+        let mut out = String::new();
+        for l in &lines {
+            out.push_str(&serde_json::to_string(l)?);
+            out.push('\n');
+        }
+        std::fs::write(path, out)?;
+        Ok(())
+    };
+    if let Some(w) = &write {
+        write_lines(w)?;
+    }
+    let (outputs, seconds) = g::run_newsdex(&lines);
+    let mut reports = vec![g::score(&lines, &outputs, seconds, "newsdex")];
+    if let Some(python) = ftfy {
+        let dir = std::env::temp_dir().join(format!("newsdex-mojibake-gen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let (input, output) = (dir.join("in.jsonl"), dir.join("out.jsonl"));
+        write_lines(&input)?;
+        let script = repo.join("scripts/mojibake_ftfy.py");
+        let run = std::process::Command::new(&python).arg(&script).arg(&input).arg(&output).output()?;
+        anyhow::ensure!(run.status.success(), "ftfy failed: {}", String::from_utf8_lossy(&run.stderr));
+        let stats: serde_json::Value = serde_json::from_slice(&run.stdout)?;
+        let text = std::fs::read_to_string(&output)?;
+        let outs: Vec<String> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l)
+                    .map(|v| v["output"].as_str().unwrap_or_default().to_string())
+            })
+            .collect::<Result<_, _>>()?;
+        anyhow::ensure!(outs.len() == lines.len(), "ftfy wrote {} of {} lines", outs.len(), lines.len());
+        let name = format!("ftfy {}", stats["ftfy"].as_str().unwrap_or("?"));
+        reports.push(g::score(&lines, &outs, stats["seconds"].as_f64().unwrap_or(0.0), &name));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    if json {
+        println!("{}", serde_json::to_string(&reports)?);
+        return Ok(());
+    }
+    let split_name = format!("{split:?}").to_lowercase();
+    for r in &reports {
+        println!(
+            "{} on the {split_name} split: {} of {} damaged lines repaired exactly ({:.4}); {} of {} clean lines changed (1 in {:.0}); {:.0} lines/s",
+            r.tool,
+            r.damaged.right,
+            r.damaged.lines,
+            r.damaged.share(),
+            r.clean_changed(),
+            r.clean.lines,
+            if r.clean_changed() == 0 { f64::INFINITY } else { r.clean.lines as f64 / r.clean_changed() as f64 },
+            r.lines_per_second,
+        );
+        println!("  per code page (damaged):");
+        for (p, c) in &r.per_page {
+            println!("    {p:<14} {:>5} of {:>5} ({:.4})", c.right, c.lines, c.share());
+        }
+        println!("  per kind:");
+        for (k, c) in &r.per_kind {
+            println!("    {k:<16} {:>5} of {:>5} ({:.4})", c.right, c.lines, c.share());
+        }
+        let langs = r.clean_per_lang.len();
+        let changed: Vec<String> = r
+            .clean_per_lang
+            .iter()
+            .filter(|(_, c)| c.right < c.lines)
+            .map(|(l, c)| format!("{l} {}/{}", c.lines - c.right, c.lines))
+            .collect();
+        println!(
+            "  clean lines: {langs} languages; changed in {}: {}",
+            changed.len(),
+            if changed.is_empty() { "none".to_string() } else { changed.join(", ") }
+        );
+        for (id, input, got, want) in r.wrong.iter().take(worst) {
+            println!("  wrong: {id}\n    in:   {input:?}\n    got:  {got:?}\n    want: {want:?}");
         }
     }
     Ok(())
