@@ -19,6 +19,7 @@ pub mod html;
 mod jsonl;
 mod lang;
 pub mod mojibake;
+pub mod outlet;
 mod text;
 
 use newsdex_core::{Article, DocId, Reject, SourceFormat, Warning};
