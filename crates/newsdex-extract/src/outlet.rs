@@ -40,7 +40,10 @@ pub fn unarchive(url: &str) -> String {
 
 /// The host of an absolute address, lower-cased, without port and trailing dot.
 fn raw_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url.strip_prefix("//")?, |(_, r)| r);
+    let rest = match url.split_once("://") {
+        Some((_, r)) => r,
+        None => url.strip_prefix("//")?,
+    };
     let host = rest.split(['/', '?', '#']).next()?;
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
     let host = host.split(':').next()?.trim_end_matches('.').to_ascii_lowercase();
@@ -100,7 +103,10 @@ pub fn plausible_name(name: &str) -> bool {
         return false;
     }
     // Placeholders left in templates.
-    !matches!(lower.as_str(), "twitterusername" | "sitename" | "site name" | "site_name" | "username" | "null" | "undefined")
+    !matches!(
+        lower.as_str(),
+        "twitterusername" | "sitename" | "site name" | "site_name" | "username" | "null" | "undefined"
+    )
 }
 
 /// Letters and digits of `s`, lower-cased, diacritics folded (`ü` → `u`), each word
@@ -184,14 +190,25 @@ mod tests {
                 .as_deref(),
             Some("xinhuanet.com")
         );
-        assert_eq!(site_of("https://web.archive.org/web/2019id_/www.example.co.jp/a").as_deref(), Some("example.co.jp"));
+        assert_eq!(
+            site_of("https://web.archive.org/web/2019id_/www.example.co.jp/a").as_deref(),
+            Some("example.co.jp")
+        );
         assert_eq!(site_of("http://127.0.0.1:8080/x").as_deref(), Some("127.0.0.1"));
         assert_eq!(site_of("not a url"), None);
     }
 
     #[test]
     fn handles_are_not_names() {
-        for bad in ["@tazgezwitscher", "twitterusername", "httpstwittercomlitradionet", "energiezukunft_", "https://x.com/a", "web.archive.org", "www.rfa.org"] {
+        for bad in [
+            "@tazgezwitscher",
+            "twitterusername",
+            "httpstwittercomlitradionet",
+            "energiezukunft_",
+            "https://x.com/a",
+            "web.archive.org",
+            "www.rfa.org",
+        ] {
             assert!(!plausible_name(bad), "{bad}");
         }
         for good in ["taz", "RFA", "Foreign Policy", "新华网", "Tagesschau.de", "The Guardian"] {
