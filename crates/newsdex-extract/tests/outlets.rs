@@ -88,3 +88,79 @@ fn seed_004_is_rfas() {
     let Some(a) = page("seeds/004_28fc068abbfc2ab4.txt") else { return };
     assert_eq!(a.extra.get("origin").and_then(|v| v.as_str()), Some("RFA"));
 }
+
+/// Outlet accuracy on every extraction set, by the rule of `newsdex-eval`'s
+/// `outlet_right` (the page's registrable domain, a name that agrees with it, the set's
+/// own site name, or a hand-judged name in another script). Prints the figures; run with
+/// `cargo test -p newsdex-extract --test outlets -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement over ~900 pages; prints the outlet accuracy per set"]
+fn outlet_accuracy_on_every_set() {
+    use newsdex_extract::outlet::{name_agrees, site_of};
+    const OTHER_SCRIPTS: &[(&str, &str)] =
+        &[("xinhuanet.com", "新华网"), ("news.cn", "新华网"), ("chinadaily.com.cn", "中国日报网")];
+    let sets: [(&str, &str, &str); 5] = [
+        ("extraction-scrapinghub", "ground-truth.jsonl", "html_file"),
+        ("extraction-trafilatura", "evaldata.jsonl", "html_file"),
+        ("extraction-newspaper4k", "expected.jsonl", "html_file"),
+        ("extraction-goose3", "expected.jsonl", "html_file"),
+        ("extraction-readability", "expected.jsonl", "source_file"),
+    ];
+    for (set, gold, file_key) in sets {
+        let Some(dir) = newsdex_testkit::shared_data(set) else { return };
+        let text = std::fs::read_to_string(dir.join(gold)).unwrap();
+        let (mut right, mut total, mut named) = (0, 0, 0);
+        let mut wrong = Vec::new();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let id = v["id"].as_str().unwrap();
+            let file = v[file_key].as_str().map(str::to_string).unwrap_or_else(|| match set {
+                "extraction-scrapinghub" | "extraction-newspaper4k" => format!("html/{id}.html.gz"),
+                "extraction-trafilatura" => format!("html/{id}.gz"),
+                "extraction-goose3" => format!("content/{id}.html"),
+                _ => format!("pages/{id}/source.html.gz"),
+            });
+            let url = match v["metadata_file"].as_str() {
+                Some(m) => {
+                    let meta: serde_json::Value =
+                        serde_json::from_str(&std::fs::read_to_string(dir.join(m)).unwrap()).unwrap();
+                    meta["url"].as_str().map(str::to_string)
+                }
+                None => v["url"].as_str().map(str::to_string),
+            };
+            let site = url.as_deref().and_then(site_of);
+            let gold_name = v["site_name"].as_str();
+            if site.is_none() && gold_name.is_none() {
+                continue;
+            }
+            let Some(a) = page(&format!("{set}/{file}")) else { return };
+            let got = a.outlet.unwrap_or_default();
+            let lower = got.to_lowercase();
+            let ok = !got.is_empty()
+                && (gold_name.is_some_and(|g| g.trim().to_lowercase() == lower.trim())
+                    || site.as_deref().is_some_and(|s| {
+                        lower == s
+                            || lower.ends_with(&format!(".{s}"))
+                            || name_agrees(&got, s)
+                            || OTHER_SCRIPTS.iter().any(|(d, n)| *d == s && *n == got)
+                    }));
+            total += 1;
+            if ok {
+                right += 1;
+                if site.as_deref() != Some(lower.as_str()) {
+                    named += 1;
+                }
+            } else {
+                wrong.push(format!("{id}: site {:?} outlet {got:?}", site.as_deref().or(gold_name)));
+            }
+        }
+        println!(
+            "{set}: outlet {right}/{total} right ({:.3}); {named} the site's name, {} its domain",
+            right as f64 / total.max(1) as f64,
+            right - named
+        );
+        for w in &wrong {
+            println!("  wrong: {w}");
+        }
+    }
+}
