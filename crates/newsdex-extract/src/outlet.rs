@@ -82,7 +82,7 @@ pub fn plausible_name(name: &str) -> bool {
     let n = name.trim();
     let lower = n.to_lowercase();
     let chars = n.chars().count();
-    if chars < 2 || chars > 80 || !n.chars().any(char::is_alphanumeric) {
+    if !(2..=80).contains(&chars) || !n.chars().any(char::is_alphanumeric) {
         return false;
     }
     if n.starts_with('@')

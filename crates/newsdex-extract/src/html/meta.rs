@@ -72,7 +72,7 @@ fn json_ld(dom: &Dom<'_>) -> Vec<Value> {
         // Raw line breaks inside strings are invalid JSON that pages ship anyway: outside
         // strings they are white space, inside they become spaces.
         let Ok(v) = serde_json::from_str::<Value>(text)
-            .or_else(|_| serde_json::from_str::<Value>(&text.replace(|c: char| matches!(c, '\n' | '\r' | '\t'), " ")))
+            .or_else(|_| serde_json::from_str::<Value>(&text.replace(['\n', '\r', '\t'], " ")))
         else {
             continue;
         };
@@ -445,7 +445,14 @@ fn site_name(
         );
     }
     candidates.extend(m.get("application-name").cloned());
-    candidates.retain(|c| outlet::plausible_name(c));
+    // A "site name" that is the page's own title is its headline ("Ehezoff der Pochers
+    // eskaliert" in og:site_name), unless the site's address says otherwise.
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    candidates.retain(|c| {
+        outlet::plausible_name(c)
+            && (site.is_some_and(|s| outlet::name_agrees(c, s))
+                || !(title.is_some_and(|t| same(t, c)) || og_title.is_some_and(|t| same(t, c))))
+    });
     if let Some(site) = site
         && let Some(c) = candidates.iter().find(|c| outlet::name_agrees(c, site))
     {
@@ -476,10 +483,11 @@ fn title_site_parts(title: &str, og_title: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
     for sep in SEPS {
         // Separators without spaces only in titles without spaces around them (CJK).
-        if sep.len() == 1 || sep == "－" {
-            if title.split_whitespace().count() > 3 && !title.chars().any(|c| ('\u{3000}'..='\u{9fff}').contains(&c)) {
-                continue;
-            }
+        if (sep.len() == 1 || sep == "－")
+            && title.split_whitespace().count() > 3
+            && !title.chars().any(|c| ('\u{3000}'..='\u{9fff}').contains(&c))
+        {
+            continue;
         }
         let parts: Vec<&str> = title.split(sep).map(str::trim).filter(|p| !p.is_empty()).collect();
         if parts.len() < 2 {
