@@ -68,7 +68,7 @@ fn ag_news_has_no_references_left() {
 
 #[test]
 fn the_jsonl_fixture() {
-    let path = newsdex_testkit::repo_root().join("testdata/entities/entities.jsonl");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/entities/entities.jsonl");
     let text = std::fs::read_to_string(path).unwrap();
     let a: Vec<Article> = text.lines().map(jsonl).collect();
     assert_eq!(a[0].title, "AT&T said \"no\" to the merger");

@@ -6,7 +6,7 @@ use crate::support::Newsdex;
 #[test]
 fn at_and_t_is_found_after_its_references_are_decoded() {
     let n = Newsdex::new();
-    let fixture = newsdex_testkit::repo_root().join("testdata/entities/entities.jsonl");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/entities/entities.jsonl");
     let (_, err) = n.expect(0, &["ingest", fixture.to_str().unwrap()]);
     assert!(err.contains("4 new"), "{err}");
     let (total, titles) = n.titles("\"AT&T said\"");
