@@ -14,6 +14,7 @@
 
 mod error;
 mod learned;
+pub mod outlets;
 mod pipeline;
 
 pub use error::EngineError;

@@ -174,6 +174,8 @@ struct Run<'a> {
     queue: Vec<Work>,
     queue_bytes: usize,
     learner: crate::learned::Learner,
+    /// One outlet name per site (see [`crate::outlets`]).
+    namer: crate::outlets::Namer,
     stories: Option<Stories>,
     report: IngestReport,
     /// Pack lengths to record instead of asking the raw store (reindex, which only reads).
@@ -265,6 +267,7 @@ impl<'a> Run<'a> {
             queue: Vec::new(),
             queue_bytes: 0,
             learner: Default::default(),
+            namer: Default::default(),
             stories,
             report: IngestReport::default(),
             fixed_ends: None,
@@ -521,6 +524,7 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        self.namer.apply(&mut docs);
         self.learner.apply(self.db, &mut docs)?;
         for (a, _) in &mut docs {
             if a.body.len() > newsdex_index::MAX_INDEXED_BODY {
@@ -616,8 +620,10 @@ impl Engine {
         let bytes: u64 = walked.inputs.iter().map(|i| i.size).sum();
         on_event(IngestEvent::Planned { files: walked.inputs.len() as u64, bytes });
         let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
+        let namer = crate::outlets::Namer::load(self.dir.root());
         let mut run =
             Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
+        run.namer = namer;
         run.report.hidden_skipped = walked.hidden_skipped;
         for (path, r) in walked.errors {
             run.refuse(&display(&path), 0, r)?;
@@ -659,8 +665,10 @@ impl Engine {
         self.require_writable()?;
         let started = Instant::now();
         let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
+        let namer = crate::outlets::Namer::load(self.dir.root());
         let mut run =
             Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
+        run.namer = namer;
         run.report.files = 1;
         run.ingest_bytes(name, bytes.to_vec())?;
         let mut report = run.finish()?;
@@ -710,6 +718,7 @@ impl Engine {
         let mut locs: HashMap<RawHash, BlobLoc> = HashMap::new();
         let mut ends = std::collections::BTreeMap::new();
         let mut run = Run::new(&mut db, &mut raw, writer, opts, on_event)?;
+        run.namer = crate::outlets::Namer::load(self.dir.root());
         for rec in scan_raw.scan()? {
             let rec = rec?;
             ends.insert(rec.loc.pack, rec.loc.end());

@@ -42,6 +42,8 @@ pub struct Gold {
     pub author: Option<String>,
     /// `YYYY-MM-DD`.
     pub date: Option<String>,
+    /// The site's name as the set's gold gives it (readability's `site_name`), if any.
+    pub site_name: Option<String>,
 }
 
 /// One page.
@@ -145,6 +147,7 @@ impl Dataset {
                         title: field(v, "title"),
                         author: field(v, "byline"),
                         date: date(v, "published"),
+                        site_name: field(v, "site_name"),
                         ..Gold::default()
                     },
                     id,

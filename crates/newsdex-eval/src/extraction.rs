@@ -26,6 +26,9 @@ pub struct Prediction {
     /// `YYYY-MM-DD` (longer values are cut to their date).
     #[serde(default)]
     pub date: Option<String>,
+    /// The outlet (publisher) named for the page.
+    #[serde(default)]
+    pub outlet: Option<String>,
 }
 
 /// Extraction speed over a set.
@@ -61,6 +64,7 @@ pub fn run_newsdex(set: &Dataset, repeat: usize) -> anyhow::Result<(Vec<Predicti
                         title: Some(a.title).filter(|t| !t.is_empty()),
                         author: a.authors.first().cloned(),
                         date: a.published.map(|p| p.display()),
+                        outlet: a.outlet,
                     },
                     Err(_) => Prediction { id: case.id.clone(), ..Prediction::default() },
                 }
@@ -126,6 +130,13 @@ pub struct Report {
     pub title: Accuracy,
     pub author: Accuracy,
     pub date: Accuracy,
+    /// Outlet right (see [`outlet_right`]) over the pages with a known address or site name.
+    pub outlet: Accuracy,
+    /// Of the right outlets, how many were the site's name rather than its domain.
+    pub outlet_named: usize,
+    /// Pages whose outlet was wrong: (id, expected site, outlet given).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outlet_wrong: Vec<(String, String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -201,6 +212,7 @@ pub fn score(set: &Dataset, predictions: &[Prediction]) -> Report {
     let mut snippets = Snippets::default();
     let mut has_snippets = false;
     let (mut title, mut author, mut date) = (Accuracy::default(), Accuracy::default(), Accuracy::default());
+    let (mut outlet, mut outlet_named, mut outlet_wrong) = (Accuracy::default(), 0, Vec::new());
     let mut missing = 0;
     let empty = Prediction::default();
     for case in &set.cases {
@@ -231,6 +243,19 @@ pub fn score(set: &Dataset, predictions: &[Prediction]) -> Report {
         if let Some(d) = &g.date {
             date.add(p.date.as_deref().and_then(|got| got.get(..10)).is_some_and(|got| got == d));
         }
+        let site = case.url.as_deref().and_then(site_of);
+        if site.is_some() || g.site_name.is_some() {
+            let got = p.outlet.as_deref().unwrap_or_default();
+            let ok = outlet_right(got, site.as_deref(), g.site_name.as_deref());
+            outlet.add(ok);
+            if ok && site.as_deref() != Some(got.to_lowercase().as_str()) {
+                outlet_named += 1;
+            }
+            if !ok {
+                let want = site.or_else(|| g.site_name.clone()).unwrap_or_default();
+                outlet_wrong.push((case.id.clone(), want, got.to_string()));
+            }
+        }
     }
     Report {
         dataset: set.name.clone(),
@@ -251,7 +276,57 @@ pub fn score(set: &Dataset, predictions: &[Prediction]) -> Report {
         title,
         author,
         date,
+        outlet,
+        outlet_named,
+        outlet_wrong,
     }
+}
+
+/// The registrable domain of a page's address (an archived copy's archived site), by
+/// the public-suffix list.
+fn site_of(url: &str) -> Option<String> {
+    newsdex_extract::outlet::site_of(url)
+}
+
+/// Sites whose own name is written in a script a domain cannot be compared with, judged
+/// by hand once per site (the name the site's pages give themselves in their titles and
+/// footers).
+const NAMES_IN_OTHER_SCRIPTS: &[(&str, &str)] =
+    &[("xinhuanet.com", "新华网"), ("news.cn", "新华网"), ("chinadaily.com.cn", "中国日报网")];
+
+/// The outlet rule, fixed before any result was looked at. An outlet is right when it is
+/// 1. the registrable domain of the page's address (`taz.de`; for an archived copy the
+///    archived page's site), or a host name on that domain; or
+/// 2. a name that agrees with that domain: the domain's label is the name's words run
+///    together ("The Guardian" ~ theguardian.com, "BBC News" ~ bbc.co.uk), their initials
+///    ("Radio Free Asia" ~ rfa.org), or a prefix of each word with the last word whole
+///    ("The New York Times" ~ nytimes.com), diacritics folded (ü as u or ue); or
+/// 3. the set's own gold site name (readability's `site_name`), compared case- and
+///    space-insensitively; or
+/// 4. for a name in a script other than Latin, the name listed for the site in
+///    [`NAMES_IN_OTHER_SCRIPTS`].
+///
+/// A handle ("tazgezwitscher"), a section ("Política"), an archive's host or no outlet
+/// is wrong.
+pub fn outlet_right(got: &str, site: Option<&str>, gold_name: Option<&str>) -> bool {
+    let got = got.trim();
+    if got.is_empty() {
+        return false;
+    }
+    if let Some(name) = gold_name
+        && squash(name).to_lowercase() == squash(got).to_lowercase()
+    {
+        return true;
+    }
+    let Some(site) = site else { return false };
+    let lower = got.to_lowercase();
+    if lower == site || lower.ends_with(&format!(".{site}")) {
+        return true;
+    }
+    if newsdex_extract::outlet::name_agrees(got, site) {
+        return true;
+    }
+    NAMES_IN_OTHER_SCRIPTS.iter().any(|(s, n)| *s == site && *n == got)
 }
 
 impl Report {

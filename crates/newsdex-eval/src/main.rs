@@ -279,6 +279,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for (id, p, r) in extraction::per_page(&set, &preds).into_iter().take(worst) {
                 println!("  worst: {id}  precision {p:.3}  recall {r:.3}");
             }
+            if !json {
+                for (id, want, got) in report.outlet_wrong.iter().take(worst) {
+                    println!("  outlet wrong: {id}  site {want}  outlet {got:?}");
+                }
+            }
             Ok(())
         }
         Cmd::Dates { dirs, peers, peers_script, peers_out, misses, json } => {
@@ -757,6 +762,16 @@ fn human(r: &Report, tool: &str, timing: Option<&extraction::Timing>) -> String 
         if a.total > 0 {
             s += &format!("  {name:<10} {}/{} correct ({:.3})\n", a.correct, a.total, a.accuracy);
         }
+    }
+    if r.outlet.total > 0 {
+        s += &format!(
+            "  outlet     {}/{} correct ({:.3}); {} of them the site's name, {} its domain\n",
+            r.outlet.correct,
+            r.outlet.total,
+            r.outlet.accuracy,
+            r.outlet_named,
+            r.outlet.correct - r.outlet_named
+        );
     }
     if r.missing > 0 {
         s += &format!("  no text for {} of {} pages\n", r.missing, r.pages);

@@ -52,7 +52,15 @@ pub fn parse(record: &[u8], id: DocId, warnings: &mut Vec<Warning>) -> Result<Ar
         }
     };
     if let Some(t) = title {
-        let t = repair_text(&t, &mut Vec::new()).replace('\n', " ");
+        let mut title_warnings = Vec::new();
+        let t = repair_text(&t, &mut title_warnings).replace('\n', " ");
+        // The title's decoded references are repairs the user should see too.
+        for mut w in title_warnings {
+            if w.code == "entities-decoded" || w.code == "escaped-markup-removed" {
+                w.message = format!("title: {}", w.message);
+                warnings.push(w);
+            }
+        }
         let (t, copies) = collapse_repeats(&t);
         if copies > 1 {
             warnings.push(Warning::counted(

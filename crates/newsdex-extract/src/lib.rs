@@ -19,15 +19,40 @@ pub mod html;
 mod jsonl;
 mod lang;
 pub mod mojibake;
+pub mod origin;
+pub mod outlet;
 mod text;
+pub mod unescape;
 
 use newsdex_core::{Article, DocId, Reject, SourceFormat, Warning};
 
 pub use clean::clean_text;
 
-/// Repair text: mojibake first (it needs the C1 controls that clean-up drops), then
+/// Repair text: character references left in it first (`AT&amp;T`, `doesn #39;t`; see
+/// [`unescape`]), then mojibake (it needs the C1 controls that clean-up drops), then
 /// Unicode and whitespace hygiene. Each repair is recorded on `warnings`.
 pub fn repair_text(text: &str, warnings: &mut Vec<newsdex_core::Warning>) -> String {
+    let unescaped = match unescape::repair(text) {
+        Some((fixed, c)) => {
+            let damaged =
+                if c.damaged > 0 { format!(", {} of them with their & lost", c.damaged) } else { String::new() };
+            warnings.push(newsdex_core::Warning::counted(
+                "entities-decoded",
+                format!("{} HTML character reference(s) left in the text decoded{damaged}", c.decoded),
+                c.decoded,
+            ));
+            if c.tags > 0 {
+                warnings.push(newsdex_core::Warning::counted(
+                    "escaped-markup-removed",
+                    format!("{} escaped formatting tag(s) (<b>, <a …>) removed from the text", c.tags),
+                    c.tags,
+                ));
+            }
+            std::borrow::Cow::Owned(fixed)
+        }
+        None => std::borrow::Cow::Borrowed(text),
+    };
+    let text = unescaped.as_ref();
     let fixed = match mojibake::repair(text) {
         Some((fixed, repairs)) => {
             for (how, lines) in &repairs.steps {
@@ -123,6 +148,14 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
     }
     if article.outlet.is_none() {
         article.outlet = hints.outlet.clone();
+    }
+    // A republished text names where it comes from: recorded apart from the outlet.
+    if article.format != SourceFormat::Html
+        && !article.extra.contains_key("origin")
+        && let Some(o) = origin::find(&article.title, &article.body)
+        && article.outlet.as_deref() != Some(o.as_str())
+    {
+        article.extra.insert("origin".into(), o.into());
     }
     if article.lang.is_none() {
         article.lang = hints.lang.clone();

@@ -669,6 +669,10 @@ fn article_view(
     if let Some(o) = &a.outlet {
         meta.push(("outlet".into(), o.clone()));
     }
+    // Where a republished text says it comes from (issue #16), apart from the outlet.
+    if let Some(o) = a.extra.get("origin").and_then(|v| v.as_str()) {
+        meta.push(("origin".into(), o.to_string()));
+    }
     if let Some(d) = &a.published {
         meta.push(("published".into(), d.display()));
     }

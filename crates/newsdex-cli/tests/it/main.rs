@@ -5,6 +5,7 @@ mod bad_input;
 mod budgets;
 mod crash;
 mod diskfull;
+mod entities;
 mod expansion;
 mod hostile;
 mod html;

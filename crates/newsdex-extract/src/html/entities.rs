@@ -268,11 +268,11 @@ const CP1252_C1: [char; 32] = [
     '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
 ];
 
-fn named(name: &str) -> Option<char> {
+pub(crate) fn named(name: &str) -> Option<char> {
     NAMED.binary_search_by(|(n, _)| n.cmp(&name)).ok().map(|i| NAMED[i].1)
 }
 
-fn numeric(digits: &str, hex: bool) -> char {
+pub(crate) fn numeric(digits: &str, hex: bool) -> char {
     let v = if hex { u32::from_str_radix(digits, 16) } else { digits.parse() };
     match v {
         Ok(0) | Err(_) => '\u{FFFD}',

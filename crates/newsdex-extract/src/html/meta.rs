@@ -6,7 +6,7 @@
 //! | authors | JSON-LD `author`, `<meta name=author>` and kin, a byline element (`rel=author`, `itemprop=author`, class "byline"/"author") |
 //! | published | JSON-LD `datePublished`, `article:published_time` and kin, `<time datetime>`, the URL, a date written near the top |
 //! | modified | JSON-LD `dateModified`, `article:modified_time`, `og:updated_time` |
-//! | outlet | `og:site_name`, JSON-LD `publisher`, `application-name`, else the host name |
+//! | outlet | JSON-LD `publisher.name` (any nesting, `@graph`, `@id` references), `og:site_name`, JSON-LD `WebSite`, `application-name`, the site part of `<title>`; a name that agrees with the registrable domain wins; handles and addresses are never names; else the registrable domain (see [`crate::outlet`]) |
 //! | url | `<link rel=canonical>`, `og:url`, JSON-LD `url`, the given address |
 //! | description | `og:description`, `<meta name=description>`, JSON-LD `description` |
 //! | language | `<html lang>`, `content-language`, `og:locale`, JSON-LD `inLanguage` |
@@ -20,6 +20,7 @@ use serde_json::Value;
 use super::dates;
 use super::dom::{AttrName, Dom, Tag};
 use super::entities;
+use crate::outlet;
 
 /// What the page says about itself.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,7 +31,10 @@ pub struct Meta {
     /// Where the publication date came from (`json-ld`, `meta`, `time`, `url`, `text`).
     pub published_from: Option<&'static str>,
     pub modified: Option<Published>,
+    /// The site's own name for itself, or else its registrable domain.
     pub site_name: Option<String>,
+    /// The registrable domain of the page's address (`bbc.co.uk`), archives unwrapped.
+    pub site: Option<String>,
     pub url: Option<String>,
     pub description: Option<String>,
     pub lang: Option<String>,
@@ -65,7 +69,13 @@ fn json_ld(dom: &Dom<'_>) -> Vec<Value> {
     for id in dom.find_all(Tag::Script) {
         let Some(text) = dom.children(id).find_map(|c| dom.raw_text(c)) else { continue };
         let text = text.trim().trim_start_matches("<!--").trim_end_matches("-->").trim();
-        let Ok(v) = serde_json::from_str::<Value>(text) else { continue };
+        // Raw line breaks inside strings are invalid JSON that pages ship anyway: outside
+        // strings they are white space, inside they become spaces.
+        let Ok(v) = serde_json::from_str::<Value>(text)
+            .or_else(|_| serde_json::from_str::<Value>(&text.replace(['\n', '\r', '\t'], " ")))
+        else {
+            continue;
+        };
         let mut queue = vec![v];
         while let Some(v) = queue.pop() {
             match v {
@@ -162,6 +172,17 @@ pub fn host(url: &str) -> Option<String> {
 
 /// Remove a site name from a page title: " | RFA", "RFA – ", " - The Guardian".
 pub fn strip_site(title: &str, site: Option<&str>, host: Option<&str>) -> String {
+    // "标题-新华网": a known name glued on with a bare dash or bar.
+    if let Some(s) = site.filter(|s| s.chars().count() >= 2) {
+        for sep in ["-", "_", "|", "－", "–", "—"] {
+            if let Some(head) = title.trim_end().strip_suffix(s).and_then(|h| h.trim_end().strip_suffix(sep)) {
+                let head = head.trim();
+                if head.chars().count() >= 4 {
+                    return head.to_string();
+                }
+            }
+        }
+    }
     const SEPS: [&str; 7] = [" | ", " - ", " – ", " — ", " :: ", " » ", " · "];
     for sep in SEPS {
         let parts: Vec<&str> = title.split(sep).collect();
@@ -247,11 +268,11 @@ pub fn read(dom: &Dom<'_>, page_url: Option<&str>) -> Meta {
         .or_else(|| page_url.map(str::to_string));
     let mut meta = Meta { url, ..Meta::default() };
     let host = meta.url.as_deref().and_then(host).or_else(|| page_url.and_then(host));
-    meta.site_name = get(&["og:site_name", "application-name", "al:android:app_name", "twitter:site"])
-        .map(|s| s.trim_start_matches('@').to_string())
-        .or_else(|| article.and_then(|a| a.get("publisher")).and_then(string))
-        .filter(|s| s.chars().count() <= 80)
-        .or_else(|| host.clone());
+    let site = meta.url.as_deref().and_then(outlet::site_of).or_else(|| page_url.and_then(outlet::site_of));
+    let title_tag = dom.find_all(Tag::Title).next().map(|t| dom.text_of(t)).filter(|t| !t.is_empty());
+    let og_title = get(&["og:title", "twitter:title"]);
+    meta.site_name = site_name(dom, &m, &ld, article, title_tag.as_deref(), og_title.as_deref(), site.as_deref());
+    meta.site = site;
 
     // Title.
     let h1 = dom.find_all(Tag::H1).map(|h| dom.text_of(h)).find(|t| !t.is_empty());
@@ -263,10 +284,9 @@ pub fn read(dom: &Dom<'_>, page_url: Option<&str>) -> Meta {
         .map(|h| dom.text_of(h))
         .filter(|t| t.chars().count() >= 3)
         .collect();
-    let title_tag = dom.find_all(Tag::Title).next().map(|t| dom.text_of(t)).filter(|t| !t.is_empty());
     let site = meta.site_name.as_deref();
     let strip = |t: String| headline_part(&t, &headings).unwrap_or_else(|| strip_site(&t, site, host.as_deref()));
-    meta.title = get(&["og:title", "twitter:title"])
+    meta.title = og_title
         .map(strip)
         .or_else(|| title_tag.clone().map(strip))
         .or_else(|| article.and_then(|a| a.get("headline")).and_then(string))
@@ -342,6 +362,117 @@ pub fn read(dom: &Dom<'_>, page_url: Option<&str>) -> Meta {
     images.truncate(10);
     meta.images = images;
     meta
+}
+
+/// The site's name for itself, best first: JSON-LD `publisher.name` (resolving `@id`
+/// references), `og:site_name`, the name of a JSON-LD `WebSite` or news organisation,
+/// `application-name`; of these, one that agrees with the registrable domain `site`
+/// (see [`outlet::name_agrees`]) wins over the order. A site part of the `<title>`
+/// ("Headline | Site", "标题-新华网") is used when it agrees with the domain, or when no
+/// metadata names the site and the page repeats the name elsewhere. Without any, the
+/// registrable domain. Handles (`twitter:site`, "@taz") are never read.
+fn site_name(
+    dom: &Dom<'_>,
+    m: &HashMap<String, String>,
+    ld: &[Value],
+    article: Option<&Value>,
+    title: Option<&str>,
+    og_title: Option<&str>,
+    site: Option<&str>,
+) -> Option<String> {
+    let by_id = |id: &str| ld.iter().find(|v| v.get("@id").and_then(Value::as_str) == Some(id));
+    let name_of = |v: &Value| -> Option<String> {
+        match v {
+            Value::String(s) => Some(clean(s)),
+            Value::Object(o) => o.get("name").and_then(Value::as_str).map(clean).or_else(|| {
+                o.get("@id").and_then(Value::as_str).and_then(by_id).and_then(|n| n.get("name")?.as_str().map(clean))
+            }),
+            Value::Array(a) => a.iter().find_map(|x| match x {
+                Value::Object(o) => o.get("name").and_then(Value::as_str).map(clean),
+                _ => None,
+            }),
+            _ => None,
+        }
+    };
+    let mut candidates: Vec<String> = Vec::new();
+    let publisher = article
+        .and_then(|a| a.get("publisher"))
+        .or_else(|| ld.iter().find_map(|v| v.get("publisher")))
+        .and_then(name_of);
+    candidates.extend(publisher);
+    candidates.extend(m.get("og:site_name").cloned());
+    for kind in ["WebSite", "NewsMediaOrganization", "Organization"] {
+        candidates.extend(
+            ld.iter()
+                .filter(|v| types(v).iter().any(|t| t == kind))
+                .find_map(|v| v.get("name").and_then(Value::as_str))
+                .map(clean),
+        );
+    }
+    candidates.extend(m.get("application-name").cloned());
+    // A "site name" that is the page's own title is its headline ("Ehezoff der Pochers
+    // eskaliert" in og:site_name), unless the site's address says otherwise.
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    candidates.retain(|c| {
+        outlet::plausible_name(c)
+            && (site.is_some_and(|s| outlet::name_agrees(c, s))
+                || !(title.is_some_and(|t| same(t, c)) || og_title.is_some_and(|t| same(t, c))))
+    });
+    if let Some(site) = site
+        && let Some(c) = candidates.iter().find(|c| outlet::name_agrees(c, site))
+    {
+        return Some(c.clone());
+    }
+    let parts = title.map(|t| title_site_parts(t, og_title)).unwrap_or_default();
+    if let Some(site) = site
+        && let Some(p) = parts.iter().find(|p| outlet::name_agrees(p, site))
+    {
+        return Some(p.clone());
+    }
+    if let Some(c) = candidates.into_iter().next() {
+        return Some(c);
+    }
+    // A title part the page names itself by elsewhere too (its logo, its footer).
+    if let Some(p) = parts.into_iter().find(|p| dom.src.matches(p.as_str()).count() >= 2) {
+        return Some(p);
+    }
+    site.map(str::to_string)
+}
+
+/// The short edge parts of a title split at a separator, which may name the site:
+/// "Headline | POLITICA | EL COMERCIO PERÚ" → ["EL COMERCIO PERÚ", ...]; "标题-新华网" →
+/// ["新华网"]. The part equal to `og_title` (the headline) is not one.
+fn title_site_parts(title: &str, og_title: Option<&str>) -> Vec<String> {
+    const SEPS: [&str; 14] =
+        [" | ", " - ", " – ", " — ", " :: ", " » ", " « ", " › ", " ‹ ", " · ", "|", "-", "_", "－"];
+    let mut out = Vec::new();
+    for sep in SEPS {
+        // Separators without spaces only in titles without spaces around them (CJK).
+        if (sep.len() == 1 || sep == "－")
+            && title.split_whitespace().count() > 3
+            && !title.chars().any(|c| ('\u{3000}'..='\u{9fff}').contains(&c))
+        {
+            continue;
+        }
+        let parts: Vec<&str> = title.split(sep).map(str::trim).filter(|p| !p.is_empty()).collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        for p in [parts[parts.len() - 1], parts[0]] {
+            // Site names are shorter than the headline beside them.
+            let short = p.split_whitespace().count() <= 5
+                && p.chars().count() <= 40
+                && p.chars().count() * 2 < title.chars().count();
+            if short && og_title.is_none_or(|o| o.trim() != p) && !out.iter().any(|x: &String| x == p) {
+                out.push(p.to_string());
+            }
+        }
+        if !out.is_empty() {
+            break;
+        }
+    }
+    out.retain(|p| outlet::plausible_name(p));
+    out
 }
 
 /// A byline element's names.

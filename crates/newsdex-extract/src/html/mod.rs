@@ -32,6 +32,8 @@ pub struct Page {
     pub body: String,
     pub url: Option<String>,
     pub site_name: Option<String>,
+    /// The registrable domain of the page's address (`bbc.co.uk`).
+    pub site: Option<String>,
     pub lang: Option<String>,
     pub published: Option<Published>,
     pub modified: Option<Published>,
@@ -48,6 +50,9 @@ impl Page {
         }
         if let Some(m) = self.modified {
             extra.insert("modified".into(), m.display().into());
+        }
+        if let Some(s) = self.site {
+            extra.insert("site".into(), s.into());
         }
         if !self.images.is_empty() {
             extra.insert("images".into(), self.images.into());
@@ -125,6 +130,7 @@ pub fn extract(html: &str, url: Option<&str>, warnings: &mut Vec<Warning>) -> Pa
         body,
         url: m.url,
         site_name: m.site_name,
+        site: m.site,
         lang: m.lang.as_deref().and_then(normalize_lang),
         published: m.published,
         modified: m.modified,
