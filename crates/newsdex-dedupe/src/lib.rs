@@ -462,7 +462,6 @@ impl Grouper {
                 self.exact.insert(prepared.exact, item.key);
             }
         }
-        let exact_copy = !links.is_empty();
         if let Some(sig) = &prepared.signature {
             let threshold =
                 if prepared.unspaced { self.config.threshold.max(UNSPACED_THRESHOLD) } else { self.config.threshold };
@@ -481,7 +480,7 @@ impl Grouper {
                 links.push((other, Link::Headline(n)));
             }
         }
-        self.remember(item, if exact_copy { None } else { prepared.signature.as_deref() }, item.key);
+        self.remember(item, prepared.signature.as_deref(), item.key);
         self.remember_short(item, prepared);
 
         // The new article's story is the union of its own and those of everything it links to.
@@ -514,26 +513,21 @@ impl Grouper {
         if self.story.contains_key(&item.key) {
             return;
         }
-        let first = match self.exact.entry(prepared.exact) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(item.key);
-                true
-            }
-        };
+        self.exact.entry(prepared.exact).or_insert(item.key);
         if self.config.headline_terms > 0 {
             // Nothing to link: only remember its headline words.
             self.headline_matches(item);
         }
-        self.remember(item, if first { prepared.signature.as_deref() } else { None }, story);
+        self.remember(item, prepared.signature.as_deref(), story);
         self.remember_short(item, prepared);
         if item.key != story {
             self.members.entry(story).or_insert_with(|| vec![story]).push(item.key);
         }
     }
 
-    /// Note an article's date, signature and story. An exact copy's signature is not
-    /// indexed: the text it copies is, in the same story.
+    /// Note an article's date, signature and story. An exact copy's signature is indexed
+    /// too: the link rules look at each article's own date and headline, so a later
+    /// article must be able to link to either copy whatever order they came in.
     fn remember(&mut self, item: &Item<'_>, signature: Option<&[u32]>, story: u64) {
         self.meta.insert(item.key, Meta { published: item.published, seq: item.seq });
         self.story.insert(item.key, story);

@@ -246,3 +246,36 @@ fn a_template_filled_in_days_later_is_another_report() {
     assert!(g.add(&item(2, "FED ADDS RESERVES VIA CUSTOMER REPURCHASES", &b, Some(10 * day))).is_empty());
     assert_eq!(g.add(&item(3, "FED ADDS RESERVES VIA CUSTOMER REPURCHASES", &a, Some(day))).len(), 1);
 }
+
+/// The link rules look at each article's own date and headline, so exact copies with
+/// other dates must both be linkable: in every order, an article near two exact copies
+/// (one within the window, one days before it) joins them.
+#[test]
+fn the_link_rules_do_not_depend_on_which_exact_copy_came_first() {
+    let day = 86_400;
+    let text = "Southwest Forest Industries Inc said 344 members of the United Paperworkers International Union \
+                went out on strike at the company's Snowflake, Ariz., paper mill after contract talks broke down. \
+                The company said the mill, which makes newsprint and linerboard, would keep operating with salaried \
+                staff and that no new talks were scheduled. It said the strike would not have a material effect.";
+    let near = format!(
+        "{text} A union spokesman said pickets were posted at the gates on Tuesday morning, and that members \
+         would meet on Friday in Flagstaff to vote on the company's last offer of a three-year contract."
+    );
+    let items = [
+        (1u64, "WORKERS STRIKE AT SOUTHWEST FOREST MILL", text, 0),
+        (2, "WORKERS STRIKE AT SOUTHWEST FOREST MILL", text, 10 * day),
+        (3, "WORKERS STRIKE AT SOUTHWEST FOREST MILL", near.as_str(), 9 * day),
+    ];
+    for order in [[0, 1, 2], [1, 0, 2], [2, 0, 1], [2, 1, 0], [0, 2, 1], [1, 2, 0]] {
+        let mut g = Grouper::new(Config::default());
+        for &k in &order {
+            let (key, title, body, at) = items[k];
+            g.add(&Item { key, title, body, published: Some(at), seq: key });
+        }
+        assert_eq!(g.members(1), vec![1, 2, 3], "order {order:?}");
+    }
+    // Days before it, and not near enough for that: alone it does not join.
+    let mut g = Grouper::new(Config::default());
+    g.add(&Item { key: 1, title: items[0].1, body: text, published: Some(0), seq: 1 });
+    assert!(g.add(&Item { key: 3, title: items[2].1, body: &near, published: Some(9 * day), seq: 3 }).is_empty());
+}
