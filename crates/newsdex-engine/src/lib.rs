@@ -17,7 +17,7 @@ mod learned;
 mod pipeline;
 
 pub use error::EngineError;
-pub use newsdex_dedupe::ParagraphDiff;
+pub use newsdex_dedupe::{Change, ParagraphDiff, WordRun};
 pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Marks, SearchResults, Snippet, Sort, StoryMap};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
