@@ -297,8 +297,11 @@ pub fn story_text(s: &StoryView) -> String {
             let _ = writeln!(out, "  {}", safe(u));
         }
         match &m.diff {
-            None => {
+            None if s.canonical => {
                 let _ = writeln!(out, "  the canonical copy (earliest published)");
+            }
+            None => {
+                let _ = writeln!(out, "  the first seen (no publication date decides which copy came first)");
             }
             Some(d) => {
                 let _ = writeln!(out, "  {}", d.summary());
@@ -308,13 +311,27 @@ pub fn story_text(s: &StoryView) -> String {
                 for p in &d.cut {
                     let _ = writeln!(out, "    - {}", clip(p, 160));
                 }
-                for (a, b) in &d.edited {
-                    let _ = writeln!(out, "    ~ {}\n      → {}", clip(a, 160), clip(b, 160));
+                for runs in &d.edited_words {
+                    let _ = writeln!(out, "    ~ {}", word_runs(runs, 320));
                 }
             }
         }
     }
     out
+}
+
+/// An edited paragraph word by word, as `wdiff` writes it: `[-cut-]{+added+}`, clipped
+/// to about `max` characters.
+fn word_runs(runs: &[newsdex_engine::WordRun], max: usize) -> String {
+    let mut s = String::new();
+    for r in runs {
+        match r.change {
+            newsdex_engine::Change::Same => s.push_str(&r.text),
+            newsdex_engine::Change::Cut => s.push_str(&format!("[-{}-]", r.text)),
+            newsdex_engine::Change::Added => s.push_str(&format!("{{+{}+}}", r.text)),
+        }
+    }
+    clip(&s, max)
 }
 
 fn clip(s: &str, max: usize) -> String {

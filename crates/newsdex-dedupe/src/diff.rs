@@ -6,6 +6,11 @@
 //! [`ParagraphDiff::reordered`]. A paragraph left over on each side sharing at least half
 //! its words with one on the other is an edit (a sentence trimmed, a name respelt), not a
 //! cut plus an addition.
+//!
+//! An edited paragraph is compared word by word ([`diff_words`]: a Myers diff of words
+//! and the spaces between them, from the `similar` crate), so a page can show the words a
+//! republisher changed (a date, a figure) instead of the whole paragraph struck out and
+//! added again.
 
 use std::collections::HashSet;
 
@@ -25,6 +30,8 @@ pub struct ParagraphDiff {
     pub cut: Vec<String>,
     /// Paragraphs changed: (in `base`, in `other`).
     pub edited: Vec<(String, String)>,
+    /// For each of [`ParagraphDiff::edited`], in the same order: the edit word by word.
+    pub edited_words: Vec<Vec<WordRun>>,
     /// Whether paragraphs both have are in another order.
     pub reordered: bool,
 }
@@ -50,6 +57,90 @@ impl ParagraphDiff {
             if self.reordered { ", reordered" } else { "" }
         )
     }
+}
+
+/// Whether a run of words is in both texts, only the base, or only the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Same,
+    /// In the base only (a copy cut it).
+    Cut,
+    /// In the other text only (a copy added it).
+    Added,
+}
+
+/// Consecutive words (with the spacing between them, as written) of one [`Change`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WordRun {
+    pub change: Change,
+    pub text: String,
+}
+
+/// Longest paragraph (in bytes, each side) compared word by word; a longer edit is shown
+/// as the whole base paragraph cut and the other added.
+const MAX_WORD_DIFF: usize = 64 << 10;
+
+/// How `other` differs from `base` word by word: runs of words kept, cut and added, in
+/// reading order (a cut run before the run that replaces it). Concatenating the `Same`
+/// and `Cut` runs gives `base`, the `Same` and `Added` runs `other`.
+pub fn diff_words(base: &str, other: &str) -> Vec<WordRun> {
+    let mut runs: Vec<WordRun> = Vec::new();
+    let mut push = |change: Change, text: &str| {
+        if text.is_empty() {
+            return;
+        }
+        match runs.last_mut() {
+            Some(last) if last.change == change => last.text.push_str(text),
+            _ => runs.push(WordRun { change, text: text.to_string() }),
+        }
+    };
+    if base.len() > MAX_WORD_DIFF || other.len() > MAX_WORD_DIFF {
+        push(Change::Cut, base);
+        push(Change::Added, other);
+        return runs;
+    }
+    let diff = similar::TextDiff::configure()
+        .algorithm(similar::Algorithm::Myers)
+        .timeout(std::time::Duration::from_millis(200))
+        .diff_words(base, other);
+    // A stretch of changes with only spaces between them is one cut run and one added
+    // run, the spaces in both ("<del>on Monday</del><ins>today</ins>" rather than
+    // alternating word by word).
+    let changes: Vec<(similar::ChangeTag, &str)> = diff.iter_all_changes().map(|c| (c.tag(), c.value())).collect();
+    let changed = |k: usize| changes.get(k).is_some_and(|c| c.0 != similar::ChangeTag::Equal);
+    let mut i = 0;
+    while i < changes.len() {
+        if !changed(i) {
+            push(Change::Same, changes[i].1);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < changes.len() && (changed(i) || (changes[i].1.trim().is_empty() && changed(i + 1))) {
+            i += 1;
+        }
+        let stretch = &changes[start..i];
+        let has = |t: similar::ChangeTag| stretch.iter().any(|c| c.0 == t);
+        if has(similar::ChangeTag::Delete) && has(similar::ChangeTag::Insert) {
+            let side = |t: similar::ChangeTag| -> String {
+                stretch.iter().filter(|c| c.0 == t || c.0 == similar::ChangeTag::Equal).map(|c| c.1).collect()
+            };
+            push(Change::Cut, &side(similar::ChangeTag::Delete));
+            push(Change::Added, &side(similar::ChangeTag::Insert));
+        } else {
+            // Only cut or only added: spaces between are the same in both.
+            for &(tag, value) in stretch {
+                let change = match tag {
+                    similar::ChangeTag::Equal => Change::Same,
+                    similar::ChangeTag::Delete => Change::Cut,
+                    similar::ChangeTag::Insert => Change::Added,
+                };
+                push(change, value);
+            }
+        }
+    }
+    runs
 }
 
 /// A text's paragraphs: its non-blank lines, trimmed.
@@ -93,6 +184,7 @@ pub fn diff_paragraphs(base: &str, other: &str) -> ParagraphDiff {
     let reordered = order.windows(2).any(|w| w[0] > w[1]);
     // Edits: leftovers sharing at least half their words.
     let mut edited = Vec::new();
+    let mut edited_words = Vec::new();
     for j in 0..b.len() {
         if used_b[j] {
             continue;
@@ -111,11 +203,12 @@ pub fn diff_paragraphs(base: &str, other: &str) -> ParagraphDiff {
             used_a[i] = true;
             used_b[j] = true;
             edited.push((a[i].to_string(), b[j].to_string()));
+            edited_words.push(diff_words(a[i], b[j]));
         }
     }
     let added = (0..b.len()).filter(|&j| !used_b[j]).map(|j| b[j].to_string()).collect();
     let cut = (0..a.len()).filter(|&i| !used_a[i]).map(|i| a[i].to_string()).collect();
-    ParagraphDiff { same, added, cut, edited, reordered }
+    ParagraphDiff { same, added, cut, edited, edited_words, reordered }
 }
 
 fn word_set(s: &str) -> HashSet<&str> {
@@ -147,5 +240,64 @@ mod tests {
         let d = diff_paragraphs("One two three.\nFour five six.\nSeven eight nine.", "One two three.");
         assert_eq!(d.cut, vec!["Four five six.", "Seven eight nine."]);
         assert!(d.added.is_empty() && !d.reordered);
+    }
+
+    fn runs(r: &[WordRun]) -> Vec<(Change, &str)> {
+        r.iter().map(|w| (w.change, w.text.as_str())).collect()
+    }
+
+    #[test]
+    fn words_changed_within_a_paragraph_are_runs() {
+        let r = diff_words("The bank will reopen on Monday as a branch.", "The bank will reopen today as a branch.");
+        assert_eq!(
+            runs(&r),
+            vec![
+                (Change::Same, "The bank will reopen "),
+                (Change::Cut, "on Monday"),
+                (Change::Added, "today"),
+                (Change::Same, " as a branch."),
+            ]
+        );
+        // Only added, only cut: the spaces between stay the same.
+        let r = diff_words("Rates rose.", "Rates rose sharply again.");
+        assert_eq!(
+            runs(&r),
+            vec![(Change::Same, "Rates "), (Change::Cut, "rose."), (Change::Added, "rose sharply again.")]
+        );
+        let r = diff_words("a b c d e", "a d e");
+        let base: String = r.iter().filter(|w| w.change != Change::Added).map(|w| w.text.as_str()).collect();
+        let other: String = r.iter().filter(|w| w.change != Change::Cut).map(|w| w.text.as_str()).collect();
+        assert_eq!((base.as_str(), other.as_str()), ("a b c d e", "a d e"));
+        assert!(r.iter().any(|w| w.change == Change::Cut) && !r.iter().any(|w| w.change == Change::Added));
+        assert_eq!(runs(&diff_words("same", "same")), vec![(Change::Same, "same")]);
+    }
+
+    /// Reuters-21578 ran "TWO UTAH FINANCIAL INSTITUTIONS FAIL" twice, two days apart,
+    /// with one word changed ("reopen Monday" became "reopen today"): the copy's diff is
+    /// one edited paragraph whose only change is that word (skipped without ../shared).
+    #[test]
+    fn a_real_reuters_copy_where_only_the_day_changed() {
+        let Some(path) = newsdex_testkit::shared_data("news-reuters21578/reuters21578.jsonl.zst") else { return };
+        let bytes = zstd::decode_all(&std::fs::read(path).unwrap()[..]).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let body = |id: &str| -> String {
+            let needle = format!("\"id\": \"{id}\"");
+            let line = text.lines().find(|l| l.contains(&needle)).unwrap();
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            v["text"].as_str().unwrap().to_string()
+        };
+        let d = diff_paragraphs(&body("reuters-16090"), &body("reuters-16199"));
+        assert!(d.added.is_empty() && d.cut.is_empty() && !d.reordered, "{d:?}");
+        assert_eq!(d.edited.len(), 1, "{d:?}");
+        assert_eq!(
+            runs(&d.edited_words[0]),
+            vec![
+                (Change::Same, "Its three offices will reopen "),
+                (Change::Cut, "Monday"),
+                (Change::Added, "today"),
+                (Change::Same, " as branches of Dixie"),
+            ]
+        );
+        assert!(d.same > 10, "{}", d.summary());
     }
 }

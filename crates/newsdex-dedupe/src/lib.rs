@@ -9,6 +9,13 @@
 //!   [`Config::threshold`] (MinHash signatures in an LSH index, from the `gaoya` crate:
 //!   a republisher that adds a line, trims the end or reorders paragraphs still shares most
 //!   shingles);
+//!   two rules keep shared furniture and templates from joining different articles: a
+//!   short body ([`Config::short_words`]; mostly furniture when a blurb is in it) links
+//!   only if the headlines agree ([`headlines_agree`]) or the texts are nearly the same
+//!   ([`Config::short_threshold`]), and articles published days apart
+//!   ([`Config::apart_secs`]: a template filled in again) only if nearly the same
+//!   ([`Config::apart_threshold`]). Lines an outlet repeats are not compared at all: the
+//!   engine strips learned boilerplate before grouping;
 //! * **headline**: headlines sharing at least [`Config::headline_terms`] content words, the
 //!   rarer ones weighing more, published within [`Config::window_secs`] of each other
 //!   (same event, different wording; off when the article has no date). Off by default:
@@ -17,8 +24,10 @@
 //!   distinct same-day reports on one subject; see BENCHMARKS.md.
 //!
 //! A story is a connected component of these links, so the grouping does not depend on the
-//! order articles arrive in. Its id is its canonical member: the earliest published, ties
-//! broken by the smaller [`Item::seq`] (ingest order), then the key. Every article points
+//! order articles arrive in (both rules look at the two articles of a link only). Its id
+//! is its first member: the earliest published, ties broken by the smaller [`Item::seq`]
+//! (ingest order), then the key; undated members come after dated ones, so the first is
+//! *canonical* (decided by a date) only if it has one, else merely *first seen*. Every article points
 //! straight at its story and every story of two or more lists its members, so a merge
 //! reports exactly which earlier articles changed story ([`Added::moved`]) for the caller
 //! to store.
@@ -34,7 +43,7 @@
 mod diff;
 mod lsh;
 
-pub use diff::{ParagraphDiff, diff_paragraphs, paragraphs};
+pub use diff::{Change, ParagraphDiff, WordRun, diff_paragraphs, diff_words, paragraphs};
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
@@ -58,11 +67,39 @@ pub struct Config {
     pub headline_terms: usize,
     /// Seconds within which same-headline reports are one story.
     pub window_secs: i64,
+    /// A compared body under this many words is *short*: a near link to or from it also
+    /// needs the headlines to agree ([`headlines_agree`]) or a similarity of at least
+    /// [`Config::short_threshold`] (0 turns the rule off). A short text is mostly its
+    /// outlet's furniture when a shared blurb or template is in it: AG News ran one
+    /// 29-word blurb under eight different headlines.
+    pub short_words: usize,
+    /// Least similarity for a near link to or from a short body whose headline does not
+    /// agree.
+    pub short_threshold: f64,
+    /// Articles published more than this many seconds apart (both dated) need a
+    /// similarity of at least [`Config::apart_threshold`] for a near link: a template
+    /// filled in again days later (the Fed's daily "adds reserves via customer
+    /// repurchases", a weekly price table) shares most of its words but is a new report.
+    /// 0 turns the rule off.
+    pub apart_secs: i64,
+    /// Least similarity of a near link between articles [`Config::apart_secs`] apart.
+    pub apart_threshold: f64,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { shingle: 5, threshold: 0.5, bands: 32, rows: 4, headline_terms: 0, window_secs: 2 * 86_400 }
+        Config {
+            shingle: 5,
+            threshold: 0.5,
+            bands: 32,
+            rows: 4,
+            headline_terms: 0,
+            window_secs: 2 * 86_400,
+            short_words: SHORT_LINK_WORDS,
+            short_threshold: SHORT_LINK_THRESHOLD,
+            apart_secs: APART_SECS,
+            apart_threshold: APART_THRESHOLD,
+        }
     }
 }
 
@@ -107,6 +144,9 @@ pub struct Prepared {
     /// Written mostly without spaces (shingled by characters): copies must be closer
     /// ([`UNSPACED_THRESHOLD`]). Only needed when linking, so not stored.
     pub unspaced: bool,
+    /// Words of the compared text ([`hash_words`]'s count), stored after the signature
+    /// (one more value); `None` for rows stored before it was (taken as not short).
+    pub words: Option<u32>,
 }
 
 /// Least similarity for copies of text in Chinese, Japanese or Thai. Measured on the demo
@@ -116,19 +156,29 @@ pub struct Prepared {
 pub const UNSPACED_THRESHOLD: f64 = 0.6;
 
 impl Prepared {
-    /// The signature as little-endian bytes (empty without one), for storage.
+    /// The signature as little-endian bytes, then the word count (empty without a
+    /// signature), for storage.
     pub fn signature_bytes(&self) -> Vec<u8> {
-        self.signature.iter().flatten().flat_map(|v| v.to_le_bytes()).collect()
+        let Some(sig) = &self.signature else { return Vec::new() };
+        sig.iter().chain(self.words.as_ref()).flat_map(|v| v.to_le_bytes()).collect()
     }
 
-    /// Back from [`Prepared::signature_bytes`]; `None` if the length is not whole values.
-    pub fn from_parts(exact: [u8; 16], signature: &[u8]) -> Option<Prepared> {
+    /// Back from [`Prepared::signature_bytes`] for a grouper with `config`; `None` if the
+    /// length is not a signature (with or without the word count after it).
+    pub fn from_parts(exact: [u8; 16], signature: &[u8], config: &Config) -> Option<Prepared> {
+        let n = config.bands * config.rows;
         if !signature.len().is_multiple_of(4) {
             return None;
         }
-        let sig: Vec<u32> =
+        let mut sig: Vec<u32> =
             signature.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
-        Some(Prepared { exact, signature: (!sig.is_empty()).then_some(sig), unspaced: false })
+        let words = match sig.len() {
+            0 => None,
+            l if l == n => None,
+            l if l == n + 1 => sig.pop(),
+            _ => return None,
+        };
+        Some(Prepared { exact, signature: (!sig.is_empty()).then_some(sig), unspaced: false, words })
     }
 }
 
@@ -163,7 +213,8 @@ impl Preparer {
         let unspaced = unspaced * 2 > words.len();
         let sh = shingles(&words, if unspaced { self.shingle * 2 } else { self.shingle });
         let signature = (!sh.is_empty()).then(|| self.hasher.create_signature(sh.iter()));
-        Prepared { exact, signature, unspaced }
+        let words = Some(u32::try_from(words.len()).unwrap_or(u32::MAX));
+        Prepared { exact, signature, unspaced, words }
     }
 }
 
@@ -192,6 +243,9 @@ pub struct Grouper {
     /// Story → every member, for stories of two or more.
     members: HashMap<u64, Vec<u64>>,
     meta: HashMap<u64, Meta>,
+    /// Every article's headline words (hashed, sorted) and whether its body is short,
+    /// for [`Config::short_words`].
+    heads: HashMap<u64, (bool, Box<[u64]>)>,
 }
 
 impl std::fmt::Debug for Grouper {
@@ -234,6 +288,40 @@ pub fn exact_key(title: &str, body: &str) -> [u8; 16] {
 
 /// A body shorter than this many words is compared with its headline in front.
 pub const SHORT_BODY_WORDS: usize = 10;
+
+/// Default [`Config::short_words`]: chosen on the dev half of the Reuters syndication set
+/// (BENCHMARKS.md, "Same-story grouping").
+pub const SHORT_LINK_WORDS: usize = 50;
+/// Default [`Config::short_threshold`].
+pub const SHORT_LINK_THRESHOLD: f64 = 0.8;
+/// Default [`Config::apart_secs`]: three days (chosen on the dev half, as above).
+pub const APART_SECS: i64 = 3 * 86_400;
+/// Default [`Config::apart_threshold`].
+pub const APART_THRESHOLD: f64 = 0.8;
+
+/// Whether two headlines agree: at least half the content words of the one with fewer
+/// ([`headline_terms`]) are in the other. Word order and case do not matter, so a
+/// rewritten "UPDATE 2 - …" headline with the same words agrees; an empty headline
+/// agrees with nothing.
+pub fn headlines_agree(a: &str, b: &str) -> bool {
+    terms_agree(&headline_hashes(a), &headline_hashes(b))
+}
+
+fn headline_hashes(title: &str) -> Box<[u64]> {
+    let mut h: Vec<u64> = headline_terms(title).iter().map(|t| hash_words(t).1.first().copied().unwrap_or(0)).collect();
+    h.sort_unstable();
+    h.dedup();
+    h.into_boxed_slice()
+}
+
+fn terms_agree(a: &[u64], b: &[u64]) -> bool {
+    let fewer = a.len().min(b.len());
+    if fewer == 0 {
+        return false;
+    }
+    let shared = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+    shared * 2 >= fewer
+}
 
 /// The text an article is compared by: its body, or for a short body (a brief, a
 /// placeholder such as Reuters' 1,600 headline-only items whose body is "Blah blah
@@ -332,6 +420,7 @@ impl Grouper {
             story: HashMap::new(),
             members: HashMap::new(),
             meta: HashMap::new(),
+            heads: HashMap::new(),
         }
     }
 
@@ -373,12 +462,15 @@ impl Grouper {
                 self.exact.insert(prepared.exact, item.key);
             }
         }
-        let exact_copy = !links.is_empty();
         if let Some(sig) = &prepared.signature {
             let threshold =
                 if prepared.unspaced { self.config.threshold.max(UNSPACED_THRESHOLD) } else { self.config.threshold };
+            let mine = (self.is_short(prepared), headline_hashes(item.title));
             for (other, sim) in self.lsh.query(sig, threshold) {
-                if !links.iter().any(|(k, _)| *k == other) {
+                if !links.iter().any(|(k, _)| *k == other)
+                    && self.short_link_holds(&mine, other, sim)
+                    && self.apart_link_holds(item.published, other, sim)
+                {
                     links.push((other, Link::Near(sim)));
                 }
             }
@@ -388,7 +480,8 @@ impl Grouper {
                 links.push((other, Link::Headline(n)));
             }
         }
-        self.remember(item, if exact_copy { None } else { prepared.signature.as_deref() }, item.key);
+        self.remember(item, prepared.signature.as_deref(), item.key);
+        self.remember_short(item, prepared);
 
         // The new article's story is the union of its own and those of everything it links to.
         let mut roots: Vec<u64> = links.iter().map(|(o, _)| self.story[o]).collect();
@@ -420,30 +513,58 @@ impl Grouper {
         if self.story.contains_key(&item.key) {
             return;
         }
-        let first = match self.exact.entry(prepared.exact) {
-            std::collections::hash_map::Entry::Occupied(_) => false,
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(item.key);
-                true
-            }
-        };
+        self.exact.entry(prepared.exact).or_insert(item.key);
         if self.config.headline_terms > 0 {
             // Nothing to link: only remember its headline words.
             self.headline_matches(item);
         }
-        self.remember(item, if first { prepared.signature.as_deref() } else { None }, story);
+        self.remember(item, prepared.signature.as_deref(), story);
+        self.remember_short(item, prepared);
         if item.key != story {
             self.members.entry(story).or_insert_with(|| vec![story]).push(item.key);
         }
     }
 
-    /// Note an article's date, signature and story. An exact copy's signature is not
-    /// indexed: the text it copies is, in the same story.
+    /// Note an article's date, signature and story. An exact copy's signature is indexed
+    /// too: the link rules look at each article's own date and headline, so a later
+    /// article must be able to link to either copy whatever order they came in.
     fn remember(&mut self, item: &Item<'_>, signature: Option<&[u32]>, story: u64) {
         self.meta.insert(item.key, Meta { published: item.published, seq: item.seq });
         self.story.insert(item.key, story);
         if let Some(sig) = signature {
             self.lsh.insert(item.key, sig);
+        }
+    }
+
+    /// Whether a prepared text is short ([`Config::short_words`]).
+    fn is_short(&self, prepared: &Prepared) -> bool {
+        prepared.words.is_some_and(|w| (w as usize) < self.config.short_words)
+    }
+
+    fn remember_short(&mut self, item: &Item<'_>, prepared: &Prepared) {
+        if self.config.short_words > 0 {
+            self.heads.insert(item.key, (self.is_short(prepared), headline_hashes(item.title)));
+        }
+    }
+
+    /// A near link at `sim` between the new article (`mine`: whether it is short, its
+    /// headline words) and `other`: if either is short, their headlines agree or `sim`
+    /// reaches [`Config::short_threshold`].
+    fn short_link_holds(&self, mine: &(bool, Box<[u64]>), other: u64, sim: f64) -> bool {
+        let Some((other_short, theirs)) = self.heads.get(&other) else { return true };
+        !(mine.0 || *other_short) || sim >= self.config.short_threshold || terms_agree(&mine.1, theirs)
+    }
+
+    /// A near link at `sim` between an article published at `published` and `other`: if
+    /// both are dated and further apart than [`Config::apart_secs`], `sim` reaches
+    /// [`Config::apart_threshold`].
+    fn apart_link_holds(&self, published: Option<i64>, other: u64, sim: f64) -> bool {
+        let theirs = self.meta.get(&other).and_then(|m| m.published);
+        match (published, theirs) {
+            (Some(a), Some(b)) if self.config.apart_secs > 0 && (a - b).abs() > self.config.apart_secs => {
+                sim >= self.config.apart_threshold
+            }
+            _ => true,
         }
     }
 
@@ -453,6 +574,9 @@ impl Grouper {
         self.lsh.reserve(articles);
         self.story.reserve(articles);
         self.meta.reserve(articles);
+        if self.config.short_words > 0 {
+            self.heads.reserve(articles);
+        }
         self.exact.reserve(articles);
     }
 
@@ -464,6 +588,8 @@ impl Grouper {
             + self.meta.capacity() * (8 + std::mem::size_of::<Meta>() + 1)
             + self.exact.capacity() * 25
             + self.members.values().map(|m| m.capacity() * 8 + 33).sum::<usize>()
+            + self.heads.capacity() * 33
+            + self.heads.values().map(|(_, h)| h.len() * 8).sum::<usize>()
     }
 
     /// Earlier articles whose headline shares enough words with this one's within the

@@ -18,7 +18,7 @@ pub mod outlets;
 mod pipeline;
 
 pub use error::EngineError;
-pub use newsdex_dedupe::ParagraphDiff;
+pub use newsdex_dedupe::{Change, ParagraphDiff, WordRun};
 pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Marks, Ranking, SearchResults, Snippet, Sort, StoryMap};
 pub use newsdex_ingest::Limits;
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
@@ -68,8 +68,13 @@ pub const STORY_MEMBERS_LISTED: usize = 500;
 /// A story: copies of one article across outlets.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StoryView {
-    /// The canonical member's id (the earliest published, ties: first ingested).
+    /// The first member's id: the earliest published (ties: first ingested), or the
+    /// first ingested when it has no date.
     pub id: DocId,
+    /// Whether a publication date decides the first member: it has one, so it is the
+    /// *canonical* copy (the earliest published). Otherwise it is only the *first seen*
+    /// (no member it was compared with has an earlier date, but it has none either).
+    pub canonical: bool,
     /// Members, the canonical one included.
     pub size: usize,
     /// Outlets that ran it, with how many copies each, most first.
@@ -415,7 +420,9 @@ impl Engine {
             rows.extend(db.doc(m)?);
         }
         drop(db);
-        let canonical_body = rows.first().filter(|r| r.article.id == story).map(|r| r.article.body.clone());
+        let first = rows.first().filter(|r| r.article.id == story);
+        let canonical = first.is_some_and(|r| r.article.published.is_some());
+        let canonical_body = first.map(|r| r.article.body.clone());
         let members = rows
             .into_iter()
             .map(|r| {
@@ -439,7 +446,7 @@ impl Engine {
             .collect();
         let mut outlets: Vec<(String, u64)> = outlets.into_iter().collect();
         outlets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Ok(Some(StoryView { id: story, size, outlets, first_published, last_published, members }))
+        Ok(Some(StoryView { id: story, canonical, size, outlets, first_published, last_published, members }))
     }
 
     /// The document an id or the first digits of one ([`IdPrefix`]) name.

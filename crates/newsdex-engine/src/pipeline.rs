@@ -210,10 +210,11 @@ impl Stories {
         let mut grouper =
             newsdex_dedupe::Grouper::new(newsdex_dedupe::Config { threshold, headline_terms, ..defaults });
         grouper.reserve(db.story_row_count()? as usize);
+        let config = grouper.config().clone();
         let (mut bad, mut ord) = (0u64, 0u64);
         db.story_rows(|s| {
             ord = ord.max(s.row.ord + 1);
-            let Some(p) = newsdex_dedupe::Prepared::from_parts(s.row.exact, &s.row.sig) else {
+            let Some(p) = newsdex_dedupe::Prepared::from_parts(s.row.exact, &s.row.sig, &config) else {
                 bad += 1;
                 return;
             };

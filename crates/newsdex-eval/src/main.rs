@@ -148,6 +148,28 @@ enum Cmd {
         /// Headline words two headlines must share (0, newsdex's default: the headline signal off).
         #[arg(long, default_value_t = 0)]
         terms: usize,
+        /// Grouper thresholds (defaults: newsdex's): a body under this many words needs its
+        /// headline to agree or --short-threshold (0: rule off).
+        #[arg(long)]
+        short_words: Option<usize>,
+        #[arg(long)]
+        short_threshold: Option<f64>,
+        /// Articles published more than this many days apart need --apart-threshold (0: off).
+        #[arg(long)]
+        apart_days: Option<f64>,
+        #[arg(long)]
+        apart_threshold: Option<f64>,
+        /// Estimated Jaccard similarity from which texts are copies.
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// The re-issue gold: least share of words (in order) two Reuters versions of one
+        /// report share.
+        #[arg(long, default_value_t = newsdex_eval::stories::REISSUE_RATIO)]
+        reissue_ratio: f64,
+        /// Instead: the pair scores on the dev split of a grid of the two precision rules'
+        /// settings (how newsdex's defaults were chosen).
+        #[arg(long)]
+        grid: bool,
         #[arg(long)]
         json: bool,
     },
@@ -338,24 +360,88 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::Syndication { stories, every, min_words, terms, json } => {
-            use newsdex_eval::stories;
+        Cmd::Syndication {
+            stories,
+            every,
+            min_words,
+            terms,
+            short_words,
+            short_threshold,
+            apart_days,
+            apart_threshold,
+            threshold,
+            reissue_ratio,
+            grid,
+            json,
+        } => {
+            use newsdex_eval::stories::{self, Split};
             let set = stories::syndication(&stories::load_jsonl(&stories, min_words)?, every);
-            let config = newsdex_dedupe::Config { headline_terms: terms, ..Default::default() };
+            let d = newsdex_dedupe::Config::default();
+            let config = newsdex_dedupe::Config {
+                headline_terms: terms,
+                short_words: short_words.unwrap_or(d.short_words),
+                short_threshold: short_threshold.unwrap_or(d.short_threshold),
+                apart_secs: apart_days.map_or(d.apart_secs, |days| (days * 86_400.0) as i64),
+                apart_threshold: apart_threshold.unwrap_or(d.apart_threshold),
+                threshold: threshold.unwrap_or(d.threshold),
+                ..d
+            };
+            if grid {
+                let mut reissued = set.clone();
+                stories::reissues(&mut reissued, reissue_ratio);
+                let strict: Vec<stories::Labelled> = set.iter().map(|(a, _)| a.clone()).collect();
+                let reissued: Vec<stories::Labelled> = reissued.into_iter().map(|(a, _)| a).collect();
+                println!(
+                    "short words, short threshold, apart days, apart threshold: dev pairs P/R word for word; with re-issues"
+                );
+                for sw in [0usize, 30, 50, 80] {
+                    for (days, at) in [(0.0, 0.8), (1.5, 0.8), (3.0, 0.7), (3.0, 0.8), (7.0, 0.8)] {
+                        let c = newsdex_dedupe::Config {
+                            short_words: sw,
+                            apart_secs: (days * 86_400.0) as i64,
+                            apart_threshold: at,
+                            ..config.clone()
+                        };
+                        let (p, secs) = stories::group(strict.iter(), c);
+                        let a = stories::scores_in(&strict, &p, secs, Split::Dev);
+                        let b = stories::scores_in(&reissued, &p, secs, Split::Dev);
+                        println!(
+                            "{sw:>3} {:.1} {days:>3} {at:.1}: {:.4}/{:.4}; {:.4}/{:.4}",
+                            config.short_threshold, a.pair_precision, a.pair_recall, b.pair_precision, b.pair_recall
+                        );
+                    }
+                }
+                return Ok(());
+            }
             let (predicted, seconds) = stories::group(set.iter().map(|(a, _)| a), config);
-            let s = stories::scores(set.iter().map(|(a, _)| a), &predicted, seconds);
             let by_edit = stories::recall_by_edit(&set, &predicted);
+            let mut reissued = set.clone();
+            let merged = stories::reissues(&mut reissued, reissue_ratio);
+            let golds: [(&str, Vec<stories::Labelled>); 2] = [
+                ("word for word", set.iter().map(|(a, _)| a.clone()).collect()),
+                ("with re-issues", reissued.into_iter().map(|(a, _)| a).collect()),
+            ];
+            let mut rows = Vec::new();
+            for (gold, labelled) in &golds {
+                for split in [Split::All, Split::Dev, Split::Test] {
+                    rows.push((*gold, split, stories::scores_in(labelled, &predicted, seconds, split)));
+                }
+            }
             if json {
-                let mut v = serde_json::to_value(&s)?;
-                v["by_edit"] = serde_json::json!(
-                    by_edit
+                let v = serde_json::json!({
+                    "reissues_merged": merged,
+                    "scores": rows.iter().map(|(g, sp, s)| serde_json::json!({"gold": g, "split": sp, "scores": s})).collect::<Vec<_>>(),
+                    "by_edit": by_edit
                         .iter()
                         .map(|(e, f, n)| serde_json::json!({"edit": e, "found": f, "copies": n}))
-                        .collect::<Vec<_>>()
-                );
+                        .collect::<Vec<_>>(),
+                });
                 println!("{v}");
             } else {
-                println!("{}", story_scores(&s));
+                for (gold, split, s) in &rows {
+                    println!("gold {gold}, {split:?}: {}", story_scores(s));
+                }
+                println!("  ({merged} Reuters re-issues merged in the second gold)");
                 for (e, f, n) in by_edit {
                     println!("  {e:<12} {f}/{n} copies grouped with their original");
                 }

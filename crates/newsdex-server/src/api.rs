@@ -176,7 +176,8 @@ pub async fn article(
 }
 
 /// A story: every copy of an article across outlets, with dates and what each copy
-/// added, cut or edited compared with the canonical (earliest published) copy.
+/// added, cut or edited compared with the first copy (the canonical, earliest published,
+/// copy when a date decides it; otherwise the first seen).
 #[utoipa::path(
     get,
     path = "/api/stories/{id}",

@@ -298,12 +298,16 @@ pub struct MemberRow {
     pub lang: Option<String>,
     pub dir: &'static str,
     pub words: usize,
+    /// The first copy, its date deciding it (earliest published).
     pub canonical: bool,
-    /// "12 paragraphs the same, 1 added, 2 cut, 1 edited, reordered" (none when canonical).
+    /// The first copy without a date deciding it (first ingested).
+    pub first_seen: bool,
+    /// "12 paragraphs the same, 1 added, 2 cut, 1 edited, reordered" (none for the first).
     pub summary: Option<String>,
     pub added: Vec<String>,
     pub cut: Vec<String>,
-    pub edited: Vec<(String, String)>,
+    /// Edited paragraphs word by word: (0 same, 1 cut, 2 added; the words).
+    pub edited: Vec<Vec<(u8, String)>>,
 }
 
 #[derive(Template, Debug)]
@@ -742,7 +746,7 @@ fn article_view(
 }
 
 /// `GET /stories/{id}`: every copy of an article, `id` being any of them, with what each
-/// added, cut or edited compared with the canonical copy.
+/// added, cut or edited compared with the first copy (canonical if a date decides it).
 pub async fn story_page(
     State(st): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -789,11 +793,32 @@ fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
                 lang: m.lang.clone(),
                 dir: direction(m.lang.as_deref()),
                 words: m.words,
-                canonical: m.diff.is_none() && m.id == s.id,
+                canonical: m.diff.is_none() && m.id == s.id && s.canonical,
+                first_seen: m.diff.is_none() && m.id == s.id && !s.canonical,
                 summary,
                 added: m.diff.as_ref().map(|d| d.added.clone()).unwrap_or_default(),
                 cut: m.diff.as_ref().map(|d| d.cut.clone()).unwrap_or_default(),
-                edited: m.diff.as_ref().map(|d| d.edited.clone()).unwrap_or_default(),
+                edited: m
+                    .diff
+                    .as_ref()
+                    .map(|d| {
+                        d.edited_words
+                            .iter()
+                            .map(|runs| {
+                                runs.iter()
+                                    .map(|r| {
+                                        let k = match r.change {
+                                            newsdex_engine::Change::Same => 0,
+                                            newsdex_engine::Change::Cut => 1,
+                                            newsdex_engine::Change::Added => 2,
+                                        };
+                                        (k, r.text.clone())
+                                    })
+                                    .collect()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect();

@@ -230,7 +230,16 @@ impl From<&SearchResults> for SearchResponse {
     }
 }
 
-/// How one copy differs from the story's canonical copy, paragraph by paragraph.
+/// A run of words of an edited paragraph: in both copies (`same`), only the first
+/// (`cut`) or only this one (`added`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WordRunView {
+    /// `same`, `cut` or `added`.
+    pub change: String,
+    pub text: String,
+}
+
+/// How one copy differs from the story's first copy, paragraph by paragraph.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DiffView {
     /// Paragraphs in both.
@@ -239,8 +248,12 @@ pub struct DiffView {
     pub added: Vec<String>,
     /// Paragraphs of the canonical copy this one lacks.
     pub cut: Vec<String>,
-    /// Paragraphs changed, as pairs `[canonical, this copy]`.
+    /// Paragraphs changed, as pairs `[first copy, this copy]`.
     pub edited: Vec<[String; 2]>,
+    /// Each of `edited` word by word, in the same order: runs of words kept, cut and
+    /// added (the `same` and `cut` runs make the first copy's paragraph, the `same` and
+    /// `added` runs this copy's).
+    pub edited_words: Vec<Vec<WordRunView>>,
     /// Whether the paragraphs both have come in another order.
     pub reordered: bool,
 }
@@ -257,9 +270,14 @@ pub struct StoryMemberView {
     pub source: String,
     /// Length of the body in words; a Chinese, Japanese or Thai character counts as one.
     pub words: usize,
-    /// Whether this is the canonical copy (the earliest published; ties: first ingested).
+    /// Whether this is the canonical copy: the earliest published (ties: first
+    /// ingested), decided by a publication date. False for a first copy without a date
+    /// (see `first_seen`).
     pub canonical: bool,
-    /// How it differs from the canonical copy; `null` for the canonical copy.
+    /// Whether this is the first copy without a date deciding it: the first ingested,
+    /// the one the others are compared with, not known to be the original.
+    pub first_seen: bool,
+    /// How it differs from the first copy; `null` for the first copy.
     pub diff: Option<DiffView>,
 }
 
@@ -273,14 +291,15 @@ pub struct StoryOutletView {
 /// `GET /api/stories/{id}` (and `newsdex story ID --json`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StoryResponse {
-    /// The story id: its canonical copy's document id.
+    /// The story id: its first copy's document id (the canonical copy if dated).
     pub id: String,
-    /// Copies, the canonical one included.
+    /// Copies, the first one included.
     pub size: usize,
     pub outlets: Vec<StoryOutletView>,
     pub first_published: Option<String>,
     pub last_published: Option<String>,
-    /// The canonical copy first, then the others by publication time (at most 500).
+    /// The first copy (canonical or first seen), then the others by publication time (at
+    /// most 500).
     pub members: Vec<StoryMemberView>,
 }
 
@@ -304,12 +323,22 @@ impl From<&StoryView> for StoryResponse {
                     lang: m.lang.clone(),
                     source: m.source.clone(),
                     words: m.words,
-                    canonical: m.diff.is_none(),
+                    canonical: m.diff.is_none() && s.canonical,
+                    first_seen: m.diff.is_none() && !s.canonical,
                     diff: m.diff.as_ref().map(|d| DiffView {
                         same: d.same,
                         added: d.added.clone(),
                         cut: d.cut.clone(),
                         edited: d.edited.iter().map(|(a, b)| [a.clone(), b.clone()]).collect(),
+                        edited_words: d
+                            .edited_words
+                            .iter()
+                            .map(|runs| {
+                                runs.iter()
+                                    .map(|r| WordRunView { change: change_name(r.change).into(), text: r.text.clone() })
+                                    .collect()
+                            })
+                            .collect(),
                         reordered: d.reordered,
                     }),
                 })
@@ -453,4 +482,13 @@ pub struct Health {
     #[schema(example = "ok")]
     pub status: String,
     pub documents: u64,
+}
+
+/// The wire name of a word run's change.
+pub fn change_name(c: newsdex_engine::Change) -> &'static str {
+    match c {
+        newsdex_engine::Change::Same => "same",
+        newsdex_engine::Change::Cut => "cut",
+        newsdex_engine::Change::Added => "added",
+    }
 }

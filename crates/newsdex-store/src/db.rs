@@ -123,7 +123,9 @@ pub struct StoryRow {
     pub ord: u64,
     /// Hash of the normalised text.
     pub exact: [u8; 16],
-    /// MinHash signature, little-endian 32-bit values (empty for a text without words).
+    /// MinHash signature, little-endian 32-bit values, then the compared text's word
+    /// count (one more value; rows stored before it have none); empty for a text without
+    /// words.
     pub sig: Vec<u8>,
 }
 

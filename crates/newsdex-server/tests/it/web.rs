@@ -566,3 +566,39 @@ fn regression_framework_errors_on_pages_are_escaped_pages() {
     }
     assert!(raw("POST", "/search", "").header("allow").is_some_and(|a| a.contains("GET")));
 }
+
+/// Reuters-21578 ran "TWO UTAH FINANCIAL INSTITUTIONS FAIL" twice with one word changed
+/// ("will reopen Monday" became "will reopen today"): the story page marks that word
+/// within its paragraph, escaped, instead of striking out the whole paragraph; without
+/// dates the first copy is "first seen", not "canonical" (skipped without ../shared).
+#[test]
+fn story_page_marks_the_words_a_real_copy_changed_within_a_paragraph() {
+    let Some(path) = newsdex_testkit::shared_data("news-reuters21578/reuters21578.jsonl.zst") else { return };
+    let text = String::from_utf8(zstd::decode_all(&std::fs::read(path).unwrap()[..]).unwrap()).unwrap();
+    let record = |id: &str, outlet: &str| {
+        let needle = format!("\"id\": \"{id}\"");
+        let v: serde_json::Value = serde_json::from_str(text.lines().find(|l| l.contains(&needle)).unwrap()).unwrap();
+        // No dates: nothing decides which copy is the original.
+        json!({"title": v["title"], "text": v["text"], "outlet": outlet, "lang": "en"})
+    };
+    let body = format!("{}\n{}\n", record("reuters-16090", "Reuters"), record("reuters-16199", "Reuters again"));
+    let s = TestServer::start(None, |w| {
+        let r = w.ingest_bytes("utah.jsonl", body.as_bytes(), &IngestOptions::default(), &mut |_| {}).unwrap();
+        assert_eq!((r.new, r.copies), (2, 1), "{r:?}");
+    });
+    let html = page_of(&s, "/search?q=Parowan");
+    let story = hrefs(&html).into_iter().find(|h| h.starts_with("/stories/")).expect("a story link");
+    let page = page_of(&s, &story);
+    assert!(page.contains("First seen") && !page.contains("Canonical copy"), "{page}");
+    assert!(
+        page.contains("Its three offices will reopen <del>Monday</del><ins>today</ins> as branches of Dixie"),
+        "{page}"
+    );
+    assert_eq!(page.matches("<del>").count(), 1, "{page}");
+    let v = s.get_json(&format!("/api{story}"));
+    let members = v["members"].as_array().unwrap();
+    assert_eq!((members[0]["canonical"].as_bool(), members[0]["first_seen"].as_bool()), (Some(false), Some(true)));
+    let runs = &members[1]["diff"]["edited_words"][0];
+    assert_eq!(runs[1], json!({"change": "cut", "text": "Monday"}), "{runs}");
+    assert_eq!(runs[2], json!({"change": "added", "text": "today"}), "{runs}");
+}
