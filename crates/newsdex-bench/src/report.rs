@@ -336,7 +336,7 @@ pub fn render(rows: &[Value], date: &str, command: &str) -> String {
         s += "| collection | engine | setup | scored queries | nDCG@10 | MAP | newsdex − peer (nDCG@10) | newsdex − peer (MAP) |\n|---|---|---|---|---|---|---|---|\n";
         let setup = |b: &Value| -> String {
             match (b.get("expand").and_then(Value::as_bool), b["fields"].as_str()) {
-                (Some(true), _) => "default (stems, variants, sound key)".into(),
+                (Some(true), _) => "default (word forms, variants, transliteration)".into(),
                 (Some(false), _) => "words as written (--exact)".into(),
                 (None, Some("combined")) => "StandardAnalyzer, BM25, title+text in one field".into(),
                 (None, Some(f)) => format!("StandardAnalyzer, BM25, fields as newsdex ({f})"),
