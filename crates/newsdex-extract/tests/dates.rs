@@ -49,6 +49,8 @@ fn regression_japanese_demo_texts_are_dated_from_their_first_line() {
         total += 1;
         if let Some(p) = a.published {
             dated += 1;
+            // Opens with the day the ducks fell into the sea in 1992, reports them in 2007.
+            assert!(!line.contains("\"wikinews-ja-03635\""), "regression: an earlier event's date taken: {p:?}");
             if line.contains("\"wikinews-ja-00000\"") {
                 assert_eq!(p.display(), "2011-04-07T23:32:00+09:00");
                 assert!(a.warnings.iter().any(|w| w.code == "date-guessed"));
@@ -57,8 +59,9 @@ fn regression_japanese_demo_texts_are_dated_from_their_first_line() {
     }
     assert_eq!(total, 3669);
     // Most texts open with a day and month but no year ("2月14日午後"): no date is
-    // made up for them. Measured: see the assertion's message.
-    assert!(dated >= 70, "{dated} of {total} dated");
+    // made up for them, nor for those that write out a date more than a week after the
+    // one they open with (18 of 83). Measured 2026-11-30: 65.
+    assert!(dated >= 55, "{dated} of {total} dated");
     eprintln!("{dated} of {total} Japanese demo texts dated from their first lines");
 }
 

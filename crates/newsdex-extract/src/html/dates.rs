@@ -1448,17 +1448,30 @@ fn dated(toks: &[(Tok, bool)], i: usize, order: Order) -> Option<Published> {
     date_only(nd)
 }
 
+/// How much later than the date a text opens with a date written in it may be before
+/// the opening date is taken for an earlier event's (see [`from_first_lines`]).
+pub const LATER_DAYS: u64 = 7;
+
 /// The date a plain text or a record's text opens with: one that starts one of its
 /// first three non-empty lines, after at most a few words (a weekday, a dateline's
 /// place, a bracket): "2011年4月7日午後11時32分頃 (UTC + 9)、…", "【2008年3月17日讯】",
 /// "Tuesday, September 1, 2015", "WASHINGTON, March 3, 2020 (Reuters) -". A date
-/// further into a sentence is more often another event's, and is not taken.
+/// further into a sentence is more often another event's, and is not taken. Nor is one
+/// that the text itself shows is not its own: a text that writes out a later full date
+/// (within its first 20,000 characters) more than [`LATER_DAYS`] after the date it opens
+/// with was written after it, and that is the date of an earlier event
+/// ("1992年1月29日に…貨物船が…" in a report of 2007); a source cited a few days on is normal.
 pub fn from_first_lines(text: &str) -> Option<Published> {
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(3) {
         let head: String = line.chars().take(120).collect();
         let toks = tokens(&head);
         if let Some(p) = (0..toks.len().min(5)).find_map(|i| dated(&toks, i, Order::Unknown)) {
-            return Some(p);
+            let window: String = text.chars().take(20_000).collect();
+            let all = tokens(&window);
+            let later = (0..all.len())
+                .filter_map(|i| dated(&all, i, Order::Unknown))
+                .any(|q| q.at.date_naive() > p.at.date_naive() + chrono::Days::new(LATER_DAYS));
+            return (!later).then_some(p);
         }
     }
     None
