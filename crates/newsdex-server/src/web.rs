@@ -53,8 +53,6 @@ pub struct Form {
     pub hidden: Vec<(String, String)>,
     pub documents: u64,
     pub wikinews: bool,
-    /// Credit Wikipedia's "In the news" blurbs (CC BY-SA 3.0).
-    pub itn: bool,
     /// Query parameters the page does not take and ignored, shown so that a typo
     /// (`lnag=ru`) does not pass for a search with that filter.
     pub ignored: Vec<crate::params::Unknown>,
@@ -113,7 +111,6 @@ impl Form {
             hidden,
             documents: engine.num_docs(),
             wikinews: st.wikinews(),
-            itn: st.itn(),
             ignored: Vec::new(),
             from: params.and_then(|p| p.from.clone()).unwrap_or_default(),
             to: params.and_then(|p| p.to.clone()).unwrap_or_default(),
