@@ -447,12 +447,10 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn outlets_past_the_table_are_summed_on_one_line() {
-        let outlet: Vec<Bucket> = (0..30).map(|i| Bucket { value: format!("Outlet {i}"), count: 100 - i }).collect();
-        let facets = Facets { outlet, outlet_other: 7, counted: CountBy::Articles, ..Facets::default() };
-        let r = SearchResults {
-            total: 3000,
+    /// Results of `total` matches with only these facets.
+    fn with_facets(total: usize, facets: Facets) -> SearchResults {
+        SearchResults {
+            total,
             total_as_typed: None,
             stories: None,
             collapsed: false,
@@ -461,7 +459,14 @@ mod tests {
             expansions: Vec::new(),
             sort: Default::default(),
             undated: None,
-        };
+        }
+    }
+
+    #[test]
+    fn outlets_past_the_table_are_summed_on_one_line() {
+        let outlet: Vec<Bucket> = (0..30).map(|i| Bucket { value: format!("Outlet {i}"), count: 100 - i }).collect();
+        let facets = Facets { outlet, outlet_other: 7, counted: CountBy::Articles, ..Facets::default() };
+        let r = with_facets(3000, facets);
         let text = facets_text(&r);
         assert!(text.contains(&format!("\n  {:>9}  Outlet 24\n", 76)), "{text}");
         assert!(!text.contains("Outlet 25"), "{text}");
@@ -493,17 +498,7 @@ mod tests {
             }
         }
         let facets = Facets { month, undated: 4, counted: CountBy::Articles, ..Facets::default() };
-        let r = SearchResults {
-            total: 900,
-            total_as_typed: None,
-            stories: None,
-            collapsed: false,
-            hits: Vec::new(),
-            facets: Some(facets),
-            expansions: Vec::new(),
-            sort: newsdex_engine::Sort::Relevance,
-            undated: None,
-        };
+        let r = with_facets(900, facets);
         let text = facets_text(&r);
         assert!(text.contains("2003-03 … 2019-11"), "{text}");
         let last = text.lines().find(|l| l.contains(" 2019 ")).unwrap();

@@ -229,6 +229,34 @@ pub struct Forms {
     pub words: Vec<String>,
 }
 
+/// Call `f` with every term of `field` that starts with `prefix`, segment by segment (a
+/// term in several segments comes once per segment), until `f` returns false.
+pub(crate) fn for_each_prefixed(
+    searcher: &Searcher,
+    field: tantivy::schema::Field,
+    prefix: &str,
+    mut f: impl FnMut(&[u8]) -> bool,
+) -> Result<()> {
+    for seg in searcher.segment_readers() {
+        let inverted = seg.inverted_index(field)?;
+        let mut terms = inverted
+            .terms()
+            .range()
+            .ge(prefix.as_bytes())
+            .into_stream()
+            .map_err(|e| IndexError::Io("the term dictionary".into(), e))?;
+        while terms.advance() {
+            if !terms.key().starts_with(prefix.as_bytes()) {
+                break;
+            }
+            if !f(terms.key()) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads the index to widen query words.
 pub(crate) struct Widener<'a> {
     pub searcher: &'a Searcher,
@@ -316,25 +344,19 @@ impl Widener<'_> {
             .unwrap_or(chars.len());
         let prefix: String = chars[..shortest_base.saturating_sub(1).max(MIN_BASE).min(chars.len())].iter().collect();
         let mut candidates = BTreeSet::new();
-        for seg in self.searcher.segment_readers() {
-            let inverted = seg.inverted_index(self.fields.body)?;
-            let mut terms = inverted
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .into_stream()
-                .map_err(|e| IndexError::Io("the term dictionary".into(), e))?;
-            while terms.advance() {
-                if !terms.key().starts_with(prefix.as_bytes()) {
-                    break;
-                }
-                if candidates.len() >= PREFIX_TERMS {
-                    return Ok(Vec::new());
-                }
-                if let Ok(t) = std::str::from_utf8(terms.key()) {
-                    candidates.insert(t.to_string());
-                }
+        let mut too_many = false;
+        for_each_prefixed(self.searcher, self.fields.body, &prefix, |t| {
+            if candidates.len() >= PREFIX_TERMS {
+                too_many = true;
+                return false;
             }
+            if let Ok(t) = std::str::from_utf8(t) {
+                candidates.insert(t.to_string());
+            }
+            true
+        })?;
+        if too_many {
+            return Ok(Vec::new());
         }
         // The index drops Latin marks; Turkish and Azerbaijani stemmers read vowel harmony
         // in them (ı/i, ö/o, ü/u) and go wrong without: there the table decides alone.

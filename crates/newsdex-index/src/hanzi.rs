@@ -43,8 +43,9 @@
 //! compiled in. Memory: they are indexed into hash maps on first use, once per process;
 //! [`preload_hanzi_tables`] does it ahead of the first query.
 //!
-//! Speed: `cargo test --release -p newsdex-index --lib hanzi::tests::speed -- --ignored
-//! --nocapture` converts the demo corpus's Chinese text.
+//! Speed: a search converts only its Chinese query words ([`other_script`]), never a
+//! document's text, so the conversion is not on the indexing path; its per-search cost is
+//! inside the search timings of `bench/run`.
 //!
 //! # Limits
 //!
@@ -686,60 +687,5 @@ mod tests {
             let there = to_traditional(&simplified);
             prop_assert_eq!(to_simplified(&there), simplified.as_str());
         }
-    }
-
-    /// Not a test: the speed note in the module doc, run by hand in a release build.
-    #[test]
-    #[ignore = "a measurement, run by hand: see the module doc"]
-    fn speed() {
-        let t = std::time::Instant::now();
-        preload_hanzi_tables();
-        println!("tables built in {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
-        let mut zh = String::new();
-        for a in articles(ZH) {
-            for field in ["title", "text"] {
-                zh.push_str(a[field].as_str().unwrap());
-                zh.push('\n');
-            }
-        }
-        let traditional = to_traditional(&zh).into_owned();
-        let mut ja = String::new();
-        for a in articles(JA) {
-            ja.push_str(a["text"].as_str().unwrap());
-            ja.push('\n');
-        }
-        type Convert = fn(&str) -> Cow<'_, str>;
-        let runs: [(&str, &str, Convert); 5] = [
-            ("to_traditional, zh (simplified)", &zh, to_traditional),
-            ("to_simplified, zh converted to traditional", &traditional, to_simplified),
-            ("to_simplified, zh (already simplified)", &zh, to_simplified),
-            ("to_simplified, ja", &ja, to_simplified),
-            ("to_traditional, ja", &ja, to_traditional),
-        ];
-        for (name, text, convert) in runs {
-            let reps = 20_000_000 / text.len() + 1;
-            let t = std::time::Instant::now();
-            let mut bytes = 0;
-            for _ in 0..reps {
-                bytes += std::hint::black_box(convert(std::hint::black_box(text))).len();
-            }
-            let secs = t.elapsed().as_secs_f64();
-            println!(
-                "{name}: {:.1} MB of {:.0} KB input in {secs:.2} s: {:.0} MB/s ({bytes} bytes out)",
-                (text.len() * reps) as f64 / 1e6,
-                text.len() as f64 / 1e3,
-                (text.len() * reps) as f64 / 1e6 / secs
-            );
-        }
-        let words: Vec<&str> = zh.split(|c: char| !is_han(c)).filter(|w| !w.is_empty()).collect();
-        let t = std::time::Instant::now();
-        let n: usize = words.iter().map(|w| other_script(w).len()).sum();
-        let secs = t.elapsed().as_secs_f64();
-        println!(
-            "other_script: {} Han runs in {:.1} ms, {:.1} µs each ({n} spellings)",
-            words.len(),
-            secs * 1e3,
-            secs * 1e6 / words.len() as f64
-        );
     }
 }

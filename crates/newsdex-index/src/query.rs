@@ -224,25 +224,20 @@ impl<'v> Translator<'v> {
     /// segments, counting stops past `stop_after`.
     fn count_prefixed(&self, field: Field, prefix: &str, stop_after: u64) -> Result<u64> {
         let mut n = 0u64;
-        for seg in self.searcher.segment_readers() {
-            let inverted = seg.inverted_index(field)?;
-            let mut terms = inverted
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .into_stream()
-                .map_err(|e| IndexError::Io("the term dictionary".into(), e))?;
-            while terms.advance() {
-                if !terms.key().starts_with(prefix.as_bytes()) {
-                    break;
-                }
-                n += 1;
-                if n > stop_after {
-                    return Ok(n);
-                }
-            }
-        }
+        crate::expand::for_each_prefixed(self.searcher, field, prefix, |_| {
+            n += 1;
+            n <= stop_after
+        })?;
         Ok(n)
+    }
+
+    /// `q`, matching only documents in language `lang` (the filter adds nothing to scores).
+    fn in_lang(&self, q: Box<dyn Query>, lang: &str) -> Box<dyn Query> {
+        let lang = TermQuery::new(Term::from_field_text(self.fields.lang, lang), IndexRecordOption::Basic);
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, q),
+            (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(lang), 0.0))),
+        ]))
     }
 
     /// Tokens of `text` with their positions (dictionary words share a position).
@@ -426,12 +421,7 @@ impl<'v> Translator<'v> {
             if let Some(q) = self.spelled(text, &fields, &toks, slop)? {
                 // Only in Chinese documents: Japanese writes many of the same characters
                 // (影響, 組織) as words of its own.
-                let in_zh = TermQuery::new(Term::from_field_text(self.fields.lang, "zh"), IndexRecordOption::Basic);
-                let q = BooleanQuery::new(vec![
-                    (Occur::Must, q),
-                    (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_zh), 0.0))),
-                ]);
-                others.push(Box::new(BoostQuery::new(Box::new(q), self.ranking.variant)));
+                others.push(Box::new(BoostQuery::new(self.in_lang(q, "zh"), self.ranking.variant)));
                 expansion.variants.push(written);
             }
         }
@@ -482,12 +472,10 @@ impl<'v> Translator<'v> {
                     }
                     per.push(best_of(in_fields, self.ranking.field_tie));
                 }
-                let in_lang = TermQuery::new(Term::from_field_text(self.fields.lang, &lang), IndexRecordOption::Basic);
-                let q = BooleanQuery::new(vec![
-                    (Occur::Must, best_of(per, self.ranking.spelling_tie)),
-                    (Occur::Must, Box::new(ConstScoreQuery::new(Box::new(in_lang), 0.0))),
-                ]);
-                others.push(Box::new(BoostQuery::new(Box::new(q), self.ranking.stem)));
+                others.push(Box::new(BoostQuery::new(
+                    self.in_lang(best_of(per, self.ranking.spelling_tie), &lang),
+                    self.ranking.stem,
+                )));
                 spellings += forms.len();
                 expansion.forms.push(crate::expand::Forms { lang, words: forms });
             }
