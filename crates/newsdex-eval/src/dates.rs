@@ -122,6 +122,28 @@ pub fn run_peers(python: &Path, script: &Path, out: &Path, sets: &[PathBuf]) -> 
     Ok(String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect())
 }
 
+/// The row of newsdex's plain-text dating (the date a text's first lines open with, its
+/// year completed from the dates it cites when it has none), run on the title and text
+/// newsdex extracted from each page, the page's markup and metadata gone: how text dumps
+/// and JSON Lines records without a date field are dated, measured on real articles
+/// whose date is known. Most pages' texts do not open with a date, so most are missing.
+pub const AS_TEXT: &str = "newsdex on the page's text only";
+
+fn as_plain_text(preds: &[Prediction]) -> Vec<Prediction> {
+    preds
+        .iter()
+        .map(|p| {
+            let text = format!("{}\n\n{}", p.title.as_deref().unwrap_or(""), p.text.as_deref().unwrap_or(""));
+            let date =
+                newsdex_extract::extract(text.as_bytes(), newsdex_extract::RecordKind::Text, &Default::default())
+                    .ok()
+                    .and_then(|a| a.published)
+                    .map(|d| d.display());
+            Prediction { id: p.id.clone(), date, ..Prediction::default() }
+        })
+        .collect()
+}
+
 /// Every tool on every set: newsdex extracted now, the peers read from `peers_out`
 /// (`<tool>-<set>.jsonl`) when given.
 pub fn evaluate(dirs: &[PathBuf], peers_out: Option<&Path>) -> anyhow::Result<Vec<Row>> {
@@ -130,6 +152,7 @@ pub fn evaluate(dirs: &[PathBuf], peers_out: Option<&Path>) -> anyhow::Result<Ve
         let set = Dataset::load(dir)?;
         let (preds, _) = extraction::run_newsdex(&set, 1)?;
         rows.push(score(&set, "newsdex", &preds));
+        rows.push(score(&set, AS_TEXT, &as_plain_text(&preds)));
         if let Some(out) = peers_out {
             for tool in ["trafilatura", "htmldate"] {
                 let path = out.join(format!("{tool}-{}.jsonl", set.name));

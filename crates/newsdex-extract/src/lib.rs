@@ -138,13 +138,19 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
         ));
         article.removed.extend(removed);
     }
-    // Texts and records without a date: one their first lines open with (#16).
+    // Texts and records without a date: the one their first lines open with (#16).
     if article.published.is_none()
         && kind != RecordKind::Html
-        && let Some(p) = html::dates::from_first_lines(&format!("{}\n{}", article.title, article.body))
+        && let Some((p, how)) = html::dates::from_first_lines(&format!("{}\n{}", article.title, article.body))
     {
         article.published = Some(p);
-        warnings.push(Warning::new("date-guessed", "publication date taken from the first lines of the text"));
+        let message = match how {
+            html::dates::Opening::Full => "publication date taken from the first lines of the text",
+            html::dates::Opening::YearFromText => {
+                "publication date taken from the first lines of the text, its year from the dates the text cites"
+            }
+        };
+        warnings.push(Warning::new("date-guessed", message));
     }
     if article.outlet.is_none() {
         article.outlet = hints.outlet.clone();

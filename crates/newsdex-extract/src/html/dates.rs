@@ -1452,6 +1452,16 @@ fn dated(toks: &[(Tok, bool)], i: usize, order: Order) -> Option<Published> {
 /// the opening date is taken for an earlier event's (see [`from_first_lines`]).
 pub const LATER_DAYS: u64 = 7;
 
+/// How a text's opening date was read ([`from_first_lines`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// Written out in full: "2011年4月7日午後11時32分頃".
+    Full,
+    /// A day without its year ("9月17日", "March 3", "28日"), the year (and month) taken
+    /// from the full dates the text writes (the sources it cites, dated on or just after).
+    YearFromText,
+}
+
 /// The date a plain text or a record's text opens with: one that starts one of its
 /// first three non-empty lines, after at most a few words (a weekday, a dateline's
 /// place, a bracket): "2011年4月7日午後11時32分頃 (UTC + 9)、…", "【2008年3月17日讯】",
@@ -1461,20 +1471,112 @@ pub const LATER_DAYS: u64 = 7;
 /// (within its first 20,000 characters) more than [`LATER_DAYS`] after the date it opens
 /// with was written after it, and that is the date of an earlier event
 /// ("1992年1月29日に…貨物船が…" in a report of 2007); a source cited a few days on is normal.
-pub fn from_first_lines(text: &str) -> Option<Published> {
+///
+/// A text whose first sentence names a day without its year ("読売新聞によると、2月14日
+/// 午後…", "NEW YORK, March 3 -", or the day alone as Japanese and Chinese news write
+/// this month's days, "財務省は28日、…") gets the year (and month) that puts that day on
+/// or at most [`LATER_DAYS`] before a full date the text writes: a news text cites its
+/// sources, published on the day or just after ("…』。読売新聞、2008年2月15日。"). The
+/// day most of its dates agree on wins, the later on a tie. No such date: no date.
+pub fn from_first_lines(text: &str) -> Option<(Published, Opening)> {
+    let mut written: Option<Vec<Published>> = None;
+    let mut written = || written.get_or_insert_with(|| written_dates(text)).clone();
+    let later = |day: NaiveDate, dates: &[Published]| {
+        dates.iter().any(|q| q.at.date_naive() > day + chrono::Days::new(LATER_DAYS))
+    };
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()).take(3) {
         let head: String = line.chars().take(120).collect();
         let toks = tokens(&head);
-        if let Some(p) = (0..toks.len().min(5)).find_map(|i| dated(&toks, i, Order::Unknown)) {
-            let window: String = text.chars().take(20_000).collect();
-            let all = tokens(&window);
-            let later = (0..all.len())
-                .filter_map(|i| dated(&all, i, Order::Unknown))
-                .any(|q| q.at.date_naive() > p.at.date_naive() + chrono::Days::new(LATER_DAYS));
-            return (!later).then_some(p);
+        let opening = toks.len().min(5);
+        if let Some(p) = (0..opening).find_map(|i| dated(&toks, i, Order::Unknown)) {
+            return (!later(p.at.date_naive(), &written())).then_some((p, Opening::Full));
+        }
+        // A day without its year, in the line's first sentence (at most 120 characters):
+        // "読売新聞によると、2月14日午後…", "NEW YORK, March 3 -", "財務省は28日、…".
+        let sentence: String = line.chars().take(120).take_while(|&c| c != '。' && c != '.').collect();
+        let stoks = tokens(&sentence);
+        if let Some((m, d)) = (0..stoks.len()).find_map(|i| month_day_at(&stoks, i)) {
+            let dates = written();
+            let mut votes: HashMap<NaiveDate, usize> = HashMap::new();
+            for w in &dates {
+                let w = w.at.date_naive();
+                // The day on or at most LATER_DAYS before the cited date: in its month or
+                // the one before, its year or the one before.
+                let months = match m {
+                    Some(m) => vec![(w.year(), m), (w.year() - 1, m)],
+                    None if w.month() == 1 => vec![(w.year(), 1), (w.year() - 1, 12)],
+                    None => vec![(w.year(), w.month()), (w.year(), w.month() - 1)],
+                };
+                for (y, m) in months {
+                    if let Some(c) = NaiveDate::from_ymd_opt(y, m, d)
+                        && c <= w
+                        && w - c <= chrono::Duration::days(LATER_DAYS as i64)
+                    {
+                        *votes.entry(c).or_default() += 1;
+                    }
+                }
+            }
+            let day = votes.into_iter().max_by_key(|&(c, n)| (n, c)).map(|(c, _)| c)?;
+            return (!later(day, &dates)).then(|| date_only(day)).flatten().map(|p| (p, Opening::YearFromText));
         }
     }
     None
+}
+
+/// A day and month without a year starting at token `i` (Gregorian): 9月17日, 9월
+/// 17일, March 3, 3 March; or a day alone as Chinese and Japanese write the days of the
+/// current month ("財務省は28日、…"; not "20日間", twenty days). Not one that is the
+/// start of a full date.
+fn month_day_at(toks: &[(Tok, bool)], i: usize) -> Option<(Option<u32>, u32)> {
+    let word = |k: usize, opts: &[&str]| matches!(toks.get(k), Some((Tok::Word(w), _)) if opts.contains(&w.as_str()));
+    let (m, d, end) = match &toks.get(i)?.0 {
+        Tok::Num(..) => {
+            if let Some(m) = is_day(num(toks, i)).filter(|m| *m <= 12)
+                && word(i + 1, &["月", "월"])
+                && let Some(d) = is_day(num(toks, i + 2))
+                && word(i + 3, &["日", "号", "號", "일"])
+            {
+                (Some(m), d, i + 4)
+            } else if let Some(d) = is_day(num(toks, i))
+                && word(i + 1, &["日", "号", "號"])
+                && !word(i + 2, &["間", "间", "目", "以", "付"])
+                && !(i > 0 && word(i - 1, &["月", "第", "毎", "每"]))
+                && !matches!(toks.get(i.wrapping_sub(1)), Some((Tok::Num(..), false)))
+            {
+                (None, d, i + 2)
+            } else {
+                let d = is_day(num(toks, i))?;
+                let j = skip(toks, i + 1, 3);
+                let (m, cal, n) = month_at(toks, j)?;
+                (cal == Calendar::Gregorian).then_some(())?;
+                (Some(m), d, j + n)
+            }
+        }
+        Tok::Word(_) => {
+            let (m, cal, n) = month_at(toks, i)?;
+            (cal == Calendar::Gregorian).then_some(())?;
+            let j = skip(toks, i + n, 2);
+            (Some(m), is_day(num(toks, j))?, j + 1)
+        }
+        Tok::Punct(_) => return None,
+    };
+    // "March 3, 2020" is a full date, read elsewhere; a year right after is not ours.
+    let k = skip(toks, end, 3);
+    if is_year(num(toks, k)).is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(2000, m.unwrap_or(1), d).map(|_| (m, d))
+}
+
+/// How far into a text dates are looked for by [`from_first_lines`].
+const WRITTEN_WINDOW: usize = 20_000;
+
+/// Every plausible date written out in full (with its year) in the first
+/// [`WRITTEN_WINDOW`] characters of `text`, in text order.
+fn written_dates(text: &str) -> Vec<Published> {
+    let window: String = text.chars().take(WRITTEN_WINDOW).collect();
+    let toks = tokens(&window);
+    (0..toks.len()).filter_map(|i| dated(&toks, i, Order::Unknown)).collect()
 }
 
 /// The first date written out in `text` (numeric dates only where unambiguous).
@@ -2093,12 +2195,33 @@ mod tests {
 
     #[test]
     fn dates_that_open_a_text() {
-        let first = |s: &str| from_first_lines(s).map(|p| p.display()).unwrap_or_default();
+        let first = |s: &str| from_first_lines(s).map(|(p, _)| p.display()).unwrap_or_default();
         assert_eq!(first("Tuesday, September 1, 2015\n\nFormica fusca, from file."), "2015-09-01");
         assert_eq!(first("【2008年3月17日讯】\n\n今年的国际自由车环台赛"), "2008-03-17");
         assert_eq!(first("WASHINGTON, March 3, 2020 (Reuters) - The U.S."), "2020-03-03");
         assert_eq!(first("A title\nThe body says that on 3 March 2020 something happened long ago."), "");
         assert_eq!(first("読売新聞によると、2月14日午後(現地。日本時間15日早朝)、"), "", "no year: no date");
+    }
+
+    #[test]
+    fn a_day_without_its_year_gets_the_year_of_the_dates_the_text_cites() {
+        let first = |s: &str| from_first_lines(s).map(|(p, how)| (p.display(), how));
+        // A Japanese Wikinews text (demo corpus): the day is written without its year at
+        // the start; the sources it cites carry theirs.
+        let ja = "読売新聞によると、2月14日午後(現地。日本時間15日早朝)、アメリカのイリノイ州にある大学で…。\
+                  YOMIURI ONLINE『米イリノイ州の大学で銃乱射』。読売新聞、2008年2月15日。";
+        assert_eq!(first(ja), Some(("2008-02-14".to_string(), Opening::YearFromText)));
+        // A source cited early in January dates a day of late December in the year before.
+        let en = "BERLIN, December 30 (Wikinews) - Talks ended.\nSources: Reuters, 2 January 2021.";
+        assert_eq!(first(en), Some(("2020-12-30".to_string(), Opening::YearFromText)));
+        // A day alone (this month's, as Japanese and Chinese news write it).
+        let day = "アメリカ合衆国財務省は28日、新しい10ドル紙幣を発表した。…。朝日新聞、2005年9月29日。";
+        assert_eq!(first(day), Some(("2005-09-28".to_string(), Opening::YearFromText)));
+        assert_eq!(first("調査は20日間続いた。朝日新聞、2005年9月29日。"), None, "twenty days, not the 20th");
+        // Only dates long before or after: no year is made up.
+        assert_eq!(first("読売新聞によると、2月14日午後、…。1999年5月1日の事件以来。"), None);
+        assert_eq!(first("March 3 - Talks began. A report of 9 April 2020 said so."), None);
+        assert_eq!(first("Tuesday, September 1, 2015\n\nFormica fusca."), Some(("2015-09-01".into(), Opening::Full)));
     }
 
     #[test]
