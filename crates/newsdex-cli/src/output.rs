@@ -220,7 +220,18 @@ pub fn facets_text(r: &SearchResults) -> String {
     if f.undated > 0 {
         let _ = writeln!(out, "  {:>9}  (undated)", f.undated);
     }
+    if f.dates_guessed > 0 {
+        let _ = writeln!(out, "  ({})", guessed_note(f.dates_guessed));
+    }
     out
+}
+
+/// "the dates of 12 of these articles were guessed …" (the note under a month count).
+pub(crate) fn guessed_note(n: u64) -> String {
+    let (noun, verb) = if n == 1 { ("date", "was") } else { ("dates", "were") };
+    format!(
+        "the {noun} of {n} of these articles {verb} guessed from their text or address, not read from their metadata"
+    )
 }
 
 /// Outlets listed before the rest are summed.
@@ -514,5 +525,13 @@ mod tests {
             ..r
         };
         assert!(facets_text(&short).contains("        0  2024-02"));
+        // Guessed dates are said under the months.
+        let mut guessed = short.clone();
+        guessed.facets.as_mut().unwrap().dates_guessed = 1;
+        assert!(
+            facets_text(&guessed).ends_with("  (the date of 1 of these articles was guessed from their text or address, not read from their metadata)\n"),
+            "{}",
+            facets_text(&guessed)
+        );
     }
 }

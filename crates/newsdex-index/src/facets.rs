@@ -56,6 +56,11 @@ pub struct Facets {
     pub month: Vec<Bucket>,
     /// Matches with no publication date.
     pub undated: u64,
+    /// Matching articles whose date was guessed (from their first lines, the latest date
+    /// their text writes, or a page's address or text) rather than read from metadata.
+    /// Always counted in articles, whatever [`Facets::counted`] says, so a chart can say
+    /// how many of its dates rest on a guess.
+    pub dates_guessed: u64,
     /// What the counts count.
     pub counted: crate::CountBy,
 }
@@ -132,6 +137,46 @@ impl SegmentCollector for NoOutletSegment {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         if self.column.as_ref().is_none_or(|c| c.term_ords(doc).next().is_none()) {
+            self.count += 1;
+        }
+    }
+
+    fn harvest(self) -> u64 {
+        self.count
+    }
+}
+
+/// Counts matching articles whose date was guessed (the `date_guessed` fast field).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Guessed;
+
+pub(crate) struct GuessedSegment {
+    column: Option<Column<u64>>,
+    count: u64,
+}
+
+impl Collector for Guessed {
+    type Fruit = u64;
+    type Child = GuessedSegment;
+
+    fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<GuessedSegment> {
+        Ok(GuessedSegment { column: segment.fast_fields().u64(crate::schema::DATE_GUESSED).ok(), count: 0 })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<u64>) -> tantivy::Result<u64> {
+        Ok(fruits.into_iter().sum())
+    }
+}
+
+impl SegmentCollector for GuessedSegment {
+    type Fruit = u64;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if self.column.as_ref().and_then(|c| c.first(doc)) == Some(1) {
             self.count += 1;
         }
     }

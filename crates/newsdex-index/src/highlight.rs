@@ -36,27 +36,33 @@ impl SearchIndex {
                 terms.entry(term.field()).or_default().insert(text.to_string());
             }
         });
-        // Word forms searched only in other languages' documents did not match this one.
-        let mut foreign: HashSet<&str> = HashSet::new();
-        let mut own: HashSet<&str> = HashSet::new();
-        for e in &built.expansions {
-            own.extend(e.variants.iter().map(String::as_str));
-            for f in &e.forms {
-                let set = if Some(f.lang.as_str()) == lang { &mut own } else { &mut foreign };
-                set.extend(f.words.iter().map(String::as_str));
-            }
-        }
-        let typed: HashSet<String> = {
+        // Words as the index holds them (lower case, folded): what the terms are compared with.
+        let analyzed = |words: &mut dyn Iterator<Item = &str>| {
             let mut t = HashSet::new();
             let mut a = schema::text_analyzer();
-            for term in req.query.positive_terms() {
-                let mut s = a.token_stream(term.text);
+            for w in words {
+                let mut s = a.token_stream(w);
                 while s.advance() {
                     t.insert(s.token().text.clone());
                 }
             }
             t
         };
+        // Word forms searched only in other languages' documents did not match this one;
+        // spellings (variants) were searched in every language.
+        let mut foreign: HashSet<&str> = HashSet::new();
+        let mut own: HashSet<String> = HashSet::new();
+        for e in &built.expansions {
+            own.extend(analyzed(&mut e.variants.iter().map(String::as_str)));
+            for f in &e.forms {
+                if Some(f.lang.as_str()) == lang {
+                    own.extend(f.words.iter().cloned());
+                } else {
+                    foreign.extend(f.words.iter().map(String::as_str));
+                }
+            }
+        }
+        let typed = analyzed(&mut req.query.positive_terms().into_iter().map(|t| t.text));
         let matched = |field: Field, word: &str| {
             terms.get(&field).is_some_and(|w| w.contains(word))
                 && (typed.contains(word) || own.contains(word) || !foreign.contains(word))

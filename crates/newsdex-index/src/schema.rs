@@ -33,7 +33,12 @@ use crate::{IndexError, Result};
 /// 3: the stemmed and sound-key fields are gone (word forms are found in the term
 /// dictionary at query time, in the language of the documents, see [`crate::expand`]);
 /// `names` holds the keys of name-like words.
-pub const INDEX_LAYOUT: u32 = 3;
+/// 4: `date_guessed` marks articles whose date was guessed rather than read from their
+/// metadata, so that the coverage counts can say how many such dates they hold.
+pub const INDEX_LAYOUT: u32 = 4;
+
+/// Name of the fast field marking guessed dates.
+pub(crate) const DATE_GUESSED: &str = "date_guessed";
 
 /// Analyzer for article text: words ([`WordTokenizer`]: CJK as bigrams and dictionary
 /// words, Thai and its neighbours by ICU), compatibility forms normalised (NFKC),
@@ -60,6 +65,8 @@ pub struct Fields {
     pub published_text: Field,
     pub source: Field,
     pub seq: Field,
+    /// 1 when the article's date was guessed (from its text or address), absent otherwise.
+    pub date_guessed: Field,
 }
 
 pub(crate) fn build() -> (Schema, Fields) {
@@ -93,6 +100,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         published_text: b.add_text_field("published_text", STORED),
         source: b.add_text_field("source", STORED),
         seq: b.add_u64_field("seq", INDEXED | FAST),
+        date_guessed: b.add_u64_field(DATE_GUESSED, FAST),
     };
     (b.build(), fields)
 }
@@ -114,6 +122,7 @@ impl Fields {
             published_text: f("published_text")?,
             source: f("source")?,
             seq: f("seq")?,
+            date_guessed: f(DATE_GUESSED)?,
         })
     }
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::deadline::{Deadline, Timed};
-use crate::facets::{self, Facets, MonthCollector, NoOutlet};
+use crate::facets::{self, Facets, Guessed, MonthCollector, NoOutlet};
 use crate::order::{self, Sort};
 use crate::query::{Expansion, Translator};
 use crate::ranking::Ranking;
@@ -270,8 +270,11 @@ impl SearchIndex {
             let (total, top, found);
             if req.count == CountBy::Articles {
                 let terms = facets::terms_collector(&req.limits);
-                let ((t, tp, fd), (terms, months, no_outlet)) = searcher
-                    .search(&query, &Timed::new(((Count, first, members), (terms, MonthCollector, NoOutlet)), deadline))
+                let ((t, tp, fd), (terms, months, no_outlet, guessed)) = searcher
+                    .search(
+                        &query,
+                        &Timed::new(((Count, first, members), (terms, MonthCollector, NoOutlet, Guessed)), deadline),
+                    )
                     .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);
                 let (outlet, outlet_other) = facets::buckets(&terms, "outlet");
@@ -284,12 +287,13 @@ impl SearchIndex {
                     no_outlet,
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
+                    dates_guessed: guessed,
                     counted: req.count,
                 };
             } else {
                 let distinct = DistinctFacets::new(req.count, map, &req.limits);
-                let (t, tp, fd, distinct) = searcher
-                    .search(&query, &Timed::new((Count, first, members, distinct), deadline))
+                let (t, tp, fd, (distinct, guessed)) = searcher
+                    .search(&query, &Timed::new((Count, first, members, (distinct, Guessed)), deadline))
                     .map_err(|e| deadline.explain(e))?;
                 (total, top, found) = (t, tp, fd);
                 let distinct = distinct.within(&req.limits)?;
@@ -304,6 +308,7 @@ impl SearchIndex {
                     no_outlet: distinct.no_outlet(),
                     month: facets::month_buckets(&months)?,
                     undated: months.undated,
+                    dates_guessed: guessed,
                     counted: req.count,
                 };
             }
@@ -498,6 +503,12 @@ impl SearchIndex {
         } else {
             excerpt(&body, s.fragment_range(), s.highlighted())
         };
+        let mut matched = if spellings.worth_reading(searcher, addr, f)? {
+            spellings.found(&[&text(f.title).unwrap_or_default(), &body])
+        } else {
+            Vec::new()
+        };
+        spellings.folded(&snippet, &mut matched);
         Ok(Hit {
             id,
             score,
@@ -507,11 +518,7 @@ impl SearchIndex {
             published: text(f.published_text),
             lang: text(f.lang),
             source: text(f.source),
-            matched: if spellings.worth_reading(searcher, addr, f)? {
-                spellings.found(&[&text(f.title).unwrap_or_default(), &body])
-            } else {
-                Vec::new()
-            },
+            matched,
             snippet,
             story: id,
             also: Vec::new(),
@@ -563,6 +570,17 @@ struct Spellings {
     keys: BTreeSet<String>,
     /// The query's own words, analyzed: never reported as other spellings.
     own: BTreeSet<String>,
+    /// The query's words as typed (lower case, NFC), to tell a match written with other
+    /// letters that the index folds together ("puțin" for "Putin", "São" for "Sao").
+    typed: BTreeSet<String>,
+}
+
+/// Words of `text` as written, lower case, NFC: what "as typed" compares.
+fn as_written(text: &str) -> impl Iterator<Item = String> + '_ {
+    use unicode_normalization::UnicodeNormalization;
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.nfc().collect::<String>().to_lowercase())
 }
 
 /// How often `text` occurs in `field` of the document at `addr` (its postings).
@@ -593,6 +611,7 @@ impl Spellings {
         let mut s = Spellings::none();
         for t in query.positive_terms() {
             s.own.extend(words(t.text));
+            s.typed.extend(as_written(t.text));
         }
         for e in expansions {
             for v in &e.variants {
@@ -614,7 +633,7 @@ impl Spellings {
 
     /// Nothing to report.
     fn none() -> Spellings {
-        Spellings { words: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new() }
+        Spellings { words: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new(), typed: BTreeSet::new() }
     }
 
     /// Whether the document can hold a spelling to report, judged from the index alone so
@@ -634,6 +653,33 @@ impl Spellings {
             }
         }
         Ok(false)
+    }
+
+    /// Words of the snippet that matched written otherwise than typed, beyond case, and
+    /// not already in `matched` (at most eight in all): the index folds accents and
+    /// script spellings, so "Putin" also finds Romanian "puțin"; the hit says so.
+    fn folded(&self, snippet: &Snippet, matched: &mut Vec<String>) {
+        if self.typed.is_empty() {
+            return;
+        }
+        let mut analyzer = crate::schema::text_analyzer();
+        let mut is_own = |piece: &str| {
+            let mut st = analyzer.token_stream(piece);
+            let mut own = false;
+            while st.advance() {
+                own |= self.own.contains(&st.token().text);
+            }
+            own
+        };
+        for h in &snippet.highlights {
+            let Some(written) = snippet.text.get(h.clone()) else { continue };
+            // A piece that is a query word once folded, but not as typed ("Uyghur's" is
+            // "uyghur" as typed and an "s" that matched nothing).
+            let differs = as_written(written).any(|w| !self.typed.contains(&w) && is_own(&w));
+            if differs && matched.len() < 8 && !matched.iter().any(|m| m.to_lowercase() == written.to_lowercase()) {
+                matched.push(written.to_string());
+            }
+        }
     }
 
     /// The expanded spellings in `texts`, as written there (at most eight).
@@ -673,6 +719,39 @@ impl Spellings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression (the demo's Wikipedia items): "Putin" matched Romanian "puțin" (a
+    /// little) through the accent fold, and the hit said nothing of it, so it passed for
+    /// a match as typed. Now the hit names the spelling it matched; one as typed, or
+    /// differing only in case or by a suffix that matched nothing, names none.
+    #[test]
+    fn regression_a_match_through_the_accent_fold_says_what_it_matched() {
+        let article = |i: u8, lang: &str, body: &str| newsdex_core::Article {
+            id: newsdex_core::DocId([i; 8]),
+            format: newsdex_core::SourceFormat::Jsonl,
+            title: format!("Item {i}"),
+            body: body.into(),
+            url: None,
+            outlet: None,
+            lang: Some(lang.into()),
+            published: None,
+            authors: vec![],
+            extra: Default::default(),
+            warnings: vec![],
+            removed: vec![],
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let articles = [
+            article(1, "en", "PUTIN met the press; Putin's aides stayed."),
+            article(2, "ro", "A plouat puțin ieri la București."),
+        ];
+        let index = crate::testdata::index(tmp.path(), &articles);
+        let q = newsdex_query::parse("Putin", newsdex_query::DefaultOp::And).unwrap();
+        let r = index.search(&SearchRequest::new(&q)).unwrap();
+        let matched: Vec<(u8, Vec<String>)> = r.hits.iter().map(|h| (h.id.0[0], h.matched.clone())).collect();
+        assert!(matched.contains(&(1, vec![])), "{matched:?}");
+        assert!(matched.contains(&(2, vec!["puțin".to_string()])), "{matched:?}");
+    }
 
     #[test]
     fn lead_cuts_at_a_word() {

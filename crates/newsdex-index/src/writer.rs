@@ -64,6 +64,9 @@ impl IndexWriter {
         if let Some(p) = &article.published {
             doc.add_date(f.published, DateTime::from_timestamp_secs(p.timestamp()));
             doc.add_text(f.published_text, p.display());
+            if article.warnings.iter().any(|w| w.code == "date-guessed") {
+                doc.add_u64(f.date_guessed, 1);
+            }
         }
         doc.add_text(f.source, source);
         doc.add_u64(f.seq, seq);

@@ -53,6 +53,8 @@ pub struct Form {
     pub hidden: Vec<(String, String)>,
     pub documents: u64,
     pub wikinews: bool,
+    /// Credit Wikipedia's "In the news" blurbs (CC BY-SA 3.0).
+    pub itn: bool,
     /// Query parameters the page does not take and ignored, shown so that a typo
     /// (`lnag=ru`) does not pass for a search with that filter.
     pub ignored: Vec<crate::params::Unknown>,
@@ -111,6 +113,7 @@ impl Form {
             hidden,
             documents: engine.num_docs(),
             wikinews: st.wikinews(),
+            itn: st.itn(),
             ignored: Vec::new(),
             from: params.and_then(|p| p.from.clone()).unwrap_or_default(),
             to: params.and_then(|p| p.to.clone()).unwrap_or_default(),
@@ -213,6 +216,8 @@ pub struct SearchPage {
     pub shown_from: usize,
     pub shown_to: usize,
     pub undated: u64,
+    /// Matching articles whose date was guessed, said under the chart.
+    pub dates_guessed: u64,
     pub hits: Vec<HitRow>,
     pub langs: Vec<FacetLink>,
     /// Counted in languages not listed ("and N more").
@@ -411,6 +416,7 @@ fn search_view(
         shown_from: 0,
         shown_to: 0,
         undated: 0,
+        dates_guessed: 0,
         hits: Vec::new(),
         langs: Vec::new(),
         langs_other: 0,
@@ -507,6 +513,7 @@ fn search_view(
         .collect();
     if let Some(f) = &r.facets {
         view.undated = f.undated;
+        view.dates_guessed = f.dates_guessed;
         (view.langs_other, view.outlets_other, view.no_outlet) = (f.lang_other, f.outlet_other, f.no_outlet);
         view.langs = f
             .lang

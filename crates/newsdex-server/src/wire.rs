@@ -124,6 +124,10 @@ pub struct FacetsView {
     pub month: Vec<BucketView>,
     /// Matches without a publication date.
     pub undated: u64,
+    /// Matching articles whose date was guessed (from their first lines, the latest date
+    /// their text writes, or a page's address or text) rather than read from metadata;
+    /// always articles, whatever `counted` says.
+    pub dates_guessed: u64,
     /// What the counts count: `articles`, `stories` (copies of one article once) or
     /// `outlets` (distinct outlets).
     #[schema(example = "articles")]
@@ -170,6 +174,7 @@ impl From<&Facets> for FacetsView {
             no_outlet: f.no_outlet,
             month: buckets(&f.month),
             undated: f.undated,
+            dates_guessed: f.dates_guessed,
             counted: f.counted.as_str().to_string(),
         }
     }
