@@ -481,7 +481,7 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
             let r = newsdex_server::demo::ingest(&mut writer)?;
             if !quiet {
                 eprintln!(
-                    "loaded the demo corpus: {} documents (Wikinews en/zh/ja, CC BY 2.5, and the two seeds)",
+                    "loaded the demo corpus: {} documents (Wikinews en/zh/ja, CC BY 2.5; Wikipedia \"In the news\" in 54 languages, CC BY-SA 3.0; the two seeds)",
                     r.new
                 );
             }

@@ -23,6 +23,8 @@ pub struct AppState {
     /// Whether the archive holds Wikinews articles (their licence asks for credit on
     /// every page).
     wikinews: std::sync::atomic::AtomicBool,
+    /// Whether the archive holds Wikipedia "In the news" items (CC BY-SA 3.0 credit).
+    itn: std::sync::atomic::AtomicBool,
     /// Connections and time.
     pub limits: Limits,
     /// What the connections are doing.
@@ -52,6 +54,7 @@ impl AppState {
             token,
             write_gate: tokio::sync::Mutex::new(()),
             wikinews: Default::default(),
+            itn: Default::default(),
             limits,
             connections: Default::default(),
             writer: Default::default(),
@@ -63,8 +66,16 @@ impl AppState {
     /// Recompute what the footer must credit (after writes).
     pub fn refresh_credits(&self) {
         let engine = self.reader.read().unwrap_or_else(|p| p.into_inner()).clone();
-        let has = engine.stats(0).is_ok_and(|s| s.store.by_outlet.iter().any(|(o, _)| o.starts_with("Wikinews")));
+        let outlets: Vec<String> =
+            engine.stats(0).map(|s| s.store.by_outlet.into_iter().map(|(o, _)| o).collect()).unwrap_or_default();
+        let has = outlets.iter().any(|o| o.starts_with("Wikinews"));
         self.wikinews.store(has, std::sync::atomic::Ordering::Relaxed);
+        let itn = outlets.iter().any(|o| o.starts_with("Wikipedia (") && o.ends_with("In the news"));
+        self.itn.store(itn, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn itn(&self) -> bool {
+        self.itn.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn wikinews(&self) -> bool {

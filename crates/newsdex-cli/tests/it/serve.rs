@@ -53,24 +53,38 @@ fn serve_demo_loads_the_bundled_corpus_once_and_stops_on_ctrl_c() {
     let n = Newsdex::new();
     let s = serve(&n, &["--demo"]);
     let (status, body) = get(&format!("{}healthz", s.url));
-    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok","documents":3734}"#));
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok","documents":5360}"#));
     let (status, page) = get(&format!("{}search?q=Tashkent", s.url));
     assert_eq!(status, 200);
     assert!(page.contains("RFA : Background of the risks of Uyghur visits to Central Asia"), "{page}");
     assert!(page.contains("Creative Commons Attribution 2.5"), "Wikinews credit in the footer");
+    assert!(page.contains("Creative Commons Attribution-ShareAlike 3.0"), "Wikipedia ITN credit in the footer");
     let (code, err) = interrupt(s);
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("loaded the demo corpus: 3734 documents"), "{err}");
+    assert!(err.contains("loaded the demo corpus: 5360 documents"), "{err}");
     assert!(err.contains("writing through the API is off"), "{err}");
     assert!(err.trim_end().ends_with("newsdex: stopped"), "{err}");
 
     // Again: the archive is not empty, so nothing is loaded twice.
     let s = serve(&n, &["--demo"]);
-    assert_eq!(get(&format!("{}healthz", s.url)).1, r#"{"status":"ok","documents":3734}"#);
+    assert_eq!(get(&format!("{}healthz", s.url)).1, r#"{"status":"ok","documents":5360}"#);
     let (code, err) = interrupt(s);
     assert_eq!(code, Some(0));
     assert!(err.contains("already holds documents"), "{err}");
-    assert_eq!(n.json(&["stats"])["documents"], 3734);
+    assert_eq!(n.json(&["stats"])["documents"], 5360);
+
+    // What the demo shows (issue #16): outlets, languages and scripts to compare, dates for
+    // a chart. The "In the news" items are all dated; most Wikinews ones are not.
+    let stats = n.json(&["stats"]);
+    let outlets = stats["by_outlet"].as_array().unwrap();
+    let langs: Vec<&str> = stats["by_lang"].as_array().unwrap().iter().filter_map(|l| l[0].as_str()).collect();
+    assert!(outlets.len() >= 5, "{outlets:?}");
+    assert!(langs.len() >= 10, "{langs:?}");
+    for l in ["ar", "fa", "ru", "uk", "zh", "ja"] {
+        assert!(langs.contains(&l), "{l} in {langs:?}");
+    }
+    let dated = n.json(&["search", "*", "--from", "2022", "--to", "2023", "--limit", "1"]);
+    assert!(dated["total"].as_u64().unwrap() >= 1626, "{dated}");
 }
 
 #[test]

@@ -18,8 +18,8 @@ use serde_json::Value;
 pub const T004: &str = "RFA : Background of the risks of Uyghur visits to Central Asia";
 pub const ID004: &str = "2828a9e1eb96ab63";
 
-/// Documents in the shared server: 3,734 demo articles and 3 fixtures.
-pub const DEMO_DOCS: u64 = 3734 + 3;
+/// Documents in the shared server: 5,360 demo articles and 3 fixtures.
+pub const DEMO_DOCS: u64 = 5360 + 3;
 
 pub fn repo() -> PathBuf {
     newsdex_testkit::repo_root()
@@ -222,7 +222,7 @@ impl Drop for TestServer {
 /// Load the demo corpus and the fixtures.
 pub fn load_demo(w: &mut Engine) {
     let r = newsdex_server::demo::ingest(w).unwrap();
-    assert_eq!(r.new, 3734, "{r:?}");
+    assert_eq!(r.new, 5360, "{r:?}");
     let r =
         w.ingest_bytes("testdata/server/fixtures.jsonl", &fixtures(), &IngestOptions::default(), &mut |_| {}).unwrap();
     assert_eq!(r.new, 3, "{r:?}");
