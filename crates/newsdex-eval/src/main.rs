@@ -162,6 +162,10 @@ enum Cmd {
         /// Estimated Jaccard similarity from which texts are copies.
         #[arg(long)]
         threshold: Option<f64>,
+        /// A near link does not hold when each text has this many figures the other
+        /// lacks (0: rule off).
+        #[arg(long)]
+        figures_replaced: Option<usize>,
         /// The re-issue gold: least share of words (in order) two Reuters versions of one
         /// report share.
         #[arg(long, default_value_t = newsdex_eval::stories::REISSUE_RATIO)]
@@ -374,6 +378,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             apart_days,
             apart_threshold,
             threshold,
+            figures_replaced,
             reissue_ratio,
             grid,
             worst,
@@ -389,6 +394,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 apart_secs: apart_days.map_or(d.apart_secs, |days| (days * 86_400.0) as i64),
                 apart_threshold: apart_threshold.unwrap_or(d.apart_threshold),
                 threshold: threshold.unwrap_or(d.threshold),
+                figures_replaced: figures_replaced.unwrap_or(d.figures_replaced),
                 ..d
             };
             if grid {
