@@ -27,7 +27,7 @@
 //!   distinct same-day reports on one subject; see BENCHMARKS.md.
 //!
 //! A story is a connected component of these links, so the grouping does not depend on the
-//! order articles arrive in (both rules look at the two articles of a link only). Its id
+//! order articles arrive in (the rules look at the two articles of a link only). Its id
 //! is its first member: the earliest published, ties broken by the smaller [`Item::seq`]
 //! (ingest order), then the key; undated members come after dated ones, so the first is
 //! *canonical* (decided by a date) only if it has one, else merely *first seen*. Every article points
