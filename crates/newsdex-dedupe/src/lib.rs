@@ -14,8 +14,11 @@
 //!   only if the headlines agree ([`headlines_agree`]) or the texts are nearly the same
 //!   ([`Config::short_threshold`]), and articles published days apart
 //!   ([`Config::apart_secs`]: a template filled in again) only if nearly the same
-//!   ([`Config::apart_threshold`]). Lines an outlet repeats are not compared at all: the
-//!   engine strips learned boilerplate before grouping;
+//!   ([`Config::apart_threshold`]); and texts whose figures were *replaced* (each has
+//!   [`Config::figures_replaced`] figures the other lacks: a table or market report filled
+//!   in again with other prices) do not link at all, while a copy that only adds or cuts
+//!   keeps its figures. Lines an outlet repeats are not compared at all: the engine
+//!   strips learned boilerplate before grouping;
 //! * **headline**: headlines sharing at least [`Config::headline_terms`] content words, the
 //!   rarer ones weighing more, published within [`Config::window_secs`] of each other
 //!   (same event, different wording; off when the article has no date). Off by default:
@@ -24,7 +27,7 @@
 //!   distinct same-day reports on one subject; see BENCHMARKS.md.
 //!
 //! A story is a connected component of these links, so the grouping does not depend on the
-//! order articles arrive in (both rules look at the two articles of a link only). Its id
+//! order articles arrive in (the rules look at the two articles of a link only). Its id
 //! is its first member: the earliest published, ties broken by the smaller [`Item::seq`]
 //! (ingest order), then the key; undated members come after dated ones, so the first is
 //! *canonical* (decided by a date) only if it has one, else merely *first seen*. Every article points
@@ -37,8 +40,9 @@
 //! rebuilt from stored [`Prepared`] values by [`Grouper::restore`] without reading text.
 //!
 //! Memory: per article one MinHash signature of `bands × rows` 32-bit values (512 bytes by
-//! default) held by the LSH index with its band keys, the exact key, and a few words for
-//! the story maps; measured in BENCHMARKS.md.
+//! default) held by the LSH index with its band keys, the exact key, a few words for
+//! the story maps, and for an article with figures at most [`FIGURE_SKETCH`] 16-bit
+//! figure hashes; measured in BENCHMARKS.md.
 
 mod diff;
 mod lsh;
@@ -84,6 +88,13 @@ pub struct Config {
     pub apart_secs: i64,
     /// Least similarity of a near link between articles [`Config::apart_secs`] apart.
     pub apart_threshold: f64,
+    /// A near link needs the texts' figures to agree: it does not hold when each text
+    /// has at least this many figures the other lacks (counted as [`figures_only`]
+    /// counts), i.e. figures were *replaced*, not added or cut: a table or market
+    /// report filled in again (USDA's "national average prices for farmer-owned
+    /// reserve" two days apart, the same words around other prices). A copy cut short
+    /// or with a republisher's lines added keeps its figures. 0 turns the rule off.
+    pub figures_replaced: usize,
 }
 
 impl Default for Config {
@@ -99,6 +110,7 @@ impl Default for Config {
             short_threshold: SHORT_LINK_THRESHOLD,
             apart_secs: APART_SECS,
             apart_threshold: APART_THRESHOLD,
+            figures_replaced: FIGURES_REPLACED,
         }
     }
 }
@@ -147,6 +159,71 @@ pub struct Prepared {
     /// Words of the compared text ([`hash_words`]'s count), stored after the signature
     /// (one more value); `None` for rows stored before it was (taken as not short).
     pub words: Option<u32>,
+    /// The text's figures ([`figures`]), stored after the word count; `None` for rows
+    /// stored before they were (the figures rule does not apply to them).
+    pub figures: Option<Figures>,
+}
+
+/// Figures kept per article: the smallest [`FIGURE_SKETCH`] hashes of its distinct
+/// figures (a bottom-k sketch: all of them when it has that few) and how many it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    pub count: u32,
+    /// Sorted, distinct, 16 bits each.
+    pub sketch: Box<[u16]>,
+}
+
+/// Figure hashes kept per article ([`Figures`]).
+pub const FIGURE_SKETCH: usize = 32;
+
+/// Default [`Config::figures_replaced`] (chosen on the dev half, BENCHMARKS.md).
+pub const FIGURES_REPLACED: usize = 2;
+
+/// The figures of a text: maximal runs of digits, with a `.` or `,` between digits kept
+/// inside ("1,979,000" and "1979000" are one figure, "12.8" is not "128").
+pub fn figures(text: &str) -> Figures {
+    let mut hashes: Vec<u16> = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        while i < b.len() {
+            let c = b[i];
+            let inner = (c == b'.' || c == b',') && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if c.is_ascii_digit() || (c == b'.' && inner) {
+                h = (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3);
+            } else if !inner {
+                break;
+            }
+            i += 1;
+        }
+        // FNV-1a's high bits barely change between short inputs: mix before keeping 16.
+        hashes.push(((h ^ (h >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as u16);
+    }
+    hashes.sort_unstable();
+    hashes.dedup();
+    let count = u32::try_from(hashes.len()).unwrap_or(u32::MAX);
+    hashes.truncate(FIGURE_SKETCH);
+    Figures { count, sketch: hashes.into_boxed_slice() }
+}
+
+/// How many figures each of two texts has that the other lacks, counted over the hash
+/// range both sketches cover in full (exact when both have at most [`FIGURE_SKETCH`]).
+pub fn figures_only(a: &Figures, b: &Figures) -> (usize, usize) {
+    let full = |f: &Figures| if f.count as usize > f.sketch.len() { f.sketch.last().copied() } else { None };
+    let limit = match (full(a), full(b)) {
+        (Some(x), Some(y)) => x.min(y),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => u16::MAX,
+    };
+    let only = |x: &Figures, y: &Figures| {
+        x.sketch.iter().filter(|h| **h <= limit && y.sketch.binary_search(h).is_err()).count()
+    };
+    (only(a, b), only(b, a))
 }
 
 /// Least similarity for copies of text in Chinese, Japanese or Thai. Measured on the demo
@@ -156,11 +233,17 @@ pub struct Prepared {
 pub const UNSPACED_THRESHOLD: f64 = 0.6;
 
 impl Prepared {
-    /// The signature as little-endian bytes, then the word count (empty without a
+    /// The signature as little-endian bytes, then the word count, then the figures
+    /// (their count and [`FIGURE_SKETCH`] values, `u32::MAX` for none) (empty without a
     /// signature), for storage.
     pub fn signature_bytes(&self) -> Vec<u8> {
         let Some(sig) = &self.signature else { return Vec::new() };
-        sig.iter().chain(self.words.as_ref()).flat_map(|v| v.to_le_bytes()).collect()
+        let mut v: Vec<u32> = sig.iter().chain(self.words.as_ref()).copied().collect();
+        if let (Some(_), Some(f)) = (self.words, &self.figures) {
+            v.push(f.count);
+            v.extend((0..FIGURE_SKETCH).map(|i| f.sketch.get(i).map_or(u32::MAX, |h| u32::from(*h))));
+        }
+        v.iter().flat_map(|v| v.to_le_bytes()).collect()
     }
 
     /// Back from [`Prepared::signature_bytes`] for a grouper with `config`; `None` if the
@@ -172,13 +255,19 @@ impl Prepared {
         }
         let mut sig: Vec<u32> =
             signature.chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
+        let mut figures = None;
+        if sig.len() == n + 2 + FIGURE_SKETCH {
+            let tail = sig.split_off(n + 1);
+            let sketch = tail[1..].iter().filter(|v| **v != u32::MAX).map(|v| *v as u16).collect();
+            figures = Some(Figures { count: tail[0], sketch });
+        }
         let words = match sig.len() {
             0 => None,
             l if l == n => None,
             l if l == n + 1 => sig.pop(),
             _ => return None,
         };
-        Some(Prepared { exact, signature: (!sig.is_empty()).then_some(sig), unspaced: false, words })
+        Some(Prepared { exact, signature: (!sig.is_empty()).then_some(sig), unspaced: false, words, figures })
     }
 }
 
@@ -214,7 +303,7 @@ impl Preparer {
         let sh = shingles(&words, if unspaced { self.shingle * 2 } else { self.shingle });
         let signature = (!sh.is_empty()).then(|| self.hasher.create_signature(sh.iter()));
         let words = Some(u32::try_from(words.len()).unwrap_or(u32::MAX));
-        Prepared { exact, signature, unspaced, words }
+        Prepared { exact, signature, unspaced, words, figures: Some(figures(&text)) }
     }
 }
 
@@ -246,6 +335,8 @@ pub struct Grouper {
     /// Every article's headline words (hashed, sorted) and whether its body is short,
     /// for [`Config::short_words`].
     heads: HashMap<u64, (bool, Box<[u64]>)>,
+    /// The figures of every article with at least [`Config::figures_replaced`] of them.
+    figures: HashMap<u64, Figures>,
 }
 
 impl std::fmt::Debug for Grouper {
@@ -421,6 +512,7 @@ impl Grouper {
             members: HashMap::new(),
             meta: HashMap::new(),
             heads: HashMap::new(),
+            figures: HashMap::new(),
         }
     }
 
@@ -470,6 +562,7 @@ impl Grouper {
                 if !links.iter().any(|(k, _)| *k == other)
                     && self.short_link_holds(&mine, other, sim)
                     && self.apart_link_holds(item.published, other, sim)
+                    && self.figures_link_holds(prepared.figures.as_ref(), other)
                 {
                     links.push((other, Link::Near(sim)));
                 }
@@ -482,6 +575,7 @@ impl Grouper {
         }
         self.remember(item, prepared.signature.as_deref(), item.key);
         self.remember_short(item, prepared);
+        self.remember_figures(item, prepared);
 
         // The new article's story is the union of its own and those of everything it links to.
         let mut roots: Vec<u64> = links.iter().map(|(o, _)| self.story[o]).collect();
@@ -520,6 +614,7 @@ impl Grouper {
         }
         self.remember(item, prepared.signature.as_deref(), story);
         self.remember_short(item, prepared);
+        self.remember_figures(item, prepared);
         if item.key != story {
             self.members.entry(story).or_insert_with(|| vec![story]).push(item.key);
         }
@@ -568,6 +663,25 @@ impl Grouper {
         }
     }
 
+    fn remember_figures(&mut self, item: &Item<'_>, prepared: &Prepared) {
+        let k = self.config.figures_replaced;
+        if let Some(f) = &prepared.figures
+            && k > 0
+            && f.count as usize >= k
+        {
+            self.figures.insert(item.key, f.clone());
+        }
+    }
+
+    /// A near link between an article with figures `mine` and `other`: unless each has
+    /// at least [`Config::figures_replaced`] figures the other lacks ([`figures_only`]).
+    fn figures_link_holds(&self, mine: Option<&Figures>, other: u64) -> bool {
+        let k = self.config.figures_replaced;
+        let (Some(mine), Some(theirs)) = (mine, self.figures.get(&other)) else { return true };
+        let (a, b) = figures_only(mine, theirs);
+        k == 0 || a.min(b) < k
+    }
+
     /// Make room for `articles` more articles (a restore knows how many it will add), so
     /// the index is not rebuilt as it grows.
     pub fn reserve(&mut self, articles: usize) {
@@ -590,6 +704,8 @@ impl Grouper {
             + self.members.values().map(|m| m.capacity() * 8 + 33).sum::<usize>()
             + self.heads.capacity() * 33
             + self.heads.values().map(|(_, h)| h.len() * 8).sum::<usize>()
+            + self.figures.capacity() * 33
+            + self.figures.values().map(|f| f.sketch.len() * 2).sum::<usize>()
     }
 
     /// Earlier articles whose headline shares enough words with this one's within the

@@ -162,6 +162,10 @@ enum Cmd {
         /// Estimated Jaccard similarity from which texts are copies.
         #[arg(long)]
         threshold: Option<f64>,
+        /// A near link does not hold when each text has this many figures the other
+        /// lacks (0: rule off).
+        #[arg(long)]
+        figures_replaced: Option<usize>,
         /// The re-issue gold: least share of words (in order) two Reuters versions of one
         /// report share.
         #[arg(long, default_value_t = newsdex_eval::stories::REISSUE_RATIO)]
@@ -170,6 +174,10 @@ enum Cmd {
         /// settings (how newsdex's defaults were chosen).
         #[arg(long)]
         grid: bool,
+        /// Instead: print the grouper's links between different stories of the re-issue
+        /// gold on the dev split (at most this many), with both texts' differing words.
+        #[arg(long)]
+        worst: Option<usize>,
         #[arg(long)]
         json: bool,
     },
@@ -370,8 +378,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             apart_days,
             apart_threshold,
             threshold,
+            figures_replaced,
             reissue_ratio,
             grid,
+            worst,
             json,
         } => {
             use newsdex_eval::stories::{self, Split};
@@ -384,6 +394,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 apart_secs: apart_days.map_or(d.apart_secs, |days| (days * 86_400.0) as i64),
                 apart_threshold: apart_threshold.unwrap_or(d.apart_threshold),
                 threshold: threshold.unwrap_or(d.threshold),
+                figures_replaced: figures_replaced.unwrap_or(d.figures_replaced),
                 ..d
             };
             if grid {
@@ -410,6 +421,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                             config.short_threshold, a.pair_precision, a.pair_recall, b.pair_precision, b.pair_recall
                         );
                     }
+                }
+                return Ok(());
+            }
+            if let Some(n) = worst {
+                let mut reissued = set.clone();
+                stories::reissues(&mut reissued, reissue_ratio);
+                let reissued: Vec<stories::Labelled> = reissued.into_iter().map(|(a, _)| a).collect();
+                let (_, links) = stories::group_links(reissued.iter(), config);
+                let wrong = stories::false_links(&reissued, &links, Split::Dev);
+                println!("{} false links on dev (re-issue gold)", wrong.len());
+                for (a, b, why) in wrong.into_iter().take(n) {
+                    print_false_link(&reissued, &set, a, b, why);
                 }
                 return Ok(());
             }
@@ -812,6 +835,50 @@ fn mojibake_gen(
         }
     }
     Ok(())
+}
+
+/// One false link for `--worst`: dates, titles, sizes, and the words only in one text.
+fn print_false_link(
+    set: &[newsdex_eval::stories::Labelled],
+    raw: &[(newsdex_eval::stories::Labelled, Option<usize>)],
+    a: usize,
+    b: usize,
+    why: newsdex_dedupe::Link,
+) {
+    let (x, y) = (&set[a], &set[b]);
+    let wa = newsdex_dedupe::words(&x.body);
+    let wb = newsdex_dedupe::words(&y.body);
+    let ra: Vec<&str> = wa.iter().map(String::as_str).collect();
+    let rb: Vec<&str> = wb.iter().map(String::as_str).collect();
+    let diff = similar::TextDiff::configure().diff_slices(&ra, &rb);
+    let mut only_a = Vec::new();
+    let mut only_b = Vec::new();
+    for c in diff.iter_all_changes() {
+        match c.tag() {
+            similar::ChangeTag::Delete => only_a.push(c.value()),
+            similar::ChangeTag::Insert => only_b.push(c.value()),
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    let hours = match (x.published, y.published) {
+        (Some(p), Some(q)) => format!("{:.1} h", (p - q).abs() as f64 / 3600.0),
+        _ => "undated".into(),
+    };
+    println!(
+        "---- {a} ({}) ~ {b} ({}): {why:?}, {hours} apart, words {} / {}, ratio {:.2}, copy {:?}/{:?}",
+        x.story,
+        y.story,
+        wa.len(),
+        wb.len(),
+        diff.ratio(),
+        raw[a].1,
+        raw[b].1
+    );
+    println!("  A: {}", x.title);
+    println!("  B: {}", y.title);
+    let show = |w: &[&str]| w.iter().take(60).copied().collect::<Vec<_>>().join(" ");
+    println!("  only A ({}): {}", only_a.len(), show(&only_a));
+    println!("  only B ({}): {}", only_b.len(), show(&only_b));
 }
 
 fn story_scores(s: &newsdex_eval::stories::Scores) -> String {

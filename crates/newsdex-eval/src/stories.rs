@@ -98,6 +98,42 @@ pub fn group<'a>(set: impl IntoIterator<Item = &'a Labelled>, config: Config) ->
     ((0..n).map(|k| stories[&k]).collect(), seconds)
 }
 
+/// Group like [`group`], also keeping every link the grouper made (article, article it
+/// was linked to, why), for `--worst`.
+pub fn group_links<'a>(
+    set: impl IntoIterator<Item = &'a Labelled>,
+    config: Config,
+) -> (Vec<u64>, Vec<(usize, usize, newsdex_dedupe::Link)>) {
+    let mut g = Grouper::new(config);
+    let mut links = Vec::new();
+    let mut n = 0u64;
+    for a in set {
+        for (other, why) in g.add(&Item { key: n, title: &a.title, body: &a.body, published: a.published, seq: n }) {
+            links.push((n as usize, other as usize, why));
+        }
+        n += 1;
+    }
+    let stories = g.stories();
+    ((0..n).map(|k| stories[&k]).collect(), links)
+}
+
+/// The links the grouper made between articles of different gold stories with either in
+/// `split`, in article order.
+pub fn false_links(
+    set: &[Labelled],
+    links: &[(usize, usize, newsdex_dedupe::Link)],
+    split: Split,
+) -> Vec<(usize, usize, newsdex_dedupe::Link)> {
+    let mut out: Vec<(usize, usize, newsdex_dedupe::Link)> = links
+        .iter()
+        .filter(|(a, b, _)| set[*a].story != set[*b].story)
+        .filter(|(a, b, _)| split.has(&set[*a].story) || split.has(&set[*b].story))
+        .copied()
+        .collect();
+    out.sort_by_key(|(a, b, _)| (*a, *b));
+    out
+}
+
 /// Score a grouping of `set`.
 pub fn scores<'a>(set: impl IntoIterator<Item = &'a Labelled>, predicted: &[u64], seconds: f64) -> Scores {
     let gold: Vec<&str> = set.into_iter().map(|a| a.story.as_str()).collect();

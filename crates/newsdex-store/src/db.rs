@@ -124,8 +124,9 @@ pub struct StoryRow {
     /// Hash of the normalised text.
     pub exact: [u8; 16],
     /// MinHash signature, little-endian 32-bit values, then the compared text's word
-    /// count (one more value; rows stored before it have none); empty for a text without
-    /// words.
+    /// count (one more value; rows stored before it have none), then its figures (a count
+    /// and `newsdex_dedupe::FIGURE_SKETCH` hash values; rows stored before have none);
+    /// empty for a text without words.
     pub sig: Vec<u8>,
 }
 
