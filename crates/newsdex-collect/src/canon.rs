@@ -6,9 +6,28 @@ fn is_tracking(name: &str) -> bool {
     n.starts_with("utm_")
         || matches!(
             n.as_str(),
-            "fbclid" | "gclid" | "dclid" | "msclkid" | "yclid" | "mc_cid" | "mc_eid" | "_ga" | "igshid" | "ocid"
-                | "cmpid" | "ito" | "at_medium" | "at_campaign" | "smid" | "xtor" | "ncid" | "sr_share" | "rss"
-                | "ref_src" | "spm" | "__twitter_impression"
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "msclkid"
+                | "yclid"
+                | "mc_cid"
+                | "mc_eid"
+                | "_ga"
+                | "igshid"
+                | "ocid"
+                | "cmpid"
+                | "ito"
+                | "at_medium"
+                | "at_campaign"
+                | "smid"
+                | "xtor"
+                | "ncid"
+                | "sr_share"
+                | "rss"
+                | "ref_src"
+                | "spm"
+                | "__twitter_impression"
         )
 }
 
@@ -21,7 +40,8 @@ pub fn canonical_url(s: &str) -> Option<String> {
         return None;
     }
     u.set_fragment(None);
-    let kept: Vec<(String, String)> = u.query_pairs().filter(|(k, _)| !is_tracking(k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let kept: Vec<(String, String)> =
+        u.query_pairs().filter(|(k, _)| !is_tracking(k)).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     if kept.is_empty() {
         u.set_query(None);
     } else if u.query_pairs().count() != kept.len() {
@@ -42,7 +62,8 @@ mod tests {
     #[test]
     fn tracking_parameters_and_fragments_go() {
         assert_eq!(
-            canonical_url("HTTPS://Example.COM:443/a/b?utm_source=rss&id=7&utm_medium=feed&fbclid=x#comments").as_deref(),
+            canonical_url("HTTPS://Example.COM:443/a/b?utm_source=rss&id=7&utm_medium=feed&fbclid=x#comments")
+                .as_deref(),
             Some("https://example.com/a/b?id=7")
         );
         assert_eq!(canonical_url("https://example.com/a?utm_campaign=z").as_deref(), Some("https://example.com/a"));

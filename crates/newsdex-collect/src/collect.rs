@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use newsdex_engine::{Engine, FeedHints, Fetched, IngestOptions};
 
+use crate::CollectError;
 use crate::canon::host_of;
 use crate::feed::{FeedItem, ParsedFeed};
 use crate::fetch::{Exchange, Fetch, FetchConfig, FetchFailure, Fetcher, Validators};
 use crate::schedule::{Policy, human_secs};
 use crate::state::{PollOutcome, SeenItem, Source, State};
-use crate::CollectError;
 
 /// How to collect.
 #[derive(Debug, Clone)]
@@ -97,7 +97,12 @@ fn kept(ex: Exchange, role: &str, source: &Source, doc: Option<&FeedItem>) -> Fe
 }
 
 fn hints(it: &FeedItem) -> FeedHints {
-    FeedHints { title: it.title.clone(), published: it.published.clone(), authors: it.authors.clone(), url: it.url.clone() }
+    FeedHints {
+        title: it.title.clone(),
+        published: it.published.clone(),
+        authors: it.authors.clone(),
+        url: it.url.clone(),
+    }
 }
 
 /// The feed's own text of an item whose page could not be had, as a JSON Lines record
@@ -220,7 +225,8 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         }
     }
     let deferred_from_cap = wanted.len().saturating_sub(opts.max_pages);
-    let deferred: Vec<Wanted> = if wanted.len() > opts.max_pages { wanted.split_off(opts.max_pages) } else { Vec::new() };
+    let deferred: Vec<Wanted> =
+        if wanted.len() > opts.max_pages { wanted.split_off(opts.max_pages) } else { Vec::new() };
     let pages: Vec<(Wanted, Fetch)> = runtime.block_on(async {
         let mut set = tokio::task::JoinSet::new();
         for (n, w) in wanted.into_iter().enumerate() {
@@ -300,7 +306,12 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
     for (i, it, keys) in no_page {
         let src = &polled[i].source;
         kept_all.extend(feed_text_record(&it, src, "the feed gives no address for it"));
-        seen_by_source.entry(i).or_default().push(SeenItem { keys, url: None, published: it.published_ts, page_status: "no address".into() });
+        seen_by_source.entry(i).or_default().push(SeenItem {
+            keys,
+            url: None,
+            published: it.published_ts,
+            page_status: "no address".into(),
+        });
     }
     report.responses_kept = kept_all.len();
     if !kept_all.is_empty() {
@@ -337,7 +348,12 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         report.sources.push(SourceReport {
             id: s.id,
             url: s.url.clone(),
-            status: p.fetch.result.as_ref().ok().map(|r| r.status).or(p.fetch.exchanges.last().map(|e| e.status).filter(|s| *s > 0)),
+            status: p.fetch.result.as_ref().ok().map(|r| r.status).or(p
+                .fetch
+                .exchanges
+                .last()
+                .map(|e| e.status)
+                .filter(|s| *s > 0)),
             new_items: seen.len(),
             pages_ok,
             pages_failed,
@@ -409,7 +425,11 @@ fn outcome(p: &Polled, policy: &Policy, state: &State, now: i64, new_items: i64)
                 // A home page that names its feed: follow it at once.
                 let links = crate::feed::alternate_links(&String::from_utf8_lossy(&r.content), &r.url);
                 if let Some(feed_url) = links.into_iter().next() {
-                    let mut o = fail(Some(status), format!("a web page, not a feed; it names the feed {feed_url}, used from now on"), 0);
+                    let mut o = fail(
+                        Some(status),
+                        format!("a web page, not a feed; it names the feed {feed_url}, used from now on"),
+                        0,
+                    );
                     o.moved_to = Some(feed_url);
                     return Ok(o);
                 }
@@ -434,18 +454,34 @@ fn outcome(p: &Polled, policy: &Policy, state: &State, now: i64, new_items: i64)
         404 | 410 => {
             let wait = policy.gone(streak, seed(s.id, now));
             let what = if r.status == 410 { "410 Gone" } else { "404 Not Found" };
-            Ok(fail(Some(status), format!("HTTP {what}: the feed is missing; retried rarely (next in {})", human_secs(wait)), wait))
+            Ok(fail(
+                Some(status),
+                format!("HTTP {what}: the feed is missing; retried rarely (next in {})", human_secs(wait)),
+                wait,
+            ))
         }
         429 | 503 if r.retry_after.is_some() => {
             let v = r.retry_after.clone().unwrap_or_default();
-            let until = crate::schedule::retry_after(&v, now, policy.max_backoff).unwrap_or(now + policy.backoff(interval, streak, seed(s.id, now)));
-            let mut o = fail(Some(status), format!("HTTP {} with Retry-After: {v}; the whole host waits until then", r.status), 0);
+            let until = crate::schedule::retry_after(&v, now, policy.max_backoff)
+                .unwrap_or(now + policy.backoff(interval, streak, seed(s.id, now)));
+            let mut o = fail(
+                Some(status),
+                format!("HTTP {} with Retry-After: {v}; the whole host waits until then", r.status),
+                0,
+            );
             o.next_fetch = until.max(now + 1);
             Ok(o)
         }
         403 => {
             let wait = policy.backoff(interval, streak, seed(s.id, now));
-            Ok(fail(Some(status), format!("HTTP 403 Forbidden (refused, or rate limiting without saying so); retry in {}", human_secs(wait)), wait))
+            Ok(fail(
+                Some(status),
+                format!(
+                    "HTTP 403 Forbidden (refused, or rate limiting without saying so); retry in {}",
+                    human_secs(wait)
+                ),
+                wait,
+            ))
         }
         _ => {
             let wait = policy.backoff(interval, streak, seed(s.id, now));

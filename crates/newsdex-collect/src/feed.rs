@@ -130,7 +130,9 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<Par
     }
     let mut first_err = None;
     let mut result = parse_raw(&data, base);
-    if result.is_err() && let Some(clean) = strip_controls(&data) {
+    if result.is_err()
+        && let Some(clean) = strip_controls(&data)
+    {
         if let Err(e) = &result {
             first_err.get_or_insert(e.clone());
         }
@@ -189,7 +191,13 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<Par
                 text,
                 published: published.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                 published_ts: published.map(|d| d.timestamp()),
-                authors: e.authors.iter().filter_map(|p| p.name.as_deref()).map(plain).filter(|n| !n.is_empty()).collect(),
+                authors: e
+                    .authors
+                    .iter()
+                    .filter_map(|p| p.name.as_deref())
+                    .map(plain)
+                    .filter(|n| !n.is_empty())
+                    .collect(),
                 lang: e.language.clone().or_else(|| lang.clone()),
             }
         })
@@ -215,7 +223,12 @@ pub fn plain(s: &str) -> String {
         if in_tag {
             if c == '>' {
                 in_tag = false;
-                let t = tag.trim_start_matches('/').split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("").to_ascii_lowercase();
+                let t = tag
+                    .trim_start_matches('/')
+                    .split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
                 if matches!(t.as_str(), "p" | "br" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "blockquote" | "tr") {
                     out.push('\n');
                 }
@@ -232,7 +245,13 @@ pub fn plain(s: &str) -> String {
     let decoded = decode_entities(&out);
     let mut lines: Vec<String> = Vec::new();
     for line in decoded.lines() {
-        let l: String = line.chars().filter(|c| !c.is_control()).collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ");
+        let l: String = line
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if !l.is_empty() {
             lines.push(l);
         }
@@ -308,7 +327,10 @@ pub fn alternate_links(html: &str, base: &str) -> Vec<String> {
         if !tag.contains("alternate") {
             continue;
         }
-        if !(tag.contains("application/rss+xml") || tag.contains("application/atom+xml") || tag.contains("application/feed+json")) {
+        if !(tag.contains("application/rss+xml")
+            || tag.contains("application/atom+xml")
+            || tag.contains("application/feed+json"))
+        {
             continue;
         }
         if let Some(h) = tag.find("href=") {

@@ -266,7 +266,10 @@ impl Fetcher {
                 Ok(r) => r,
                 Err(f) => return Fetch { exchanges, result: Err(f) },
             };
-            if (300..400).contains(&status) && status != 304 && let Some(loc) = location {
+            if (300..400).contains(&status)
+                && status != 304
+                && let Some(loc) = location
+            {
                 let next = match url::Url::parse(&current).and_then(|b| b.join(&loc)) {
                     Ok(u) => u.to_string(),
                     Err(_) => return Fetch { exchanges, result: Err(FetchFailure::BadUrl(loc)) },
@@ -406,7 +409,11 @@ impl Fetcher {
         let mut resp = match rb.send().await {
             Ok(r) => r,
             Err(e) => {
-                let f = if e.is_timeout() { FetchFailure::Timeout(timeout) } else { FetchFailure::Connect(error_chain(&e)) };
+                let f = if e.is_timeout() {
+                    FetchFailure::Timeout(timeout)
+                } else {
+                    FetchFailure::Connect(error_chain(&e))
+                };
                 ex.error = Some(f.to_string());
                 return (Some(ex), Err(f));
             }
@@ -436,7 +443,11 @@ impl Fetcher {
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    let f = if e.is_timeout() { FetchFailure::Timeout(timeout) } else { FetchFailure::Connect(error_chain(&e)) };
+                    let f = if e.is_timeout() {
+                        FetchFailure::Timeout(timeout)
+                    } else {
+                        FetchFailure::Connect(error_chain(&e))
+                    };
                     ex.error = Some(f.to_string());
                     ex.body = body;
                     return (Some(ex), Err(f));

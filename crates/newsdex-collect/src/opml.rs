@@ -64,7 +64,8 @@ pub fn read(bytes: &[u8]) -> Result<Vec<OpmlFeed>, OpmlError> {
                 }
                 outlines += 1;
                 let attrs = attributes(s);
-                let get = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+                let get =
+                    |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
                 let title = get("title").or_else(|| get("text"));
                 let url = get("xmlurl").or_else(|| {
                     // `url` is a feed only where the outline says it is one.
@@ -241,7 +242,12 @@ pub fn write(title: &str, created: &str, feeds: &[ExportFeed<'_>]) -> String {
     out.push_str("  </head>\n  <body>\n");
     for f in feeds {
         let text = f.title.or(f.outlet).unwrap_or(f.url);
-        out.push_str(&format!("    <outline type=\"rss\" text=\"{}\" title=\"{}\" xmlUrl=\"{}\"", esc(text), esc(text), esc(f.url)));
+        out.push_str(&format!(
+            "    <outline type=\"rss\" text=\"{}\" title=\"{}\" xmlUrl=\"{}\"",
+            esc(text),
+            esc(text),
+            esc(f.url)
+        ));
         if let Some(l) = f.lang {
             out.push_str(&format!(" language=\"{}\"", esc(l)));
         }
@@ -312,7 +318,8 @@ mod tests {
         let feeds = read(b"<outline xmlUrl='https://a.example/rss'><outline xmlUrl='https://b.example/rss'>").unwrap();
         assert_eq!(feeds.len(), 2);
         // Cut off inside a tag: the outlines before it stay.
-        let feeds = read(b"<opml><body><outline xmlUrl='https://a.example/rss'/><outline xmlUrl='https://b.ex").unwrap();
+        let feeds =
+            read(b"<opml><body><outline xmlUrl='https://a.example/rss'/><outline xmlUrl='https://b.ex").unwrap();
         assert_eq!(feeds.len(), 1);
         assert!(read(b"<opml version='2.0'><body></body></opml>").is_err());
         assert!(read(b"<html><body>hello</body></html>").is_err());
@@ -326,7 +333,13 @@ mod tests {
     #[test]
     fn export_reads_back() {
         let feeds = [
-            ExportFeed { url: "https://a.example/rss?x=1&y=2", title: Some("A <&> \"B\""), lang: Some("en"), outlet: Some("A"), every_secs: Some(900) },
+            ExportFeed {
+                url: "https://a.example/rss?x=1&y=2",
+                title: Some("A <&> \"B\""),
+                lang: Some("en"),
+                outlet: Some("A"),
+                every_secs: Some(900),
+            },
             ExportFeed { url: "https://b.example/atom", ..Default::default() },
         ];
         let doc = write("newsdex sources", "Mon, 30 Nov 2026 23:00:00 GMT", &feeds);

@@ -151,7 +151,10 @@ mod tests {
         for streak in 1..=12 {
             let w = p.backoff(3600, streak, 42);
             let base = (3600i64 << (streak - 1)).min(p.max_backoff) as f64;
-            assert!((w as f64) >= base * 0.79 && (w as f64) <= (base * 1.21).min(p.max_backoff as f64), "{streak}: {w}");
+            assert!(
+                (w as f64) >= base * 0.79 && (w as f64) <= (base * 1.21).min(p.max_backoff as f64),
+                "{streak}: {w}"
+            );
             if streak < 8 {
                 assert!(w > last);
             }

@@ -197,7 +197,8 @@ impl State {
 
     /// Sources due at `now` and not paused, soonest first.
     pub fn due(&self, now: i64) -> Result<Vec<Source>, CollectError> {
-        let mut st = self.conn.prepare(&format!("{SELECT} WHERE paused = 0 AND next_fetch <= ?1 ORDER BY next_fetch, id"))?;
+        let mut st =
+            self.conn.prepare(&format!("{SELECT} WHERE paused = 0 AND next_fetch <= ?1 ORDER BY next_fetch, id"))?;
         let rows = st.query_map([now], row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -216,7 +217,10 @@ impl State {
         let n = if paused {
             self.conn.execute("UPDATE sources SET paused = 1 WHERE id = ?1", [id])?
         } else {
-            self.conn.execute("UPDATE sources SET paused = 0, next_fetch = min(next_fetch, ?2) WHERE id = ?1", params![id, now_secs()])?
+            self.conn.execute(
+                "UPDATE sources SET paused = 0, next_fetch = min(next_fetch, ?2) WHERE id = ?1",
+                params![id, now_secs()],
+            )?
         };
         Ok(n > 0)
     }
@@ -263,7 +267,18 @@ impl State {
                 "UPDATE sources SET last_fetch = ?2, last_status = ?3, last_ok = ?2, etag = ?4, last_modified = ?5,
                  items_seen = items_seen + ?6, new_items = ?7, next_fetch = ?8, interval_secs = ?9, error_streak = 0,
                  error = NULL, last_unconditional = CASE WHEN ?10 THEN ?2 ELSE last_unconditional END WHERE id = ?1",
-                params![id, out.fetched_at, out.status, out.etag, out.last_modified, added, out.new_items, out.next_fetch, out.interval_secs, out.unconditional],
+                params![
+                    id,
+                    out.fetched_at,
+                    out.status,
+                    out.etag,
+                    out.last_modified,
+                    added,
+                    out.new_items,
+                    out.next_fetch,
+                    out.interval_secs,
+                    out.unconditional
+                ],
             )?;
         } else {
             tx.execute(
@@ -274,7 +289,8 @@ impl State {
         }
         if let Some(to) = &out.moved_to {
             // Another source with that address already: keep both, say so.
-            let clash: Option<i64> = tx.query_row("SELECT id FROM sources WHERE url = ?1", [to], |r| r.get(0)).optional()?;
+            let clash: Option<i64> =
+                tx.query_row("SELECT id FROM sources WHERE url = ?1", [to], |r| r.get(0)).optional()?;
             if clash.is_none() {
                 tx.execute("UPDATE sources SET moved_from = url, url = ?2 WHERE id = ?1", params![id, to])?;
             }
@@ -360,8 +376,20 @@ mod tests {
         assert_eq!(st.due(i64::MAX).unwrap().len(), 2);
         st.set_paused(b.id, true).unwrap();
         assert_eq!(st.due(i64::MAX).unwrap().len(), 1);
-        let out = PollOutcome { fetched_at: 10, status: Some(200), ok: true, next_fetch: 1000, new_items: 1, ..Default::default() };
-        let item = SeenItem { keys: vec!["guid:1".into(), "url:https://a.example/1".into()], url: None, published: Some(5), page_status: "200".into() };
+        let out = PollOutcome {
+            fetched_at: 10,
+            status: Some(200),
+            ok: true,
+            next_fetch: 1000,
+            new_items: 1,
+            ..Default::default()
+        };
+        let item = SeenItem {
+            keys: vec!["guid:1".into(), "url:https://a.example/1".into()],
+            url: None,
+            published: Some(5),
+            page_status: "200".into(),
+        };
         st.record_poll(a.id, &out, &[item]).unwrap();
         drop(st);
         let st = State::open(dir.path()).unwrap();

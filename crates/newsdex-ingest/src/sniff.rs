@@ -24,7 +24,8 @@ impl Kind {
 pub const FEED: &str = "feed";
 /// Reject code of an OPML list of feeds given to `ingest`.
 pub const FEED_LIST: &str = "feed-list";
-const FEED_HINT: &str = "newsdex polls feeds itself: add its address with `newsdex sources add URL`, then `newsdex collect`";
+const FEED_HINT: &str =
+    "newsdex polls feeds itself: add its address with `newsdex sources add URL`, then `newsdex collect`";
 
 const HTML_MARKERS: [&str; 12] =
     ["<!doctype html", "<html", "<head", "<body", "<meta", "<title", "<div", "<p>", "<p ", "<article", "<br", "<h1"];
@@ -162,7 +163,10 @@ mod tests {
         assert_eq!(kind(&page, "a.html"), "Html");
         assert_eq!(kind(b"%PDF-1.7 ...", "a.pdf"), "unsupported: PDF files are not supported");
         let hint = "newsdex polls feeds itself: add its address with `newsdex sources add URL`, then `newsdex collect`";
-        assert_eq!(kind(b"<?xml version=\"1.0\"?><rss>", "f.xml"), format!("feed: an RSS feed, not an article: {hint}"));
+        assert_eq!(
+            kind(b"<?xml version=\"1.0\"?><rss>", "f.xml"),
+            format!("feed: an RSS feed, not an article: {hint}")
+        );
         assert_eq!(
             kind(b"<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>x</title>", "a.xml"),
             format!("feed: an Atom feed, not an article: {hint}")

@@ -73,7 +73,9 @@ fn pass(data: &Path, o: &CollectOptions, at: i64) -> PassReport {
 
 /// A small RSS 2.0 feed with `n` items on `host`, each linking to `/a/N`.
 fn small_feed(host: &str, items: &[(&str, &str)]) -> Vec<u8> {
-    let mut s = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>{host}</title><link>http://{host}/</link>");
+    let mut s = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>{host}</title><link>http://{host}/</link>"
+    );
     for (i, (title, text)) in items.iter().enumerate() {
         s += &format!(
             "<item><title>{title}</title><link>http://{host}/a/{i}?utm_source=rss</link><guid>{host}-{i}</guid><pubDate>Mon, 0{} Nov 2026 10:00:00 GMT</pubDate><description>{text}</description></item>",
@@ -110,7 +112,13 @@ fn fixture_feeds_all_parse() {
     assert!(n >= 10);
     // The ISO-8859-1 feed's German comes out right.
     let f = newsdex_collect::feed::parse(&feed_fixture("rss_1.0_iso8859.xml"), None, "http://x/").unwrap();
-    assert!(f.items.iter().any(|i| i.title.as_deref().is_some_and(|t| t.contains('ü') || t.contains('ä') || t.contains('ö'))), "{:?}", f.items[0].title);
+    assert!(
+        f.items
+            .iter()
+            .any(|i| i.title.as_deref().is_some_and(|t| t.contains('ü') || t.contains('ä') || t.contains('ö'))),
+        "{:?}",
+        f.items[0].title
+    );
 }
 
 #[test]
@@ -119,7 +127,10 @@ fn collects_real_feeds_and_their_real_pages_end_to_end() {
     let s = TestServer::start();
     // Two real feeds on two hosts; each item's address answers with a real news page
     // (the BBC one gzip on the wire, kept as received).
-    let feeds = [("www.bbc.co.uk", "rss_2.0_bbc.xml", bbc.clone(), true), ("www.ilgiornale.it", "rss_2.0_ilgiornale.xml", guardian.clone(), false)];
+    let feeds = [
+        ("www.bbc.co.uk", "rss_2.0_bbc.xml", bbc.clone(), true),
+        ("www.ilgiornale.it", "rss_2.0_ilgiornale.xml", guardian.clone(), false),
+    ];
     let dir = tempfile::tempdir().unwrap();
     let mut links = Vec::new();
     let mut ids = Vec::new();
@@ -168,9 +179,33 @@ fn collects_real_feeds_and_their_real_pages_end_to_end() {
 fn restart_keeps_state_and_does_not_refetch_seen_items() {
     let s = TestServer::start();
     let host = "news.example";
-    s.route(host, "/rss", vec![Resp::ok(RSS, small_feed(host, &[("Dam opens", "A dam opened."), ("Bridge closes", "A bridge closed.")]))]);
-    s.route(host, "/a/0?utm_source=rss", vec![Resp::ok("text/html", article_page("Dam opens on the river", "The new dam opened on Monday after ten years of building work in the valley."))]);
-    s.route(host, "/a/1?utm_source=rss", vec![Resp::ok("text/html", article_page("Bridge closes for repairs", "The old bridge closed on Tuesday for repairs that will take until the spring."))]);
+    s.route(
+        host,
+        "/rss",
+        vec![Resp::ok(RSS, small_feed(host, &[("Dam opens", "A dam opened."), ("Bridge closes", "A bridge closed.")]))],
+    );
+    s.route(
+        host,
+        "/a/0?utm_source=rss",
+        vec![Resp::ok(
+            "text/html",
+            article_page(
+                "Dam opens on the river",
+                "The new dam opened on Monday after ten years of building work in the valley.",
+            ),
+        )],
+    );
+    s.route(
+        host,
+        "/a/1?utm_source=rss",
+        vec![Resp::ok(
+            "text/html",
+            article_page(
+                "Bridge closes for repairs",
+                "The old bridge closed on Tuesday for repairs that will take until the spring.",
+            ),
+        )],
+    );
     let dir = tempfile::tempdir().unwrap();
     let id = add(dir.path(), &format!("http://{host}/rss"));
     let o = opts(&s, &[host]);
@@ -191,7 +226,15 @@ fn restart_keeps_state_and_does_not_refetch_seen_items() {
 fn not_modified_304_sends_validators_and_fetches_nothing_new() {
     let s = TestServer::start();
     let host = "etag.example";
-    s.route(host, "/rss", vec![Resp::ok(RSS, small_feed(host, &[("One", "one")])).etag("\"v1\"").header("last-modified", "Mon, 30 Nov 2026 10:00:00 GMT")]);
+    s.route(
+        host,
+        "/rss",
+        vec![
+            Resp::ok(RSS, small_feed(host, &[("One", "one")]))
+                .etag("\"v1\"")
+                .header("last-modified", "Mon, 30 Nov 2026 10:00:00 GMT"),
+        ],
+    );
     let dir = tempfile::tempdir().unwrap();
     let id = add(dir.path(), &format!("http://{host}/rss"));
     let o = opts(&s, &[host]);
@@ -211,11 +254,15 @@ fn not_modified_304_sends_validators_and_fetches_nothing_new() {
 fn lying_etag_is_caught_by_the_daily_unconditional_fetch() {
     let s = TestServer::start();
     let host = "liar.example";
-    s.route(host, "/rss", vec![
-        Resp::ok(RSS, small_feed(host, &[("One", "one")])).etag("\"same\""),
-        // Changed, same ETag: a conditional request gets 304 and misses it.
-        Resp::ok(RSS, small_feed(host, &[("One", "one"), ("Two", "two")])).etag("\"same\""),
-    ]);
+    s.route(
+        host,
+        "/rss",
+        vec![
+            Resp::ok(RSS, small_feed(host, &[("One", "one")])).etag("\"same\""),
+            // Changed, same ETag: a conditional request gets 304 and misses it.
+            Resp::ok(RSS, small_feed(host, &[("One", "one"), ("Two", "two")])).etag("\"same\""),
+        ],
+    );
     let dir = tempfile::tempdir().unwrap();
     let id = add(dir.path(), &format!("http://{host}/rss"));
     let o = opts(&s, &[host]);
@@ -421,7 +468,17 @@ fn items_without_dates_or_guids_are_known_by_address_or_text() {
          </channel></rss>"
     );
     s.route(host, "/rss", vec![Resp::ok(RSS, feed)]);
-    s.route(host, "/x?utm_medium=feed", vec![Resp::ok("text/html", article_page("Linked story", "The harbour master spoke about the new pier and the ferries that will use it."))]);
+    s.route(
+        host,
+        "/x?utm_medium=feed",
+        vec![Resp::ok(
+            "text/html",
+            article_page(
+                "Linked story",
+                "The harbour master spoke about the new pier and the ferries that will use it.",
+            ),
+        )],
+    );
     let dir = tempfile::tempdir().unwrap();
     let id = add(dir.path(), &format!("http://{host}/rss"));
     let o = opts(&s, &[host]);
@@ -454,7 +511,14 @@ fn robots_txt_disallow_is_obeyed() {
 fn page_failure_keeps_the_feed_text_marked() {
     let s = TestServer::start();
     let host = "halfway.example";
-    s.route(host, "/rss", vec![Resp::ok(RSS, small_feed(host, &[("Storm warning", "Heavy storms are expected along the northern coast tonight.")]))]);
+    s.route(
+        host,
+        "/rss",
+        vec![Resp::ok(
+            RSS,
+            small_feed(host, &[("Storm warning", "Heavy storms are expected along the northern coast tonight.")]),
+        )],
+    );
     s.route(host, "/a/0?utm_source=rss", vec![Resp::status(503)]);
     let dir = tempfile::tempdir().unwrap();
     add(dir.path(), &format!("http://{host}/rss"));
@@ -476,7 +540,17 @@ fn one_request_at_a_time_per_host_with_the_minimum_delay() {
     let refs: Vec<(&str, &str)> = items.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     s.route(host, "/rss", vec![Resp::ok(RSS, small_feed(host, &refs))]);
     for i in 0..5 {
-        s.route(host, &format!("/a/{i}?utm_source=rss"), vec![Resp::ok("text/html", article_page(&format!("Story {i}"), "A paragraph long enough to be an article body, repeated a few times here."))]);
+        s.route(
+            host,
+            &format!("/a/{i}?utm_source=rss"),
+            vec![Resp::ok(
+                "text/html",
+                article_page(
+                    &format!("Story {i}"),
+                    "A paragraph long enough to be an article body, repeated a few times here.",
+                ),
+            )],
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     add(dir.path(), &format!("http://{host}/rss"));

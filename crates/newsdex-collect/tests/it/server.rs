@@ -87,7 +87,12 @@ async fn handle(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
     let key = format!("{host}{path}");
     let resp = {
         let mut g = inner.lock().unwrap();
-        g.log.push(Logged { host: host.clone(), path: path.clone(), headers: req.headers().clone(), at: std::time::Instant::now() });
+        g.log.push(Logged {
+            host: host.clone(),
+            path: path.clone(),
+            headers: req.headers().clone(),
+            at: std::time::Instant::now(),
+        });
         match g.routes.get_mut(&key) {
             Some((seq, n)) => {
                 let r = seq[(*n).min(seq.len() - 1)].clone();
