@@ -96,10 +96,8 @@ pub fn read(bytes: &[u8]) -> Result<Vec<OpmlFeed>, OpmlError> {
                     }
                 }
             }
-            Event::End(ref e) => {
-                if e.local_name().as_ref().eq_ignore_ascii_case("outline") {
-                    folders.pop();
-                }
+            Event::End(ref e) if e.local_name().as_ref().eq_ignore_ascii_case("outline") => {
+                folders.pop();
             }
             Event::Eof => break,
             _ => {}
