@@ -88,8 +88,9 @@ pub struct CollectArgs {
     /// Largest response body, in MiB (as received and after gzip).
     #[arg(long, default_value_t = 5)]
     max_size: u64,
-    /// Most article pages fetched in one pass (the rest wait for the next).
-    #[arg(long, default_value_t = 500)]
+    /// Most article pages fetched in one pass (the rest wait for the next; a pass holds
+    /// its pages in memory, at most this × --max-size).
+    #[arg(long, default_value_t = 100)]
     max_pages: usize,
     /// Resolve HOST to ADDR (`HOST=127.0.0.1:8080`) instead of asking DNS (for tests).
     #[arg(long, hide = true)]

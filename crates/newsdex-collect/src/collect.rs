@@ -21,7 +21,8 @@ use crate::state::{PollOutcome, SeenItem, Source, State};
 pub struct CollectOptions {
     pub fetch: FetchConfig,
     pub policy: Policy,
-    /// Most article pages fetched in one pass (the rest wait for the next, unseen).
+    /// Most article pages fetched in one pass (the rest wait for the next, unseen). A
+    /// pass holds its pages in memory until they are kept: at most this × the size cap.
     pub max_pages: usize,
     /// Poll every source that is not paused, due or not.
     pub all: bool,
@@ -29,7 +30,7 @@ pub struct CollectOptions {
 
 impl Default for CollectOptions {
     fn default() -> CollectOptions {
-        CollectOptions { fetch: FetchConfig::default(), policy: Policy::default(), max_pages: 500, all: false }
+        CollectOptions { fetch: FetchConfig::default(), policy: Policy::default(), max_pages: 100, all: false }
     }
 }
 
@@ -85,7 +86,9 @@ fn exchange_json(ex: &Exchange, role: &str) -> serde_json::Value {
 }
 
 fn kept(ex: Exchange, role: &str, source: &Source, doc: Option<&FeedItem>) -> Fetched {
+    let charset = ex.header("content-type").and_then(crate::feed::charset_of).map(|e| e.name().to_string());
     Fetched {
+        charset,
         source: ex.url.clone(),
         http: Some(exchange_json(&ex, role)),
         body: ex.body,
@@ -135,6 +138,7 @@ fn feed_text_record(it: &FeedItem, source: &Source, why: &str) -> Option<Fetched
         outlet: None,
         lang: None,
         feed: None,
+        charset: None,
     })
 }
 
@@ -150,6 +154,9 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
     let mut report = PassReport::default();
     // Hosts paused by an earlier Retry-After: their sources wait, unpolled, no error.
     let fetcher = Arc::new(Fetcher::new(opts.fetch.clone())?);
+    for (host, until, why) in state.paused_hosts(now)? {
+        fetcher.pause_host(&host, until, &why);
+    }
     due.retain(|s| {
         let Some(host) = host_of(&s.url) else { return true };
         match state.host_paused(&host, now) {
@@ -265,6 +272,7 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
     let mut seen_by_source: HashMap<usize, Vec<SeenItem>> = HashMap::new();
     let mut pages_by_source: HashMap<usize, (usize, usize)> = HashMap::new();
     let mut host_deferred = 0usize;
+    let mut deferred_sources: std::collections::HashSet<usize> = deferred.iter().map(|w| w.source_idx).collect();
     for (w, f) in pages {
         let src = &polled[w.source_idx].source;
         let n = f.exchanges.len();
@@ -272,6 +280,7 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         if let Err(FetchFailure::HostPaused { .. }) = &f.result {
             // Not seen: tried again at the next poll.
             host_deferred += 1;
+            deferred_sources.insert(w.source_idx);
             continue;
         }
         for (k, ex) in f.exchanges.into_iter().enumerate() {
@@ -325,15 +334,17 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         state.pause_host(&h.0, h.1, &h.2)?;
     }
     report.deferred = deferred_from_cap + host_deferred;
-    let deferred_sources: std::collections::HashSet<usize> = deferred.iter().map(|w| w.source_idx).collect();
     for (i, p) in polled.iter().enumerate() {
         let s = &p.source;
         let seen = seen_by_source.remove(&i).unwrap_or_default();
         let (pages_ok, pages_failed) = pages_by_source.get(&i).copied().unwrap_or_default();
         let mut out = outcome(p, &opts.policy, &state, now, seen.len() as i64)?;
         if deferred_sources.contains(&i) && out.ok {
-            // Items left over: poll again soon.
-            out.next_fetch = out.next_fetch.min(now + opts.policy.min_interval);
+            // Items left for later: poll again at once, unconditionally (a 304 would
+            // hide them).
+            out.next_fetch = now;
+            out.etag = None;
+            out.last_modified = None;
         }
         report.polled += 1;
         if p.fetch.result.as_ref().is_ok_and(|r| r.status == 304) {

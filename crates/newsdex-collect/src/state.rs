@@ -315,6 +315,14 @@ impl State {
         Ok(())
     }
 
+    /// Every host paused at `now`: (host, until, why).
+    pub fn paused_hosts(&self, now: i64) -> Result<Vec<(String, i64, String)>, CollectError> {
+        let mut st =
+            self.conn.prepare("SELECT host, paused_until, coalesce(reason, '') FROM hosts WHERE paused_until > ?1")?;
+        let rows = st.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Until when a host is paused, and why, if it is at `now`.
     pub fn host_paused(&self, host: &str, now: i64) -> Result<Option<(i64, String)>, CollectError> {
         Ok(self

@@ -81,6 +81,8 @@ pub struct Fetched {
     pub lang: Option<String>,
     /// What the feed said about the item.
     pub feed: Option<newsdex_store::FeedHints>,
+    /// The charset the response's `Content-Type` names.
+    pub charset: Option<String>,
 }
 
 /// Progress, for a progress bar.
@@ -485,6 +487,7 @@ impl<'a> Run<'a> {
             http: f.http,
             record_only: !f.document,
             feed: f.feed,
+            charset: f.charset,
             outlet: f.outlet,
             lang: f.lang,
             ..self.source_record(&f.source, raw, f.body.len() as u64)
@@ -520,6 +523,7 @@ impl<'a> Run<'a> {
             published: feed.published,
             authors: feed.authors,
             url: feed.url,
+            charset: rec.charset.clone(),
         };
         // Lines of a part (archives written before inputs were kept whole) are numbered in
         // the whole input.

@@ -92,6 +92,9 @@ pub struct Hints {
     pub published: Option<String>,
     pub authors: Vec<String>,
     pub url: Option<String>,
+    /// The charset the transport named (HTTP `Content-Type`), which outranks what a page
+    /// declares ([`decode::decode_with`]).
+    pub charset: Option<String>,
 }
 
 /// Extract an article from one record. `record` is exactly the bytes whose hash is the id.
@@ -112,7 +115,7 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
             blank(id, SourceFormat::Text, split.title, split.body)
         }
         RecordKind::Html => {
-            let html = decode::decode(record, Some(decode::Markup::Html), &mut warnings);
+            let html = decode::decode_with(record, Some(decode::Markup::Html), hints.charset.as_deref(), &mut warnings);
             let mut page = html::extract(&html, hints.url.as_deref(), &mut warnings);
             if page.title.is_empty() && page.body.is_empty() {
                 return Err(Reject::new("no-text", "the page has no readable text"));

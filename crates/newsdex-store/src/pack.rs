@@ -138,6 +138,9 @@ pub struct SourceRecord {
     /// filling what the page lacks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed: Option<FeedHints>,
+    /// The charset the transport named (HTTP `Content-Type`), for bytes fetched over HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
 }
 
 /// What a feed said about an item (all optional).

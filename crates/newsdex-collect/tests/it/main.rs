@@ -580,3 +580,53 @@ fn a_home_page_naming_its_feed_becomes_the_feed() {
     let r = pass(dir.path(), &o, now());
     assert_eq!(r.new_items, 1, "{r:?}");
 }
+
+#[test]
+fn pages_over_the_per_pass_cap_wait_for_the_next_pass() {
+    let s = TestServer::start();
+    let host = "many.example";
+    let feed = small_feed(host, &[("One", "1"), ("Two", "2"), ("Three", "3")]);
+    s.route(host, "/rss", vec![Resp::ok(RSS, feed).etag("\"v\"")]);
+    for i in 0..3 {
+        s.route(
+            host,
+            &format!("/a/{i}?utm_source=rss"),
+            vec![Resp::ok(
+                "text/html",
+                article_page(&format!("Report {i}"), "Enough words in this paragraph to make an article body of it."),
+            )],
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let id = add(dir.path(), &format!("http://{host}/rss"));
+    let mut o = opts(&s, &[host]);
+    o.max_pages = 2;
+    let t = now();
+    let r = pass(dir.path(), &o, t);
+    assert_eq!((r.new_items, r.pages_ok, r.deferred), (2, 2, 1), "{r:?}");
+    let src = source(dir.path(), id);
+    assert_eq!(src.next_fetch, t, "due again at once");
+    assert_eq!(src.etag, None, "the next poll is unconditional, so a 304 cannot hide the rest");
+    let r = pass(dir.path(), &o, t);
+    assert_eq!((r.not_modified, r.new_items, r.pages_ok, r.deferred), (0, 1, 1, 0), "{r:?}");
+}
+
+#[test]
+fn page_charset_from_the_http_header() {
+    let s = TestServer::start();
+    let host = "kiev.example";
+    s.route(host, "/rss", vec![Resp::ok(RSS, small_feed(host, &[("Новости", "Текст")]))]);
+    let page = "<html><head><title>Погода в Киеве</title></head><body><article><h1>Погода в Киеве</h1>\
+        <p>В Киеве сегодня тепло и солнечно, к вечеру ожидается небольшой дождь с грозой.</p>\
+        <p>Синоптики обещают, что выходные будут тёплыми и сухими по всей стране.</p></article></body></html>";
+    let (cp1251, _, _) = encoding_rs::WINDOWS_1251.encode(page);
+    s.route(host, "/a/0?utm_source=rss", vec![Resp::ok("text/html; charset=windows-1251", cp1251.into_owned())]);
+    let dir = tempfile::tempdir().unwrap();
+    add(dir.path(), &format!("http://{host}/rss"));
+    let r = pass(dir.path(), &opts(&s, &[host]), now());
+    assert_eq!(r.pages_ok, 1, "{r:?}");
+    let engine = Engine::open_read(dir.path()).unwrap();
+    let res = engine.search("синоптики", &SearchOptions::default()).unwrap();
+    assert_eq!(res.total, 1);
+    assert_eq!(engine.document(res.hits[0].id).unwrap().unwrap().article.title, "Погода в Киеве");
+}
