@@ -70,7 +70,8 @@ pub struct Exchange {
     /// Why the exchange did not complete (timeout, too large, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The body as received (compressed if it came so); cut at the size cap.
+    /// The body as received (compressed if it came so); empty when it was over the size
+    /// cap (refused, not kept: its headers are).
     #[serde(skip)]
     pub body: Vec<u8>,
 }
