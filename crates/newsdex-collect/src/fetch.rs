@@ -3,7 +3,8 @@
 //! * At most one request in flight per host, and at least [`FetchConfig::min_delay`]
 //!   (or the host's robots.txt `Crawl-delay`, up to a minute) between two.
 //! * robots.txt fetched once per host per pass and obeyed (texting_robots); a 4xx
-//!   robots.txt allows everything, a 5xx or unreachable one disallows (as Google does).
+//!   robots.txt allows everything, a 5xx one stops the host for the pass (as Google
+//!   does); a host that cannot be reached at all is a connection failure, not a refusal.
 //! * Redirects followed by hand, at most [`FetchConfig::max_redirects`], loops detected;
 //!   every hop is an exchange kept with its headers; a chain of permanent redirects
 //!   names the new address.
@@ -101,6 +102,8 @@ pub enum FetchFailure {
     TooManyRedirects(usize),
     #[error("robots.txt of {0}: not fetched")]
     RobotsDisallowed(String),
+    #[error("robots.txt of {0}; nothing fetched from the host until it answers")]
+    RobotsUnavailable(String),
     #[error("host {host} paused until {until} ({reason})")]
     HostPaused { host: String, until: i64, reason: String },
     #[error("not an http(s) address: {0}")]
@@ -146,8 +149,12 @@ struct HostSlot {
 #[derive(Debug)]
 enum Robots {
     AllowAll,
-    DisallowAll(String),
-    Rules { robot: Box<texting_robots::Robot> },
+    /// A 5xx (or otherwise failed) robots.txt: nothing is fetched from the host this
+    /// pass, as Google does; tried again next pass.
+    Unavailable(String),
+    Rules {
+        robot: Box<texting_robots::Robot>,
+    },
 }
 
 impl Robots {
@@ -155,7 +162,7 @@ impl Robots {
     fn denial(&self, url: &str) -> Option<String> {
         match self {
             Robots::AllowAll => None,
-            Robots::DisallowAll(why) => Some(why.clone()),
+            Robots::Unavailable(why) => Some(why.clone()),
             Robots::Rules { robot } => (!robot.allowed(url)).then(|| "its rules disallow this address".to_string()),
         }
     }
@@ -306,12 +313,22 @@ impl Fetcher {
         // hold up the others.
         let _permit = self.slots.acquire().await;
         if slot.robots.is_none() {
-            let robots = self.robots(url, &mut slot).await;
-            slot.robots = Some(Arc::new(robots));
+            match self.robots(url, &mut slot).await {
+                Ok(robots) => slot.robots = Some(Arc::new(robots)),
+                // The host cannot be reached at all: that is the failure (robots.txt is
+                // asked again next time).
+                Err(f) => return (None, Err(f)),
+            }
         }
         let robots = slot.robots.clone().expect("set above");
         if let Some(why) = robots.denial(url) {
-            return (None, Err(FetchFailure::RobotsDisallowed(format!("{host} ({why})"))));
+            return (
+                None,
+                Err(match &*robots {
+                    Robots::Unavailable(_) => FetchFailure::RobotsUnavailable(format!("{host}: {why}")),
+                    _ => FetchFailure::RobotsDisallowed(format!("{host} ({why})")),
+                }),
+            );
         }
         // A Retry-After seen while fetching robots.txt.
         if let Some((until, reason)) = self.paused_until(&host) {
@@ -348,8 +365,8 @@ impl Fetcher {
     }
 
     /// robots.txt for the host of `url` (made within the slot, so it counts for politeness).
-    async fn robots(&self, url: &str, slot: &mut HostSlot) -> Robots {
-        let Ok(mut u) = url::Url::parse(url) else { return Robots::AllowAll };
+    async fn robots(&self, url: &str, slot: &mut HostSlot) -> Result<Robots, FetchFailure> {
+        let Ok(mut u) = url::Url::parse(url) else { return Ok(Robots::AllowAll) };
         u.set_path("/robots.txt");
         u.set_query(None);
         u.set_fragment(None);
@@ -363,7 +380,7 @@ impl Fetcher {
             }
             self.robots_exchanges.lock().unwrap_or_else(|e| e.into_inner()).push(ex);
         }
-        match res {
+        Ok(match res {
             Ok(r) if r.status == 200 => match texting_robots::Robot::new(ROBOTS_AGENT, &r.content) {
                 Ok(robot) => Robots::Rules { robot: Box::new(robot) },
                 Err(_) => Robots::AllowAll,
@@ -371,9 +388,10 @@ impl Fetcher {
             Ok(r) if (400..500).contains(&r.status) && r.status != 429 => Robots::AllowAll,
             // Redirected robots.txt: followed by few crawlers; treat as none.
             Ok(r) if (300..400).contains(&r.status) => Robots::AllowAll,
-            Ok(r) => Robots::DisallowAll(format!("robots.txt answered HTTP {}", r.status)),
-            Err(e) => Robots::DisallowAll(format!("robots.txt unreachable: {e}")),
-        }
+            Ok(r) => Robots::Unavailable(format!("robots.txt answered HTTP {}", r.status)),
+            Err(e @ (FetchFailure::Connect(_) | FetchFailure::Timeout(_))) => return Err(e),
+            Err(e) => Robots::Unavailable(format!("robots.txt unreadable: {e}")),
+        })
     }
 
     /// The request itself: headers recorded, body read up to the cap, gzip undone.

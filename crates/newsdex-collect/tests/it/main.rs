@@ -630,3 +630,42 @@ fn page_charset_from_the_http_header() {
     assert_eq!(res.total, 1);
     assert_eq!(engine.document(res.hits[0].id).unwrap().unwrap().article.title, "Погода в Киеве");
 }
+
+#[test]
+fn unreachable_host_is_a_connection_failure_with_normal_backoff() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 on loopback: nothing listens there.
+    let id = add(dir.path(), "http://down.example:9/rss");
+    let o = CollectOptions {
+        fetch: FetchConfig {
+            resolve: vec![("down.example".into(), "127.0.0.1:9".parse().unwrap())],
+            timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(3),
+            ..FetchConfig::default()
+        },
+        ..CollectOptions::default()
+    };
+    let t = now();
+    pass(dir.path(), &o, t);
+    let src = source(dir.path(), id);
+    let err = src.error.unwrap();
+    assert!(err.contains("connection failed"), "{err}");
+    assert!(!err.contains("robots.txt of"), "not a robots.txt refusal: {err}");
+    assert!(src.next_fetch - t < DAY, "normal backoff, not the rare retry: {}", src.next_fetch - t);
+}
+
+#[test]
+fn robots_txt_server_error_stops_the_host_for_this_pass() {
+    let s = TestServer::start();
+    let host = "shaky.example";
+    s.route(host, "/robots.txt", vec![Resp::status(503)]);
+    s.route(host, "/rss", vec![Resp::ok(RSS, small_feed(host, &[("x", "y")]))]);
+    let dir = tempfile::tempdir().unwrap();
+    let id = add(dir.path(), &format!("http://{host}/rss"));
+    let t = now();
+    pass(dir.path(), &opts(&s, &[host]), t);
+    assert_eq!(s.hits(host, "/rss"), 0);
+    let src = source(dir.path(), id);
+    assert!(src.error.as_deref().unwrap().contains("robots.txt answered HTTP 503"), "{src:?}");
+    assert!(src.next_fetch - t < DAY);
+}
