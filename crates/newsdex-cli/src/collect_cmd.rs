@@ -319,7 +319,18 @@ pub fn collect(data: &Path, a: CollectArgs, quiet: bool) -> anyhow::Result<Done>
     let mut any_failed = false;
     loop {
         let now = chrono::Utc::now().timestamp();
-        let report = newsdex_collect::run_pass(data, &opts, now)?;
+        let mut pass_failed = false;
+        let report = match newsdex_collect::run_pass(data, &opts, now) {
+            Ok(r) => r,
+            Err(e) if !a.once => {
+                pass_failed = true;
+                // The data directory busy (an ingest holds the writer lock) or a passing
+                // fault: nothing was marked seen, so the next pass fetches it again.
+                eprintln!("collect: this pass failed ({}); trying again in a minute", output::safe(&e.to_string()));
+                newsdex_collect::PassReport::default()
+            }
+            Err(e) => return Err(e.into()),
+        };
         any_failed |= report.failed > 0;
         if a.json {
             emit(&format!("{}\n", serde_json::to_string(&report)?))?;
@@ -359,7 +370,10 @@ pub fn collect(data: &Path, a: CollectArgs, quiet: bool) -> anyhow::Result<Done>
         }
         // Until the next source is due (at most a minute, so added sources are seen).
         let next = State::open(data)?.list()?.iter().filter(|s| !s.paused).map(|s| s.next_fetch).min();
-        let wait = next.map_or(60, |n| (n - chrono::Utc::now().timestamp()).clamp(1, 60));
+        let wait = match next {
+            Some(n) if !pass_failed => (n - chrono::Utc::now().timestamp()).clamp(1, 60),
+            _ => 60,
+        };
         for _ in 0..wait {
             if stop.load(Ordering::SeqCst) {
                 break;
