@@ -3,8 +3,13 @@
 //!
 //! * 0: everything went through;
 //! * 1: `ingest`/`reindex` finished but rejected some inputs (the rest is committed);
-//! * 2: usage error, bad query, or a fatal error (nothing more was done).
+//! * 2: usage error, bad query, or a fatal error (nothing more was done);
+//! * 3: `ingest` was given only feeds or OPML lists, which newsdex collects with
+//!   `sources add` / `sources import` and `collect` instead (the message names them);
+//! * for `collect --once` and `sources import`, 1 also means some sources failed or
+//!   were skipped (each is listed with its reason).
 
+mod collect_cmd;
 mod output;
 
 use std::io::IsTerminal;
@@ -48,6 +53,13 @@ enum Command {
     Reindex,
     /// Serve the web UI and JSON API (http://127.0.0.1:7700 by default).
     Serve(ServeArgs),
+    /// Sources to collect news from: feeds (add, import OPML, export, list, remove,
+    /// pause, resume).
+    #[command(subcommand)]
+    Sources(collect_cmd::SourcesCommand),
+    /// Poll the sources' feeds and fetch their new articles, politely, until Ctrl-C
+    /// (`--once`: one pass).
+    Collect(collect_cmd::CollectArgs),
 }
 
 #[derive(Args, Debug)]
@@ -204,6 +216,8 @@ const MAX_MIB: u64 = u64::MAX >> 20;
 enum Done {
     Ok,
     SomeRejected,
+    /// Only feeds or feed lists were given to `ingest`.
+    WrongCommand,
 }
 
 fn main() -> ExitCode {
@@ -218,6 +232,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(Done::Ok) => ExitCode::SUCCESS,
         Ok(Done::SomeRejected) => ExitCode::from(1),
+        Ok(Done::WrongCommand) => ExitCode::from(3),
         Err(e) => {
             if let Some(EngineError::Query(msg)) = e.downcast_ref::<EngineError>() {
                 eprintln!("error: bad query: {}", output::safe_text(msg));
@@ -254,6 +269,8 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
         Command::Stats(args) => stats(&cli.data, args),
         Command::Reindex => reindex(&cli.data, cli.quiet),
         Command::Serve(args) => serve(&cli.data, args, cli.quiet),
+        Command::Sources(cmd) => collect_cmd::sources(&cli.data, cmd, cli.quiet),
+        Command::Collect(args) => collect_cmd::collect(&cli.data, args, cli.quiet),
     }
 }
 
@@ -319,7 +336,21 @@ fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
     } else if !quiet || report.rejected_count > 0 {
         eprintln!("{}", output::ingest_summary("ingested", &report));
     }
-    Ok(if report.rejected_count == 0 { Done::Ok } else { Done::SomeRejected })
+    let feeds_only = report.rejected_count > 0
+        && report.new == 0
+        && report.duplicates == 0
+        && report.rejected_count == report.rejected.len() as u64
+        && report
+            .rejected
+            .iter()
+            .all(|r| r.code == newsdex_engine::REJECT_FEED || r.code == newsdex_engine::REJECT_FEED_LIST);
+    Ok(if report.rejected_count == 0 {
+        Done::Ok
+    } else if feeds_only {
+        Done::WrongCommand
+    } else {
+        Done::SomeRejected
+    })
 }
 
 /// This process's peak resident memory (Linux; `None` elsewhere), for `--json` reports.

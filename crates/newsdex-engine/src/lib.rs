@@ -20,10 +20,11 @@ mod pipeline;
 pub use error::EngineError;
 pub use newsdex_dedupe::{Change, ParagraphDiff, WordRun};
 pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Marks, Ranking, SearchResults, Snippet, Sort, StoryMap};
-pub use newsdex_ingest::Limits;
+pub use newsdex_ingest::{FEED as REJECT_FEED, FEED_LIST as REJECT_FEED_LIST, Limits};
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
+pub use newsdex_store::FeedHints;
 pub use newsdex_store::{DocRow, RejectRow, Stats, StoreError};
-pub use pipeline::{IngestEvent, IngestOptions, IngestReport};
+pub use pipeline::{Fetched, IngestEvent, IngestOptions, IngestReport};
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

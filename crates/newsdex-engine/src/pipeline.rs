@@ -66,6 +66,25 @@ impl Default for IngestOptions {
     }
 }
 
+/// One HTTP response a collector received ([`Engine::keep_fetched`]).
+#[derive(Debug, Clone, Default)]
+pub struct Fetched {
+    /// The address it came from (the document's source).
+    pub source: String,
+    /// The body, byte for byte as received (compressed if it came compressed).
+    pub body: Vec<u8>,
+    /// The exchange: request and response headers, status, time.
+    pub http: Option<serde_json::Value>,
+    /// An article to extract (else kept for the record only).
+    pub document: bool,
+    pub outlet: Option<String>,
+    pub lang: Option<String>,
+    /// What the feed said about the item.
+    pub feed: Option<newsdex_store::FeedHints>,
+    /// The charset the response's `Content-Type` names.
+    pub charset: Option<String>,
+}
+
 /// Progress, for a progress bar.
 #[derive(Debug)]
 pub enum IngestEvent<'a> {
@@ -374,6 +393,7 @@ impl<'a> Run<'a> {
             lang: self.opts.lang.clone(),
             part: None,
             first_line: None,
+            ..Default::default()
         }
     }
 
@@ -451,6 +471,35 @@ impl<'a> Run<'a> {
         self.process(&rec, hash, Box::new(std::io::Cursor::new(bytes)))
     }
 
+    /// Keep one HTTP exchange (always logged, even when its body was kept before: the
+    /// log is the fetch history) and, for an article page, extract it.
+    fn keep_fetched(&mut self, f: Fetched) -> Result<()> {
+        let raw = if f.body.is_empty() {
+            None
+        } else {
+            let hash = RawHash::of(&f.body);
+            self.keep_blob(hash, &f.body)?;
+            Some(hash)
+        };
+        self.report.files += 1;
+        self.report.bytes += f.body.len() as u64;
+        let rec = SourceRecord {
+            http: f.http,
+            record_only: !f.document,
+            feed: f.feed,
+            charset: f.charset,
+            outlet: f.outlet,
+            lang: f.lang,
+            ..self.source_record(&f.source, raw, f.body.len() as u64)
+        };
+        self.raw.append_source(&rec)?;
+        self.batch.sources.push(rec.clone());
+        match raw {
+            Some(hash) if f.document => self.process(&rec, hash, Box::new(std::io::Cursor::new(f.body))),
+            _ => Ok(()),
+        }
+    }
+
     /// Read a kept input's records from `input` (its bytes, from memory or the raw
     /// store) and queue the unseen ones.
     fn process(&mut self, rec: &SourceRecord, hash: RawHash, input: Box<dyn Read + '_>) -> Result<()> {
@@ -466,7 +515,16 @@ impl<'a> Run<'a> {
             Kind::Html => RecordKind::Html,
             Kind::Jsonl => RecordKind::Jsonl,
         };
-        let hints = Hints { outlet: rec.outlet.clone(), lang: rec.lang.clone() };
+        let feed = rec.feed.clone().unwrap_or_default();
+        let hints = Hints {
+            outlet: rec.outlet.clone(),
+            lang: rec.lang.clone(),
+            title: feed.title,
+            published: feed.published,
+            authors: feed.authors,
+            url: feed.url,
+            charset: rec.charset.clone(),
+        };
         // Lines of a part (archives written before inputs were kept whole) are numbered in
         // the whole input.
         let line_of = |l: Option<u64>| l.map(|l| l + rec.first_line.unwrap_or(1) - 1);
@@ -678,6 +736,40 @@ impl Engine {
         Ok(report)
     }
 
+    /// Keep what a collector fetched: every HTTP exchange in the raw store with its
+    /// headers, article pages extracted like any HTML (the feed's fields filling what a
+    /// page lacks), all in one run (batched commits as for `ingest`).
+    pub fn keep_fetched(
+        &mut self,
+        fetched: Vec<Fetched>,
+        opts: &IngestOptions,
+        on_event: &mut dyn FnMut(IngestEvent<'_>),
+    ) -> Result<IngestReport> {
+        self.keep_fetched_inner(fetched, opts, on_event).map_err(|e| self.explain(e))
+    }
+
+    fn keep_fetched_inner(
+        &mut self,
+        fetched: Vec<Fetched>,
+        opts: &IngestOptions,
+        on_event: &mut dyn FnMut(IngestEvent<'_>),
+    ) -> Result<IngestReport> {
+        self.require_writable()?;
+        let started = Instant::now();
+        let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
+        let namer = crate::outlets::Namer::load(self.dir.root());
+        let mut run =
+            Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
+        run.namer = namer;
+        for f in fetched {
+            run.keep_fetched(f)?;
+        }
+        let mut report = run.finish()?;
+        self.index.reload()?;
+        report.elapsed_secs = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
     /// Rebuild documents and index from the raw store alone, into a new generation, then
     /// switch to it. Rejects are re-derived too. The old generation is deleted after the
     /// switch; an interrupted reindex leaves the old one live and untouched.
@@ -734,6 +826,9 @@ impl Engine {
                     run.report.files += 1;
                     run.batch.sources.push(src.clone());
                     match (src.raw, &src.refused) {
+                        // An HTTP exchange kept for the record (a feed, robots.txt, an
+                        // error page): its bytes are kept, nothing is extracted.
+                        (Some(_), _) if src.record_only => {}
                         (Some(h), _) => {
                             let loc = locs.get(&h).ok_or_else(|| {
                                 crate::EngineError::Damaged(format!(

@@ -86,6 +86,15 @@ pub enum RecordKind {
 pub struct Hints {
     pub outlet: Option<String>,
     pub lang: Option<String>,
+    /// What a feed said about a collected page, used where the page says nothing:
+    /// title, publication date (RFC 3339), authors, address.
+    pub title: Option<String>,
+    pub published: Option<String>,
+    pub authors: Vec<String>,
+    pub url: Option<String>,
+    /// The charset the transport named (HTTP `Content-Type`), which outranks what a page
+    /// declares ([`decode::decode_with`]).
+    pub charset: Option<String>,
 }
 
 /// Extract an article from one record. `record` is exactly the bytes whose hash is the id.
@@ -106,8 +115,8 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
             blank(id, SourceFormat::Text, split.title, split.body)
         }
         RecordKind::Html => {
-            let html = decode::decode(record, Some(decode::Markup::Html), &mut warnings);
-            let mut page = html::extract(&html, None, &mut warnings);
+            let html = decode::decode_with(record, Some(decode::Markup::Html), hints.charset.as_deref(), &mut warnings);
+            let mut page = html::extract(&html, hints.url.as_deref(), &mut warnings);
             if page.title.is_empty() && page.body.is_empty() {
                 return Err(Reject::new("no-text", "the page has no readable text"));
             }
@@ -155,6 +164,7 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
     if article.outlet.is_none() {
         article.outlet = hints.outlet.clone();
     }
+    fill_from_feed(&mut article, hints, &mut warnings);
     // A republished text names where it comes from: recorded apart from the outlet.
     if article.format != SourceFormat::Html
         && !article.extra.contains_key("origin")
@@ -175,6 +185,35 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
     }
     article.warnings.extend(warnings);
     Ok(article)
+}
+
+/// Fields a collected page lacks, from what its feed said (each filled one is a warning,
+/// so the guess is visible).
+fn fill_from_feed(article: &mut Article, hints: &Hints, warnings: &mut Vec<Warning>) {
+    let mut filled = Vec::new();
+    if article.title.trim().is_empty()
+        && let Some(t) = hints.title.as_ref().filter(|t| !t.trim().is_empty())
+    {
+        article.title = t.clone();
+        filled.push("title");
+    }
+    if article.published.is_none()
+        && let Some(p) = hints.published.as_deref().and_then(newsdex_core::parse_date)
+    {
+        article.published = Some(p);
+        filled.push("date");
+    }
+    if article.authors.is_empty() && !hints.authors.is_empty() {
+        article.authors = hints.authors.clone();
+        filled.push("authors");
+    }
+    if article.url.is_none() && hints.url.is_some() {
+        article.url = hints.url.clone();
+        filled.push("address");
+    }
+    if !filled.is_empty() {
+        warnings.push(Warning::new("from-feed", format!("{} from the feed (the page gives none)", filled.join(", "))));
+    }
 }
 
 /// `text` without the navigation lines at its edges, which go to `removed`.

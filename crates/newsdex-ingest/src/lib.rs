@@ -23,7 +23,7 @@ mod walk;
 
 pub use newsdex_core::Reject;
 pub use records::{Item, Layer, MAX_LAYERS, Peeled, Records, layer_of, peel, records};
-pub use sniff::{Kind, sniff};
+pub use sniff::{FEED, FEED_LIST, Kind, sniff};
 pub use walk::{Input, Opened, StreamInput, WalkReport, open_input, source_name, too_large, walk};
 
 /// Size caps. The defaults suit news: a real article page is under 5 MB; a JSON Lines

@@ -20,6 +20,13 @@ impl Kind {
     }
 }
 
+/// Reject code of a feed (RSS, Atom, JSON Feed) given to `ingest`.
+pub const FEED: &str = "feed";
+/// Reject code of an OPML list of feeds given to `ingest`.
+pub const FEED_LIST: &str = "feed-list";
+const FEED_HINT: &str =
+    "newsdex polls feeds itself: add its address with `newsdex sources add URL`, then `newsdex collect`";
+
 const HTML_MARKERS: [&str; 12] =
     ["<!doctype html", "<html", "<head", "<body", "<meta", "<title", "<div", "<p>", "<p ", "<article", "<br", "<h1"];
 
@@ -50,8 +57,25 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<Kind, Reject> {
         return Err(Reject::new("unsupported", "WARC archives are not supported yet"));
     }
     if lower.starts_with('<') {
-        if lower.contains("<rss") || lower.contains("<feed") || lower.contains("<rdf:rdf") {
-            return Err(Reject::new("unsupported", "RSS/Atom feeds are not supported yet"));
+        if lower.contains("<opml") {
+            return Err(Reject::new(
+                FEED_LIST,
+                "an OPML list of feeds, not an article: add its feeds with `newsdex sources import FILE`, then `newsdex collect`",
+            ));
+        }
+        let feed = if lower.contains("<rss") {
+            Some("an RSS feed")
+        } else if lower.contains("<rdf:rdf") && lower.contains("purl.org/rss") {
+            Some("an RSS 1.0 feed")
+        } else if lower.contains("<feed") && lower.contains("http://www.w3.org/2005/atom") {
+            Some("an Atom feed")
+        } else if lower.contains("<rdf:rdf") || lower.contains("<feed") {
+            Some("a feed")
+        } else {
+            None
+        };
+        if let Some(what) = feed {
+            return Err(Reject::new(FEED, format!("{what}, not an article: {FEED_HINT}")));
         }
         if HTML_MARKERS.iter().any(|m| lower.contains(m)) || matches!(ext.as_str(), "html" | "htm" | "xhtml") {
             return Ok(Kind::Html);
@@ -67,6 +91,9 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<Kind, Reject> {
         ));
     }
     if lower.starts_with('{') {
+        if lower.contains("jsonfeed.org/version") {
+            return Err(Reject::new(FEED, format!("a JSON Feed, not an article: {FEED_HINT}")));
+        }
         return Ok(Kind::Jsonl);
     }
     if matches!(ext.as_str(), "jsonl" | "ndjson" | "json") {
@@ -135,7 +162,27 @@ mod tests {
         page.extend(std::iter::repeat_n(para.bytes(), 50).flatten());
         assert_eq!(kind(&page, "a.html"), "Html");
         assert_eq!(kind(b"%PDF-1.7 ...", "a.pdf"), "unsupported: PDF files are not supported");
-        assert_eq!(kind(b"<?xml version=\"1.0\"?><rss>", "f.xml"), "unsupported: RSS/Atom feeds are not supported yet");
+        let hint = "newsdex polls feeds itself: add its address with `newsdex sources add URL`, then `newsdex collect`";
+        assert_eq!(
+            kind(b"<?xml version=\"1.0\"?><rss>", "f.xml"),
+            format!("feed: an RSS feed, not an article: {hint}")
+        );
+        assert_eq!(
+            kind(b"<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>x</title>", "a.xml"),
+            format!("feed: an Atom feed, not an article: {hint}")
+        );
+        assert_eq!(
+            kind(b"<rdf:RDF xmlns=\"http://purl.org/rss/1.0/\">", "r"),
+            format!("feed: an RSS 1.0 feed, not an article: {hint}")
+        );
+        assert_eq!(
+            kind(b"{\n \"version\": \"https://jsonfeed.org/version/1.1\",\n \"items\": []}", "feed.json"),
+            format!("feed: a JSON Feed, not an article: {hint}")
+        );
+        assert_eq!(
+            kind(b"<?xml version=\"1.0\"?><opml version=\"1.0\"><body><outline/></body></opml>", "subs.opml"),
+            "feed-list: an OPML list of feeds, not an article: add its feeds with `newsdex sources import FILE`, then `newsdex collect`"
+        );
         assert_eq!(kind(b"WARC/1.1\r\n", "a.warc"), "unsupported: WARC archives are not supported yet");
         assert_eq!(
             kind(b"[{\"a\":1}]", "a.json"),

@@ -621,6 +621,7 @@ impl DocDb {
                 lang: r.get(6)?,
                 part: r.get(7)?,
                 first_line: r.get(8)?,
+                ..Default::default()
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -33,7 +33,9 @@ mod pack;
 pub use datadir::{DataDir, FORMAT_VERSION, is_out_of_space};
 pub use db::{Batch, DocDb, DocRow, RejectRow, SourceRow, Stats, StoredStory, StoryRow};
 pub use error::StoreError;
-pub use pack::{BlobLoc, BlobReader, CHUNK, PackRecord, RawStore, RecordKind, SourceRecord, StreamError, StreamedBlob};
+pub use pack::{
+    BlobLoc, BlobReader, CHUNK, FeedHints, PackRecord, RawStore, RecordKind, SourceRecord, StreamError, StreamedBlob,
+};
 
 /// Result type of this crate.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

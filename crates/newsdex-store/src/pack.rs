@@ -96,7 +96,7 @@ pub struct PackRecord {
 
 /// An ingest-log entry: one input as given to `ingest` (or the API), with the options that
 /// shape how it is extracted. Reindex replays these in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceRecord {
     /// Path or name the input was read from.
     pub source: String,
@@ -125,6 +125,36 @@ pub struct SourceRecord {
     /// …and the line of the whole input its first line is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_line: Option<u64>,
+    /// For bytes fetched over HTTP (`newsdex collect`): the exchange, as the collector
+    /// recorded it (request and response headers, status, address, time). The body is
+    /// the blob, byte for byte as received.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<serde_json::Value>,
+    /// Kept for the record only (a feed, robots.txt, an error page): not a document, so
+    /// neither `ingest` nor `reindex` extracts from it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_only: bool,
+    /// For an article page collected from a feed: what the feed said about the item,
+    /// filling what the page lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed: Option<FeedHints>,
+    /// The charset the transport named (HTTP `Content-Type`), for bytes fetched over HTTP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+}
+
+/// What a feed said about an item (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedHints {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// As the feed gave it, normalised to RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// The raw store: a directory of packs.
@@ -911,6 +941,7 @@ mod tests {
             lang: None,
             part: Some(2),
             first_line: Some(1001),
+            ..Default::default()
         };
         s.append_source(&src).unwrap();
         s.sync().unwrap();

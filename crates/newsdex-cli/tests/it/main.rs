@@ -14,5 +14,6 @@ mod multilingual;
 mod reuters;
 mod seeds;
 mod serve;
+mod sources;
 mod stories;
 mod support;

@@ -1,0 +1,171 @@
+//! `newsdex sources …`, `newsdex collect` and feeds given to `ingest`, through the binary.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+
+use crate::support::{Newsdex, s};
+
+const OPML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0">
+  <head><title>Subscriptions</title></head>
+  <body>
+    <outline text="World">
+      <outline text="Le Monde &eacute;dition" type="rss" xmlUrl="https://www.lemonde.fr/rss/une.xml" language="fr"/>
+      <outline text="BBC" xmlurl="http://feeds.bbci.co.uk/news/world/rss.xml"/>
+    </outline>
+    <outline text="no feed here"/>
+    <outline text="FTP" xmlUrl="ftp://example.org/feed"/>
+  </body>
+</opml>"#;
+
+#[test]
+fn sources_add_import_export_list_pause_resume_remove() {
+    let n = Newsdex::new();
+    let dir = n.scratch("in");
+    let opml = dir.join("subs.opml");
+    std::fs::write(&opml, OPML).unwrap();
+    let (_, err) = n.expect(
+        0,
+        &["sources", "add", "https://news.example/rss", "--outlet", "Example", "--every", "15m", "--lang", "en"],
+    );
+    assert!(err.contains("added source 1"), "{err}");
+    let (_, err) = n.expect(2, &["sources", "add", "not a url"]);
+    assert!(err.contains("is not an http(s) address"), "{err}");
+    let (_, err) = n.expect(2, &["sources", "add", "https://x.example/", "--every", "soon"]);
+    assert!(err.contains("--every"), "{err}");
+    // One outline is not http(s): skipped, named, exit 1; the rest imported.
+    let (_, err) = n.expect(1, &["sources", "import", s(&opml)]);
+    assert!(err.contains("2 added, 0 already there, 1 skipped"), "{err}");
+    let list = n.json(&["sources", "list"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    assert_eq!(list[1]["title"], "Le Monde édition");
+    assert_eq!(list[1]["lang"], "fr");
+    assert_eq!(list[1]["category"], "World");
+    assert_eq!(list[0]["every_secs"], 900);
+    let text = n.ok(&["sources", "list"]);
+    assert!(text.contains("https://news.example/rss  [new]"), "{text}");
+    assert!(text.contains("every 15m (set)"), "{text}");
+    n.ok(&["sources", "pause", "2"]);
+    assert!(n.ok(&["sources", "list"]).contains("[PAUSED]"));
+    n.ok(&["sources", "resume", "https://www.lemonde.fr/rss/une.xml"]);
+    assert!(!n.ok(&["sources", "list"]).contains("[PAUSED]"));
+    let exported = n.ok(&["sources", "export"]);
+    assert!(exported.contains("<opml version=\"2.0\""), "{exported}");
+    assert!(exported.contains("xmlUrl=\"https://www.lemonde.fr/rss/une.xml\""));
+    // Export, remove all, import the export: the same list.
+    let back = dir.join("export.opml");
+    std::fs::write(&back, &exported).unwrap();
+    for id in ["1", "2", "3"] {
+        n.ok(&["sources", "remove", id]);
+    }
+    assert!(n.ok(&["sources", "list"]).starts_with("no sources"));
+    let (_, err) = n.expect(2, &["sources", "remove", "7"]);
+    assert!(err.contains("no source \"7\""), "{err}");
+    n.ok(&["sources", "import", s(&back)]);
+    assert_eq!(n.json(&["sources", "list"]).as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn ingest_of_feeds_and_opml_names_the_right_command() {
+    let n = Newsdex::new();
+    let dir = n.scratch("feeds");
+    std::fs::write(dir.join("subs.opml"), OPML).unwrap();
+    std::fs::write(
+        dir.join("feed.xml"),
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>x</title></item></channel></rss>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("atom.xml"), "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title></feed>")
+        .unwrap();
+    std::fs::write(
+        dir.join("feed.json"),
+        "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"t\", \"items\": []}",
+    )
+    .unwrap();
+    let (_, err) = n.expect(3, &["ingest", s(&dir)]);
+    assert!(
+        err.contains("an OPML list of feeds, not an article: add its feeds with `newsdex sources import FILE`"),
+        "{err}"
+    );
+    assert!(err.contains("an RSS feed, not an article"), "{err}");
+    assert!(err.contains("an Atom feed, not an article"), "{err}");
+    assert!(err.contains("a JSON Feed, not an article"), "{err}");
+    assert!(err.contains("`newsdex sources add URL`"), "{err}");
+    assert_eq!(n.json(&["stats"])["documents"], 0);
+    // With an article among them: an ordinary partial ingest (exit 1).
+    let [a, _] = crate::support::seeds();
+    std::fs::copy(a, dir.join("a.txt")).unwrap();
+    n.expect(1, &["ingest", s(&dir)]);
+}
+
+/// A minimal HTTP/1.1 server on 127.0.0.1 answering `routes` (path → status, type, body).
+fn serve(routes: HashMap<String, (u16, &'static str, Vec<u8>)>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut first = String::new();
+            if reader.read_line(&mut first).is_err() {
+                continue;
+            }
+            loop {
+                let mut l = String::new();
+                if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                    break;
+                }
+            }
+            let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let (status, ctype, body) =
+                routes.get(&path).cloned().unwrap_or((404, "text/plain", b"not found".to_vec()));
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    port
+}
+
+#[test]
+fn collect_once_fetches_feed_and_pages_into_the_archive() {
+    let n = Newsdex::new();
+    let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Harbour News</title>\
+        <item><title>Ferry returns</title><link>http://harbour.example/ferry?utm_source=rss</link><guid>f1</guid>\
+        <pubDate>Mon, 30 Nov 2026 08:00:00 GMT</pubDate><description>The ferry is back.</description></item>\
+        <item><title>Pier closed</title><link>http://harbour.example/pier</link><guid>p1</guid>\
+        <description>The old pier closed for repairs to its timber deck after the storm.</description></item>\
+        </channel></rss>";
+    let page = "<html lang=\"en\"><head><title>Ferry returns to the harbour</title></head><body><article>\
+        <h1>Ferry returns to the harbour</h1><p>The island ferry returned to service on Monday after three weeks in dry dock, the harbour master said.</p>\
+        <p>Passengers queued from early morning to board the first crossing of the day.</p></article></body></html>";
+    let mut routes = HashMap::new();
+    routes.insert("/rss".to_string(), (200, "application/rss+xml", feed.as_bytes().to_vec()));
+    routes.insert("/ferry?utm_source=rss".to_string(), (200, "text/html; charset=utf-8", page.as_bytes().to_vec()));
+    let port = serve(routes);
+    n.ok(&["sources", "add", "http://harbour.example/rss", "--outlet", "Harbour News"]);
+    let resolve = format!("harbour.example=127.0.0.1:{port}");
+    // The pier page is missing (404): the feed's text is kept, marked; exit 0 (the
+    // source itself is fine).
+    let (_, err) = n.expect(0, &["collect", "--once", "--delay", "0.01", "--resolve", &resolve]);
+    assert!(err.contains("1 sources polled (0 unchanged, 0 failed), 2 new items, 1 pages fetched (1 failed"), "{err}");
+    let (total, titles) = n.titles("ferry");
+    assert_eq!((total, titles[0].as_str()), (1, "Ferry returns to the harbour"));
+    let (total, _) = n.titles("timber deck");
+    assert_eq!(total, 1);
+    let list = n.json(&["sources", "list"]);
+    assert_eq!(list[0]["last_status"], 200);
+    assert_eq!(list[0]["items_seen"], 2);
+    // Again: nothing new is fetched.
+    let (_, err) = n.expect(0, &["collect", "--once", "--all", "--delay", "0.01", "--resolve", &resolve]);
+    assert!(err.contains("0 new items, 0 pages fetched"), "{err}");
+    // The archive rebuilds from the raw store alone, feed and robots responses not
+    // becoming articles.
+    n.ok(&["reindex"]);
+    assert_eq!(n.json(&["stats"])["documents"], 2);
+}

@@ -1,0 +1,502 @@
+//! One collecting pass: due sources polled, new items' pages fetched, every response kept
+//! in the raw store (through [`Engine::keep_fetched`]), then each source's outcome and the
+//! items it saw recorded in the state file, in that order, so that a crash at any point
+//! re-fetches at worst and loses nothing.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use newsdex_engine::{Engine, FeedHints, Fetched, IngestOptions};
+
+use crate::CollectError;
+use crate::canon::host_of;
+use crate::feed::{FeedItem, ParsedFeed};
+use crate::fetch::{Exchange, Fetch, FetchConfig, FetchFailure, Fetcher, Validators};
+use crate::schedule::{Policy, human_secs};
+use crate::state::{PollOutcome, SeenItem, Source, State};
+
+/// How to collect.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    pub fetch: FetchConfig,
+    pub policy: Policy,
+    /// Most article pages fetched in one pass (the rest wait for the next, unseen). A
+    /// pass holds its pages in memory until they are kept: at most this × the size cap.
+    pub max_pages: usize,
+    /// Poll every source that is not paused, due or not.
+    pub all: bool,
+}
+
+impl Default for CollectOptions {
+    fn default() -> CollectOptions {
+        CollectOptions { fetch: FetchConfig::default(), policy: Policy::default(), max_pages: 100, all: false }
+    }
+}
+
+/// What a pass did for one source.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SourceReport {
+    pub id: i64,
+    pub url: String,
+    pub status: Option<u16>,
+    pub new_items: usize,
+    pub pages_ok: usize,
+    pub pages_failed: usize,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    pub next_in_secs: i64,
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct PassReport {
+    pub polled: usize,
+    pub not_modified: usize,
+    pub failed: usize,
+    pub new_items: usize,
+    pub pages_ok: usize,
+    pub pages_failed: usize,
+    /// Items left for the next pass (over `max_pages`, or their host paused).
+    pub deferred: usize,
+    pub documents_added: u64,
+    pub responses_kept: usize,
+    pub sources: Vec<SourceReport>,
+}
+
+/// A source's feed after polling.
+struct Polled {
+    source: Source,
+    fetch: Fetch,
+    conditional: bool,
+    feed: Option<Result<ParsedFeed, String>>,
+}
+
+/// An item to fetch the page of.
+struct Wanted {
+    source_idx: usize,
+    item: FeedItem,
+    keys: Vec<String>,
+}
+
+fn exchange_json(ex: &Exchange, role: &str) -> serde_json::Value {
+    let mut v = serde_json::to_value(ex).unwrap_or_default();
+    v["role"] = role.into();
+    v
+}
+
+fn kept(ex: Exchange, role: &str, source: &Source, doc: Option<&FeedItem>) -> Fetched {
+    let charset = ex.header("content-type").and_then(crate::feed::charset_of).map(|e| e.name().to_string());
+    Fetched {
+        charset,
+        source: ex.url.clone(),
+        http: Some(exchange_json(&ex, role)),
+        body: ex.body,
+        document: doc.is_some(),
+        outlet: source.outlet.clone(),
+        lang: source.lang.clone(),
+        feed: doc.map(hints),
+    }
+}
+
+fn hints(it: &FeedItem) -> FeedHints {
+    FeedHints {
+        title: it.title.clone(),
+        published: it.published.clone(),
+        authors: it.authors.clone(),
+        url: it.url.clone(),
+    }
+}
+
+/// The feed's own text of an item whose page could not be had, as a JSON Lines record
+/// marked with why.
+fn feed_text_record(it: &FeedItem, source: &Source, why: &str) -> Option<Fetched> {
+    if it.title.is_none() && it.text.is_none() {
+        return None;
+    }
+    let mut o = serde_json::Map::new();
+    let mut put = |k: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            o.insert(k.into(), v);
+        }
+    };
+    put("title", it.title.clone().map(Into::into));
+    put("text", it.text.clone().map(Into::into));
+    put("url", it.url.clone().map(Into::into));
+    put("published", it.published.clone().map(Into::into));
+    put("authors", (!it.authors.is_empty()).then(|| it.authors.clone().into()));
+    put("outlet", source.outlet.clone().map(Into::into));
+    put("lang", source.lang.clone().or(it.lang.clone()).map(Into::into));
+    put("collected_from", Some(source.url.clone().into()));
+    put("page_unavailable", Some(why.into()));
+    let line = serde_json::Value::Object(o).to_string();
+    Some(Fetched {
+        source: format!("{} (feed text)", it.url.as_deref().unwrap_or(&source.url)),
+        body: line.into_bytes(),
+        http: None,
+        document: true,
+        outlet: None,
+        lang: None,
+        feed: None,
+        charset: None,
+    })
+}
+
+/// A seed for jitter that differs between sources and polls.
+fn seed(id: i64, now: i64) -> u64 {
+    (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ now as u64
+}
+
+/// Run one pass over the sources due at `now` (Unix seconds) in the data directory `data`.
+pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassReport, CollectError> {
+    let state = State::open(data)?;
+    let mut due = if opts.all { state.list()?.into_iter().filter(|s| !s.paused).collect() } else { state.due(now)? };
+    let mut report = PassReport::default();
+    // Hosts paused by an earlier Retry-After: their sources wait, unpolled, no error.
+    let fetcher = Arc::new(Fetcher::new(opts.fetch.clone())?);
+    for (host, until, why) in state.paused_hosts(now)? {
+        fetcher.pause_host(&host, until, &why);
+    }
+    due.retain(|s| {
+        let Some(host) = host_of(&s.url) else { return true };
+        match state.host_paused(&host, now) {
+            Ok(Some((until, reason))) => {
+                fetcher.pause_host(&host, until, &reason);
+                let _ = state.make_due(s.id, until);
+                false
+            }
+            _ => true,
+        }
+    });
+    if due.is_empty() {
+        return Ok(report);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CollectError::Io("tokio runtime".into(), e))?;
+
+    // 1. Feeds.
+    let polled: Vec<Polled> = runtime.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, s) in due.into_iter().enumerate() {
+            let f = fetcher.clone();
+            let unconditional = opts.policy.unconditional_due(s.last_unconditional, now);
+            let v = if unconditional {
+                Validators::default()
+            } else {
+                Validators { etag: s.etag.clone(), last_modified: s.last_modified.clone() }
+            };
+            set.spawn(async move {
+                let fetch = f.get(&s.url, &v).await;
+                (i, Polled { source: s, fetch, conditional: !unconditional, feed: None })
+            });
+        }
+        let mut out: Vec<(usize, Polled)> = Vec::new();
+        while let Some(r) = set.join_next().await {
+            if let Ok(p) = r {
+                out.push(p);
+            }
+        }
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, p)| p).collect()
+    });
+    let mut polled = polled;
+    for p in &mut polled {
+        if let Ok(r) = &p.fetch.result
+            && r.status == 200
+        {
+            let base = r.url.clone();
+            p.feed = Some(crate::feed::parse(&r.content, r.content_type.as_deref(), &base).map_err(|e| e.to_string()));
+        }
+    }
+
+    // 2. New items, and their pages.
+    let mut wanted: Vec<Wanted> = Vec::new();
+    let mut no_page: Vec<(usize, FeedItem, Vec<String>)> = Vec::new();
+    let mut batch_keys = std::collections::HashSet::new();
+    for (i, p) in polled.iter().enumerate() {
+        let Some(Ok(feed)) = &p.feed else { continue };
+        for it in &feed.items {
+            let keys = it.keys(&p.source.url);
+            if state.seen(&keys)? || keys.iter().any(|k| batch_keys.contains(k)) {
+                continue;
+            }
+            batch_keys.extend(keys.iter().cloned());
+            if it.url.is_some() {
+                wanted.push(Wanted { source_idx: i, item: it.clone(), keys });
+            } else {
+                no_page.push((i, it.clone(), keys));
+            }
+        }
+    }
+    let deferred_from_cap = wanted.len().saturating_sub(opts.max_pages);
+    let deferred: Vec<Wanted> =
+        if wanted.len() > opts.max_pages { wanted.split_off(opts.max_pages) } else { Vec::new() };
+    let pages: Vec<(Wanted, Fetch)> = runtime.block_on(async {
+        let mut set = tokio::task::JoinSet::new();
+        for (n, w) in wanted.into_iter().enumerate() {
+            let f = fetcher.clone();
+            set.spawn(async move {
+                let url = w.item.url.clone().unwrap_or_default();
+                let fetch = f.get(&url, &Validators::default()).await;
+                (n, w, fetch)
+            });
+        }
+        let mut out = Vec::new();
+        while let Some(r) = set.join_next().await {
+            if let Ok(p) = r {
+                out.push(p);
+            }
+        }
+        out.sort_by_key(|(n, _, _)| *n);
+        out.into_iter().map(|(_, w, f)| (w, f)).collect()
+    });
+    let robots = fetcher.take_robots_exchanges();
+    drop(runtime);
+
+    // 3. Keep everything in the archive.
+    let mut kept_all: Vec<Fetched> = Vec::new();
+    if let Some(first) = polled.first() {
+        let src = Source { outlet: None, lang: None, ..first.source.clone() };
+        for ex in robots {
+            kept_all.push(kept(ex, "robots", &src, None));
+        }
+    }
+    for p in &polled {
+        for ex in p.fetch.exchanges.clone() {
+            kept_all.push(kept(ex, "feed", &p.source, None));
+        }
+    }
+    let mut seen_by_source: HashMap<usize, Vec<SeenItem>> = HashMap::new();
+    let mut pages_by_source: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut host_deferred = 0usize;
+    let mut deferred_sources: std::collections::HashSet<usize> = deferred.iter().map(|w| w.source_idx).collect();
+    for (w, f) in pages {
+        let src = &polled[w.source_idx].source;
+        let n = f.exchanges.len();
+        let ok = matches!(&f.result, Ok(r) if r.status == 200 && !r.content.is_empty());
+        if let Err(FetchFailure::HostPaused { .. }) = &f.result {
+            // Not seen: tried again at the next poll.
+            host_deferred += 1;
+            deferred_sources.insert(w.source_idx);
+            continue;
+        }
+        for (k, ex) in f.exchanges.into_iter().enumerate() {
+            let last = k + 1 == n;
+            kept_all.push(kept(ex, "page", src, (last && ok).then_some(&w.item)));
+        }
+        let status = match &f.result {
+            Ok(r) if ok => {
+                pages_by_source.entry(w.source_idx).or_default().0 += 1;
+                format!("{}", r.status)
+            }
+            Ok(r) => {
+                pages_by_source.entry(w.source_idx).or_default().1 += 1;
+                let why = format!("HTTP {}", r.status);
+                kept_all.extend(feed_text_record(&w.item, src, &why));
+                why
+            }
+            Err(e) => {
+                pages_by_source.entry(w.source_idx).or_default().1 += 1;
+                let why = e.to_string();
+                kept_all.extend(feed_text_record(&w.item, src, &why));
+                why
+            }
+        };
+        seen_by_source.entry(w.source_idx).or_default().push(SeenItem {
+            keys: w.keys,
+            url: w.item.url.clone(),
+            published: w.item.published_ts,
+            page_status: status,
+        });
+    }
+    for (i, it, keys) in no_page {
+        let src = &polled[i].source;
+        kept_all.extend(feed_text_record(&it, src, "the feed gives no address for it"));
+        seen_by_source.entry(i).or_default().push(SeenItem {
+            keys,
+            url: None,
+            published: it.published_ts,
+            page_status: "no address".into(),
+        });
+    }
+    report.responses_kept = kept_all.len();
+    if !kept_all.is_empty() {
+        let mut engine = Engine::open_write(data)?;
+        let r = engine.keep_fetched(kept_all, &IngestOptions::default(), &mut |_| {})?;
+        report.documents_added = r.new;
+    }
+
+    // 4. Record each source's outcome (after the archive is durable).
+    for h in fetcher.paused_hosts() {
+        state.pause_host(&h.0, h.1, &h.2)?;
+    }
+    report.deferred = deferred_from_cap + host_deferred;
+    for (i, p) in polled.iter().enumerate() {
+        let s = &p.source;
+        let seen = seen_by_source.remove(&i).unwrap_or_default();
+        let (pages_ok, pages_failed) = pages_by_source.get(&i).copied().unwrap_or_default();
+        let mut out = outcome(p, &opts.policy, &state, now, seen.len() as i64)?;
+        if deferred_sources.contains(&i) && out.ok {
+            // Items left for later: poll again at once, unconditionally (a 304 would
+            // hide them).
+            out.next_fetch = now;
+            out.etag = None;
+            out.last_modified = None;
+        }
+        report.polled += 1;
+        if p.fetch.result.as_ref().is_ok_and(|r| r.status == 304) {
+            report.not_modified += 1;
+        }
+        if !out.ok {
+            report.failed += 1;
+        }
+        report.new_items += seen.len();
+        report.pages_ok += pages_ok;
+        report.pages_failed += pages_failed;
+        report.sources.push(SourceReport {
+            id: s.id,
+            url: s.url.clone(),
+            status: p.fetch.result.as_ref().ok().map(|r| r.status).or(p
+                .fetch
+                .exchanges
+                .last()
+                .map(|e| e.status)
+                .filter(|s| *s > 0)),
+            new_items: seen.len(),
+            pages_ok,
+            pages_failed,
+            error: out.error.clone(),
+            next_in_secs: out.next_fetch - now,
+        });
+        state.record_poll(s.id, &out, &seen)?;
+    }
+    Ok(report)
+}
+
+/// A poll's outcome: success (with the next poll from the publishing rate) or a failure
+/// with its reason and the backoff.
+fn outcome(p: &Polled, policy: &Policy, state: &State, now: i64, new_items: i64) -> Result<PollOutcome, CollectError> {
+    let s = &p.source;
+    let streak = (s.error_streak + 1).clamp(1, 1000) as u32;
+    let interval = s.interval_secs.unwrap_or(policy.default_interval);
+    let fail = |status: Option<i64>, error: String, wait: i64| PollOutcome {
+        fetched_at: now,
+        status,
+        ok: false,
+        next_fetch: now + wait,
+        error: Some(error),
+        ..Default::default()
+    };
+    let r = match &p.fetch.result {
+        Ok(r) => r,
+        Err(FetchFailure::HostPaused { until, reason, .. }) => {
+            let mut o = fail(None, format!("host paused: {reason}"), 0);
+            o.next_fetch = *until;
+            return Ok(o);
+        }
+        Err(e @ FetchFailure::RobotsDisallowed(_)) => {
+            return Ok(fail(None, format!("{e} (retried in case it changes)"), policy.gone(streak, seed(s.id, now))));
+        }
+        Err(e) => {
+            let status = p.fetch.exchanges.last().map(|e| i64::from(e.status)).filter(|s| *s > 0);
+            let wait = policy.backoff(interval, streak, seed(s.id, now));
+            return Ok(fail(status, format!("{e}; retry in {}", human_secs(wait)), wait));
+        }
+    };
+    let status = i64::from(r.status);
+    let ok_interval = |published: Vec<i64>| s.every_secs.unwrap_or_else(|| policy.adaptive_interval(&published));
+    match r.status {
+        200 => match &p.feed {
+            Some(Ok(feed)) => {
+                let mut published = state.recent_published(s.id, 50)?;
+                published.extend(feed.items.iter().filter_map(|i| i.published_ts));
+                let iv = ok_interval(published);
+                Ok(PollOutcome {
+                    fetched_at: now,
+                    status: Some(status),
+                    ok: true,
+                    unconditional: !p.conditional,
+                    etag: r.etag.clone(),
+                    last_modified: r.last_modified.clone(),
+                    new_items,
+                    next_fetch: now + iv,
+                    interval_secs: Some(iv),
+                    error: None,
+                    moved_to: r.moved_permanently.clone(),
+                })
+            }
+            _ => {
+                let why = match &p.feed {
+                    Some(Err(e)) => e.clone(),
+                    _ => "no feed".into(),
+                };
+                // A home page that names its feed: follow it at once.
+                let links = crate::feed::alternate_links(&String::from_utf8_lossy(&r.content), &r.url);
+                if let Some(feed_url) = links.into_iter().next() {
+                    let mut o = fail(
+                        Some(status),
+                        format!("a web page, not a feed; it names the feed {feed_url}, used from now on"),
+                        0,
+                    );
+                    o.moved_to = Some(feed_url);
+                    return Ok(o);
+                }
+                let wait = policy.backoff(interval, streak, seed(s.id, now));
+                Ok(fail(Some(status), format!("{why}; retry in {}", human_secs(wait)), wait))
+            }
+        },
+        304 => {
+            let iv = s.every_secs.or(s.interval_secs).unwrap_or(policy.default_interval);
+            Ok(PollOutcome {
+                fetched_at: now,
+                status: Some(304),
+                ok: true,
+                etag: r.etag.clone().or(s.etag.clone()),
+                last_modified: r.last_modified.clone().or(s.last_modified.clone()),
+                new_items: 0,
+                next_fetch: now + iv,
+                interval_secs: Some(iv),
+                ..Default::default()
+            })
+        }
+        404 | 410 => {
+            let wait = policy.gone(streak, seed(s.id, now));
+            let what = if r.status == 410 { "410 Gone" } else { "404 Not Found" };
+            Ok(fail(
+                Some(status),
+                format!("HTTP {what}: the feed is missing; retried rarely (next in {})", human_secs(wait)),
+                wait,
+            ))
+        }
+        429 | 503 if r.retry_after.is_some() => {
+            let v = r.retry_after.clone().unwrap_or_default();
+            let until = crate::schedule::retry_after(&v, now, policy.max_backoff)
+                .unwrap_or(now + policy.backoff(interval, streak, seed(s.id, now)));
+            let mut o = fail(
+                Some(status),
+                format!("HTTP {} with Retry-After: {v}; the whole host waits until then", r.status),
+                0,
+            );
+            o.next_fetch = until.max(now + 1);
+            Ok(o)
+        }
+        403 => {
+            let wait = policy.backoff(interval, streak, seed(s.id, now));
+            Ok(fail(
+                Some(status),
+                format!(
+                    "HTTP 403 Forbidden (refused, or rate limiting without saying so); retry in {}",
+                    human_secs(wait)
+                ),
+                wait,
+            ))
+        }
+        _ => {
+            let wait = policy.backoff(interval, streak, seed(s.id, now));
+            Ok(fail(Some(status), format!("HTTP {}; retry in {}", r.status, human_secs(wait)), wait))
+        }
+    }
+}

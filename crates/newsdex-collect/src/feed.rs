@@ -1,0 +1,388 @@
+//! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) read by feed-rs, made robust for what real
+//! servers send: a charset named only in the HTTP header, bytes that are not the
+//! encoding declared, control characters XML forbids, HTML in titles.
+
+use crate::canon::canonical_url;
+
+/// A feed as newsdex uses it.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    pub lang: Option<String>,
+    pub items: Vec<FeedItem>,
+    /// Repairs needed to read it (`transcoded from windows-1251`, `control characters removed`).
+    pub repairs: Vec<String>,
+}
+
+/// One item of a feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedItem {
+    /// The item's own id (RSS `guid`, Atom `id`, JSON Feed `id`), if it has one.
+    pub guid: Option<String>,
+    /// Its article's address, as the feed gives it (absolute).
+    pub url: Option<String>,
+    pub title: Option<String>,
+    /// Summary or content, as plain text.
+    pub text: Option<String>,
+    /// RFC 3339.
+    pub published: Option<String>,
+    pub published_ts: Option<i64>,
+    pub authors: Vec<String>,
+    pub lang: Option<String>,
+}
+
+impl FeedItem {
+    /// The keys an item is known by: its GUID, its canonical address, or (with
+    /// neither) a hash of its title and text. Any one seen before means seen.
+    pub fn keys(&self, feed_url: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        if let Some(g) = &self.guid {
+            // GUIDs are unique per feed, not across the web.
+            keys.push(format!("guid:{feed_url} {g}"));
+        }
+        if let Some(u) = self.url.as_deref().and_then(canonical_url) {
+            keys.push(format!("url:{u}"));
+        }
+        if keys.is_empty() {
+            let text = format!(
+                "{feed_url}\u{1f}{}\u{1f}{}",
+                self.title.as_deref().unwrap_or_default(),
+                self.text.as_deref().unwrap_or_default()
+            );
+            keys.push(format!("hash:{:016x}", fnv1a(text.as_bytes())));
+        }
+        keys
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same on every platform and Rust version).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// Why a feed could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("not a feed (RSS, Atom or JSON Feed): {0}")]
+    NotAFeed(String),
+}
+
+/// The charset an HTTP `Content-Type` names, if any.
+pub fn charset_of(content_type: &str) -> Option<&'static encoding_rs::Encoding> {
+    let lower = content_type.to_ascii_lowercase();
+    let i = lower.find("charset=")?;
+    let label = lower[i + 8..].trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+    let label: String = label.chars().take_while(|c| !matches!(c, ';' | ' ' | '"' | '\'')).collect();
+    encoding_rs::Encoding::for_label(label.as_bytes())
+}
+
+/// The encoding an XML declaration names, if any.
+fn declared(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]).to_ascii_lowercase();
+    let decl_end = head.find("?>")?;
+    let decl = &head[..decl_end];
+    let i = decl.find("encoding=")?;
+    let v = decl[i + 9..].trim_start_matches(['"', '\'']);
+    let label: String = v.chars().take_while(|c| !matches!(c, '"' | '\'' | '?' | ' ')).collect();
+    encoding_rs::Encoding::for_label(label.as_bytes())
+}
+
+/// `bytes` as UTF-8 with any XML declaration's encoding replaced, so feed-rs reads it.
+fn to_utf8(bytes: &[u8], enc: &'static encoding_rs::Encoding) -> Vec<u8> {
+    let (text, _, _) = enc.decode(bytes);
+    let text = text.into_owned();
+    match (text.trim_start().starts_with("<?xml"), text.find("?>")) {
+        (true, Some(e)) => format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}", &text[e + 2..]).into_bytes(),
+        _ => text.into_bytes(),
+    }
+}
+
+fn strip_controls(bytes: &[u8]) -> Option<Vec<u8>> {
+    let bad = |b: &u8| *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r');
+    if bytes.iter().any(bad) { Some(bytes.iter().copied().filter(|b| !bad(b)).collect()) } else { None }
+}
+
+fn parse_raw(bytes: &[u8], base: &str) -> Result<feed_rs::model::Feed, String> {
+    feed_rs::parser::Builder::new()
+        .base_uri(Some(base))
+        // An item without an id gets none (not a made-up one): newsdex then knows it by
+        // its address.
+        .id_generator(|_, _, _| String::new())
+        .build()
+        .parse(bytes)
+        .map_err(|e| e.to_string())
+}
+
+/// Read a feed's bytes (already decompressed). `content_type` is the HTTP header, if
+/// any; `base` the feed's address (relative links are resolved against it).
+pub fn parse(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<ParsedFeed, FeedError> {
+    let mut repairs = Vec::new();
+    let mut data: std::borrow::Cow<'_, [u8]> = std::borrow::Cow::Borrowed(bytes);
+    let bom = encoding_rs::Encoding::for_bom(bytes).map(|(e, _)| e);
+    // A charset only the header names: the document does not say, so transcode first.
+    if bom.is_none()
+        && declared(bytes).is_none()
+        && let Some(enc) = content_type.and_then(charset_of)
+        && enc != encoding_rs::UTF_8
+    {
+        data = to_utf8(bytes, enc).into();
+        repairs.push(format!("transcoded from {} (HTTP header)", enc.name()));
+    }
+    let mut first_err = None;
+    let mut result = parse_raw(&data, base);
+    if result.is_err()
+        && let Some(clean) = strip_controls(&data)
+    {
+        if let Err(e) = &result {
+            first_err.get_or_insert(e.clone());
+        }
+        result = parse_raw(&clean, base);
+        if result.is_ok() {
+            repairs.push("control characters removed".into());
+        }
+        data = clean.into();
+    }
+    if result.is_err() && std::str::from_utf8(&data).is_err() && bom.is_none() {
+        if let Err(e) = &result {
+            first_err.get_or_insert(e.clone());
+        }
+        // Bytes that are not the encoding declared (or not UTF-8 when nothing is):
+        // guess, as a browser would.
+        let mut det = chardet_guess(&data);
+        if Some(det) == declared(&data) {
+            det = encoding_rs::WINDOWS_1252;
+        }
+        let fixed = to_utf8(&data, det);
+        result = parse_raw(&fixed, base);
+        if result.is_ok() {
+            repairs.push(format!("bytes invalid in the declared encoding; read as {}", det.name()));
+        }
+    }
+    let feed = result.map_err(|e| FeedError::NotAFeed(first_err.unwrap_or(e)))?;
+    let lang = feed.language.clone();
+    let items = feed
+        .entries
+        .into_iter()
+        .map(|e| {
+            let url = e
+                .links
+                .iter()
+                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                .or_else(|| e.links.first())
+                .map(|l| l.href.trim().to_string())
+                .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+                .or_else(|| {
+                    // RSS items whose only address is a permalink GUID.
+                    let g = e.id.trim();
+                    (g.starts_with("http://") || g.starts_with("https://")).then(|| g.to_string())
+                });
+            let published = e.published.or(e.updated);
+            let text = e
+                .content
+                .as_ref()
+                .and_then(|c| c.body.clone())
+                .or_else(|| e.summary.as_ref().map(|s| s.content.clone()))
+                .map(|t| plain(&t))
+                .filter(|t| !t.is_empty());
+            FeedItem {
+                guid: Some(e.id.trim().to_string()).filter(|g| !g.is_empty()),
+                url,
+                title: e.title.as_ref().map(|t| plain(&t.content)).filter(|t| !t.is_empty()),
+                text,
+                published: published.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                published_ts: published.map(|d| d.timestamp()),
+                authors: e
+                    .authors
+                    .iter()
+                    .filter_map(|p| p.name.as_deref())
+                    .map(plain)
+                    .filter(|n| !n.is_empty())
+                    .collect(),
+                lang: e.language.clone().or_else(|| lang.clone()),
+            }
+        })
+        .collect();
+    Ok(ParsedFeed { title: feed.title.map(|t| plain(&t.content)).filter(|t| !t.is_empty()), lang, items, repairs })
+}
+
+fn chardet_guess(bytes: &[u8]) -> &'static encoding_rs::Encoding {
+    // Without a detector dependency: windows-1251 if the high bytes look Cyrillic
+    // (most in 0xC0..=0xFF), else windows-1252.
+    let high: Vec<u8> = bytes.iter().copied().filter(|b| *b >= 0x80).collect();
+    let cyr = high.iter().filter(|b| **b >= 0xc0).count();
+    if high.len() > 20 && cyr * 10 > high.len() * 8 { encoding_rs::WINDOWS_1251 } else { encoding_rs::WINDOWS_1252 }
+}
+
+/// Text from a feed field that may hold HTML: tags dropped, block ends as newlines,
+/// character references decoded, controls and runs of spaces removed.
+pub fn plain(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    let mut tag = String::new();
+    for c in s.chars() {
+        if in_tag {
+            if c == '>' {
+                in_tag = false;
+                let t = tag
+                    .trim_start_matches('/')
+                    .split(|c: char| c.is_whitespace() || c == '/')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if matches!(t.as_str(), "p" | "br" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "blockquote" | "tr") {
+                    out.push('\n');
+                }
+                tag.clear();
+            } else {
+                tag.push(c);
+            }
+        } else if c == '<' {
+            in_tag = true;
+        } else {
+            out.push(c);
+        }
+    }
+    let decoded = decode_entities(&out);
+    let mut lines: Vec<String> = Vec::new();
+    for line in decoded.lines() {
+        let l: String = line
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !l.is_empty() {
+            lines.push(l);
+        }
+    }
+    lines.join("\n")
+}
+
+fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let semi = rest.find(';').filter(|&e| e <= 10);
+        let rep = semi.and_then(|e| {
+            let name = &rest[1..e];
+            let c = if let Some(n) = name.strip_prefix('#') {
+                let v = match n.strip_prefix(['x', 'X']) {
+                    Some(h) => u32::from_str_radix(h, 16).ok(),
+                    None => n.parse().ok(),
+                };
+                v.and_then(char::from_u32)
+            } else {
+                match name {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    "nbsp" => Some(' '),
+                    "mdash" => Some('—'),
+                    "ndash" => Some('–'),
+                    "hellip" => Some('…'),
+                    "rsquo" => Some('’'),
+                    "lsquo" => Some('‘'),
+                    "ldquo" => Some('“'),
+                    "rdquo" => Some('”'),
+                    _ => None,
+                }
+            };
+            c.map(|c| (c, e))
+        });
+        match rep {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether bytes look like a feed or an OPML list rather than a page (for `sources add`
+/// given a home page, and for the answer to `ingest`).
+pub fn alternate_links(html: &str, base: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("<link") {
+        let start = from + i;
+        let end = lower[start..].find('>').map_or(lower.len(), |e| start + e);
+        let tag = &lower[start..end];
+        let orig = &html[start..end];
+        from = end;
+        if !tag.contains("alternate") {
+            continue;
+        }
+        if !(tag.contains("application/rss+xml")
+            || tag.contains("application/atom+xml")
+            || tag.contains("application/feed+json"))
+        {
+            continue;
+        }
+        if let Some(h) = tag.find("href=") {
+            let v = &orig[h + 5..];
+            let q = v.chars().next().unwrap_or(' ');
+            let val: String = if q == '"' || q == '\'' {
+                v[1..].chars().take_while(|c| *c != q).collect()
+            } else {
+                v.chars().take_while(|c| !c.is_whitespace()).collect()
+            };
+            if let Ok(u) = url::Url::parse(base).and_then(|b| b.join(&decode_entities(&val))) {
+                out.push(u.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_in_titles_and_entities_become_text() {
+        assert_eq!(plain("<b>Breaking:</b> floods &amp; fires&nbsp;&#8212; live"), "Breaking: floods & fires — live");
+        assert_eq!(plain("<p>One</p><p>Two\u{1}</p>"), "One\nTwo");
+    }
+
+    #[test]
+    fn header_charset_without_declaration() {
+        let body = "<rss version=\"2.0\"><channel><title>Новости</title><item><title>Привет</title><link>https://x.example/1</link></item></channel></rss>";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(body);
+        let f = parse(&bytes, Some("application/rss+xml; charset=windows-1251"), "https://x.example/rss").unwrap();
+        assert_eq!(f.title.as_deref(), Some("Новости"));
+        assert_eq!(f.items[0].title.as_deref(), Some("Привет"));
+        assert_eq!(f.items[0].guid, None);
+        assert!(f.items[0].keys("f").contains(&"url:https://x.example/1".to_string()));
+    }
+
+    #[test]
+    fn control_characters_and_invalid_utf8_are_repaired() {
+        let body = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>T\x0b</title><item><title>Caf\xe9 \x01</title><guid>g1</guid></item></channel></rss>";
+        let f = parse(body, None, "https://x.example/rss").unwrap();
+        assert_eq!(f.items[0].title.as_deref(), Some("Café"));
+        assert_eq!(f.items[0].guid.as_deref(), Some("g1"));
+        assert!(!f.repairs.is_empty());
+        assert!(parse(b"<html><body>no</body></html>", None, "https://x.example/").is_err());
+    }
+
+    #[test]
+    fn home_page_alternate_links() {
+        let html = r#"<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml?a=1&amp;b=2"><link rel="stylesheet" href="/s.css"></head></html>"#;
+        assert_eq!(alternate_links(html, "https://x.example/news/"), vec!["https://x.example/feed.xml?a=1&b=2"]);
+    }
+}

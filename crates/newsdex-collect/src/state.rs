@@ -1,0 +1,413 @@
+//! The collector's state: `sources.sqlite` in the data directory (WAL, one transaction per
+//! change, so `kill -9` at any moment leaves the last committed state).
+//!
+//! It holds what cannot be rebuilt from the raw store: the sources the user added and how
+//! each is doing (validators, error streak, next poll), the items already seen (by GUID
+//! and by canonical address, so nothing is fetched twice), and hosts paused by a
+//! `Retry-After`. It lives beside `gen/`, so a reindex keeps it.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::CollectError;
+
+/// File name of the collector state inside the data directory.
+pub const STATE_FILE: &str = "sources.sqlite";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    outlet TEXT,
+    lang TEXT,
+    title TEXT,
+    category TEXT,
+    every_secs INTEGER,
+    paused INTEGER NOT NULL DEFAULT 0,
+    added_at INTEGER NOT NULL,
+    last_fetch INTEGER,
+    last_status INTEGER,
+    last_ok INTEGER,
+    last_unconditional INTEGER,
+    etag TEXT,
+    last_modified TEXT,
+    items_seen INTEGER NOT NULL DEFAULT 0,
+    new_items INTEGER NOT NULL DEFAULT 0,
+    next_fetch INTEGER NOT NULL,
+    interval_secs INTEGER,
+    error_streak INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    moved_from TEXT
+);
+CREATE TABLE IF NOT EXISTS items (
+    key TEXT PRIMARY KEY,
+    source INTEGER NOT NULL,
+    url TEXT,
+    first_seen INTEGER NOT NULL,
+    published INTEGER,
+    page_status TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_source ON items (source, published);
+CREATE TABLE IF NOT EXISTS hosts (
+    host TEXT PRIMARY KEY,
+    paused_until INTEGER NOT NULL,
+    reason TEXT
+) WITHOUT ROWID;
+";
+
+/// One source and how it is doing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Source {
+    pub id: i64,
+    pub url: String,
+    pub outlet: Option<String>,
+    pub lang: Option<String>,
+    pub title: Option<String>,
+    pub category: Option<String>,
+    /// Interval the user set (`--every`), overriding the adaptive one.
+    pub every_secs: Option<i64>,
+    pub paused: bool,
+    pub added_at: i64,
+    pub last_fetch: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_ok: Option<i64>,
+    pub last_unconditional: Option<i64>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub items_seen: i64,
+    /// New items at the last successful poll.
+    pub new_items: i64,
+    pub next_fetch: i64,
+    pub interval_secs: Option<i64>,
+    pub error_streak: i64,
+    /// Why the last poll failed (kept until a poll succeeds).
+    pub error: Option<String>,
+    /// The address before a permanent redirect moved it.
+    pub moved_from: Option<String>,
+}
+
+/// What a poll did to a source, written in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct PollOutcome {
+    pub fetched_at: i64,
+    pub status: Option<i64>,
+    pub ok: bool,
+    pub unconditional: bool,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub new_items: i64,
+    pub next_fetch: i64,
+    pub interval_secs: Option<i64>,
+    pub error: Option<String>,
+    /// A permanent redirect's target: the source's new address.
+    pub moved_to: Option<String>,
+}
+
+/// An item seen in a feed.
+#[derive(Debug, Clone)]
+pub struct SeenItem {
+    pub keys: Vec<String>,
+    pub url: Option<String>,
+    pub published: Option<i64>,
+    pub page_status: String,
+}
+
+/// The opened state file.
+#[derive(Debug)]
+pub struct State {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn now_secs() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl State {
+    /// Open (creating) the state of the data directory `data`.
+    /// A new data directory is made first (as `ingest` would), so that the state file
+    /// is inside a data directory, never beside unrelated files.
+    pub fn open(data: &Path) -> Result<State, CollectError> {
+        if !data.join("FORMAT").exists() {
+            drop(newsdex_engine::Engine::open_write(data)?);
+        }
+        let path = data.join(STATE_FILE);
+        let conn = Connection::open(&path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(State { conn, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Add a source (due at once). An address already present is updated with the
+    /// settings given and reported as not new.
+    pub fn add(
+        &self,
+        url: &str,
+        outlet: Option<&str>,
+        lang: Option<&str>,
+        title: Option<&str>,
+        category: Option<&str>,
+        every_secs: Option<i64>,
+    ) -> Result<(Source, bool), CollectError> {
+        let existed = self.find(url)?;
+        if let Some(s) = existed {
+            self.conn.execute(
+                "UPDATE sources SET outlet = coalesce(?2, outlet), lang = coalesce(?3, lang), title = coalesce(?4, title),
+                 category = coalesce(?5, category), every_secs = coalesce(?6, every_secs) WHERE id = ?1",
+                params![s.id, outlet, lang, title, category, every_secs],
+            )?;
+            return Ok((self.get(s.id)?.expect("just updated"), false));
+        }
+        let now = now_secs();
+        self.conn.execute(
+            "INSERT INTO sources (url, outlet, lang, title, category, every_secs, added_at, next_fetch)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            params![url, outlet, lang, title, category, every_secs, now],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        Ok((self.get(id)?.expect("just inserted"), true))
+    }
+
+    /// A source by id.
+    pub fn get(&self, id: i64) -> Result<Option<Source>, CollectError> {
+        Ok(self.conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], row).optional()?)
+    }
+
+    /// A source by its address (as stored), or by its id written as a number.
+    pub fn find(&self, url_or_id: &str) -> Result<Option<Source>, CollectError> {
+        if let Ok(id) = url_or_id.parse::<i64>() {
+            return self.get(id);
+        }
+        Ok(self.conn.query_row(&format!("{SELECT} WHERE url = ?1"), [url_or_id], row).optional()?)
+    }
+
+    /// Every source, in the order added.
+    pub fn list(&self) -> Result<Vec<Source>, CollectError> {
+        let mut st = self.conn.prepare(&format!("{SELECT} ORDER BY id"))?;
+        let rows = st.query_map([], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Sources due at `now` and not paused, soonest first.
+    pub fn due(&self, now: i64) -> Result<Vec<Source>, CollectError> {
+        let mut st =
+            self.conn.prepare(&format!("{SELECT} WHERE paused = 0 AND next_fetch <= ?1 ORDER BY next_fetch, id"))?;
+        let rows = st.query_map([now], row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Remove a source and its seen items. Whether it existed.
+    pub fn remove(&self, id: i64) -> Result<bool, CollectError> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM items WHERE source = ?1", [id])?;
+        let n = tx.execute("DELETE FROM sources WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// Pause or resume. A resumed source is due at once.
+    pub fn set_paused(&self, id: i64, paused: bool) -> Result<bool, CollectError> {
+        let n = if paused {
+            self.conn.execute("UPDATE sources SET paused = 1 WHERE id = ?1", [id])?
+        } else {
+            self.conn.execute(
+                "UPDATE sources SET paused = 0, next_fetch = min(next_fetch, ?2) WHERE id = ?1",
+                params![id, now_secs()],
+            )?
+        };
+        Ok(n > 0)
+    }
+
+    /// Whether any of `keys` was seen before (from any source).
+    pub fn seen(&self, keys: &[String]) -> Result<bool, CollectError> {
+        let mut st = self.conn.prepare_cached("SELECT 1 FROM items WHERE key = ?1")?;
+        for k in keys {
+            if st.exists([k])? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Publication times of a source's most recent items (for the adaptive interval).
+    pub fn recent_published(&self, source: i64, n: usize) -> Result<Vec<i64>, CollectError> {
+        let mut st = self.conn.prepare(
+            "SELECT DISTINCT published FROM items WHERE source = ?1 AND published IS NOT NULL ORDER BY published DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![source, n as i64], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record a poll: its outcome and the items it saw, in one transaction (after the
+    /// pages are durable in the archive, so a crash re-fetches rather than loses).
+    pub fn record_poll(&self, id: i64, out: &PollOutcome, items: &[SeenItem]) -> Result<(), CollectError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut added = 0i64;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR IGNORE INTO items (key, source, url, first_seen, published, page_status) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for it in items {
+                let mut any = false;
+                for k in &it.keys {
+                    any |= put.execute(params![k, id, it.url, out.fetched_at, it.published, it.page_status])? > 0;
+                }
+                added += i64::from(any);
+            }
+        }
+        if out.ok {
+            tx.execute(
+                "UPDATE sources SET last_fetch = ?2, last_status = ?3, last_ok = ?2, etag = ?4, last_modified = ?5,
+                 items_seen = items_seen + ?6, new_items = ?7, next_fetch = ?8, interval_secs = ?9, error_streak = 0,
+                 error = NULL, last_unconditional = CASE WHEN ?10 THEN ?2 ELSE last_unconditional END WHERE id = ?1",
+                params![
+                    id,
+                    out.fetched_at,
+                    out.status,
+                    out.etag,
+                    out.last_modified,
+                    added,
+                    out.new_items,
+                    out.next_fetch,
+                    out.interval_secs,
+                    out.unconditional
+                ],
+            )?;
+        } else {
+            tx.execute(
+                "UPDATE sources SET last_fetch = ?2, last_status = ?3, next_fetch = ?4, error_streak = error_streak + 1,
+                 error = ?5 WHERE id = ?1",
+                params![id, out.fetched_at, out.status, out.next_fetch, out.error],
+            )?;
+        }
+        if let Some(to) = &out.moved_to {
+            // Another source with that address already: keep both, say so.
+            let clash: Option<i64> =
+                tx.query_row("SELECT id FROM sources WHERE url = ?1", [to], |r| r.get(0)).optional()?;
+            if clash.is_none() {
+                tx.execute("UPDATE sources SET moved_from = url, url = ?2 WHERE id = ?1", params![id, to])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Make a source due now (a test's or the user's `collect --once --all`).
+    pub fn make_due(&self, id: i64, at: i64) -> Result<(), CollectError> {
+        self.conn.execute("UPDATE sources SET next_fetch = ?2 WHERE id = ?1", params![id, at])?;
+        Ok(())
+    }
+
+    /// Pause a host until `until` (Unix seconds), saying why.
+    pub fn pause_host(&self, host: &str, until: i64, reason: &str) -> Result<(), CollectError> {
+        self.conn.execute(
+            "INSERT INTO hosts (host, paused_until, reason) VALUES (?1, ?2, ?3)
+             ON CONFLICT (host) DO UPDATE SET paused_until = max(paused_until, ?2), reason = ?3",
+            params![host, until, reason],
+        )?;
+        Ok(())
+    }
+
+    /// Every host paused at `now`: (host, until, why).
+    pub fn paused_hosts(&self, now: i64) -> Result<Vec<(String, i64, String)>, CollectError> {
+        let mut st =
+            self.conn.prepare("SELECT host, paused_until, coalesce(reason, '') FROM hosts WHERE paused_until > ?1")?;
+        let rows = st.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Until when a host is paused, and why, if it is at `now`.
+    pub fn host_paused(&self, host: &str, now: i64) -> Result<Option<(i64, String)>, CollectError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT paused_until, coalesce(reason, '') FROM hosts WHERE host = ?1 AND paused_until > ?2",
+                params![host, now],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+}
+
+const SELECT: &str = "SELECT id, url, outlet, lang, title, category, every_secs, paused, added_at, last_fetch, last_status,
+    last_ok, last_unconditional, etag, last_modified, items_seen, new_items, next_fetch, interval_secs, error_streak, error,
+    moved_from FROM sources";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Source> {
+    Ok(Source {
+        id: r.get(0)?,
+        url: r.get(1)?,
+        outlet: r.get(2)?,
+        lang: r.get(3)?,
+        title: r.get(4)?,
+        category: r.get(5)?,
+        every_secs: r.get(6)?,
+        paused: r.get::<_, i64>(7)? != 0,
+        added_at: r.get(8)?,
+        last_fetch: r.get(9)?,
+        last_status: r.get(10)?,
+        last_ok: r.get(11)?,
+        last_unconditional: r.get(12)?,
+        etag: r.get(13)?,
+        last_modified: r.get(14)?,
+        items_seen: r.get(15)?,
+        new_items: r.get(16)?,
+        next_fetch: r.get(17)?,
+        interval_secs: r.get(18)?,
+        error_streak: r.get(19)?,
+        error: r.get(20)?,
+        moved_from: r.get(21)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_list_pause_remove_and_items_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = State::open(dir.path()).unwrap();
+        let (a, new) = st.add("https://a.example/rss", Some("A"), Some("en"), None, None, Some(900)).unwrap();
+        assert!(new);
+        let (a2, new) = st.add("https://a.example/rss", None, None, Some("A feed"), None, None).unwrap();
+        assert!(!new);
+        assert_eq!((a2.id, a2.outlet.as_deref(), a2.title.as_deref()), (a.id, Some("A"), Some("A feed")));
+        let (b, _) = st.add("https://b.example/rss", None, None, None, None, None).unwrap();
+        assert_eq!(st.due(i64::MAX).unwrap().len(), 2);
+        st.set_paused(b.id, true).unwrap();
+        assert_eq!(st.due(i64::MAX).unwrap().len(), 1);
+        let out = PollOutcome {
+            fetched_at: 10,
+            status: Some(200),
+            ok: true,
+            next_fetch: 1000,
+            new_items: 1,
+            ..Default::default()
+        };
+        let item = SeenItem {
+            keys: vec!["guid:1".into(), "url:https://a.example/1".into()],
+            url: None,
+            published: Some(5),
+            page_status: "200".into(),
+        };
+        st.record_poll(a.id, &out, &[item]).unwrap();
+        drop(st);
+        let st = State::open(dir.path()).unwrap();
+        assert!(st.seen(&["url:https://a.example/1".into()]).unwrap());
+        assert!(!st.seen(&["guid:2".into()]).unwrap());
+        let a = st.get(a.id).unwrap().unwrap();
+        assert_eq!((a.items_seen, a.next_fetch, a.last_status), (1, 1000, Some(200)));
+        assert!(st.get(b.id).unwrap().unwrap().paused);
+        assert!(st.remove(a.id).unwrap());
+        assert!(!st.seen(&["guid:1".into()]).unwrap());
+        assert_eq!(st.list().unwrap().len(), 1);
+    }
+}
