@@ -524,7 +524,8 @@ pub fn cost(text: &str) -> f32 {
         }
     }
     let letters: usize = counts.values().sum();
-    let main = counts.iter().max_by_key(|(_, n)| **n).map(|(s, _)| *s);
+    // Ties go to the earlier script (a HashMap's order differs from run to run).
+    let main = counts.iter().max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s as u8))).map(|(s, _)| *s);
     for (i, &c) in chars.iter().enumerate() {
         let prev = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
         if let Some(s @ (Script::Cjk | Script::Hangul)) = script(c)
