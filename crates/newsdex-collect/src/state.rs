@@ -141,6 +141,20 @@ impl State {
         Ok(State { conn, path })
     }
 
+    /// Open the state of `data` for reading only: `None` when there is none yet. Never
+    /// creates or changes the file (a reader such as the server's `/api/sources`).
+    pub fn open_read(data: &Path) -> Result<Option<State>, CollectError> {
+        use rusqlite::OpenFlags;
+        let path = data.join(STATE_FILE);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let conn =
+            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(Some(State { conn, path }))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -336,6 +350,22 @@ impl State {
     }
 }
 
+/// Longest feed address accepted.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// Whether `url` can be a source: an absolute http or https address with a host, at
+/// most [`MAX_URL_BYTES`] long. The refusal says why, in a sentence.
+pub fn check_url(url: &str) -> Result<(), String> {
+    if url.len() > MAX_URL_BYTES {
+        return Err(format!("the address is {} bytes long; at most {MAX_URL_BYTES} are taken", url.len()));
+    }
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        Ok(u) => Err(format!("{url:?} is not an http(s) address (scheme {:?})", u.scheme())),
+        Err(e) => Err(format!("{url:?} is not an http(s) address ({e})")),
+    }
+}
+
 const SELECT: &str = "SELECT id, url, outlet, lang, title, category, every_secs, paused, added_at, last_fetch, last_status,
     last_ok, last_unconditional, etag, last_modified, items_seen, new_items, next_fetch, interval_secs, error_streak, error,
     moved_from FROM sources";
@@ -409,5 +439,34 @@ mod tests {
         assert!(st.remove(a.id).unwrap());
         assert!(!st.seen(&["guid:1".into()]).unwrap());
         assert_eq!(st.list().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn open_read_never_creates_or_changes_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(State::open_read(dir.path()).unwrap().is_none());
+        assert!(!dir.path().join(STATE_FILE).exists());
+        let st = State::open(dir.path()).unwrap();
+        st.add("https://a.example/rss", Some("A"), None, None, None, None).unwrap();
+        drop(st);
+        let file = dir.path().join(STATE_FILE);
+        let before = (std::fs::read(&file).unwrap(), std::fs::metadata(&file).unwrap().modified().unwrap());
+        let ro = State::open_read(dir.path()).unwrap().unwrap();
+        assert_eq!(ro.list().unwrap().len(), 1);
+        assert!(ro.add("https://b.example/rss", None, None, None, None, None).is_err());
+        drop(ro);
+        let after = (std::fs::read(&file).unwrap(), std::fs::metadata(&file).unwrap().modified().unwrap());
+        assert_eq!(before, after);
+    }
+
+    #[test]
+    fn only_http_addresses_are_sources() {
+        for ok in ["https://a.example/rss", "http://127.0.0.1:8080/feed.xml"] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "feed.xml", "file:///etc/passwd", "javascript:alert(1)", "ftp://a.example/x", "https://"] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        assert!(check_url(&format!("https://a.example/{}", "x".repeat(MAX_URL_BYTES))).is_err());
     }
 }

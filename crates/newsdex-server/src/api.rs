@@ -27,8 +27,29 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
         description = "Search and read the news archive of one newsdex data directory. Errors use one envelope: {\"error\": {\"code\", \"message\", \"status\"}}.",
         license(name = "MIT OR Apache-2.0")
     ),
-    paths(search, article, story, raw, ingest, healthz),
-    components(schemas(SearchResponse, ArticleView, StoryResponse, IngestResponse, Health, ErrorEnvelope)),
+    paths(
+        search,
+        article,
+        story,
+        raw,
+        ingest,
+        crate::sources::list,
+        crate::sources::add,
+        crate::sources::remove,
+        crate::sources::pause,
+        crate::sources::resume,
+        healthz
+    ),
+    components(schemas(
+        SearchResponse,
+        ArticleView,
+        StoryResponse,
+        IngestResponse,
+        Health,
+        ErrorEnvelope,
+        crate::wire::SourceView,
+        crate::wire::AddSource
+    )),
     modifiers(&BearerAuth, &CommonResponses)
 )]
 #[derive(Debug)]

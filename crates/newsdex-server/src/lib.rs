@@ -7,6 +7,9 @@
 //!   ingest, health, the OpenAPI document (`/api/openapi.json`) and its Swagger UI
 //!   (`/api/docs`, assets compiled in). Errors share one envelope ([`error`]).
 //! * `/`, `/search`, `/articles/{id}` ([`web`]): pages that work without JavaScript.
+//! * `/api/sources` and `/sources` ([`sources`]): the feeds the collector follows and how
+//!   each is doing; adding, removing, pausing and resuming need the token. The server
+//!   only records them: it never fetches.
 //!
 //! Security: binds 127.0.0.1 unless told otherwise; writing needs the configured bearer
 //! token (`Authorization: Bearer …`, the scheme in any case) and is off without one; an
@@ -55,6 +58,7 @@ pub mod demo;
 pub mod display;
 pub mod error;
 pub mod params;
+pub mod sources;
 mod state;
 pub mod web;
 pub mod wire;
@@ -68,7 +72,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use newsdex_engine::Engine;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -134,6 +138,10 @@ fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
         .route("/api/stories/{id}", get(api::story))
         .route("/api/raw/{id}", get(api::raw))
         .route("/api/ingest", post(api::ingest))
+        .route("/api/sources", get(sources::list).post(sources::add))
+        .route("/api/sources/{id}", delete(sources::remove))
+        .route("/api/sources/{id}/pause", post(sources::pause))
+        .route("/api/sources/{id}/resume", post(sources::resume))
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found))
         .route("/healthz", get(api::healthz));
@@ -142,6 +150,7 @@ fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
         .route("/search", get(web::search_page))
         .route("/articles/{id}", get(web::article_page))
         .route("/stories/{id}", get(web::story_page))
+        .route("/sources", get(sources::page_handler))
         .route("/static/{name}", get(web::asset))
         .fallback(web::not_found);
     Router::new()

@@ -77,7 +77,7 @@ pub struct Form {
 }
 
 impl Form {
-    fn new(st: &AppState, engine: &Engine, params: Option<&SearchParams>) -> Form {
+    pub(crate) fn new(st: &AppState, engine: &Engine, params: Option<&SearchParams>) -> Form {
         let mut hidden = Vec::new();
         let mut set: Vec<String> = Vec::new();
         if let Some(p) = params {
@@ -349,7 +349,7 @@ pub struct Choice {
 }
 
 /// HTML with our page headers: no framing, no inline script, no third-party anything.
-fn page(status: StatusCode, html: String) -> Response {
+pub(crate) fn page(status: StatusCode, html: String) -> Response {
     let mut resp = (status, Html(html)).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -361,7 +361,7 @@ fn page(status: StatusCode, html: String) -> Response {
     resp
 }
 
-fn render(t: &impl Template) -> Result<String, ApiError> {
+pub(crate) fn render(t: &impl Template) -> Result<String, ApiError> {
     t.render().map_err(ApiError::internal)
 }
 

@@ -497,3 +497,97 @@ pub fn change_name(c: newsdex_engine::Change) -> &'static str {
         newsdex_engine::Change::Added => "added",
     }
 }
+
+/// A source the collector follows and how it is doing: the fields of `newsdex sources
+/// list --json`. Times are Unix seconds (UTC).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceView {
+    /// The source's number (`DELETE /api/sources/{id}`, `newsdex sources remove ID`).
+    #[schema(example = 1)]
+    pub id: i64,
+    /// The feed's address.
+    #[schema(example = "https://example.org/feed.xml")]
+    pub url: String,
+    /// Outlet name for its articles when the page names none.
+    pub outlet: Option<String>,
+    /// Language for its articles when the page names none.
+    pub lang: Option<String>,
+    /// Title (from an OPML import).
+    pub title: Option<String>,
+    /// Category (from an OPML import).
+    pub category: Option<String>,
+    /// Interval the user set, in seconds, overriding the adaptive one.
+    pub every_secs: Option<i64>,
+    /// Not polled until resumed.
+    pub paused: bool,
+    pub added_at: i64,
+    /// Last poll (successful or not).
+    pub last_fetch: Option<i64>,
+    /// HTTP status of the last poll (`null`: none yet, or no answer).
+    pub last_status: Option<i64>,
+    /// Last successful poll.
+    pub last_ok: Option<i64>,
+    pub last_unconditional: Option<i64>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// Items seen in the feed so far.
+    pub items_seen: i64,
+    /// New items at the last successful poll.
+    pub new_items: i64,
+    /// When the next poll is due.
+    pub next_fetch: i64,
+    /// The adaptive interval, in seconds.
+    pub interval_secs: Option<i64>,
+    /// Failed polls in a row.
+    pub error_streak: i64,
+    /// Why the last poll failed (kept until a poll succeeds).
+    pub error: Option<String>,
+    /// The address before a permanent redirect moved it.
+    pub moved_from: Option<String>,
+}
+
+impl From<&newsdex_collect::Source> for SourceView {
+    fn from(s: &newsdex_collect::Source) -> SourceView {
+        SourceView {
+            id: s.id,
+            url: s.url.clone(),
+            outlet: s.outlet.clone(),
+            lang: s.lang.clone(),
+            title: s.title.clone(),
+            category: s.category.clone(),
+            every_secs: s.every_secs,
+            paused: s.paused,
+            added_at: s.added_at,
+            last_fetch: s.last_fetch,
+            last_status: s.last_status,
+            last_ok: s.last_ok,
+            last_unconditional: s.last_unconditional,
+            etag: s.etag.clone(),
+            last_modified: s.last_modified.clone(),
+            items_seen: s.items_seen,
+            new_items: s.new_items,
+            next_fetch: s.next_fetch,
+            interval_secs: s.interval_secs,
+            error_streak: s.error_streak,
+            error: s.error.clone(),
+            moved_from: s.moved_from.clone(),
+        }
+    }
+}
+
+/// `POST /api/sources`: a feed to follow.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddSource {
+    /// The feed's address: http or https.
+    #[schema(example = "https://example.org/feed.xml")]
+    pub url: String,
+    /// Outlet name for its articles when the page names none.
+    pub outlet: Option<String>,
+    /// Poll this often (`15m`, `2h`, `1d`, or seconds) instead of from its publishing rate.
+    #[schema(example = "2h")]
+    pub every: Option<String>,
+    /// Language (ISO 639 code) for its articles when the page names none.
+    #[schema(example = "en")]
+    pub lang: Option<String>,
+}

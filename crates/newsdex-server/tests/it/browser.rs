@@ -227,5 +227,15 @@ async fn search_tashkent_and_open_the_article_in_chromium() {
     assert_eq!(mark.text().await.unwrap(), "Tashkent");
     shot("8-phone-article.png").await;
 
+    // The footer's link to the sources page: the demo archive follows none, and the page
+    // says how to add one.
+    c.find(Locator::LinkText("Sources")).await.unwrap().click().await.unwrap();
+    let h1 = c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("section.sources h1")).await.unwrap();
+    assert_eq!(h1.text().await.unwrap(), "Sources");
+    assert_eq!(c.current_url().await.unwrap().path(), "/sources");
+    let empty = c.find(Locator::Css("section.sources p.empty")).await.unwrap().text().await.unwrap();
+    assert!(empty.contains("newsdex sources add URL"), "{empty}");
+    shot("9-phone-sources.png").await;
+
     c.close().await.unwrap();
 }

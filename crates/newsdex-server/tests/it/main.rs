@@ -4,5 +4,6 @@
 mod api;
 mod browser;
 mod limits;
+mod sources;
 mod support;
 mod web;

@@ -110,6 +110,10 @@ impl TestServer {
         request("POST", &self.url(path), headers, Some(body))
     }
 
+    pub fn delete(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        request("DELETE", &self.url(path), headers, None)
+    }
+
     /// A raw connection, for what no HTTP client sends: a head without its body, a
     /// partial head, nothing at all.
     pub fn raw(&self) -> Raw {
@@ -291,6 +295,13 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&
     let result = match method {
         "GET" => {
             let mut r = agent.get(url);
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r.call()
+        }
+        "DELETE" => {
+            let mut r = agent.delete(url);
             for (k, v) in headers {
                 r = r.header(*k, *v);
             }
