@@ -386,3 +386,94 @@ pub fn collect(data: &Path, a: CollectArgs, quiet: bool) -> anyhow::Result<Done>
     }
     Ok(if any_failed && a.once { Done::SomeRejected } else { Done::Ok })
 }
+
+/// The collector's settings for `newsdex serve --collect`.
+pub fn serve_options(user_agent: Option<String>, delay: f64, resolve: &[String]) -> anyhow::Result<CollectOptions> {
+    let mut fetch = FetchConfig {
+        min_delay: Duration::try_from_secs_f64(delay).context("--collect-delay")?,
+        ..FetchConfig::default()
+    };
+    if let Some(ua) = user_agent {
+        fetch.user_agent = ua;
+    }
+    for r in resolve {
+        let (host, addr) = r.split_once('=').with_context(|| format!("--resolve {r:?}: write HOST=IP:PORT"))?;
+        fetch.resolve.push((host.to_string(), addr.parse().with_context(|| format!("--resolve {r:?}"))?));
+    }
+    Ok(CollectOptions { fetch, ..CollectOptions::default() })
+}
+
+/// `newsdex serve --collect`: passes over the due sources on a thread of their own (a
+/// pass runs its own small runtime, never the server's), one at a time, until stopped.
+/// Without sources it only looks again each minute: the state file is not made.
+pub struct Background {
+    stop: Arc<AtomicBool>,
+    done: std::sync::mpsc::Receiver<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Background {
+    pub fn start(data: PathBuf, opts: CollectOptions, quiet: bool) -> std::io::Result<Background> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, done) = std::sync::mpsc::channel();
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new().name("collect".into()).spawn(move || {
+            background_loop(&data, &opts, &flag, quiet);
+            let _ = tx.send(());
+        })?;
+        Ok(Background { stop, done, thread })
+    }
+
+    /// Stop: no new pass starts; a pass under way gets `wait` to finish (its state is
+    /// written after each commit, so one cut short is fetched again next time). Whether
+    /// it finished.
+    pub fn stop(self, wait: Duration) -> bool {
+        self.stop.store(true, Ordering::SeqCst);
+        match self.done.recv_timeout(wait) {
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                let _ = self.thread.join();
+                true
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => false,
+        }
+    }
+}
+
+/// The soonest next poll of a source that is not paused; `None` without any.
+fn next_due(data: &Path) -> Option<i64> {
+    let state = State::open_read(data).ok().flatten()?;
+    state.list().ok()?.iter().filter(|s| !s.paused).map(|s| s.next_fetch).min()
+}
+
+fn background_loop(data: &Path, opts: &CollectOptions, stop: &AtomicBool, quiet: bool) {
+    while !stop.load(Ordering::SeqCst) {
+        let now = chrono::Utc::now().timestamp();
+        let wait = match next_due(data) {
+            Some(next) if next <= now => match newsdex_collect::run_pass(data, opts, now) {
+                Ok(r) => {
+                    if !quiet && r.polled > 0 {
+                        eprintln!(
+                            "collected: {} sources polled ({} failed), {} new items, {} pages fetched, {} documents added",
+                            r.polled, r.failed, r.new_items, r.pages_ok, r.documents_added
+                        );
+                    }
+                    1
+                }
+                Err(e) => {
+                    // The data directory busy (an ingest holds the writer lock) or a
+                    // passing fault: nothing was marked seen, the next pass fetches it.
+                    eprintln!("collect: this pass failed ({}); trying again in a minute", output::safe(&e.to_string()));
+                    60
+                }
+            },
+            Some(next) => (next - now).clamp(1, 60),
+            None => 60,
+        };
+        for _ in 0..wait * 5 {
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}

@@ -76,6 +76,19 @@ struct ServeArgs {
     /// Open the page in a browser.
     #[arg(long)]
     open: bool,
+    /// Also collect: poll the sources' feeds in the background while serving, as
+    /// `newsdex collect` does (one pass at a time; stops with the server).
+    #[arg(long)]
+    collect: bool,
+    /// With --collect: User-Agent sent with every request; name a contact.
+    #[arg(long, env = "NEWSDEX_USER_AGENT", requires = "collect")]
+    user_agent: Option<String>,
+    /// With --collect: least seconds between two requests to one host.
+    #[arg(long, default_value_t = 5.0, requires = "collect")]
+    collect_delay: f64,
+    /// Resolve HOST to ADDR (`HOST=127.0.0.1:8080`) instead of asking DNS (for tests).
+    #[arg(long, hide = true, requires = "collect")]
+    resolve: Vec<String>,
     /// Connections served at once; more wait until one closes.
     #[arg(long, default_value_t = newsdex_server::Limits::DEFAULT.max_connections as u32, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
@@ -501,6 +514,11 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
         newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone(), limits };
     // Before anything is created or loaded.
     config.validate()?;
+    let collect = if args.collect {
+        Some(collect_cmd::serve_options(args.user_agent.clone(), args.collect_delay, &args.resolve)?)
+    } else {
+        None
+    };
     let empty = match Engine::open_read(data) {
         Ok(e) => e.num_docs() == 0,
         Err(EngineError::Store(newsdex_engine::StoreError::Missing(_))) => true,
@@ -546,7 +564,24 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
         if args.open {
             open_browser(&url);
         }
-        newsdex_server::serve(config, listener, stop).await?;
+        let data = config.data.clone();
+        let background = match collect {
+            Some(opts) => {
+                if !quiet {
+                    eprintln!("collecting in the background from the sources (see /sources)");
+                }
+                Some(collect_cmd::Background::start(data, opts, quiet)?)
+            }
+            None => None,
+        };
+        let served = newsdex_server::serve(config, listener, stop).await;
+        if let Some(bg) = background {
+            let finished = tokio::task::spawn_blocking(move || bg.stop(std::time::Duration::from_secs(30))).await?;
+            if !finished && !quiet {
+                eprintln!("newsdex: the collector's pass did not finish in 30 s; what it did not record is fetched again next time");
+            }
+        }
+        served?;
         if !quiet {
             eprintln!("newsdex: stopped");
         }

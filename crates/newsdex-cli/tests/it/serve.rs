@@ -39,7 +39,7 @@ pub fn get(url: &str) -> (u16, String) {
 }
 
 /// Send SIGINT (what Ctrl-C sends) and return the exit code and everything on stderr.
-fn interrupt(mut s: Serving) -> (Option<i32>, String) {
+pub fn interrupt(mut s: Serving) -> (Option<i32>, String) {
     let pid = s.child.id().to_string();
     assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
     let mut err = String::new();

@@ -169,3 +169,40 @@ fn collect_once_fetches_feed_and_pages_into_the_archive() {
     n.ok(&["reindex"]);
     assert_eq!(n.json(&["stats"])["documents"], 2);
 }
+
+#[test]
+fn serve_collect_polls_in_the_background_and_stops_on_ctrl_c() {
+    let n = Newsdex::new();
+    let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Harbour News</title>\
+        <item><title>Lighthouse relit</title><link>http://harbour.example/light</link><guid>l1</guid>\
+        <description>The old lighthouse was relit on Friday after its lamp was restored by volunteers.</description></item>\
+        </channel></rss>";
+    let mut routes = HashMap::new();
+    routes.insert("/rss".to_string(), (200, "application/rss+xml", feed.as_bytes().to_vec()));
+    let port = serve(routes);
+    n.ok(&["sources", "add", "http://harbour.example/rss", "--outlet", "Harbour News"]);
+    let resolve = format!("harbour.example=127.0.0.1:{port}");
+    let s = crate::serve::serve(&n, &["--collect", "--collect-delay", "0.01", "--resolve", &resolve]);
+    // The pass runs beside the server: the source's status and the article show up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (status, body) = crate::serve::get(&format!("{}api/sources", s.url));
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let (_, health) = crate::serve::get(&format!("{}healthz", s.url));
+        if v[0]["last_status"] == 200 && health.contains("\"documents\":1") {
+            assert_eq!(v[0]["items_seen"], 1, "{v}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no pass within 2 minutes: {v} {health}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let (_, page) = crate::serve::get(&format!("{}search?q=lighthouse", s.url));
+    assert!(page.contains("Lighthouse relit"), "{page}");
+    // Ctrl-C stops the server and the collector with it.
+    let (code, err) = crate::serve::interrupt(s);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("collecting in the background"), "{err}");
+    assert!(err.contains("collected: 1 sources polled (0 failed), 1 new items"), "{err}");
+    assert!(err.contains("newsdex: stopped"), "{err}");
+}
