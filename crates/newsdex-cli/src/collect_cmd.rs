@@ -116,11 +116,9 @@ fn open_state(data: &Path) -> anyhow::Result<State> {
     State::open(data).with_context(|| format!("opening {}", data.display()))
 }
 
+/// The address check the server's `POST /api/sources` makes too.
 fn check_url(url: &str) -> anyhow::Result<()> {
-    match url::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
-        _ => bail!("{url:?} is not an http(s) address"),
-    }
+    newsdex_collect::state::check_url(url).map_err(anyhow::Error::msg)
 }
 
 fn find(state: &State, s: &str) -> anyhow::Result<Source> {
