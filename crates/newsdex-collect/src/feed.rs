@@ -242,7 +242,7 @@ pub fn plain(s: &str) -> String {
             out.push(c);
         }
     }
-    let decoded = decode_entities(&out);
+    let decoded = newsdex_extract::html::entities::decode(&out);
     let mut lines: Vec<String> = Vec::new();
     for line in decoded.lines() {
         let l: String = line
@@ -257,59 +257,6 @@ pub fn plain(s: &str) -> String {
         }
     }
     lines.join("\n")
-}
-
-fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let semi = rest.find(';').filter(|&e| e <= 10);
-        let rep = semi.and_then(|e| {
-            let name = &rest[1..e];
-            let c = if let Some(n) = name.strip_prefix('#') {
-                let v = match n.strip_prefix(['x', 'X']) {
-                    Some(h) => u32::from_str_radix(h, 16).ok(),
-                    None => n.parse().ok(),
-                };
-                v.and_then(char::from_u32)
-            } else {
-                match name {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    "nbsp" => Some(' '),
-                    "mdash" => Some('—'),
-                    "ndash" => Some('–'),
-                    "hellip" => Some('…'),
-                    "rsquo" => Some('’'),
-                    "lsquo" => Some('‘'),
-                    "ldquo" => Some('“'),
-                    "rdquo" => Some('”'),
-                    _ => None,
-                }
-            };
-            c.map(|c| (c, e))
-        });
-        match rep {
-            Some((c, e)) => {
-                out.push(c);
-                rest = &rest[e + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Whether bytes look like a feed or an OPML list rather than a page (for `sources add`
@@ -341,7 +288,7 @@ pub fn alternate_links(html: &str, base: &str) -> Vec<String> {
             } else {
                 v.chars().take_while(|c| !c.is_whitespace()).collect()
             };
-            if let Ok(u) = url::Url::parse(base).and_then(|b| b.join(&decode_entities(&val))) {
+            if let Ok(u) = url::Url::parse(base).and_then(|b| b.join(&newsdex_extract::html::entities::decode(&val))) {
                 out.push(u.to_string());
             }
         }

@@ -110,6 +110,13 @@ pub enum FetchFailure {
     BadUrl(String),
 }
 
+impl FetchFailure {
+    /// A request or a body that failed on the way: the time limit, or the connection.
+    fn of(e: &reqwest::Error, timeout: Duration) -> FetchFailure {
+        if e.is_timeout() { FetchFailure::Timeout(timeout) } else { FetchFailure::Connect(error_chain(e)) }
+    }
+}
+
 /// A response that arrived (any status).
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -428,11 +435,7 @@ impl Fetcher {
         let mut resp = match rb.send().await {
             Ok(r) => r,
             Err(e) => {
-                let f = if e.is_timeout() {
-                    FetchFailure::Timeout(timeout)
-                } else {
-                    FetchFailure::Connect(error_chain(&e))
-                };
+                let f = FetchFailure::of(&e, timeout);
                 ex.error = Some(f.to_string());
                 return (Some(ex), Err(f));
             }
@@ -462,11 +465,7 @@ impl Fetcher {
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    let f = if e.is_timeout() {
-                        FetchFailure::Timeout(timeout)
-                    } else {
-                        FetchFailure::Connect(error_chain(&e))
-                    };
+                    let f = FetchFailure::of(&e, timeout);
                     ex.error = Some(f.to_string());
                     ex.body = body;
                     return (Some(ex), Err(f));

@@ -119,82 +119,9 @@ fn attributes(s: &BytesStart<'_>) -> Vec<(String, String)> {
     for a in s.html_attributes().with_checks(false).flatten() {
         let key = a.key.local_name().as_ref().to_ascii_lowercase();
         let raw = a.value.to_string();
-        out.push((key, unescape(&raw)));
+        out.push((key, newsdex_extract::html::entities::decode(&raw).into_owned()));
     }
     out
-}
-
-/// XML's and the common HTML character references decoded; an unknown one is left as written.
-fn unescape(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let end = rest[1..].find(|c: char| c == ';' || c == '&' || c.is_whitespace()).map(|e| e + 1);
-        match end.filter(|&e| rest.as_bytes().get(e) == Some(&b';') && e <= 12) {
-            Some(e) => {
-                let name = &rest[1..e];
-                match entity(name) {
-                    Some(c) => out.push(c),
-                    None => out.push_str(&rest[..=e]),
-                }
-                rest = &rest[e + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn entity(name: &str) -> Option<char> {
-    if let Some(num) = name.strip_prefix('#') {
-        let n = match num.strip_prefix(['x', 'X']) {
-            Some(h) => u32::from_str_radix(h, 16).ok()?,
-            None => num.parse().ok()?,
-        };
-        return char::from_u32(n);
-    }
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{a0}',
-        "eacute" => 'é',
-        "egrave" => 'è',
-        "aacute" => 'á',
-        "agrave" => 'à',
-        "oacute" => 'ó',
-        "uacute" => 'ú',
-        "iacute" => 'í',
-        "ntilde" => 'ñ',
-        "ccedil" => 'ç',
-        "auml" => 'ä',
-        "ouml" => 'ö',
-        "uuml" => 'ü',
-        "szlig" => 'ß',
-        "copy" => '©',
-        "reg" => '®',
-        "mdash" => '—',
-        "ndash" => '–',
-        "hellip" => '…',
-        "laquo" => '«',
-        "raquo" => '»',
-        "rsquo" => '’',
-        "lsquo" => '‘',
-        "rdquo" => '”',
-        "ldquo" => '“',
-        _ => return None,
-    })
 }
 
 /// Bytes to text: a BOM or the XML declaration's encoding, else UTF-8 (invalid sequences

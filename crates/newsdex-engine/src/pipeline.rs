@@ -721,6 +721,20 @@ impl Engine {
         opts: &IngestOptions,
         on_event: &mut dyn FnMut(IngestEvent<'_>),
     ) -> Result<IngestReport> {
+        self.in_one_run(opts, on_event, |run| {
+            run.report.files = 1;
+            run.ingest_bytes(name, bytes.to_vec())
+        })
+    }
+
+    /// One writing run: open the writer, let `work` add to it, finish (commit) and make
+    /// the result searchable.
+    fn in_one_run(
+        &mut self,
+        opts: &IngestOptions,
+        on_event: &mut dyn FnMut(IngestEvent<'_>),
+        work: impl FnOnce(&mut Run<'_>) -> Result<()>,
+    ) -> Result<IngestReport> {
         self.require_writable()?;
         let started = Instant::now();
         let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
@@ -728,8 +742,7 @@ impl Engine {
         let mut run =
             Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
         run.namer = namer;
-        run.report.files = 1;
-        run.ingest_bytes(name, bytes.to_vec())?;
+        work(&mut run)?;
         let mut report = run.finish()?;
         self.index.reload()?;
         report.elapsed_secs = started.elapsed().as_secs_f64();
@@ -754,20 +767,7 @@ impl Engine {
         opts: &IngestOptions,
         on_event: &mut dyn FnMut(IngestEvent<'_>),
     ) -> Result<IngestReport> {
-        self.require_writable()?;
-        let started = Instant::now();
-        let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
-        let namer = crate::outlets::Namer::load(self.dir.root());
-        let mut run =
-            Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
-        run.namer = namer;
-        for f in fetched {
-            run.keep_fetched(f)?;
-        }
-        let mut report = run.finish()?;
-        self.index.reload()?;
-        report.elapsed_secs = started.elapsed().as_secs_f64();
-        Ok(report)
+        self.in_one_run(opts, on_event, |run| fetched.into_iter().try_for_each(|f| run.keep_fetched(f)))
     }
 
     /// Rebuild documents and index from the raw store alone, into a new generation, then

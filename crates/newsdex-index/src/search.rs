@@ -496,6 +496,7 @@ impl SearchIndex {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
         let id = doc.get_first(f.doc).and_then(|v| v.as_u64()).map(DocId::from_u64).unwrap_or(DocId([0; 8]));
+        let title = text(f.title).unwrap_or_default();
         let body = text(f.body).unwrap_or_default();
         let s = snippets.snippet(&body);
         let snippet = if s.highlighted().is_empty() {
@@ -503,16 +504,13 @@ impl SearchIndex {
         } else {
             excerpt(&body, s.fragment_range(), s.highlighted())
         };
-        let mut matched = if spellings.worth_reading(searcher, addr, f)? {
-            spellings.found(&[&text(f.title).unwrap_or_default(), &body])
-        } else {
-            Vec::new()
-        };
-        spellings.folded(&snippet, &mut matched);
+        let mut matched =
+            if spellings.worth_reading(searcher, addr, f)? { spellings.found(&[&title, &body]) } else { Vec::new() };
+        spellings.folded(&title, &snippet, &mut matched);
         Ok(Hit {
             id,
             score,
-            title: text(f.title).unwrap_or_default(),
+            title,
             url: text(f.url),
             outlet: text(f.outlet),
             published: text(f.published_text),
@@ -655,27 +653,37 @@ impl Spellings {
         Ok(false)
     }
 
-    /// Words of the snippet that matched written otherwise than typed, beyond case, and
-    /// not already in `matched` (at most eight in all): the index folds accents and
-    /// script spellings, so "Putin" also finds Romanian "puțin"; the hit says so.
-    fn folded(&self, snippet: &Snippet, matched: &mut Vec<String>) {
+    /// Words of the title and of the snippet that matched written otherwise than typed,
+    /// beyond case, and not already in `matched` (at most eight in all): the index folds
+    /// accents and script spellings, so "Putin" also finds Romanian "puțin"; the hit says
+    /// so. A fold match only in the part of the text the snippet leaves out is not named.
+    fn folded(&self, title: &str, snippet: &Snippet, matched: &mut Vec<String>) {
         if self.typed.is_empty() {
             return;
         }
         let mut analyzer = crate::schema::text_analyzer();
-        let mut is_own = |piece: &str| {
-            let mut st = analyzer.token_stream(piece);
-            let mut own = false;
+        let mut title_words = Vec::new();
+        {
+            let mut st = analyzer.token_stream(title);
             while st.advance() {
-                own |= self.own.contains(&st.token().text);
+                let t = st.token();
+                if self.own.contains(&t.text) {
+                    title_words.push(&title[t.offset_from..t.offset_to]);
+                }
             }
-            own
-        };
-        for h in &snippet.highlights {
-            let Some(written) = snippet.text.get(h.clone()) else { continue };
+        }
+        let highlighted = snippet.highlights.iter().filter_map(|h| snippet.text.get(h.clone()));
+        for written in title_words.into_iter().chain(highlighted) {
             // A piece that is a query word once folded, but not as typed ("Uyghur's" is
             // "uyghur" as typed and an "s" that matched nothing).
-            let differs = as_written(written).any(|w| !self.typed.contains(&w) && is_own(&w));
+            let differs = as_written(written).any(|w| {
+                let mut st = analyzer.token_stream(&w);
+                let mut own = false;
+                while st.advance() {
+                    own |= self.own.contains(&st.token().text);
+                }
+                own && !self.typed.contains(&w)
+            });
             if differs && matched.len() < 8 && !matched.iter().any(|m| m.to_lowercase() == written.to_lowercase()) {
                 matched.push(written.to_string());
             }
@@ -726,10 +734,10 @@ mod tests {
     /// differing only in case or by a suffix that matched nothing, names none.
     #[test]
     fn regression_a_match_through_the_accent_fold_says_what_it_matched() {
-        let article = |i: u8, lang: &str, body: &str| newsdex_core::Article {
+        let article = |i: u8, lang: &str, title: &str, body: &str| newsdex_core::Article {
             id: newsdex_core::DocId([i; 8]),
             format: newsdex_core::SourceFormat::Jsonl,
-            title: format!("Item {i}"),
+            title: title.into(),
             body: body.into(),
             url: None,
             outlet: None,
@@ -742,8 +750,10 @@ mod tests {
         };
         let tmp = tempfile::tempdir().unwrap();
         let articles = [
-            article(1, "en", "PUTIN met the press; Putin's aides stayed."),
-            article(2, "ro", "A plouat puțin ieri la București."),
+            article(1, "en", "Item 1", "PUTIN met the press; Putin's aides stayed."),
+            article(2, "ro", "Item 2", "A plouat puțin ieri la București."),
+            // In the title only: the snippet (of the text) has nothing marked.
+            article(3, "ro", "Puțin soare", "Vremea de mâine la munte."),
         ];
         let index = crate::testdata::index(tmp.path(), &articles);
         let q = newsdex_query::parse("Putin", newsdex_query::DefaultOp::And).unwrap();
@@ -751,6 +761,7 @@ mod tests {
         let matched: Vec<(u8, Vec<String>)> = r.hits.iter().map(|h| (h.id.0[0], h.matched.clone())).collect();
         assert!(matched.contains(&(1, vec![])), "{matched:?}");
         assert!(matched.contains(&(2, vec!["puțin".to_string()])), "{matched:?}");
+        assert!(matched.contains(&(3, vec!["Puțin".to_string()])), "{matched:?}");
     }
 
     #[test]

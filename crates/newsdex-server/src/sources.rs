@@ -166,11 +166,9 @@ async fn change_one(
     let source = blocking(move || {
         let no_source = || ApiError::not_found(format!("no source {id} (see GET /api/sources)"));
         // Nothing to change without collector state: no file is made for a 404.
-        let Some(read) = newsdex_collect::State::open_read(&root).map_err(state_error)? else {
+        if newsdex_collect::State::open_read(&root).map_err(state_error)?.is_none() {
             return Err(no_source());
-        };
-        read.get(id).map_err(state_error)?.ok_or_else(no_source)?;
-        drop(read);
+        }
         let state = newsdex_collect::State::open(&root).map_err(state_error)?;
         let before = state.get(id).map_err(state_error)?.ok_or_else(no_source)?;
         let done = match change {

@@ -1479,8 +1479,7 @@ pub enum Opening {
 /// sources, published on the day or just after ("…』。読売新聞、2008年2月15日。"). The
 /// day most of its dates agree on wins, the later on a tie. No such date: no date.
 pub fn from_first_lines(text: &str) -> Option<(Published, Opening)> {
-    let mut written: Option<Vec<Published>> = None;
-    let mut written = || written.get_or_insert_with(|| written_dates(text)).clone();
+    // Each way out reads the text's written dates once, and only then.
     let later = |day: NaiveDate, dates: &[Published]| {
         dates.iter().any(|q| q.at.date_naive() > day + chrono::Days::new(LATER_DAYS))
     };
@@ -1489,14 +1488,14 @@ pub fn from_first_lines(text: &str) -> Option<(Published, Opening)> {
         let toks = tokens(&head);
         let opening = toks.len().min(5);
         if let Some(p) = (0..opening).find_map(|i| dated(&toks, i, Order::Unknown)) {
-            return (!later(p.at.date_naive(), &written())).then_some((p, Opening::Full));
+            return (!later(p.at.date_naive(), &written_dates(text))).then_some((p, Opening::Full));
         }
-        // A day without its year, in the line's first sentence (at most 120 characters):
+        // A day without its year, in the line's first sentence (of those 120 characters):
         // "読売新聞によると、2月14日午後…", "NEW YORK, March 3 -", "財務省は28日、…".
-        let sentence: String = line.chars().take(120).take_while(|&c| c != '。' && c != '.').collect();
+        let sentence: String = head.chars().take_while(|&c| c != '。' && c != '.').collect();
         let stoks = tokens(&sentence);
         if let Some((m, d)) = (0..stoks.len()).find_map(|i| month_day_at(&stoks, i)) {
-            let dates = written();
+            let dates = written_dates(text);
             let mut votes: HashMap<NaiveDate, usize> = HashMap::new();
             for w in &dates {
                 let w = w.at.date_naive();
