@@ -112,6 +112,9 @@ public final class NewsdexLucene {
             case "eval":
                 eval(a);
                 break;
+            case "percolate":
+                percolate(a);
+                break;
             default:
                 usage();
                 System.exit(2);
@@ -124,6 +127,8 @@ public final class NewsdexLucene {
                 "  index JSONL INDEXDIR [--stopwords none|english] [--default-lang CODE] [--default-outlet NAME]",
                 "  query INDEXDIR QUERYLOG [--threads N] [--rounds R] [--facets] [--limit 10] [--approx-count] [--warmup 1] [--per-query FILE]",
                 "  search INDEXDIR QUERY [--facets] [--limit 10]        (one query, human-readable, for checking)",
+                "  percolate DOCS.jsonl QUERYLOG [--watches 10000] [--base 5000] [--batch 1000] [--batches 5]",
+                "       (MemoryIndex percolation, as Elasticsearch's percolator: every document of the batches against every saved query)",
                 "  eval DOCS.jsonl QUERIES.tsv QRELS.tsv [--k 10] [--depth 1000] [--stopwords none|english]",
                 "       [--fields combined|newsdex] [--gains auto|binary|graded|cranfield] [--name NAME] [--per-query FILE] [--run FILE]"));
     }
@@ -404,6 +409,64 @@ public final class NewsdexLucene {
                     + ",\"limit\":" + limit + ",\"exact_total_hits\":" + !a.flag("--approx-count")
                     + ",\"wall_s\":" + fmt(wallS, 3) + "}");
         }
+    }
+
+    /**
+     * Percolation the way Elasticsearch's percolator does it: each new document is put alone
+     * in a MemoryIndex and every saved query is run against it. The saved queries are built
+     * from the query log exactly as newsdex-bench's `watches` builds its watches (each line
+     * alone, then pairs joined by OR and by AND), and the documents are the same lines of the
+     * same corpus (after the first --base, --batches of --batch).
+     */
+    static void percolate(Args a) throws Exception {
+        Path docs = Paths.get(a.pos(0, "DOCS.jsonl"));
+        Path log = Paths.get(a.pos(1, "QUERYLOG"));
+        int watches = a.integer("--watches", 10000);
+        int base = a.integer("--base", 5000);
+        int batch = a.integer("--batch", 1000);
+        int batches = a.integer("--batches", 5);
+        Analyzer an = analyzer("none");
+        Translator tr = new Translator(an);
+        List<String> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(log, StandardCharsets.UTF_8)) if (!l.isBlank()) lines.add(l.trim());
+        List<Query> qs = new ArrayList<>();
+        int n = lines.size(), skipped = 0;
+        outer:
+        for (int round = 0; ; round++) {
+            for (int i = 0; i < n; i++) {
+                String q;
+                if (round == 0) q = lines.get(i);
+                else {
+                    int j = (i + round * 7 + 1) % n;
+                    q = round % 2 == 1 ? "(" + lines.get(i) + ") OR (" + lines.get(j) + ")" : "(" + lines.get(i) + ") (" + lines.get(j) + ")";
+                }
+                try {
+                    qs.add(tr.translate(q));
+                } catch (QuerySyntaxException e) {
+                    skipped++;
+                }
+                if (qs.size() == watches) break outer;
+            }
+        }
+        List<String> all = Files.readAllLines(docs, StandardCharsets.UTF_8);
+        if (all.size() < base + batch * batches) die("fewer documents than asked");
+        long matches = 0, t0 = System.nanoTime();
+        int done = 0;
+        for (int k = base; k < base + batch * batches; k++) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> o = (Map<String, Object>) Json.parse(all.get(k));
+            org.apache.lucene.index.memory.MemoryIndex mi = new org.apache.lucene.index.memory.MemoryIndex();
+            String title = str(o.get("title")), body = str(o.get("text"));
+            mi.addField("title", title == null ? "" : title, an);
+            mi.addField("body", body == null ? "" : body, an);
+            org.apache.lucene.search.IndexSearcher searcher = mi.createSearcher();
+            for (Query q : qs) if (searcher.count(q) > 0) matches++;
+            done++;
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.println("{\"engine\":\"" + ENGINE + " MemoryIndex\",\"watches\":" + qs.size() + ",\"skipped\":" + skipped
+                + ",\"docs\":" + done + ",\"seconds\":" + fmt(secs, 3) + ",\"docs_per_s\":" + fmt(done / secs, 1)
+                + ",\"doc_watch_pairs_per_s\":" + fmt((double) done * qs.size() / secs, 0) + ",\"matches\":" + matches + "}");
     }
 
     /** TSV per log line: total hits, hits shown, mean and max latency over the timed rounds, the query. */

@@ -21,6 +21,7 @@ mod queries;
 mod report;
 mod synth;
 mod tantivy_alone;
+mod watches;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -39,6 +40,24 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
+    /// Watches matched after each commit: documents per second against N watches made from
+    /// a query log, and commit-to-entry delay (see `watches.rs`).
+    Watches {
+        /// JSON Lines corpus (e.g. from `reuters-jsonl`).
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long, default_value_t = 10_000)]
+        watches: usize,
+        /// Documents in the archive before the watches are made.
+        #[arg(long, default_value_t = 5_000)]
+        base: usize,
+        #[arg(long, default_value_t = 1_000)]
+        batch: usize,
+        #[arg(long, default_value_t = 5)]
+        batches: usize,
+    },
     /// Write Reuters-21578 converted from its SGML as JSON Lines to OUT.
     ReutersJsonl { out: PathBuf },
     /// Write a synthetic corpus of N articles built from real text (Reuters, AG News).
@@ -144,6 +163,11 @@ enum Cmd {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().cmd {
+        Cmd::Watches { input, queries, watches: n, base, batch, batches } => {
+            let row = watches::run(&input, &queries, n, base, batch, batches)?;
+            emit(json!({"row": "watches", "engine": "newsdex", "result": row}));
+            Ok(())
+        }
         Cmd::ReutersJsonl { out } => {
             std::fs::write(&out, newsdex_testkit::reuters::jsonl(&reuters_sgml()?)?)?;
             Ok(())

@@ -11,6 +11,8 @@ use clap::{Args, Subcommand};
 use newsdex_collect::schedule::{human_secs, parse_every};
 use newsdex_collect::{CollectOptions, FetchConfig, Source, State};
 
+use newsdex_engine::Engine;
+
 use crate::{Done, emit, output};
 
 #[derive(Subcommand, Debug)]
@@ -265,11 +267,12 @@ pub fn list_text(list: &[Source], now: i64) -> String {
         };
         let _ = writeln!(
             s,
-            "      last fetch {} (HTTP {status}), last ok {}; items seen {}, new last time {}; next fetch {next}; {every}",
+            "      last fetch {} (HTTP {status}), last ok {}; items seen {}, new last time {}{}; next fetch {next}; {every}",
             ago(now, src.last_fetch),
             ago(now, src.last_ok),
             src.items_seen,
             src.new_items,
+            if src.versions > 0 { format!(", re-published with new text {}", src.versions) } else { String::new() },
         );
         if let Some(e) = &src.error {
             let _ = writeln!(s, "      error streak {}: {}", src.error_streak, output::safe(e));
@@ -330,6 +333,9 @@ pub fn collect(data: &Path, a: CollectArgs, quiet: bool) -> anyhow::Result<Done>
             Err(e) => return Err(e.into()),
         };
         any_failed |= report.failed > 0;
+        if report.documents_added > 0 {
+            run_watches(data, quiet || a.json);
+        }
         if a.json {
             emit(&format!("{}\n", serde_json::to_string(&report)?))?;
         } else if !quiet && (report.polled > 0 || a.once) {
@@ -338,9 +344,10 @@ pub fn collect(data: &Path, a: CollectArgs, quiet: bool) -> anyhow::Result<Done>
                 match &s.error {
                     Some(e) => eprintln!("  {} HTTP {status}: {}", output::safe(&s.url), output::safe(e)),
                     None => eprintln!(
-                        "  {} HTTP {status}: {} new, {} pages, {} failed; next in {}",
+                        "  {} HTTP {status}: {} new, {} re-published, {} pages, {} failed; next in {}",
                         output::safe(&s.url),
                         s.new_items,
+                        s.versions,
                         s.pages_ok,
                         s.pages_failed,
                         human_secs(s.next_in_secs)
@@ -348,11 +355,16 @@ pub fn collect(data: &Path, a: CollectArgs, quiet: bool) -> anyhow::Result<Done>
                 }
             }
             eprintln!(
-                "collected: {} sources polled ({} unchanged, {} failed), {} new items, {} pages fetched ({} failed, their feed text kept), {} documents added{}",
+                "collected: {} sources polled ({} unchanged, {} failed), {} new items{}, {} pages fetched ({} failed, their feed text kept), {} documents added{}",
                 report.polled,
                 report.not_modified,
                 report.failed,
                 report.new_items,
+                if report.versions > 0 {
+                    format!(", {} re-published with new text", report.versions)
+                } else {
+                    String::new()
+                },
                 report.pages_ok,
                 report.pages_failed,
                 report.documents_added,
@@ -455,6 +467,9 @@ fn background_loop(data: &Path, opts: &CollectOptions, stop: &AtomicBool, quiet:
                             r.polled, r.failed, r.new_items, r.pages_ok, r.documents_added
                         );
                     }
+                    if r.documents_added > 0 {
+                        run_watches(data, quiet);
+                    }
                     1
                 }
                 Err(e) => {
@@ -473,5 +488,16 @@ fn background_loop(data: &Path, opts: &CollectOptions, stop: &AtomicBool, quiet:
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+}
+
+/// After a pass that added documents: the watches, as after an ingest. A failure is said
+/// and does not stop collecting (the watches catch up after the next commit).
+fn run_watches(data: &Path, quiet: bool) {
+    let done = Engine::open_read(data)
+        .map_err(anyhow::Error::from)
+        .and_then(|engine| crate::watch_cmd::run_after_commit(&engine, quiet));
+    if let Err(e) = done {
+        eprintln!("watches not run after this pass: {}", output::safe(&e.to_string()));
     }
 }

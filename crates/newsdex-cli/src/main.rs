@@ -11,6 +11,7 @@
 
 mod collect_cmd;
 mod output;
+mod watch_cmd;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,8 @@ enum Command {
     Ingest(IngestArgs),
     /// Search the ingested articles.
     Search(SearchArgs),
+    /// Export every match of a search (no cap) as CSV or JSON Lines, as of a snapshot.
+    Export(ExportArgs),
     /// Show one document: fields, warnings, provenance.
     Show(ShowArgs),
     /// Show a story: every copy of an article, its outlets and dates, and what each
@@ -60,6 +63,10 @@ enum Command {
     /// Poll the sources' feeds and fetch their new articles, politely, until Ctrl-C
     /// (`--once`: one pass).
     Collect(collect_cmd::CollectArgs),
+    /// Watches: saved searches that every ingest matches against what it added, reporting
+    /// each new story once (add, list, show, remove, run).
+    #[command(subcommand)]
+    Watch(watch_cmd::WatchCommand),
 }
 
 #[derive(Args, Debug)]
@@ -144,16 +151,10 @@ struct IngestArgs {
     json: bool,
 }
 
-#[derive(Args, Debug)]
-struct SearchArgs {
-    /// The query: words, "phrases", AND/OR/NOT, +must -not, title: outlet: lang: url: id:,
-    /// published:[2020-01-01 TO 2020-12-31], prefix*.
-    #[arg(required = true, num_args = 1..)]
-    query: Vec<String>,
-    #[arg(long, default_value_t = 10)]
-    limit: usize,
-    #[arg(long, default_value_t = 0)]
-    offset: usize,
+/// What a query matches besides its words: filters, operator, expansion (`search` and
+/// `export` take the same).
+#[derive(Args, Debug, Clone)]
+struct MatchArgs {
     /// Only these languages (repeatable).
     #[arg(long)]
     lang: Vec<String>,
@@ -173,6 +174,35 @@ struct SearchArgs {
     /// word, write it `=Uighur`).
     #[arg(long)]
     exact: bool,
+}
+
+impl MatchArgs {
+    /// Search options with these set, the rest as `base` has them.
+    fn options(&self, base: SearchOptions) -> SearchOptions {
+        SearchOptions {
+            langs: self.lang.clone(),
+            outlets: self.outlet.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            default_op: if self.default_op == "or" { DefaultOp::Or } else { DefaultOp::And },
+            expand: !self.exact,
+            ..base
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct SearchArgs {
+    /// The query: words, "phrases", AND/OR/NOT, +must -not, title: outlet: lang: url: id:,
+    /// published:[2020-01-01 TO 2020-12-31], prefix*.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    #[command(flatten)]
+    filters: MatchArgs,
     /// Every article: do not fold copies of one story into one hit.
     #[arg(long)]
     all: bool,
@@ -190,8 +220,45 @@ struct SearchArgs {
     /// whatever this says.
     #[arg(long, default_value_t = 5.0)]
     timeout: f64,
+    /// Answer as of this snapshot (a batch number a search or export named): only the
+    /// documents committed by then, after later ingests and reindexes too.
+    #[arg(long)]
+    snapshot: Option<u64>,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Args, Debug)]
+struct ExportArgs {
+    /// The query, as `search` takes it.
+    #[arg(required = true, num_args = 1..)]
+    query: Vec<String>,
+    /// csv (RFC 4180, UTF-8), jsonl (one document a line) or parquet (a column per field).
+    #[arg(long, default_value = "csv")]
+    format: String,
+    /// Columns, comma-separated (default: every field): id, title, body, url, outlet,
+    /// published, published_guessed, ingested_at, lang, authors, story, story_size,
+    /// story_outlets, warnings, removed, source, line, format.
+    #[arg(long)]
+    fields: Option<String>,
+    /// One row per story (its first matching member by id), not one per article.
+    #[arg(long)]
+    stories: bool,
+    /// Start a CSV with a UTF-8 byte-order mark (for spreadsheet programs).
+    #[arg(long)]
+    bom: bool,
+    /// Write to this file (default: standard output).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Also write a manifest (query, filters, snapshot, count, SHA-256, newsdex version)
+    /// as JSON to this file.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// As of this snapshot (default: the latest, which the manifest names).
+    #[arg(long)]
+    snapshot: Option<u64>,
+    #[command(flatten)]
+    filters: MatchArgs,
 }
 
 #[derive(Args, Debug)]
@@ -206,9 +273,14 @@ struct StoryArgs {
 struct ShowArgs {
     /// Document id (16 hex digits, or its first 6 or more).
     id: String,
-    /// Print the original bytes the document was extracted from.
+    /// Print the original bytes the document was extracted from (for a page from a WARC
+    /// archive: its HTTP payload, the bytes its WARC-Payload-Digest covers).
     #[arg(long, conflicts_with = "json")]
     raw: bool,
+    /// Print the whole record the document's id is the hash of (a WARC record with its
+    /// headers; for other inputs the same as --raw).
+    #[arg(long, conflicts_with_all = ["json", "raw"])]
+    record: bool,
     #[arg(long)]
     json: bool,
 }
@@ -277,6 +349,7 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
     match cli.command {
         Command::Ingest(args) => ingest(&cli.data, args, cli.quiet),
         Command::Search(args) => search(&cli.data, args),
+        Command::Export(args) => export(&cli.data, args, cli.quiet),
         Command::Show(args) => show(&cli.data, args),
         Command::Story(args) => story(&cli.data, args),
         Command::Stats(args) => stats(&cli.data, args),
@@ -284,6 +357,7 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
         Command::Serve(args) => serve(&cli.data, args, cli.quiet),
         Command::Sources(cmd) => collect_cmd::sources(&cli.data, cmd, cli.quiet),
         Command::Collect(args) => collect_cmd::collect(&cli.data, args, cli.quiet),
+        Command::Watch(cmd) => watch_cmd::watch(&cli.data, cmd, cli.quiet),
     }
 }
 
@@ -349,6 +423,9 @@ fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
     } else if !quiet || report.rejected_count > 0 {
         eprintln!("{}", output::ingest_summary("ingested", &report));
     }
+    if report.new > 0 {
+        watch_cmd::run_after_commit(&engine, quiet || args.json)?;
+    }
     let feeds_only = report.rejected_count > 0
         && report.new == 0
         && report.duplicates == 0
@@ -404,22 +481,17 @@ fn reindex(data: &Path, quiet: bool) -> anyhow::Result<Done> {
 fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
     let engine = Engine::open_read(data)?;
     let query = args.query.join(" ");
-    let opts = SearchOptions {
+    let opts = args.filters.options(SearchOptions {
         limit: args.limit,
         offset: args.offset,
-        langs: args.lang,
-        outlets: args.outlet,
-        from: args.from,
-        to: args.to,
-        default_op: if args.default_op == "or" { DefaultOp::Or } else { DefaultOp::And },
-        expand: !args.exact,
         collapse: !args.all,
         facets: args.facets || args.count.is_some(),
         count: args.count.as_deref().and_then(CountBy::parse).unwrap_or_default(),
         sort: Sort::parse(&args.sort).unwrap_or_default(),
         timeout: std::time::Duration::try_from_secs_f64(args.timeout).ok().filter(|d| !d.is_zero()),
+        snapshot: args.snapshot,
         ..SearchOptions::default()
-    };
+    });
     let results = engine.search(&query, &opts)?;
     if args.json {
         emit(&format!("{}\n", serde_json::to_string(&newsdex_server::wire::SearchResponse::from(&results))?))?;
@@ -429,6 +501,76 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
         if args.facets || args.count.is_some() {
             emit(&output::facets_text(&results))?;
         }
+    }
+    Ok(Done::Ok)
+}
+
+fn export(data: &Path, args: ExportArgs, quiet: bool) -> anyhow::Result<Done> {
+    use newsdex_export::{Exporter, Field, Filters, Format, Manifest};
+    let format = Format::parse(&args.format)?;
+    let fields = Field::parse_list(args.fields.as_deref())?;
+    let engine = Engine::open_read(data)?;
+    let query = args.query.join(" ");
+    let opts = args.filters.options(SearchOptions { snapshot: args.snapshot, ..SearchOptions::default() });
+    let plan = engine.export_plan(&query, &opts)?;
+    let exporter = Exporter { format, fields: fields.clone(), bom: args.bom };
+    let written = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            match newsdex_export::write_all(&engine, &plan, &exporter, args.stories, file) {
+                Ok((file, w)) => {
+                    file.sync_all().with_context(|| format!("writing {}", path.display()))?;
+                    w
+                }
+                Err(e) => {
+                    // No half export is left looking like a whole one.
+                    let _ = std::fs::remove_file(path);
+                    return Err(anyhow::Error::new(e).context(format!("writing {}", path.display())));
+                }
+            }
+        }
+        None => match newsdex_export::write_all(&engine, &plan, &exporter, args.stories, std::io::stdout()) {
+            Ok((_, w)) => w,
+            // `newsdex export … | head` ends quietly.
+            Err(EngineError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Done::Ok),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    if let Some(path) = &args.manifest {
+        let manifest = Manifest {
+            query: query.clone(),
+            filters: Filters {
+                lang: args.filters.lang,
+                outlet: args.filters.outlet,
+                from: args.filters.from,
+                to: args.filters.to,
+                default_op: args.filters.default_op,
+                exact: args.filters.exact,
+                stories: args.stories,
+            },
+            format,
+            fields: fields.iter().map(|f| f.name()).collect(),
+            snapshot: plan.snapshot,
+            matched: written.matched,
+            rows: written.rows,
+            bytes: written.bytes,
+            sha256: written.sha256.clone(),
+            newsdex_version: newsdex_export::VERSION,
+        };
+        std::fs::write(path, format!("{}\n", serde_json::to_string_pretty(&manifest)?))
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if !quiet {
+        eprintln!(
+            "exported {} {} of {} matches as of snapshot {} ({} bytes, SHA-256 {}); `--snapshot {}` repeats it",
+            written.rows,
+            if args.stories { "stories" } else { "articles" },
+            written.matched,
+            plan.snapshot,
+            written.bytes,
+            written.sha256,
+            plan.snapshot
+        );
     }
     Ok(Done::Ok)
 }
@@ -476,8 +618,9 @@ fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
     let prefix: IdPrefix = args.id.parse()?;
     let engine = Engine::open_read(data)?;
     let id = find_id(&engine, &prefix)?;
-    if args.raw {
-        let bytes = engine.raw_record(id)?.with_context(|| format!("no document {id}"))?;
+    if args.raw || args.record {
+        let bytes = if args.raw { engine.raw_payload(id)? } else { engine.raw_record(id)? };
+        let bytes = bytes.with_context(|| format!("no document {id}"))?;
         use std::io::Write;
         std::io::stdout().write_all(&bytes)?;
         return Ok(Done::Ok);

@@ -67,6 +67,11 @@ pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
             if r.copies == 1 { "was a copy" } else { "were copies" }
         );
     }
+    if !r.skipped.is_empty() {
+        let n: u64 = r.skipped.values().sum();
+        let parts: Vec<String> = r.skipped.iter().map(|(k, v)| format!("{v} {}", safe(k))).collect();
+        let _ = write!(s, "; {n} archive records not pages, skipped ({})", parts.join(", "));
+    }
     if r.total() > 0 && r.new == 0 && r.rejected_count == 0 {
         s.push_str("; nothing new: all of it was already ingested");
     }
@@ -180,6 +185,9 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
         if h.also_total > 0 {
             let _ = writeln!(out, "     {}  (newsdex story {})", safe(&newsdex_server::wire::also_line(h)), h.story);
         }
+    }
+    if let Some(n) = r.snapshot {
+        let _ = writeln!(out, "\n(as of snapshot {n}: `--snapshot {n}` answers the same after later ingests)");
     }
     out
 }
@@ -439,6 +447,9 @@ pub fn stats_text(s: &EngineStats) -> String {
     table("by outlet", &st.by_outlet);
     table("by format", &st.by_format);
     table("warnings (documents)", &st.warnings_by_code);
+    if !st.skipped_by_kind.is_empty() {
+        table("archive records skipped (not pages; WARC kind: reason)", &st.skipped_by_kind);
+    }
     let _ = writeln!(out, "\nrejects         {}", st.rejects);
     for (code, n) in &st.rejects_by_code {
         let _ = writeln!(out, "  {n:>9}  {code}");
@@ -470,6 +481,7 @@ mod tests {
             expansions: Vec::new(),
             sort: Default::default(),
             undated: None,
+            snapshot: None,
         }
     }
 

@@ -41,6 +41,8 @@ pub struct SourceReport {
     pub url: String,
     pub status: Option<u16>,
     pub new_items: usize,
+    /// Items seen before whose text changed (new versions).
+    pub versions: usize,
     pub pages_ok: usize,
     pub pages_failed: usize,
     /// Why it failed, when it did.
@@ -55,6 +57,8 @@ pub struct PassReport {
     pub not_modified: usize,
     pub failed: usize,
     pub new_items: usize,
+    /// Items seen before whose text changed (new versions, linked to the old).
+    pub versions: usize,
     pub pages_ok: usize,
     pub pages_failed: usize,
     /// Items left for the next pass (over `max_pages`, or their host paused).
@@ -70,6 +74,38 @@ struct Polled {
     fetch: Fetch,
     conditional: bool,
     feed: Option<Result<ParsedFeed, String>>,
+    /// A sitemap index's children, fetched in the same poll.
+    children: Vec<Fetch>,
+    /// Sitemaps its host's robots.txt names.
+    robots_sitemaps: Vec<String>,
+}
+
+/// What a listing (a feed or a sitemap) holds: its pages, or a sitemap index's children.
+enum Listing {
+    Feed(ParsedFeed),
+    Index(Vec<crate::sitemap::Child>),
+}
+
+fn read_listing(content: &[u8], content_type: Option<&str>, base: &str) -> Result<Listing, String> {
+    use crate::sitemap::{Sitemap, as_feed, is_sitemap, parse};
+    if is_sitemap(content) {
+        return match parse(content, base).map_err(|e| e.to_string())? {
+            Sitemap::Urls { items, dropped } => Ok(Listing::Feed(as_feed(items, dropped))),
+            Sitemap::Index { children, .. } => Ok(Listing::Index(children)),
+        };
+    }
+    crate::feed::parse(content, content_type, base).map(Listing::Feed).map_err(|e| e.to_string())
+}
+
+/// The sitemap to follow for a home page naming no feed: a news sitemap if robots.txt
+/// names one, else the first it names.
+fn pick_sitemap(named: &[String]) -> Option<String> {
+    named
+        .iter()
+        .find(|u| u.to_ascii_lowercase().contains("news"))
+        .or_else(|| named.first())
+        .filter(|u| crate::state::check_url(u).is_ok())
+        .cloned()
 }
 
 /// An item to fetch the page of.
@@ -77,6 +113,9 @@ struct Wanted {
     source_idx: usize,
     item: FeedItem,
     keys: Vec<String>,
+    fingerprint: String,
+    /// A re-published item: the key its versions are kept under and its new number.
+    version: Option<(String, i64)>,
 }
 
 fn exchange_json(ex: &Exchange, role: &str) -> serde_json::Value {
@@ -105,6 +144,7 @@ fn hints(it: &FeedItem) -> FeedHints {
         published: it.published.clone(),
         authors: it.authors.clone(),
         url: it.url.clone(),
+        lang: it.lang.clone(),
     }
 }
 
@@ -190,7 +230,15 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
             };
             set.spawn(async move {
                 let fetch = f.get(&s.url, &v).await;
-                (i, Polled { source: s, fetch, conditional: !unconditional, feed: None })
+                let p = Polled {
+                    source: s,
+                    fetch,
+                    conditional: !unconditional,
+                    feed: None,
+                    children: Vec::new(),
+                    robots_sitemaps: Vec::new(),
+                };
+                (i, p)
             });
         }
         let mut out: Vec<(usize, Polled)> = Vec::new();
@@ -203,31 +251,103 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         out.into_iter().map(|(_, p)| p).collect()
     });
     let mut polled = polled;
-    for p in &mut polled {
+    let mut children: Vec<(usize, String)> = Vec::new();
+    for (i, p) in polled.iter_mut().enumerate() {
         if let Ok(r) = &p.fetch.result
             && r.status == 200
         {
-            let base = r.url.clone();
-            p.feed = Some(crate::feed::parse(&r.content, r.content_type.as_deref(), &base).map_err(|e| e.to_string()));
+            p.feed = Some(match read_listing(&r.content, r.content_type.as_deref(), &r.url) {
+                Ok(Listing::Feed(f)) => Ok(f),
+                Ok(Listing::Index(c)) if c.is_empty() => Err("a sitemap index naming no sitemap".into()),
+                Ok(Listing::Index(c)) => {
+                    children.extend(c.into_iter().map(|c| (i, c.url)));
+                    Ok(ParsedFeed::default())
+                }
+                Err(e) => Err(e),
+            });
+            if p.feed.as_ref().is_some_and(Result::is_err)
+                && let Some(host) = host_of(&r.url)
+            {
+                p.robots_sitemaps = fetcher.robots_sitemaps(&host);
+            }
+        }
+    }
+    // 1b. The children of sitemap indexes (one level: an index inside an index is not
+    // followed, as the protocol allows none).
+    if !children.is_empty() {
+        let fetched: Vec<(usize, Fetch)> = runtime.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for (n, (i, url)) in children.into_iter().enumerate() {
+                let f = fetcher.clone();
+                set.spawn(async move { (n, i, f.get(&url, &Validators::default()).await) });
+            }
+            let mut out = Vec::new();
+            while let Some(r) = set.join_next().await {
+                if let Ok(x) = r {
+                    out.push(x);
+                }
+            }
+            out.sort_by_key(|(n, _, _)| *n);
+            out.into_iter().map(|(_, i, f)| (i, f)).collect()
+        });
+        for (i, f) in fetched {
+            polled[i].children.push(f);
+        }
+        for p in polled.iter_mut().filter(|p| !p.children.is_empty()) {
+            let mut items = Vec::new();
+            let mut failures = Vec::new();
+            for c in &p.children {
+                let read = match &c.result {
+                    Ok(r) if r.status == 200 => match read_listing(&r.content, r.content_type.as_deref(), &r.url) {
+                        Ok(Listing::Feed(f)) => Ok(f.items),
+                        Ok(Listing::Index(_)) => Err("an index inside an index (not followed)".to_string()),
+                        Err(e) => Err(e),
+                    },
+                    Ok(r) => Err(format!("HTTP {}", r.status)),
+                    Err(e) => Err(e.to_string()),
+                };
+                match read {
+                    Ok(it) => items.extend(it),
+                    Err(e) => failures.push(format!("{}: {e}", c.exchanges.first().map_or("?", |x| x.url.as_str()))),
+                }
+            }
+            p.feed = Some(if failures.len() == p.children.len() {
+                Err(format!("none of the index's {} sitemaps could be read ({})", failures.len(), failures[0]))
+            } else {
+                let mut f = crate::sitemap::as_feed(items, 0);
+                f.repairs.extend(failures.into_iter().map(|e| format!("sitemap not read: {e}")));
+                Ok(f)
+            });
         }
     }
 
     // 2. New items, and their pages.
     let mut wanted: Vec<Wanted> = Vec::new();
-    let mut no_page: Vec<(usize, FeedItem, Vec<String>)> = Vec::new();
+    let mut no_page: Vec<Wanted> = Vec::new();
     let mut batch_keys = std::collections::HashSet::new();
     for (i, p) in polled.iter().enumerate() {
         let Some(Ok(feed)) = &p.feed else { continue };
         for it in &feed.items {
             let keys = it.keys(&p.source.url);
-            if state.seen(&keys)? || keys.iter().any(|k| batch_keys.contains(k)) {
+            if keys.iter().any(|k| batch_keys.contains(k)) {
                 continue;
             }
-            batch_keys.extend(keys.iter().cloned());
-            if it.url.is_some() {
-                wanted.push(Wanted { source_idx: i, item: it.clone(), keys });
+            let fingerprint = it.fingerprint();
+            let version = if state.seen(&keys)? {
+                // Seen: skipped, unless its text changed (a re-published version).
+                match state.latest_version(&keys)? {
+                    Some((key, n, old)) if old != fingerprint && n < crate::state::MAX_VERSIONS => Some((key, n + 1)),
+                    _ => continue,
+                }
             } else {
-                no_page.push((i, it.clone(), keys));
+                None
+            };
+            batch_keys.extend(keys.iter().cloned());
+            let w = Wanted { source_idx: i, item: it.clone(), keys, fingerprint, version };
+            if it.url.is_some() {
+                wanted.push(w);
+            } else {
+                no_page.push(w);
             }
         }
     }
@@ -267,6 +387,11 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
     for p in &polled {
         for ex in p.fetch.exchanges.clone() {
             kept_all.push(kept(ex, "feed", &p.source, None));
+        }
+        for c in &p.children {
+            for ex in c.exchanges.clone() {
+                kept_all.push(kept(ex, "sitemap", &p.source, None));
+            }
         }
     }
     let mut seen_by_source: HashMap<usize, Vec<SeenItem>> = HashMap::new();
@@ -310,16 +435,20 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
             url: w.item.url.clone(),
             published: w.item.published_ts,
             page_status: status,
+            fingerprint: w.fingerprint,
+            version: w.version,
         });
     }
-    for (i, it, keys) in no_page {
-        let src = &polled[i].source;
-        kept_all.extend(feed_text_record(&it, src, "the feed gives no address for it"));
-        seen_by_source.entry(i).or_default().push(SeenItem {
-            keys,
+    for w in no_page {
+        let src = &polled[w.source_idx].source;
+        kept_all.extend(feed_text_record(&w.item, src, "the feed gives no address for it"));
+        seen_by_source.entry(w.source_idx).or_default().push(SeenItem {
+            keys: w.keys,
             url: None,
-            published: it.published_ts,
+            published: w.item.published_ts,
             page_status: "no address".into(),
+            fingerprint: w.fingerprint,
+            version: w.version,
         });
     }
     report.responses_kept = kept_all.len();
@@ -334,11 +463,14 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         state.pause_host(&h.0, h.1, &h.2)?;
     }
     report.deferred = deferred_from_cap + host_deferred;
+    let mut records = Vec::with_capacity(polled.len());
     for (i, p) in polled.iter().enumerate() {
         let s = &p.source;
         let seen = seen_by_source.remove(&i).unwrap_or_default();
         let (pages_ok, pages_failed) = pages_by_source.get(&i).copied().unwrap_or_default();
-        let mut out = outcome(p, &opts.policy, &state, now, seen.len() as i64)?;
+        let versions = seen.iter().filter(|v| v.version.is_some()).count();
+        let new_items = seen.len() - versions;
+        let mut out = outcome(p, &opts.policy, &state, now, new_items as i64)?;
         if deferred_sources.contains(&i) && out.ok {
             // Items left for later: poll again at once, unconditionally (a 304 would
             // hide them).
@@ -353,7 +485,8 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         if !out.ok {
             report.failed += 1;
         }
-        report.new_items += seen.len();
+        report.new_items += new_items;
+        report.versions += versions;
         report.pages_ok += pages_ok;
         report.pages_failed += pages_failed;
         report.sources.push(SourceReport {
@@ -365,14 +498,17 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
                 .last()
                 .map(|e| e.status)
                 .filter(|s| *s > 0)),
-            new_items: seen.len(),
+            new_items,
+            versions,
             pages_ok,
             pages_failed,
             error: out.error.clone(),
             next_in_secs: out.next_fetch - now,
         });
-        state.record_poll(s.id, &out, &seen)?;
+        records.push((s.id, out, seen));
     }
+    // The whole pass's outcomes in one transaction (one sync, not one per source).
+    state.record_polls(&records)?;
     Ok(report)
 }
 
@@ -442,6 +578,22 @@ fn outcome(p: &Polled, policy: &Policy, state: &State, now: i64, new_items: i64)
                         0,
                     );
                     o.moved_to = Some(feed_url);
+                    return Ok(o);
+                }
+                // A home page naming no feed: the sitemap its robots.txt names.
+                let html = r.content_type.as_deref().is_some_and(|c| c.to_ascii_lowercase().contains("html"))
+                    || String::from_utf8_lossy(&r.content[..r.content.len().min(1024)])
+                        .to_ascii_lowercase()
+                        .contains("<html");
+                if html && let Some(sitemap) = pick_sitemap(&p.robots_sitemaps) {
+                    let mut o = fail(
+                        Some(status),
+                        format!(
+                            "a web page naming no feed; its robots.txt names the sitemap {sitemap}, used from now on"
+                        ),
+                        0,
+                    );
+                    o.moved_to = Some(sitemap);
                     return Ok(o);
                 }
                 let wait = policy.backoff(interval, streak, seed(s.id, now));

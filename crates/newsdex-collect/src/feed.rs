@@ -29,6 +29,9 @@ pub struct FeedItem {
     pub published_ts: Option<i64>,
     pub authors: Vec<String>,
     pub lang: Option<String>,
+    /// When the page says it last changed (a sitemap's `<lastmod>`): a new value with
+    /// the same address is a re-published version.
+    pub modified_ts: Option<i64>,
 }
 
 impl FeedItem {
@@ -55,8 +58,22 @@ impl FeedItem {
     }
 }
 
+impl FeedItem {
+    /// What says the item's text changed: its title, text and `lastmod`, hashed. The
+    /// same item seen with another fingerprint is a re-published version.
+    pub fn fingerprint(&self) -> String {
+        let t = format!(
+            "{}\u{1f}{}\u{1f}{}",
+            self.title.as_deref().unwrap_or_default(),
+            self.text.as_deref().unwrap_or_default(),
+            self.modified_ts.map(|t| t.to_string()).unwrap_or_default()
+        );
+        format!("{:016x}", fnv1a(t.as_bytes()))
+    }
+}
+
 /// FNV-1a, 64 bits: a stable hash (the same on every platform and Rust version).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
@@ -199,6 +216,7 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<Par
                     .filter(|n| !n.is_empty())
                     .collect(),
                 lang: e.language.clone().or_else(|| lang.clone()),
+                modified_ts: None,
             }
         })
         .collect();

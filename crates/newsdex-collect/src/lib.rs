@@ -6,11 +6,13 @@
 //! * [`opml`]: reading subscription lists tolerantly (quick-xml), writing OPML 2.0;
 //! * [`canon`]: an item's canonical address (tracking parameters removed);
 //! * [`feed`]: feeds read by feed-rs, repaired where real servers break them;
+//! * [`sitemap`]: sitemaps and news sitemaps (indexes, gzip) read as lists of pages;
 //! * [`schedule`]: adaptive intervals, backoff with jitter, `Retry-After`, gone sources;
 //! * [`state`]: the collector's SQLite file in the data directory (sources, seen items,
 //!   paused hosts), crash-safe;
 //! * [`fetch`]: HTTP with reqwest (rustls + ring): robots.txt, one request per host at a
 //!   time with a minimum delay, conditional requests, redirect, size, bomb and time caps;
+//! * [`post`]: a JSON body posted to a user's address (watches' webhooks), bounded in time and size;
 //! * [`collect`]: one pass: poll due sources, fetch new items' pages, keep every response
 //!   in the raw store through the engine, record what happened.
 
@@ -19,7 +21,9 @@ pub mod collect;
 pub mod feed;
 pub mod fetch;
 pub mod opml;
+pub mod post;
 pub mod schedule;
+pub mod sitemap;
 pub mod state;
 
 pub use collect::{CollectOptions, PassReport, SourceReport, run_pass};

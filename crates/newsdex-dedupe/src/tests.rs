@@ -2,26 +2,14 @@ use proptest::prelude::*;
 
 use super::*;
 
-/// Paragraphs of the seed articles (real scraped text).
-fn seed_paragraphs(name: &str) -> Vec<String> {
-    let path = format!("{}/../../testdata/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(path)
-        .unwrap()
-        .split("\n")
-        .map(str::trim)
-        .filter(|l| l.split_whitespace().count() >= 8)
-        .map(str::to_string)
-        .collect()
-}
-
 fn item<'a>(key: u64, title: &'a str, body: &'a str, published: Option<i64>) -> Item<'a> {
     Item { key, title, body, published, seq: key }
 }
 
 #[test]
 fn republished_copies_are_one_story_and_other_articles_are_not() {
-    let p004 = seed_paragraphs("004_28fc068abbfc2ab4.txt");
-    let p000 = seed_paragraphs("000_0a7d4e7fb2c47564.txt");
+    let p004 = newsdex_testkit::seed_paragraphs("004_28fc068abbfc2ab4.txt");
+    let p000 = newsdex_testkit::seed_paragraphs("000_0a7d4e7fb2c47564.txt");
     let original = p004.join("\n\n");
     // A republisher: its own boilerplate around it, the last paragraph cut.
     let mut copy = vec!["Share this article on Facebook Twitter WhatsApp Email".to_string()];
@@ -115,8 +103,8 @@ proptest! {
     /// The grouping, and each story's id, do not depend on the order articles arrive in.
     #[test]
     fn grouping_is_the_same_in_any_order(order in Just((0..12usize).collect::<Vec<_>>()).prop_shuffle()) {
-        let p004 = seed_paragraphs("004_28fc068abbfc2ab4.txt");
-        let p000 = seed_paragraphs("000_0a7d4e7fb2c47564.txt");
+        let p004 = newsdex_testkit::seed_paragraphs("004_28fc068abbfc2ab4.txt");
+        let p000 = newsdex_testkit::seed_paragraphs("000_0a7d4e7fb2c47564.txt");
         let mut texts: Vec<(String, String, i64)> = Vec::new();
         for (i, paras) in [&p004, &p000].into_iter().enumerate() {
             for cut in 0..4 {
@@ -149,7 +137,7 @@ proptest! {
     /// the stories right.
     #[test]
     fn restoring_part_way_changes_nothing(order in Just((0..10usize).collect::<Vec<_>>()).prop_shuffle(), cut in 0..10usize) {
-        let p004 = seed_paragraphs("004_28fc068abbfc2ab4.txt");
+        let p004 = newsdex_testkit::seed_paragraphs("004_28fc068abbfc2ab4.txt");
         let texts: Vec<(String, i64)> = (0..10)
             .map(|i| {
                 let mut v = p004.clone();

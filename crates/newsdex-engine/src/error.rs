@@ -19,6 +19,12 @@ pub enum EngineError {
     /// stopped; trying again later, or a narrower query, may succeed.
     #[error("the search took longer than its time limit of {}; narrow the query or try again later", seconds(*.limit))]
     Timeout { limit: Duration },
+    /// A snapshot the archive does not have (the message names the ones it has).
+    #[error("{0}")]
+    Snapshot(String),
+    /// Writing an export's rows failed (a closed pipe, a full disk, a client gone).
+    #[error("writing the export: {0}")]
+    Write(#[source] std::io::Error),
     #[error("the data directory was opened read-only")]
     ReadOnly,
     #[error("the index layout is {found}, this newsdex writes {want}: run `newsdex reindex`")]
@@ -48,7 +54,7 @@ impl From<newsdex_index::IndexError> for EngineError {
 impl EngineError {
     /// Whether the user's input (not the system) is at fault.
     pub fn is_user_error(&self) -> bool {
-        matches!(self, EngineError::Query(_))
+        matches!(self, EngineError::Query(_) | EngineError::Snapshot(_))
     }
 }
 

@@ -13,6 +13,7 @@
 //!   answer reads.
 
 mod error;
+pub mod export;
 mod learned;
 pub mod outlets;
 mod pipeline;
@@ -155,8 +156,14 @@ pub struct SearchOptions {
     /// Wall-clock time the search may take, from the call ([`SEARCH_TIMEOUT`] by
     /// default; `None`: no limit). Past it the search stops with [`EngineError::Timeout`].
     pub timeout: Option<Duration>,
+    /// Only documents committed in these batches, inclusive (watches read what arrived
+    /// since they last looked).
+    pub batches: Option<(u64, u64)>,
     /// Ranking weights ([`Ranking`]; the default is what newsdex ships).
     pub ranking: Ranking,
+    /// Answer as of this snapshot (a committed batch number, [`Engine::snapshot`]): only
+    /// documents added by batches up to it. `None`: the latest.
+    pub snapshot: Option<u64>,
 }
 
 impl Default for SearchOptions {
@@ -178,7 +185,9 @@ impl Default for SearchOptions {
             sort: Sort::Relevance,
             limits: QueryLimits::default(),
             timeout: Some(SEARCH_TIMEOUT),
+            batches: None,
             ranking: Ranking::default(),
+            snapshot: None,
         }
     }
 }
@@ -194,6 +203,38 @@ pub struct EngineStats {
     pub raw_disk_bytes: u64,
     pub indexed_documents: u64,
     pub recent_rejects: Vec<RejectRow>,
+}
+
+/// `query` parsed as `opts` say, and their publication window.
+fn parse_for(query: &str, opts: &SearchOptions) -> Result<(newsdex_query::Query, Option<newsdex_query::DateRange>)> {
+    let parsed = newsdex_query::parse_with_limits(query, opts.default_op, &opts.limits)
+        .map_err(|e| EngineError::Query(e.render(query)))?;
+    let published = match (&opts.from, &opts.to) {
+        (None, None) => None,
+        (from, to) => Some(
+            newsdex_query::resolve_date_bounds(from.as_deref(), to.as_deref())
+                .map_err(|e| EngineError::Query(e.to_string()))?,
+        ),
+    };
+    Ok((parsed, published))
+}
+
+/// The index request for `parsed` with `opts`' filters, expansion, limits and batches, for
+/// reading every match (no paging, order, facets or snapshot set here).
+fn filtered_request<'q>(
+    parsed: &'q newsdex_query::Query,
+    published: Option<newsdex_query::DateRange>,
+    opts: &SearchOptions,
+) -> SearchRequest<'q> {
+    let mut req = SearchRequest::new(parsed);
+    req.langs = opts.langs.clone();
+    req.outlets = opts.outlets.clone();
+    req.published = published;
+    req.batches = opts.batches;
+    req.expand = opts.expand;
+    req.limits = opts.limits.clone();
+    req.ranking = opts.ranking;
+    req
 }
 
 /// The file in a data directory with the user's spelling variants.
@@ -319,15 +360,8 @@ impl Engine {
     /// `opts.timeout` stops with [`EngineError::Timeout`].
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
         let deadline = opts.timeout.map_or_else(Deadline::never, Deadline::after);
-        let parsed = newsdex_query::parse_with_limits(query, opts.default_op, &opts.limits)
-            .map_err(|e| EngineError::Query(e.render(query)))?;
-        let published = match (&opts.from, &opts.to) {
-            (None, None) => None,
-            (from, to) => Some(
-                newsdex_query::resolve_date_bounds(from.as_deref(), to.as_deref())
-                    .map_err(|e| EngineError::Query(e.to_string()))?,
-            ),
-        };
+        let snapshot = self.resolve_snapshot(opts.snapshot)?;
+        let (parsed, published) = parse_for(query, opts)?;
         let req = SearchRequest {
             query: &parsed,
             limit: opts.limit,
@@ -335,6 +369,7 @@ impl Engine {
             langs: opts.langs.clone(),
             outlets: opts.outlets.clone(),
             published,
+            batches: opts.batches,
             snippet_chars: opts.snippet_chars,
             facets: opts.facets,
             expand: opts.expand,
@@ -346,8 +381,43 @@ impl Engine {
             deadline,
             ranking: opts.ranking,
             sort: opts.sort,
+            snapshot: opts.snapshot,
         };
-        Ok(self.index.search(&req)?)
+        let mut results = self.index.search(&req)?;
+        results.snapshot = Some(snapshot);
+        Ok(results)
+    }
+
+    /// The snapshot searches answer from now: the last batch committed to the index.
+    pub fn snapshot(&self) -> Result<u64> {
+        Ok(self.index.committed_seq()?)
+    }
+
+    /// The snapshot a search with `asked` answers from: `asked` if the archive has it
+    /// (a batch from 1 to the latest), else [`EngineError::Snapshot`]; the latest when
+    /// none is asked.
+    pub fn resolve_snapshot(&self, asked: Option<u64>) -> Result<u64> {
+        let latest = self.snapshot()?;
+        match asked {
+            None => Ok(latest),
+            Some(n) if n >= 1 && n <= latest => Ok(n),
+            Some(n) if latest == 0 => {
+                Err(EngineError::Snapshot(format!("there is no snapshot {n}: nothing has been committed yet")))
+            }
+            Some(n) => Err(EngineError::Snapshot(format!(
+                "there is no snapshot {n}: this archive has snapshots 1 to {latest} (each committed batch is one)"
+            ))),
+        }
+    }
+
+    /// Every document `query` matches with `opts`'s filters, expansion and limits (not
+    /// its paging, order or facets): ids only, nothing read from the store. Watches use it
+    /// with [`SearchOptions::batches`] to read what a commit added.
+    pub fn matching_ids(&self, query: &str, opts: &SearchOptions) -> Result<Vec<DocId>> {
+        let (parsed, published) = parse_for(query, opts)?;
+        let mut req = filtered_request(&parsed, published, opts);
+        req.deadline = opts.timeout.map_or_else(Deadline::never, Deadline::after);
+        Ok(self.index.matching_ids(&req)?.into_iter().map(DocId::from_u64).collect())
     }
 
     /// Where the words of `query` (searched as `opts` say: expansion, default operator,
@@ -389,6 +459,34 @@ impl Engine {
         }
         let story = db.story_of(id)?.unwrap_or(id);
         Ok(Some((story, db.story_members(story)?.len().max(1))))
+    }
+
+    /// The generation of derived data this engine reads (a reindex makes a new one, whose
+    /// batch numbers start again).
+    pub fn generation(&self) -> u64 {
+        self.dir.generation()
+    }
+
+    /// The newest committed batch (0 for an empty archive): what searches see.
+    pub fn last_batch(&self) -> Result<u64> {
+        Ok(self.db().last_seq()?)
+    }
+
+    /// Every member of the story `id` belongs to (itself included), without texts; empty
+    /// if no such document.
+    pub fn story_members(&self, id: DocId) -> Result<Vec<DocId>> {
+        let db = self.db();
+        if db.doc(id)?.is_none() {
+            return Ok(Vec::new());
+        }
+        let story = db.story_of(id)?.unwrap_or(id);
+        let mut members = db.story_members(story)?;
+        for d in [story, id] {
+            if !members.contains(&d) {
+                members.push(d);
+            }
+        }
+        Ok(members)
     }
 
     /// The story a document belongs to, with every member and how each differs from the
@@ -481,7 +579,17 @@ impl Engine {
         let damaged = |what: String| EngineError::Damaged(format!("blob {} of {id}: {what}", p.raw));
         let mut head = [0u8; 4];
         let got = self.raw.open_blob(&loc)?.read(&mut head).map_err(|e| damaged(e.to_string()))?;
-        let mut reader: Box<dyn std::io::Read> = if newsdex_ingest::layer_of(&head[..got]).is_none() {
+        // A WARC record in its own gzip member: read that member alone, wherever it is.
+        let member = |k: &str| row.article.extra.get(k).and_then(|v| v.as_u64());
+        let packed = match (member("warc_offset"), member("warc_length")) {
+            (Some(o), Some(l)) if head[..got].starts_with(&[0x1f, 0x8b]) => Some((o, l)),
+            _ => None,
+        };
+        let mut reader: Box<dyn std::io::Read> = if let Some((offset, length)) = packed {
+            let mut blob = self.raw.open_blob(&loc)?;
+            blob.skip(offset).map_err(|e| damaged(e.to_string()))?;
+            Box::new(flate2::read::GzDecoder::new(std::io::BufReader::new(blob.take(length))))
+        } else if newsdex_ingest::layer_of(&head[..got]).is_none() {
             let mut blob = self.raw.open_blob(&loc)?;
             blob.skip(s).map_err(|e| damaged(e.to_string()))?;
             Box::new(blob)
@@ -500,6 +608,28 @@ impl Engine {
             return Err(damaged(format!("record range {s}..{e} is outside its input")));
         }
         Ok(Some(out))
+    }
+
+    /// What `show --raw` prints: the bytes a document was extracted from; for a page from
+    /// a WARC archive, its HTTP payload as the archive's digest defines it (the entity body,
+    /// chunking undone, content coding kept). [`Engine::raw_record`] gives the whole record.
+    pub fn raw_payload(&self, id: DocId) -> Result<Option<Vec<u8>>> {
+        let Some(record) = self.raw_record(id)? else { return Ok(None) };
+        let cap = record.len() as u64 * 2 + (1 << 20);
+        let block = if record.starts_with(b"WARC/") {
+            newsdex_warc::content_block(&record)
+        } else if row_is_arc(&record) {
+            newsdex_warc::parse_arc_header(&record).map(|h| {
+                let b = &record[h.len..];
+                &b[..b.len().min(h.length as usize)]
+            })
+        } else {
+            return Ok(Some(record));
+        };
+        let payload = block
+            .and_then(|b| newsdex_warc::entity_body(b, cap).map(|p| p.into_owned()))
+            .map_err(|e| EngineError::Damaged(format!("the WARC record of {id}: {e}")))?;
+        Ok(Some(payload))
     }
 
     /// Counts for `newsdex stats`.
@@ -596,4 +726,10 @@ fn check_layout(db: &DocDb, init: bool) -> Result<()> {
         None => Ok(()),
         Some(v) => Err(EngineError::Layout { found: v, want: INDEX_LAYOUT }),
     }
+}
+
+/// An ARC record (header line `http… IP date type length`).
+fn row_is_arc(record: &[u8]) -> bool {
+    (record.starts_with(b"http://") || record.starts_with(b"https://"))
+        && newsdex_warc::parse_arc_header(record).is_ok_and(|h| record[h.len..].starts_with(b"HTTP/"))
 }

@@ -117,6 +117,10 @@ pub struct IngestReport {
     pub with_warnings: u64,
     /// Hidden files skipped inside directories.
     pub hidden_skipped: u64,
+    /// Records read and deliberately not extracted, by kind and reason (`request: not a
+    /// response`, `response: status 404`, `response: not HTML`: WARC archives).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub skipped: std::collections::BTreeMap<String, u64>,
     /// New documents found to be a copy of another (they joined a story).
     pub copies: u64,
     /// Seconds spent grouping stories (hashing texts, on all threads, and linking).
@@ -147,6 +151,9 @@ impl IngestReport {
         self.rejected_count += other.rejected_count;
         self.with_warnings += other.with_warnings;
         self.hidden_skipped += other.hidden_skipped;
+        for (k, n) in other.skipped {
+            *self.skipped.entry(k).or_default() += n;
+        }
         self.copies += other.copies;
         self.story_secs += other.story_secs;
         self.story_bytes = other.story_bytes;
@@ -166,6 +173,8 @@ struct Work {
     kind: RecordKind,
     hints: Hints,
     provenance: Provenance,
+    /// Where a WARC record is in the archive as given (offset, length).
+    packed: Option<(u64, u64)>,
 }
 
 /// Records queued before a parallel extraction round.
@@ -199,6 +208,9 @@ struct Run<'a> {
     report: IngestReport,
     /// Pack lengths to record instead of asking the raw store (reindex, which only reads).
     fixed_ends: Option<std::collections::BTreeMap<u32, u64>>,
+    /// Batch numbers of the generation a reindex replaces, kept by the documents it
+    /// stores again, so that snapshots answer as before.
+    earlier_seq: HashMap<DocId, u64>,
     on_event: &'a mut dyn FnMut(IngestEvent<'_>),
 }
 
@@ -291,6 +303,7 @@ impl<'a> Run<'a> {
             stories,
             report: IngestReport::default(),
             fixed_ends: None,
+            earlier_seq: HashMap::new(),
             on_event,
         };
         // Documents stored before stories existed are grouped now, in their commit order.
@@ -514,6 +527,8 @@ impl<'a> Run<'a> {
             Kind::Text => RecordKind::Text,
             Kind::Html => RecordKind::Html,
             Kind::Jsonl => RecordKind::Jsonl,
+            Kind::Warc => RecordKind::Warc,
+            Kind::Arc => RecordKind::Arc,
         };
         let feed = rec.feed.clone().unwrap_or_default();
         let hints = Hints {
@@ -523,11 +538,13 @@ impl<'a> Run<'a> {
             published: feed.published,
             authors: feed.authors,
             url: feed.url,
+            feed_lang: feed.lang,
             charset: rec.charset.clone(),
         };
         // Lines of a part (archives written before inputs were kept whole) are numbered in
         // the whole input.
         let line_of = |l: Option<u64>| l.map(|l| l + rec.first_line.unwrap_or(1) - 1);
+        let mut skipped: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
         for item in items {
             match item {
                 Ok(Item::Record { span, bytes }) => {
@@ -542,6 +559,7 @@ impl<'a> Run<'a> {
                         bytes,
                         kind,
                         hints: hints.clone(),
+                        packed: span.packed.filter(|_| matches!(kind, RecordKind::Warc | RecordKind::Arc)),
                         provenance: Provenance {
                             source: rec.source.clone(),
                             raw: hash,
@@ -556,11 +574,20 @@ impl<'a> Run<'a> {
                     }
                 }
                 Ok(Item::Refused { span, reject }) => self.reject(&rec.source, Some(hash), line_of(span.line), reject),
+                Ok(Item::Skipped { kind, reason, .. }) => {
+                    *skipped.entry(format!("{kind}: {reason}")).or_default() += 1;
+                }
                 Err(r) => self.reject(&rec.source, Some(hash), None, r),
             }
             if self.batch.rejects.len() >= BATCH_REJECTS {
                 self.commit()?;
             }
+        }
+        // Counted once the input was read to its end (a run killed before then counts
+        // them when the input is read again); stored per input, so re-reading replaces.
+        for (what, n) in skipped {
+            *self.report.skipped.entry(what.clone()).or_default() += n;
+            self.batch.skipped.push((hash, what, n));
         }
         Ok(())
     }
@@ -569,8 +596,17 @@ impl<'a> Run<'a> {
     fn drain(&mut self) -> Result<()> {
         let queue = std::mem::take(&mut self.queue);
         self.queue_bytes = 0;
-        let results: Vec<_> =
-            queue.into_par_iter().map(|w| (w.id, extract(&w.bytes, w.kind, &w.hints), w.provenance)).collect();
+        let results: Vec<_> = queue
+            .into_par_iter()
+            .map(|w| {
+                let mut res = extract(&w.bytes, w.kind, &w.hints);
+                if let (Ok(a), Some((offset, length))) = (&mut res, w.packed) {
+                    a.extra.insert("warc_offset".into(), offset.into());
+                    a.extra.insert("warc_length".into(), length.into());
+                }
+                (w.id, res, w.provenance)
+            })
+            .collect();
         let mut docs = Vec::with_capacity(results.len());
         for (id, res, prov) in results {
             match res {
@@ -600,7 +636,14 @@ impl<'a> Run<'a> {
         }
         self.group(&docs);
         for (article, prov) in docs {
-            self.writer.add(&article, &prov.source, self.seq)?;
+            let seq = match self.earlier_seq.get(&article.id) {
+                Some(&earlier) => {
+                    self.batch.earlier_seq.insert(article.id, earlier);
+                    earlier
+                }
+                None => self.seq,
+            };
+            self.writer.add(&article, &prov.source, seq)?;
             self.batch_bytes += article.body.len() + article.title.len();
             self.report.new += 1;
             self.report.added.push(article.id);
@@ -810,8 +853,16 @@ impl Engine {
         let scan_raw = RawStore::open_read(&self.dir.raw_dir());
         let mut locs: HashMap<RawHash, BlobLoc> = HashMap::new();
         let mut ends = std::collections::BTreeMap::new();
+        // Snapshots survive: every document keeps the batch number it had, and the new
+        // generation's own batches are numbered after the old one's last.
+        let (earlier_seq, last_seq) = {
+            let old = self.db.get_mut().unwrap_or_else(|p| p.into_inner());
+            (old.doc_seqs()?.into_iter().collect::<HashMap<_, _>>(), old.last_seq()?)
+        };
         let mut run = Run::new(&mut db, &mut raw, writer, opts, on_event)?;
         run.namer = crate::outlets::Namer::load(self.dir.root());
+        run.earlier_seq = earlier_seq;
+        run.seq = run.seq.max(last_seq + 1);
         for rec in scan_raw.scan()? {
             let rec = rec?;
             ends.insert(rec.loc.pack, rec.loc.end());

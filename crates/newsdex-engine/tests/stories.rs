@@ -6,12 +6,6 @@ use std::path::{Path, PathBuf};
 
 use newsdex_engine::{Engine, IngestOptions, SearchOptions};
 
-fn seed_paragraphs() -> Vec<String> {
-    let text =
-        std::fs::read_to_string(newsdex_testkit::repo_root().join("testdata/seeds/004_28fc068abbfc2ab4.txt")).unwrap();
-    text.lines().map(str::trim).filter(|l| l.split_whitespace().count() >= 8).map(str::to_string).collect()
-}
-
 fn jsonl(dir: &Path, name: &str, outlet: &str, date: &str, paragraphs: &[String]) -> PathBuf {
     let rec = serde_json::json!({
         "title": "Background of the risks of Uyghur visits to Central Asia",
@@ -28,7 +22,7 @@ fn jsonl(dir: &Path, name: &str, outlet: &str, date: &str, paragraphs: &[String]
 fn a_long_lived_reader_sees_a_story_grow() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let p = seed_paragraphs();
+    let p = newsdex_testkit::seed_paragraphs(newsdex_testkit::SEED_004);
     let mut w = Engine::open_write(&data).unwrap();
     let original = jsonl(tmp.path(), "a.jsonl", "Radio Free Asia", "2021-03-01", &p);
     w.ingest(&[original], &IngestOptions::default(), &mut |_| {}).unwrap();
@@ -54,7 +48,7 @@ fn a_long_lived_reader_sees_a_story_grow() {
 fn documents_stored_without_a_story_are_grouped_by_the_next_ingest() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let p = seed_paragraphs();
+    let p = newsdex_testkit::seed_paragraphs(newsdex_testkit::SEED_004);
     let mut w = Engine::open_write(&data).unwrap();
     let off = IngestOptions { stories: false, ..IngestOptions::default() };
     let a = jsonl(tmp.path(), "a.jsonl", "Radio Free Asia", "2021-03-01", &p);

@@ -79,6 +79,10 @@ pub enum RecordKind {
     Text,
     Html,
     Jsonl,
+    /// One WARC `response` record, header and all: the page is its HTTP payload.
+    Warc,
+    /// One ARC record, header line and all: the page is its HTTP payload.
+    Arc,
 }
 
 /// Defaults from the ingest command for fields a record does not carry.
@@ -92,6 +96,9 @@ pub struct Hints {
     pub published: Option<String>,
     pub authors: Vec<String>,
     pub url: Option<String>,
+    /// The language the feed declares (`<language>`): taken only when the page names none
+    /// and its text is too short or unclear for detection (a `lang-from-feed` warning).
+    pub feed_lang: Option<String>,
     /// The charset the transport named (HTTP `Content-Type`), which outranks what a page
     /// declares ([`decode::decode_with`]).
     pub charset: Option<String>,
@@ -114,25 +121,9 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
             }
             blank(id, SourceFormat::Text, split.title, split.body)
         }
-        RecordKind::Html => {
-            let html = decode::decode_with(record, Some(decode::Markup::Html), hints.charset.as_deref(), &mut warnings);
-            let mut page = html::extract(&html, hints.url.as_deref(), &mut warnings);
-            if page.title.is_empty() && page.body.is_empty() {
-                return Err(Reject::new("no-text", "the page has no readable text"));
-            }
-            // Pages declare a language for the site, not the article (an English story
-            // on businessinsider.de says lang="de"): a clear detection on the text wins.
-            if let Some(declared) = page.lang.clone()
-                && let Some(found) = lang::contradicts(&declared, &page.body)
-            {
-                warnings.push(Warning::new(
-                    "lang-declared-differs",
-                    format!("the page declares {declared} but its text is {found}"),
-                ));
-                page.lang = Some(found);
-            }
-            page.into_article(id)
-        }
+        RecordKind::Html => html_article(id, record, hints.url.as_deref(), hints.charset.as_deref(), &mut warnings)?,
+        RecordKind::Warc => warc_article(id, record, &mut warnings)?,
+        RecordKind::Arc => arc_article(id, record, &mut warnings)?,
         RecordKind::Jsonl => jsonl::parse(record, id, &mut warnings)?,
     };
     if kind != RecordKind::Text {
@@ -177,13 +168,116 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
         article.lang = hints.lang.clone();
     }
     if article.lang.is_none() {
-        article.lang = lang::detect_lang(&article.title, &article.body, &mut warnings);
+        let mut unclear = Vec::new();
+        article.lang = lang::detect_lang(&article.title, &article.body, &mut unclear);
+        match hints.feed_lang.as_deref().and_then(newsdex_core::normalize_lang) {
+            Some(l) if article.lang.is_none() => {
+                let why = unclear.first().map_or(String::new(), |w| format!(" ({})", w.message));
+                warnings.push(Warning::new(
+                    "lang-from-feed",
+                    format!(
+                        "language {l} as the feed declares it; the page names none and its text does not tell{why}"
+                    ),
+                ));
+                article.lang = Some(l);
+            }
+            _ => warnings.extend(unclear),
+        }
     }
     if let Some(t) = lang::title_lang(&article.title, article.lang.as_deref()) {
         warnings.push(Warning::new("title-lang", format!("the title is in another language ({t}) than the text")));
         article.extra.insert("title_lang".into(), t.into());
     }
     article.warnings.extend(warnings);
+    Ok(article)
+}
+
+fn html_article(
+    id: DocId,
+    bytes: &[u8],
+    url: Option<&str>,
+    charset: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Article, Reject> {
+    let html = decode::decode_with(bytes, Some(decode::Markup::Html), charset, warnings);
+    let mut page = html::extract(&html, url, warnings);
+    if page.title.is_empty() && page.body.is_empty() {
+        return Err(Reject::new("no-text", "the page has no readable text"));
+    }
+    // Pages declare a language for the site, not the article (an English story
+    // on businessinsider.de says lang="de"): a clear detection on the text wins.
+    if let Some(declared) = page.lang.clone()
+        && let Some(found) = lang::contradicts(&declared, &page.body)
+    {
+        warnings.push(Warning::new(
+            "lang-declared-differs",
+            format!("the page declares {declared} but its text is {found}"),
+        ));
+        page.lang = Some(found);
+    }
+    Ok(page.into_article(id))
+}
+
+/// Largest decoded page read from a WARC record (its transfer and content codings undone).
+const MAX_WARC_PAGE: u64 = 64 << 20;
+
+/// A page from a WARC `response` record: the HTTP payload with its codings undone,
+/// the target URI as its address, the HTTP charset as the decoding hint, and the
+/// record's identity kept in `extra` (`warc_record_id`, `warc_date`, the fetch date,
+/// `warc_payload_digest`, `warc_target_uri`).
+fn warc_article(id: DocId, record: &[u8], warnings: &mut Vec<Warning>) -> Result<Article, Reject> {
+    let bad = |e: newsdex_warc::WarcError| Reject::new("bad-warc-record", e.to_string());
+    let header = newsdex_warc::parse_header(record).map_err(bad)?;
+    let length = header.content_length().map_err(bad)?;
+    let block = record.get(header.len..).unwrap_or_default();
+    let block = &block[..block.len().min(length as usize)];
+    let payload = newsdex_warc::http_payload(block, MAX_WARC_PAGE).map_err(bad)?;
+    if !payload.undone.is_empty() {
+        warnings.push(Warning::new(
+            "http-decoded",
+            format!("the archived HTTP body was decoded ({})", payload.undone.join(", ")),
+        ));
+    }
+    let url = header.get("WARC-Target-URI").map(|u| u.trim_matches(|c| c == '<' || c == '>').to_string());
+    let mut article = html_article(id, &payload.body, url.as_deref(), payload.charset.as_deref(), warnings)?;
+    if article.url.is_none() {
+        article.url = url.clone();
+    }
+    for (key, field) in [
+        ("warc_target_uri", "WARC-Target-URI"),
+        ("warc_record_id", "WARC-Record-ID"),
+        ("warc_date", "WARC-Date"),
+        ("warc_payload_digest", "WARC-Payload-Digest"),
+    ] {
+        if let Some(v) = header.get(field) {
+            article.extra.insert(key.into(), v.into());
+        }
+    }
+    Ok(article)
+}
+
+/// A page from an ARC record: as [`warc_article`], its URL and date from the header line
+/// (kept as `warc_target_uri` and `warc_date`, the same meaning).
+fn arc_article(id: DocId, record: &[u8], warnings: &mut Vec<Warning>) -> Result<Article, Reject> {
+    let bad = |e: newsdex_warc::WarcError| Reject::new("bad-arc-record", e.to_string());
+    let header = newsdex_warc::parse_arc_header(record).map_err(bad)?;
+    let block = record.get(header.len..).unwrap_or_default();
+    let block = &block[..block.len().min(header.length as usize)];
+    let payload = newsdex_warc::http_payload(block, MAX_WARC_PAGE).map_err(bad)?;
+    if !payload.undone.is_empty() {
+        warnings.push(Warning::new(
+            "http-decoded",
+            format!("the archived HTTP body was decoded ({})", payload.undone.join(", ")),
+        ));
+    }
+    let mut article = html_article(id, &payload.body, Some(&header.url), payload.charset.as_deref(), warnings)?;
+    if article.url.is_none() {
+        article.url = Some(header.url.clone());
+    }
+    article.extra.insert("warc_target_uri".into(), header.url.clone().into());
+    if let Some(d) = newsdex_warc::arc_date_rfc3339(&header.date) {
+        article.extra.insert("warc_date".into(), d.into());
+    }
     Ok(article)
 }
 

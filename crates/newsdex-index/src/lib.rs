@@ -16,6 +16,7 @@ pub mod analysis;
 mod deadline;
 mod error;
 pub mod expand;
+mod export;
 mod facets;
 mod guard;
 mod hanzi;

@@ -529,6 +529,13 @@ impl<'v> Translator<'v> {
         Box::new(ConstScoreQuery::new(Box::new(RangeQuery::new(lower, upper)), 0.0))
     }
 
+    /// Documents committed in batches `first..=last` (the `seq` field); never scores.
+    pub(crate) fn batch_range(&self, first: u64, last: u64) -> Box<dyn Query> {
+        let term = |seq: u64| Term::from_field_u64(self.fields.seq, seq);
+        let q = RangeQuery::new(Bound::Included(term(first)), Bound::Included(term(last)));
+        Box::new(ConstScoreQuery::new(Box::new(q), 0.0))
+    }
+
     /// A filter on an exact-valued field (language) or outlet words; never scores.
     pub(crate) fn filter_any(&mut self, field: QField, values: &[String]) -> Result<Box<dyn Query>> {
         let mut alts = Vec::new();

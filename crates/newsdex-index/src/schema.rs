@@ -13,7 +13,7 @@
 //! | `published` | date, indexed, fast, stored | date ranges, histograms |
 //! | `published_text` | stored | the date as the source gave it (time zone kept) |
 //! | `source` | stored | the input path or URL it was read from |
-//! | `seq` | u64, indexed, fast | the batch that added it (crash recovery) |
+//! | `seq` | u64, indexed, fast | the batch that added it (crash recovery; snapshots: kept by a reindex) |
 
 use tantivy::Index;
 use tantivy::schema::{

@@ -34,6 +34,9 @@ pub struct SearchRequest<'a> {
     pub outlets: Vec<String>,
     /// Keep only this publication window.
     pub published: Option<DateRange>,
+    /// Keep only documents committed in these batches (inclusive; a watch's new
+    /// documents since its watermark).
+    pub batches: Option<(u64, u64)>,
     /// Longest snippet, in characters.
     pub snippet_chars: usize,
     /// Also count matches by language, outlet and month.
@@ -60,6 +63,9 @@ pub struct SearchRequest<'a> {
     pub ranking: Ranking,
     /// The order of hits (relevance, or publication date with undated articles last).
     pub sort: Sort,
+    /// Answer as of this batch: only documents added by batches up to it (`None`: every
+    /// document).
+    pub snapshot: Option<u64>,
 }
 
 impl<'a> SearchRequest<'a> {
@@ -71,6 +77,7 @@ impl<'a> SearchRequest<'a> {
             langs: vec![],
             outlets: vec![],
             published: None,
+            batches: None,
             snippet_chars: 240,
             facets: false,
             expand: true,
@@ -82,6 +89,7 @@ impl<'a> SearchRequest<'a> {
             deadline: Deadline::never(),
             ranking: Ranking::default(),
             sort: Sort::Relevance,
+            snapshot: None,
         }
     }
 }
@@ -226,6 +234,9 @@ pub struct SearchResults {
     /// With a date order: how many matching articles have no publication date (they come
     /// after every dated one). `None` for relevance.
     pub undated: Option<usize>,
+    /// The snapshot (committed batch number) it was answered from, as the engine names
+    /// it; the index alone knows only one asked for.
+    pub snapshot: Option<u64>,
 }
 
 /// A translated query, with what it needs besides.
@@ -379,6 +390,7 @@ impl SearchIndex {
             expansions,
             sort: req.sort,
             undated,
+            snapshot: req.snapshot,
         })
     }
 
@@ -451,6 +463,12 @@ impl SearchIndex {
         }
         if let Some(r) = &req.published {
             filters.push(tr.date_range(r));
+        }
+        if let Some((first, last)) = req.batches {
+            filters.push(tr.batch_range(first, last));
+        }
+        if let Some(n) = req.snapshot {
+            filters.push(tr.batch_range(0, n));
         }
         let expansions = std::mem::take(&mut tr.expansions);
         let widened = std::mem::take(&mut tr.widened);

@@ -65,6 +65,10 @@ pub struct RecordSpan {
     pub end: usize,
     /// 1-based line number (JSON Lines only).
     pub line: Option<u64>,
+    /// Where the record is in the input as given, when that is known and differs from
+    /// nothing but compression: a WARC record's offset in the file (its gzip member's, for
+    /// a `.warc.gz` written a member per record; as in CDX indexes) and its length there.
+    pub packed: Option<(u64, u64)>,
 }
 
 /// `1234567` → `1.2 MiB`, for messages.

@@ -37,24 +37,234 @@ pub enum Item {
     Record { span: RecordSpan, bytes: Vec<u8> },
     /// A record refused before extraction (a line over the document limit), by place.
     Refused { span: RecordSpan, reject: Reject },
+    /// A record read and deliberately not extracted (a WARC `request`, a `response` that
+    /// is not an HTML page with status 200): counted by `kind` and `reason`, not a reject.
+    Skipped { span: RecordSpan, kind: String, reason: String },
 }
 
 /// The layer a stream starts with, if any.
 pub fn layer_of(head: &[u8]) -> Option<Layer> {
     if head.starts_with(&[0x1f, 0x8b]) {
         Some(Layer::Gzip)
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) || head.starts_with(&ZSTD_DICT_FRAME) {
         Some(Layer::Zstd)
     } else {
         None
     }
 }
 
-fn decoder<'a>(layer: Layer, inner: Box<dyn Read + 'a>) -> std::io::Result<Box<dyn Read + 'a>> {
+/// The skippable zstd frame (magic `0x184D2A5D`) that opens a `.warc.zst` file and holds
+/// the dictionary its records' frames were compressed with (itself zstd-compressed or not).
+const ZSTD_DICT_FRAME: [u8; 4] = [0x5d, 0x2a, 0x4d, 0x18];
+
+/// Largest dictionary read from a `.warc.zst` file (they are about 100 KiB).
+const MAX_DICT: u64 = 16 << 20;
+
+fn decoder<'a>(layer: Layer, mut inner: Box<dyn Read + 'a>, members: &Shared) -> std::io::Result<Box<dyn Read + 'a>> {
     Ok(match layer {
-        Layer::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(inner))),
-        Layer::Zstd => Box::new(zstd::stream::read::Decoder::new(inner)?),
+        Layer::Gzip => Box::new(Members::new(inner, members.clone())),
+        Layer::Zstd => {
+            let mut magic = [0u8; 4];
+            inner.read_exact(&mut magic)?;
+            if magic != ZSTD_DICT_FRAME {
+                let replay: Box<dyn Read + 'a> = Box::new(std::io::Cursor::new(magic).chain(inner));
+                return Ok(Box::new(zstd::stream::read::Decoder::new(replay)?));
+            }
+            let mut size = [0u8; 4];
+            inner.read_exact(&mut size)?;
+            let size = u32::from_le_bytes(size) as u64;
+            if size > MAX_DICT {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("a dictionary frame of {}, over {}", human_bytes(size), human_bytes(MAX_DICT)),
+                ));
+            }
+            let mut dict = Vec::new();
+            (&mut inner).take(size).read_to_end(&mut dict)?;
+            if (dict.len() as u64) < size {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            if dict.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                let mut plain = Vec::new();
+                zstd::stream::read::Decoder::new(&dict[..])?.take(MAX_DICT + 1).read_to_end(&mut plain)?;
+                if plain.len() as u64 > MAX_DICT {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "the dictionary expands too much",
+                    ));
+                }
+                dict = plain;
+            }
+            Box::new(zstd::stream::read::Decoder::with_dictionary(BufReader::new(inner), &dict)?)
+        }
     })
+}
+
+/// What the outermost gzip layer's reader tells the record cutter: where each member
+/// starts and ends, and where a damaged member was skipped.
+#[derive(Debug, Default)]
+struct MemberLog {
+    /// When set (a WARC archive, whose members are independent records), a damaged member
+    /// is logged in `breaks` and reading goes on at the next member; otherwise it is an
+    /// error that ends the input.
+    resync: bool,
+    /// Members not yet consumed by the record cutter: content offset where each starts,
+    /// its offset in the input as given, and its length there once it has ended.
+    starts: std::collections::VecDeque<(u64, u64, Option<u64>)>,
+    /// Damage skipped: content offset reached, input offset of the damaged member, why,
+    /// and where reading went on (`None`: the input ended).
+    breaks: std::collections::VecDeque<Break>,
+}
+
+#[derive(Debug, Clone)]
+struct Break {
+    /// Content offsets the damaged member gave out: from where it started to where it broke.
+    from: u64,
+    out: u64,
+    member: u64,
+    why: String,
+    resumed: Option<u64>,
+}
+
+type Shared = std::rc::Rc<std::cell::RefCell<MemberLog>>;
+
+/// Counts what is consumed of a buffered reader: exact offsets in the input as given.
+struct Tracked<'a> {
+    inner: BufReader<Box<dyn Read + 'a>>,
+    pos: u64,
+}
+
+impl Read for Tracked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Tracked<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
+        self.pos += n as u64;
+    }
+}
+
+/// Gzip members one after another (as `MultiGzDecoder`), knowing where each starts in the
+/// input: one member per record is how WARC archives are written, and a reader that knows
+/// the member of a record can name its offset and go on past a damaged one.
+struct Members<'a> {
+    src: Option<Tracked<'a>>,
+    member: Option<flate2::bufread::GzDecoder<Tracked<'a>>>,
+    log: Shared,
+    /// Content bytes given out.
+    out: u64,
+    /// Where the current member starts in the input, and in the content.
+    start: u64,
+    from: u64,
+}
+
+impl<'a> Members<'a> {
+    fn new(inner: Box<dyn Read + 'a>, log: Shared) -> Members<'a> {
+        Members {
+            src: Some(Tracked { inner: BufReader::with_capacity(256 << 10, inner), pos: 0 }),
+            member: None,
+            log,
+            out: 0,
+            start: 0,
+            from: 0,
+        }
+    }
+
+    /// Skip to the next gzip member header (`1f 8b 08`); false at the end of the input.
+    fn seek_member(src: &mut Tracked<'a>) -> std::io::Result<bool> {
+        use std::io::BufRead;
+        loop {
+            let buf = src.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            if let Some(i) = buf.windows(3).position(|w| w == [0x1f, 0x8b, 0x08]) {
+                src.consume(i);
+                return Ok(true);
+            }
+            // The last two bytes are kept for the next look, unless that is all there is
+            // (a header split exactly there is missed: the next one is found instead).
+            let n = if buf.len() < 3 { buf.len() } else { buf.len() - 2 };
+            src.consume(n);
+        }
+    }
+}
+
+impl Read for Members<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::BufRead;
+        loop {
+            if self.member.is_none() {
+                let Some(mut src) = self.src.take() else { return Ok(0) };
+                if src.fill_buf()?.is_empty() {
+                    return Ok(0);
+                }
+                self.start = src.pos;
+                self.from = self.out;
+                let mut log = self.log.borrow_mut();
+                // Kept only for a WARC archive's record cutter, which takes them as it goes.
+                if !log.resync && log.starts.len() >= 4096 {
+                    log.starts.pop_front();
+                }
+                log.starts.push_back((self.out, self.start, None));
+                drop(log);
+                self.member = Some(flate2::bufread::GzDecoder::new(src));
+            }
+            let member = self.member.as_mut().expect("a member is open");
+            match member.read(buf) {
+                Ok(0) if !buf.is_empty() => {
+                    let src = self.member.take().expect("a member is open").into_inner();
+                    let len = src.pos - self.start;
+                    if let Some(last) = self.log.borrow_mut().starts.back_mut() {
+                        last.2 = Some(len);
+                    }
+                    self.src = Some(src);
+                }
+                Ok(n) => {
+                    self.out += n as u64;
+                    return Ok(n);
+                }
+                Err(e) => {
+                    if !self.log.borrow().resync {
+                        return Err(e);
+                    }
+                    let mut src = self.member.take().expect("a member is open").into_inner();
+                    let why = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                        "it ends before its end marker".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    // Past this member's header, then to the next one.
+                    if src.pos == self.start {
+                        let n = src.fill_buf()?.len().min(1);
+                        src.consume(n);
+                    }
+                    let found = Self::seek_member(&mut src)?;
+                    let resumed = found.then_some(src.pos);
+                    self.log.borrow_mut().breaks.push_back(Break {
+                        from: self.from,
+                        out: self.out,
+                        member: self.start,
+                        why,
+                        resumed,
+                    });
+                    if found {
+                        self.src = Some(src);
+                    } else {
+                        return Ok(0);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Counts bytes read through it.
@@ -94,6 +304,8 @@ pub struct Peeled<'a> {
     pub head: Vec<u8>,
     /// Bytes read from the stream as given (compressed), for the bomb check.
     compressed: std::rc::Rc<std::cell::Cell<u64>>,
+    /// The outermost gzip layer's members.
+    members: Shared,
 }
 
 impl std::fmt::Debug for Peeled<'_> {
@@ -107,17 +319,20 @@ pub fn peel<'a>(input: Box<dyn Read + 'a>) -> Result<Peeled<'a>, Reject> {
     let count = std::rc::Rc::new(std::cell::Cell::new(0));
     let mut reader: Box<dyn Read + 'a> = Box::new(Counting { inner: input, count: count.clone() });
     let mut layers = Vec::new();
+    let members = Shared::default();
     let mut head = read_up_to(&mut reader, HEAD).map_err(|e| io_reject(&layers, &e))?;
     while let Some(layer) = layer_of(&head) {
         if layers.len() == MAX_LAYERS {
             return Err(Reject::new("bomb", format!("more than {MAX_LAYERS} nested compression layers")));
         }
         let replay: Box<dyn Read + 'a> = Box::new(std::io::Cursor::new(head).chain(reader));
-        reader = decoder(layer, replay).map_err(|e| io_reject(&layers, &e))?;
+        // Only the outermost gzip layer's members are places in the input as given.
+        let log = if layers.is_empty() { members.clone() } else { Shared::default() };
+        reader = decoder(layer, replay, &log).map_err(|e| io_reject(&layers, &e))?;
         layers.push(layer);
         head = read_up_to(&mut reader, HEAD).map_err(|e| io_reject(&layers, &e))?;
     }
-    Ok(Peeled { reader, layers, head, compressed: count })
+    Ok(Peeled { reader, layers, head, compressed: count, members })
 }
 
 impl<'a> Peeled<'a> {
@@ -138,6 +353,7 @@ fn read_up_to(r: &mut dyn Read, n: usize) -> std::io::Result<Vec<u8>> {
 /// The records of one input, read as a stream.
 pub struct Records<'a> {
     reader: Box<dyn Read + 'a>,
+    members: Shared,
     compressed: std::rc::Rc<std::cell::Cell<u64>>,
     pub layers: Vec<Layer>,
     pub kind: Kind,
@@ -168,6 +384,7 @@ pub fn records<'a>(input: Box<dyn Read + 'a>, name: &str, limits: &Limits) -> Re
     let kind = sniff(&peeled.head, name)?;
     let mut r = Records {
         reader: peeled.reader,
+        members: peeled.members,
         compressed: peeled.compressed,
         layers: peeled.layers,
         kind,
@@ -178,10 +395,13 @@ pub fn records<'a>(input: Box<dyn Read + 'a>, name: &str, limits: &Limits) -> Re
         buf: peeled.head,
         line: 0,
         done: false,
-        whole: kind != Kind::Jsonl,
+        whole: !matches!(kind, Kind::Jsonl | Kind::Warc | Kind::Arc),
     };
     if kind == Kind::Jsonl {
         r.whole = r.single_json_document()?;
+    }
+    if matches!(kind, Kind::Warc | Kind::Arc) {
+        r.members.borrow_mut().resync = true;
     }
     Ok(r)
 }
@@ -200,11 +420,16 @@ impl Records<'_> {
                 self.base += self.at as u64;
                 self.at = 0;
             }
-            let chunk = read_up_to(&mut self.reader, READ).map_err(|e| io_reject(&self.layers, &e))?;
-            if chunk.is_empty() {
+            // Read straight into the buffer's tail (no chunk copied in).
+            let old = self.buf.len();
+            let got = (&mut self.reader)
+                .take(READ as u64)
+                .read_to_end(&mut self.buf)
+                .map_err(|e| io_reject(&self.layers, &e))?;
+            debug_assert_eq!(self.buf.len(), old + got);
+            if got == 0 {
                 self.eof = true;
             }
-            self.buf.extend_from_slice(&chunk);
             self.check_bomb()?;
         }
         Ok(())
@@ -281,7 +506,7 @@ impl Records<'_> {
             ));
         }
         let bytes = std::mem::take(&mut self.buf);
-        Ok(Item::Record { span: RecordSpan { start: 0, end: bytes.len(), line: None }, bytes })
+        Ok(Item::Record { span: RecordSpan { start: 0, end: bytes.len(), line: None, packed: None }, bytes })
     }
 
     /// The next non-blank line, or `None` at the end.
@@ -331,7 +556,12 @@ impl Records<'_> {
                         self.base += self.buf.len() as u64;
                         self.buf.clear();
                     }
-                    let span = RecordSpan { start: start as usize, end: (start + len) as usize, line: Some(line) };
+                    let span = RecordSpan {
+                        start: start as usize,
+                        end: (start + len) as usize,
+                        line: Some(line),
+                        packed: None,
+                    };
                     return Ok(Some(Item::Refused { span, reject: long_line(line, len, self.limits.max_document) }));
                 }
             };
@@ -339,7 +569,12 @@ impl Records<'_> {
             if content.last() == Some(&b'\r') {
                 content = &content[..content.len() - 1];
             }
-            let span = RecordSpan { start: start as usize, end: start as usize + content.len(), line: Some(line) };
+            let span = RecordSpan {
+                start: start as usize,
+                end: start as usize + content.len(),
+                line: Some(line),
+                packed: None,
+            };
             let blank = content.iter().all(u8::is_ascii_whitespace);
             let item = if blank {
                 None
@@ -353,6 +588,374 @@ impl Records<'_> {
                 return Ok(Some(item));
             }
         }
+    }
+}
+
+/// Distinct `WARC-Type` values counted by name; others (a hostile file can make up any
+/// number) are counted as `other`.
+const KNOWN_WARC_TYPES: [&str; 8] =
+    ["warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation"];
+
+impl Records<'_> {
+    /// The next WARC record: a page to extract, a record skipped by kind and reason, or
+    /// damage (bytes between records that are not a record, a bad header or length, a
+    /// record cut short) refused with its offset in the content, after which reading goes
+    /// on at the next record.
+    fn next_warc(&mut self) -> Result<Option<Item>, Reject> {
+        // Line ends between records (a record ends with two; some writers add more).
+        loop {
+            self.fill(1)?;
+            while self.at < self.buf.len() && matches!(self.buf[self.at], b'\r' | b'\n') {
+                self.at += 1;
+            }
+            if self.at < self.buf.len() || self.eof {
+                break;
+            }
+        }
+        let start = self.base + self.at as u64;
+        if let Some(b) = self.take_break(start + 1) {
+            // What is left of a damaged member is skipped.
+            let upto = b.out.max(start);
+            let here = &self.buf[self.at..(upto - self.base) as usize];
+            let id = newsdex_warc::parse_header(here).ok().and_then(|h| h.get("WARC-Record-ID").map(str::to_string));
+            let reason = describe_break(&b, id.as_deref().map(|id| (id, start)));
+            self.at = (upto - self.base) as usize;
+            return Ok(Some(self.warc_refused(start, upto - start, "bad-gzip", reason)));
+        }
+        if self.at == self.buf.len() {
+            return Ok(None);
+        }
+        self.fill(5)?;
+        if !self.buf[self.at..].starts_with(b"WARC/") {
+            let len = self.skip_to_next_warc()?;
+            return Ok(Some(self.warc_refused(
+                start,
+                len,
+                "warc-garbage",
+                format!(
+                    "{} at offset {start} that are not a WARC record; skipped to the next record",
+                    human_bytes(len)
+                ),
+            )));
+        }
+        self.fill(newsdex_warc::MAX_HEADER)?;
+        let header = match newsdex_warc::parse_header(&self.buf[self.at..]) {
+            Ok(h) => h,
+            Err(e) => {
+                // Step past "WARC/" so the search for the next record moves on.
+                self.at += 5;
+                let len = 5 + self.skip_to_next_warc()?;
+                return Ok(Some(self.warc_refused(
+                    start,
+                    len,
+                    "warc-bad-header",
+                    format!("the WARC record at offset {start} has a bad header ({e}); skipped to the next record"),
+                )));
+            }
+        };
+        let id = header.get("WARC-Record-ID").unwrap_or("(no WARC-Record-ID)").to_string();
+        let length = match header.content_length() {
+            Ok(l) => l,
+            Err(e) => {
+                self.at += header.len;
+                let len = header.len as u64 + self.skip_to_next_warc()?;
+                return Ok(Some(self.warc_refused(
+                    start,
+                    len,
+                    "warc-bad-length",
+                    format!("the WARC record {id} at offset {start}: {e}; skipped to the next record"),
+                )));
+            }
+        };
+        let total = header.len as u64 + length;
+        if length > self.limits.max_document {
+            // Not held: counted to its end (or to the end of the input). What it is, is
+            // judged from its first bytes: a large video is skipped, not refused.
+            let seen = &self.buf[(self.at + header.len).min(self.buf.len())..];
+            let skip = classify(&header, &seen[..seen.len().min(newsdex_warc::MAX_HEADER)]);
+            self.at += header.len;
+            let skipped = header.len as u64 + self.skip_bytes(length)?;
+            if let Some((kind, reason)) = skip.filter(|_| skipped == total) {
+                let span =
+                    RecordSpan { start: start as usize, end: (start + total) as usize, line: None, packed: None };
+                return Ok(Some(Item::Skipped { span, kind, reason }));
+            }
+            let (code, reason) = if skipped < total {
+                ("warc-truncated", self.cut_short(&id, start, length, skipped - header.len as u64))
+            } else {
+                (
+                    "too-large",
+                    format!(
+                        "the WARC record {id} at offset {start} holds {}, over the {} per-document limit",
+                        human_bytes(length),
+                        human_bytes(self.limits.max_document)
+                    ),
+                )
+            };
+            return Ok(Some(self.warc_refused(start, skipped, code, reason)));
+        }
+        self.fill(total as usize)?;
+        if let Some(b) = self.take_break(start + total) {
+            // The record runs into damage: what came of its member up to the damage.
+            let upto = b.out.max(start);
+            self.at = (upto - self.base) as usize;
+            let reason = describe_break(&b, Some((&id, start)));
+            return Ok(Some(self.warc_refused(start, upto - start, "bad-gzip", reason)));
+        }
+        let have = (self.buf.len() - self.at) as u64;
+        if have < total {
+            let reason = self.cut_short(&id, start, length, have.saturating_sub(header.len as u64));
+            self.at = self.buf.len();
+            return Ok(Some(self.warc_refused(start, have, "warc-truncated", reason)));
+        }
+        let end = self.at + total as usize;
+        let packed = self.packed_place(start, total);
+        let span = RecordSpan { start: start as usize, end: start as usize + total as usize, line: None, packed };
+        let item = match classify(&header, &self.buf[self.at + header.len..end]) {
+            Some((kind, reason)) => Item::Skipped { span, kind, reason },
+            None => Item::Record { span, bytes: self.buf[self.at..end].to_vec() },
+        };
+        self.at = end;
+        Ok(Some(item))
+    }
+
+    /// The first damaged member that started before content offset `before`: everything
+    /// it gave out is suspect.
+    fn take_break(&mut self, before: u64) -> Option<Break> {
+        let mut log = self.members.borrow_mut();
+        if log.breaks.front().is_some_and(|b| b.from < before) { log.breaks.pop_front() } else { None }
+    }
+
+    /// Where the record at content offset `start` is in the input as given: itself in an
+    /// uncompressed archive; the gzip member it starts, when it starts one.
+    fn packed_place(&mut self, start: u64, total: u64) -> Option<(u64, u64)> {
+        if self.layers.is_empty() {
+            return Some((start, total));
+        }
+        if self.layers != [Layer::Gzip] {
+            return None;
+        }
+        let mut log = self.members.borrow_mut();
+        while log.starts.len() > 1 && log.starts[1].0 <= start {
+            log.starts.pop_front();
+        }
+        match log.starts.front() {
+            Some(&(content, offset, len)) if content == start => {
+                log.starts.pop_front();
+                // Its length once the member has ended, else up to the next member.
+                let len = len.or_else(|| log.starts.front().map(|n| n.1 - offset));
+                len.map(|l| (offset, l))
+            }
+            _ => None,
+        }
+    }
+
+    /// The next ARC record, judged as a WARC `response` would be (its `filedesc://`
+    /// record counted as `filedesc`); damage as in [`Records::next_warc`], the next record
+    /// found after a line end.
+    fn next_arc(&mut self) -> Result<Option<Item>, Reject> {
+        loop {
+            self.fill(1)?;
+            while self.at < self.buf.len() && matches!(self.buf[self.at], b'\r' | b'\n') {
+                self.at += 1;
+            }
+            if self.at < self.buf.len() || self.eof {
+                break;
+            }
+        }
+        let start = self.base + self.at as u64;
+        if let Some(b) = self.take_break(start + 1) {
+            let upto = b.out.max(start);
+            self.at = (upto - self.base) as usize;
+            return Ok(Some(self.warc_refused(start, upto - start, "bad-gzip", describe_break(&b, None))));
+        }
+        if self.at == self.buf.len() {
+            return Ok(None);
+        }
+        self.fill(newsdex_warc::MAX_HEADER)?;
+        let header = match newsdex_warc::parse_arc_header(&self.buf[self.at..]) {
+            Ok(h) => h,
+            Err(e) => {
+                // Skip the line and go on at the next.
+                let line =
+                    self.buf[self.at..].iter().position(|&b| b == b'\n').map_or(self.buf.len() - self.at, |i| i + 1);
+                self.at += line;
+                return Ok(Some(self.warc_refused(
+                    start,
+                    line as u64,
+                    "arc-bad-header",
+                    format!("the line at offset {start} is not an ARC record header ({e}); skipped"),
+                )));
+            }
+        };
+        let total = header.len as u64 + header.length;
+        if header.length > self.limits.max_document {
+            self.at += header.len;
+            let skipped = header.len as u64 + self.skip_bytes(header.length)?;
+            let url = header.url.clone();
+            let (code, reason) = if skipped < total {
+                ("arc-truncated", self.cut_short(&url, start, header.length, skipped - header.len as u64))
+            } else {
+                (
+                    "too-large",
+                    format!(
+                        "the ARC record {url} at offset {start} holds {}, over the {} per-document limit",
+                        human_bytes(header.length),
+                        human_bytes(self.limits.max_document)
+                    ),
+                )
+            };
+            return Ok(Some(self.warc_refused(start, skipped, code, reason)));
+        }
+        self.fill(total as usize)?;
+        if let Some(b) = self.take_break(start + total) {
+            let upto = b.out.max(start);
+            self.at = (upto - self.base) as usize;
+            let reason = describe_break(&b, Some((&header.url, start)));
+            return Ok(Some(self.warc_refused(start, upto - start, "bad-gzip", reason)));
+        }
+        let have = (self.buf.len() - self.at) as u64;
+        if have < total {
+            let reason = self.cut_short(&header.url, start, header.length, have.saturating_sub(header.len as u64));
+            self.at = self.buf.len();
+            return Ok(Some(self.warc_refused(start, have, "arc-truncated", reason)));
+        }
+        let end = self.at + total as usize;
+        let packed = self.packed_place(start, total);
+        let span = RecordSpan { start: start as usize, end: start as usize + total as usize, line: None, packed };
+        let block = &self.buf[self.at + header.len..end];
+        let skip = |kind: &str, reason: &str| Some(Item::Skipped { span, kind: kind.into(), reason: reason.into() });
+        let item = if header.url.starts_with("filedesc://") {
+            skip("filedesc", "not a response")
+        } else if !(header.url.starts_with("http://") || header.url.starts_with("https://")) {
+            skip("response", "not an HTTP response")
+        } else {
+            match newsdex_warc::parse_http_head(block) {
+                Err(_) => skip("response", "not an HTTP response"),
+                Ok(h) if h.status != 200 => skip("response", &status_class(h.status)),
+                Ok(h) => {
+                    let media = h.headers.get("Content-Type").map(newsdex_warc::media_type);
+                    let html = match &media {
+                        Some(m) => newsdex_warc::is_html_type(m),
+                        None => newsdex_warc::is_html_type(&newsdex_warc::media_type(&header.content_type)),
+                    };
+                    if html {
+                        Some(Item::Record { span, bytes: self.buf[self.at..end].to_vec() })
+                    } else {
+                        skip("response", "not HTML")
+                    }
+                }
+            }
+        };
+        self.at = end;
+        Ok(item)
+    }
+
+    fn cut_short(&self, id: &str, start: u64, length: u64, have: u64) -> String {
+        format!(
+            "the {} record {id} at offset {start} is cut short: its length is {length} but only {have} bytes follow its header{}",
+            if self.kind == Kind::Arc { "ARC" } else { "WARC" },
+            if self.eof { " before the end of the input" } else { "" }
+        )
+    }
+
+    fn warc_refused(&self, start: u64, len: u64, code: &'static str, reason: String) -> Item {
+        Item::Refused {
+            span: RecordSpan { start: start as usize, end: (start + len) as usize, line: None, packed: None },
+            reject: Reject::new(code, reason),
+        }
+    }
+
+    /// Consume bytes up to the next line starting with `WARC/1.` (or the end), returning
+    /// how many were consumed. Holds at most a read buffer.
+    fn skip_to_next_warc(&mut self) -> Result<u64, Reject> {
+        const MARK: &[u8] = b"\nWARC/1.";
+        let mut skipped = 0u64;
+        loop {
+            let hay = &self.buf[self.at..];
+            if let Some(i) = hay.windows(MARK.len()).position(|w| w == MARK) {
+                self.at += i + 1;
+                return Ok(skipped + i as u64 + 1);
+            }
+            if self.eof {
+                skipped += hay.len() as u64;
+                self.at = self.buf.len();
+                return Ok(skipped);
+            }
+            // Keep a tail that may hold the start of the mark.
+            let keep = hay.len().min(MARK.len() - 1);
+            let drop = hay.len() - keep;
+            skipped += drop as u64;
+            self.at += drop;
+            let unread = self.buf.len() - self.at;
+            self.fill(unread + READ)?;
+        }
+    }
+
+    /// Consume `n` bytes (fewer at the end of the input) without holding them.
+    fn skip_bytes(&mut self, n: u64) -> Result<u64, Reject> {
+        let mut left = n;
+        loop {
+            let unread = (self.buf.len() - self.at) as u64;
+            let take = unread.min(left);
+            self.at += take as usize;
+            left -= take;
+            if left == 0 || self.eof {
+                return Ok(n - left);
+            }
+            self.base += self.buf.len() as u64;
+            self.buf.clear();
+            self.at = 0;
+            self.fill(READ.min(left as usize))?;
+        }
+    }
+}
+
+fn describe_break(b: &Break, record: Option<(&str, u64)>) -> String {
+    let what = match record {
+        Some((id, start)) => format!("the WARC record {id} at offset {start} is in a damaged gzip member"),
+        None => "a damaged gzip member".to_string(),
+    };
+    let then = match b.resumed {
+        Some(r) => format!("reading went on at the next member, at input offset {r}"),
+        None => "no member follows it".to_string(),
+    };
+    format!("{what} (at input offset {}: {}); {then}", b.member, b.why)
+}
+
+/// Why a WARC record is not a page (its kind, counted by name when known, and the
+/// reason), or `None` for a page: a `response` with status 200 and an HTML type (or no
+/// type and a body that starts like markup). `block` is its content block or its start.
+fn classify(header: &newsdex_warc::Header, block: &[u8]) -> Option<(String, String)> {
+    let kind = header.warc_type();
+    let skip = |reason: &str| {
+        let kind = if KNOWN_WARC_TYPES.contains(&kind.as_str()) { kind.clone() } else { "other".to_string() };
+        Some((kind, reason.to_string()))
+    };
+    if kind != "response" {
+        return skip("not a response");
+    }
+    match newsdex_warc::parse_http_head(block) {
+        Err(_) => skip("not an HTTP response"),
+        Ok(h) if h.status != 200 => skip(&status_class(h.status)),
+        Ok(h) => {
+            let html = match h.headers.get("Content-Type").map(newsdex_warc::media_type) {
+                Some(m) => newsdex_warc::is_html_type(&m),
+                // No type given: a page if its body starts like one.
+                None => block[h.len..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<'),
+            };
+            if html { None } else { skip("not HTML") }
+        }
+    }
+}
+
+/// `status 404`, `status 3xx` (redirects are many and alike), `status 5xx`.
+fn status_class(status: u16) -> String {
+    match status {
+        300..=399 => "status 3xx".to_string(),
+        500..=599 => "status 5xx".to_string(),
+        100..=599 => format!("status {status}"),
+        _ => "status invalid".to_string(),
     }
 }
 
@@ -376,7 +979,11 @@ impl Iterator for Records<'_> {
         if self.done {
             return None;
         }
-        let res = if self.whole {
+        let res = if self.kind == Kind::Warc {
+            self.next_warc()
+        } else if self.kind == Kind::Arc {
+            self.next_arc()
+        } else if self.whole {
             self.done = true;
             self.whole_document().map(Some)
         } else {
@@ -421,6 +1028,7 @@ mod tests {
             .map(|i| match i {
                 Ok(Item::Record { span, bytes }) => (span.line, String::from_utf8_lossy(bytes).into_owned()),
                 Ok(Item::Refused { span, reject }) => (span.line, format!("refused: {}", reject.reason)),
+                Ok(Item::Skipped { span, kind, reason }) => (span.line, format!("skipped: {kind}: {reason}")),
                 Err(r) => (None, format!("error: {}", r.reason)),
             })
             .collect()
@@ -451,7 +1059,10 @@ mod tests {
         let (_, _, items) = all(pretty, "a.json", &Limits::default()).unwrap();
         assert_eq!(
             items,
-            [Ok(Item::Record { span: RecordSpan { start: 0, end: pretty.len(), line: None }, bytes: pretty.to_vec() })]
+            [Ok(Item::Record {
+                span: RecordSpan { start: 0, end: pretty.len(), line: None, packed: None },
+                bytes: pretty.to_vec()
+            })]
         );
         // Broken pretty JSON still goes line by line, so each bad line is named.
         let broken = b"{\n  \"title\": \n";
@@ -530,7 +1141,7 @@ mod tests {
                 for item in items {
                     match item {
                         Ok(Item::Record { span, bytes }) => proptest::prop_assert_eq!(&text.as_bytes()[span.start..span.end], &bytes[..]),
-                        Ok(Item::Refused { span, .. }) => proptest::prop_assert!(span.end <= text.len()),
+                        Ok(Item::Refused { span, .. }) | Ok(Item::Skipped { span, .. }) => proptest::prop_assert!(span.end <= text.len()),
                         Err(_) => {}
                     }
                 }

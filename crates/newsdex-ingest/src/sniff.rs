@@ -8,6 +8,12 @@ pub enum Kind {
     Text,
     Html,
     Jsonl,
+    /// A WARC archive (ISO 28500): records cut by their `Content-Length`, pages are the
+    /// `response` records holding HTML.
+    Warc,
+    /// An ARC archive (the Internet Archive's format before WARC): a `filedesc://` record,
+    /// then records each after a one-line header ending in its length.
+    Arc,
 }
 
 impl Kind {
@@ -16,6 +22,8 @@ impl Kind {
             Kind::Text => "text",
             Kind::Html => "HTML",
             Kind::Jsonl => "JSON Lines",
+            Kind::Warc => "WARC",
+            Kind::Arc => "ARC",
         }
     }
 }
@@ -44,6 +52,13 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<Kind, Reject> {
             if bytes.is_empty() { "empty file".to_string() } else { "only whitespace".to_string() },
         ));
     };
+    // Before the binary checks: an archive's records hold images too.
+    if body[first..].starts_with(b"WARC/") {
+        return Ok(Kind::Warc);
+    }
+    if body[first..].starts_with(b"filedesc://") {
+        return Ok(Kind::Arc);
+    }
     if !utf16 {
         if let Some(what) = known_binary(body) {
             return Err(Reject::new("unsupported", format!("{what} files are not supported")));
@@ -53,9 +68,7 @@ pub fn sniff(bytes: &[u8], name: &str) -> Result<Kind, Reject> {
         }
     }
     let lower: String = String::from_utf8_lossy(&body[first..body.len().min(first + 4096)]).to_lowercase();
-    if lower.starts_with("warc/") {
-        return Err(Reject::new("unsupported", "WARC archives are not supported yet"));
-    }
+
     if lower.starts_with('<') {
         if lower.contains("<opml") {
             return Err(Reject::new(
@@ -183,7 +196,7 @@ mod tests {
             kind(b"<?xml version=\"1.0\"?><opml version=\"1.0\"><body><outline/></body></opml>", "subs.opml"),
             "feed-list: an OPML list of feeds, not an article: add its feeds with `newsdex sources import FILE`, then `newsdex collect`"
         );
-        assert_eq!(kind(b"WARC/1.1\r\n", "a.warc"), "unsupported: WARC archives are not supported yet");
+        assert_eq!(kind(b"WARC/1.1\r\n", "a.warc"), "Warc");
         assert_eq!(
             kind(b"[{\"a\":1}]", "a.json"),
             "unsupported: a JSON array; newsdex reads JSON Lines (one object per line): convert with `jq -c '.[]'`"

@@ -13,7 +13,7 @@ use newsdex_engine::{Engine, IdMatch, IdPrefix, IngestOptions};
 use utoipa::OpenApi;
 
 use crate::error::{ApiError, Candidate, ErrorEnvelope};
-use crate::params::{INGEST_PARAMS, SEARCH_PARAMS, SearchParams, pairs, refuse_unknown};
+use crate::params::{EXPORT_PARAMS, INGEST_PARAMS, SEARCH_PARAMS, SearchParams, pairs, refuse_unknown};
 use crate::state::AppState;
 use crate::wire::{ArticleView, Health, IngestResponse, SearchResponse, StoryResponse};
 
@@ -29,6 +29,7 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
     ),
     paths(
         search,
+        export,
         article,
         story,
         raw,
@@ -38,6 +39,10 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
         crate::sources::remove,
         crate::sources::pause,
         crate::sources::resume,
+        crate::watches::list,
+        crate::watches::add,
+        crate::watches::remove,
+        crate::watches::matches,
         healthz
     ),
     components(schemas(
@@ -48,7 +53,11 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
         Health,
         ErrorEnvelope,
         crate::wire::SourceView,
-        crate::wire::AddSource
+        crate::wire::AddSource,
+        crate::watches::WatchView,
+        crate::watches::AddWatch,
+        crate::watches::EntryView,
+        crate::watches::MatchesResponse
     )),
     modifiers(&BearerAuth, &CommonResponses)
 )]
@@ -127,7 +136,10 @@ fn ambiguous(prefix: &IdPrefix, total: usize, listed: Vec<(DocId, String)>) -> A
     e
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
+/// Run `f` on tokio's blocking threads (SQLite and index work stay off the async ones).
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f).await?
 }
 
@@ -149,10 +161,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + S
         ("collapse" = Option<bool>, Query, description = "One hit per story, its other matching copies under `also` (default true); `false` lists every article. Paging counts hits as shown"),
         ("count" = Option<String>, Query, pattern = "^(articles|stories|outlets)$", description = "What facet counts count: `articles` (default), `stories` (copies of one article once) or `outlets` (distinct outlets)"),
         ("sort" = Option<String>, Query, pattern = "^(relevance|newest|oldest)$", description = "Order of hits: `relevance` (default), `newest` or `oldest` by publication date. Articles without a date come last in both date orders (`undated_last` counts them); ties on a date are broken by id, so pages never overlap. With `collapse`, a story is shown by its first member in this order"),
+        ("snapshot" = Option<u64>, Query, minimum = 1, description = "Answer as of this snapshot (a batch number a response named in `snapshot`): only documents committed by then, also after later ingests and reindexes. One the archive does not have is a 400 `bad_snapshot`"),
     ),
     responses(
         (status = 200, description = "Results", body = SearchResponse),
-        (status = 400, description = "Bad or unknown parameter (`bad_request` names it and lists those taken), or a bad query or one over a budget (`bad_query` says where, or which limit)", body = ErrorEnvelope),
+        (status = 400, description = "Bad or unknown parameter (`bad_request` names it and lists those taken), a bad query or one over a budget (`bad_query` says where, or which limit), or a snapshot the archive does not have (`bad_snapshot`)", body = ErrorEnvelope),
         (status = 503, description = "The search ran past its time limit (`timeout`; see `Retry-After`)", body = ErrorEnvelope),
     )
 )]
@@ -165,6 +178,121 @@ pub async fn search(
     let engine = st.engine()?;
     let results = blocking(move || Ok(engine.search(&params.q, &params.options())?)).await?;
     Ok(Json(SearchResponse::from(&results)))
+}
+
+/// Bytes an export's body is sent in, and how many such chunks may wait for the client.
+const EXPORT_CHUNK: usize = 256 << 10;
+const EXPORT_CHUNKS_QUEUED: usize = 4;
+
+/// Every match of a search (no cap), streamed as CSV or JSON Lines as of one snapshot.
+#[utoipa::path(
+    get,
+    path = "/api/export",
+    params(
+        ("q" = String, Query, min_length = 1, pattern = r"\S", example = "Tashkent", description = "The query, as `/api/search` takes it (`*` for everything)"),
+        ("format" = Option<String>, Query, pattern = "^(csv|jsonl|parquet)$", description = "`csv` (default; RFC 4180, UTF-8, CRLF), `jsonl` (one JSON object a line) or `parquet` (a column per field, Snappy; read by pyarrow and pandas). Another is a 400 naming those offered"),
+        ("fields" = Option<String>, Query, example = "id,title,outlet,published,story", description = "Columns, comma-separated (default every one): id, title, body, url, outlet, published, published_guessed, ingested_at, lang, authors, story, story_size, story_outlets, warnings, removed, source, line, format. An unknown one is a 400 naming it"),
+        ("stories" = Option<bool>, Query, description = "One row per story (its first matching member by id) instead of one per article (default false)"),
+        ("bom" = Option<bool>, Query, description = "Start a CSV with a UTF-8 byte-order mark, for spreadsheet programs (default false)"),
+        ("snapshot" = Option<u64>, Query, minimum = 1, description = "As of this snapshot (default the latest, named in the `X-Newsdex-Snapshot` header): the same request with it gives the same bytes, after later ingests and reindexes too"),
+        ("lang" = Option<Vec<String>>, Query, description = "Only these languages (repeatable)"),
+        ("outlet" = Option<Vec<String>>, Query, description = "Only these outlets (repeatable)"),
+        ("from" = Option<String>, Query, example = "2024-03", description = "Published on or after"),
+        ("to" = Option<String>, Query, example = "2024-06", description = "Published on or before (through the end of the period named)"),
+        ("op" = Option<String>, Query, pattern = "^(and|or)?$", description = "`and` (default): all words must match; `or`: any"),
+        ("expand" = Option<bool>, Query, description = "Also search other spellings and word forms (default true)"),
+    ),
+    responses(
+        (status = 200, description = "Every matching document, streamed in document-id order (no `Content-Length`); `X-Newsdex-Snapshot` names the snapshot and `X-Newsdex-Matches` how many documents match. Rows are read in chunks, so memory does not grow with the export", content(("text/csv"), ("application/jsonl"), ("application/vnd.apache.parquet")),
+            headers(("X-Newsdex-Snapshot" = u64, description = "The snapshot answered from"), ("X-Newsdex-Matches" = u64, description = "Matching documents (rows, unless `stories=true`)"))),
+        (status = 400, description = "Bad or unknown parameter, format or field (`bad_request` names it and what is offered), a bad query (`bad_query`), or a snapshot the archive does not have (`bad_snapshot`)", body = ErrorEnvelope),
+    )
+)]
+pub async fn export(State(st): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    use newsdex_export::{Exporter, Field, Format};
+    refuse_unknown("/api/export", query.as_deref(), EXPORT_PARAMS)?;
+    let params = SearchParams::parse(query.as_deref(), true, 10)?;
+    let (mut format, mut fields, mut stories, mut bom) = (Format::Csv, None, false, false);
+    let flag = |name: &str, v: &str| match v {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(ApiError::bad_request(format!("{name} must be true or false, not {v:?}"))),
+    };
+    for (k, v) in pairs(query.as_deref()) {
+        match k.as_str() {
+            "format" => format = Format::parse(v.trim()).map_err(|e| ApiError::bad_request(e.to_string()))?,
+            "fields" => fields = Some(v),
+            "stories" => stories = flag("stories", &v)?,
+            "bom" => bom = flag("bom", &v)?,
+            _ => {}
+        }
+    }
+    let fields = Field::parse_list(fields.as_deref()).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let engine = st.engine()?;
+    let opts = params.options();
+    let q = params.q.clone();
+    let (engine, plan) = blocking(move || {
+        let plan = engine.export_plan(&q, &opts)?;
+        Ok((engine, plan))
+    })
+    .await?;
+    let (snapshot, total) = (plan.snapshot, plan.total());
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(EXPORT_CHUNKS_QUEUED);
+    let exporter = Exporter { format, fields, bom };
+    tokio::task::spawn_blocking(move || {
+        let sink = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(EXPORT_CHUNK) };
+        match newsdex_export::write_all(&engine, &plan, &exporter, stories, sink) {
+            Ok(_) => {}
+            // The client went away: nothing to tell.
+            Err(newsdex_engine::EngineError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => {
+                tracing::error!(error = %e, "an export stopped part way");
+                // The body ends with an error, so the client sees a broken transfer,
+                // never a short export that looks whole.
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let mut resp = Response::new(Body::from_stream(stream));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
+    let disposition = format!("attachment; filename=\"newsdex-export-{snapshot}.{}\"", format.name());
+    h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).expect("ascii"));
+    h.insert("x-newsdex-snapshot", HeaderValue::from(snapshot));
+    h.insert("x-newsdex-matches", HeaderValue::from(total as u64));
+    Ok(resp)
+}
+
+/// Bytes written to it go to the response body in chunks of [`EXPORT_CHUNK`]; a client
+/// gone is a broken pipe, which stops the export.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<std::io::Result<axum::body::Bytes>>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = axum::body::Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(EXPORT_CHUNK)));
+        self.tx.blocking_send(Ok(chunk)).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= EXPORT_CHUNK {
+            self.send()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.send()
+    }
 }
 
 /// One article: fields, repairs and warnings, provenance.
@@ -344,11 +472,20 @@ pub async fn ingest(
     }
     let name = format!("api/{}", chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
     let (writer_st, rt) = (st.clone(), tokio::runtime::Handle::current());
-    let report =
-        blocking(move || writer_st.write(&rt, |w| Ok(w.ingest_bytes(&name, &body, &opts, &mut |_| {})?))).await?;
+    let (report, watched) = blocking(move || {
+        writer_st.write(&rt, |w| {
+            let report = w.ingest_bytes(&name, &body, &opts, &mut |_| {})?;
+            // The watches read what was just committed; their failure does not undo it.
+            let watched = (report.new > 0).then(|| crate::watches::run_after_commit(w)).flatten();
+            Ok((report, watched))
+        })
+    })
+    .await?;
     st.engine()?.reload()?;
     st.refresh_credits();
-    Ok(Json(IngestResponse::from(&report)))
+    let mut resp = IngestResponse::from(&report);
+    resp.watches = watched;
+    Ok(Json(resp))
 }
 
 fn too_large() -> ApiError {

@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `bad_request` | 400 | a parameter is missing or malformed |
 //! | `bad_query` | 400 | the query could not be parsed (the message shows where), or would cost more than a query budget allows (the message names the limit; nothing ran) |
+//! | `bad_snapshot` | 400 | `snapshot=N` names a batch the archive does not have (the message names those it has) |
 //! | `unauthorized` | 401 | a write without `Authorization: Bearer <token>`, or a wrong token |
 //! | `writes_disabled` | 403 | a write to a server started without a token |
 //! | `not_found` | 404 | no such document or route |
@@ -55,7 +56,7 @@ pub struct Candidate {
 /// The envelope's body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: bad_request, bad_query, unauthorized, writes_disabled, not_found,
+    /// Stable code: bad_request, bad_query, bad_snapshot, unauthorized, writes_disabled, not_found,
     /// method_not_allowed, request_timeout, busy, ambiguous_id, payload_too_large,
     /// uri_too_long, headers_too_large, disk_full, internal, timeout.
     #[schema(example = "bad_query")]
@@ -114,6 +115,7 @@ impl From<newsdex_engine::EngineError> for ApiError {
         use newsdex_engine::EngineError as E;
         match e {
             E::Query(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_query", m),
+            E::Snapshot(m) => ApiError::new(StatusCode::BAD_REQUEST, "bad_snapshot", m),
             E::Store(newsdex_engine::StoreError::Locked(_)) => ApiError::new(
                 StatusCode::CONFLICT,
                 "busy",

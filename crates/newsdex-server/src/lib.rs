@@ -60,6 +60,7 @@ pub mod error;
 pub mod params;
 pub mod sources;
 mod state;
+pub mod watches;
 pub mod web;
 pub mod wire;
 
@@ -134,6 +135,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
     let api = Router::new()
         .route("/api/search", get(api::search))
+        .route("/api/export", get(api::export))
         .route("/api/articles/{id}", get(api::article))
         .route("/api/stories/{id}", get(api::story))
         .route("/api/raw/{id}", get(api::raw))
@@ -142,6 +144,9 @@ fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
         .route("/api/sources/{id}", delete(sources::remove))
         .route("/api/sources/{id}/pause", post(sources::pause))
         .route("/api/sources/{id}/resume", post(sources::resume))
+        .route("/api/watches", get(watches::list).post(watches::add))
+        .route("/api/watches/{name}", delete(watches::remove))
+        .route("/api/watches/{name}/matches", get(watches::matches))
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found))
         .route("/healthz", get(api::healthz));
@@ -151,6 +156,8 @@ fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
         .route("/articles/{id}", get(web::article_page))
         .route("/stories/{id}", get(web::story_page))
         .route("/sources", get(sources::page_handler))
+        .route("/watches", get(watches::page_handler).post(watches::add_form))
+        .route("/watches/{file}", get(watches::feed))
         .route("/static/{name}", get(web::asset))
         .fallback(web::not_found);
     Router::new()

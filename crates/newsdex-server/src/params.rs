@@ -12,8 +12,14 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_OFFSET: usize = 100_000;
 
 /// The parameters `/api/search` and the search page take.
-pub const SEARCH_PARAMS: &[&str] =
-    &["q", "limit", "offset", "lang", "outlet", "from", "to", "op", "facets", "expand", "collapse", "count", "sort"];
+pub const SEARCH_PARAMS: &[&str] = &[
+    "q", "limit", "offset", "lang", "outlet", "from", "to", "op", "facets", "expand", "collapse", "count", "sort",
+    "snapshot",
+];
+
+/// The parameters `/api/export` takes: the search's filters, and what to write.
+pub const EXPORT_PARAMS: &[&str] =
+    &["q", "lang", "outlet", "from", "to", "op", "expand", "snapshot", "format", "fields", "stories", "bom"];
 
 /// The parameters `POST /api/ingest` takes.
 pub const INGEST_PARAMS: &[&str] = &["outlet", "lang"];
@@ -103,6 +109,8 @@ pub struct SearchParams {
     pub count: CountBy,
     /// `sort=`: the order of hits.
     pub sort: Sort,
+    /// `snapshot=`: answer as of this batch (the engine refuses one the archive lacks).
+    pub snapshot: Option<u64>,
 }
 
 fn decode(s: &str) -> String {
@@ -195,6 +203,11 @@ impl SearchParams {
                         _ => return Err(ApiError::bad_request(format!("op must be `and` or `or`, not {v:?}"))),
                     }
                 }
+                "snapshot" if !v.trim().is_empty() => {
+                    p.snapshot = Some(v.trim().parse::<u64>().map_err(|_| {
+                        ApiError::bad_request(format!("snapshot must be a batch number (a whole number), not {v:?}"))
+                    })?)
+                }
                 "facets" => p.facets = flag("facets", &v)?,
                 "expand" => p.exact = !flag("expand", &v)?,
                 "collapse" => p.all = !flag("collapse", &v)?,
@@ -233,6 +246,7 @@ impl SearchParams {
             collapse: !self.all,
             count: self.count,
             sort: self.sort,
+            snapshot: self.snapshot,
             ..SearchOptions::default()
         }
     }
@@ -263,8 +277,29 @@ impl SearchParams {
         if self.sort != Sort::Relevance {
             parts.push(format!("sort={}", self.sort.as_str()));
         }
+        if let Some(n) = self.snapshot {
+            parts.push(format!("snapshot={n}"));
+        }
         parts.join("&")
     }
+}
+
+/// A write's JSON body: at most `max` bytes (413 past it), parsed as `T` (400 saying the
+/// shape expected, `shape`, and what was wrong).
+pub async fn json_body<T: serde::de::DeserializeOwned>(
+    body: axum::body::Body,
+    max: usize,
+    shape: &str,
+) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, max).await.map_err(|_| {
+        ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body is over {} KiB", max >> 10),
+        )
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("the body must be a JSON object {shape}: {e}")))
 }
 
 #[cfg(test)]
@@ -274,7 +309,7 @@ mod tests {
     #[test]
     fn repeated_and_encoded_parameters() {
         let p = SearchParams::parse(
-            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5&collapse=false&count=outlets&sort=oldest"),
+            Some("q=%22Foreign+Policy%22&lang=en&lang=ru&outlet=Radio%20Free%20Asia&limit=5&collapse=false&count=outlets&sort=oldest&snapshot=3"),
             true,
             10,
         )
@@ -286,6 +321,7 @@ mod tests {
         assert!(p.all);
         assert_eq!(p.count, CountBy::Outlets);
         assert_eq!(p.sort, Sort::Oldest);
+        assert_eq!(p.snapshot, Some(3));
         assert_eq!(SearchParams::parse(Some(&p.to_query_string()), true, 5).unwrap(), p);
         let u = SearchParams::parse(Some("q=%E7%BB%B4%E5%90%BE%E5%B0%94"), true, 10).unwrap();
         assert_eq!(u.q, "维吾尔");
@@ -298,7 +334,7 @@ mod tests {
         assert!(
             e.message.starts_with("unknown parameter `lnag` (did you mean `lang`?); /api/search takes `q`, `limit`,")
         );
-        assert!(e.message.ends_with("`count`, `sort`"), "{}", e.message);
+        assert!(e.message.ends_with("`count`, `sort`, `snapshot`"), "{}", e.message);
         let u = unknown(Some("q=a&LANG=en&utm_source=x&rank=2&rank=3"), SEARCH_PARAMS);
         let names: Vec<(&str, Option<&str>)> = u.iter().map(|u| (u.name.as_str(), u.meant)).collect();
         assert_eq!(names, [("LANG", Some("lang")), ("utm_source", None), ("rank", None)]);
@@ -319,6 +355,8 @@ mod tests {
         assert_eq!(e.message, "count must be `articles`, `stories` or `outlets`, not \"words\"");
         let e = SearchParams::parse(Some("q=a&sort=date"), true, 10).unwrap_err();
         assert_eq!(e.message, "sort must be `relevance`, `newest` or `oldest`, not \"date\"");
+        let e = SearchParams::parse(Some("q=a&snapshot=latest"), true, 10).unwrap_err();
+        assert_eq!(e.message, "snapshot must be a batch number (a whole number), not \"latest\"");
         let e = SearchParams::parse(Some("limit=5"), true, 10).unwrap_err();
         assert!(e.message.contains("`q` is required"));
         assert!(SearchParams::parse(None, false, 10).is_ok());

@@ -14,8 +14,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use newsdex_collect::schedule::{human_secs, parse_every};
 
+use crate::api::blocking;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::params::{refuse_unknown, unknown};
+use crate::params::{json_body, refuse_unknown, unknown};
 use crate::state::AppState;
 use crate::web::{Form, page, render};
 use crate::wire::{AddSource, SourceView};
@@ -47,10 +48,6 @@ fn parse_source_id(id: &str) -> Result<i64, ApiError> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| ApiError::not_found("no source: a source id is a positive number (see GET /api/sources)"))
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await?
 }
 
 /// The sources the collector follows and how each is doing.
@@ -97,18 +94,7 @@ pub async fn add(
 ) -> Result<Response, ApiError> {
     st.authorize(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()))?;
     refuse_unknown("/api/sources", query.as_deref(), &[])?;
-    let bytes = axum::body::to_bytes(body, MAX_ADD_BYTES).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the body is over {} KiB", MAX_ADD_BYTES >> 10),
-        )
-    })?;
-    let req: AddSource = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::bad_request(format!(
-            "the body must be a JSON object {{\"url\": …, \"outlet\"?, \"every\"?, \"lang\"?}}: {e}"
-        ))
-    })?;
+    let req: AddSource = json_body(body, MAX_ADD_BYTES, "{\"url\": …, \"outlet\"?, \"every\"?, \"lang\"?}").await?;
     let url = req.url.trim().to_string();
     newsdex_collect::state::check_url(&url).map_err(ApiError::bad_request)?;
     let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
@@ -272,6 +258,7 @@ pub struct SourceRow {
     pub status: String,
     pub items_seen: i64,
     pub new_items: i64,
+    pub versions: i64,
     pub next_fetch: String,
     pub error_streak: i64,
     pub error: Option<String>,
@@ -317,6 +304,7 @@ fn row(s: &newsdex_collect::Source, now: i64) -> SourceRow {
         status: s.last_status.map_or("—".into(), |c| c.to_string()),
         items_seen: s.items_seen,
         new_items: s.new_items,
+        versions: s.versions,
         next_fetch: if s.paused { "paused".into() } else { when(now, Some(s.next_fetch)) },
         error_streak: s.error_streak,
         error: s.error.clone(),

@@ -206,6 +206,9 @@ pub struct PageLink {
 #[template(path = "search.html")]
 pub struct SearchPage {
     pub form: Form,
+    /// The watches page with this search (its words, languages and outlets) ready to
+    /// watch.
+    pub watch_href: String,
     pub has_query: bool,
     pub error: Option<String>,
     pub total: usize,
@@ -251,6 +254,11 @@ pub struct SearchPage {
     pub counted: String,
     /// The counted unit, lower case ("stories").
     pub counted_lower: &'static str,
+    /// The snapshot the results were answered from (0 before any search).
+    pub snapshot: u64,
+    /// Every match as CSV and as JSON Lines, as of that snapshot (`/api/export`).
+    pub export_csv: String,
+    pub export_jsonl: String,
 }
 
 #[derive(Template, Debug)]
@@ -409,6 +417,16 @@ fn search_view(
 ) -> SearchPage {
     let mut view = SearchPage {
         form: Form::new(st, engine, Some(params)),
+        watch_href: {
+            let mut q = format!("/watches?q={}", crate::params::encode(&params.q));
+            for l in &params.langs {
+                q.push_str(&format!("&lang={}", crate::params::encode(l)));
+            }
+            for o in &params.outlets {
+                q.push_str(&format!("&outlet={}", crate::params::encode(o)));
+            }
+            q
+        },
         has_query,
         error,
         total: 0,
@@ -443,6 +461,9 @@ fn search_view(
             .collect(),
         counted: capitalize(params.count.as_str()),
         counted_lower: params.count.as_str(),
+        snapshot: 0,
+        export_csv: String::new(),
+        export_jsonl: String::new(),
         sort_switch: Sort::ALL
             .into_iter()
             .map(|o| SwitchLink { label: o.as_str(), href: link(params, |p| p.sort = o), current: params.sort == o })
@@ -472,6 +493,9 @@ fn search_view(
     }
     let Some(r) = results else { return view };
     view.total = r.total;
+    view.snapshot = r.snapshot.unwrap_or(0);
+    view.export_csv = export_href(params, view.snapshot, "csv");
+    view.export_jsonl = export_href(params, view.snapshot, "jsonl");
     view.total_as_typed = r.total_as_typed.filter(|t| *t != r.total);
     view.stories = r.stories.filter(|n| *n != r.total);
     view.sort_note = sort_note(r.sort, r.undated.unwrap_or(0));
@@ -926,4 +950,21 @@ pub async fn asset(Path(name): Path<String>) -> Response {
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     resp
+}
+
+/// `/api/export` for every match of the search `params` describes, as of `snapshot`:
+/// its query and filters only (paging, order and counting do not change what is exported).
+fn export_href(params: &SearchParams, snapshot: u64, format: &str) -> String {
+    let filters = SearchParams {
+        q: params.q.clone(),
+        langs: params.langs.clone(),
+        outlets: params.outlets.clone(),
+        from: params.from.clone(),
+        to: params.to.clone(),
+        op_or: params.op_or,
+        exact: params.exact,
+        snapshot: Some(snapshot),
+        ..SearchParams::default()
+    };
+    format!("/api/export?{}&format={format}", filters.to_query_string())
 }

@@ -158,6 +158,10 @@ pub struct SearchResponse {
     pub facets: Option<FacetsView>,
     /// How the query's words were expanded; empty when nothing was.
     pub expansions: Vec<ExpansionView>,
+    /// The snapshot it was answered from: the number of the last batch committed then.
+    /// `snapshot=N` (or `--snapshot N`) answers as of that batch again, after later
+    /// ingests and after a reindex.
+    pub snapshot: u64,
 }
 
 fn buckets(b: &[newsdex_engine::Bucket]) -> Vec<BucketView> {
@@ -189,6 +193,7 @@ impl From<&SearchResults> for SearchResponse {
             collapsed: r.collapsed,
             sort: r.sort.as_str().to_string(),
             undated_last: r.undated,
+            snapshot: r.snapshot.unwrap_or(0),
             hits: r
                 .hits
                 .iter()
@@ -457,6 +462,9 @@ pub struct IngestResponse {
     pub rejected_count: u64,
     /// Ids of the documents added.
     pub ids: Vec<String>,
+    /// What the watches found in them (absent when there are no watches or nothing new).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watches: Option<crate::watches::WatchRun>,
 }
 
 impl From<&IngestReport> for IngestResponse {
@@ -477,6 +485,7 @@ impl From<&IngestReport> for IngestResponse {
                 .collect(),
             rejected_count: r.rejected_count,
             ids: r.added.iter().map(|i| i.to_string()).collect(),
+            watches: None,
         }
     }
 }
@@ -534,6 +543,9 @@ pub struct SourceView {
     pub items_seen: i64,
     /// New items at the last successful poll.
     pub new_items: i64,
+    /// Items seen again with new text (re-published versions, kept as new documents
+    /// linked to the first in the collector's state).
+    pub versions: i64,
     /// When the next poll is due.
     pub next_fetch: i64,
     /// The adaptive interval, in seconds.
@@ -566,6 +578,7 @@ impl From<&newsdex_collect::Source> for SourceView {
             last_modified: s.last_modified.clone(),
             items_seen: s.items_seen,
             new_items: s.new_items,
+            versions: s.versions,
             next_fetch: s.next_fetch,
             interval_secs: s.interval_secs,
             error_streak: s.error_streak,

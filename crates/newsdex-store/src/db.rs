@@ -72,6 +72,12 @@ CREATE TABLE IF NOT EXISTS rejects (
     reason TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS skipped (
+    raw BLOB NOT NULL,
+    what TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (raw, what)
+);
 CREATE TABLE IF NOT EXISTS stories (
     doc INTEGER PRIMARY KEY,
     story INTEGER NOT NULL,
@@ -130,6 +136,17 @@ pub struct StoryRow {
     pub sig: Vec<u8>,
 }
 
+/// A story member as a snapshot saw it ([`DocDb::story_members_through`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotMember {
+    pub id: DocId,
+    pub outlet: Option<String>,
+    /// Publication time, Unix seconds.
+    pub published: Option<i64>,
+    /// Ingest order over the whole archive.
+    pub ord: u64,
+}
+
 /// A story member without its text: id, outlet, publication date.
 pub type MemberRef = (DocId, Option<String>, Option<Published>);
 
@@ -155,6 +172,13 @@ pub struct Batch {
     pub stories: Vec<StoryRow>,
     /// Documents whose story changed: (document, its story now), applied after `stories`.
     pub moved: Vec<(DocId, DocId)>,
+    /// Documents of `docs` stored with the batch number an earlier generation gave them
+    /// (a reindex keeps snapshots), not this batch's.
+    pub earlier_seq: std::collections::HashMap<DocId, u64>,
+    /// Records of an input read whole and not extracted (a WARC archive's requests,
+    /// non-HTML responses…): per input blob, `kind: reason` and how many. Replaces what
+    /// an earlier reading of the same blob stored, so a re-ingest counts nothing twice.
+    pub skipped: Vec<(RawHash, String, u64)>,
 }
 
 impl Batch {
@@ -166,6 +190,7 @@ impl Batch {
             && self.line_stats.is_empty()
             && self.stories.is_empty()
             && self.moved.is_empty()
+            && self.skipped.is_empty()
     }
 }
 
@@ -188,6 +213,8 @@ pub struct Stats {
     pub grouped: u64,
     pub rejects: u64,
     pub rejects_by_code: Vec<(String, u64)>,
+    /// Archive records read and not extracted, by `kind: reason` (WARC).
+    pub skipped_by_kind: Vec<(String, u64)>,
     pub warnings_by_code: Vec<(String, u64)>,
     pub published_min: Option<String>,
     pub published_max: Option<String>,
@@ -333,7 +360,7 @@ impl DocDb {
             for (a, p) in &batch.docs {
                 inserted += put_doc.execute(params![
                     a.id.as_i64(),
-                    seq,
+                    batch.earlier_seq.get(&a.id).copied().unwrap_or(seq),
                     a.format.as_str(),
                     a.title,
                     a.body,
@@ -359,6 +386,15 @@ impl DocDb {
             )?;
             for r in &batch.rejects {
                 put_reject.execute(params![r.source, r.raw.map(|h| h.0.to_vec()), r.line, r.code, r.reason, r.at])?;
+            }
+        }
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT INTO skipped (raw, what, n) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (raw, what) DO UPDATE SET n = excluded.n",
+            )?;
+            for (raw, what, n) in &batch.skipped {
+                put.execute(params![raw.0.to_vec(), what, n])?;
             }
         }
         {
@@ -446,6 +482,43 @@ impl DocDb {
     pub fn doc(&self, id: DocId) -> Result<Option<DocRow>> {
         let sql = format!("SELECT {} FROM documents WHERE id = ?1", Self::DOC_COLUMNS);
         Ok(self.conn.query_row(&sql, [id.as_i64()], Self::row_to_doc).optional()?)
+    }
+
+    /// Every document's id and the batch that stored it.
+    pub fn doc_seqs(&self) -> Result<Vec<(DocId, u64)>> {
+        let mut st = self.conn.prepare("SELECT id, seq FROM documents")?;
+        let rows = st.query_map([], |r| Ok((DocId::from_i64(r.get(0)?), r.get::<_, u64>(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Documents by id, in the order given (ids not stored are skipped); one cached
+    /// statement for all, for reading an export's matches in chunks.
+    pub fn docs(&self, ids: &[DocId]) -> Result<Vec<DocRow>> {
+        let sql = format!("SELECT {} FROM documents WHERE id = ?1", Self::DOC_COLUMNS);
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(st.query_row([id.as_i64()], Self::row_to_doc).optional()?);
+        }
+        Ok(out)
+    }
+
+    /// A story's members that batches up to `snapshot` added: (id, outlet, publication
+    /// time, ingest order), in ingest order.
+    pub fn story_members_through(&self, story: DocId, snapshot: u64) -> Result<Vec<SnapshotMember>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT s.doc, d.outlet, d.published_ts, s.ord FROM stories s JOIN documents d ON d.id = s.doc
+             WHERE s.story = ?1 AND d.seq <= ?2 ORDER BY s.ord",
+        )?;
+        let rows = st.query_map(params![story.as_i64(), snapshot], |r| {
+            Ok(SnapshotMember {
+                id: DocId::from_i64(r.get(0)?),
+                outlet: r.get(1)?,
+                published: r.get(2)?,
+                ord: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Documents whose id is in `lo..=hi` (the ids an id prefix names): how many, and the
@@ -669,6 +742,9 @@ impl DocDb {
             grouped: one("SELECT count(*) FROM stories")?,
             rejects: one("SELECT count(*) FROM rejects")?,
             rejects_by_code: groups("SELECT code, count(*) AS n FROM rejects GROUP BY code ORDER BY n DESC, code")?,
+            // A store made before the table existed, opened read-only, has none.
+            skipped_by_kind: groups("SELECT what, sum(n) AS n FROM skipped GROUP BY what ORDER BY n DESC, what")
+                .unwrap_or_default(),
             warnings_by_code,
             published_min: date(
                 "SELECT published FROM documents WHERE published_ts IS NOT NULL ORDER BY published_ts LIMIT 1",

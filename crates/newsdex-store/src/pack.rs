@@ -155,6 +155,10 @@ pub struct FeedHints {
     pub authors: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// The feed's (or the item's) declared language, a hint for a page too short or
+    /// unclear to tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 /// The raw store: a directory of packs.

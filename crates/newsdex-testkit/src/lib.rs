@@ -3,8 +3,10 @@
 //! * [`shared_data`]: a path under `../shared/data`, which CI and development machines
 //!   have and a user's clone does not; callers skip, saying so, when it is absent.
 //! * [`reuters`]: Reuters-21578 from its original SGML to newsdex JSON Lines.
+//! * [`warc`]: WARC files in CC-NEWS's record layout around real pages.
 
 pub mod reuters;
+pub mod warc;
 
 use std::path::{Path, PathBuf};
 
@@ -23,3 +25,14 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// The lines of eight words or more of a seed article in `testdata/seeds` (its paragraphs,
+/// without the repeated title lines and short navigation debris): real scraped text for
+/// tests that build copies of an article.
+pub fn seed_paragraphs(name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(repo_root().join("testdata/seeds").join(name)).expect("seed article");
+    text.lines().map(str::trim).filter(|l| l.split_whitespace().count() >= 8).map(str::to_string).collect()
+}
+
+/// Seed 004 (RFA, "Background of the risks of Uyghur visits to Central Asia").
+pub const SEED_004: &str = "004_28fc068abbfc2ab4.txt";

@@ -236,3 +236,50 @@ fn kill_9_of_the_server_mid_api_ingest_then_a_retry_adds_each_document_once() {
     // 6,000 lines; NEWID 12793 (line 12,793) is the one empty record and is not among them.
     assert_eq!((stored, indexed), (6000, 6000));
 }
+
+#[test]
+fn kill_9_mid_warc_then_rerun_finishes_the_file_without_duplicates() {
+    // A CC-NEWS-style .warc.gz (a gzip member per record) of 1,380 pages: the ScrapingHub
+    // pages ten times over, each copy its own record (own WARC-Record-ID, so its own id).
+    let Some(pages) = newsdex_testkit::warc::scrapinghub_pages(138) else { return };
+    let many: Vec<_> = (0..10).flat_map(|_| pages.iter().cloned()).collect();
+    let total = many.len() as u64;
+    let n = Newsdex::new();
+    let file = n.scratch("in").join("CC-NEWS-crash.warc.gz");
+    let recs = newsdex_testkit::warc::cc_news_records(&many);
+    std::fs::write(&file, newsdex_testkit::warc::pack(&recs, newsdex_testkit::warc::Packing::GzipPerRecord)).unwrap();
+    let args = ["ingest", "--batch", "100", s(&file)];
+    let mut last = 0;
+    for round in 0..2 {
+        let mut child = n.command(&args).spawn().unwrap();
+        let start = Instant::now();
+        loop {
+            std::thread::sleep(Duration::from_millis(50));
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("ingest finished before it could be killed ({status}); make the archive bigger");
+            }
+            let probe = n.run(&["stats", "--json"]);
+            let stored = if probe.status.success() {
+                serde_json::from_slice::<serde_json::Value>(&probe.stdout).unwrap()["documents"].as_u64().unwrap()
+            } else {
+                0
+            };
+            if stored > last || start.elapsed() > Duration::from_secs(120) {
+                break;
+            }
+        }
+        std::thread::sleep(moment(round, 300));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let (stored, indexed) = docs(&n);
+        eprintln!("round {round}: killed with {stored} of {total} pages stored, {indexed} indexed");
+        assert_eq!(stored, indexed, "store and index disagree after kill -9");
+        assert!(stored > last, "no progress in round {round}");
+        assert!(stored < total, "the kill came too late to test anything");
+        last = stored;
+    }
+    let v = n.json(&["ingest", s(&file)]);
+    assert_eq!((v["new"].as_u64(), v["duplicates"].as_u64()), (Some(total - last), Some(last)), "{v}");
+    assert_eq!(v["rejected_count"], 0, "{v}");
+    assert_eq!(docs(&n), (total, total));
+}

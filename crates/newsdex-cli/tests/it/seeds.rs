@@ -157,8 +157,15 @@ fn reindex_rebuilds_the_same_documents_from_raw_alone() {
     let before = n.json(&["search", "Uyghur OR Uighurs", "--limit", "10"]);
     let (_, err) = n.expect(0, &["reindex"]);
     assert!(err.contains("reindexed 2: 2 new, 0 duplicates, 0 rejected"), "{err}");
-    let after = n.json(&["search", "Uyghur OR Uighurs", "--limit", "10"]);
+    let mut after = n.json(&["search", "Uyghur OR Uighurs", "--limit", "10"]);
+    // A reindex is a commit of its own: the latest snapshot moves on (the documents keep
+    // their batch, so `--snapshot 1` answers as before).
+    assert_eq!((before["snapshot"].as_u64(), after["snapshot"].as_u64()), (Some(1), Some(2)));
+    after["snapshot"] = before["snapshot"].clone();
     assert_eq!(before, after);
+    let mut pinned = n.json(&["search", "Uyghur OR Uighurs", "--limit", "10", "--snapshot", "1"]);
+    pinned["snapshot"] = before["snapshot"].clone();
+    assert_eq!(before, pinned);
     let st = n.json(&["stats"]);
     assert_eq!(st["generation"], 2);
     assert_eq!(st["documents"], 2);

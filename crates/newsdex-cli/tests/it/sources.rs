@@ -3,6 +3,8 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::support::{Newsdex, s};
 
@@ -205,4 +207,175 @@ fn serve_collect_polls_in_the_background_and_stops_on_ctrl_c() {
     assert!(err.contains("collecting in the background"), "{err}");
     assert!(err.contains("collected: 1 sources polled (0 failed), 1 new items"), "{err}");
     assert!(err.contains("newsdex: stopped"), "{err}");
+}
+
+#[test]
+fn sitemap_source_and_a_republished_page_show_in_sources_list() {
+    let n = Newsdex::new();
+    let sitemap = |lastmod: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
+             xmlns:news=\"http://www.google.com/schemas/sitemap-news/0.9\"><url><loc>http://quay.example/storm</loc>\
+             <lastmod>{lastmod}</lastmod><news:news><news:publication><news:name>Quay</news:name><news:language>en</news:language>\
+             </news:publication><news:publication_date>2026-11-30T08:00:00Z</news:publication_date>\
+             <news:title>Storm closes the quay</news:title></news:news></url></urlset>"
+        )
+        .into_bytes()
+    };
+    let page = |extra: &str| {
+        format!(
+            "<html lang=\"en\"><head><title>Storm closes the quay</title></head><body><article><h1>Storm closes the quay</h1>\
+             <p>The harbour authority closed the quay on Monday as waves broke over the sea wall and spray reached the market square.</p>\
+             <p>Fishing boats stayed in port and the ferry crossing was cancelled until the wind drops.</p>{extra}</article></body></html>"
+        )
+        .into_bytes()
+    };
+    let before = HashMap::from([
+        ("/news-sitemap.xml".to_string(), (200, "application/xml", sitemap("2026-11-30T08:00:00Z"))),
+        ("/storm".to_string(), (200, "text/html", page(""))),
+    ]);
+    let after = HashMap::from([
+        ("/news-sitemap.xml".to_string(), (200, "application/xml", sitemap("2026-11-30T13:00:00Z"))),
+        (
+            "/storm".to_string(),
+            (200, "text/html", page("<p>Update: the quay reopened at noon once the tide turned.</p>")),
+        ),
+    ]);
+    let (p1, p2) = (serve(before), serve(after));
+    n.ok(&["sources", "add", "http://quay.example/news-sitemap.xml"]);
+    let r1 = format!("quay.example=127.0.0.1:{p1}");
+    let (_, err) = n.expect(0, &["collect", "--once", "--delay", "0.01", "--resolve", &r1]);
+    assert!(err.contains("1 new items, 1 pages fetched"), "{err}");
+    assert_eq!(n.titles("harbour authority").0, 1);
+    // The same address, its lastmod and page changed: a new version, not a new item.
+    let r2 = format!("quay.example=127.0.0.1:{p2}");
+    let (_, err) = n.expect(0, &["collect", "--once", "--all", "--delay", "0.01", "--resolve", &r2]);
+    assert!(err.contains("0 new items, 1 re-published with new text, 1 pages fetched"), "{err}");
+    let list = n.json(&["sources", "list"]);
+    assert_eq!((list[0]["items_seen"].as_i64(), list[0]["versions"].as_i64()), (Some(1), Some(1)), "{list}");
+    let text = n.ok(&["sources", "list"]);
+    assert!(text.contains("items seen 1, new last time 0, re-published with new text 1"), "{text}");
+    assert_eq!(n.titles("quay reopened").0, 1);
+}
+
+/// Like [`serve`], counting the requests for each path.
+fn serve_counting(routes: HashMap<String, (u16, &'static str, Vec<u8>)>) -> (u16, Arc<Mutex<HashMap<String, usize>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let routes = routes.clone();
+            let counted = counted.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                if reader.read_line(&mut first).is_err() {
+                    return;
+                }
+                loop {
+                    let mut l = String::new();
+                    if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                        break;
+                    }
+                }
+                let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
+                *counted.lock().unwrap().entry(path.clone()).or_default() += 1;
+                let (status, ctype, body) =
+                    routes.get(&path).cloned().unwrap_or((404, "text/plain", b"not found".to_vec()));
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: {ctype}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    (port, hits)
+}
+
+#[test]
+fn kill_9_during_collect_then_restart_loses_nothing_and_refetches_little() {
+    const N: usize = 24;
+    const PER_PASS: usize = 4;
+    let n = Newsdex::new();
+    let words = ["harbour", "orchard", "glacier", "quarry", "lighthouse", "vineyard", "railway", "meadow"];
+    let mut feed = String::from("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Valley Post</title>");
+    let mut routes = HashMap::new();
+    for i in 0..N {
+        let (a, b) = (words[i % 8], words[(i / 8 + 3) % 8]);
+        feed += &format!(
+            "<item><title>Report {i}: {a} and {b}</title><link>http://valley.example/r/{i}</link><guid>v{i}</guid></item>"
+        );
+        let page = format!(
+            "<html lang=\"en\"><head><title>Report {i}: the {a} and the {b}</title></head><body><article><h1>Report {i}</h1>\
+             <p>Report number {i} from the valley: the {a} near the {b} drew visitors all week, the council said on day {i}.</p>\
+             <p>Residents counted {} cars on the road to the {a} and asked for a bus to the {b}.</p></article></body></html>",
+            100 + 7 * i
+        );
+        routes.insert(format!("/r/{i}"), (200, "text/html", page.into_bytes()));
+    }
+    feed += "</channel></rss>";
+    routes.insert("/rss".to_string(), (200, "application/rss+xml", feed.into_bytes()));
+    let (port, hits) = serve_counting(routes);
+    let pages =
+        |h: &HashMap<String, usize>| h.iter().filter(|(p, _)| p.starts_with("/r/")).map(|(_, c)| *c).sum::<usize>();
+    n.ok(&["sources", "add", "http://valley.example/rss"]);
+    let resolve = format!("valley.example=127.0.0.1:{port}");
+    let per_pass = PER_PASS.to_string();
+    let args = ["collect", "--delay", "0.15", "--max-pages", &per_pass, "--resolve", &resolve];
+    let stored = || -> u64 {
+        let probe = n.run(&["stats", "--json"]);
+        if probe.status.success() {
+            serde_json::from_slice::<serde_json::Value>(&probe.stdout).unwrap()["documents"].as_u64().unwrap()
+        } else {
+            0
+        }
+    };
+    let mut child = n.command(&args).spawn().unwrap();
+    // Kill it once two passes are kept and the third has fetched pages not yet kept.
+    let start = Instant::now();
+    let before_kill = loop {
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(child.try_wait().unwrap().is_none(), "collect ended by itself");
+        let kept = stored();
+        let fetched = pages(&hits.lock().unwrap());
+        if kept >= 2 * PER_PASS as u64 && fetched > kept as usize {
+            break (kept, fetched);
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "no progress");
+    };
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let (kept, fetched) = before_kill;
+    eprintln!("killed with {kept} documents kept, {fetched} pages fetched");
+    assert!(kept < N as u64, "the kill came too late to test anything");
+    // Readable and consistent: store and index agree, the state file opens, and the
+    // items marked seen are exactly those kept.
+    let st = n.json(&["stats"]);
+    assert_eq!(st["documents"], st["indexed_documents"]);
+    let seen = n.json(&["sources", "list"])[0]["items_seen"].as_u64().unwrap();
+    assert_eq!(seen, st["documents"].as_u64().unwrap());
+    // Restart: one pass at a time until nothing is new.
+    for _ in 0..N {
+        let (_, err) =
+            n.expect(0, &["collect", "--once", "--delay", "0.01", "--max-pages", &per_pass, "--resolve", &resolve]);
+        if err.contains(" 0 new items") {
+            break;
+        }
+    }
+    let st = n.json(&["stats"]);
+    assert_eq!((st["documents"].as_u64(), st["indexed_documents"].as_u64()), (Some(N as u64), Some(N as u64)));
+    assert_eq!(n.json(&["sources", "list"])[0]["items_seen"].as_u64(), Some(N as u64));
+    // Nothing kept was fetched again; at most the killed pass's pages were.
+    let h = hits.lock().unwrap().clone();
+    assert!(pages(&h) <= N + PER_PASS, "{h:?}");
+    for i in 0..N {
+        assert!((1..=2).contains(&h[&format!("/r/{i}")]), "{h:?}");
+    }
+    // "lighthouse" is the first word of reports 4, 12, 20 and the second of 8 to 15.
+    assert_eq!(n.titles("lighthouse").0, 10);
 }

@@ -3,7 +3,11 @@
 //! ../shared/data, which may not be redistributed: tests that need them skip, saying so,
 //! when it is absent). Each scripted fault has its own test.
 
+mod feedlang;
 mod server;
+mod sitemaps;
+mod slow;
+mod versions;
 
 use std::io::{Read, Write};
 use std::path::Path;

@@ -3,7 +3,9 @@
 
 mod api;
 mod browser;
+mod export;
 mod limits;
 mod sources;
 mod support;
+mod watches;
 mod web;

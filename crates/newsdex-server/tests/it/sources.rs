@@ -70,6 +70,7 @@ fn adding_a_source_needs_the_token_and_an_http_address() {
     );
     assert_eq!((v["every_secs"].as_i64(), v["lang"].as_str()), (Some(7200), Some("en")));
     assert_eq!((v["last_fetch"].clone(), v["paused"].clone()), (Value::Null, json!(false)));
+    assert_eq!(v["versions"], json!(0));
     let list = s.get_json("/api/sources");
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!(list[0], v);

@@ -1,0 +1,135 @@
+//! Every match of a search, document by document, as of one snapshot: what exports read.
+//!
+//! [`Engine::export`] pins the snapshot first (the last committed batch, or the one asked
+//! for), collects the ids of all matches from the index (8 bytes each, sorted by id:
+//! a stable order whatever the segment layout), then reads the documents from the store
+//! [`CHUNK`] at a time and hands them over one by one. Memory holds the ids and one chunk,
+//! never all the documents.
+//!
+//! Story fields are computed as of the snapshot, so a repeated export with its snapshot
+//! is the same even after later ingests: a story's members are those its batches up to
+//! the snapshot added, its id the earliest published of them (ties: first ingested), its
+//! outlets the distinct outlets among them. A copy that arrives later and links two
+//! stories of the snapshot (stories only merge) is the one case where the grouping of
+//! the snapshot cannot be recovered from the current one; the two stories' members then
+//! share the merged story's earliest member as of the snapshot.
+
+use std::collections::HashMap;
+
+use newsdex_core::DocId;
+use newsdex_index::Deadline;
+use newsdex_store::DocRow;
+
+use crate::{Engine, EngineError, Result, SearchOptions};
+
+/// Documents read from the store at a time.
+pub const CHUNK: usize = 512;
+
+/// One exported document with its story as of the snapshot.
+#[derive(Debug, Clone)]
+pub struct ExportDoc {
+    pub row: DocRow,
+    /// The story's id: its earliest published member as of the snapshot (ties: first
+    /// ingested); the document's own id when it has no copies.
+    pub story: DocId,
+    /// Members of the story as of the snapshot (1 for a document without copies).
+    pub story_size: usize,
+    /// Distinct outlets among them (0 when none names one).
+    pub story_outlets: usize,
+}
+
+/// The matches of an export, pinned to a snapshot ([`Engine::export`]).
+#[derive(Debug)]
+pub struct ExportPlan {
+    /// The snapshot answered from.
+    pub snapshot: u64,
+    ids: Vec<u64>,
+}
+
+impl ExportPlan {
+    /// How many documents match.
+    pub fn total(&self) -> usize {
+        self.ids.len()
+    }
+}
+
+/// A story as of a snapshot: (id, members, distinct outlets).
+type StoryThen = (DocId, usize, usize);
+
+impl Engine {
+    /// Every document `query` and `opts`' filters match as of `opts.snapshot` (the latest
+    /// when none; a snapshot the archive lacks is [`EngineError::Snapshot`]). `opts`'
+    /// limit, offset, order and collapsing are ignored; so is its timeout (an export runs
+    /// to the end), but not its cost limits.
+    pub fn export_plan(&self, query: &str, opts: &SearchOptions) -> Result<ExportPlan> {
+        // A reader may lag a second behind the last commit: see the latest before pinning.
+        self.index.reload()?;
+        let snapshot = self.resolve_snapshot(opts.snapshot)?;
+        let (parsed, published) = crate::parse_for(query, opts)?;
+        let mut req = crate::filtered_request(&parsed, published, opts);
+        req.deadline = Deadline::never();
+        req.snapshot = Some(snapshot);
+        let mut ids = self.index.matching_ids(&req)?;
+        // The store's order (its primary key is the id as a signed number), so chunks are
+        // read in the order SQLite keeps them.
+        ids.sort_unstable_by_key(|&id| id as i64);
+        Ok(ExportPlan { snapshot, ids })
+    }
+
+    /// Hand every document of `plan` to `each`, in the plan's order (by id). With
+    /// `one_per_story`, only the first matching member of each story (as of the snapshot).
+    /// Returns how many were handed over. An error from `each` stops the export.
+    pub fn export(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        mut each: impl FnMut(&ExportDoc) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        let map = self.story_map()?;
+        let mut stories: HashMap<u64, StoryThen> = HashMap::new();
+        let mut seen_stories: std::collections::HashSet<u64> = Default::default();
+        let mut n = 0u64;
+        for chunk in plan.ids.chunks(CHUNK) {
+            let ids: Vec<DocId> = chunk.iter().map(|&i| DocId::from_u64(i)).collect();
+            let mut docs = Vec::with_capacity(ids.len());
+            {
+                let db = self.db();
+                for row in db.docs(&ids)? {
+                    let id = row.article.id.as_u64();
+                    let (story, story_size, story_outlets) = match map.get(&id) {
+                        // A document without copies.
+                        None => (row.article.id, 1, usize::from(row.article.outlet.is_some())),
+                        Some(&current) => match stories.get(&current) {
+                            Some(s) => *s,
+                            None => {
+                                let s = story_then(&db.story_members_through(DocId::from_u64(current), plan.snapshot)?)
+                                    .unwrap_or((row.article.id, 1, usize::from(row.article.outlet.is_some())));
+                                stories.insert(current, s);
+                                s
+                            }
+                        },
+                    };
+                    docs.push(ExportDoc { row, story, story_size, story_outlets });
+                }
+            }
+            for d in &docs {
+                if one_per_story && !seen_stories.insert(d.story.as_u64()) {
+                    continue;
+                }
+                each(d).map_err(EngineError::Write)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// A story's id, size and distinct outlets from its members as of a snapshot; `None` when
+/// it had none then.
+fn story_then(members: &[newsdex_store::SnapshotMember]) -> Option<StoryThen> {
+    let first = members.iter().min_by_key(|m| (m.published.unwrap_or(i64::MAX), m.ord, m.id.as_u64()))?;
+    let mut outlets: Vec<&str> = members.iter().filter_map(|m| m.outlet.as_deref()).collect();
+    outlets.sort_unstable();
+    outlets.dedup();
+    Some((first.id, members.len(), outlets.len()))
+}

@@ -1,0 +1,425 @@
+//! Exports: every match of a search as CSV or JSON Lines, as of one snapshot, with a
+//! manifest that says what was asked and how to check what was written.
+//!
+//! * [`Format`], [`Field`]: what can be asked for; anything else is an [`ExportError`]
+//!   naming what was given and what is offered (the CLI exits 2, the API answers 400).
+//! * [`Exporter`]: writes a header and one row per [`ExportDoc`] (the engine reads the
+//!   documents in chunks, so memory never holds the export).
+//! * [`Hashing`]: a writer that counts bytes and computes the SHA-256 of what went
+//!   through it, for the [`Manifest`].
+//!
+//! CSV is RFC 4180 (comma, CRLF line ends, a field quoted when it holds a comma, quote,
+//! CR or LF, quotes doubled), UTF-8, optionally after a byte-order mark for spreadsheet
+//! programs. The quoting is a dozen lines written here rather than a dependency: only
+//! writing is needed, and its rules are the RFC's. List-valued fields (authors,
+//! warnings, removed lines) are JSON text in a CSV cell and JSON values in JSON Lines.
+//! Parquet ([`parquet`]) has one column per field, strings as UTF-8, absent values as
+//! nulls, read by pyarrow and pandas (tested with them when a Python with pyarrow is
+//! found).
+
+pub mod parquet;
+
+use std::io::Write;
+
+use newsdex_engine::export::ExportDoc;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// What went wrong with an export's request or its writing.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("format {given:?} is not offered: use one of {}", Format::NAMES.join(", "))]
+    Format { given: String },
+    #[error("unknown field {given:?}: the fields are {}", Field::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))]
+    Field { given: String },
+    #[error("no fields asked for: name one or more of {}", Field::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "))]
+    NoFields,
+    #[error("field {0:?} is named twice")]
+    Repeated(String),
+}
+
+/// A file format of exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Jsonl,
+    Parquet,
+}
+
+impl Format {
+    /// The names offered.
+    pub const NAMES: [&'static str; 3] = ["csv", "jsonl", "parquet"];
+
+    pub fn parse(s: &str) -> Result<Format, ExportError> {
+        match s {
+            "csv" => Ok(Format::Csv),
+            "jsonl" => Ok(Format::Jsonl),
+            "parquet" => Ok(Format::Parquet),
+            _ => Err(ExportError::Format { given: s.to_string() }),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+            Format::Parquet => "parquet",
+        }
+    }
+
+    /// The media type to serve it as.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Jsonl => "application/jsonl; charset=utf-8",
+            Format::Parquet => "application/vnd.apache.parquet",
+        }
+    }
+}
+
+/// A column of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    Title,
+    Body,
+    Url,
+    Outlet,
+    Published,
+    PublishedGuessed,
+    Ingested,
+    Lang,
+    Authors,
+    Story,
+    StorySize,
+    StoryOutlets,
+    Warnings,
+    Removed,
+    Source,
+    Line,
+    Format,
+}
+
+impl Field {
+    /// Every field, in the order of a full export.
+    pub const ALL: [Field; 18] = [
+        Field::Id,
+        Field::Title,
+        Field::Body,
+        Field::Url,
+        Field::Outlet,
+        Field::Published,
+        Field::PublishedGuessed,
+        Field::Ingested,
+        Field::Lang,
+        Field::Authors,
+        Field::Story,
+        Field::StorySize,
+        Field::StoryOutlets,
+        Field::Warnings,
+        Field::Removed,
+        Field::Source,
+        Field::Line,
+        Field::Format,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Title => "title",
+            Field::Body => "body",
+            Field::Url => "url",
+            Field::Outlet => "outlet",
+            Field::Published => "published",
+            Field::PublishedGuessed => "published_guessed",
+            Field::Ingested => "ingested_at",
+            Field::Lang => "lang",
+            Field::Authors => "authors",
+            Field::Story => "story",
+            Field::StorySize => "story_size",
+            Field::StoryOutlets => "story_outlets",
+            Field::Warnings => "warnings",
+            Field::Removed => "removed",
+            Field::Source => "source",
+            Field::Line => "line",
+            Field::Format => "format",
+        }
+    }
+
+    /// A comma-separated list of field names (spaces around names allowed); `None` or
+    /// empty: every field.
+    pub fn parse_list(list: Option<&str>) -> Result<Vec<Field>, ExportError> {
+        let Some(list) = list else { return Ok(Field::ALL.to_vec()) };
+        let mut out: Vec<Field> = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let f = Field::ALL
+                .into_iter()
+                .find(|f| f.name() == name)
+                .ok_or_else(|| ExportError::Field { given: name.to_string() })?;
+            if out.contains(&f) {
+                return Err(ExportError::Repeated(name.to_string()));
+            }
+            out.push(f);
+        }
+        if out.is_empty() {
+            return Err(ExportError::NoFields);
+        }
+        Ok(out)
+    }
+
+    fn value(self, d: &ExportDoc) -> serde_json::Value {
+        use serde_json::Value;
+        let a = &d.row.article;
+        let opt = |s: &Option<String>| s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
+        match self {
+            Field::Id => a.id.to_string().into(),
+            Field::Title => a.title.clone().into(),
+            Field::Body => a.body.clone().into(),
+            Field::Url => opt(&a.url),
+            Field::Outlet => opt(&a.outlet),
+            Field::Published => a.published.as_ref().map_or(Value::Null, |p| p.display().into()),
+            Field::PublishedGuessed => a.warnings.iter().any(|w| w.code == "date-guessed").into(),
+            Field::Ingested => d.row.provenance.ingested_at.clone().into(),
+            Field::Lang => opt(&a.lang),
+            Field::Authors => a.authors.clone().into(),
+            Field::Story => d.story.to_string().into(),
+            Field::StorySize => d.story_size.into(),
+            Field::StoryOutlets => d.story_outlets.into(),
+            Field::Warnings => serde_json::to_value(&a.warnings).unwrap_or(Value::Null),
+            Field::Removed => a.removed.clone().into(),
+            Field::Source => d.row.provenance.source.clone().into(),
+            Field::Line => d.row.provenance.line.map_or(Value::Null, Value::from),
+            Field::Format => a.format.as_str().into(),
+        }
+    }
+}
+
+/// Writes an export: a header (CSV), then one row per document.
+#[derive(Debug, Clone)]
+pub struct Exporter {
+    pub format: Format,
+    pub fields: Vec<Field>,
+    /// Start a CSV with a UTF-8 byte-order mark (for spreadsheet programs).
+    pub bom: bool,
+}
+
+impl Exporter {
+    /// What comes before the first row.
+    pub fn write_header(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        if self.format != Format::Csv {
+            return Ok(());
+        }
+        if self.bom {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut line = String::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            csv_cell(&mut line, f.name());
+        }
+        line.push_str("\r\n");
+        out.write_all(line.as_bytes())
+    }
+
+    /// One document.
+    pub fn write_row(&self, out: &mut dyn Write, d: &ExportDoc) -> std::io::Result<()> {
+        match self.format {
+            Format::Parquet => Err(std::io::Error::other("a Parquet export is written by parquet::ParquetSink")),
+            Format::Jsonl => {
+                let mut obj = serde_json::Map::with_capacity(self.fields.len());
+                for f in &self.fields {
+                    obj.insert(f.name().to_string(), f.value(d));
+                }
+                let mut line = serde_json::to_vec(&obj).map_err(std::io::Error::other)?;
+                line.push(b'\n');
+                out.write_all(&line)
+            }
+            Format::Csv => {
+                let mut line = String::new();
+                for (i, f) in self.fields.iter().enumerate() {
+                    if i > 0 {
+                        line.push(',');
+                    }
+                    match f.value(d) {
+                        serde_json::Value::Null => {}
+                        serde_json::Value::String(s) => csv_cell(&mut line, &s),
+                        serde_json::Value::Bool(b) => line.push_str(if b { "true" } else { "false" }),
+                        serde_json::Value::Number(n) => line.push_str(&n.to_string()),
+                        v => csv_cell(&mut line, &v.to_string()),
+                    }
+                }
+                line.push_str("\r\n");
+                out.write_all(line.as_bytes())
+            }
+        }
+    }
+}
+
+/// `s` as one RFC 4180 field: quoted when it holds a comma, a quote, CR or LF, with its
+/// quotes doubled.
+pub fn csv_cell(out: &mut String, s: &str) {
+    if s.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        for c in s.chars() {
+            if c == '"' {
+                out.push('"');
+            }
+            out.push(c);
+        }
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+}
+
+/// A writer that passes bytes on while counting them and computing their SHA-256.
+#[derive(Debug)]
+pub struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    pub fn new(inner: W) -> Hashing<W> {
+        Hashing { inner, hash: Sha256::new(), bytes: 0 }
+    }
+
+    /// Flush, and give the byte count and the SHA-256 (lower-case hex).
+    pub fn finish(mut self) -> std::io::Result<(W, u64, String)> {
+        self.inner.flush()?;
+        let digest = self.hash.finalize();
+        let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Ok((self.inner, self.bytes, hex))
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The search filters an export was made with, as the manifest records them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Filters {
+    pub lang: Vec<String>,
+    pub outlet: Vec<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// `and` or `or`.
+    pub default_op: String,
+    /// Words searched only as typed.
+    pub exact: bool,
+    /// One row per story.
+    pub stories: bool,
+}
+
+/// What an export was and how to check it: written beside it with `--manifest`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub query: String,
+    pub filters: Filters,
+    pub format: Format,
+    pub fields: Vec<&'static str>,
+    /// The snapshot (committed batch number) it was answered from: repeating the export
+    /// with it gives the same bytes.
+    pub snapshot: u64,
+    /// Documents matched, and rows written (fewer with one row per story).
+    pub matched: u64,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+    pub newsdex_version: &'static str,
+}
+
+/// The version of newsdex writing exports.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Run a whole export of `plan` into `out`: header, rows, and the figures of a manifest
+/// (without the request's own fields, which the caller fills in).
+pub fn write_all<W: Write + Send>(
+    engine: &newsdex_engine::Engine,
+    plan: &newsdex_engine::export::ExportPlan,
+    exporter: &Exporter,
+    one_per_story: bool,
+    out: W,
+) -> Result<(W, Written), newsdex_engine::EngineError> {
+    use newsdex_engine::EngineError;
+    let out = Hashing::new(std::io::BufWriter::with_capacity(256 << 10, out));
+    let (out, rows) = match exporter.format {
+        Format::Parquet => {
+            let mut sink = parquet::ParquetSink::new(out, &exporter.fields).map_err(EngineError::Write)?;
+            let rows = engine.export(plan, one_per_story, |d| sink.push(d))?;
+            (sink.finish().map_err(EngineError::Write)?, rows)
+        }
+        Format::Csv | Format::Jsonl => {
+            let mut out = out;
+            exporter.write_header(&mut out).map_err(EngineError::Write)?;
+            let rows = engine.export(plan, one_per_story, |d| exporter.write_row(&mut out, d))?;
+            (out, rows)
+        }
+    };
+    let (buf, bytes, sha256) = out.finish().map_err(EngineError::Write)?;
+    let inner = buf.into_inner().map_err(|e| EngineError::Write(e.into_error()))?;
+    Ok((inner, Written { matched: plan.total() as u64, rows, bytes, sha256 }))
+}
+
+/// What [`write_all`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub matched: u64,
+    pub rows: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_are_quoted_as_rfc_4180_says() {
+        let mut s = String::new();
+        csv_cell(&mut s, "plain");
+        s.push('|');
+        csv_cell(&mut s, "a, b");
+        s.push('|');
+        csv_cell(&mut s, "say \"no\"");
+        s.push('|');
+        csv_cell(&mut s, "two\r\nlines");
+        assert_eq!(s, "plain|\"a, b\"|\"say \"\"no\"\"\"|\"two\r\nlines\"");
+    }
+
+    #[test]
+    fn fields_and_formats_not_offered_are_named() {
+        assert_eq!(Field::parse_list(Some("id, title")).unwrap(), vec![Field::Id, Field::Title]);
+        assert_eq!(Field::parse_list(None).unwrap().len(), Field::ALL.len());
+        let e = Field::parse_list(Some("id,titel")).unwrap_err().to_string();
+        assert!(e.contains("\"titel\"") && e.contains("title"), "{e}");
+        assert!(matches!(Field::parse_list(Some(" , ")), Err(ExportError::NoFields)));
+        assert!(matches!(Field::parse_list(Some("id,id")), Err(ExportError::Repeated(_))));
+        let e = Format::parse("xlsx").unwrap_err().to_string();
+        assert!(e.contains("xlsx") && e.contains("csv, jsonl, parquet"), "{e}");
+    }
+
+    #[test]
+    fn hashing_gives_the_sha256_of_what_passed() {
+        let mut h = Hashing::new(Vec::new());
+        h.write_all(b"abc").unwrap();
+        let (bytes, n, hex) = h.finish().unwrap();
+        assert_eq!((bytes, n), (b"abc".to_vec(), 3));
+        // FIPS 180-2, appendix B.1.
+        assert_eq!(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}

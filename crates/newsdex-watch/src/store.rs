@@ -1,0 +1,533 @@
+//! `watches.sqlite`: the watches, their entries (one per story, or per article with
+//! `every_copy`), the copies recorded under each entry, and the revision counter.
+
+use std::path::Path;
+
+use chrono::{SecondsFormat, Utc};
+use newsdex_core::DocId;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::{Found, Result, WatchError};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS watches (
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,
+    langs TEXT NOT NULL,
+    outlets TEXT NOT NULL,
+    every_copy INTEGER NOT NULL,
+    digest TEXT,
+    created TEXT NOT NULL,
+    watermark INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    last_run TEXT,
+    last_error TEXT,
+    webhook TEXT,
+    secret TEXT,
+    delivered_rev INTEGER NOT NULL DEFAULT 0,
+    delivery_failures INTEGER NOT NULL DEFAULT 0,
+    next_delivery INTEGER,
+    last_delivery TEXT,
+    last_delivery_error TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    watch TEXT NOT NULL,
+    at TEXT NOT NULL,
+    from_rev INTEGER NOT NULL,
+    to_rev INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_watch ON deliveries (watch, id);
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    watch TEXT NOT NULL,
+    doc INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    outlet TEXT,
+    published TEXT,
+    lang TEXT,
+    found_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    copies INTEGER NOT NULL,
+    outlets INTEGER NOT NULL,
+    rev INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_by_rev ON entries (watch, rev);
+CREATE TABLE IF NOT EXISTS copies (
+    watch TEXT NOT NULL,
+    doc INTEGER NOT NULL,
+    entry INTEGER NOT NULL,
+    outlet TEXT,
+    PRIMARY KEY (watch, doc)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+";
+
+/// A saved search.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Watch {
+    pub name: String,
+    pub query: String,
+    pub langs: Vec<String>,
+    pub outlets: Vec<String>,
+    /// Every matching article is an entry of its own (off: one entry per story).
+    pub every_copy: bool,
+    /// Delivered as one digest per period (webhook post, Atom entry) instead of per change.
+    pub digest: Option<crate::Digest>,
+    /// When it was made (RFC 3339, UTC).
+    pub created: String,
+    /// Newest batch read: the next run reads the batches after it.
+    pub watermark: u64,
+    /// The archive's generation the watermark counts in (a reindex starts batch numbers
+    /// again in a new generation).
+    pub generation: u64,
+    pub last_run: Option<String>,
+    /// Why the last run failed (cleared by the next good one).
+    pub last_error: Option<String>,
+    /// Entries in all.
+    pub entries: u64,
+    /// Entries made or changed since midnight UTC.
+    pub entries_today: u64,
+    /// When the newest entry was made or changed.
+    pub last_match: Option<String>,
+    /// Where changes are posted (JSON, signed with the secret), if anywhere.
+    pub webhook: Option<String>,
+    /// Never shown.
+    #[serde(skip)]
+    pub secret: Option<String>,
+    /// Revisions up to this one were delivered to the webhook.
+    pub delivered_rev: u64,
+    /// Failed posts in a row (0 after a success).
+    pub delivery_failures: u64,
+    /// With failures: not tried again before this time (Unix seconds).
+    pub next_delivery: Option<i64>,
+    pub last_delivery: Option<String>,
+    pub last_delivery_error: Option<String>,
+}
+
+/// What makes a new watch.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct NewWatch {
+    pub name: String,
+    pub query: String,
+    #[serde(default)]
+    pub langs: Vec<String>,
+    #[serde(default)]
+    pub outlets: Vec<String>,
+    #[serde(default)]
+    pub every_copy: bool,
+    #[serde(default)]
+    pub digest: Option<crate::Digest>,
+    /// http(s) address to post new entries to, signed with `secret`.
+    #[serde(default)]
+    pub webhook: Option<String>,
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// One entry of a watch: a story it reported (or an article, with `every_copy`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    /// Revision of its last change: the `since=` cursor.
+    pub rev: u64,
+    /// Stable id of the entry within its watch.
+    pub entry: u64,
+    /// The first matching article (hex id).
+    pub doc: String,
+    pub title: String,
+    pub url: Option<String>,
+    pub outlet: Option<String>,
+    pub published: Option<String>,
+    pub lang: Option<String>,
+    /// Spellings the query's words were expanded to that this article has (filled when
+    /// shown, by [`crate::with_spellings`]).
+    pub matched: Vec<String>,
+    pub found_at: String,
+    pub updated_at: String,
+    /// Matching articles recorded under it (the first included).
+    pub copies: u64,
+    /// Distinct outlets among them.
+    pub outlets: u64,
+}
+
+/// One post to a webhook.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Delivery {
+    pub at: String,
+    /// Entries changed after `from_rev` up to `to_rev` were in it.
+    pub from_rev: u64,
+    pub to_rev: u64,
+    pub entries: u64,
+    /// The HTTP status, if an answer came.
+    pub status: Option<u16>,
+    pub error: Option<String>,
+}
+
+/// The watches file, opened.
+#[derive(Debug)]
+pub struct WatchStore {
+    conn: Connection,
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A watch name is a path segment of its feed's address: 1–64 letters, digits, `-`, `_`
+/// or `.` (not first).
+pub fn check_name(name: &str) -> Result<()> {
+    let ok = (1..=64).contains(&name.len())
+        && !name.starts_with('.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(WatchError::Invalid(format!("watch name {name:?}: use 1-64 letters, digits, '-', '_' or '.' (not first)")))
+    }
+}
+
+impl WatchStore {
+    /// Open (creating if needed) the watches file of the data directory `root`.
+    pub fn open(root: &Path) -> Result<WatchStore> {
+        let conn = Connection::open(root.join(crate::WATCHES_FILE))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(WatchStore { conn })
+    }
+
+    /// Open an existing watches file without creating or changing it; `None` if there is
+    /// none (no watch was ever made).
+    pub fn open_existing(root: &Path) -> Result<Option<WatchStore>> {
+        if !root.join(crate::WATCHES_FILE).is_file() {
+            return Ok(None);
+        }
+        Self::open(root).map(Some)
+    }
+
+    /// Add a watch that reads batches after `watermark` of `generation` (the archive's
+    /// newest batch now: a watch reports what arrives from now on).
+    pub fn add(&mut self, w: &NewWatch, watermark: u64, generation: u64) -> Result<Watch> {
+        check_name(&w.name)?;
+        crate::check_query(&w.query)?;
+        crate::deliver::check_webhook(w.webhook.as_deref(), w.secret.as_deref())?;
+        let tx = self.conn.transaction()?;
+        let exists: bool =
+            tx.query_row("SELECT 1 FROM watches WHERE name = ?1", [&w.name], |_| Ok(true)).optional()?.is_some();
+        if exists {
+            return Err(WatchError::Exists(w.name.clone()));
+        }
+        tx.execute(
+            "INSERT INTO watches (name, query, langs, outlets, every_copy, created, watermark, generation, webhook, secret,
+                                  digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                w.name,
+                w.query,
+                serde_json::to_string(&w.langs).unwrap_or_default(),
+                serde_json::to_string(&w.outlets).unwrap_or_default(),
+                w.every_copy,
+                now(),
+                watermark as i64,
+                generation as i64,
+                w.webhook,
+                w.secret,
+                w.digest.map(|d| d.as_str())
+            ],
+        )?;
+        tx.commit()?;
+        self.get(&w.name)
+    }
+
+    /// Remove a watch with its entries.
+    pub fn remove(&mut self, name: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        if tx.execute("DELETE FROM watches WHERE name = ?1", [name])? == 0 {
+            return Err(WatchError::NotFound(name.to_string()));
+        }
+        tx.execute("DELETE FROM entries WHERE watch = ?1", [name])?;
+        tx.execute("DELETE FROM copies WHERE watch = ?1", [name])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// One watch with its counts.
+    pub fn get(&self, name: &str) -> Result<Watch> {
+        self.query_watches("WHERE w.name = ?1", [name])?.pop().ok_or_else(|| WatchError::NotFound(name.to_string()))
+    }
+
+    /// Every watch, by name.
+    pub fn list(&self) -> Result<Vec<Watch>> {
+        self.query_watches("", [])
+    }
+
+    fn query_watches<P: rusqlite::Params>(&self, filter: &str, p: P) -> Result<Vec<Watch>> {
+        let today = format!("{}T00:00:00Z", Utc::now().format("%Y-%m-%d"));
+        let sql = format!(
+            "SELECT w.name, w.query, w.langs, w.outlets, w.every_copy, w.created, w.watermark, w.generation, w.last_run,
+                    w.last_error,
+                    (SELECT COUNT(*) FROM entries e WHERE e.watch = w.name),
+                    (SELECT COUNT(*) FROM entries e WHERE e.watch = w.name AND e.updated_at >= '{today}'),
+                    (SELECT MAX(updated_at) FROM entries e WHERE e.watch = w.name),
+                    w.webhook, w.secret, w.delivered_rev, w.delivery_failures, w.next_delivery, w.last_delivery,
+                    w.last_delivery_error, w.digest
+             FROM watches w {filter} ORDER BY w.name"
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(p, |r| {
+            let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+            Ok(Watch {
+                name: r.get(0)?,
+                query: r.get(1)?,
+                langs: list(r.get(2)?),
+                outlets: list(r.get(3)?),
+                every_copy: r.get(4)?,
+                created: r.get(5)?,
+                watermark: r.get::<_, i64>(6)? as u64,
+                generation: r.get::<_, i64>(7)? as u64,
+                last_run: r.get(8)?,
+                last_error: r.get(9)?,
+                entries: r.get::<_, i64>(10)? as u64,
+                entries_today: r.get::<_, i64>(11)? as u64,
+                last_match: r.get(12)?,
+                webhook: r.get(13)?,
+                secret: r.get(14)?,
+                delivered_rev: r.get::<_, i64>(15)? as u64,
+                delivery_failures: r.get::<_, i64>(16)? as u64,
+                next_delivery: r.get(17)?,
+                last_delivery: r.get(18)?,
+                last_delivery_error: r.get(19)?,
+                digest: r.get::<_, Option<String>>(20)?.and_then(|d| crate::Digest::parse(&d)),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A watch's entries changed after revision `since`, oldest change first, at most
+    /// `limit`.
+    pub fn entries_since(&self, name: &str, since: u64, limit: usize) -> Result<Vec<Entry>> {
+        self.get(name)?;
+        self.entries_where(name, "rev > ?2 ORDER BY rev ASC LIMIT ?3", since, limit)
+    }
+
+    /// A watch's latest changed entries, newest first.
+    pub fn recent(&self, name: &str, limit: usize) -> Result<Vec<Entry>> {
+        self.get(name)?;
+        self.entries_where(name, "rev > ?2 ORDER BY rev DESC LIMIT ?3", 0, limit)
+    }
+
+    fn entries_where(&self, name: &str, tail: &str, since: u64, limit: usize) -> Result<Vec<Entry>> {
+        let sql = format!(
+            "SELECT rev, id, doc, title, url, outlet, published, lang, found_at, updated_at, copies, outlets
+             FROM entries WHERE watch = ?1 AND {tail}"
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map(params![name, since as i64, limit as i64], |r| {
+            Ok(Entry {
+                rev: r.get::<_, i64>(0)? as u64,
+                entry: r.get::<_, i64>(1)? as u64,
+                doc: DocId::from_i64(r.get(2)?).to_string(),
+                title: r.get(3)?,
+                url: r.get(4)?,
+                outlet: r.get(5)?,
+                published: r.get(6)?,
+                lang: r.get(7)?,
+                matched: Vec::new(),
+                found_at: r.get(8)?,
+                updated_at: r.get(9)?,
+                copies: r.get::<_, i64>(10)? as u64,
+                outlets: r.get::<_, i64>(11)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Record what a run found for each watch and move their watermarks to `last`, in one
+    /// transaction (one disk sync per run, whatever the number of watches). `members`
+    /// gives every member of a document's story. Returns (entries made, copies added
+    /// under existing entries).
+    pub(crate) fn record(
+        &mut self,
+        results: &[(crate::Watch, Vec<Found>)],
+        last: u64,
+        mut members: impl FnMut(DocId) -> std::result::Result<Vec<DocId>, newsdex_engine::EngineError>,
+    ) -> Result<(usize, usize)> {
+        // Immediate: two processes running watches at once (an ingest and a server) take
+        // turns, and the second sees the first moved the watermark.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut rev: i64 =
+            tx.query_row("SELECT value FROM meta WHERE key = 'rev'", [], |r| r.get(0)).optional()?.unwrap_or(0);
+        let stamp = now();
+        let (mut new, mut added) = (0, 0);
+        // A document many watches match is looked up once; statements are prepared once
+        // per run (a run records hundreds of thousands of rows at scale).
+        let mut stories: std::collections::HashMap<DocId, Vec<DocId>> = std::collections::HashMap::new();
+        for (watch, found) in results {
+            let stored: Option<i64> = tx
+                .prepare_cached("SELECT watermark FROM watches WHERE name = ?1")?
+                .query_row([&watch.name], |r| r.get(0))
+                .optional()?;
+            if stored != Some(watch.watermark as i64) {
+                // Removed meanwhile, or another run already read these batches.
+                continue;
+            }
+            for f in found {
+                let known = tx
+                    .prepare_cached("SELECT 1 FROM copies WHERE watch = ?1 AND doc = ?2")?
+                    .query_row(params![watch.name, f.id.as_i64()], |_| Ok(()))
+                    .optional()?;
+                if known.is_some() {
+                    continue;
+                }
+                let mut entry: Option<i64> = None;
+                if !watch.every_copy {
+                    let story = match stories.entry(f.id) {
+                        std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                        std::collections::hash_map::Entry::Vacant(v) => v.insert(members(f.id)?),
+                    };
+                    for &m in story.iter() {
+                        entry = tx
+                            .prepare_cached("SELECT entry FROM copies WHERE watch = ?1 AND doc = ?2")?
+                            .query_row(params![watch.name, m.as_i64()], |r| r.get(0))
+                            .optional()?;
+                        if entry.is_some() {
+                            break;
+                        }
+                    }
+                }
+                rev += 1;
+                match entry {
+                    Some(e) => {
+                        tx.prepare_cached("INSERT INTO copies (watch, doc, entry, outlet) VALUES (?1, ?2, ?3, ?4)")?
+                            .execute(params![watch.name, f.id.as_i64(), e, f.outlet])?;
+                        tx.prepare_cached(
+                            "UPDATE entries SET copies = copies + 1,
+                            outlets = (SELECT COUNT(DISTINCT outlet) FROM copies WHERE watch = ?1 AND entry = ?2),
+                            updated_at = ?3, rev = ?4
+                         WHERE id = ?2",
+                        )?
+                        .execute(params![watch.name, e, stamp, rev])?;
+                        added += 1;
+                    }
+                    None => {
+                        tx.prepare_cached(
+                            "INSERT INTO entries (watch, doc, title, url, outlet, published, lang, found_at,
+                                              updated_at, batch, copies, outlets, rev)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 1, ?10, ?11)",
+                        )?
+                        .execute(params![
+                            watch.name,
+                            f.id.as_i64(),
+                            f.title,
+                            f.url,
+                            f.outlet,
+                            f.published,
+                            f.lang,
+                            stamp,
+                            f.batch as i64,
+                            f.outlet.is_some() as i64,
+                            rev
+                        ])?;
+                        let e = tx.last_insert_rowid();
+                        tx.prepare_cached("INSERT INTO copies (watch, doc, entry, outlet) VALUES (?1, ?2, ?3, ?4)")?
+                            .execute(params![watch.name, f.id.as_i64(), e, f.outlet])?;
+                        new += 1;
+                    }
+                }
+            }
+            tx.prepare_cached("UPDATE watches SET watermark = ?2, last_run = ?3, last_error = NULL WHERE name = ?1")?
+                .execute(params![watch.name, last as i64, stamp])?;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('rev', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
+            [rev],
+        )?;
+        tx.commit()?;
+        Ok((new, added))
+    }
+
+    /// After a reindex: the watch's watermark is the rebuilt archive's newest batch (a
+    /// rebuild re-reads what was there; it brings nothing new).
+    pub(crate) fn rebase(&mut self, name: &str, watermark: u64, generation: u64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE watches SET watermark = ?2, generation = ?3 WHERE name = ?1",
+            params![name, watermark as i64, generation as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Record a post to a watch's webhook: delivered (`to_rev` becomes its delivered
+    /// revision) or failed (its next try at `retry_at`); logged either way.
+    pub(crate) fn record_delivery(
+        &mut self,
+        name: &str,
+        (from_rev, to_rev, entries): (u64, u64, usize),
+        outcome: Result<u16, String>,
+        retry_at: i64,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let stamp = now();
+        let (status, error) = match &outcome {
+            Ok(s) => (Some(*s as i64), None),
+            Err(e) => (None, Some(e.clone())),
+        };
+        tx.execute(
+            "INSERT INTO deliveries (watch, at, from_rev, to_rev, entries, status, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![name, stamp, from_rev as i64, to_rev as i64, entries as i64, status, error],
+        )?;
+        match outcome {
+            Ok(s) if (200..300).contains(&s) => tx.execute(
+                "UPDATE watches SET delivered_rev = ?2, delivery_failures = 0, next_delivery = NULL, last_delivery = ?3,
+                    last_delivery_error = NULL WHERE name = ?1",
+                params![name, to_rev as i64, stamp],
+            )?,
+            other => {
+                let why = match other {
+                    Ok(s) => format!("HTTP {s}"),
+                    Err(e) => e,
+                };
+                tx.execute(
+                    "UPDATE watches SET delivery_failures = delivery_failures + 1, next_delivery = ?2,
+                        last_delivery = ?3, last_delivery_error = ?4 WHERE name = ?1",
+                    params![name, retry_at, stamp, why],
+                )?
+            }
+        };
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The latest posts to a watch's webhook, newest first: (time, first and last
+    /// revision, entries, HTTP status, error).
+    pub fn delivery_log(&self, name: &str, limit: usize) -> Result<Vec<Delivery>> {
+        let mut st = self.conn.prepare(
+            "SELECT at, from_rev, to_rev, entries, status, error FROM deliveries WHERE watch = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![name, limit as i64], |r| {
+            Ok(Delivery {
+                at: r.get(0)?,
+                from_rev: r.get::<_, i64>(1)? as u64,
+                to_rev: r.get::<_, i64>(2)? as u64,
+                entries: r.get::<_, i64>(3)? as u64,
+                status: r.get::<_, Option<i64>>(4)?.map(|s| s as u16),
+                error: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Note that a watch's run failed (its watermark stays).
+    pub(crate) fn record_failure(&mut self, name: &str, reason: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE watches SET last_run = ?2, last_error = ?3 WHERE name = ?1",
+            params![name, now(), reason],
+        )?;
+        Ok(())
+    }
+}
