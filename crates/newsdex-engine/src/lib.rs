@@ -20,7 +20,9 @@ mod pipeline;
 
 pub use error::EngineError;
 pub use newsdex_dedupe::{Change, ParagraphDiff, WordRun};
-pub use newsdex_index::{Also, Bucket, CountBy, Facets, Hit, Marks, Ranking, SearchResults, Snippet, Sort, StoryMap};
+pub use newsdex_index::{
+    Also, BatchDocs, Bucket, CountBy, Facets, Hit, Marks, Ranking, SearchResults, Snippet, Sort, StoryMap,
+};
 pub use newsdex_ingest::{FEED as REJECT_FEED, FEED_LIST as REJECT_FEED_LIST, Limits};
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
 pub use newsdex_store::FeedHints;
@@ -410,14 +412,20 @@ impl Engine {
         }
     }
 
-    /// Every document `query` matches with `opts`'s filters, expansion and limits (not
-    /// its paging, order or facets): ids only, nothing read from the store. Watches use it
-    /// with [`SearchOptions::batches`] to read what a commit added.
-    pub fn matching_ids(&self, query: &str, opts: &SearchOptions) -> Result<Vec<DocId>> {
+    /// The documents committed in batches `first..=last`, found once for many
+    /// [`Engine::matching_ids_in`] calls (watches reading what commits added).
+    pub fn batch_docs(&self, first: u64, last: u64) -> Result<BatchDocs> {
+        Ok(self.index.batch_docs(first, last)?)
+    }
+
+    /// The documents of `docs` that `query` matches with `opts`'s filters, expansion and
+    /// limits (not its paging, order, facets or batch range: `docs` is the range): ids
+    /// only, sorted, nothing read from the store.
+    pub fn matching_ids_in(&self, query: &str, opts: &SearchOptions, docs: &BatchDocs) -> Result<Vec<DocId>> {
         let (parsed, published) = parse_for(query, opts)?;
         let mut req = filtered_request(&parsed, published, opts);
         req.deadline = opts.timeout.map_or_else(Deadline::never, Deadline::after);
-        Ok(self.index.matching_ids(&req)?.into_iter().map(DocId::from_u64).collect())
+        Ok(self.index.matching_ids_in(&req, docs)?.into_iter().map(DocId::from_u64).collect())
     }
 
     /// Where the words of `query` (searched as `opts` say: expansion, default operator,

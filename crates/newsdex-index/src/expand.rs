@@ -149,7 +149,7 @@ fn script_of_language(lang: &str) -> Option<crate::key::CasedScript> {
 }
 
 /// What kind of word is widened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Common,
     Name,
@@ -261,6 +261,42 @@ pub(crate) fn for_each_prefixed(
 pub(crate) struct Widener<'a> {
     pub searcher: &'a Searcher,
     pub fields: Fields,
+    pub cache: &'a WidenCache,
+}
+
+/// What widening read from one view of the index (one tantivy searcher generation), kept
+/// for the next queries on the same view: a word's languages, its forms per language and
+/// whether it is a name depend only on the index's contents, and reading them (an
+/// aggregation over the word's documents, a walk of the term dictionary) cost a third of
+/// a query's translation in a profile of 10,000 watches sharing their words. A new view
+/// (a commit, a merge) starts the cache afresh; it never holds more than [`CACHE_WORDS`]
+/// entries of each kind.
+#[derive(Debug, Default)]
+pub(crate) struct WidenCache(std::sync::Mutex<CacheInner>);
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    generation: Option<u64>,
+    languages: HashMap<String, Vec<String>>,
+    forms: HashMap<(String, String, Kind), Vec<String>>,
+    names: HashMap<String, bool>,
+}
+
+/// The most entries of each kind a [`WidenCache`] keeps before it starts afresh.
+const CACHE_WORDS: usize = 50_000;
+
+impl WidenCache {
+    /// The cache for `searcher`'s view, emptied if it held another view's.
+    fn with<T>(&self, searcher: &Searcher, f: impl FnOnce(&mut CacheInner) -> T) -> T {
+        let mut inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = searcher.generation().generation_id();
+        if inner.generation != Some(generation)
+            || inner.languages.len().max(inner.forms.len()).max(inner.names.len()) > CACHE_WORDS
+        {
+            *inner = CacheInner { generation: Some(generation), ..CacheInner::default() };
+        }
+        f(&mut inner)
+    }
 }
 
 impl Widener<'_> {
@@ -271,6 +307,15 @@ impl Widener<'_> {
     /// Whether the (analyzed) word `word` is a name in this archive: most documents that
     /// hold it write it as one.
     pub fn written_as_name(&self, word: &str) -> Result<bool> {
+        if let Some(known) = self.cache.with(self.searcher, |c| c.names.get(word).copied()) {
+            return Ok(known);
+        }
+        let name = self.read_written_as_name(word)?;
+        self.cache.with(self.searcher, |c| c.names.insert(word.to_string(), name));
+        Ok(name)
+    }
+
+    fn read_written_as_name(&self, word: &str) -> Result<bool> {
         let Some(key) = crate::key::key(word) else { return Ok(false) };
         let holding = self.doc_freq(self.fields.body, word)?;
         if holding == 0 {
@@ -291,6 +336,15 @@ impl Widener<'_> {
     /// The languages of the documents that hold `word`, each with at least
     /// [`LANGUAGE_SHARE`] of them, most first.
     pub fn languages(&self, word: &str) -> Result<Vec<String>> {
+        if let Some(known) = self.cache.with(self.searcher, |c| c.languages.get(word).cloned()) {
+            return Ok(known);
+        }
+        let langs = self.read_languages(word)?;
+        self.cache.with(self.searcher, |c| c.languages.insert(word.to_string(), langs.clone()));
+        Ok(langs)
+    }
+
+    fn read_languages(&self, word: &str) -> Result<Vec<String>> {
         let req: Aggregations =
             serde_json::from_value(serde_json::json!({"lang": {"terms": {"field": "lang", "size": 100}}}))
                 .expect("a valid aggregation request");
@@ -329,6 +383,16 @@ impl Widener<'_> {
     /// the same Snowball stem, names must be written as names somewhere. At most
     /// [`MAX_FORMS`], most frequent first.
     pub fn forms(&self, word: &str, lang: &str, kind: Kind) -> Result<Vec<String>> {
+        let key = (word.to_string(), lang.to_string(), kind);
+        if let Some(known) = self.cache.with(self.searcher, |c| c.forms.get(&key).cloned()) {
+            return Ok(known);
+        }
+        let forms = self.read_forms(word, lang, kind)?;
+        self.cache.with(self.searcher, |c| c.forms.insert(key, forms.clone()));
+        Ok(forms)
+    }
+
+    fn read_forms(&self, word: &str, lang: &str, kind: Kind) -> Result<Vec<String>> {
         let Some(table) = endings(lang, kind) else { return Ok(Vec::new()) };
         let chars: Vec<char> = word.chars().collect();
         if chars.len() < MIN_BASE {

@@ -23,6 +23,7 @@ mod hanzi;
 mod highlight;
 pub mod key;
 mod order;
+mod percolate;
 mod query;
 mod ranking;
 mod schema;
@@ -40,6 +41,7 @@ pub use facets::{Bucket, Facets};
 pub use hanzi::{is_han, other_script, preload_hanzi_tables, to_hong_kong, to_simplified, to_taiwan, to_traditional};
 pub use highlight::Marks;
 pub use order::Sort;
+pub use percolate::BatchDocs;
 pub use query::Expansion;
 pub use ranking::Ranking;
 pub use schema::{Fields, INDEX_LAYOUT};
@@ -64,6 +66,8 @@ pub struct SearchIndex {
     reader: IndexReader,
     /// Spelling variants: the builtin file and the user's.
     variants: Variants,
+    /// What query widening read from the current view of the index.
+    widen: expand::WidenCache,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -95,7 +99,7 @@ impl SearchIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         let (variants, bad) = Variants::parse(&[variants::BUILTIN], &mut schema::text_analyzer());
         debug_assert!(bad.is_empty(), "builtin variants file: {bad:?}");
-        Ok(SearchIndex { index, fields, reader, variants })
+        Ok(SearchIndex { index, fields, reader, variants, widen: expand::WidenCache::default() })
     }
 
     /// Add the user's spelling variants (the text of their `variants.txt`) to the

@@ -450,8 +450,7 @@ impl SearchIndex {
     /// typed).
     pub(crate) fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher, expand: bool) -> Result<Built> {
         let query_lang = if expand { self.query_lang(req, searcher)? } else { None };
-        let mut tr =
-            Translator::new(&self.index, searcher, self.fields, &self.variants, expand, query_lang, &req.limits)?;
+        let mut tr = Translator::new(self, searcher, expand, query_lang, &req.limits)?;
         tr.ranking = req.ranking;
         let main = tr.translate(&req.query.root)?.map(|q| crate::ranking::with_length(q, req.ranking.length));
         let mut filters: Vec<Box<dyn Query>> = Vec::new();

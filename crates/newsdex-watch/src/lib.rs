@@ -133,6 +133,9 @@ pub fn run(engine: &Engine, store: &mut WatchStore) -> Result<RunReport> {
     let mut report = RunReport::default();
     let mut results = Vec::new();
     let mut read = std::collections::HashMap::new();
+    // The documents of the batches after each watermark, found once per run (most
+    // watches share one watermark: the previous run's last batch).
+    let mut batches: std::collections::HashMap<u64, newsdex_engine::BatchDocs> = std::collections::HashMap::new();
     for watch in store.list()? {
         if watch.generation != generation {
             store.rebase(&watch.name, last, generation)?;
@@ -144,7 +147,13 @@ pub fn run(engine: &Engine, store: &mut WatchStore) -> Result<RunReport> {
         }
         report.watches_run += 1;
         let t = std::time::Instant::now();
-        let found = matches_since(engine, &watch, last, &mut read);
+        let found = match batches.entry(watch.watermark) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                engine.batch_docs(watch.watermark + 1, last).map(|d| e.insert(d)).map_err(WatchError::from)
+            }
+        }
+        .and_then(|docs| matches_since(engine, &watch, docs, &mut read));
         report.match_secs += t.elapsed().as_secs_f64();
         match found {
             Ok(found) => {
@@ -179,23 +188,22 @@ pub struct Found {
     pub lang: Option<String>,
 }
 
-/// The documents of batches `watch.watermark + 1 ..= last` that the watch's search finds:
-/// ids from the index (no ranking, snippets or stored fields), then each document's
-/// fields from the store.
+/// The documents of `docs` (the batches after the watch's watermark) that the watch's
+/// search finds: ids from the index (no ranking, snippets or stored fields), then each
+/// document's fields from the store.
 fn matches_since(
     engine: &Engine,
     watch: &Watch,
-    last: u64,
+    docs: &newsdex_engine::BatchDocs,
     read: &mut std::collections::HashMap<DocId, Option<Found>>,
 ) -> Result<Vec<Found>> {
     let opts = SearchOptions {
         langs: watch.langs.clone(),
         outlets: watch.outlets.clone(),
-        batches: Some((watch.watermark + 1, last)),
         timeout: None,
         ..SearchOptions::default()
     };
-    let ids = engine.matching_ids(&watch.query, &opts)?;
+    let ids = engine.matching_ids_in(&watch.query, &opts, docs)?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         // Each matched document is read from the store once per run, whatever the number

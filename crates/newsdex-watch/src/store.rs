@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS copies (
     entry INTEGER NOT NULL,
     outlet TEXT,
     PRIMARY KEY (watch, doc)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
 
@@ -391,7 +391,9 @@ impl WatchStore {
                         std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                         std::collections::hash_map::Entry::Vacant(v) => v.insert(members(f.id)?),
                     };
-                    for &m in story.iter() {
+                    // The document itself was looked up just above: only its story's
+                    // other members can hold an entry.
+                    for &m in story.iter().filter(|&&m| m != f.id) {
                         entry = tx
                             .prepare_cached("SELECT entry FROM copies WHERE watch = ?1 AND doc = ?2")?
                             .query_row(params![watch.name, m.as_i64()], |r| r.get(0))
