@@ -2,6 +2,7 @@
 //! and link than one per file); modules by subject.
 
 mod bad_input;
+mod compare;
 mod budgets;
 mod crash;
 mod diskfull;
