@@ -156,8 +156,7 @@ pub fn table_text(c: &Comparison, normalize: bool) -> String {
     }
     rows.push(row);
     let cols = 1 + per * t.series.len();
-    let widths: Vec<usize> =
-        (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     for r in &rows {
         let mut line = String::new();
         for (c, cell) in r.iter().enumerate() {
@@ -193,7 +192,11 @@ pub fn keywords_text(ks: &[Keywords]) -> String {
                 if l.stop_words { "" } else { " (no stop-word list for this language)" }
             );
             for (what, list) in [("words", &l.words), ("phrases", &l.phrases)] {
-                let _ = writeln!(out, "    {what:<8} {:<28} {:>8} {:>10} {:>9} {:>9}", "term", "matches", "elsewhere", "G²", "log ratio");
+                let _ = writeln!(
+                    out,
+                    "    {what:<8} {:<28} {:>8} {:>10} {:>9} {:>9}",
+                    "term", "matches", "elsewhere", "G²", "log ratio"
+                );
                 if list.is_empty() {
                     let _ = writeln!(out, "             (none passes the thresholds)");
                 }

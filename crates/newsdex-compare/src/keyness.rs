@@ -247,7 +247,13 @@ fn ranked(map: &HashMap<String, (u64, u64)>, c: u64, d: u64, opts: &KeynessOptio
         .filter_map(|(t, &(a, b))| {
             let g2 = log_likelihood(a, b, c, d);
             let lr = log_ratio(a, b, c, d);
-            (lr > 0.0 && g2 >= opts.min_g2).then(|| Keyword { term: t.clone(), target: a, reference: b, g2, log_ratio: lr })
+            (lr > 0.0 && g2 >= opts.min_g2).then(|| Keyword {
+                term: t.clone(),
+                target: a,
+                reference: b,
+                g2,
+                log_ratio: lr,
+            })
         })
         .collect();
     out.sort_by(|x, y| {

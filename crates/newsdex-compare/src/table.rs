@@ -102,10 +102,8 @@ pub fn align(period: &str, series: &[SeriesCounts]) -> Table {
                 })
                 .collect();
             let at = |i: usize, p: &str| maps[i].get(p).copied().unwrap_or(0);
-            let points = periods
-                .iter()
-                .map(|p| Point::new(Some(p.clone()), [at(0, p), at(1, p), at(2, p)], at(3, p)))
-                .collect();
+            let points =
+                periods.iter().map(|p| Point::new(Some(p.clone()), [at(0, p), at(1, p), at(2, p)], at(3, p))).collect();
             Series {
                 name: s.name.clone(),
                 query: s.query.clone(),

@@ -133,10 +133,7 @@ fn agnews_class_keywords_match_a_naive_model_and_a_reader() {
                 assert!((g.log_ratio - w.4).abs() < 1e-9, "{label} {}", w.0);
             }
         }
-        eprintln!(
-            "{label}: {}",
-            got.words.iter().take(15).map(|w| w.term.as_str()).collect::<Vec<_>>().join(", ")
-        );
+        eprintln!("{label}: {}", got.words.iter().take(15).map(|w| w.term.as_str()).collect::<Vec<_>>().join(", "));
         eprintln!(
             "{label} phrases: {}",
             got.phrases.iter().take(10).map(|w| w.term.as_str()).collect::<Vec<_>>().join(", ")

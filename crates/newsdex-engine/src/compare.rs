@@ -14,7 +14,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-
 use newsdex_compare::{Keyness, KeynessOptions, LangKeywords, SeriesCounts, Split, SplitBy, Table};
 use newsdex_core::DocId;
 use newsdex_index::{CountBy, Deadline, Expansion, Period};

@@ -348,7 +348,10 @@ pub(crate) fn month_buckets(m: &Months, period: Period) -> Result<Vec<Bucket>> {
     // 50 years of span, list only the periods that have matches.
     let keys: Vec<i64> =
         if last - first <= period.max_span() { (first..=last).collect() } else { m.counts.keys().copied().collect() };
-    Ok(keys.into_iter().map(|k| Bucket { value: period.label(k), count: m.counts.get(&k).copied().unwrap_or(0) }).collect())
+    Ok(keys
+        .into_iter()
+        .map(|k| Bucket { value: period.label(k), count: m.counts.get(&k).copied().unwrap_or(0) })
+        .collect())
 }
 
 #[cfg(test)]

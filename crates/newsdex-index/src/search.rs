@@ -287,7 +287,10 @@ impl SearchIndex {
                 let ((t, tp, fd), (terms, months, no_outlet, guessed)) = searcher
                     .search(
                         &query,
-                        &Timed::new(((Count, first, members), (terms, MonthCollector(req.period), NoOutlet, Guessed)), deadline),
+                        &Timed::new(
+                            ((Count, first, members), (terms, MonthCollector(req.period), NoOutlet, Guessed)),
+                            deadline,
+                        ),
                     )
                     .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);

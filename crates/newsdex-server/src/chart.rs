@@ -280,7 +280,13 @@ pub fn lines_svg(table: &newsdex_compare::Table, measure: newsdex_compare::table
         at.push(n - 1);
     }
     for j in at {
-        let anchor = if j == 0 { "start" } else if j == n - 1 { "end" } else { "middle" };
+        let anchor = if j == 0 {
+            "start"
+        } else if j == n - 1 {
+            "end"
+        } else {
+            "middle"
+        };
         let _ = write!(
             s,
             r#"<text class="tick" x="{:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,

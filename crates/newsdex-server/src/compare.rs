@@ -23,14 +23,41 @@ use crate::wire::CompareResponse;
 
 /// The parameters `/api/compare` takes.
 pub const COMPARE_PARAMS: &[&str] = &[
-    "q", "by", "normalize", "split", "lang", "outlet", "from", "to", "op", "expand", "snapshot", "format", "keywords",
-    "top", "min_freq",
+    "q",
+    "by",
+    "normalize",
+    "split",
+    "lang",
+    "outlet",
+    "from",
+    "to",
+    "op",
+    "expand",
+    "snapshot",
+    "format",
+    "keywords",
+    "top",
+    "min_freq",
 ];
 
 /// The page's: the API's, and what its chart draws.
 pub const COMPARE_PAGE_PARAMS: &[&str] = &[
-    "q", "by", "normalize", "split", "lang", "outlet", "from", "to", "op", "expand", "snapshot", "format", "keywords",
-    "top", "min_freq", "count",
+    "q",
+    "by",
+    "normalize",
+    "split",
+    "lang",
+    "outlet",
+    "from",
+    "to",
+    "op",
+    "expand",
+    "snapshot",
+    "format",
+    "keywords",
+    "top",
+    "min_freq",
+    "count",
 ];
 
 /// Parsed comparison parameters.
@@ -132,7 +159,12 @@ impl CompareParams {
     }
 
     pub fn request(&self) -> CompareRequest {
-        CompareRequest { queries: self.queries.clone(), split: self.split.clone(), period: self.by, opts: self.options() }
+        CompareRequest {
+            queries: self.queries.clone(),
+            split: self.split.clone(),
+            period: self.by,
+            opts: self.options(),
+        }
     }
 
     pub fn keyness(&self) -> KeynessOptions {
@@ -302,7 +334,13 @@ pub struct LangBlock {
 }
 
 fn keyword_row(k: &newsdex_compare::Keyword) -> [String; 5] {
-    [k.term.clone(), k.target.to_string(), k.reference.to_string(), format!("{:.1}", k.g2), format!("{:.2}", k.log_ratio)]
+    [
+        k.term.clone(),
+        k.target.to_string(),
+        k.reference.to_string(),
+        format!("{:.1}", k.g2),
+        format!("{:.2}", k.log_ratio),
+    ]
 }
 
 /// `GET /compare`.

@@ -875,7 +875,12 @@ fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
     }
 }
 
-pub(crate) fn error_page(st: &AppState, status: StatusCode, heading: &str, message: &str) -> Result<Response, ApiError> {
+pub(crate) fn error_page(
+    st: &AppState,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Result<Response, ApiError> {
     let engine = st.engine()?;
     let view = ErrorPage {
         form: Form::new(st, &engine, None),

@@ -345,7 +345,9 @@ pub struct CompareResponse {
     /// the rest of the archive in the same language; `null` when not asked for.
     pub keywords: Option<Vec<KeywordsView>>,
     /// How keyness was measured, in words.
-    #[schema(example = "log-likelihood G² against the rest of the archive in the same language, with log ratio as effect size")]
+    #[schema(
+        example = "log-likelihood G² against the rest of the archive in the same language, with log ratio as effect size"
+    )]
     pub keyness: String,
 }
 

@@ -36,8 +36,8 @@ fn series<'a>(v: &'a Value, name: &str) -> &'a Value {
 fn cli_api_and_page_agree_with_each_other_and_with_searches() {
     let Some(n) = archive() else { return };
     let documents = n.json(&["stats"])["documents"].as_u64().unwrap();
-    let cli: Value = serde_json::from_str(&n.ok(&["compare", "oil", "wheat", "--by", "month", "--format", "json"]))
-        .unwrap();
+    let cli: Value =
+        serde_json::from_str(&n.ok(&["compare", "oil", "wheat", "--by", "month", "--format", "json"])).unwrap();
     assert_eq!(cli["by"], "month");
     let periods: Vec<&str> = cli["periods"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
     assert_eq!(periods.first(), Some(&"1987-02"), "{periods:?}");
@@ -113,15 +113,9 @@ fn cli_api_and_page_agree_with_each_other_and_with_searches() {
     assert!(page.contains("<th scope=\"row\" dir=\"auto\">crude</th>"), "keywords on the page");
 
     // One query across outlets: a series per outlet, each normalised by its own articles.
-    let split: Value = serde_json::from_str(&n.ok(&[
-        "compare",
-        "oil",
-        "--split",
-        "outlet=Reuters,AGNews",
-        "--format",
-        "json",
-    ]))
-    .unwrap();
+    let split: Value =
+        serde_json::from_str(&n.ok(&["compare", "oil", "--split", "outlet=Reuters,AGNews", "--format", "json"]))
+            .unwrap();
     let reuters = series(&split, "Reuters");
     assert_eq!(reuters["filter"], "Reuters");
     assert_eq!(reuters["undated"]["articles"], 0);
@@ -159,7 +153,9 @@ fn cli_api_and_page_agree_with_each_other_and_with_searches() {
 #[test]
 fn days_and_weeks_add_up_to_months() {
     let Some(n) = archive() else { return };
-    let by = |p: &str| -> Value { serde_json::from_str(&n.ok(&["compare", "cocoa", "--by", p, "--format", "json"])).unwrap() };
+    let by = |p: &str| -> Value {
+        serde_json::from_str(&n.ok(&["compare", "cocoa", "--by", p, "--format", "json"])).unwrap()
+    };
     let (day, week, month) = (by("day"), by("week"), by("month"));
     let sum = |v: &Value, prefix: &str| -> u64 {
         v["series"][0]["points"]

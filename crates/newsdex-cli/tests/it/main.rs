@@ -2,8 +2,8 @@
 //! and link than one per file); modules by subject.
 
 mod bad_input;
-mod compare;
 mod budgets;
+mod compare;
 mod crash;
 mod diskfull;
 mod entities;

@@ -144,11 +144,19 @@ async fn search_tashkent_and_open_the_article_in_chromium() {
     // "Compare with…": the search is the first query; add a second and compare. One line
     // per query, a legend entry each, and the numbers in a table under the chart.
     c.find(Locator::Css("a.compare-link")).await.unwrap().click().await.unwrap();
-    let second =
-        c.wait().at_most(Duration::from_secs(30)).for_element(Locator::Css("form.compare-form input[name=q][value='']")).await.unwrap();
+    let second = c
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("form.compare-form input[name=q][value='']"))
+        .await
+        .unwrap();
     second.send_keys("earthquake").await.unwrap();
     c.find(Locator::Css("form.compare-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    c.wait().at_most(Duration::from_secs(60)).for_element(Locator::Css("figure.compare-chart svg polyline")).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("figure.compare-chart svg polyline"))
+        .await
+        .unwrap();
     let url = c.current_url().await.unwrap();
     assert_eq!(url.path(), "/compare");
     assert!(url.query().unwrap().starts_with("q=the&q=earthquake"), "{url}");
