@@ -40,7 +40,7 @@ fn cli_api_and_page_agree_with_each_other_and_with_searches() {
         serde_json::from_str(&n.ok(&["compare", "oil", "wheat", "--by", "month", "--format", "json"])).unwrap();
     assert_eq!(cli["by"], "month");
     let periods: Vec<&str> = cli["periods"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
-    assert_eq!(periods.first(), Some(&"1987-02"), "{periods:?}");
+    assert!(periods.contains(&"1987-02") && periods.contains(&"1987-03"), "{periods:?}");
     assert!(periods.windows(2).all(|w| w[0] < w[1]), "{periods:?}");
     // Against plain searches: every match counted once, dated or not; the undated are AG
     // News's; the denominator is the whole archive.
@@ -52,9 +52,9 @@ fn cli_api_and_page_agree_with_each_other_and_with_searches() {
         let undated = sv["undated"]["articles"].as_u64().unwrap();
         assert_eq!(dated + undated, search["total"].as_u64().unwrap(), "{q}");
         assert_eq!(sv["total"], search["total"], "{q}");
-        assert!(undated > 0, "AG News's {q} items have no date and are counted: {sv}");
+        // AG News items have no date (but for a few whose text opens with one).
         let agnews = n.json(&["search", q, "--outlet", "AGNews", "--all", "--limit", "0"]);
-        assert_eq!(undated, agnews["total"].as_u64().unwrap(), "{q}");
+        assert!(undated > 0 && undated <= agnews["total"].as_u64().unwrap(), "{q}: {sv}");
         let all: u64 = points.iter().map(|p| p["all_articles"].as_u64().unwrap()).sum();
         assert_eq!(all + sv["undated"]["all_articles"].as_u64().unwrap(), documents, "{q}: the whole archive");
         for p in points {
@@ -116,12 +116,15 @@ fn cli_api_and_page_agree_with_each_other_and_with_searches() {
     let split: Value =
         serde_json::from_str(&n.ok(&["compare", "oil", "--split", "outlet=Reuters,AGNews", "--format", "json"]))
             .unwrap();
-    let reuters = series(&split, "Reuters");
-    assert_eq!(reuters["filter"], "Reuters");
-    assert_eq!(reuters["undated"]["articles"], 0);
-    let ag = series(&split, "AGNews");
-    assert_eq!(ag["undated"]["all_articles"], 1_500);
-    assert_eq!(ag["total"], series(&cli, "oil")["undated"]["articles"]);
+    let total = |args: &[&str]| n.json(args)["total"].as_u64().unwrap();
+    for outlet in ["Reuters", "AGNews"] {
+        let sv = series(&split, outlet);
+        assert_eq!(sv["filter"], outlet);
+        assert_eq!(sv["total"], total(&["search", "oil", "--outlet", outlet, "--all", "--limit", "0"]), "{outlet}");
+        let all: u64 = sv["points"].as_array().unwrap().iter().map(|p| p["all_articles"].as_u64().unwrap()).sum();
+        let outlet_docs = total(&["search", "*", "--outlet", outlet, "--all", "--limit", "0"]);
+        assert_eq!(all + sv["undated"]["all_articles"].as_u64().unwrap(), outlet_docs, "{outlet}");
+    }
     let (_, body) = get(&format!("{}api/compare?q=oil&split=outlet%3DReuters%2CAGNews", srv.url));
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), split);
 
