@@ -102,8 +102,16 @@ pub fn align(period: &str, series: &[SeriesCounts]) -> Table {
                 })
                 .collect();
             let at = |i: usize, p: &str| maps[i].get(p).copied().unwrap_or(0);
-            let points =
-                periods.iter().map(|p| Point::new(Some(p.clone()), [at(0, p), at(1, p), at(2, p)], at(3, p))).collect();
+            let points = periods
+                .iter()
+                .map(|p| {
+                    Point::new(
+                        Some(p.clone()),
+                        [at(0, p.as_str()), at(1, p.as_str()), at(2, p.as_str())],
+                        at(3, p.as_str()),
+                    )
+                })
+                .collect();
             Series {
                 name: s.name.clone(),
                 query: s.query.clone(),
@@ -150,7 +158,7 @@ impl Table {
 
     /// The largest value a chart of `measure` draws (0 when there is none).
     pub fn max(&self, measure: Measure) -> f64 {
-        self.series.iter().flat_map(|s| s.points.iter().map(|p| measure.of(p))).fold(0.0, f64::max)
+        self.series.iter().flat_map(|s| s.points.iter().map(move |p| measure.of(p))).fold(0.0, f64::max)
     }
 }
 

@@ -99,10 +99,10 @@ fn naive(items: &[Item], label: &str, opts: &KeynessOptions, phrases: bool) -> V
 }
 
 fn crate_keyness(items: &[Item], label: &str, opts: &KeynessOptions) -> newsdex_compare::LangKeywords {
-    let mut k = Keyness::new(opts.clone());
-    let seg = |i: &Item| -> [Vec<&str>; 2] {
+    fn seg(i: &Item) -> [Vec<&str>; 2] {
         [i.title.iter().map(String::as_str).collect(), i.text.iter().map(String::as_str).collect()]
-    };
+    }
+    let mut k = Keyness::new(opts.clone());
     for i in items.iter().filter(|i| i.label == label) {
         k.add_target("en", &seg(i));
     }
