@@ -244,7 +244,7 @@ async fn run(
         ("min_freq" = Option<u64>, Query, minimum = 1, maximum = 1000000, description = "Fewest uses in the matches for a key term (default 5)"),
     ),
     responses(
-        (status = 200, description = "Counts per period per series, with the denominator and share; the undated counted apart", body = CompareResponse, content_type = "application/json"),
+        (status = 200, description = "Counts per period per series, with the denominator and share; the undated counted apart. JSON, or with `format=csv` one row per series and period (header `series,query,filter,period,articles,stories,outlets,all_articles,share`; `X-Newsdex-Snapshot` names the snapshot)", content((CompareResponse = "application/json"), ("text/csv"))),
         (status = 400, description = "Bad or unknown parameter (`bad_request`), a bad query (`bad_query`), or a snapshot the archive does not have (`bad_snapshot`)", body = ErrorEnvelope),
         (status = 503, description = "A search ran past its time limit (`timeout`)", body = ErrorEnvelope),
     )

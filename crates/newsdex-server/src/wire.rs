@@ -245,7 +245,7 @@ pub fn expansion_views(expansions: &[newsdex_engine::Expansion]) -> Vec<Expansio
 }
 
 /// One period of one series of a comparison.
-#[derive(Debug, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PointView {
     /// The period: `YYYY-MM-DD` (a day, or the Monday of a week) or `YYYY-MM`; `null` for
     /// the undated.
@@ -265,7 +265,7 @@ pub struct PointView {
 }
 
 /// One series of a comparison: a query, or one outlet or language of a split.
-#[derive(Debug, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct SeriesView {
     /// Its name on the chart: the query, or the outlet or language of a split.
     pub name: String,
@@ -287,7 +287,7 @@ pub struct SeriesView {
 }
 
 /// A key word or phrase of a query's matches.
-#[derive(Debug, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct KeywordView {
     pub term: String,
     /// Uses in the matches.
@@ -301,7 +301,7 @@ pub struct KeywordView {
 }
 
 /// Key terms of a query's matches in one language.
-#[derive(Debug, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LangKeywordsView {
     #[schema(example = "en")]
     pub lang: String,
@@ -321,7 +321,7 @@ pub struct LangKeywordsView {
 }
 
 /// The key terms of one query.
-#[derive(Debug, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct KeywordsView {
     pub query: String,
     /// Matching documents.
@@ -330,7 +330,7 @@ pub struct KeywordsView {
 }
 
 /// `GET /api/compare` (and `newsdex compare --format json`).
-#[derive(Debug, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CompareResponse {
     /// The snapshot every count was answered from.
     pub snapshot: u64,

@@ -59,7 +59,7 @@ fn cli_api_and_page_agree_with_each_other_and_with_searches() {
         assert_eq!(all + sv["undated"]["all_articles"].as_u64().unwrap(), documents, "{q}: the whole archive");
         for p in points {
             let (a, all) = (p["articles"].as_u64().unwrap(), p["all_articles"].as_u64().unwrap());
-            assert!(p["stories"].as_u64().unwrap() <= a && p["outlets"].as_u64().unwrap() <= 1.min(a));
+            assert!(p["stories"].as_u64().unwrap() <= a && p["outlets"].as_u64().unwrap() <= 1u64.min(a));
             if all > 0 {
                 assert!((p["share"].as_f64().unwrap() - a as f64 / all as f64).abs() < 1e-12);
             }
