@@ -10,6 +10,7 @@
 //!   were skipped (each is listed with its reason).
 
 mod collect_cmd;
+mod compare_cmd;
 mod output;
 mod watch_cmd;
 
@@ -45,6 +46,9 @@ enum Command {
     Search(SearchArgs),
     /// Export every match of a search (no cap) as CSV or JSON Lines, as of a snapshot.
     Export(ExportArgs),
+    /// Compare searches over time (or one search across outlets or languages): articles,
+    /// stories and outlets per day, week or month, their share of all articles, and key words.
+    Compare(compare_cmd::CompareArgs),
     /// Show one document: fields, warnings, provenance.
     Show(ShowArgs),
     /// Show a story: every copy of an article, its outlets and dates, and what each
@@ -350,6 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
         Command::Ingest(args) => ingest(&cli.data, args, cli.quiet),
         Command::Search(args) => search(&cli.data, args),
         Command::Export(args) => export(&cli.data, args, cli.quiet),
+        Command::Compare(args) => compare_cmd::compare(&cli.data, args),
         Command::Show(args) => show(&cli.data, args),
         Command::Story(args) => story(&cli.data, args),
         Command::Stats(args) => stats(&cli.data, args),

@@ -145,27 +145,7 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
         if shown > 0 { format!(", showing {}–{}", offset + 1, offset + shown) } else { String::new() },
         sort_note(r)
     );
-    for e in &r.expansions {
-        let mut also: Vec<String> = e.variants.iter().map(|v| safe(v).into_owned()).collect();
-        for f in &e.forms {
-            also.push(format!("{} ({})", safe(&f.words.join(", ")), f.lang));
-        }
-        if let Some(k) = &e.key {
-            also.push(format!("“{}” in other scripts", safe(k)));
-        }
-        if also.is_empty() {
-            continue;
-        }
-        let _ = writeln!(
-            out,
-            "  {} also searched as: {}: +{} article{} (write ={} or --exact for only that)",
-            safe(&e.term),
-            also.join(", "),
-            e.added,
-            if e.added == 1 { "" } else { "s" },
-            safe(&e.term)
-        );
-    }
+    out.push_str(&expansion_lines(&r.expansions));
     for (i, h) in r.hits.iter().enumerate() {
         let title = if color { format!("\x1b[1m{}\x1b[0m", safe(&h.title)) } else { safe(&h.title).into_owned() };
         let _ = writeln!(out, "\n{:>3}. {title}", offset + i + 1);
@@ -193,6 +173,33 @@ pub fn search_text(r: &SearchResults, offset: usize, color: bool) -> String {
 }
 
 /// Facet counts after search results.
+/// What each expanded word also searched, a line each ("  Uyghur also searched as: …").
+pub fn expansion_lines(expansions: &[newsdex_engine::Expansion]) -> String {
+    let mut out = String::new();
+    for e in expansions {
+        let mut also: Vec<String> = e.variants.iter().map(|v| safe(v).into_owned()).collect();
+        for f in &e.forms {
+            also.push(format!("{} ({})", safe(&f.words.join(", ")), f.lang));
+        }
+        if let Some(k) = &e.key {
+            also.push(format!("“{}” in other scripts", safe(k)));
+        }
+        if also.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  {} also searched as: {}: +{} article{} (write ={} or --exact for only that)",
+            safe(&e.term),
+            also.join(", "),
+            e.added,
+            if e.added == 1 { "" } else { "s" },
+            safe(&e.term)
+        );
+    }
+    out
+}
+
 pub fn facets_text(r: &SearchResults) -> String {
     let mut out = String::new();
     let Some(f) = &r.facets else { return out };

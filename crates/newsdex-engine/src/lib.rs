@@ -12,16 +12,20 @@
 //! * [`Engine::search`], [`Engine::document`], [`Engine::raw_record`], [`Engine::stats`]
 //!   answer reads.
 
+pub mod compare;
 mod error;
 pub mod export;
 mod learned;
 pub mod outlets;
 mod pipeline;
 
+pub use compare::{CompareRequest, Comparison, Keywords, SeriesNotes};
 pub use error::EngineError;
+pub use newsdex_compare::{KeynessOptions, Split};
 pub use newsdex_dedupe::{Change, ParagraphDiff, WordRun};
 pub use newsdex_index::{
-    Also, BatchDocs, Bucket, CountBy, Facets, Hit, Marks, Ranking, SearchResults, Snippet, Sort, StoryMap,
+    Also, BatchDocs, Bucket, CountBy, Expansion, Facets, Hit, Marks, Period, Ranking, SearchResults, Snippet, Sort,
+    StoryMap,
 };
 pub use newsdex_ingest::{FEED as REJECT_FEED, FEED_LIST as REJECT_FEED_LIST, Limits};
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
@@ -149,6 +153,8 @@ pub struct SearchOptions {
     pub collapse: bool,
     /// What facet and chart counts count.
     pub count: CountBy,
+    /// The periods the time facet counts by (months unless asked otherwise).
+    pub period: Period,
     /// The order of hits: relevance, or publication date (newest or oldest first, undated
     /// articles last, ties broken by document id so that pages never overlap).
     pub sort: Sort,
@@ -184,6 +190,7 @@ impl Default for SearchOptions {
             facets: false,
             collapse: true,
             count: CountBy::Articles,
+            period: Period::Month,
             sort: Sort::Relevance,
             limits: QueryLimits::default(),
             timeout: Some(SEARCH_TIMEOUT),
@@ -379,6 +386,7 @@ impl Engine {
             stories: Some(self.story_map()?),
             collapse: opts.collapse,
             count: opts.count,
+            period: opts.period,
             limits: opts.limits.clone(),
             deadline,
             ranking: opts.ranking,

@@ -51,9 +51,12 @@ pub struct Facets {
     /// Matches without an outlet (counted as the facet counts: articles, their distinct
     /// stories, or 1 when any, since they count as one outlet).
     pub no_outlet: u64,
-    /// By publication month `YYYY-MM`, in time order, months without matches included
-    /// between the first and the last.
+    /// By publication month `YYYY-MM` (or the period [`Facets::period`] names), in time
+    /// order, periods without matches included between the first and the last.
     pub month: Vec<Bucket>,
+    /// The period `month` counts by ([`Period::Month`] unless a request asked otherwise).
+    #[serde(skip_serializing_if = "Period::is_month")]
+    pub period: Period,
     /// Matches with no publication date.
     pub undated: u64,
     /// Matching articles whose date was guessed (from their first lines, the latest date
@@ -186,13 +189,100 @@ impl SegmentCollector for GuessedSegment {
     }
 }
 
-/// Counts matches per calendar month (UTC) of their publication date.
+/// The length of the periods the time facet counts by (UTC, civil calendar).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Day,
+    /// Weeks starting on Monday (ISO 8601), named by their Monday.
+    Week,
+    #[default]
+    Month,
+}
+
+impl Period {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Period> {
+        match s {
+            "day" => Some(Period::Day),
+            "week" => Some(Period::Week),
+            "month" => Some(Period::Month),
+            _ => None,
+        }
+    }
+
+    pub fn is_month(&self) -> bool {
+        *self == Period::Month
+    }
+
+    /// The period of a Unix time, as a number that grows by one from a period to the next:
+    /// days since 1970-01-01; weeks since the Monday 1969-12-29; `year * 12 + month0`.
+    pub fn key(self, secs: i64) -> i64 {
+        match self {
+            Period::Day => secs.div_euclid(86_400),
+            // 1970-01-01 was a Thursday: day 0 is 3 days after a Monday.
+            Period::Week => (secs.div_euclid(86_400) + 3).div_euclid(7),
+            Period::Month => month_key(secs),
+        }
+    }
+
+    /// A period's name: `YYYY-MM-DD` for a day, the Monday `YYYY-MM-DD` for a week,
+    /// `YYYY-MM` for a month. Names sort as their periods do (years 0 to 9999).
+    pub fn label(self, key: i64) -> String {
+        match self {
+            Period::Day => civil_day(key),
+            Period::Week => civil_day(key * 7 - 3),
+            Period::Month => format!("{:04}-{:02}", key.div_euclid(12), key.rem_euclid(12) + 1),
+        }
+    }
+
+    /// Most periods filled in between the first and the last (about 50 years), beyond
+    /// which only periods with matches are listed.
+    fn max_span(self) -> i64 {
+        match self {
+            Period::Day => 18_262,
+            Period::Week => 2_609,
+            Period::Month => 600,
+        }
+    }
+}
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01.
+fn civil_day(days: i64) -> String {
+    let (y, m, d) = civil(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Year, month and day of a day number since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Counts matches per period (a calendar month unless asked otherwise; UTC) of their
+/// publication date.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct MonthCollector;
+pub(crate) struct MonthCollector(pub Period);
 
 /// Per segment: the date column and the counts so far, keyed by `year * 12 + month0`.
 pub(crate) struct MonthSegment {
     column: Option<Column<tantivy::DateTime>>,
+    period: Period,
     counts: BTreeMap<i64, u64>,
     undated: u64,
 }
@@ -209,7 +299,7 @@ impl Collector for MonthCollector {
 
     fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<MonthSegment> {
         let column = segment.fast_fields().date("published").ok();
-        Ok(MonthSegment { column, counts: BTreeMap::new(), undated: 0 })
+        Ok(MonthSegment { column, period: self.0, counts: BTreeMap::new(), undated: 0 })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -233,7 +323,7 @@ impl SegmentCollector for MonthSegment {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         match self.column.as_ref().and_then(|c| c.first(doc)) {
-            Some(d) => *self.counts.entry(month_key(d.into_timestamp_secs())).or_default() += 1,
+            Some(d) => *self.counts.entry(self.period.key(d.into_timestamp_secs())).or_default() += 1,
             None => self.undated += 1,
         }
     }
@@ -245,34 +335,22 @@ impl SegmentCollector for MonthSegment {
 
 /// `year * 12 + (month - 1)` of a Unix time, by the civil calendar (UTC).
 pub(crate) fn month_key(secs: i64) -> i64 {
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let days = secs.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, _) = civil(secs.div_euclid(86_400));
     year * 12 + (month - 1)
 }
 
-/// Months as buckets, gaps filled with zeros so a chart's x axis is time.
-pub(crate) fn month_buckets(m: &Months) -> Result<Vec<Bucket>> {
+/// Periods as buckets, gaps filled with zeros so a chart's x axis is time.
+pub(crate) fn month_buckets(m: &Months, period: Period) -> Result<Vec<Bucket>> {
     let (Some(&first), Some(&last)) = (m.counts.keys().next(), m.counts.keys().next_back()) else {
         return Ok(Vec::new());
     };
-    // A corpus with a stray date centuries off would make a useless chart: beyond 600
-    // months (50 years) of span, list only the months that have matches.
+    // A corpus with a stray date centuries off would make a useless chart: beyond about
+    // 50 years of span, list only the periods that have matches.
     let keys: Vec<i64> =
-        if last - first <= 600 { (first..=last).collect() } else { m.counts.keys().copied().collect() };
+        if last - first <= period.max_span() { (first..=last).collect() } else { m.counts.keys().copied().collect() };
     Ok(keys
         .into_iter()
-        .map(|k| Bucket {
-            value: format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1),
-            count: m.counts.get(&k).copied().unwrap_or(0),
-        })
+        .map(|k| Bucket { value: period.label(k), count: m.counts.get(&k).copied().unwrap_or(0) })
         .collect())
 }
 
@@ -342,9 +420,29 @@ mod tests {
     }
 
     #[test]
+    fn days_and_weeks() {
+        let secs = |s: &str| chrono_free_parse(s) + 3_600;
+        for (day, monday) in [
+            ("1970-01-01", "1969-12-29"),
+            ("1987-02-26", "1987-02-23"),
+            ("2024-03-03", "2024-02-26"),
+            ("2024-03-04", "2024-03-04"),
+            ("1969-12-31", "1969-12-29"),
+            ("2000-12-31", "2000-12-25"),
+        ] {
+            assert_eq!(Period::Day.label(Period::Day.key(secs(day))), day);
+            assert_eq!(Period::Week.label(Period::Week.key(secs(day))), monday, "{day}");
+        }
+        // Consecutive days make consecutive keys, and seven of them one week.
+        let d = Period::Day.key(secs("2024-02-28"));
+        assert_eq!(Period::Day.key(secs("2024-03-01")), d + 2);
+        assert_eq!(Period::Week.key(secs("2024-03-10")) + 1, Period::Week.key(secs("2024-03-11")));
+    }
+
+    #[test]
     fn gaps_are_filled() {
         let m = Months { counts: BTreeMap::from([(1987 * 12 + 1, 3), (1987 * 12 + 4, 1)]), undated: 2 };
-        let b = month_buckets(&m).unwrap();
+        let b = month_buckets(&m, Period::Month).unwrap();
         let v: Vec<_> = b.iter().map(|b| (b.value.as_str(), b.count)).collect();
         assert_eq!(v, [("1987-02", 3), ("1987-03", 0), ("1987-04", 0), ("1987-05", 1)]);
     }

@@ -37,7 +37,7 @@ mod writer;
 
 pub use deadline::{CHECK_EVERY, Deadline};
 pub use error::IndexError;
-pub use facets::{Bucket, Facets};
+pub use facets::{Bucket, Facets, Period};
 pub use hanzi::{is_han, other_script, preload_hanzi_tables, to_hong_kong, to_simplified, to_taiwan, to_traditional};
 pub use highlight::Marks;
 pub use order::Sort;

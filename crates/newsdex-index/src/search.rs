@@ -55,6 +55,8 @@ pub struct SearchRequest<'a> {
     pub collapse: bool,
     /// What facet counts count.
     pub count: CountBy,
+    /// The periods the time facet counts by.
+    pub period: facets::Period,
     /// What the query may cost; over a limit it is refused before it runs.
     pub limits: QueryLimits,
     /// When to give up (checked while collecting and between phases).
@@ -85,6 +87,7 @@ impl<'a> SearchRequest<'a> {
             stories: None,
             collapse: false,
             count: CountBy::Articles,
+            period: facets::Period::Month,
             limits: QueryLimits::default(),
             deadline: Deadline::never(),
             ranking: Ranking::default(),
@@ -284,7 +287,10 @@ impl SearchIndex {
                 let ((t, tp, fd), (terms, months, no_outlet, guessed)) = searcher
                     .search(
                         &query,
-                        &Timed::new(((Count, first, members), (terms, MonthCollector, NoOutlet, Guessed)), deadline),
+                        &Timed::new(
+                            ((Count, first, members), (terms, MonthCollector(req.period), NoOutlet, Guessed)),
+                            deadline,
+                        ),
                     )
                     .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);
@@ -296,13 +302,14 @@ impl SearchIndex {
                     outlet,
                     outlet_other,
                     no_outlet,
-                    month: facets::month_buckets(&months)?,
+                    month: facets::month_buckets(&months, req.period)?,
+                    period: req.period,
                     undated: months.undated,
                     dates_guessed: guessed,
                     counted: req.count,
                 };
             } else {
-                let distinct = DistinctFacets::new(req.count, map, &req.limits);
+                let distinct = DistinctFacets::new(req.count, req.period, map, &req.limits);
                 let (t, tp, fd, (distinct, guessed)) = searcher
                     .search(&query, &Timed::new((Count, first, members, (distinct, Guessed)), deadline))
                     .map_err(|e| deadline.explain(e))?;
@@ -317,7 +324,8 @@ impl SearchIndex {
                     outlet,
                     outlet_other,
                     no_outlet: distinct.no_outlet(),
-                    month: facets::month_buckets(&months)?,
+                    month: facets::month_buckets(&months, req.period)?,
+                    period: req.period,
                     undated: months.undated,
                     dates_guessed: guessed,
                     counted: req.count,

@@ -15,7 +15,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, DocId, Score, SegmentReader};
 
-use crate::facets::{Bucket, LANG_FACET_SIZE, Months, month_key};
+use crate::facets::{Bucket, LANG_FACET_SIZE, Months, Period};
 
 /// Document → story (the canonical member's document id), for every document in a story
 /// of two or more, the canonical member included. Documents not in it are stories of one.
@@ -120,6 +120,7 @@ enum Unit {
 /// as [`Limit::DistinctPairs`]. Values are named once per value, not per pair.
 pub(crate) struct DistinctFacets {
     by: CountBy,
+    period: Period,
     map: Arc<StoryMap>,
     /// Pairs held so far, over every segment.
     held: Arc<AtomicU64>,
@@ -127,8 +128,8 @@ pub(crate) struct DistinctFacets {
 }
 
 impl DistinctFacets {
-    pub(crate) fn new(by: CountBy, map: Arc<StoryMap>, limits: &QueryLimits) -> DistinctFacets {
-        DistinctFacets { by, map, held: Arc::new(AtomicU64::new(0)), max_pairs: limits.max_distinct_pairs }
+    pub(crate) fn new(by: CountBy, period: Period, map: Arc<StoryMap>, limits: &QueryLimits) -> DistinctFacets {
+        DistinctFacets { by, period, map, held: Arc::new(AtomicU64::new(0)), max_pairs: limits.max_distinct_pairs }
     }
 }
 
@@ -164,6 +165,7 @@ pub(crate) struct Distinct {
 
 pub(crate) struct DistinctSegment {
     by: CountBy,
+    period: Period,
     map: Arc<StoryMap>,
     doc: Column<u64>,
     lang: Option<StrColumn>,
@@ -190,6 +192,7 @@ impl Collector for DistinctFacets {
         let ff = segment.fast_fields();
         Ok(DistinctSegment {
             by: self.by,
+            period: self.period,
             map: self.map.clone(),
             doc: ff.u64("doc")?,
             lang: ff.str("lang")?,
@@ -264,7 +267,7 @@ impl SegmentCollector for DistinctSegment {
             }
         };
         let lang = self.lang.as_ref().and_then(|c| c.term_ords(doc).next());
-        let month = self.date.as_ref().and_then(|c| c.first(doc)).map(|d| month_key(d.into_timestamp_secs()));
+        let month = self.date.as_ref().and_then(|c| c.first(doc)).map(|d| self.period.key(d.into_timestamp_secs()));
         let (held, max, over) = (&*self.held, self.max_pairs, &mut self.over);
         match unit {
             None => {

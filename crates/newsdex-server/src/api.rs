@@ -30,6 +30,7 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
     paths(
         search,
         export,
+        crate::compare::compare_api,
         article,
         story,
         raw,
@@ -47,6 +48,7 @@ pub const MAX_INGEST_BYTES: usize = 64 << 20;
     ),
     components(schemas(
         SearchResponse,
+        crate::wire::CompareResponse,
         ArticleView,
         StoryResponse,
         IngestResponse,

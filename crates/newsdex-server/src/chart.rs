@@ -180,3 +180,121 @@ mod tests {
         assert_eq!(labels(&gaps).len(), 5);
     }
 }
+
+/// Line colours (Okabe and Ito's palette, told apart by people with colour-blindness) and
+/// dash patterns, so that series differ by more than colour.
+const COLORS: [&str; 7] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
+const DASHES: [&str; 4] = ["", "6 3", "2 3", "9 3 2 3"];
+
+/// The colour and dash pattern of the `i`th series.
+pub fn style(i: usize) -> (&'static str, &'static str) {
+    (COLORS[i % COLORS.len()], DASHES[(i / COLORS.len() + i) % DASHES.len()])
+}
+
+/// A short sample of the `i`th series' line, for its legend entry.
+pub fn swatch(i: usize) -> String {
+    let (color, dash) = style(i);
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="28" height="10" aria-hidden="true"><line x1="0" y1="5" x2="28" y2="5" stroke="{color}" stroke-width="3" stroke-dasharray="{dash}"/></svg>"#
+    )
+}
+
+const LW: f64 = 800.0;
+const LH: f64 = 240.0;
+const LEFT: f64 = 56.0;
+const RIGHT: f64 = 12.0;
+
+/// A line chart of `table`: one line per series over its periods, drawing `measure`.
+/// Built from numbers and period names only (escaped even so); scaled as a whole from a
+/// view box. Each point has a title with its value. The legend and the table of the same
+/// numbers are the page's (HTML, next to it).
+pub fn lines_svg(table: &newsdex_compare::Table, measure: newsdex_compare::table::Measure) -> String {
+    use newsdex_compare::table::{Measure, format_share};
+    let periods = &table.periods;
+    if periods.is_empty() || table.series.is_empty() {
+        return String::new();
+    }
+    let max = table.max(measure);
+    let max = if max > 0.0 { max } else { 1.0 };
+    let plot_w = LW - LEFT - RIGHT;
+    let plot_h = LH - TOP - BOTTOM;
+    let n = periods.len();
+    let x = |i: usize| if n == 1 { LEFT + plot_w / 2.0 } else { LEFT + plot_w * i as f64 / (n - 1) as f64 };
+    let y = |v: f64| TOP + plot_h - v / max * plot_h;
+    let fmt = |v: f64| if measure == Measure::Share { format_share(v) } else { format!("{}", v as u64) };
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {LW} {LH}" width="100%" role="img" aria-label="{} per {}, {} to {}; the table below gives every number">"#,
+        escape(crate::compare::measure_words(measure)),
+        escape(&table.period),
+        escape(&periods[0]),
+        escape(&periods[n - 1])
+    );
+    // Axes and the largest value.
+    let _ = write!(
+        s,
+        r##"<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}" stroke="#999"/><line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>"##,
+        b = TOP + plot_h,
+        r = LW - RIGHT
+    );
+    let _ = write!(
+        s,
+        r#"<text class="max" x="{}" y="{}" text-anchor="end">{}</text><text class="max" x="{}" y="{}" text-anchor="end">0</text>"#,
+        LEFT - 4.0,
+        TOP + 4.0,
+        escape(&fmt(max)),
+        LEFT - 4.0,
+        TOP + plot_h
+    );
+    for (i, series) in table.series.iter().enumerate() {
+        let (color, dash) = style(i);
+        let points: Vec<String> =
+            series.points.iter().enumerate().map(|(j, p)| format!("{:.1},{:.1}", x(j), y(measure.of(p)))).collect();
+        let _ = write!(
+            s,
+            r#"<polyline fill="none" stroke="{color}" stroke-width="2" stroke-dasharray="{dash}" points="{}"><title>{}</title></polyline>"#,
+            points.join(" "),
+            escape(&series.name)
+        );
+        if n <= 120 {
+            for (j, p) in series.points.iter().enumerate() {
+                let _ = write!(
+                    s,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="{color}"><title>{}</title></circle>"#,
+                    x(j),
+                    y(measure.of(p)),
+                    escape(&format!("{}, {}: {}", series.name, periods[j], fmt(measure.of(p))))
+                );
+            }
+        }
+    }
+    // At most eight labels on the time axis, the first and the last always.
+    let step = n.div_ceil(MAX_TICKS).max(1);
+    let mut at: Vec<usize> = (0..n).step_by(step).collect();
+    if at.last() != Some(&(n - 1)) {
+        // The last label replaces a neighbour too close to it.
+        if at.len() > 1 && at.last().is_some_and(|l| n - 1 - l < step.div_ceil(2)) {
+            at.pop();
+        }
+        at.push(n - 1);
+    }
+    for j in at {
+        let anchor = if j == 0 {
+            "start"
+        } else if j == n - 1 {
+            "end"
+        } else {
+            "middle"
+        };
+        let _ = write!(
+            s,
+            r#"<text class="tick" x="{:.1}" y="{}" text-anchor="{anchor}">{}</text>"#,
+            x(j),
+            LH - 6.0,
+            escape(&periods[j])
+        );
+    }
+    s.push_str("</svg>");
+    s
+}

@@ -7,6 +7,9 @@
 //!   ingest, health, the OpenAPI document (`/api/openapi.json`) and its Swagger UI
 //!   (`/api/docs`, assets compiled in). Errors share one envelope ([`error`]).
 //! * `/`, `/search`, `/articles/{id}` ([`web`]): pages that work without JavaScript.
+//! * `/api/compare` and `/compare` ([`compare`]): several searches (or one across outlets
+//!   or languages) over time, as a table, a CSV and a server-drawn line chart, with each
+//!   query's key words.
 //! * `/api/sources` and `/sources` ([`sources`]): the feeds the collector follows and how
 //!   each is doing; adding, removing, pausing and resuming need the token. The server
 //!   only records them: it never fetches.
@@ -53,6 +56,7 @@
 
 pub mod api;
 mod chart;
+pub mod compare;
 mod conn;
 pub mod demo;
 pub mod display;
@@ -136,6 +140,7 @@ fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
     let api = Router::new()
         .route("/api/search", get(api::search))
         .route("/api/export", get(api::export))
+        .route("/api/compare", get(compare::compare_api))
         .route("/api/articles/{id}", get(api::article))
         .route("/api/stories/{id}", get(api::story))
         .route("/api/raw/{id}", get(api::raw))
@@ -153,6 +158,7 @@ fn router_with(state: Arc<AppState>, extra: Router<Arc<AppState>>) -> Router {
     let pages = Router::new()
         .route("/", get(web::search_page))
         .route("/search", get(web::search_page))
+        .route("/compare", get(compare::compare_page))
         .route("/articles/{id}", get(web::article_page))
         .route("/stories/{id}", get(web::story_page))
         .route("/sources", get(sources::page_handler))

@@ -256,6 +256,8 @@ pub struct SearchPage {
     pub counted_lower: &'static str,
     /// The snapshot the results were answered from (0 before any search).
     pub snapshot: u64,
+    /// The compare page with this search as its first query.
+    pub compare_href: String,
     /// Every match as CSV and as JSON Lines, as of that snapshot (`/api/export`).
     pub export_csv: String,
     pub export_jsonl: String,
@@ -462,6 +464,7 @@ fn search_view(
         counted: capitalize(params.count.as_str()),
         counted_lower: params.count.as_str(),
         snapshot: 0,
+        compare_href: String::new(),
         export_csv: String::new(),
         export_jsonl: String::new(),
         sort_switch: Sort::ALL
@@ -495,6 +498,7 @@ fn search_view(
     view.total = r.total;
     view.snapshot = r.snapshot.unwrap_or(0);
     view.export_csv = export_href(params, view.snapshot, "csv");
+    view.compare_href = format!("/compare?{}", compare_query(params));
     view.export_jsonl = export_href(params, view.snapshot, "jsonl");
     view.total_as_typed = r.total_as_typed.filter(|t| *t != r.total);
     view.stories = r.stories.filter(|n| *n != r.total);
@@ -871,7 +875,12 @@ fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
     }
 }
 
-fn error_page(st: &AppState, status: StatusCode, heading: &str, message: &str) -> Result<Response, ApiError> {
+pub(crate) fn error_page(
+    st: &AppState,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+) -> Result<Response, ApiError> {
     let engine = st.engine()?;
     let view = ErrorPage {
         form: Form::new(st, &engine, None),
@@ -950,6 +959,22 @@ pub async fn asset(Path(name): Path<String>) -> Response {
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     resp
+}
+
+/// The compare page's query string for the search `params` describes: its query and
+/// filters (not its paging, order or counting).
+fn compare_query(params: &SearchParams) -> String {
+    let filters = SearchParams {
+        q: params.q.clone(),
+        langs: params.langs.clone(),
+        outlets: params.outlets.clone(),
+        from: params.from.clone(),
+        to: params.to.clone(),
+        op_or: params.op_or,
+        exact: params.exact,
+        ..SearchParams::default()
+    };
+    filters.to_query_string()
 }
 
 /// `/api/export` for every match of the search `params` describes, as of `snapshot`:

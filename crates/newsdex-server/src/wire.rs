@@ -224,18 +224,198 @@ impl From<&SearchResults> for SearchResponse {
                 })
                 .collect(),
             facets: r.facets.as_ref().map(FacetsView::from),
-            expansions: r
-                .expansions
+            expansions: expansion_views(&r.expansions),
+        }
+    }
+}
+
+/// What each expanded word also searched, as the wire gives it.
+pub fn expansion_views(expansions: &[newsdex_engine::Expansion]) -> Vec<ExpansionView> {
+    expansions
+        .iter()
+        .map(|e| ExpansionView {
+            term: e.term.clone(),
+            name: e.name,
+            variants: e.variants.clone(),
+            key: e.key.clone(),
+            forms: e.forms.iter().map(|f| FormsView { lang: f.lang.clone(), words: f.words.clone() }).collect(),
+            added: e.added,
+        })
+        .collect()
+}
+
+/// One period of one series of a comparison.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PointView {
+    /// The period: `YYYY-MM-DD` (a day, or the Monday of a week) or `YYYY-MM`; `null` for
+    /// the undated.
+    pub period: Option<String>,
+    /// Matching articles.
+    pub articles: u64,
+    /// Distinct stories among them (copies of one article once).
+    pub stories: u64,
+    /// Distinct outlets among them (articles without an outlet count as one).
+    pub outlets: u64,
+    /// Every article of the archive in the period under the series' filters: the
+    /// denominator of `share`.
+    pub all_articles: u64,
+    /// `articles ÷ all_articles` (the share of coverage); `null` when the period has no
+    /// article at all.
+    pub share: Option<f64>,
+}
+
+/// One series of a comparison: a query, or one outlet or language of a split.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesView {
+    /// Its name on the chart: the query, or the outlet or language of a split.
+    pub name: String,
+    pub query: String,
+    /// The outlet or language a split kept; `null` for a plain query.
+    pub filter: Option<String>,
+    /// Every matching article, dated or not.
+    pub total: u64,
+    /// Distinct stories among them.
+    pub total_stories: u64,
+    /// Matches with every word as typed, when expansion searched anything else.
+    pub total_as_typed: Option<usize>,
+    /// How the query's words were expanded; empty when nothing was.
+    pub expansions: Vec<ExpansionView>,
+    /// One per period of `periods`, in that order.
+    pub points: Vec<PointView>,
+    /// The matches without a publication date (counted here, never dropped).
+    pub undated: PointView,
+}
+
+/// A key word or phrase of a query's matches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeywordView {
+    pub term: String,
+    /// Uses in the matches.
+    pub target: u64,
+    /// Uses in the rest of the archive (same language).
+    pub reference: u64,
+    /// Log-likelihood G² (10.83 is p < 0.001).
+    pub g2: f64,
+    /// log2 of how many times more frequent in the matches than in the rest.
+    pub log_ratio: f64,
+}
+
+/// Key terms of a query's matches in one language.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LangKeywordsView {
+    #[schema(example = "en")]
+    pub lang: String,
+    /// Matching documents in the language, and the others of the archive in it.
+    pub target_docs: u64,
+    pub reference_docs: u64,
+    /// Words counted (stop words left out) in each.
+    pub target_words: u64,
+    pub reference_words: u64,
+    pub words: Vec<KeywordView>,
+    /// Two adjacent words.
+    pub phrases: Vec<KeywordView>,
+    /// Whether the language's stop words were left out (there is a list for it).
+    pub stop_words: bool,
+    /// Whether terms went uncounted at the vocabulary limit.
+    pub truncated: bool,
+}
+
+/// The key terms of one query.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeywordsView {
+    pub query: String,
+    /// Matching documents.
+    pub total: usize,
+    pub langs: Vec<LangKeywordsView>,
+}
+
+/// `GET /api/compare` (and `newsdex compare --format json`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompareResponse {
+    /// The snapshot every count was answered from.
+    pub snapshot: u64,
+    /// `day`, `week` (named by its Monday) or `month`.
+    #[schema(example = "month")]
+    pub by: String,
+    /// The periods, in time order: every period any series or denominator has, the
+    /// empty ones between them included.
+    pub periods: Vec<String>,
+    pub series: Vec<SeriesView>,
+    /// Key words and phrases per query (`keywords=true`), by log-likelihood G² against
+    /// the rest of the archive in the same language; `null` when not asked for.
+    pub keywords: Option<Vec<KeywordsView>>,
+    /// How keyness was measured, in words.
+    #[schema(
+        example = "log-likelihood G² against the rest of the archive in the same language, with log ratio as effect size"
+    )]
+    pub keyness: String,
+}
+
+fn point(p: &newsdex_compare::Point) -> PointView {
+    PointView {
+        period: p.period.clone(),
+        articles: p.articles,
+        stories: p.stories,
+        outlets: p.outlets,
+        all_articles: p.all_articles,
+        share: p.share,
+    }
+}
+
+/// How keyness is measured, as the wire says it.
+pub const KEYNESS: &str = "log-likelihood G2 of each word and pair of adjacent words in the matches against the rest of the archive in the same language (stop words left out); ranked by G2, kept when used more in the matches, at least min_freq times, with G2 >= 10.83 (p < 0.001); log_ratio = log2 of how many times more frequent in the matches";
+
+fn keyword(k: &newsdex_compare::Keyword) -> KeywordView {
+    KeywordView { term: k.term.clone(), target: k.target, reference: k.reference, g2: k.g2, log_ratio: k.log_ratio }
+}
+
+impl CompareResponse {
+    pub fn new(c: &newsdex_engine::Comparison, keywords: Option<&[newsdex_engine::Keywords]>) -> CompareResponse {
+        CompareResponse {
+            snapshot: c.snapshot,
+            by: c.table.period.clone(),
+            periods: c.table.periods.clone(),
+            series: c
+                .table
+                .series
                 .iter()
-                .map(|e| ExpansionView {
-                    term: e.term.clone(),
-                    name: e.name,
-                    variants: e.variants.clone(),
-                    key: e.key.clone(),
-                    forms: e.forms.iter().map(|f| FormsView { lang: f.lang.clone(), words: f.words.clone() }).collect(),
-                    added: e.added,
+                .zip(&c.notes)
+                .map(|(s, n)| SeriesView {
+                    name: s.name.clone(),
+                    query: s.query.clone(),
+                    filter: s.filter.clone(),
+                    total: s.total,
+                    total_stories: s.total_stories,
+                    total_as_typed: n.total_as_typed,
+                    expansions: expansion_views(&n.expansions),
+                    points: s.points.iter().map(point).collect(),
+                    undated: point(&s.undated),
                 })
                 .collect(),
+            keywords: keywords.map(|ks| {
+                ks.iter()
+                    .map(|k| KeywordsView {
+                        query: k.query.clone(),
+                        total: k.total,
+                        langs: k
+                            .langs
+                            .iter()
+                            .map(|l| LangKeywordsView {
+                                lang: l.lang.clone(),
+                                target_docs: l.target_docs,
+                                reference_docs: l.reference_docs,
+                                target_words: l.target_words,
+                                reference_words: l.reference_words,
+                                words: l.words.iter().map(keyword).collect(),
+                                phrases: l.phrases.iter().map(keyword).collect(),
+                                stop_words: l.stop_words,
+                                truncated: l.truncated,
+                            })
+                            .collect(),
+                    })
+                    .collect()
+            }),
+            keyness: KEYNESS.to_string(),
         }
     }
 }

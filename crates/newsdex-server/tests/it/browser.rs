@@ -141,6 +141,38 @@ async fn search_tashkent_and_open_the_article_in_chromium() {
     assert!(facets_shown.as_f64().unwrap() > 0.0, "the facets are folded on a wide screen");
     shot("4-desktop-results.png").await;
 
+    // "Compare with…": the search is the first query; add a second and compare. One line
+    // per query, a legend entry each, and the numbers in a table under the chart.
+    c.find(Locator::Css("a.compare-link")).await.unwrap().click().await.unwrap();
+    let second = c
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css("form.compare-form input[name=q][value='']"))
+        .await
+        .unwrap();
+    second.send_keys("earthquake").await.unwrap();
+    c.find(Locator::Css("form.compare-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("figure.compare-chart svg polyline"))
+        .await
+        .unwrap();
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.path(), "/compare");
+    assert!(url.query().unwrap().starts_with("q=the&q=earthquake"), "{url}");
+    assert_eq!(c.find_all(Locator::Css("figure.compare-chart svg polyline")).await.unwrap().len(), 2);
+    let legend = c.find_all(Locator::Css("ul.legend li")).await.unwrap();
+    assert_eq!(legend.len(), 2);
+    assert!(legend[1].text().await.unwrap().starts_with("earthquake:"));
+    let rows = c.find_all(Locator::Css("table.compare-table tbody tr")).await.unwrap();
+    assert!(rows.len() >= 2, "a row per period and the undated");
+    let chart_height = c
+        .execute("return document.querySelector('figure.compare-chart svg').getBoundingClientRect().height", vec![])
+        .await
+        .unwrap();
+    assert!(chart_height.as_f64().unwrap() > 100.0, "the chart is drawn: {chart_height}");
+    shot("4b-desktop-compare.png").await;
+
     // A phone-sized window: one column, and the filters and facets come before the results.
     c.set_window_size(390, 844).await.unwrap();
     c.goto(&format!("{base}/search?q=the&lang=en")).await.unwrap();
