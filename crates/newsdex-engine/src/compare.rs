@@ -65,6 +65,9 @@ pub struct Keywords {
     pub expansions: Vec<Expansion>,
 }
 
+/// All articles under one set of filters: (per period, undated).
+type Denominator = (Vec<(String, u64)>, u64);
+
 impl Engine {
     /// Counts per period of each query (or of one query per outlet or language of
     /// `req.split`), with the archive's articles per period as the denominator.
@@ -115,7 +118,7 @@ impl Engine {
             }
         };
         // The denominator depends only on the filters: counted once per distinct filters.
-        let mut all: HashMap<(Vec<String>, Vec<String>), (Vec<(String, u64)>, u64)> = HashMap::new();
+        let mut all: HashMap<(Vec<String>, Vec<String>), Denominator> = HashMap::new();
         let mut counts = Vec::with_capacity(series.len());
         let mut notes = Vec::with_capacity(series.len());
         for (name, query, filter, opts) in series {

@@ -122,65 +122,6 @@ fn ticks(months: &[Bucket]) -> Vec<Tick> {
     at.into_iter().enumerate().map(|(j, (at, label))| Tick { at, label, minor: many && j % 2 == 1 }).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bars_link_and_escape() {
-        let months = vec![
-            Bucket { value: "2024-01".into(), count: 4 },
-            Bucket { value: "2024-02".into(), count: 0 },
-            Bucket { value: "2024-03".into(), count: 2 },
-        ];
-        let svg = months_svg(&months, |m| format!("/search?q=a&from={m}&to={m}"));
-        assert!(svg.starts_with("<svg"), "{svg}");
-        assert_eq!(svg.matches("<rect").count(), 3);
-        assert!(svg.contains(r#"href="/search?q=a&amp;from=2024-03&amp;to=2024-03""#), "{svg}");
-        assert!(svg.contains("<title>2024-01: 4 matches</title>"));
-        assert!(months_svg(&[], |m| m.to_string()).is_empty());
-        // Positioned in percentages, not scaled: the text keeps its size on a phone.
-        assert!(!svg.contains("viewBox") && svg.contains(r#"width="100%" height="150""#), "{svg}");
-        assert!(svg.contains(r#"<text class="tick" x="0.000%" y="144" text-anchor="start">2024-01</text>"#), "{svg}");
-    }
-
-    fn months(first: (i64, i64), n: usize) -> Vec<Bucket> {
-        (0..n as i64)
-            .map(|i| {
-                let k = first.0 * 12 + first.1 - 1 + i;
-                Bucket { value: format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1), count: 1 }
-            })
-            .collect()
-    }
-
-    fn labels(months: &[Bucket]) -> Vec<(String, bool)> {
-        ticks(months).into_iter().map(|t| (t.label, t.minor)).collect()
-    }
-
-    #[test]
-    fn the_axis_is_labelled_at_years_or_months_not_only_at_its_ends() {
-        // The demo corpus: 2006-01 to 2023-02, 206 months: every third January.
-        let l = labels(&months((2006, 1), 206));
-        let years: Vec<&str> = l.iter().map(|(s, _)| s.as_str()).collect();
-        assert_eq!(years, ["2007", "2010", "2013", "2016", "2019", "2022"]);
-        assert_eq!(l.iter().filter(|(_, minor)| !minor).count(), 3, "every other one hidden on a phone");
-        // Eight months: every month; 30 months: every sixth.
-        assert_eq!(labels(&months((2024, 3), 8)).len(), 8);
-        let l = labels(&months((2022, 11), 30));
-        let m: Vec<&str> = l.iter().map(|(s, _)| s.as_str()).collect();
-        assert_eq!(m, ["2023-01", "2023-07", "2024-01", "2024-07", "2025-01"]);
-        // One month; two; no January in a short span that is labelled by years.
-        assert_eq!(labels(&months((2024, 3), 1)), [("2024-03".to_string(), false)]);
-        assert_eq!(labels(&months((2024, 12), 2)).len(), 2);
-        // Months with gaps (a span over 50 years): evenly spaced bars.
-        let gaps: Vec<Bucket> = ["1901-05", "1950-01", "1987-02", "1987-03", "2024-01"]
-            .iter()
-            .map(|v| Bucket { value: v.to_string(), count: 1 })
-            .collect();
-        assert_eq!(labels(&gaps).len(), 5);
-    }
-}
-
 /// Line colours (Okabe and Ito's palette, told apart by people with colour-blindness) and
 /// dash patterns, so that series differ by more than colour.
 const COLORS: [&str; 7] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"];
@@ -297,4 +238,63 @@ pub fn lines_svg(table: &newsdex_compare::Table, measure: newsdex_compare::table
     }
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_link_and_escape() {
+        let months = vec![
+            Bucket { value: "2024-01".into(), count: 4 },
+            Bucket { value: "2024-02".into(), count: 0 },
+            Bucket { value: "2024-03".into(), count: 2 },
+        ];
+        let svg = months_svg(&months, |m| format!("/search?q=a&from={m}&to={m}"));
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert_eq!(svg.matches("<rect").count(), 3);
+        assert!(svg.contains(r#"href="/search?q=a&amp;from=2024-03&amp;to=2024-03""#), "{svg}");
+        assert!(svg.contains("<title>2024-01: 4 matches</title>"));
+        assert!(months_svg(&[], |m| m.to_string()).is_empty());
+        // Positioned in percentages, not scaled: the text keeps its size on a phone.
+        assert!(!svg.contains("viewBox") && svg.contains(r#"width="100%" height="150""#), "{svg}");
+        assert!(svg.contains(r#"<text class="tick" x="0.000%" y="144" text-anchor="start">2024-01</text>"#), "{svg}");
+    }
+
+    fn months(first: (i64, i64), n: usize) -> Vec<Bucket> {
+        (0..n as i64)
+            .map(|i| {
+                let k = first.0 * 12 + first.1 - 1 + i;
+                Bucket { value: format!("{:04}-{:02}", k.div_euclid(12), k.rem_euclid(12) + 1), count: 1 }
+            })
+            .collect()
+    }
+
+    fn labels(months: &[Bucket]) -> Vec<(String, bool)> {
+        ticks(months).into_iter().map(|t| (t.label, t.minor)).collect()
+    }
+
+    #[test]
+    fn the_axis_is_labelled_at_years_or_months_not_only_at_its_ends() {
+        // The demo corpus: 2006-01 to 2023-02, 206 months: every third January.
+        let l = labels(&months((2006, 1), 206));
+        let years: Vec<&str> = l.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(years, ["2007", "2010", "2013", "2016", "2019", "2022"]);
+        assert_eq!(l.iter().filter(|(_, minor)| !minor).count(), 3, "every other one hidden on a phone");
+        // Eight months: every month; 30 months: every sixth.
+        assert_eq!(labels(&months((2024, 3), 8)).len(), 8);
+        let l = labels(&months((2022, 11), 30));
+        let m: Vec<&str> = l.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(m, ["2023-01", "2023-07", "2024-01", "2024-07", "2025-01"]);
+        // One month; two; no January in a short span that is labelled by years.
+        assert_eq!(labels(&months((2024, 3), 1)), [("2024-03".to_string(), false)]);
+        assert_eq!(labels(&months((2024, 12), 2)).len(), 2);
+        // Months with gaps (a span over 50 years): evenly spaced bars.
+        let gaps: Vec<Bucket> = ["1901-05", "1950-01", "1987-02", "1987-03", "2024-01"]
+            .iter()
+            .map(|v| Bucket { value: v.to_string(), count: 1 })
+            .collect();
+        assert_eq!(labels(&gaps).len(), 5);
+    }
 }
