@@ -122,12 +122,7 @@ pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article
 /// that kind of input would be, the record's identity in `extra` as for a response. The
 /// target URI is the page's address only when it is an `http(s)` one (a `file:` or
 /// `urn:newsdex:` name says where the bytes came from, not where they were published).
-fn resource_article(
-    id: DocId,
-    record: &[u8],
-    header: &newsdex_warc::Header,
-    hints: &Hints,
-) -> Result<Article, Reject> {
+fn resource_article(id: DocId, record: &[u8], header: &newsdex_warc::Header, hints: &Hints) -> Result<Article, Reject> {
     let bad = |e: newsdex_warc::WarcError| Reject::new("bad-warc-record", e.to_string());
     let length = header.content_length().map_err(bad)?;
     let block = record.get(header.len..).unwrap_or_default();

@@ -36,9 +36,8 @@ pub fn sha1_digest(bytes: &[u8]) -> String {
 pub fn record_id(name: &[u8]) -> String {
     // The namespace: the version 5 UUID of "newsdex" in the URL namespace of RFC 9562
     // (python3: uuid.uuid5(uuid.NAMESPACE_URL, "newsdex")).
-    const NAMESPACE: [u8; 16] = [
-        0x5d, 0xe4, 0x66, 0x0c, 0x85, 0xec, 0x5d, 0xd5, 0x99, 0x32, 0x89, 0x30, 0x15, 0xeb, 0xab, 0x76,
-    ];
+    const NAMESPACE: [u8; 16] =
+        [0x5d, 0xe4, 0x66, 0x0c, 0x85, 0xec, 0x5d, 0xd5, 0x99, 0x32, 0x89, 0x30, 0x15, 0xeb, 0xab, 0x76];
     let mut h = Sha1::new();
     h.update(NAMESPACE);
     h.update(name);
@@ -75,8 +74,7 @@ fn clean_value(v: &str) -> String {
 
 /// Whether `name` can be a field name: a non-empty HTTP token.
 fn is_token(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The `application/warc-fields` block of a `warcinfo` record.
@@ -309,16 +307,15 @@ mod tests {
 
     #[test]
     fn a_response_record_has_both_digests_and_reads_back() {
-        let block = http_response(
-            "HTTP/1.1",
-            200,
-            &[("Content-Type".into(), "text/html".into())],
-            b"abc",
-        );
+        let block = http_response("HTTP/1.1", 200, &[("Content-Type".into(), "text/html".into())], b"abc");
         let mut w = WarcWriter::new(Vec::new(), false);
         let (off, len) = w
             .write(
-                &[("WARC-Type", "response"), ("Content-Length", "999"), ("WARC-Target-URI", "http://a.example/\r\nX: y")],
+                &[
+                    ("WARC-Type", "response"),
+                    ("Content-Length", "999"),
+                    ("WARC-Target-URI", "http://a.example/\r\nX: y"),
+                ],
                 &block,
                 Payload::AfterHttpHead,
             )
