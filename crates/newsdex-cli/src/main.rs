@@ -11,6 +11,7 @@
 
 mod collect_cmd;
 mod output;
+mod warc_cmd;
 mod watch_cmd;
 
 use std::io::IsTerminal;
@@ -45,6 +46,9 @@ enum Command {
     Search(SearchArgs),
     /// Export every match of a search (no cap) as CSV or JSON Lines, as of a snapshot.
     Export(ExportArgs),
+    /// Write the kept bytes of every match (no query: every document) as a WARC 1.1 file:
+    /// `export-warc [QUERY…] OUT.warc.gz`.
+    ExportWarc(warc_cmd::ExportWarcArgs),
     /// Show one document: fields, warnings, provenance.
     Show(ShowArgs),
     /// Show a story: every copy of an article, its outlets and dates, and what each
@@ -350,6 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
         Command::Ingest(args) => ingest(&cli.data, args, cli.quiet),
         Command::Search(args) => search(&cli.data, args),
         Command::Export(args) => export(&cli.data, args, cli.quiet),
+        Command::ExportWarc(args) => warc_cmd::export_warc(&cli.data, args, cli.quiet),
         Command::Show(args) => show(&cli.data, args),
         Command::Story(args) => story(&cli.data, args),
         Command::Stats(args) => stats(&cli.data, args),

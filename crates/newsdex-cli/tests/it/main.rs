@@ -19,4 +19,5 @@ mod sources;
 mod stories;
 mod support;
 mod warc;
+mod warc_export;
 mod watch;
