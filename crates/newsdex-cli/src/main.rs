@@ -12,6 +12,7 @@
 mod collect_cmd;
 mod compare_cmd;
 mod output;
+mod warc_cmd;
 mod watch_cmd;
 
 use std::io::IsTerminal;
@@ -49,6 +50,9 @@ enum Command {
     /// Compare searches over time (or one search across outlets or languages): articles,
     /// stories and outlets per day, week or month, their share of all articles, and key words.
     Compare(compare_cmd::CompareArgs),
+    /// Write the kept bytes of every match (no query: every document) as a WARC 1.1 file:
+    /// `export-warc [QUERY…] OUT.warc.gz`.
+    ExportWarc(warc_cmd::ExportWarcArgs),
     /// Show one document: fields, warnings, provenance.
     Show(ShowArgs),
     /// Show a story: every copy of an article, its outlets and dates, and what each
@@ -355,6 +359,7 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
         Command::Search(args) => search(&cli.data, args),
         Command::Export(args) => export(&cli.data, args, cli.quiet),
         Command::Compare(args) => compare_cmd::compare(&cli.data, args),
+        Command::ExportWarc(args) => warc_cmd::export_warc(&cli.data, args, cli.quiet),
         Command::Show(args) => show(&cli.data, args),
         Command::Story(args) => story(&cli.data, args),
         Command::Stats(args) => stats(&cli.data, args),

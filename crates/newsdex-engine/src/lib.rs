@@ -10,17 +10,20 @@
 //! * [`Engine::reindex`] rebuilds documents and index from the raw store alone into a new
 //!   generation and switches to it atomically.
 //! * [`Engine::search`], [`Engine::document`], [`Engine::raw_record`], [`Engine::stats`]
-//!   answer reads.
+//!   answer reads; [`Engine::kept`] gives what the raw store keeps of a document by where
+//!   it came from (a WARC record, a fetched exchange, a file's bytes), for `export-warc`.
 
 pub mod compare;
 mod error;
 pub mod export;
+pub mod kept;
 mod learned;
 pub mod outlets;
 mod pipeline;
 
 pub use compare::{CompareRequest, Comparison, Keywords, SeriesNotes};
 pub use error::EngineError;
+pub use kept::{Exchanges, Kept};
 pub use newsdex_compare::{KeynessOptions, Split};
 pub use newsdex_dedupe::{Change, ParagraphDiff, WordRun};
 pub use newsdex_index::{
@@ -628,11 +631,17 @@ impl Engine {
 
     /// What `show --raw` prints: the bytes a document was extracted from; for a page from
     /// a WARC archive, its HTTP payload as the archive's digest defines it (the entity body,
-    /// chunking undone, content coding kept). [`Engine::raw_record`] gives the whole record.
+    /// chunking undone, content coding kept); for a WARC `resource` record, its block. [`Engine::raw_record`] gives the whole record.
     pub fn raw_payload(&self, id: DocId) -> Result<Option<Vec<u8>>> {
         let Some(record) = self.raw_record(id)? else { return Ok(None) };
         let cap = record.len() as u64 * 2 + (1 << 20);
         let block = if record.starts_with(b"WARC/") {
+            // A resource record's payload is its whole block (a page, a text kept as is).
+            if newsdex_warc::parse_header(&record).is_ok_and(|h| h.warc_type() == "resource") {
+                let block = newsdex_warc::content_block(&record)
+                    .map_err(|e| EngineError::Damaged(format!("the WARC record of {id}: {e}")))?;
+                return Ok(Some(block.to_vec()));
+            }
             newsdex_warc::content_block(&record)
         } else if row_is_arc(&record) {
             newsdex_warc::parse_arc_header(&record).map(|h| {

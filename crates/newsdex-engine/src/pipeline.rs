@@ -549,10 +549,11 @@ impl<'a> Run<'a> {
             match item {
                 Ok(Item::Record { span, bytes }) => {
                     let id = DocId::of_record(&bytes);
-                    if !self.known.insert(id) {
+                    if self.known.contains(&id) || (kind == RecordKind::Warc && self.exported_known(&bytes)) {
                         self.report.duplicates += 1;
                         continue;
                     }
+                    self.known.insert(id);
                     self.queue_bytes += bytes.len();
                     self.queue.push(Work {
                         id,
@@ -590,6 +591,18 @@ impl<'a> Run<'a> {
             self.batch.skipped.push((hash, what, n));
         }
         Ok(())
+    }
+
+    /// Whether a WARC record is one `newsdex export-warc` wrote from a document this
+    /// archive holds (its [`newsdex_warc::write::DOC_FIELD`] names a stored id): a re-ingest
+    /// of an export adds nothing. The claim only ever skips a record, never names a new
+    /// document, so a forged one costs nothing but that record.
+    fn exported_known(&self, record: &[u8]) -> bool {
+        let Ok(header) = newsdex_warc::parse_header(record) else { return false };
+        header
+            .get(newsdex_warc::write::DOC_FIELD)
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .is_some_and(|d| self.known.contains(&DocId::from_u64(d)))
     }
 
     /// Extract the queue in parallel, add results to the batch, commit if due.

@@ -107,6 +107,64 @@ pub struct Hints {
 /// Extract an article from one record. `record` is exactly the bytes whose hash is the id.
 pub fn extract(record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article, Reject> {
     let id = DocId::of_record(record);
+    if kind == RecordKind::Warc && record.starts_with(b"WARC/") {
+        let bad = |e: newsdex_warc::WarcError| Reject::new("bad-warc-record", e.to_string());
+        let header = newsdex_warc::parse_header(record).map_err(bad)?;
+        if header.warc_type() == "resource" {
+            return resource_article(id, record, &header, hints);
+        }
+    }
+    extract_as(id, record, kind, hints)
+}
+
+/// A document kept in a WARC `resource` record (a page, a text, one JSON Lines record, as
+/// `newsdex export-warc` writes documents that came from files): its block extracted as
+/// that kind of input would be, the record's identity in `extra` as for a response. The
+/// target URI is the page's address only when it is an `http(s)` one (a `file:` or
+/// `urn:newsdex:` name says where the bytes came from, not where they were published).
+fn resource_article(id: DocId, record: &[u8], header: &newsdex_warc::Header, hints: &Hints) -> Result<Article, Reject> {
+    let bad = |e: newsdex_warc::WarcError| Reject::new("bad-warc-record", e.to_string());
+    let length = header.content_length().map_err(bad)?;
+    let block = record.get(header.len..).unwrap_or_default();
+    let block = &block[..block.len().min(length as usize)];
+    let content_type = header.get("Content-Type").unwrap_or("");
+    let kind = match newsdex_warc::resource_kind(content_type) {
+        Some(newsdex_warc::ResourceKind::Html) => RecordKind::Html,
+        Some(newsdex_warc::ResourceKind::Text) => RecordKind::Text,
+        Some(newsdex_warc::ResourceKind::Json) => RecordKind::Jsonl,
+        None => {
+            return Err(Reject::new(
+                "bad-warc-record",
+                format!("a resource record of type {content_type:?} is not a page, a text or a JSON record"),
+            ));
+        }
+    };
+    let uri = header.get("WARC-Target-URI").map(|u| u.trim_matches(|c| c == '<' || c == '>').to_string());
+    let web = uri.as_deref().filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+    let mut hints = hints.clone();
+    if kind == RecordKind::Html {
+        if hints.url.is_none() {
+            hints.url = web.map(str::to_string);
+        }
+        if hints.charset.is_none() {
+            hints.charset = newsdex_warc::charset(content_type);
+        }
+    }
+    let mut article = extract_as(id, block, kind, &hints)?;
+    for (key, field) in [
+        ("warc_target_uri", "WARC-Target-URI"),
+        ("warc_record_id", "WARC-Record-ID"),
+        ("warc_date", "WARC-Date"),
+        ("warc_payload_digest", "WARC-Payload-Digest"),
+    ] {
+        if let Some(v) = header.get(field) {
+            article.extra.insert(key.into(), v.into());
+        }
+    }
+    Ok(article)
+}
+
+fn extract_as(id: DocId, record: &[u8], kind: RecordKind, hints: &Hints) -> Result<Article, Reject> {
     let mut warnings = Vec::new();
     let mut removed = Vec::new();
     let mut article = match kind {

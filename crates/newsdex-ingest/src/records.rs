@@ -925,13 +925,22 @@ fn describe_break(b: &Break, record: Option<(&str, u64)>) -> String {
 
 /// Why a WARC record is not a page (its kind, counted by name when known, and the
 /// reason), or `None` for a page: a `response` with status 200 and an HTML type (or no
-/// type and a body that starts like markup). `block` is its content block or its start.
+/// type and a body that starts like markup), or a `resource` whose `Content-Type` is a
+/// page, plain text or JSON ([`newsdex_warc::resource_kind`]). `block` is its content block or its start.
 fn classify(header: &newsdex_warc::Header, block: &[u8]) -> Option<(String, String)> {
     let kind = header.warc_type();
     let skip = |reason: &str| {
         let kind = if KNOWN_WARC_TYPES.contains(&kind.as_str()) { kind.clone() } else { "other".to_string() };
         Some((kind, reason.to_string()))
     };
+    if kind == "resource" {
+        // A page, a text or a JSON record kept as it was (what `newsdex export-warc` writes
+        // for documents that came from files).
+        return match header.get("Content-Type").and_then(newsdex_warc::resource_kind) {
+            Some(_) => None,
+            None => skip("not a document type"),
+        };
+    }
     if kind != "response" {
         return skip("not a response");
     }

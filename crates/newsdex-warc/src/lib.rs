@@ -12,6 +12,8 @@
 //! `Content-Length`, an HTTP status line and headers, chunked decoding), so it is written
 //! here over byte slices, with every length checked against caps.
 
+pub mod write;
+
 use std::borrow::Cow;
 use std::io::Read;
 
@@ -234,6 +236,29 @@ pub fn is_html_type(media: &str) -> bool {
     matches!(media, "text/html" | "application/xhtml+xml" | "text/xhtml")
 }
 
+/// What a `resource` record holds, when it is a document newsdex reads (as `newsdex
+/// export-warc` writes them: a page, a text, one JSON Lines record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    Html,
+    Text,
+    Json,
+}
+
+/// The kind of document a `resource` record with this `Content-Type` is, if any.
+pub fn resource_kind(content_type: &str) -> Option<ResourceKind> {
+    let media = media_type(content_type);
+    if is_html_type(&media) {
+        Some(ResourceKind::Html)
+    } else if media == "text/plain" {
+        Some(ResourceKind::Text)
+    } else if media == "application/json" {
+        Some(ResourceKind::Json)
+    } else {
+        None
+    }
+}
+
 /// Undo HTTP chunked transfer coding. Trailers are dropped; a body cut before its last
 /// chunk keeps what arrived (and says so in the error only when nothing was whole).
 pub fn dechunk(body: &[u8], cap: u64) -> Result<Vec<u8>, WarcError> {
@@ -383,22 +408,11 @@ fn looks_chunked(body: &[u8]) -> bool {
     }
 }
 
-/// Write one WARC 1.1 record: the version line, `fields` in order, `Content-Length`, the
-/// empty line, `block`, and the two line ends that close a record.
+/// Write one WARC 1.1 record (see [`write::WarcWriter`], which also adds digests and
+/// gzip members): the version line, `fields` in order, `WARC-Block-Digest`,
+/// `Content-Length`, the empty line, `block`, and the two line ends that close a record.
 pub fn write_record(out: &mut dyn std::io::Write, fields: &[(&str, &str)], block: &[u8]) -> std::io::Result<()> {
-    let mut head = String::from("WARC/1.1\r\n");
-    for (n, v) in fields {
-        // Values never carry line ends (that would forge fields).
-        let v: String = v.chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect();
-        head.push_str(n);
-        head.push_str(": ");
-        head.push_str(&v);
-        head.push_str("\r\n");
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", block.len()));
-    out.write_all(head.as_bytes())?;
-    out.write_all(block)?;
-    out.write_all(b"\r\n\r\n")
+    write::WarcWriter::new(out, false).write(fields, block, write::Payload::None).map(|_| ())
 }
 
 #[cfg(test)]

@@ -20,4 +20,5 @@ mod sources;
 mod stories;
 mod support;
 mod warc;
+mod warc_export;
 mod watch;

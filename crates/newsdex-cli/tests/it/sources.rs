@@ -103,7 +103,7 @@ fn ingest_of_feeds_and_opml_names_the_right_command() {
 }
 
 /// A minimal HTTP/1.1 server on 127.0.0.1 answering `routes` (path → status, type, body).
-fn serve(routes: HashMap<String, (u16, &'static str, Vec<u8>)>) -> u16 {
+pub(crate) fn serve(routes: HashMap<String, (u16, &'static str, Vec<u8>)>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
