@@ -54,7 +54,11 @@ fn cli_api_and_page_agree_with_each_other_and_with_searches() {
         assert_eq!(sv["total"], search["total"], "{q}");
         // AG News items have no date (but for a few whose text opens with one).
         let agnews = n.json(&["search", q, "--outlet", "AGNews", "--all", "--limit", "0"]);
-        assert!(undated > 0 && undated <= agnews["total"].as_u64().unwrap(), "{q}: {sv}");
+        let agnews = agnews["total"].as_u64().unwrap();
+        assert!(undated <= agnews, "{q}: {sv}");
+        if q == "oil" {
+            assert!(undated > 0, "{q}: AG News writes about oil, undated: {sv}");
+        }
         let all: u64 = points.iter().map(|p| p["all_articles"].as_u64().unwrap()).sum();
         assert_eq!(all + sv["undated"]["all_articles"].as_u64().unwrap(), documents, "{q}: the whole archive");
         for p in points {

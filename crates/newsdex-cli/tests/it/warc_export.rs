@@ -90,7 +90,7 @@ fn export_warc_is_valid_and_round_trips_through_ingest() {
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Wire</title>\
          <item><title>A page</title><link>http://wire.example/a</link><guid>a</guid></item>\
          <item><title>Gone page</title><link>http://wire.example/gone</link><guid>g</guid>\
-         <description>The gone page's feed text stands in for it.</description></item></channel></rss>"
+         <description>The gone page's feed text stands in for it.</description></item></channel></rss>",
     );
     let mut routes = HashMap::new();
     routes.insert("/rss".to_string(), (200, "application/rss+xml", feed.into_bytes()));
