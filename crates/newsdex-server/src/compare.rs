@@ -40,25 +40,8 @@ pub const COMPARE_PARAMS: &[&str] = &[
     "min_freq",
 ];
 
-/// The page's: the API's, and what its chart draws.
-pub const COMPARE_PAGE_PARAMS: &[&str] = &[
-    "q",
-    "by",
-    "normalize",
-    "split",
-    "lang",
-    "outlet",
-    "from",
-    "to",
-    "op",
-    "expand",
-    "snapshot",
-    "format",
-    "keywords",
-    "top",
-    "min_freq",
-    "count",
-];
+/// The one parameter the page takes beyond the API's: what its chart draws.
+const PAGE_ONLY: &str = "count";
 
 /// Parsed comparison parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -361,7 +344,7 @@ pub async fn compare_page(State(st): State<Arc<AppState>>, RawQuery(query): RawQ
     };
     let mut form = Form::new(&st, &engine, Some(&p.filters));
     form.q = p.queries.first().cloned().unwrap_or_default();
-    form.ignored = unknown(query.as_deref(), COMPARE_PAGE_PARAMS);
+    form.ignored = unknown(query.as_deref(), COMPARE_PARAMS).into_iter().filter(|u| u.name != PAGE_ONLY).collect();
     let mut query_fields = p.queries.clone();
     if query_fields.len() < FORM_QUERIES {
         query_fields.push(String::new());
