@@ -597,21 +597,26 @@ const KNOWN_WARC_TYPES: [&str; 8] =
     ["warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation"];
 
 impl Records<'_> {
-    /// The next WARC record: a page to extract, a record skipped by kind and reason, or
-    /// damage (bytes between records that are not a record, a bad header or length, a
-    /// record cut short) refused with its offset in the content, after which reading goes
-    /// on at the next record.
-    fn next_warc(&mut self) -> Result<Option<Item>, Reject> {
-        // Line ends between records (a record ends with two; some writers add more).
+    /// Skip the line ends between records (a record ends with two; some writers add
+    /// more), reading on until a byte that is not one, or the end.
+    fn skip_line_ends(&mut self) -> Result<(), Reject> {
         loop {
             self.fill(1)?;
             while self.at < self.buf.len() && matches!(self.buf[self.at], b'\r' | b'\n') {
                 self.at += 1;
             }
             if self.at < self.buf.len() || self.eof {
-                break;
+                return Ok(());
             }
         }
+    }
+
+    /// The next WARC record: a page to extract, a record skipped by kind and reason, or
+    /// damage (bytes between records that are not a record, a bad header or length, a
+    /// record cut short) refused with its offset in the content, after which reading goes
+    /// on at the next record.
+    fn next_warc(&mut self) -> Result<Option<Item>, Reject> {
+        self.skip_line_ends()?;
         let start = self.base + self.at as u64;
         if let Some(b) = self.take_break(start + 1) {
             // What is left of a damaged member is skipped.
@@ -754,15 +759,7 @@ impl Records<'_> {
     /// record counted as `filedesc`); damage as in [`Records::next_warc`], the next record
     /// found after a line end.
     fn next_arc(&mut self) -> Result<Option<Item>, Reject> {
-        loop {
-            self.fill(1)?;
-            while self.at < self.buf.len() && matches!(self.buf[self.at], b'\r' | b'\n') {
-                self.at += 1;
-            }
-            if self.at < self.buf.len() || self.eof {
-                break;
-            }
-        }
+        self.skip_line_ends()?;
         let start = self.base + self.at as u64;
         if let Some(b) = self.take_break(start + 1) {
             let upto = b.out.max(start);
