@@ -184,6 +184,9 @@ pub fn expansion_lines(expansions: &[newsdex_engine::Expansion]) -> String {
         if let Some(k) = &e.key {
             also.push(format!("“{}” in other scripts", safe(k)));
         }
+        if e.left_out > 0 {
+            also.push(format!("not {} more name{} of the place", e.left_out, if e.left_out == 1 { "" } else { "s" }));
+        }
         if also.is_empty() {
             continue;
         }

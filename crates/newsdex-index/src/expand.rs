@@ -11,7 +11,9 @@
 //!   inflectional ending of a language ([`endings`]: `price`/`prices`/`priced`,
 //!   `Россия`/`России`), and that the language's Snowball stemmer also takes for one word
 //!   (so `organ` is not widened to `organization`, nor `new` to `news`; not in Turkish and
-//!   Azerbaijani, whose stemmers need the marks the index drops). Each form is
+//!   Azerbaijani, whose stemmers need the marks the index drops). English irregular verbs
+//!   add their base and past forms from a table (`held` → `hold`, `holds`, `holding`:
+//!   `data/forms/irregular-en.txt`). Each form is
 //!   searched only in documents of that language, and only for languages in which the word
 //!   plausibly is one ([`Widener::languages`]: the languages of the documents that hold it,
 //!   each with at least a fifth of them; or the query's language when it is clear): a
@@ -21,9 +23,12 @@
 //!   see [`crate::key`]). A name gets only the endings a name takes in its language (case
 //!   endings in Russian, Turkish, Finnish…, a genitive `s` in German; nothing in English),
 //!   and only forms written as names themselves. A name is also searched in the other cased
-//!   scripts by its transliteration (`Putin` → `Путин`), never in its own.
-//! * The variants file and the gazetteers (curated groups of spellings) and Simplified ↔
-//!   Traditional Chinese are applied by the translator as before.
+//!   scripts by its transliteration (`Putin` → `Путин`), never in its own. Nor are common
+//!   words widened into names: a common word's forms are those the archive does not
+//!   write as names (German capitalises nouns: `spielen` is not widened to `Spieler`).
+//! * The variants file, the gazetteer of place names ([`crate::gazetteer`]: a name's
+//!   spellings in other languages and scripts) and Simplified ↔ Traditional Chinese are
+//!   applied by the translator.
 //!
 //! The ending tables are written here (a few dozen endings per language, in the
 //! language's own spelling, folded like the index at first use): no crate offers
@@ -184,6 +189,77 @@ pub fn endings(lang: &str, kind: Kind) -> Option<&'static [String]> {
 fn fold(s: &str) -> String {
     let lower = s.to_lowercase();
     crate::analysis::deaccent(&crate::analysis::fold_script(&lower)).into_owned()
+}
+
+/// The English irregular verbs (`data/forms/irregular-en.txt`), each as its base first
+/// and its past forms, folded like the index's words.
+const IRREGULAR_EN: &str = include_str!("../../../data/forms/irregular-en.txt");
+
+/// The irregular verb `word` is a form of, in `lang`, when a common word: its base first,
+/// then its past forms. Only English has a table.
+pub fn irregular(lang: &str, kind: Kind, word: &str) -> Option<&'static [String]> {
+    /// The verbs, and each form's verb.
+    type Verbs = (Vec<Vec<String>>, HashMap<String, usize>);
+    static VERBS: OnceLock<Verbs> = OnceLock::new();
+    if lang != "en" || kind != Kind::Common {
+        return None;
+    }
+    let (verbs, by_form) = VERBS.get_or_init(|| {
+        let mut verbs: Vec<Vec<String>> = Vec::new();
+        let mut by_form = HashMap::new();
+        // The base's regular forms lead to the verb too (`going` → go, went, gone), unless
+        // two verbs make the same one.
+        let mut regular: HashMap<String, Option<usize>> = HashMap::new();
+        for line in IRREGULAR_EN.lines().filter(|l| !l.starts_with('#')) {
+            let forms: Vec<String> = line.split_whitespace().map(fold).collect();
+            if forms.len() < 2 {
+                continue;
+            }
+            for f in &forms {
+                by_form.insert(f.clone(), verbs.len());
+            }
+            for r in english_regular(&forms[0]) {
+                let e = regular.entry(r).or_insert(Some(verbs.len()));
+                if *e != Some(verbs.len()) {
+                    *e = None;
+                }
+            }
+            verbs.push(forms);
+        }
+        for (r, verb) in regular {
+            if let Some(v) = verb {
+                by_form.entry(r).or_insert(v);
+            }
+        }
+        (verbs, by_form)
+    });
+    by_form.get(word).map(|&i| verbs[i].as_slice())
+}
+
+/// The third person and `-ing` form of an English verb's base, by the spelling rules
+/// (`go` → `goes`, `going`; `make` → `making`; `run` → `running`; `die` → `dying`).
+fn english_regular(base: &str) -> Vec<String> {
+    let vowel = |c: char| "aeiou".contains(c);
+    let chars: Vec<char> = base.chars().collect();
+    let mut out = Vec::new();
+    let sibilant = ["s", "sh", "ch", "x", "z", "o"].iter().any(|e| base.ends_with(e));
+    out.push(format!("{base}{}", if sibilant { "es" } else { "s" }));
+    if let Some(stem) = base.strip_suffix("ie") {
+        out.push(format!("{stem}ying"));
+    } else if base.ends_with('e') && !base.ends_with("ee") && chars.len() > 2 {
+        out.push(format!("{}ing", &base[..base.len() - 1]));
+    } else if let [.., a, b, c] = chars.as_slice()
+        && !vowel(*a)
+        && vowel(*b)
+        && !vowel(*c)
+        && !"wxy".contains(*c)
+        && chars.iter().filter(|c| vowel(**c)).count() == 1
+    {
+        out.push(format!("{base}{c}ing"));
+    } else {
+        out.push(format!("{base}ing"));
+    }
+    out
 }
 
 /// Whether `form` is `word` with another ending of `table`: both are a common beginning of
@@ -393,6 +469,31 @@ impl Widener<'_> {
     }
 
     fn read_forms(&self, word: &str, lang: &str, kind: Kind) -> Result<Vec<String>> {
+        let mut forms = self.regular_forms(word, lang, kind)?;
+        let Some(verb) = irregular(lang, kind, word) else { return Ok(forms) };
+        // An irregular verb: its base and past forms, and the base's regular forms
+        // (`held` → `hold`, `holds`, `holding`), where the archive has them and does not
+        // write them as names.
+        let mut more: Vec<String> = verb.to_vec();
+        more.extend(self.regular_forms(&verb[0], lang, kind)?);
+        let mut out: Vec<(u64, String)> = Vec::new();
+        for f in more {
+            if f == word || forms.contains(&f) || out.iter().any(|(_, o)| *o == f) {
+                continue;
+            }
+            let df = self.doc_freq(self.fields.body, &f)?;
+            if df > 0 && !self.written_as_name(&f)? {
+                out.push((df, f));
+            }
+        }
+        out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        forms.extend(out.into_iter().map(|(_, f)| f));
+        forms.truncate(MAX_FORMS);
+        Ok(forms)
+    }
+
+    /// Forms of `word` by the ending tables (see the module doc).
+    fn regular_forms(&self, word: &str, lang: &str, kind: Kind) -> Result<Vec<String>> {
         let Some(table) = endings(lang, kind) else { return Ok(Vec::new()) };
         let chars: Vec<char> = word.chars().collect();
         if chars.len() < MIN_BASE {
@@ -432,10 +533,15 @@ impl Widener<'_> {
                 continue;
             }
             let ok = match kind {
-                Kind::Common => match (&stemmer, &stem_of_word) {
-                    (Some(s), Some(w)) => s.stem(&f) == w.as_str(),
-                    _ => true,
-                },
+                // A common word's form is not written as a name either: a form the
+                // archive mostly capitalises is another kind of word (German nouns:
+                // `spielen` is not widened to `Spieler`, the player).
+                Kind::Common => {
+                    (match (&stemmer, &stem_of_word) {
+                        (Some(s), Some(w)) => s.stem(&f) == w.as_str(),
+                        _ => true,
+                    }) && !self.written_as_name(&f)?
+                }
                 Kind::Name => self.is_name_somewhere(&f)?,
             };
             if ok {
@@ -453,6 +559,28 @@ mod tests {
 
     fn t(lang: &str, kind: Kind) -> &'static [String] {
         endings(lang, kind).unwrap()
+    }
+
+    #[test]
+    fn irregular_english_verbs_join_their_base_and_past_forms() {
+        let held = irregular("en", Kind::Common, "held").unwrap();
+        assert_eq!(held[0], "hold");
+        assert!(held.contains(&"held".to_string()));
+        let went = irregular("en", Kind::Common, "went").unwrap();
+        assert_eq!(went, ["go", "went", "gone", "goes"]);
+        // From the base's regular forms too.
+        assert_eq!(irregular("en", Kind::Common, "going"), Some(went));
+        assert_eq!(irregular("en", Kind::Common, "running").unwrap()[0], "run");
+        assert_eq!(irregular("en", Kind::Common, "making").unwrap()[0], "make");
+        assert_eq!(irregular("en", Kind::Common, "teaches").unwrap()[0], "teach");
+        assert_eq!(irregular("en", Kind::Common, "riding").unwrap()[0], "ride");
+        assert_eq!(irregular("en", Kind::Common, "sitting").unwrap()[0], "sit");
+        // Not for names, other languages, or forms that are mostly other words.
+        assert!(irregular("en", Kind::Name, "held").is_none());
+        assert!(irregular("de", Kind::Common, "held").is_none());
+        for not in ["ground", "left", "won", "was"] {
+            assert!(irregular("en", Kind::Common, not).is_none(), "{not}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod error;
 pub mod expand;
 mod export;
 mod facets;
+pub mod gazetteer;
 mod guard;
 mod hanzi;
 mod highlight;

@@ -87,6 +87,9 @@ pub const VARIANT_WEIGHT: f32 = 0.9;
 /// Weight of a match on a name's transliteration in another script.
 pub const KEY_WEIGHT: f32 = 0.5;
 
+/// Spellings a name's transliterations into the other cased scripts can add.
+const KEY_SPELLINGS: usize = 4;
+
 /// What a query word was expanded to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Expansion {
@@ -95,9 +98,14 @@ pub struct Expansion {
     /// Whether it was taken for a name (typed with a capital, or written as a name in most
     /// documents that hold it): names get no word forms but their own case endings.
     pub name: bool,
-    /// Other spellings searched: from the variants file (as written there), and a Chinese
-    /// word's spellings in the other script (Simplified or Traditional).
+    /// Other spellings searched: from the variants file (as written there), a place's
+    /// names in other languages from the gazetteer, and a Chinese word's spellings in the
+    /// other script (Simplified or Traditional).
     pub variants: Vec<String>,
+    /// Names of the place the archive also holds that were not searched (past
+    /// [`crate::gazetteer::MAX_SPELLINGS`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub left_out: usize,
     /// For a name: its transliteration, searched in the other cased scripts.
     pub key: Option<String>,
     /// Word forms searched, each only in documents of its language.
@@ -310,6 +318,54 @@ impl<'v> Translator<'v> {
         Ok(false)
     }
 
+    /// The other names of the place `text` names ([`crate::gazetteer`]) that the archive
+    /// holds: each word of the spelling in some document, and a one-word spelling of a
+    /// script with capitals written as a name in most documents that hold it (so a
+    /// spelling that is also a common word of the archive is left out). At most
+    /// [`crate::gazetteer::MAX_SPELLINGS`] and `room`, those in most documents first; how
+    /// many more there were is returned beside them.
+    fn place_names(
+        &mut self,
+        text: &str,
+        main: &[String],
+        fields: &[(Field, f32)],
+        widener: &crate::expand::Widener<'_>,
+        room: usize,
+    ) -> Result<(Vec<String>, usize)> {
+        let others = crate::gazetteer::Gazetteer::builtin().others(text.trim());
+        let mut found: Vec<(u64, String)> = Vec::new();
+        // Spellings the index reads as one (`Moscú`, `Moscù`, `Moscu`) are searched once.
+        let mut searched: std::collections::HashSet<Vec<String>> = std::collections::HashSet::new();
+        searched.insert(main.to_vec());
+        for written in others {
+            let mut words: Vec<(String, usize)> = Vec::new();
+            for (t, p) in self.tokens(written) {
+                if words.last().is_none_or(|(_, q)| *q != p) {
+                    words.push((t, p));
+                }
+            }
+            if words.is_empty()
+                || !searched.insert(words.iter().map(|(t, _)| t.clone()).collect())
+                || !self.holds(fields, &words)?
+            {
+                continue;
+            }
+            if let [(one, _)] = words.as_slice()
+                && written.chars().any(char::is_uppercase)
+                && !widener.written_as_name(one)?
+            {
+                continue;
+            }
+            let df = self.searcher.doc_freq(&Term::from_field_text(self.fields.body, &words[0].0))?;
+            found.push((df, written.to_string()));
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let most = crate::gazetteer::MAX_SPELLINGS.min(room);
+        let left_out = found.len().saturating_sub(most);
+        found.truncate(most);
+        Ok((found.into_iter().map(|(_, s)| s).collect(), left_out))
+    }
+
     /// The words of one spelling as a query on `fields`: a term, or a phrase of the
     /// main tokens with the dictionary words beside them as optional extras. A sloppy
     /// phrase spends its cost (`what` is the phrase as typed, for the refusal).
@@ -387,6 +443,7 @@ impl<'v> Translator<'v> {
             term: text.to_string(),
             name: false,
             variants: Vec::new(),
+            left_out: 0,
             key: None,
             forms: Vec::new(),
             added: 0,
@@ -427,11 +484,33 @@ impl<'v> Translator<'v> {
                 expansion.variants.push(written);
             }
         }
+        let widener = crate::expand::Widener { searcher: self.searcher, fields: self.fields, cache: self.cache };
+        expansion.name = typed_as_name(text) || matches!(main.as_slice(), [word] if widener.written_as_name(word)?);
+        // A place's names in other languages and scripts, where the archive holds them:
+        // for a name, or a word of a script without capitals (`中国`, `العراق`), which
+        // the gazetteer's whole-word lookup keeps from matching common words.
+        if expansion.name || !text.chars().any(|c| c.is_uppercase() || c.is_lowercase()) {
+            // Leave room in the word's budget for its own forms and transliterations.
+            let room = self
+                .limits
+                .max_spellings_per_word
+                .saturating_sub(1 + expansion.variants.len() + crate::expand::MAX_FORMS + KEY_SPELLINGS);
+            let (names, left_out) = self.place_names(text, &main, &fields, &widener, room)?;
+            expansion.left_out = left_out;
+            for written in names {
+                if expansion.variants.contains(&written) {
+                    continue;
+                }
+                let toks = self.tokens(&written);
+                if let Some(q) = self.spelled(text, &fields, &toks, slop)? {
+                    others.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
+                    expansion.variants.push(written);
+                }
+            }
+        }
         let mut spellings = 1 + expansion.variants.len();
         // One word: a name's other scripts, and the word's forms in its languages.
         if let [word] = main.as_slice() {
-            let widener = crate::expand::Widener { searcher: self.searcher, fields: self.fields, cache: self.cache };
-            expansion.name = typed_as_name(text) || widener.written_as_name(word)?;
             if expansion.name {
                 let keys: Vec<String> = crate::key::other_script_keys(word)
                     .into_iter()
@@ -565,6 +644,10 @@ fn best_of(qs: Vec<Box<dyn Query>>, tie: f32) -> Box<dyn Query> {
         return one_of(qs);
     }
     Box::new(DisjunctionMaxQuery::with_tie_breaker(qs, tie))
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A word typed as a name: its first letter is a capital.

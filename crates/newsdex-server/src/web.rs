@@ -535,6 +535,9 @@ fn search_view(
         .map(|e| {
             let mut also = e.spellings();
             also.extend(e.key.as_ref().map(|k| format!("“{k}” in other scripts")));
+            if e.left_out > 0 {
+                also.push(format!("not {} more names of the place", e.left_out));
+            }
             ExpansionNote { term: e.term.clone(), also, added: e.added }
         })
         .filter(|n| !n.also.is_empty())

@@ -80,8 +80,12 @@ pub struct ExpansionView {
     /// Whether it was taken for a name (typed with a capital, or written as one in most
     /// documents that hold it): names are not widened to other words' forms.
     pub name: bool,
-    /// Other spellings from the variants file.
+    /// Other spellings: from the variants file, the place names of the gazetteer
+    /// (`Germany` → `Deutschland`, `Германия`), a Chinese word in the other script.
     pub variants: Vec<String>,
+    /// Names of the place the archive also holds that were not searched (a place with
+    /// more names in the archive than one word may search).
+    pub left_out: usize,
     /// For a name: its transliteration, searched in the other cased scripts (`putin`
     /// finds `Путин`).
     pub key: Option<String>,
@@ -237,6 +241,7 @@ pub fn expansion_views(expansions: &[newsdex_engine::Expansion]) -> Vec<Expansio
             term: e.term.clone(),
             name: e.name,
             variants: e.variants.clone(),
+            left_out: e.left_out,
             key: e.key.clone(),
             forms: e.forms.iter().map(|f| FormsView { lang: f.lang.clone(), words: f.words.clone() }).collect(),
             added: e.added,
