@@ -62,9 +62,11 @@ fn regression_japanese_demo_texts_are_dated_from_their_first_line() {
     assert_eq!(total, 3669);
     // Most texts open with a day but no year ("2月14日午後", "28日"): they are dated
     // when a date they cite puts the day in its week (see the test below). Not those that
-    // write out a date more than a week after the one they open with. Measured
-    // 2026-11-30: 2,615 (65 before days without their year were read).
-    assert!(dated >= 2500, "{dated} of {total} dated");
+    // write out more dates more than a week after the one they open with than in its
+    // week. Measured 2026-12-01: 2,856 (2,615 before a spaced dot stopped ending the
+    // first sentence, one later date stopped outweighing the day's sources and a day late
+    // in a long first sentence was read; 65 before days without their year were read).
+    assert!(dated >= 2800, "{dated} of {total} dated");
     eprintln!("{dated} of {total} Japanese demo texts dated from their first lines");
 }
 
@@ -224,4 +226,60 @@ proptest! {
         let got = if shape == 11 { from_text_in(&text, Order::DayFirst) } else { from_text(&text) };
         prop_assert_eq!(got.map(|p| p.display()), Some(d.format("%Y-%m-%d").to_string()), "{}", text);
     }
+}
+
+/// The bundled demo corpus (every file `newsdex serve --demo` loads, as the engine reads
+/// them: records of the JSON Lines files, the seed texts whole) shows what it must show
+/// (#16 part 6): several outlets, languages in Arabic script and Cyrillic among at least
+/// ten, and dates on most articles. All counted from the extracted articles.
+#[test]
+fn the_demo_corpus_has_outlets_languages_and_dates() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let root = newsdex_testkit::repo_root();
+    let mut articles = Vec::new();
+    for f in ["wikinews-en", "wikinews-zh", "wikinews-ja", "itn-wikipedia"] {
+        let zst = std::fs::read(root.join(format!("demo/{f}.jsonl.zst"))).unwrap();
+        let text = String::from_utf8(zstd::decode_all(&zst[..]).unwrap()).unwrap();
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            articles.push(extract(line.as_bytes(), RecordKind::Jsonl, &Hints::default()).unwrap());
+        }
+    }
+    for seed in ["000_0a7d4e7fb2c47564.txt", "004_28fc068abbfc2ab4.txt"] {
+        let bytes = std::fs::read(root.join("testdata/seeds").join(seed)).unwrap();
+        articles.push(extract(&bytes, RecordKind::Text, &Hints::default()).unwrap());
+    }
+    let total = articles.len();
+    let dated = articles.iter().filter(|a| a.published.is_some()).count();
+    let outlets: BTreeSet<&str> = articles.iter().filter_map(|a| a.outlet.as_deref()).collect();
+    // Per language, the letters of its articles by script.
+    let mut scripts: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+    for a in &articles {
+        let Some(lang) = a.lang.as_deref() else { continue };
+        let e = scripts.entry(lang).or_default();
+        for c in a.title.chars().chain(a.body.chars()).filter(|c| c.is_alphabetic()) {
+            e.0 += 1;
+            match c as u32 {
+                0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => e.1 += 1,
+                0x0400..=0x052F => e.2 += 1,
+                _ => {}
+            }
+        }
+    }
+    let arabic: Vec<&str> = scripts.iter().filter(|(_, s)| s.1 * 2 > s.0).map(|(l, _)| *l).collect();
+    let cyrillic: Vec<&str> = scripts.iter().filter(|(_, s)| s.2 * 2 > s.0).map(|(l, _)| *l).collect();
+    let share = dated as f64 / total as f64;
+    eprintln!(
+        "demo: {dated} of {total} dated ({share:.3}), {} outlets, {} languages; Arabic script: {arabic:?}; Cyrillic: {cyrillic:?}",
+        outlets.len(),
+        scripts.len()
+    );
+    assert!(outlets.len() >= 5, "{outlets:?}");
+    assert!(scripts.len() >= 10, "{:?}", scripts.keys());
+    assert!(!arabic.is_empty() && !cyrillic.is_empty(), "{scripts:?}");
+    // Goal (#16): 0.9, not reached. Measured 2026-12-01: 4,545 of 5,360 (0.848); the 813
+    // Japanese Wikinews texts left undated name no day in their first sentence, or write
+    // more dates later than its week than in it. Their cited sources' dates are not taken
+    // instead: on the texts that open with a full date, the dates they cite give that
+    // day for fewer than half of them.
+    assert!(share >= 0.84, "{dated} of {total} dated");
 }
