@@ -423,11 +423,12 @@ impl<'v> Translator<'v> {
         if self.query_lang.as_deref() != Some("vi") {
             let unmarked: Vec<(String, usize)> =
                 main.iter().enumerate().map(|(i, t)| (crate::analysis::deaccent(t).into_owned(), i)).collect();
-            if unmarked.iter().zip(&main).any(|((u, _), t)| u != t) && self.holds(&fields, &unmarked)? {
-                if let Some(q) = self.spelled(text, &fields, &unmarked, slop)? {
-                    others.push(Box::new(BoostQuery::new(self.not_in_lang(q, "vi"), self.ranking.variant)));
-                    expansion.variants.push(crate::analysis::deaccent(text.trim()).into_owned());
-                }
+            if unmarked.iter().zip(&main).any(|((u, _), t)| u != t)
+                && self.holds(&fields, &unmarked)?
+                && let Some(q) = self.spelled(text, &fields, &unmarked, slop)?
+            {
+                others.push(Box::new(BoostQuery::new(self.not_in_lang(q, "vi"), self.ranking.variant)));
+                expansion.variants.push(crate::analysis::deaccent(text.trim()).into_owned());
             }
         }
         // A Chinese word's spellings in the other script (东京 ↔ 東京), where the archive
