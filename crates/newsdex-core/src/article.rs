@@ -94,6 +94,24 @@ pub struct Article {
     pub removed: Vec<String>,
 }
 
+/// Warning code of a record that gave no title: the opening of its text stands in for one
+/// ([`stand_in_title`]).
+pub const TITLE_FROM_BODY: &str = "title-from-body";
+
+/// The title shown for a record that gave none: the first line of its text, at most 200
+/// characters.
+pub fn stand_in_title(body: &str) -> String {
+    body.lines().next().unwrap_or_default().chars().take(200).collect()
+}
+
+impl Article {
+    /// Whether the title was not given but taken from the text ([`TITLE_FROM_BODY`]): it
+    /// is shown, not searched as a title (its words are the text's own).
+    pub fn title_from_body(&self) -> bool {
+        self.warnings.iter().any(|w| w.code == TITLE_FROM_BODY)
+    }
+}
+
 /// Where a document came from: enough to find its exact input bytes again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Provenance {

@@ -17,7 +17,7 @@ mod ids;
 mod lang;
 mod reject;
 
-pub use article::{Article, Provenance, SourceFormat, Warning};
+pub use article::{Article, Provenance, SourceFormat, TITLE_FROM_BODY, Warning, stand_in_title};
 pub use date::{EARLIEST, LATEST, Published, parse_date};
 pub use ids::{DocId, IdPrefix, ParseIdError, ParseIdPrefixError, RawHash};
 pub use lang::{lang_name, normalize_lang};

@@ -85,9 +85,8 @@ pub fn parse(record: &[u8], id: DocId, warnings: &mut Vec<Warning>) -> Result<Ar
     }
     if article.title.is_empty() {
         // Headline-less records: the first line of the body stands in, as for plain text.
-        let first = article.body.lines().next().unwrap_or_default();
-        article.title = first.chars().take(200).collect();
-        warnings.push(Warning::new("title-from-body", "no title given; used the first line of the text"));
+        article.title = newsdex_core::stand_in_title(&article.body);
+        warnings.push(Warning::new(newsdex_core::TITLE_FROM_BODY, "no title given; used the first line of the text"));
     }
     if url.is_some() {
         article.url = url;

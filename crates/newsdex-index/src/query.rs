@@ -250,6 +250,12 @@ impl<'v> Translator<'v> {
         ]))
     }
 
+    /// `q`, matching only documents not in language `lang`.
+    fn not_in_lang(&self, q: Box<dyn Query>, lang: &str) -> Box<dyn Query> {
+        let lang = TermQuery::new(Term::from_field_text(self.fields.lang, lang), IndexRecordOption::Basic);
+        Box::new(BooleanQuery::new(vec![(Occur::Must, q), (Occur::MustNot, Box::new(lang))]))
+    }
+
     /// Tokens of `text` with their positions (dictionary words share a position).
     fn tokens(&mut self, text: &str) -> Vec<(String, usize)> {
         let mut out = Vec::new();
@@ -465,6 +471,21 @@ impl<'v> Translator<'v> {
             if let Some(q) = self.spelled(text, &fields, &positioned, slop)? {
                 others.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
                 expansion.variants.push(written);
+            }
+        }
+        // A Vietnamese syllable is indexed with its marks (`crate::analysis::Marked`); a
+        // query that is not Vietnamese also finds it written without them (`Nguyễn` →
+        // `Nguyen` in an English article), outside Vietnamese documents, where the unmarked
+        // spelling is another word.
+        if self.query_lang.as_deref() != Some("vi") {
+            let unmarked: Vec<(String, usize)> =
+                main.iter().enumerate().map(|(i, t)| (crate::analysis::deaccent(t).into_owned(), i)).collect();
+            if unmarked.iter().zip(&main).any(|((u, _), t)| u != t)
+                && self.holds(&fields, &unmarked)?
+                && let Some(q) = self.spelled(text, &fields, &unmarked, slop)?
+            {
+                others.push(Box::new(BoostQuery::new(self.not_in_lang(q, "vi"), self.ranking.variant)));
+                expansion.variants.push(crate::analysis::deaccent(text.trim()).into_owned());
             }
         }
         // A Chinese word's spellings in the other script (东京 ↔ 東京), where the archive

@@ -22,7 +22,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer};
 
-use crate::analysis::{Fold, deaccented, script_folded};
+use crate::analysis::{Fold, Marked, deaccented, script_folded};
 use crate::tokenizer::{Nfkc, WordTokenizer};
 
 use crate::{IndexError, Result};
@@ -42,7 +42,8 @@ pub(crate) const DATE_GUESSED: &str = "date_guessed";
 
 /// Analyzer for article text: words ([`WordTokenizer`]: CJK as bigrams and dictionary
 /// words, Thai and its neighbours by ICU), compatibility forms normalised (NFKC),
-/// lower-cased, script spellings folded ([`fold_script`]), Latin accents dropped.
+/// lower-cased, script spellings folded ([`fold_script`]), Latin accents dropped (a
+/// Vietnamese syllable also kept with its marks, [`crate::analysis::Marked`]).
 pub const TEXT_ANALYZER: &str = "newsdex_text";
 /// The same without dropping accents: what stemmers are given.
 pub const UNFOLDED_ANALYZER: &str = "newsdex_unfolded";
@@ -139,7 +140,7 @@ fn unfolded_words() -> TextAnalyzerBuilder<impl Tokenizer> {
 
 /// The analyzer for article text (see [`TEXT_ANALYZER`]).
 pub(crate) fn text_analyzer() -> TextAnalyzer {
-    unfolded_words().filter(Fold(deaccented)).build()
+    unfolded_words().filter(Marked).build()
 }
 
 /// See [`UNFOLDED_ANALYZER`].
