@@ -35,7 +35,9 @@ use crate::{IndexError, Result};
 /// `names` holds the keys of name-like words.
 /// 4: `date_guessed` marks articles whose date was guessed rather than read from their
 /// metadata, so that the coverage counts can say how many such dates they hold.
-pub const INDEX_LAYOUT: u32 = 4;
+/// 5: Vietnamese syllables are indexed with their marks beside the unmarked spelling; a
+/// title taken from the text is not indexed as a title; text in capitals has no names.
+pub const INDEX_LAYOUT: u32 = 5;
 
 /// Name of the fast field marking guessed dates.
 pub(crate) const DATE_GUESSED: &str = "date_guessed";
