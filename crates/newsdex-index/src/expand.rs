@@ -23,9 +23,9 @@
 //!   see [`crate::key`]). A name gets only the endings a name takes in its language (case
 //!   endings in Russian, Turkish, Finnish…, a genitive `s` in German; nothing in English),
 //!   and only forms written as names themselves. A name is also searched in the other cased
-//!   scripts by its transliteration (`Putin` → `Путин`), never in its own. Nor are common
-//!   words widened into names: a common word's forms are those the archive does not
-//!   write as names (German capitalises nouns: `spielen` is not widened to `Spieler`).
+//!   scripts by its transliteration (`Putin` → `Путин`), never in its own. In German,
+//!   which capitalises nouns, a lower-case word's forms are those the archive does not
+//!   write with a capital (`spielen` is not widened to `Spieler`).
 //! * The variants file, the gazetteer of place names ([`crate::gazetteer`]: a name's
 //!   spellings in other languages and scripts) and Simplified ↔ Traditional Chinese are
 //!   applied by the translator.
@@ -533,14 +533,15 @@ impl Widener<'_> {
                 continue;
             }
             let ok = match kind {
-                // A common word's form is not written as a name either: a form the
-                // archive mostly capitalises is another kind of word (German nouns:
-                // `spielen` is not widened to `Spieler`, the player).
+                // In German, which capitalises its nouns, a lower-case word's form is not
+                // one the archive writes with a capital: that is a noun, another word
+                // (`spielen` is not widened to `Spieler`, the player). Elsewhere a
+                // capital is a name's (`İstanbul Üniversitesi`), still the word's form.
                 Kind::Common => {
                     (match (&stemmer, &stem_of_word) {
                         (Some(s), Some(w)) => s.stem(&f) == w.as_str(),
                         _ => true,
-                    }) && !self.written_as_name(&f)?
+                    }) && !(lang == "de" && self.written_as_name(&f)?)
                 }
                 Kind::Name => self.is_name_somewhere(&f)?,
             };

@@ -648,9 +648,14 @@ impl Spellings {
         }
         for e in expansions {
             for v in &e.variants {
-                if let [one] = words(v).as_slice() {
-                    s.words.insert(one.clone());
-                }
+                // One word, or a dictionary word spanning the whole spelling beside its
+                // bigrams (`スーダン`: スー, スーダン, ーダ, ダン).
+                let toks = words(v);
+                let whole = match toks.as_slice() {
+                    [one] => Some(one),
+                    many => many.iter().find(|t| t.chars().count() == v.chars().count()),
+                };
+                s.words.extend(whole.cloned());
             }
             for f in &e.forms {
                 s.words.extend(f.words.iter().cloned());
@@ -769,20 +774,7 @@ mod tests {
     /// differing only in case or by a suffix that matched nothing, names none.
     #[test]
     fn regression_a_match_through_the_accent_fold_says_what_it_matched() {
-        let article = |i: u8, lang: &str, title: &str, body: &str| newsdex_core::Article {
-            id: newsdex_core::DocId([i; 8]),
-            format: newsdex_core::SourceFormat::Jsonl,
-            title: title.into(),
-            body: body.into(),
-            url: None,
-            outlet: None,
-            lang: Some(lang.into()),
-            published: None,
-            authors: vec![],
-            extra: Default::default(),
-            warnings: vec![],
-            removed: vec![],
-        };
+        let article = |i: u8, lang: &str, title: &str, body: &str| untitled(i, lang, title, body, vec![]);
         let tmp = tempfile::tempdir().unwrap();
         let articles = [
             article(1, "en", "Item 1", "PUTIN met the press; Putin's aides stayed."),
@@ -799,6 +791,7 @@ mod tests {
         assert!(matched.contains(&(3, vec!["Puțin".to_string()])), "{matched:?}");
     }
 
+    /// An article of the tests, with `warnings` (a `title-from-body` one makes it untitled).
     fn untitled(
         i: u8,
         lang: &str,

@@ -112,7 +112,11 @@ fn exact_spelling_turns_the_expansion_off() {
     let e = &v["expansions"][0];
     assert_eq!(e["term"], "Almaty");
     assert!(e["variants"].as_array().unwrap().contains(&serde_json::json!("Алматы")), "{e}");
-    assert_eq!(v["hits"][0]["matched"], serde_json::json!(["Алматы"]));
+    // The hit names what it matched: Алматы, and Верный, the city's name until 1921,
+    // which the sentence also holds (both from the gazetteer).
+    let matched = v["hits"][0]["matched"].as_array().unwrap();
+    assert!(matched.contains(&serde_json::json!("Алматы")), "{matched:?}");
+    assert!(matched.iter().all(|m| e["variants"].as_array().unwrap().contains(m)), "{matched:?} {e}");
     assert_eq!(n.json(&["search", "--exact", "Almaty"])["expansions"], serde_json::json!([]));
 }
 

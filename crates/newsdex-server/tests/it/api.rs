@@ -17,8 +17,10 @@ fn healthz_counts_the_archive() {
 
 #[test]
 fn search_tashkent_finds_seed_004_first_with_facets() {
+    // Seed 004 as typed, and a Japanese article through the gazetteer (タシュケント).
     let v = demo().get_json("/api/search?q=Tashkent");
-    assert_eq!(v["total"], 1);
+    assert_eq!(v["total"], 2);
+    assert_eq!(v["total_as_typed"], 1);
     let h = &v["hits"][0];
     assert_eq!(h["title"], T004);
     assert_eq!(h["id"], ID004);
@@ -29,6 +31,9 @@ fn search_tashkent_finds_seed_004_first_with_facets() {
     for k in ["id", "title", "url", "outlet", "published", "lang", "score", "snippet"] {
         assert!(h.as_object().unwrap().contains_key(k), "{k} missing in {h}");
     }
+    // The facets of the one article as typed.
+    let v = demo().get_json("/api/search?q=Tashkent&expand=false");
+    assert_eq!(v["total"], 1);
     let f = &v["facets"];
     assert_eq!(f["lang"], json!([{"value": "en", "count": 1}]));
     assert_eq!(f["outlet"], json!([]));

@@ -44,8 +44,11 @@ fn home_page_has_the_search_box_syntax_help_and_the_wikinews_credit() {
 
 #[test]
 fn search_page_lists_hits_with_highlights_and_links_to_the_article() {
+    // Seed 004 as typed, and a Japanese Wikinews article that writes タシュケント (the
+    // gazetteer's name for the city in Japanese).
     let html = page("/search?q=Tashkent");
-    assert!(html.contains("1 match, showing 1–1"), "{html}");
+    assert!(html.contains("2 matches (1 as typed)"), "{html}");
+    assert!(html.contains("タシュケント"), "{html}");
     assert!(html.contains(T004));
     assert!(html.contains("<b>Tashkent</b>"));
     let article = hrefs(&html).into_iter().find(|h| h.starts_with(&format!("/articles/{ID004}?"))).unwrap();
@@ -135,7 +138,7 @@ fn pages_show_the_parameters_they_ignore() {
     // A page answers (a shared link may carry tracking parameters) but says what it
     // ignored, so that a typo is not taken for a filter.
     let html = page("/search?q=Tashkent&lnag=ru&utm_source=%3Cscript%3E");
-    assert!(html.contains("1 match"), "{html}");
+    assert!(html.contains("2 matches (1 as typed)"), "{html}");
     let notice =
         html.split(r#"<p class="notice" role="status">"#).nth(1).expect("a notice").split("</p>").next().unwrap();
     assert!(notice.contains("<code>lnag=ru</code> (did you mean <code>lang</code>?)"), "{notice}");
