@@ -524,7 +524,11 @@ impl<'v> Translator<'v> {
                 }
                 let toks = self.tokens(&written);
                 if let Some(q) = self.spelled(text, &fields, &toks, slop)? {
-                    others.push(Box::new(BoostQuery::new(q, self.ranking.variant)));
+                    // A name in another language is a translation: it finds, it does not
+                    // rank. A constant score (the transliteration weight) puts the articles
+                    // only it found after those with the word as typed; scored by BM25, a
+                    // Japanese name's several rare bigrams outranked the word itself.
+                    others.push(Box::new(ConstScoreQuery::new(q, self.ranking.key)));
                     expansion.variants.push(written);
                 }
             }
