@@ -599,6 +599,10 @@ fn flatten(s: &str) -> String {
 struct Spellings {
     /// Analyzed one-word spellings from the variants file, and word forms.
     words: BTreeSet<String>,
+    /// Spellings in a script written without spaces that the analyzer cuts into several
+    /// tokens in running text (`ドイツ` inside `ワールドカップドイツ大会`, Thai `เยอรมนี`),
+    /// with their tokens: found in a text as written, since no one token is the word.
+    unspaced: Vec<(String, Vec<String>)>,
     /// Keys of names searched in other scripts (`c:putin`).
     keys: BTreeSet<String>,
     /// The query's own words, analyzed: never reported as other spellings.
@@ -606,6 +610,22 @@ struct Spellings {
     /// The query's words as typed (lower case, NFC), to tell a match written with other
     /// letters that the index folds together ("puțin" for "Putin", "São" for "Sao").
     typed: BTreeSet<String>,
+}
+
+/// A letter of a script written without spaces between words (Han, kana, Thai, Lao,
+/// Khmer, Myanmar), where a name is found in running text as a run of characters.
+fn written_unspaced(c: char) -> bool {
+    matches!(c as u32,
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3040..=0x30FF // hiragana, katakana
+        | 0x31F0..=0x31FF
+        | 0x3400..=0x4DBF // Han
+        | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF
+        | 0xFF66..=0xFF9F
+        | 0x20000..=0x2FA1F)
 }
 
 /// Words of `text` as written, lower case, NFC: what "as typed" compares.
@@ -656,6 +676,13 @@ impl Spellings {
                     many => many.iter().find(|t| t.chars().count() == v.chars().count()),
                 };
                 s.words.extend(whole.cloned());
+                if toks.len() > 1 && !v.chars().any(char::is_whitespace) && v.chars().all(written_unspaced) {
+                    // Running text holds the pieces, not always the dictionary word spanning
+                    // them (`イスラマバードドイツ大使館` has ドイ and イツ but no ドイツ).
+                    let n = v.chars().count();
+                    let pieces: Vec<String> = toks.iter().filter(|t| t.chars().count() < n).cloned().collect();
+                    s.unspaced.push((v.clone(), if pieces.is_empty() { toks } else { pieces }));
+                }
             }
             for f in &e.forms {
                 s.words.extend(f.words.iter().cloned());
@@ -671,7 +698,13 @@ impl Spellings {
 
     /// Nothing to report.
     fn none() -> Spellings {
-        Spellings { words: BTreeSet::new(), keys: BTreeSet::new(), own: BTreeSet::new(), typed: BTreeSet::new() }
+        Spellings {
+            words: BTreeSet::new(),
+            unspaced: Vec::new(),
+            keys: BTreeSet::new(),
+            own: BTreeSet::new(),
+            typed: BTreeSet::new(),
+        }
     }
 
     /// Whether the document can hold a spelling to report, judged from the index alone so
@@ -688,6 +721,17 @@ impl Spellings {
         for k in &self.keys {
             if term_freq(searcher, addr, f.names, k)? > 0 {
                 return Ok(true);
+            }
+        }
+        for (_, toks) in &self.unspaced {
+            for field in [f.title, f.body] {
+                let mut all = true;
+                for t in toks {
+                    all = all && term_freq(searcher, addr, field, t)? > 0;
+                }
+                if all {
+                    return Ok(true);
+                }
             }
         }
         Ok(false)
@@ -732,11 +776,16 @@ impl Spellings {
 
     /// The expanded spellings in `texts`, as written there (at most eight).
     fn found(&self, texts: &[&str]) -> Vec<String> {
-        if self.words.is_empty() && self.keys.is_empty() {
+        if self.words.is_empty() && self.keys.is_empty() && self.unspaced.is_empty() {
             return Vec::new();
         }
         let mut analyzer = crate::schema::text_analyzer();
         let mut out: Vec<String> = Vec::new();
+        for (v, _) in &self.unspaced {
+            if out.len() < 8 && !out.contains(v) && texts.iter().any(|t| t.contains(v.as_str())) {
+                out.push(v.clone());
+            }
+        }
         // A text repeats its words: each distinct word is judged once.
         let mut judged: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
         for text in texts {
@@ -789,6 +838,32 @@ mod tests {
         assert!(matched.contains(&(1, vec![])), "{matched:?}");
         assert!(matched.contains(&(2, vec!["puțin".to_string()])), "{matched:?}");
         assert!(matched.contains(&(3, vec!["Puțin".to_string()])), "{matched:?}");
+    }
+
+    /// Regression (a Japanese Wikinews article, "2006 FIFAワールドカップドイツ大会"):
+    /// `Germany` found it through the gazetteer's ドイツ, but the analyzer cuts the
+    /// katakana run ワールドカップドイツ into bigrams with no token ドイツ, so the hit named
+    /// nothing it matched and passed for a match as typed. A spelling in a script written
+    /// without spaces is now found in the text as written.
+    #[test]
+    fn regression_a_name_inside_a_run_of_katakana_is_named() {
+        let q = newsdex_query::parse("Germany", newsdex_query::DefaultOp::And).unwrap();
+        let e = Expansion {
+            term: "Germany".into(),
+            name: true,
+            variants: vec!["ドイツ".into(), "เยอรมนี".into(), "Deutschland".into()],
+            left_out: 0,
+            key: None,
+            forms: vec![],
+            added: 0,
+        };
+        let s = Spellings::of(&[e], &q);
+        let ja = "2006 FIFAワールドカップドイツ大会・グループFの日本対ブラジル戦";
+        assert_eq!(s.found(&["日本は敗れ", ja]), vec!["ドイツ".to_string()]);
+        assert_eq!(s.found(&["ฟุตบอลโลกที่เยอรมนีปีนี้"]), vec!["เยอรมนี".to_string()]);
+        // Latin spellings stay whole words: "Deutschlandfunk" is not "Deutschland".
+        assert!(s.found(&["Sendung im Deutschlandfunk"]).is_empty());
+        assert!(s.found(&["日本はブラジルに逆転負け"]).is_empty());
     }
 
     /// An article of the tests, with `warnings` (a `title-from-body` one makes it untitled).
