@@ -501,3 +501,49 @@ fn run_watches(data: &Path, quiet: bool) {
         eprintln!("watches not run after this pass: {}", output::safe(&e.to_string()));
     }
 }
+
+/// The versions of a collected page, for `show`: what the collector recorded each time
+/// the item came back with new text, and the archive's documents at the same address
+/// (one per distinct page fetched; a re-fetch with the same bytes adds none).
+#[derive(Debug)]
+pub struct PageVersions {
+    pub versions: Vec<newsdex_collect::state::ItemVersion>,
+    pub documents: Vec<String>,
+}
+
+/// `None` unless the collector saw the page at `url` re-published (two versions or more).
+pub fn page_versions(data: &Path, engine: &Engine, url: &str) -> anyhow::Result<Option<PageVersions>> {
+    let Some(state) = State::open_read(data)? else { return Ok(None) };
+    let versions = state.versions_of_page(url)?;
+    if versions.len() < 2 {
+        return Ok(None);
+    }
+    let documents = engine.documents_at_url(url)?.into_iter().map(|d| d.to_string()).collect();
+    Ok(Some(PageVersions { versions, documents }))
+}
+
+impl PageVersions {
+    /// `show --json`'s `versions` field.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "versions": self.versions, "documents": self.documents })
+    }
+}
+
+/// The versions block of `show`'s text.
+pub fn versions_text(v: &PageVersions, this: &str) -> String {
+    use std::fmt::Write;
+    let mut out =
+        format!("\nversions (the collector saw this page re-published with new text): {}\n", v.versions.len());
+    for x in &v.versions {
+        let seen = chrono::DateTime::from_timestamp(x.seen_at, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+            .unwrap_or_else(|| x.seen_at.to_string());
+        let page = x.page_status.as_deref().map(|s| format!(", page: {s}")).unwrap_or_default();
+        let _ = writeln!(out, "  v{}  seen {seen}{page}", x.version);
+    }
+    let _ = writeln!(out, "documents at this address, oldest first:");
+    for d in &v.documents {
+        let _ = writeln!(out, "  {d}{}", if d == this { "  (this one)" } else { "" });
+    }
+    out
+}

@@ -636,10 +636,22 @@ fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
         return Ok(Done::Ok);
     }
     let row = engine.document(id)?.with_context(|| format!("no document {id}"))?;
+    let versions = match row.article.url.as_deref() {
+        Some(url) => collect_cmd::page_versions(data, &engine, url)?,
+        None => None,
+    };
     if args.json {
-        emit(&format!("{}\n", serde_json::to_string_pretty(&row)?))?;
+        let mut v = serde_json::to_value(&row)?;
+        if let (Some(obj), Some(pv)) = (v.as_object_mut(), &versions) {
+            obj.insert("versions".into(), pv.to_json());
+        }
+        emit(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
     } else {
-        emit(&output::document_text(&row))?;
+        let mut text = output::document_text(&row);
+        if let Some(pv) = &versions {
+            text.push_str(&collect_cmd::versions_text(pv, &id.to_string()));
+        }
+        emit(&text)?;
     }
     Ok(Done::Ok)
 }

@@ -321,6 +321,17 @@ impl State {
         Ok(None)
     }
 
+    /// Every recorded version of the item whose page is at `url` (compared as canonical
+    /// addresses, tracking parameters removed), oldest first; empty for a page the
+    /// collector never saw.
+    pub fn versions_of_page(&self, url: &str) -> Result<Vec<ItemVersion>, CollectError> {
+        let Some(u) = crate::canon::canonical_url(url) else { return Ok(Vec::new()) };
+        match self.latest_version(&[format!("url:{u}")])? {
+            Some((key, _, _)) => self.versions(&key),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Every recorded version of the item kept under `key`, oldest first.
     pub fn versions(&self, key: &str) -> Result<Vec<ItemVersion>, CollectError> {
         let mut st = self.conn.prepare(
@@ -578,6 +589,11 @@ mod tests {
         assert_eq!(v.iter().map(|v| (v.version, v.seen_at)).collect::<Vec<_>>(), vec![(1, 10), (2, 20)]);
         assert_eq!(st.latest_version(&keys).unwrap().map(|v| v.2), Some("f2".into()));
         assert_eq!(st.get(a.id).unwrap().unwrap().versions, 1);
+        // `show` finds them from the page's address, tracking parameters or not.
+        let page = st.versions_of_page("https://a.example/1?utm_source=rss").unwrap();
+        assert_eq!(page.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
+        assert!(st.versions_of_page("https://a.example/2").unwrap().is_empty());
+        assert!(st.versions_of_page("not an address").unwrap().is_empty());
         assert!(!st.seen(&["guid:2".into()]).unwrap());
         let a = st.get(a.id).unwrap().unwrap();
         assert_eq!((a.items_seen, a.next_fetch, a.last_status), (1, 1000, Some(200)));

@@ -583,6 +583,12 @@ impl Engine {
         Ok(self.db().doc(id)?)
     }
 
+    /// Documents whose address is exactly `url`, in ingest order: the versions of a page
+    /// fetched again after it was re-published. Scans the documents table.
+    pub fn documents_at_url(&self, url: &str) -> Result<Vec<DocId>> {
+        Ok(self.db().docs_at_url(url)?)
+    }
+
     /// The exact bytes a document was extracted from (one JSONL line, or the whole file
     /// after decompression). Read by record, not whole: memory holds the record and one
     /// chunk of the stored input, whatever the input's size; an input the user gave

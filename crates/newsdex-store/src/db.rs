@@ -624,6 +624,14 @@ impl DocDb {
         Ok(s.map(DocId::from_i64))
     }
 
+    /// Documents whose address is exactly `url`, in ingest order. A scan of the table (no
+    /// index on addresses): asked only for pages the collector saw re-published.
+    pub fn docs_at_url(&self, url: &str) -> Result<Vec<DocId>> {
+        let mut st = self.conn.prepare_cached("SELECT id FROM documents WHERE url = ?1 ORDER BY seq, id")?;
+        let rows = st.query_map([url], |r| r.get::<_, i64>(0))?;
+        Ok(rows.map(|r| r.map(DocId::from_i64)).collect::<rusqlite::Result<_>>()?)
+    }
+
     /// A story's members, in ingest order.
     pub fn story_members(&self, story: DocId) -> Result<Vec<DocId>> {
         let mut st = self.conn.prepare_cached("SELECT doc FROM stories WHERE story = ?1 ORDER BY ord")?;

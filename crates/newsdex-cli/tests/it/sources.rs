@@ -256,6 +256,28 @@ fn sitemap_source_and_a_republished_page_show_in_sources_list() {
     let text = n.ok(&["sources", "list"]);
     assert!(text.contains("items seen 1, new last time 0, re-published with new text 1"), "{text}");
     assert_eq!(n.titles("quay reopened").0, 1);
+    // `show` links the versions: both recorded, both documents at the address named.
+    let ids = |q: &str| -> Vec<String> {
+        n.json(&["search", q])["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (old, new) = (ids("harbour authority -reopened"), ids("quay reopened"));
+    assert_eq!((old.len(), new.len()), (1, 1), "{old:?} {new:?}");
+    let shown = n.ok(&["show", &new[0]]);
+    assert!(shown.contains("versions (the collector saw this page re-published with new text): 2"), "{shown}");
+    assert!(shown.contains("  v1  seen ") && shown.contains("  v2  seen ") && shown.contains("page: 200"), "{shown}");
+    assert!(
+        shown.contains(&format!("  {}\n", old[0])) && shown.contains(&format!("  {}  (this one)", new[0])),
+        "{shown}"
+    );
+    let v = n.json(&["show", &old[0]]);
+    let docs: Vec<&str> = v["versions"]["documents"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    assert_eq!(docs, vec![old[0].as_str(), new[0].as_str()], "{v}");
+    assert_eq!(v["versions"]["versions"][1]["version"], 2, "{v}");
 }
 
 /// Like [`serve`], counting the requests for each path.
