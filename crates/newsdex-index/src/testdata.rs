@@ -25,7 +25,7 @@ pub(crate) fn reports() -> (Vec<Article>, StoryMap) {
             removed: vec![],
         })
         .collect();
-    let mut stories = StoryMap::new();
+    let mut stories = StoryMap::default();
     for i in (0..69).step_by(7) {
         let (a, b) = (articles[i].id.as_u64(), articles[i + 1].id.as_u64());
         stories.insert(a, a);
