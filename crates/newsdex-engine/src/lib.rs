@@ -583,8 +583,9 @@ impl Engine {
         Ok(self.db().doc(id)?)
     }
 
-    /// Documents whose address is exactly `url`, in ingest order: the versions of a page
-    /// fetched again after it was re-published. Scans the documents table.
+    /// Documents whose address is exactly `url`, by the batch that committed them: the
+    /// versions of a page fetched again after it was re-published. Scans the documents
+    /// table.
     pub fn documents_at_url(&self, url: &str) -> Result<Vec<DocId>> {
         Ok(self.db().docs_at_url(url)?)
     }

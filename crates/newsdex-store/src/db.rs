@@ -624,8 +624,9 @@ impl DocDb {
         Ok(s.map(DocId::from_i64))
     }
 
-    /// Documents whose address is exactly `url`, in ingest order. A scan of the table (no
-    /// index on addresses): asked only for pages the collector saw re-published.
+    /// Documents whose address is exactly `url`, by the batch that committed them (then by
+    /// id). A scan of the table (no index on addresses): asked only for pages the collector
+    /// saw re-published.
     pub fn docs_at_url(&self, url: &str) -> Result<Vec<DocId>> {
         let mut st = self.conn.prepare_cached("SELECT id FROM documents WHERE url = ?1 ORDER BY seq, id")?;
         let rows = st.query_map([url], |r| r.get::<_, i64>(0))?;
