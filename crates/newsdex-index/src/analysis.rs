@@ -223,8 +223,8 @@ pub const ALL_STEMMED: &[&str] = &[
 /// [`deaccent`], except a Vietnamese syllable ([`vietnamese_syllable`]), which is kept as
 /// written and followed, at the same position, by its spelling without marks. A query
 /// word typed with marks then matches that word only (its first token is the one a
-/// query requires; the second, at the same position, only adds to the score), and one
-/// typed without marks matches it in every spelling, as before.
+/// query requires; the second, at the same position, is the same occurrence and is not
+/// scored again), and one typed without marks matches it in every spelling, as before.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Marked;
 

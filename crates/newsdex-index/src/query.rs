@@ -385,7 +385,16 @@ impl<'v> Translator<'v> {
         let mut main: Vec<(usize, &str)> = Vec::new();
         let mut extras: Vec<&str> = Vec::new();
         for (t, p) in tokens {
-            if main.last().is_some_and(|(q, _)| q == p) {
+            if let Some(&(q, m)) = main.last()
+                && q == *p
+            {
+                // A Vietnamese syllable's spelling without marks is the same occurrence
+                // ([`crate::analysis::Marked`]): counted once, as the word typed, not
+                // again as an extra (which doubled the weight of every marked word
+                // against a name written without marks).
+                if crate::analysis::vietnamese_syllable(m) && crate::analysis::deaccent(m) == t.as_str() {
+                    continue;
+                }
                 extras.push(t);
             } else {
                 main.push((*p, t));
