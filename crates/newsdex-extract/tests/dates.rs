@@ -66,7 +66,9 @@ fn regression_japanese_demo_texts_are_dated_from_their_first_line() {
     // week. Measured 2026-12-01: 2,856 (2,615 before a spaced dot stopped ending the
     // first sentence, one later date stopped outweighing the day's sources and a day late
     // in a long first sentence was read; 65 before days without their year were read).
-    assert!(dated >= 2800, "{dated} of {total} dated");
+    // With the dates of the sources they cite for those that open with no day
+    // (2026-12-02): 3,485.
+    assert!(dated >= 3400, "{dated} of {total} dated");
     eprintln!("{dated} of {total} Japanese demo texts dated from their first lines");
 }
 
@@ -104,6 +106,40 @@ fn a_year_taken_out_of_an_opening_date_comes_back_from_the_dates_the_text_cites(
     // Measured 2026-11-30: of 65, 57 the same day, none another, 8 without a date.
     assert!(same >= 50, "{same}");
     assert_eq!(other, 0);
+}
+
+/// The date read from the sources a text cites, checked where the answer is known: the
+/// Japanese demo texts dated by their opening, with the opening's sentence taken out,
+/// must get the same day back from the dates they cite at their end, or none.
+#[test]
+fn the_date_of_the_cited_sources_is_the_opening_day() {
+    use newsdex_extract::html::dates::{from_cited_dates, from_first_lines};
+    let zst = std::fs::read(newsdex_testkit::repo_root().join("demo/wikinews-ja.jsonl.zst")).unwrap();
+    let text = String::from_utf8(zstd::decode_all(&zst[..]).unwrap()).unwrap();
+    let (mut same, mut near, mut other, mut none, mut week) = (0, 0, 0, 0, 0);
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let body = v["text"].as_str().unwrap();
+        let Some((p, _)) = from_first_lines(body) else { continue };
+        let Some(cut) = body.find('。').map(|i| &body[i + '。'.len_utf8()..]) else { continue };
+        let want = p.at.date_naive();
+        match from_cited_dates(cut) {
+            Some(q) if q.at.date_naive() == want => same += 1,
+            Some(q) if (q.at.date_naive() - want).num_days().abs() <= 1 => near += 1,
+            Some(q) => {
+                other += 1;
+                week += usize::from((q.at.date_naive() - want).num_days().abs() <= 7);
+            }
+            None => none += 1,
+        }
+    }
+    eprintln!(
+        "cited dates on {} texts: {same} the same day, {near} a day off, {other} further ({week} within a week), {none} none",
+        same + near + other + none
+    );
+    // Measured 2026-12-02: of 2,890, 1,644 the same day, 630 a day off, 332 further (311
+    // within a week), 284 none: a guess, said so where the date is shown.
+    assert!(same >= 1500 && same + near >= 2150 && other <= 400, "{same} {near} {other}");
 }
 
 /// "2011年" at the start of `s`: four digits and 年.
@@ -276,10 +312,10 @@ fn the_demo_corpus_has_outlets_languages_and_dates() {
     assert!(outlets.len() >= 5, "{outlets:?}");
     assert!(scripts.len() >= 10, "{:?}", scripts.keys());
     assert!(!arabic.is_empty() && !cyrillic.is_empty(), "{scripts:?}");
-    // Goal (#16): 0.9, not reached. Measured 2026-12-01: 4,545 of 5,360 (0.848); the 813
-    // Japanese Wikinews texts left undated name no day in their first sentence, or write
-    // more dates later than its week than in it. Their cited sources' dates are not taken
-    // instead: on the texts that open with a full date, the dates they cite give that
-    // day for fewer than half of them.
-    assert!(share >= 0.84, "{dated} of {total} dated");
+    // Goal (#16): 0.9. Measured 2026-12-02: 5,174 of 5,360 (0.965); 4,545 (0.848) from
+    // the texts' openings alone. The 629 Japanese Wikinews texts added name no day in
+    // their first sentence (or write more dates after its week than in it) and are dated
+    // by the sources they cite at their end, a guess said so (checked in
+    // `the_date_of_the_cited_sources_is_the_opening_day`: the same day on 63 %).
+    assert!(share >= 0.9, "{dated} of {total} dated");
 }

@@ -1527,6 +1527,28 @@ pub fn from_first_lines(text: &str) -> Option<(Published, Opening)> {
     None
 }
 
+/// The date of a text that opens with none, from the sources it cites at its end: news
+/// texts (Wikinews' among them) close with their sources, each dated on the day of the
+/// event or just after ("…』。読売新聞、2008年2月15日。"). The full dates written in the
+/// text's closing third are read; the week ([`LATER_DAYS`]) ending on the latest of them
+/// must hold at least two of them and more than half of every full date the text writes
+/// (a text about that week, not a history citing one source of last month), and the
+/// earliest date in that week is the text's. Otherwise none.
+pub fn from_cited_dates(text: &str) -> Option<Published> {
+    let all = written_dates(text);
+    let chars = text.chars().count();
+    let tail: String = text.chars().skip(chars - chars / 3).collect();
+    let cited: Vec<NaiveDate> = written_dates(&tail).iter().map(|p| p.at.date_naive()).collect();
+    let latest = *cited.iter().max()?;
+    let from = latest - chrono::Days::new(LATER_DAYS);
+    let week: Vec<NaiveDate> = cited.iter().copied().filter(|d| (from..=latest).contains(d)).collect();
+    let in_week = all.iter().filter(|p| (from..=latest).contains(&p.at.date_naive())).count();
+    if week.len() < 2 || in_week * 2 <= all.len() {
+        return None;
+    }
+    date_only(*week.iter().min()?)
+}
+
 /// How much of a line's first sentence is looked at for a day without its year: a
 /// Japanese news text's first sentence often names the day after its subject, past its
 /// 120th character ("…山林などで母娘の遺体を発見し、警察は7月25日、男を…逮捕した。").
@@ -2256,6 +2278,32 @@ mod tests {
                      \" SUNDAY , DECEMBER 18,1994 ; OdysseyoftheDucks \"。ニューヨーク・タイムズ、1994年12月18日。\
                      『アヒルのオモチャが太平洋から北極海を抜けイギリスに向かっている』。GIGAZINE、2007年6月29日11時27分。";
         assert_eq!(from_first_lines(ducks), None);
+    }
+
+    /// A text that opens with no day (wikinews-ja-00060's kind, demo corpus) is dated by
+    /// the sources it cites at its end: the earliest date of their last week. One cited
+    /// date is not enough, nor a week that most of the text's dates are not in.
+    #[test]
+    fn a_text_without_an_opening_day_is_dated_by_the_sources_it_cites() {
+        let cited = |s: &str| from_cited_dates(s).map(|p| p.display());
+        let fujiya = "消費期限の切れた牛乳を製品の製造に使っていた不二家で、過去に食中毒事件があったことが明らかとなった。\
+                      サンケイスポーツによると、不二家は1995年に発売した洋菓子を食べた9人から食中毒症状が発生した。\
+                      『不二家、9人食中毒』。サンケイスポーツ、2006年1月18日。\
+                      『不二家、食中毒を公表せず』。朝日新聞、2006年1月17日。";
+        assert_eq!(cited(fujiya), Some("2006-01-17".to_string()));
+        // Related articles of months before do not move it, while the week's sources are
+        // most of the text's dates.
+        let jr = "JR西日本の電車で無線用ヒューズが盗まれた。朝日新聞・毎日新聞によると、JR西日本は、大和路線を走行する\
+                  電車の4車両で列車無線の補助スピーカーの配線が切れていたと発表した。JR西日本は奈良県警に被害届を提出する。\
+                  『無線線切断』。朝日新聞社、2010年11月4日。\
+                  『無線ケーブル切断』。毎日新聞社、2010年11月5日。JR西日本ニュースリリース2010年11月4日。\
+                  『ヒューズの盗難相次ぐ』。ウィキニュース、2010年7月16日。";
+        assert_eq!(cited(jr), Some("2010-11-04".to_string()));
+        let one = "The council met again. It had first met on 3 March 2019. Reuters, 4 March 2019.";
+        assert_eq!(cited(one), None, "one cited date");
+        let history = "On 1 May 1990 the first plant opened; on 2 June 1991 the second; on 3 July 1992 the \
+                       third. Sources: Herald, 4 March 2019. Times, 5 March 2019.";
+        assert_eq!(cited(history), None, "most of its dates are not the sources' week");
     }
 
     /// wikinews-ja-00102 (demo corpus) got no date: its first sentence names the day
