@@ -846,7 +846,12 @@ mod tests {
         let opts = SearchOptions { limit: 3, default_op: DefaultOp::Or, snippet_chars: 0, ..Default::default() };
         let q = bag_of_words("Công việc của Thomas Guletty là gì?");
         let r = archive.engine.search(&q, &opts).unwrap();
-        assert_eq!(r.hits[0].url.as_deref(), Some("ir:33-2-1"), "{:?}", r.hits.iter().map(|h| &h.url).collect::<Vec<_>>());
+        assert_eq!(
+            r.hits[0].url.as_deref(),
+            Some("ir:33-2-1"),
+            "{:?}",
+            r.hits.iter().map(|h| &h.url).collect::<Vec<_>>()
+        );
         // One word alone: a marked word scores as one term, as a word without marks does.
         let one = |w: &str| archive.engine.search(w, &opts).unwrap().hits[0].score;
         let (k1, _) = newsdex_engine::Ranking::default().bm25();
