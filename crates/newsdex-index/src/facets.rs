@@ -279,11 +279,14 @@ fn civil(days: i64) -> (i64, i64, i64) {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MonthCollector(pub Period);
 
-/// Per segment: the date column and the counts so far, keyed by `year * 12 + month0`.
+/// Per segment: the date column and the counts so far, by day since 1970 (a day lies in
+/// one period of every kind: days become periods once per distinct day, at harvest; per
+/// document, a calendar computation and an ordered map's search were a quarter of a
+/// query's time at 1M articles with facets on).
 pub(crate) struct MonthSegment {
     column: Option<Column<tantivy::DateTime>>,
     period: Period,
-    counts: BTreeMap<i64, u64>,
+    days: rustc_hash::FxHashMap<i64, u64>,
     undated: u64,
 }
 
@@ -299,7 +302,7 @@ impl Collector for MonthCollector {
 
     fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<MonthSegment> {
         let column = segment.fast_fields().date("published").ok();
-        Ok(MonthSegment { column, period: self.0, counts: BTreeMap::new(), undated: 0 })
+        Ok(MonthSegment { column, period: self.0, days: Default::default(), undated: 0 })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -323,13 +326,17 @@ impl SegmentCollector for MonthSegment {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         match self.column.as_ref().and_then(|c| c.first(doc)) {
-            Some(d) => *self.counts.entry(self.period.key(d.into_timestamp_secs())).or_default() += 1,
+            Some(d) => *self.days.entry(d.into_timestamp_secs().div_euclid(86_400)).or_default() += 1,
             None => self.undated += 1,
         }
     }
 
     fn harvest(self) -> Months {
-        Months { counts: self.counts, undated: self.undated }
+        let mut counts = BTreeMap::new();
+        for (day, n) in self.days {
+            *counts.entry(self.period.key(day * 86_400)).or_default() += n;
+        }
+        Months { counts, undated: self.undated }
     }
 }
 
@@ -357,6 +364,18 @@ pub(crate) fn month_buckets(m: &Months, period: Period) -> Result<Vec<Bucket>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Counted by day, then by period (`MonthSegment`): a day lies in one period of
+        /// each kind, so that is the naive count's answer for any time, before 1970 too.
+        #[test]
+        fn a_day_lies_in_one_period(secs in -62_000_000_000i64..250_000_000_000i64) {
+            let day = secs.div_euclid(86_400) * 86_400;
+            for p in [Period::Day, Period::Week, Period::Month] {
+                proptest::prop_assert_eq!(p.key(secs), p.key(day), "{:?} {}", p, secs);
+            }
+        }
+    }
 
     #[test]
     fn months_from_unix_time() {
