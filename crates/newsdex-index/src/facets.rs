@@ -280,14 +280,73 @@ fn civil(days: i64) -> (i64, i64, i64) {
 pub(crate) struct MonthCollector(pub Period);
 
 /// Per segment: the date column and the counts so far, by day since 1970 (a day lies in
-/// one period of every kind: days become periods once per distinct day, at harvest; per
+/// one period of every kind: days become periods once per distinct day, at harvest). Per
 /// document, a calendar computation and an ordered map's search were a quarter of a
-/// query's time at 1M articles with facets on).
+/// query's time at 1M articles with facets on; a day is now one subtraction and one
+/// increment in an array spanning the segment's dates (a map where a stray date makes
+/// the span longer than [`DENSE_DAYS`]).
 pub(crate) struct MonthSegment {
     column: Option<Column<tantivy::DateTime>>,
     period: Period,
-    days: rustc_hash::FxHashMap<i64, u64>,
+    days: DayCounts,
     undated: u64,
+}
+
+/// The longest span of a segment's dates, in days, counted in an array (about 90 years:
+/// 128 KiB a segment).
+const DENSE_DAYS: i64 = 1 << 15;
+
+enum DayCounts {
+    Dense { first: i64, counts: Vec<u32> },
+    Sparse(rustc_hash::FxHashMap<i64, u64>),
+}
+
+impl DayCounts {
+    fn for_column(column: Option<&Column<tantivy::DateTime>>) -> DayCounts {
+        if let Some(c) = column
+            && c.num_docs() > 0
+        {
+            let first = c.min_value().into_timestamp_secs().div_euclid(86_400);
+            let last = c.max_value().into_timestamp_secs().div_euclid(86_400);
+            if (0..DENSE_DAYS).contains(&(last - first)) {
+                return DayCounts::Dense { first, counts: vec![0; (last - first + 1) as usize] };
+            }
+        }
+        DayCounts::Sparse(Default::default())
+    }
+
+    fn add(&mut self, day: i64) {
+        match self {
+            DayCounts::Dense { first, counts } => match counts.get_mut((day - *first) as usize) {
+                Some(n) => *n += 1,
+                // Outside the column's own range: not expected, counted all the same.
+                None => {
+                    let mut map: rustc_hash::FxHashMap<i64, u64> = Default::default();
+                    for (i, &n) in counts.iter().enumerate() {
+                        if n > 0 {
+                            map.insert(*first + i as i64, u64::from(n));
+                        }
+                    }
+                    *map.entry(day).or_default() += 1;
+                    *self = DayCounts::Sparse(map);
+                }
+            },
+            DayCounts::Sparse(map) => *map.entry(day).or_default() += 1,
+        }
+    }
+
+    /// `(day, count)` for every day with a count, in no particular order.
+    fn into_days(self) -> Vec<(i64, u64)> {
+        match self {
+            DayCounts::Dense { first, counts } => counts
+                .into_iter()
+                .enumerate()
+                .filter(|&(_, n)| n > 0)
+                .map(|(i, n)| (first + i as i64, u64::from(n)))
+                .collect(),
+            DayCounts::Sparse(map) => map.into_iter().collect(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -302,7 +361,8 @@ impl Collector for MonthCollector {
 
     fn for_segment(&self, _ord: u32, segment: &SegmentReader) -> tantivy::Result<MonthSegment> {
         let column = segment.fast_fields().date("published").ok();
-        Ok(MonthSegment { column, period: self.0, days: Default::default(), undated: 0 })
+        let days = DayCounts::for_column(column.as_ref());
+        Ok(MonthSegment { column, period: self.0, days, undated: 0 })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -326,15 +386,28 @@ impl SegmentCollector for MonthSegment {
 
     fn collect(&mut self, doc: DocId, _score: Score) {
         match self.column.as_ref().and_then(|c| c.first(doc)) {
-            Some(d) => *self.days.entry(d.into_timestamp_secs().div_euclid(86_400)).or_default() += 1,
+            Some(d) => self.days.add(d.into_timestamp_secs().div_euclid(86_400)),
             None => self.undated += 1,
         }
     }
 
     fn harvest(self) -> Months {
+        // Days in order (from the array) fall in runs of one period: one map entry a run.
         let mut counts = BTreeMap::new();
-        for (day, n) in self.days {
-            *counts.entry(self.period.key(day * 86_400)).or_default() += n;
+        let mut run: Option<(i64, u64)> = None;
+        for (day, n) in self.days.into_days() {
+            let key = self.period.key(day * 86_400);
+            match &mut run {
+                Some((k, c)) if *k == key => *c += n,
+                _ => {
+                    if let Some((k, c)) = run.replace((key, n)) {
+                        *counts.entry(k).or_default() += c;
+                    }
+                }
+            }
+        }
+        if let Some((k, c)) = run {
+            *counts.entry(k).or_default() += c;
         }
         Months { counts, undated: self.undated }
     }
@@ -366,6 +439,28 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// A segment's day counts, in an array or a map, and after a day outside the
+        /// array's span: the naive count's.
+        #[test]
+        fn day_counts_are_the_naive_counts(
+            first in -40_000i64..40_000,
+            days in proptest::collection::vec(0i64..400, 0..300),
+            stray in proptest::option::of(-100_000i64..100_000),
+        ) {
+            let mut naive: BTreeMap<i64, u64> = BTreeMap::new();
+            let mut dense = DayCounts::Dense { first, counts: vec![0; 400] };
+            let mut sparse = DayCounts::Sparse(Default::default());
+            for d in days.iter().map(|d| first + d).chain(stray) {
+                *naive.entry(d).or_default() += 1;
+                dense.add(d);
+                sparse.add(d);
+            }
+            for counted in [dense, sparse] {
+                let got: BTreeMap<i64, u64> = counted.into_days().into_iter().collect();
+                proptest::prop_assert_eq!(&got, &naive);
+            }
+        }
+
         /// Counted by day, then by period (`MonthSegment`): a day lies in one period of
         /// each kind, so that is the naive count's answer for any time, before 1970 too.
         #[test]
