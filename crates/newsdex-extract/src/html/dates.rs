@@ -2280,9 +2280,9 @@ mod tests {
         assert_eq!(from_first_lines(ducks), None);
     }
 
-    /// A text that opens with no day (wikinews-ja-00060's kind, demo corpus) is dated by
-    /// the sources it cites at its end: the earliest date of their last week. One cited
-    /// date is not enough, nor a week that most of the text's dates are not in.
+    /// A text that opens with no day (as many of the demo corpus's Japanese texts do) is
+    /// dated by the sources it cites at its end: the earliest date of their last week. One
+    /// cited date is not enough, nor a week that most of the text's dates are not in.
     #[test]
     fn a_text_without_an_opening_day_is_dated_by_the_sources_it_cites() {
         let cited = |s: &str| from_cited_dates(s).map(|p| p.display());
