@@ -897,6 +897,55 @@ mod tests {
         ids
     }
 
+    /// The total as typed ("133 matches, 54 as typed") against the naive answer: the same
+    /// query searched with expansion off. Articles spread over several segments, with
+    /// word forms and spelling variants to expand to, with and without facets, NOT and a
+    /// filter.
+    #[test]
+    fn the_total_as_typed_is_the_unexpanded_searchs_total() {
+        let tmp = tempfile::tempdir().unwrap();
+        let words = ["Uighur", "Uyghur", "flows", "flow", "flowing", "trade", "traders", "oil", "Sudan", "court"];
+        let articles: Vec<newsdex_core::Article> = (0..90u8)
+            .map(|i| {
+                let pick = |k: usize| words[(i as usize * (k + 3) + k * k) % words.len()];
+                let body = format!("{} and {} met {} near the {}.", pick(0), pick(1), pick(2), pick(3));
+                untitled(i, if i % 3 == 0 { "fr" } else { "en" }, "", &body, vec![])
+            })
+            .collect();
+        let index = crate::testdata::index(tmp.path(), &articles);
+        let mut expanded = 0;
+        for query in [
+            "Uighur",
+            "flows",
+            "Uighur flows",
+            "Uighur OR oil",
+            "traders AND court",
+            "\"Uighur and\"",
+            "(flows OR trade) Sudan",
+            "Uighur -oil",
+            "flows NOT court",
+            "-Sudan flows",
+            "lang:fr flows",
+        ] {
+            let q = newsdex_query::parse(query, newsdex_query::DefaultOp::Or).unwrap();
+            for facets in [false, true] {
+                let mut req = SearchRequest::new(&q);
+                req.facets = facets;
+                let r = index.search(&req).unwrap();
+                req.expand = false;
+                let typed = index.search(&req).unwrap().total;
+                match r.total_as_typed {
+                    Some(n) => {
+                        assert_eq!(n, typed, "{query} (facets {facets})");
+                        expanded += 1;
+                    }
+                    None => assert_eq!(r.total, typed, "{query}: nothing expanded"),
+                }
+            }
+        }
+        assert!(expanded >= 12, "{expanded}");
+    }
+
     /// In Vietnamese a mark makes another word: `má` (mother) is not `ma` (ghost). Folded
     /// away, 3,768 distinct words of XQuAD-R's Vietnamese became 2,740 and newsdex ranked
     /// below Lucene there (issue #15). A word typed with its marks finds that word; typed
