@@ -293,11 +293,17 @@ pub(crate) struct MonthSegment {
 }
 
 /// The longest span of a segment's dates, in days, counted in an array (about 90 years:
-/// 128 KiB a segment).
+/// at most 128 KiB a segment, only in segments the query matches).
 const DENSE_DAYS: i64 = 1 << 15;
 
 enum DayCounts {
-    Dense { first: i64, counts: Vec<u32> },
+    /// `span` days from `first`; the array is allocated at the first match, so a
+    /// segment the query does not match costs nothing.
+    Dense {
+        first: i64,
+        span: usize,
+        counts: Vec<u32>,
+    },
     Sparse(rustc_hash::FxHashMap<i64, u64>),
 }
 
@@ -309,7 +315,7 @@ impl DayCounts {
             let first = c.min_value().into_timestamp_secs().div_euclid(86_400);
             let last = c.max_value().into_timestamp_secs().div_euclid(86_400);
             if (0..DENSE_DAYS).contains(&(last - first)) {
-                return DayCounts::Dense { first, counts: vec![0; (last - first + 1) as usize] };
+                return DayCounts::Dense { first, span: (last - first + 1) as usize, counts: Vec::new() };
             }
         }
         DayCounts::Sparse(Default::default())
@@ -317,20 +323,25 @@ impl DayCounts {
 
     fn add(&mut self, day: i64) {
         match self {
-            DayCounts::Dense { first, counts } => match counts.get_mut((day - *first) as usize) {
-                Some(n) => *n += 1,
-                // Outside the column's own range: not expected, counted all the same.
-                None => {
-                    let mut map: rustc_hash::FxHashMap<i64, u64> = Default::default();
-                    for (i, &n) in counts.iter().enumerate() {
-                        if n > 0 {
-                            map.insert(*first + i as i64, u64::from(n));
-                        }
-                    }
-                    *map.entry(day).or_default() += 1;
-                    *self = DayCounts::Sparse(map);
+            DayCounts::Dense { first, span, counts } => {
+                if counts.is_empty() {
+                    counts.resize(*span, 0);
                 }
-            },
+                match counts.get_mut((day - *first) as usize) {
+                    Some(n) => *n += 1,
+                    // Outside the column's own range: not expected, counted all the same.
+                    None => {
+                        let mut map: rustc_hash::FxHashMap<i64, u64> = Default::default();
+                        for (i, &n) in counts.iter().enumerate() {
+                            if n > 0 {
+                                map.insert(*first + i as i64, u64::from(n));
+                            }
+                        }
+                        *map.entry(day).or_default() += 1;
+                        *self = DayCounts::Sparse(map);
+                    }
+                }
+            }
             DayCounts::Sparse(map) => *map.entry(day).or_default() += 1,
         }
     }
@@ -338,7 +349,7 @@ impl DayCounts {
     /// `(day, count)` for every day with a count, in no particular order.
     fn into_days(self) -> Vec<(i64, u64)> {
         match self {
-            DayCounts::Dense { first, counts } => counts
+            DayCounts::Dense { first, counts, .. } => counts
                 .into_iter()
                 .enumerate()
                 .filter(|&(_, n)| n > 0)
@@ -448,7 +459,7 @@ mod tests {
             stray in proptest::option::of(-100_000i64..100_000),
         ) {
             let mut naive: BTreeMap<i64, u64> = BTreeMap::new();
-            let mut dense = DayCounts::Dense { first, counts: vec![0; 400] };
+            let mut dense = DayCounts::Dense { first, span: 400, counts: Vec::new() };
             let mut sparse = DayCounts::Sparse(Default::default());
             for d in days.iter().map(|d| first + d).chain(stray) {
                 *naive.entry(d).or_default() += 1;
