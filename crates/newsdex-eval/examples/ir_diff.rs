@@ -4,8 +4,12 @@
 //! better, not a score to report (`newsdex-eval ir` is that).
 //!
 //! ```sh
-//! cargo run --release -p newsdex-eval --example ir_diff -- DIR bench/lucene/run [--only NAME] [--worst N] [--top K]
+//! cargo run --release -p newsdex-eval --example ir_diff -- DIR bench/lucene/run [--only NAME] [--worst N] [--top K] [--unreported]
 //! ```
+//!
+//! `--unreported` looks at the queries `newsdex-eval ir --max-queries 200` leaves out
+//! rather than the 200 it reports, so that what a diagnosis finds is not tuned on the
+//! reported queries.
 
 use std::path::PathBuf;
 
@@ -15,7 +19,7 @@ use newsdex_eval::ir::{self, Archive, Collection};
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut pos = Vec::new();
-    let (mut only, mut worst, mut top) = (None, 15usize, 5usize);
+    let (mut only, mut worst, mut top, mut unreported) = (None, 15usize, 5usize, false);
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -31,11 +35,12 @@ fn main() -> Result<()> {
                 top = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(top);
                 i += 1;
             }
+            "--unreported" => unreported = true,
             a => pos.push(a.to_string()),
         }
         i += 1;
     }
-    anyhow::ensure!(pos.len() == 2, "usage: ir_diff DIR LUCENE_RUN [--only NAME] [--worst N] [--top K]");
+    anyhow::ensure!(pos.len() == 2, "usage: ir_diff DIR LUCENE_RUN [--only NAME] [--worst N] [--top K] [--unreported]");
     let (dir, lucene) = (PathBuf::from(&pos[0]), PathBuf::from(&pos[1]));
     let scratch = std::env::temp_dir().join(format!("newsdex-ir-diff-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
@@ -43,7 +48,11 @@ fn main() -> Result<()> {
         if only.as_ref().is_some_and(|o| *o != c.name) {
             continue;
         }
-        c.truncate_queries(200);
+        if unreported {
+            c.drop_sample(200);
+        } else {
+            c.truncate_queries(200);
+        }
         let depth = if c.known_item() { 100 } else { 1000 };
         let archive = Archive::build(&c, &scratch)?;
         let ours = archive.rank(&c, newsdex_engine::Ranking::default(), true, depth)?;

@@ -300,6 +300,20 @@ pub fn deaccented(s: &str) -> Option<Cow<'_, str>> {
     Some(deaccent(s))
 }
 
+/// Longest word indexed, in characters: longer ones are dropped (a run of base64 or an
+/// address left in the text, not a word anyone searches).
+pub const MAX_WORD_CHARS: usize = 63;
+
+/// A [`Fold`] function that drops a word of more than [`MAX_WORD_CHARS`] characters.
+/// Counted in characters, not bytes (tantivy's `RemoveLongFilter`): a 64-byte cap kept 63
+/// Latin letters but dropped Russian words of more than 31 letters and Hindi words of
+/// more than about 21, such as `पेलियोक्लाईमेटोलॉजिस्ट` (paleoclimatologist), which no
+/// search could then find.
+pub fn short_enough(s: &str) -> Option<Cow<'_, str>> {
+    // Within the cap when even four bytes a character fit.
+    if s.len() <= MAX_WORD_CHARS || s.chars().count() <= MAX_WORD_CHARS { Some(Cow::Borrowed(s)) } else { None }
+}
+
 impl TokenFilter for Fold {
     type Tokenizer<T: Tokenizer> = FoldFilter<T>;
 
@@ -355,6 +369,16 @@ impl<T: TokenStream> TokenStream for FoldStream<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_capped_in_characters_not_bytes() {
+        let kept = |w: &str| short_enough(w).is_some();
+        assert!(kept(&"a".repeat(63)));
+        assert!(!kept(&"a".repeat(64)));
+        assert!(kept("पेलियोक्लाईमेटोलॉजिस्ट"), "22 letters, 69 bytes");
+        assert!(kept(&"я".repeat(63)));
+        assert!(!kept(&"я".repeat(64)));
+    }
 
     #[test]
     fn turkish_i() {

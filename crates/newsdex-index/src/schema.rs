@@ -20,9 +20,9 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions,
 };
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, TextAnalyzer, TextAnalyzerBuilder, Tokenizer};
+use tantivy::tokenizer::{LowerCaser, TextAnalyzer, TextAnalyzerBuilder, Tokenizer};
 
-use crate::analysis::{Fold, Marked, deaccented, script_folded};
+use crate::analysis::{Fold, Marked, deaccented, script_folded, short_enough};
 use crate::tokenizer::{Nfkc, WordTokenizer};
 
 use crate::{IndexError, Result};
@@ -37,7 +37,10 @@ use crate::{IndexError, Result};
 /// metadata, so that the coverage counts can say how many such dates they hold.
 /// 5: Vietnamese syllables are indexed with their marks beside the unmarked spelling; a
 /// title taken from the text is not indexed as a title; text in capitals has no names.
-pub const INDEX_LAYOUT: u32 = 5;
+/// 6: each character of a Chinese or Japanese run is also indexed alone, beside its
+/// bigrams; the longest word indexed is counted in characters, not bytes
+/// ([`crate::analysis::short_enough`]).
+pub const INDEX_LAYOUT: u32 = 6;
 
 /// Name of the fast field marking guessed dates.
 pub(crate) const DATE_GUESSED: &str = "date_guessed";
@@ -134,7 +137,7 @@ impl Fields {
 /// one spelling per script.
 fn unfolded_words() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(WordTokenizer::default())
-        .filter(RemoveLongFilter::limit(64))
+        .filter(Fold(short_enough))
         .filter(Nfkc)
         .filter(LowerCaser)
         .filter(Fold(script_folded))
@@ -153,7 +156,7 @@ pub(crate) fn unfolded_analyzer() -> TextAnalyzer {
 /// See [`NAMES_ANALYZER`]: name-like words, each as its key.
 pub(crate) fn names_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(crate::key::NameWords::default())
-        .filter(RemoveLongFilter::limit(64))
+        .filter(Fold(short_enough))
         .filter(Nfkc)
         .filter(LowerCaser)
         .filter(Fold(script_folded))

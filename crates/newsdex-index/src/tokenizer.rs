@@ -10,7 +10,11 @@
 //!   missed for want of a dictionary. Words of three or more characters found by a
 //!   dictionary are added at the position of their first character, for ranking: jieba
 //!   (search mode) on runs of Chinese characters, ICU4X's word segmenter on runs with
-//!   kana (Japanese).
+//!   kana (Japanese). Each character of a run of two or more is also given alone, at its
+//!   bigram's position (the run's last character at the last bigram's), so that a query
+//!   of one character finds it inside every word (`雨` in `大雨`), not only where it
+//!   stands alone; in a query word of two or more characters those single characters
+//!   are not searched (its bigrams are).
 //! * **Thai, Lao, Khmer and Burmese** runs are split into words by ICU4X's segmenter
 //!   (dictionaries and LSTM models compiled in).
 //!
@@ -143,7 +147,8 @@ fn segment(text: &str, out: &mut Vec<Tok>) {
 }
 
 /// Bigrams of a CJK run (a lone character is its own token), with dictionary words of
-/// three or more characters at the position of their first character.
+/// three or more characters at the position of their first character, then the
+/// characters alone.
 fn cjk_run(text: &str, starts: &[usize], end: usize, kana: bool, pos: &mut usize, out: &mut Vec<Tok>) {
     let n = starts.len();
     let at = |i: usize| starts.get(i).copied().unwrap_or(end);
@@ -183,6 +188,14 @@ fn cjk_run(text: &str, starts: &[usize], end: usize, kana: bool, pos: &mut usize
             }
             out.push(Tok { from, to, position: *pos + i });
             w.next();
+        }
+        // Each character alone, at its bigram's position (the run's last character shares
+        // the last bigram's): a query of one character finds it inside words.
+        if n >= 2 {
+            out.push(Tok { from, to: at(i + 1), position: *pos + i });
+            if i + 2 == n {
+                out.push(Tok { from: at(i + 1), to: end, position: *pos + i });
+            }
         }
     }
     *pos += bigrams;
@@ -285,17 +298,26 @@ mod tests {
             [
                 ("新疆".into(), 0),
                 ("新疆维吾尔".into(), 0),
+                ("新".into(), 0),
                 ("疆维".into(), 1),
+                ("疆".into(), 1),
                 ("维吾".into(), 2),
                 ("维吾尔".into(), 2),
-                ("吾尔".into(), 3)
+                ("维".into(), 2),
+                ("吾尔".into(), 3),
+                ("吾".into(), 3),
+                ("尔".into(), 3)
             ]
         );
-        assert_eq!(words("地震"), ["地震"]);
-        assert_eq!(words("雨"), ["雨"]);
-        assert_eq!(words("宮城県沖でM7"), ["宮城", "城県", "県沖", "沖で", "M7"]);
-        assert_eq!(words("abc漢字def"), ["abc", "漢字", "def"]);
-        assert_eq!(words("東京、大阪"), ["東京", "大阪"]);
+        // Two characters: the bigram, then each alone at its position; one: itself only.
+        assert_eq!(tokens("地震"), [("地震".into(), 0), ("地".into(), 0), ("震".into(), 0)]);
+        assert_eq!(tokens("雨。"), [("雨".into(), 0)]);
+        // One word per position, as a query lists them.
+        assert_eq!(super::words("地震"), ["地震"]);
+        assert_eq!(super::words("雨"), ["雨"]);
+        assert_eq!(super::words("宮城県沖でM7"), ["宮城", "城県", "県沖", "沖で", "M7"]);
+        assert_eq!(super::words("abc漢字def"), ["abc", "漢字", "def"]);
+        assert_eq!(super::words("東京、大阪"), ["東京", "大阪"]);
     }
 
     #[test]

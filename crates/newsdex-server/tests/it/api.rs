@@ -95,6 +95,25 @@ fn facets_count_every_match_not_only_the_page() {
 }
 
 #[test]
+fn regression_one_chinese_character_is_found_inside_words() {
+    // A run of Chinese characters was indexed as bigrams only, so a query of one
+    // character found it only where it stood alone: `雨` missed every `大雨` (heavy
+    // rain) of the demo's Japanese and Chinese Wikinews. Each character is now indexed
+    // alone too (layout 6).
+    let total = |q: &str| {
+        let v = demo().get_json(&format!("/api/search?q={}&expand=false&limit=0", enc(q)));
+        v["total"].as_u64().unwrap_or_else(|| panic!("{q}: {v}"))
+    };
+    let heavy = total("大雨");
+    assert!(heavy >= 5, "{heavy}");
+    assert_eq!(total("大雨 AND -雨"), 0, "every text with 大雨 has 雨");
+    assert!(total("雨") > heavy);
+    // Words of two characters are still searched as their bigram, not as two characters.
+    assert_eq!(total("大雨"), total("\"大雨\""));
+    assert!(total("大雨") < total("大 AND 雨"));
+}
+
+#[test]
 fn regression_the_outlet_facet_says_what_it_cut_and_what_has_no_outlet() {
     // Past 50 outlets the rest were summed in the engine but not in the JSON or the page,
     // and matches without an outlet were not counted anywhere.
