@@ -168,29 +168,90 @@ impl Field {
         Ok(out)
     }
 
-    fn value(self, d: &ExportDoc) -> serde_json::Value {
-        use serde_json::Value;
+    /// This field of `d`, borrowed where the document holds it (nothing is copied
+    /// before it is written).
+    pub(crate) fn cell(self, d: &ExportDoc) -> Cell<'_> {
         let a = &d.row.article;
-        let opt = |s: &Option<String>| s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
+        fn opt(s: &Option<String>) -> Cell<'_> {
+            s.as_deref().map_or(Cell::Null, Cell::Text)
+        }
+        let json = |v: &dyn erased::Json| Cell::Json(v.to_json());
         match self {
-            Field::Id => a.id.to_string().into(),
-            Field::Title => a.title.clone().into(),
-            Field::Body => a.body.clone().into(),
+            Field::Id => Cell::Owned(a.id.to_string()),
+            Field::Title => Cell::Text(&a.title),
+            Field::Body => Cell::Text(&a.body),
             Field::Url => opt(&a.url),
             Field::Outlet => opt(&a.outlet),
-            Field::Published => a.published.as_ref().map_or(Value::Null, |p| p.display().into()),
-            Field::PublishedGuessed => a.warnings.iter().any(|w| w.code == "date-guessed").into(),
-            Field::Ingested => d.row.provenance.ingested_at.clone().into(),
+            Field::Published => a.published.as_ref().map_or(Cell::Null, |p| Cell::Owned(p.display().to_string())),
+            Field::PublishedGuessed => Cell::Bool(a.warnings.iter().any(|w| w.code == "date-guessed")),
+            Field::Ingested => Cell::Text(&d.row.provenance.ingested_at),
             Field::Lang => opt(&a.lang),
-            Field::Authors => a.authors.clone().into(),
-            Field::Story => d.story.to_string().into(),
-            Field::StorySize => d.story_size.into(),
-            Field::StoryOutlets => d.story_outlets.into(),
-            Field::Warnings => serde_json::to_value(&a.warnings).unwrap_or(Value::Null),
-            Field::Removed => a.removed.clone().into(),
-            Field::Source => d.row.provenance.source.clone().into(),
-            Field::Line => d.row.provenance.line.map_or(Value::Null, Value::from),
-            Field::Format => a.format.as_str().into(),
+            Field::Authors => json(&a.authors),
+            Field::Story => Cell::Owned(d.story.to_string()),
+            Field::StorySize => Cell::Int(d.story_size as u64),
+            Field::StoryOutlets => Cell::Int(d.story_outlets as u64),
+            Field::Warnings => json(&a.warnings),
+            Field::Removed => json(&a.removed),
+            Field::Source => Cell::Text(&d.row.provenance.source),
+            Field::Line => d.row.provenance.line.map_or(Cell::Null, Cell::Int),
+            Field::Format => Cell::Text(a.format.as_str()),
+        }
+    }
+}
+
+/// One field's value for one document.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell<'a> {
+    Null,
+    Text(&'a str),
+    Owned(String),
+    Bool(bool),
+    Int(u64),
+    /// A list or a record, as compact JSON (in CSV and Parquet, the cell's text).
+    Json(String),
+}
+
+impl Cell<'_> {
+    /// As text: what a CSV cell or a Parquet text column holds (`None`: empty, null).
+    pub(crate) fn text(&self) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
+        match self {
+            Cell::Null => None,
+            Cell::Text(s) => Some(Cow::Borrowed(s)),
+            Cell::Owned(s) | Cell::Json(s) => Some(Cow::Borrowed(s.as_str())),
+            Cell::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+            Cell::Int(n) => Some(Cow::Owned(n.to_string())),
+        }
+    }
+
+    /// As a JSON value, appended to `out`.
+    fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Cell::Null => out.extend_from_slice(b"null"),
+            Cell::Text(s) => json_string(out, s),
+            Cell::Owned(s) => json_string(out, s),
+            Cell::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Cell::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Cell::Json(s) => out.extend_from_slice(s.as_bytes()),
+        }
+    }
+}
+
+/// `s` as a JSON string (serde_json's escaping), appended to `out`.
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Lists and records written as compact JSON without naming their types here.
+mod erased {
+    pub(crate) trait Json {
+        fn to_json(&self) -> String;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_else(|_| "null".into())
         }
     }
 }
@@ -226,33 +287,41 @@ impl Exporter {
 
     /// One document.
     pub fn write_row(&self, out: &mut dyn Write, d: &ExportDoc) -> std::io::Result<()> {
+        let mut line = Vec::with_capacity(d.row.article.body.len() + 512);
+        self.row_bytes(&mut line, d)?;
+        out.write_all(&line)
+    }
+
+    /// One document's row, appended to `line`.
+    pub fn row_bytes(&self, line: &mut Vec<u8>, d: &ExportDoc) -> std::io::Result<()> {
         match self.format {
             Format::Parquet => Err(std::io::Error::other("a Parquet export is written by parquet::ParquetSink")),
             Format::Jsonl => {
-                let mut obj = serde_json::Map::with_capacity(self.fields.len());
-                for f in &self.fields {
-                    obj.insert(f.name().to_string(), f.value(d));
-                }
-                let mut line = serde_json::to_vec(&obj).map_err(std::io::Error::other)?;
-                line.push(b'\n');
-                out.write_all(&line)
-            }
-            Format::Csv => {
-                let mut line = String::new();
+                line.push(b'{');
                 for (i, f) in self.fields.iter().enumerate() {
                     if i > 0 {
-                        line.push(',');
+                        line.push(b',');
                     }
-                    match f.value(d) {
-                        serde_json::Value::Null => {}
-                        serde_json::Value::String(s) => csv_cell(&mut line, &s),
-                        serde_json::Value::Bool(b) => line.push_str(if b { "true" } else { "false" }),
-                        serde_json::Value::Number(n) => line.push_str(&n.to_string()),
-                        v => csv_cell(&mut line, &v.to_string()),
+                    json_string(line, f.name());
+                    line.push(b':');
+                    f.cell(d).write_json(line);
+                }
+                line.extend_from_slice(b"}\n");
+                Ok(())
+            }
+            Format::Csv => {
+                let mut text = String::new();
+                for (i, f) in self.fields.iter().enumerate() {
+                    if i > 0 {
+                        text.push(',');
+                    }
+                    if let Some(t) = f.cell(d).text() {
+                        csv_cell(&mut text, &t);
                     }
                 }
-                line.push_str("\r\n");
-                out.write_all(line.as_bytes())
+                text.push_str("\r\n");
+                line.extend_from_slice(text.as_bytes());
+                Ok(())
             }
         }
     }
@@ -388,6 +457,132 @@ pub struct Written {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use newsdex_core::{Article, DocId, Provenance, RawHash, SourceFormat, Warning};
+    use newsdex_engine::DocRow;
+    use proptest::prelude::*;
+
+    /// The writer before rows were written directly: each field as a `serde_json::Value`,
+    /// a JSON object of them, or CSV cells from them. The model the writer must match.
+    fn naive_row(format: Format, fields: &[Field], d: &ExportDoc) -> Vec<u8> {
+        use serde_json::Value;
+        let a = &d.row.article;
+        let opt = |s: &Option<String>| s.as_ref().map_or(Value::Null, |s| Value::String(s.clone()));
+        let value = |f: Field| -> Value {
+            match f {
+                Field::Id => a.id.to_string().into(),
+                Field::Title => a.title.clone().into(),
+                Field::Body => a.body.clone().into(),
+                Field::Url => opt(&a.url),
+                Field::Outlet => opt(&a.outlet),
+                Field::Published => a.published.as_ref().map_or(Value::Null, |p| p.display().into()),
+                Field::PublishedGuessed => a.warnings.iter().any(|w| w.code == "date-guessed").into(),
+                Field::Ingested => d.row.provenance.ingested_at.clone().into(),
+                Field::Lang => opt(&a.lang),
+                Field::Authors => a.authors.clone().into(),
+                Field::Story => d.story.to_string().into(),
+                Field::StorySize => d.story_size.into(),
+                Field::StoryOutlets => d.story_outlets.into(),
+                Field::Warnings => serde_json::to_value(&a.warnings).unwrap(),
+                Field::Removed => a.removed.clone().into(),
+                Field::Source => d.row.provenance.source.clone().into(),
+                Field::Line => d.row.provenance.line.map_or(Value::Null, Value::from),
+                Field::Format => a.format.as_str().into(),
+            }
+        };
+        match format {
+            Format::Jsonl => {
+                let mut obj = serde_json::Map::new();
+                for &f in fields {
+                    obj.insert(f.name().to_string(), value(f));
+                }
+                let mut line = serde_json::to_vec(&obj).unwrap();
+                line.push(b'\n');
+                line
+            }
+            _ => {
+                let mut line = String::new();
+                for (i, &f) in fields.iter().enumerate() {
+                    if i > 0 {
+                        line.push(',');
+                    }
+                    match value(f) {
+                        Value::Null => {}
+                        Value::String(s) => csv_cell(&mut line, &s),
+                        Value::Bool(b) => line.push_str(if b { "true" } else { "false" }),
+                        Value::Number(n) => line.push_str(&n.to_string()),
+                        v => csv_cell(&mut line, &v.to_string()),
+                    }
+                }
+                line.push_str("\r\n");
+                line.into_bytes()
+            }
+        }
+    }
+
+    fn doc(text: Vec<String>, line: Option<u64>, dated: bool, guessed: bool, story_size: usize) -> ExportDoc {
+        let t = |i: usize| text[i % text.len()].clone();
+        let mut warnings = vec![Warning::new("repaired", t(5))];
+        if guessed {
+            warnings.push(Warning::counted("date-guessed", t(6), 2));
+        }
+        let article = Article {
+            id: DocId::from_u64(line.unwrap_or(7) * 7919),
+            format: SourceFormat::Jsonl,
+            title: t(0),
+            body: t(1),
+            url: line.map(|_| t(2)),
+            outlet: dated.then(|| t(3)),
+            lang: Some("en".into()),
+            published: if dated { newsdex_core::parse_date("2024-02-29T23:59:01+05:30") } else { None },
+            authors: vec![t(4), t(2)],
+            extra: Default::default(),
+            warnings,
+            removed: if dated { vec![t(7)] } else { vec![] },
+        };
+        let provenance = Provenance {
+            source: t(3),
+            raw: RawHash::of(t(0).as_bytes()),
+            line,
+            start: 0,
+            end: 1,
+            ingested_at: "2026-12-02T18:00:00Z".into(),
+        };
+        let row = DocRow { article, provenance, seq: 1 };
+        let story = row.article.id;
+        ExportDoc { row, story, story_size, story_outlets: story_size / 2 }
+    }
+
+    proptest! {
+        /// Rows written field by field, borrowing the document, are byte for byte what the
+        /// `serde_json::Value` writer wrote: quotes, commas, line breaks, control
+        /// characters, emoji, empty and missing values, lists and records.
+        #[test]
+        fn rows_are_what_the_value_writer_wrote(
+            text in proptest::collection::vec("[a-z\",\r\n\t\\ é\u{0}\u{1F}\u{7F}\u{2028}\u{1F447}]{0,24}", 1..9),
+            line in proptest::option::of(1u64..1_000_000),
+            dated: bool,
+            guessed: bool,
+            story_size in 1usize..40,
+            pick in proptest::collection::vec(0usize..Field::ALL.len(), 1..6),
+        ) {
+            let d = doc(text, line, dated, guessed, story_size);
+            let mut subset: Vec<Field> = Vec::new();
+            for i in pick {
+                if !subset.contains(&Field::ALL[i]) {
+                    subset.push(Field::ALL[i]);
+                }
+            }
+            for fields in [Field::ALL.to_vec(), subset] {
+                for format in [Format::Jsonl, Format::Csv] {
+                    let exporter = Exporter { format, fields: fields.clone(), bom: false };
+                    let mut got = Vec::new();
+                    exporter.write_row(&mut got, &d).unwrap();
+                    let want = naive_row(format, &fields, &d);
+                    prop_assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+                }
+            }
+        }
+    }
 
     #[test]
     fn csv_cells_are_quoted_as_rfc_4180_says() {

@@ -117,30 +117,23 @@ impl<W: Write + Send> ParquetSink<W> {
     /// Buffer one document; a full row group is written.
     pub fn push(&mut self, d: &ExportDoc) -> std::io::Result<()> {
         for (f, col) in self.fields.iter().zip(&mut self.columns) {
-            let v = f.value(d);
+            let v = f.cell(d);
             match col {
-                Column::Text(values, defs) => {
-                    let text = match v {
-                        serde_json::Value::Null => None,
-                        serde_json::Value::String(s) => Some(s),
-                        other => Some(other.to_string()),
-                    };
-                    match text {
-                        Some(s) => {
-                            self.bytes += s.len();
-                            values.push(ByteArray::from(s.into_bytes()));
-                            defs.push(1);
-                        }
-                        None => defs.push(0),
-                    }
-                }
-                Column::Bool(values) => values.push(v.as_bool().unwrap_or(false)),
-                Column::Int(values, defs) => match v.as_i64() {
-                    Some(n) => {
-                        values.push(n);
+                Column::Text(values, defs) => match v.text() {
+                    Some(s) => {
+                        self.bytes += s.len();
+                        values.push(ByteArray::from(s.as_bytes().to_vec()));
                         defs.push(1);
                     }
                     None => defs.push(0),
+                },
+                Column::Bool(values) => values.push(v == crate::Cell::Bool(true)),
+                Column::Int(values, defs) => match v {
+                    crate::Cell::Int(n) => {
+                        values.push(n as i64);
+                        defs.push(1);
+                    }
+                    _ => defs.push(0),
                 },
             }
         }
