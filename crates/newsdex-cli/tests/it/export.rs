@@ -65,6 +65,18 @@ fn export_writes_every_match_names_its_snapshot_and_repeats_byte_for_byte() {
     assert!(csv.matches("\r\n").count() > 100);
 }
 
+/// `-o /dev/null` (timing an export, or checking that it runs) failed at the end with
+/// "writing /dev/null: Invalid argument": the file was synced, which a device refuses.
+#[test]
+fn regression_an_export_to_dev_null_succeeds() {
+    let n = Newsdex::new();
+    let dir = n.scratch("in");
+    let Some(a) = part(&dir, "a.jsonl", 0..300) else { return };
+    n.ok(&["ingest", s(&a)]);
+    let (_, stderr) = n.expect(0, &["export", "oil", "--format", "csv", "-o", "/dev/null"]);
+    assert!(stderr.contains("matches as of snapshot"), "{stderr}");
+}
+
 #[test]
 fn bad_export_requests_exit_2_with_the_reason() {
     let n = Newsdex::new();
