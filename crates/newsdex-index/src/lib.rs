@@ -98,7 +98,7 @@ impl SearchIndex {
     fn finish(index: Index, fields: Fields) -> Result<SearchIndex> {
         schema::register_analyzers(&index);
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
-        let (variants, bad) = Variants::parse(&[variants::BUILTIN], &mut schema::text_analyzer());
+        let (variants, bad) = Variants::parse(&[variants::BUILTIN], &mut schema::main_tokens_analyzer());
         debug_assert!(bad.is_empty(), "builtin variants file: {bad:?}");
         Ok(SearchIndex { index, fields, reader, variants, widen: expand::WidenCache::default() })
     }
@@ -106,7 +106,7 @@ impl SearchIndex {
     /// Add the user's spelling variants (the text of their `variants.txt`) to the
     /// builtin ones. Returns the lines that could not be used.
     pub fn add_variants(&mut self, text: &str) -> Vec<variants::BadLine> {
-        let (v, bad) = Variants::parse(&[variants::BUILTIN, text], &mut schema::text_analyzer());
+        let (v, bad) = Variants::parse(&[variants::BUILTIN, text], &mut schema::main_tokens_analyzer());
         self.variants = v;
         bad
     }

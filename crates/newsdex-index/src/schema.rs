@@ -136,7 +136,11 @@ impl Fields {
 /// What every text analyzer starts with: words, capped in length, NFKC, lower case, and
 /// one spelling per script.
 fn unfolded_words() -> TextAnalyzerBuilder<impl Tokenizer> {
-    TextAnalyzer::builder(WordTokenizer::default())
+    words_from(WordTokenizer::default())
+}
+
+fn words_from(tokenizer: WordTokenizer) -> TextAnalyzerBuilder<impl Tokenizer> {
+    TextAnalyzer::builder(tokenizer)
         .filter(Fold(short_enough))
         .filter(Nfkc)
         .filter(LowerCaser)
@@ -146,6 +150,13 @@ fn unfolded_words() -> TextAnalyzerBuilder<impl Tokenizer> {
 /// The analyzer for article text (see [`TEXT_ANALYZER`]).
 pub(crate) fn text_analyzer() -> TextAnalyzer {
     unfolded_words().filter(Marked).build()
+}
+
+/// The text analyzer without the dictionary words of Chinese and Japanese (see
+/// [`WordTokenizer::without_dictionary`]): the same tokens at each position first, for
+/// what compares spellings by them (the variants file, read at every opening).
+pub(crate) fn main_tokens_analyzer() -> TextAnalyzer {
+    words_from(WordTokenizer::without_dictionary()).filter(Marked).build()
 }
 
 /// See [`UNFOLDED_ANALYZER`].

@@ -127,6 +127,23 @@ mod tests {
         crate::schema::text_analyzer()
     }
 
+    /// The variants are read at every opening without jieba's dictionary (loading it was
+    /// most of a one-word search's time); only the main tokens of each position count, so
+    /// the groups are the same as with the full analyzer.
+    #[test]
+    fn the_variants_read_without_dictionary_words_are_the_same() {
+        let (full, _) = Variants::parse(&[BUILTIN], &mut analyzer());
+        let (main, _) = Variants::parse(&[BUILTIN], &mut crate::schema::main_tokens_analyzer());
+        assert_eq!(full.groups, main.groups);
+        assert_eq!(full.by_form, main.by_form);
+        assert!(
+            full.groups
+                .iter()
+                .flatten()
+                .any(|(s, t)| s.chars().filter(|&c| crate::is_cjk(c)).count() >= 3 && t.len() >= 2)
+        );
+    }
+
     #[test]
     fn builtin_file_parses_cleanly() {
         let (v, bad) = Variants::parse(&[BUILTIN], &mut analyzer());
