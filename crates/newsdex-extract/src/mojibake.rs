@@ -1106,9 +1106,17 @@ fn looks_like_a_word(tok: &str) -> bool {
 /// page's no-break-space byte would fit next: a no-break space lost before the space
 /// that follows ("Ù Ù¡" for "٠١").
 fn cut_before_space(text: &str, page: &Page) -> bool {
-    let (Some(nbsp), Some(bytes)) = (page.nbsp, encode(text, page)) else { return false };
-    let n = bytes.len();
-    for back in 1..=3.min(n) {
+    let Some(nbsp) = page.nbsp else { return false };
+    // Only the last three characters matter (one byte each).
+    let mut tail = [0u8; 3];
+    let mut n = 0;
+    for c in text.chars().rev().take(3) {
+        let Some(b) = page.byte(c) else { return false };
+        n += 1;
+        tail[3 - n] = b;
+    }
+    let bytes = &tail[3 - n..];
+    for back in 1..=n {
         let p = n - back;
         let len = seq_len(bytes[p]);
         if len > 0 {
@@ -1132,8 +1140,11 @@ fn by_words(line: &str) -> Option<(String, &'static str)> {
     let toks: Vec<&str> = line.split(' ').collect();
     // The script of the line's real words (mojibake of Arabic has more Latin letters
     // than the Arabic around it).
-    let real: Vec<&str> = toks.iter().copied().filter(|t| looks_like_a_word(t)).collect();
+    let words: Vec<bool> = toks.iter().map(|t| !t.is_ascii() && looks_like_a_word(t)).collect();
+    let real: Vec<&str> = toks.iter().zip(&words).filter(|(_, w)| **w).map(|(t, _)| *t).collect();
     let main = main_script(&real.join(" "));
+    // Words of the line's main script, which are never joined to the next.
+    let own: Vec<bool> = toks.iter().zip(&words).map(|(t, w)| *w && t.chars().find_map(script) == main).collect();
     let mut best: Option<(String, &'static str, f32)> = None;
     for page in pages().iter().chain(mixed_pages()) {
         let mut out = String::with_capacity(line.len());
@@ -1149,8 +1160,7 @@ fn by_words(line: &str) -> Option<(String, &'static str)> {
             // not "Ϛних").
             let mut joined = tok.to_string();
             let mut end = k;
-            let word = looks_like_a_word(tok) && tok.chars().find_map(script) == main;
-            while !word && end + 1 < toks.len() && !joined.is_ascii() && cut_before_space(&joined, page) {
+            while !own[k] && end + 1 < toks.len() && !joined.is_ascii() && cut_before_space(&joined, page) {
                 joined.push('\u{A0}');
                 joined.push_str(toks[end + 1]);
                 end += 1;
@@ -1160,8 +1170,9 @@ fn by_words(line: &str) -> Option<(String, &'static str)> {
             for &(word, last) in tries {
                 let tchars: Vec<char> = word.chars().collect();
                 let joins = last - k;
+                let real_word = if joins > 0 { looks_like_a_word(word) } else { words[k] };
                 if !word.is_ascii()
-                    && !looks_like_a_word(word)
+                    && !real_word
                     && !(0..tchars.len()).any(|i| caps_nbsp(&tchars, i))
                     && let Some(bytes) = encode(word, page)
                 {
