@@ -57,7 +57,8 @@ pub fn repair_text(text: &str, warnings: &mut Vec<newsdex_core::Warning>) -> Str
         Some((fixed, repairs)) => {
             for (how, lines) in &repairs.steps {
                 let what = if how.starts_with("C1") {
-                    format!("{lines} line(s) with C1 control characters read as windows-1252")
+                    let page = how.rsplit(" as ").next().unwrap_or("windows-1252");
+                    format!("{lines} line(s) with C1 control characters read as {page}")
                 } else {
                     format!("{lines} line(s) of UTF-8 that had been read as {how} repaired (mojibake)")
                 };
