@@ -789,13 +789,34 @@ const COMPRESS_FROM: usize = 512;
 /// need not take its full size (news text compresses about 2.5 to 1 at level 3).
 fn stored_body(body: &str) -> rusqlite::types::Value {
     use rusqlite::types::Value;
+    thread_local! {
+        // A context per call cost more than the compression of a short body.
+        static ZSTD: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+            std::cell::RefCell::new(zstd::bulk::Compressor::new(3).ok());
+    }
     if body.len() >= COMPRESS_FROM
-        && let Ok(z) = zstd::bulk::compress(body.as_bytes(), 3)
+        && let Some(z) = ZSTD.with(|c| c.borrow_mut().as_mut().and_then(|c| c.compress(body.as_bytes()).ok()))
         && z.len() * 10 <= body.len() * 9
     {
         return Value::Blob(z);
     }
     Value::Text(body.to_string())
+}
+
+/// Decompress a body: one context per thread, kept (making one per body doubled an
+/// export's time), sized by the frame's own content size.
+fn unzstd(z: &[u8]) -> std::io::Result<Vec<u8>> {
+    thread_local! {
+        static ZSTD: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            std::cell::RefCell::new(zstd::bulk::Decompressor::new().ok());
+    }
+    match zstd::zstd_safe::get_frame_content_size(z) {
+        Ok(Some(n)) if n <= 1 << 30 => ZSTD.with(|d| match d.borrow_mut().as_mut() {
+            Some(d) => d.decompress(z, n as usize),
+            None => zstd::stream::decode_all(z),
+        }),
+        _ => zstd::stream::decode_all(z),
+    }
 }
 
 /// A body as [`stored_body`] wrote it, or as text (documents written before bodies were
@@ -808,7 +829,7 @@ fn read_body(v: rusqlite::types::ValueRef<'_>) -> rusqlite::Result<String> {
     match v {
         ValueRef::Text(t) => String::from_utf8(t.to_vec()).map_err(|e| failed(Box::new(e))),
         ValueRef::Blob(z) => {
-            let bytes = zstd::stream::decode_all(z).map_err(|e| failed(Box::new(e)))?;
+            let bytes = unzstd(z).map_err(|e| failed(Box::new(e)))?;
             String::from_utf8(bytes).map_err(|e| failed(Box::new(e)))
         }
         other => {
