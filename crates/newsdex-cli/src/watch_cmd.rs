@@ -182,7 +182,7 @@ pub fn watch(data: &Path, cmd: WatchCommand, quiet: bool) -> anyhow::Result<Done
             let mut entries = store.recent(&a.name, a.limit)?;
             if !entries.is_empty() {
                 let engine = Engine::open_read(data).with_context(|| format!("opening {}", data.display()))?;
-                newsdex_watch::with_spellings(&engine, &w, &mut entries)?;
+                newsdex_watch::fill_entries(&engine, &w, &mut entries)?;
             }
             let deliveries = if w.webhook.is_some() { store.delivery_log(&a.name, 10)? } else { Vec::new() };
             if a.json {

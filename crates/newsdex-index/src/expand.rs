@@ -356,7 +356,14 @@ struct CacheInner {
     languages: HashMap<String, Vec<String>>,
     forms: HashMap<(String, String, Kind), Vec<String>>,
     names: HashMap<String, bool>,
+    /// A word's place names in other languages that the archive holds
+    /// ([`crate::query`]'s `place_names`), by what they were asked with.
+    places: HashMap<PlacesKey, (Vec<String>, usize)>,
 }
+
+/// What a word's place names are asked with: the word as typed, its tokens, the fields
+/// (as numbers) and the room left in its budget of spellings.
+pub(crate) type PlacesKey = (String, Vec<String>, Vec<u32>, usize);
 
 /// The most entries of each kind a [`WidenCache`] keeps before it starts afresh.
 const CACHE_WORDS: usize = 50_000;
@@ -367,7 +374,7 @@ impl WidenCache {
         let mut inner = self.0.lock().unwrap_or_else(|p| p.into_inner());
         let generation = searcher.generation().generation_id();
         if inner.generation != Some(generation)
-            || inner.languages.len().max(inner.forms.len()).max(inner.names.len()) > CACHE_WORDS
+            || inner.languages.len().max(inner.forms.len()).max(inner.names.len()).max(inner.places.len()) > CACHE_WORDS
         {
             *inner = CacheInner { generation: Some(generation), ..CacheInner::default() };
         }
@@ -376,6 +383,20 @@ impl WidenCache {
 }
 
 impl Widener<'_> {
+    /// The place names cached for `key` on this view, or those `read` finds (then kept).
+    pub(crate) fn place_names(
+        &self,
+        key: PlacesKey,
+        read: impl FnOnce() -> Result<(Vec<String>, usize)>,
+    ) -> Result<(Vec<String>, usize)> {
+        if let Some(known) = self.cache.with(self.searcher, |c| c.places.get(&key).cloned()) {
+            return Ok(known);
+        }
+        let found = read()?;
+        self.cache.with(self.searcher, |c| c.places.insert(key, found.clone()));
+        Ok(found)
+    }
+
     fn doc_freq(&self, field: tantivy::schema::Field, text: &str) -> Result<u64> {
         Ok(self.searcher.doc_freq(&Term::from_field_text(field, text))?)
     }

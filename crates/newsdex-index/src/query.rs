@@ -531,7 +531,11 @@ impl<'v> Translator<'v> {
                 .limits
                 .max_spellings_per_word
                 .saturating_sub(1 + expansion.variants.len() + crate::expand::MAX_FORMS + KEY_SPELLINGS);
-            let (names, left_out) = self.place_names(text, &main, &fields, &widener, room)?;
+            // The same on this view of the index for every query with the word (10,000
+            // watches share their words): looked up once.
+            let key = (text.to_string(), main.clone(), fields.iter().map(|(f, _)| f.field_id()).collect(), room);
+            let (names, left_out) =
+                widener.place_names(key, || self.place_names(text, &main, &fields, &widener, room))?;
             expansion.left_out = left_out;
             for written in names {
                 if expansion.variants.contains(&written) {

@@ -364,7 +364,7 @@ pub async fn matches(
         let s = existing(&root, &name)?;
         let w = s.get(&name).map_err(watch_error)?;
         let mut entries = s.entries_since(&name, since, limit).map_err(watch_error)?;
-        newsdex_watch::with_spellings(&engine, &w, &mut entries).map_err(watch_error)?;
+        newsdex_watch::fill_entries(&engine, &w, &mut entries).map_err(watch_error)?;
         Ok((w, entries))
     })
     .await?;
@@ -401,7 +401,7 @@ pub async fn feed(
         let s = existing(&root, &name)?;
         let w = s.get(&name).map_err(watch_error)?;
         let mut entries = s.recent(&name, FEED_ENTRIES).map_err(watch_error)?;
-        newsdex_watch::with_spellings(&engine, &w, &mut entries).map_err(watch_error)?;
+        newsdex_watch::fill_entries(&engine, &w, &mut entries).map_err(watch_error)?;
         let base = format!("http://{host}");
         Ok(newsdex_watch::atom::render(&w, &entries, &newsdex_watch::atom::Links { base: &base }))
     })
@@ -553,7 +553,7 @@ async fn render_page(
         let mut out = Vec::new();
         for w in s.list().map_err(watch_error)? {
             let mut entries = s.recent(&w.name, PAGE_ENTRIES).map_err(watch_error)?;
-            newsdex_watch::with_spellings(&e2, &w, &mut entries).map_err(watch_error)?;
+            newsdex_watch::fill_entries(&e2, &w, &mut entries).map_err(watch_error)?;
             out.push((w, entries));
         }
         Ok(out)

@@ -104,7 +104,7 @@ pub fn deliver(
             let mut entries = store.entries_since(&w.name, since, DIGEST_MAX)?;
             entries.retain(|e| e.updated_at < cutoff);
             let Some(last) = entries.last().map(|e| e.rev) else { continue };
-            crate::with_spellings(engine, &w, &mut entries)?;
+            crate::fill_entries(engine, &w, &mut entries)?;
             let body = payload(&w, since, last, &entries, Some((d, &cutoff)));
             let ok =
                 post_once(store, &w, &url, &secret, (since, last, entries.len()), &body, now, &mut post, &mut report)?;
@@ -116,7 +116,7 @@ pub fn deliver(
         for _ in 0..POSTS_PER_CALL {
             let mut entries = store.entries_since(&w.name, since, PAGE)?;
             let Some(last) = entries.last().map(|e| e.rev) else { break };
-            crate::with_spellings(engine, &w, &mut entries)?;
+            crate::fill_entries(engine, &w, &mut entries)?;
             let body = payload(&w, since, last, &entries, None);
             if !post_once(store, &w, &url, &secret, (since, last, entries.len()), &body, now, &mut post, &mut report)? {
                 break;

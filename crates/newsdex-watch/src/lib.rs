@@ -127,45 +127,64 @@ pub struct RunReport {
 
 /// Match every watch against the batches committed since its watermark, up to the
 /// engine's newest batch. Safe to call at any time and repeatedly.
+///
+/// The watches' searches run on every core ([`match_all`]); the matches are recorded in
+/// one transaction after them.
 pub fn run(engine: &Engine, store: &mut WatchStore) -> Result<RunReport> {
     let last = engine.last_batch()?;
     let generation = engine.generation();
     let mut report = RunReport::default();
-    let mut results = Vec::new();
-    let mut read = std::collections::HashMap::new();
-    // The documents of the batches after each watermark, found once per run (most
-    // watches share one watermark: the previous run's last batch).
-    let mut batches: std::collections::HashMap<u64, newsdex_engine::BatchDocs> = std::collections::HashMap::new();
+    let mut todo = Vec::new();
     for watch in store.list()? {
         if watch.generation != generation {
             store.rebase(&watch.name, last, generation)?;
             report.rebased += 1;
             continue;
         }
-        if watch.watermark >= last {
-            continue;
+        if watch.watermark < last {
+            todo.push(watch);
         }
-        report.watches_run += 1;
-        let t = std::time::Instant::now();
-        let found = match batches.entry(watch.watermark) {
-            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                engine.batch_docs(watch.watermark + 1, last).map(|d| e.insert(d)).map_err(WatchError::from)
+    }
+    report.watches_run = todo.len();
+    let t = std::time::Instant::now();
+    // The documents of the batches after each watermark, found once per run (most
+    // watches share one watermark: the previous run's last batch).
+    let mut batches: std::collections::HashMap<u64, newsdex_engine::BatchDocs> = std::collections::HashMap::new();
+    let mut docs_failed: std::collections::HashMap<u64, String> = std::collections::HashMap::new();
+    for w in &todo {
+        if !batches.contains_key(&w.watermark) && !docs_failed.contains_key(&w.watermark) {
+            match engine.batch_docs(w.watermark + 1, last) {
+                Ok(d) => {
+                    batches.insert(w.watermark, d);
+                }
+                Err(e) => {
+                    docs_failed.insert(w.watermark, WatchError::from(e).to_string());
+                }
             }
         }
-        .and_then(|docs| matches_since(engine, &watch, docs, &mut read));
-        report.match_secs += t.elapsed().as_secs_f64();
+    }
+    let ids = match_all(engine, &todo, &batches);
+    let mut results = Vec::new();
+    let mut read: std::collections::HashMap<DocId, Option<Found>> = std::collections::HashMap::new();
+    let mut failed = Vec::new();
+    for (watch, ids) in todo.into_iter().zip(ids) {
+        let found = match (docs_failed.get(&watch.watermark), ids) {
+            (Some(why), _) => Err(why.clone()),
+            (None, Ok(ids)) => found(engine, ids, &mut read).map_err(|e| e.to_string()),
+            (None, Err(e)) => Err(e.to_string()),
+        };
         match found {
             Ok(found) => {
                 report.documents_matched += found.len();
                 results.push((watch, found));
             }
-            Err(e) => {
-                let reason = e.to_string();
-                store.record_failure(&watch.name, &reason)?;
-                report.failed.push((watch.name.clone(), reason));
-            }
+            Err(reason) => failed.push((watch, reason)),
         }
+    }
+    report.match_secs = t.elapsed().as_secs_f64();
+    for (watch, reason) in failed {
+        store.record_failure(&watch.name, &reason)?;
+        report.failed.push((watch.name, reason));
     }
     let t = std::time::Instant::now();
     let (new, copies) = store.record(&results, last, |id| engine.story_members(id))?;
@@ -175,52 +194,90 @@ pub fn run(engine: &Engine, store: &mut WatchStore) -> Result<RunReport> {
     Ok(report)
 }
 
-/// One document a watch matched in a run.
+/// Each watch's matches among the documents of the batches after its watermark
+/// (`batches`, by watermark; a watch whose batches could not be read gets an empty
+/// list, its failure is reported by the caller), in the order of `watches`. The
+/// searches run on every core the machine has: each is independent (one translation and
+/// one leapfrog over the batch's documents, sharing the index's read caches).
+fn match_all(
+    engine: &Engine,
+    watches: &[Watch],
+    batches: &std::collections::HashMap<u64, newsdex_engine::BatchDocs>,
+) -> Vec<Result<Vec<DocId>>> {
+    let one = |w: &Watch| -> Result<Vec<DocId>> {
+        let Some(docs) = batches.get(&w.watermark) else { return Ok(Vec::new()) };
+        let opts = SearchOptions {
+            langs: w.langs.clone(),
+            outlets: w.outlets.clone(),
+            timeout: None,
+            ..SearchOptions::default()
+        };
+        Ok(engine.matching_ids_in(&w.query, &opts, docs)?)
+    };
+    let threads =
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(watches.len() / MIN_PER_THREAD).max(1);
+    if threads == 1 {
+        return watches.iter().map(one).collect();
+    }
+    // Watches are handed out one at a time (their costs differ a lot); each thread
+    // returns what it did with the watches' positions.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Result<Vec<DocId>>>> = (0..watches.len()).map(|_| None).collect();
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(w) = watches.get(i) else { break };
+                        done.push((i, one(w)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(done) => {
+                    for (i, r) in done {
+                        out[i] = Some(r);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    out.into_iter().map(|r| r.unwrap_or_else(|| Ok(Vec::new()))).collect()
+}
+
+/// Fewer watches than this per core are matched on one thread (starting threads would
+/// cost more than it saves).
+const MIN_PER_THREAD: usize = 16;
+
+/// One document a watch matched in a run: what recording it needs (the entry's text is
+/// read from the archive when it is shown).
 #[derive(Debug, Clone)]
 pub struct Found {
     pub id: DocId,
     /// The batch that committed it.
     pub batch: u64,
-    pub title: String,
-    pub url: Option<String>,
+    /// Its outlet, for an entry's "now in N outlets".
     pub outlet: Option<String>,
-    pub published: Option<String>,
-    pub lang: Option<String>,
 }
 
-/// The documents of `docs` (the batches after the watch's watermark) that the watch's
-/// search finds: ids from the index (no ranking, snippets or stored fields), then each
-/// document's fields from the store.
-fn matches_since(
+/// The matched documents `ids` as recorded: each one's batch and outlet from the store,
+/// read once per run whatever the number of watches matching it (`read`), in the order
+/// they were committed (the first copy of a story to arrive makes its entry).
+fn found(
     engine: &Engine,
-    watch: &Watch,
-    docs: &newsdex_engine::BatchDocs,
+    ids: Vec<DocId>,
     read: &mut std::collections::HashMap<DocId, Option<Found>>,
 ) -> Result<Vec<Found>> {
-    let opts = SearchOptions {
-        langs: watch.langs.clone(),
-        outlets: watch.outlets.clone(),
-        timeout: None,
-        ..SearchOptions::default()
-    };
-    let ids = engine.matching_ids_in(&watch.query, &opts, docs)?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        // Each matched document is read from the store once per run, whatever the number
-        // of watches matching it.
         if let std::collections::hash_map::Entry::Vacant(slot) = read.entry(id) {
-            let found = engine.document(id)?.map(|row| {
-                let a = row.article;
-                Found {
-                    id,
-                    batch: row.seq,
-                    title: a.title,
-                    url: a.url,
-                    outlet: a.outlet,
-                    published: a.published.map(|p| p.display()),
-                    lang: a.lang,
-                }
-            });
+            let found = engine.document(id)?.map(|row| Found { id, batch: row.seq, outlet: row.article.outlet });
             slot.insert(found);
         }
         // A document the index has and the store not: a concurrent reindex; the next run
@@ -229,19 +286,21 @@ fn matches_since(
             out.push(f.clone());
         }
     }
-    // In the order they were committed: the first copy of a story to arrive makes its
-    // entry.
     out.sort_by_key(|f| f.batch);
     Ok(out)
 }
 
-/// Fill each entry's `matched`: the spellings of the watch's words its first article
-/// matched where they differ from the words as typed (what expansion matched), as the
-/// text writes them. Done when entries are shown (a feed, a page of matches), not when
-/// they are recorded: it reads and analyses the article's whole text, which for every
-/// match of every watch would cost more than the matching itself (measured: 1.9 ms an
-/// entry in a debug build, 47 s of a 53 s run).
-pub fn with_spellings(engine: &Engine, watch: &Watch, entries: &mut [Entry]) -> Result<()> {
+/// Fill entries for showing them (a feed, a page of matches, a webhook post, `watch
+/// show`): each entry's first article's title, address, outlet, date and language, read
+/// from the archive (the watches file keeps only what identifies an entry), and its
+/// `matched`: the spellings of the watch's words the article matched where they differ
+/// from the words as typed (what expansion matched), as the text writes them. Done when
+/// entries are shown, not when they are recorded: a run records a row per match (210,000
+/// for 10,000 watches and 1,000 Reuters documents), and the spellings read and analyse
+/// the article's whole text, which for every match of every watch would cost more than
+/// the matching itself (measured: 1.9 ms an entry in a debug build, 47 s of a 53 s run).
+/// An entry whose article the archive no longer holds keeps an empty title.
+pub fn fill_entries(engine: &Engine, watch: &Watch, entries: &mut [Entry]) -> Result<()> {
     let typed: Vec<String> = newsdex_query::parse(&watch.query, newsdex_query::DefaultOp::And)
         .map(|q| {
             q.positive_terms()
@@ -254,6 +313,11 @@ pub fn with_spellings(engine: &Engine, watch: &Watch, entries: &mut [Entry]) -> 
         let Ok(id) = e.doc.parse::<DocId>() else { continue };
         let Some(row) = engine.document(id)? else { continue };
         let a = &row.article;
+        e.title.clone_from(&a.title);
+        e.url.clone_from(&a.url);
+        e.outlet.clone_from(&a.outlet);
+        e.published = a.published.as_ref().map(|p| p.display());
+        e.lang.clone_from(&a.lang);
         let (title, body) = engine.highlights(&watch.query, &SearchOptions::default(), a)?;
         let mut out: Vec<String> = Vec::new();
         for (text, marks) in [(&a.title, title), (&a.body, body)] {

@@ -45,11 +45,6 @@ CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     watch TEXT NOT NULL,
     doc INTEGER NOT NULL,
-    title TEXT NOT NULL,
-    url TEXT,
-    outlet TEXT,
-    published TEXT,
-    lang TEXT,
     found_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     batch INTEGER NOT NULL,
@@ -67,6 +62,37 @@ CREATE TABLE IF NOT EXISTS copies (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 ";
+
+/// The layout [`SCHEMA`] makes, in the file's `user_version`. 0: the first layout, whose
+/// entries also held their article's title, address, outlet, date and language (now read
+/// from the archive when an entry is shown); [`migrate`] brings such a file up to date.
+const SCHEMA_VERSION: i64 = 1;
+
+/// The article fields version 0 copied into every entry.
+const DROPPED_ENTRY_COLUMNS: [&str; 5] = ["title", "url", "outlet", "published", "lang"];
+
+/// Bring a watches file of an earlier layout up to [`SCHEMA_VERSION`], in one immediate
+/// transaction (two processes opening an old file at once take turns; the second finds it
+/// done). Entries keep their ids, revisions and counts.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let columns: Vec<String> = tx
+        .prepare("SELECT name FROM pragma_table_info('entries')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for c in DROPPED_ENTRY_COLUMNS {
+        if columns.iter().any(|have| have == c) {
+            tx.execute_batch(&format!("ALTER TABLE entries DROP COLUMN {c}"))?;
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
 
 /// A saved search.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -139,13 +165,15 @@ pub struct Entry {
     pub entry: u64,
     /// The first matching article (hex id).
     pub doc: String,
+    /// The article's title, address, outlet, date and language: read from the archive
+    /// when the entry is shown ([`crate::fill_entries`]), not kept in the watches file.
     pub title: String,
     pub url: Option<String>,
     pub outlet: Option<String>,
     pub published: Option<String>,
     pub lang: Option<String>,
     /// Spellings the query's words were expanded to that this article has (filled when
-    /// shown, by [`crate::with_spellings`]).
+    /// shown, by [`crate::fill_entries`]).
     pub matched: Vec<String>,
     pub found_at: String,
     pub updated_at: String,
@@ -194,11 +222,16 @@ pub fn check_name(name: &str) -> Result<()> {
 impl WatchStore {
     /// Open (creating if needed) the watches file of the data directory `root`.
     pub fn open(root: &Path) -> Result<WatchStore> {
-        let conn = Connection::open(root.join(crate::WATCHES_FILE))?;
+        let mut conn = Connection::open(root.join(crate::WATCHES_FILE))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // A run writes a row per match (hundreds of thousands at scale) into indexes
+        // spread over every watch: a page cache of 64 MiB (filled only as pages are
+        // read) keeps them from spilling to the log mid-transaction.
+        conn.pragma_update(None, "cache_size", -65_536)?;
         conn.execute_batch(SCHEMA)?;
+        migrate(&mut conn)?;
         Ok(WatchStore { conn })
     }
 
@@ -324,8 +357,7 @@ impl WatchStore {
 
     fn entries_where(&self, name: &str, tail: &str, since: u64, limit: usize) -> Result<Vec<Entry>> {
         let sql = format!(
-            "SELECT rev, id, doc, title, url, outlet, published, lang, found_at, updated_at, copies, outlets
-             FROM entries WHERE watch = ?1 AND {tail}"
+            "SELECT rev, id, doc, found_at, updated_at, copies, outlets FROM entries WHERE watch = ?1 AND {tail}"
         );
         let mut st = self.conn.prepare(&sql)?;
         let rows = st.query_map(params![name, since as i64, limit as i64], |r| {
@@ -333,16 +365,16 @@ impl WatchStore {
                 rev: r.get::<_, i64>(0)? as u64,
                 entry: r.get::<_, i64>(1)? as u64,
                 doc: DocId::from_i64(r.get(2)?).to_string(),
-                title: r.get(3)?,
-                url: r.get(4)?,
-                outlet: r.get(5)?,
-                published: r.get(6)?,
-                lang: r.get(7)?,
+                title: String::new(),
+                url: None,
+                outlet: None,
+                published: None,
+                lang: None,
                 matched: Vec::new(),
-                found_at: r.get(8)?,
-                updated_at: r.get(9)?,
-                copies: r.get::<_, i64>(10)? as u64,
-                outlets: r.get::<_, i64>(11)? as u64,
+                found_at: r.get(3)?,
+                updated_at: r.get(4)?,
+                copies: r.get::<_, i64>(5)? as u64,
+                outlets: r.get::<_, i64>(6)? as u64,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -352,6 +384,12 @@ impl WatchStore {
     /// transaction (one disk sync per run, whatever the number of watches). `members`
     /// gives every member of a document's story. Returns (entries made, copies added
     /// under existing entries).
+    ///
+    /// A run's new entries and their first copies are written in bulk ([`Rows`]): entry
+    /// ids are given here, after the table's AUTOINCREMENT sequence (which they raise), and
+    /// what the rest of the run asks about them (a later copy of the same story, for the
+    /// same watch) is answered from memory. Copies under an entry of an earlier run are
+    /// written at once, as its outlet count is read back from the copies table.
     pub(crate) fn record(
         &mut self,
         results: &[(crate::Watch, Vec<Found>)],
@@ -363,10 +401,17 @@ impl WatchStore {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut rev: i64 =
             tx.query_row("SELECT value FROM meta WHERE key = 'rev'", [], |r| r.get(0)).optional()?.unwrap_or(0);
+        let mut next_entry: i64 = tx.query_row(
+            "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'entries'), 0),
+                        COALESCE((SELECT MAX(id) FROM entries), 0)) + 1",
+            [],
+            |r| r.get(0),
+        )?;
         let stamp = now();
         let (mut new, mut added) = (0, 0);
+        let mut rows = Rows::default();
         // A document many watches match is looked up once; statements are prepared once
-        // per run (a run records hundreds of thousands of rows at scale).
+        // per run.
         let mut stories: std::collections::HashMap<DocId, Vec<DocId>> = std::collections::HashMap::new();
         for (watch, found) in results {
             let stored: Option<i64> = tx
@@ -377,12 +422,25 @@ impl WatchStore {
                 // Removed meanwhile, or another run already read these batches.
                 continue;
             }
+            // Documents the watch holds already (one committed again in a later batch):
+            // asked once per watch, not per match.
+            let mut known: std::collections::HashSet<i64> = std::collections::HashSet::new();
+            if !found.is_empty() {
+                let ids = serde_json::to_string(&found.iter().map(|f| f.id.as_i64()).collect::<Vec<_>>())
+                    .unwrap_or_else(|_| "[]".into());
+                let mut st = tx.prepare_cached(
+                    "SELECT doc FROM copies WHERE watch = ?1 AND doc IN (SELECT value FROM json_each(?2))",
+                )?;
+                for d in st.query_map(params![watch.name, ids], |r| r.get(0))? {
+                    known.insert(d?);
+                }
+            }
+            // This run's copies for this watch (document → entry), and the entries it made
+            // (entry → its row in `rows`, its outlets).
+            let mut here: std::collections::HashMap<DocId, i64> = std::collections::HashMap::new();
+            let mut made: std::collections::HashMap<i64, (usize, Vec<String>)> = std::collections::HashMap::new();
             for f in found {
-                let known = tx
-                    .prepare_cached("SELECT 1 FROM copies WHERE watch = ?1 AND doc = ?2")?
-                    .query_row(params![watch.name, f.id.as_i64()], |_| Ok(()))
-                    .optional()?;
-                if known.is_some() {
+                if known.contains(&f.id.as_i64()) || here.contains_key(&f.id) {
                     continue;
                 }
                 let mut entry: Option<i64> = None;
@@ -394,10 +452,13 @@ impl WatchStore {
                     // The document itself was looked up just above: only its story's
                     // other members can hold an entry.
                     for &m in story.iter().filter(|&&m| m != f.id) {
-                        entry = tx
-                            .prepare_cached("SELECT entry FROM copies WHERE watch = ?1 AND doc = ?2")?
-                            .query_row(params![watch.name, m.as_i64()], |r| r.get(0))
-                            .optional()?;
+                        entry = match here.get(&m) {
+                            Some(&e) => Some(e),
+                            None => tx
+                                .prepare_cached("SELECT entry FROM copies WHERE watch = ?1 AND doc = ?2")?
+                                .query_row(params![watch.name, m.as_i64()], |r| r.get(0))
+                                .optional()?,
+                        };
                         if entry.is_some() {
                             break;
                         }
@@ -406,6 +467,25 @@ impl WatchStore {
                 rev += 1;
                 match entry {
                     Some(e) => {
+                        here.insert(f.id, e);
+                        added += 1;
+                        if let Some((row, outlets)) = made.get_mut(&e) {
+                            // An entry this run made: changed in memory.
+                            if let Some(o) = &f.outlet
+                                && !outlets.contains(o)
+                            {
+                                outlets.push(o.clone());
+                            }
+                            let r = &mut rows.entries[*row];
+                            (r.copies, r.outlets, r.rev) = (r.copies + 1, outlets.len() as i64, rev);
+                            rows.copies.push(CopyRow {
+                                watch: &watch.name,
+                                doc: f.id.as_i64(),
+                                entry: e,
+                                outlet: f.outlet.as_deref(),
+                            });
+                            continue;
+                        }
                         tx.prepare_cached("INSERT INTO copies (watch, doc, entry, outlet) VALUES (?1, ?2, ?3, ?4)")?
                             .execute(params![watch.name, f.id.as_i64(), e, f.outlet])?;
                         tx.prepare_cached(
@@ -415,37 +495,38 @@ impl WatchStore {
                          WHERE id = ?2",
                         )?
                         .execute(params![watch.name, e, stamp, rev])?;
-                        added += 1;
                     }
                     None => {
-                        tx.prepare_cached(
-                            "INSERT INTO entries (watch, doc, title, url, outlet, published, lang, found_at,
-                                              updated_at, batch, copies, outlets, rev)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, 1, ?10, ?11)",
-                        )?
-                        .execute(params![
-                            watch.name,
-                            f.id.as_i64(),
-                            f.title,
-                            f.url,
-                            f.outlet,
-                            f.published,
-                            f.lang,
-                            stamp,
-                            f.batch as i64,
-                            f.outlet.is_some() as i64,
-                            rev
-                        ])?;
-                        let e = tx.last_insert_rowid();
-                        tx.prepare_cached("INSERT INTO copies (watch, doc, entry, outlet) VALUES (?1, ?2, ?3, ?4)")?
-                            .execute(params![watch.name, f.id.as_i64(), e, f.outlet])?;
+                        let e = next_entry;
+                        next_entry += 1;
+                        here.insert(f.id, e);
+                        made.insert(e, (rows.entries.len(), f.outlet.iter().cloned().collect()));
+                        rows.entries.push(EntryRow {
+                            id: e,
+                            watch: &watch.name,
+                            doc: f.id.as_i64(),
+                            batch: f.batch as i64,
+                            copies: 1,
+                            outlets: f.outlet.is_some() as i64,
+                            rev,
+                        });
+                        rows.copies.push(CopyRow {
+                            watch: &watch.name,
+                            doc: f.id.as_i64(),
+                            entry: e,
+                            outlet: f.outlet.as_deref(),
+                        });
                         new += 1;
                     }
                 }
             }
             tx.prepare_cached("UPDATE watches SET watermark = ?2, last_run = ?3, last_error = NULL WHERE name = ?1")?
                 .execute(params![watch.name, last as i64, stamp])?;
+            if rows.entries.len() >= Rows::FLUSH {
+                rows.write(&tx, &stamp)?;
+            }
         }
+        rows.write(&tx, &stamp)?;
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('rev', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1",
             [rev],
@@ -530,6 +611,90 @@ impl WatchStore {
             "UPDATE watches SET last_run = ?2, last_error = ?3 WHERE name = ?1",
             params![name, now(), reason],
         )?;
+        Ok(())
+    }
+}
+
+/// A new entry of a run, before it is written.
+#[derive(Debug)]
+struct EntryRow<'a> {
+    id: i64,
+    watch: &'a str,
+    doc: i64,
+    batch: i64,
+    copies: i64,
+    outlets: i64,
+    rev: i64,
+}
+
+/// A copy of a run, before it is written.
+#[derive(Debug)]
+struct CopyRow<'a> {
+    watch: &'a str,
+    doc: i64,
+    entry: i64,
+    outlet: Option<&'a str>,
+}
+
+/// A run's new entries and copies, written many rows to a statement.
+#[derive(Debug, Default)]
+struct Rows<'a> {
+    entries: Vec<EntryRow<'a>>,
+    copies: Vec<CopyRow<'a>>,
+}
+
+impl<'a> Rows<'a> {
+    /// Rows per INSERT statement.
+    const CHUNK: usize = 64;
+    /// Entries held before they are written.
+    const FLUSH: usize = 16_384;
+
+    /// Write and forget the rows held, in the order they were made.
+    fn write(&mut self, tx: &rusqlite::Transaction<'_>, stamp: &str) -> Result<()> {
+        fn values(row: &str, n: usize) -> String {
+            vec![row; n].join(", ")
+        }
+        for chunk in self.entries.chunks(Self::CHUNK) {
+            let sql = format!(
+                "INSERT INTO entries (id, watch, doc, found_at, updated_at, batch, copies, outlets, rev) VALUES {}",
+                values("(?, ?, ?, ?, ?, ?, ?, ?, ?)", chunk.len())
+            );
+            let mut st = tx.prepare_cached(&sql)?;
+            let mut i = 0;
+            let mut bind = |st: &mut rusqlite::CachedStatement<'_>, v: &dyn rusqlite::ToSql| {
+                i += 1;
+                st.raw_bind_parameter(i, v)
+            };
+            for r in chunk {
+                bind(&mut st, &r.id)?;
+                bind(&mut st, &r.watch)?;
+                bind(&mut st, &r.doc)?;
+                bind(&mut st, &stamp)?;
+                bind(&mut st, &stamp)?;
+                bind(&mut st, &r.batch)?;
+                bind(&mut st, &r.copies)?;
+                bind(&mut st, &r.outlets)?;
+                bind(&mut st, &r.rev)?;
+            }
+            st.raw_execute()?;
+        }
+        for chunk in self.copies.chunks(Self::CHUNK) {
+            let sql = format!(
+                "INSERT INTO copies (watch, doc, entry, outlet) VALUES {}",
+                values("(?, ?, ?, ?)", chunk.len())
+            );
+            let mut st = tx.prepare_cached(&sql)?;
+            let mut i = 0;
+            for r in chunk {
+                for v in [&r.watch as &dyn rusqlite::ToSql, &r.doc, &r.entry, &r.outlet] {
+                    i += 1;
+                    st.raw_bind_parameter(i, v)?;
+                }
+            }
+            st.raw_execute()?;
+        }
+        self.entries.clear();
+        self.copies.clear();
         Ok(())
     }
 }

@@ -53,7 +53,8 @@ fn a_story_is_reported_once_and_its_copies_raise_its_outlet_count() {
     let later = run(&w, &mut store).unwrap();
     assert_eq!(later.new_entries, 2, "every-copy watch: one entry per article");
     assert_eq!(later.copies_added, 2, "story watch: two copies under its entry");
-    let entries = store.recent("tashkent", 10).unwrap();
+    let mut entries = store.recent("tashkent", 10).unwrap();
+    newsdex_watch::fill_entries(&w, &store.get("tashkent").unwrap(), &mut entries).unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!((entries[0].copies, entries[0].outlets), (3, 3));
     assert_eq!(entries[0].outlet.as_deref(), Some("Radio Free Asia"), "the first to arrive made the entry");
@@ -248,4 +249,147 @@ fn a_daily_digest_is_posted_once_after_its_day_and_is_one_atom_entry() {
     assert_eq!(xml.matches("<entry>").count(), 1, "{xml}");
     let story = if n == 1 { "1 story".to_string() } else { format!("{n} stories") };
     assert!(xml.contains(&format!("daily: {story}, ")), "{xml}");
+}
+
+/// The layout of `watches.sqlite` before entries stopped copying their article's title,
+/// address, outlet, date and language (schema version 0), as that version made it.
+const FIRST_LAYOUT: &str = "
+CREATE TABLE IF NOT EXISTS watches (
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,
+    langs TEXT NOT NULL,
+    outlets TEXT NOT NULL,
+    every_copy INTEGER NOT NULL,
+    digest TEXT,
+    created TEXT NOT NULL,
+    watermark INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    last_run TEXT,
+    last_error TEXT,
+    webhook TEXT,
+    secret TEXT,
+    delivered_rev INTEGER NOT NULL DEFAULT 0,
+    delivery_failures INTEGER NOT NULL DEFAULT 0,
+    next_delivery INTEGER,
+    last_delivery TEXT,
+    last_delivery_error TEXT
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    watch TEXT NOT NULL,
+    at TEXT NOT NULL,
+    from_rev INTEGER NOT NULL,
+    to_rev INTEGER NOT NULL,
+    entries INTEGER NOT NULL,
+    status INTEGER,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_watch ON deliveries (watch, id);
+CREATE TABLE IF NOT EXISTS entries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    watch TEXT NOT NULL,
+    doc INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    outlet TEXT,
+    published TEXT,
+    lang TEXT,
+    found_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    copies INTEGER NOT NULL,
+    outlets INTEGER NOT NULL,
+    rev INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entries_by_rev ON entries (watch, rev);
+CREATE TABLE IF NOT EXISTS copies (
+    watch TEXT NOT NULL,
+    doc INTEGER NOT NULL,
+    entry INTEGER NOT NULL,
+    outlet TEXT,
+    PRIMARY KEY (watch, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+";
+
+#[test]
+fn regression_a_watches_file_of_the_first_layout_is_migrated_and_keeps_its_entries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let p = newsdex_testkit::seed_paragraphs(newsdex_testkit::SEED_004);
+    let mut w = Engine::open_write(&data).unwrap();
+    ingest(&mut w, jsonl(tmp.path(), "a.jsonl", "Radio Free Asia", "2021-03-01", &p));
+    let opts = SearchOptions { collapse: false, ..SearchOptions::default() };
+    let hit = w.search("Tashkent", &opts).unwrap().hits.remove(0);
+    let doc = hit.id.to_string().parse::<newsdex_core::DocId>().unwrap();
+    // A file as the first version left it: two watches that recorded the article (one
+    // entry each, with its texts), entries 8 and 9 of a removed watch gone.
+    {
+        let c = rusqlite::Connection::open(data.join(newsdex_watch::WATCHES_FILE)).unwrap();
+        c.execute_batch(FIRST_LAYOUT).unwrap();
+        let (last, generation) = (w.last_batch().unwrap() as i64, w.generation() as i64);
+        for (name, every) in [("tashkent", 0), ("each", 1)] {
+            c.execute(
+                "INSERT INTO watches (name, query, langs, outlets, every_copy, created, watermark, generation)
+                 VALUES (?1, 'Tashkent', '[]', '[]', ?2, '2021-03-01T00:00:00Z', ?3, ?4)",
+                rusqlite::params![name, every, last, generation],
+            )
+            .unwrap();
+        }
+        for (id, name, rev) in [(6, "tashkent", 2), (7, "each", 3)] {
+            c.execute(
+                "INSERT INTO entries (id, watch, doc, title, url, outlet, published, lang, found_at, updated_at, batch,
+                                      copies, outlets, rev)
+                 VALUES (?1, ?2, ?3, 'As stored', NULL, 'Radio Free Asia', '2021-03-01', 'en', '2021-03-01T00:00:00Z',
+                         '2021-03-01T00:00:00Z', ?4, 1, 1, ?5)",
+                rusqlite::params![id, name, doc.as_i64(), last, rev],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO copies (watch, doc, entry, outlet) VALUES (?1, ?2, ?3, 'Radio Free Asia')",
+                rusqlite::params![name, doc.as_i64(), id],
+            )
+            .unwrap();
+        }
+        c.execute_batch(
+            "UPDATE sqlite_sequence SET seq = 9 WHERE name = 'entries'; INSERT INTO meta VALUES ('rev', 3);",
+        )
+        .unwrap();
+    }
+    let mut store = WatchStore::open(&data).unwrap();
+    {
+        let c = rusqlite::Connection::open(data.join(newsdex_watch::WATCHES_FILE)).unwrap();
+        let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version, 1);
+        let columns: Vec<String> = c
+            .prepare("SELECT name FROM pragma_table_info('entries')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(!columns.iter().any(|c| c == "title" || c == "url"), "{columns:?}");
+    }
+    let mut entries = store.recent("tashkent", 10).unwrap();
+    newsdex_watch::fill_entries(&w, &store.get("tashkent").unwrap(), &mut entries).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0].entry, entries[0].rev, entries[0].copies), (6, 2, 1));
+    assert_eq!(entries[0].title, "Background of the risks of Uyghur visits to Central Asia", "read from the archive");
+    assert_eq!(entries[0].outlet.as_deref(), Some("Radio Free Asia"));
+    assert_eq!(entries[0].published, hit.published, "the date as a search shows it");
+
+    // Later matches go on from the migrated entries: a copy joins the story's entry, and
+    // the every-copy watch's new entry takes the next id after the removed ones.
+    ingest(&mut w, jsonl(tmp.path(), "b.jsonl", "Eurasia Daily", "2021-03-02", &p[..p.len() - 1]));
+    let r = run(&w, &mut store).unwrap();
+    assert_eq!((r.new_entries, r.copies_added), (1, 1));
+    let story = store.recent("tashkent", 10).unwrap();
+    assert_eq!((story.len(), story[0].entry, story[0].copies, story[0].outlets), (1, 6, 2, 2));
+    assert!(story[0].rev > 3, "a new revision after the migrated ones");
+    let each = store.recent("each", 10).unwrap();
+    assert_eq!(each.iter().map(|e| e.entry).collect::<Vec<_>>(), [10, 7]);
+    // Opened again: nothing left to migrate, nothing changed.
+    drop(store);
+    let store = WatchStore::open(&data).unwrap();
+    assert_eq!(store.recent("each", 10).unwrap().len(), 2);
 }
