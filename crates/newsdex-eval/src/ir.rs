@@ -95,17 +95,21 @@ impl Collection {
 
     /// Keep `n` scored queries, a fixed sample ([`cv::sample`]; all when there are no more).
     pub fn truncate_queries(&mut self, n: usize) {
-        let ids: Vec<String> = self.scored().into_iter().map(|(q, _)| q.clone()).collect();
-        let keep: std::collections::HashSet<String> = cv::sample(&ids, n).into_iter().collect();
+        let keep = self.sampled(n);
         self.queries.retain(|(q, _)| keep.contains(q));
     }
 
     /// The queries [`Collection::truncate_queries`] would leave out: what a diagnosis may
     /// look at without touching the queries that are reported.
     pub fn drop_sample(&mut self, n: usize) {
-        let ids: Vec<String> = self.scored().into_iter().map(|(q, _)| q.clone()).collect();
-        let reported: std::collections::HashSet<String> = cv::sample(&ids, n).into_iter().collect();
+        let reported = self.sampled(n);
         self.queries.retain(|(q, _)| !reported.contains(q));
+    }
+
+    /// The ids of the `n` scored queries [`cv::sample`] draws.
+    fn sampled(&self, n: usize) -> std::collections::HashSet<String> {
+        let ids: Vec<String> = self.scored().into_iter().map(|(q, _)| q.clone()).collect();
+        cv::sample(&ids, n).into_iter().collect()
     }
 
     /// Whether every scored query has exactly one relevant document (a known-item

@@ -175,7 +175,9 @@ impl Field {
         fn opt(s: &Option<String>) -> Cell<'_> {
             s.as_deref().map_or(Cell::Null, Cell::Text)
         }
-        let json = |v: &dyn erased::Json| Cell::Json(v.to_json());
+        fn json(v: &impl serde::Serialize) -> Cell<'static> {
+            Cell::Json(serde_json::to_string(v).unwrap_or_else(|_| "null".into()))
+        }
         match self {
             Field::Id => Cell::Owned(a.id.to_string()),
             Field::Title => Cell::Text(&a.title),
@@ -243,19 +245,6 @@ fn json_string(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-/// Lists and records written as compact JSON without naming their types here.
-mod erased {
-    pub(crate) trait Json {
-        fn to_json(&self) -> String;
-    }
-
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_else(|_| "null".into())
-        }
-    }
-}
-
 /// Writes an export: a header (CSV), then one row per document.
 #[derive(Debug, Clone)]
 pub struct Exporter {
@@ -287,41 +276,34 @@ impl Exporter {
 
     /// One document.
     pub fn write_row(&self, out: &mut dyn Write, d: &ExportDoc) -> std::io::Result<()> {
-        let mut line = Vec::with_capacity(d.row.article.body.len() + 512);
-        self.row_bytes(&mut line, d)?;
-        out.write_all(&line)
-    }
-
-    /// One document's row, appended to `line`.
-    pub fn row_bytes(&self, line: &mut Vec<u8>, d: &ExportDoc) -> std::io::Result<()> {
         match self.format {
             Format::Parquet => Err(std::io::Error::other("a Parquet export is written by parquet::ParquetSink")),
             Format::Jsonl => {
+                let mut line = Vec::with_capacity(d.row.article.body.len() + 512);
                 line.push(b'{');
                 for (i, f) in self.fields.iter().enumerate() {
                     if i > 0 {
                         line.push(b',');
                     }
-                    json_string(line, f.name());
+                    json_string(&mut line, f.name());
                     line.push(b':');
-                    f.cell(d).write_json(line);
+                    f.cell(d).write_json(&mut line);
                 }
                 line.extend_from_slice(b"}\n");
-                Ok(())
+                out.write_all(&line)
             }
             Format::Csv => {
-                let mut text = String::new();
+                let mut line = String::with_capacity(d.row.article.body.len() + 512);
                 for (i, f) in self.fields.iter().enumerate() {
                     if i > 0 {
-                        text.push(',');
+                        line.push(',');
                     }
                     if let Some(t) = f.cell(d).text() {
-                        csv_cell(&mut text, &t);
+                        csv_cell(&mut line, &t);
                     }
                 }
-                text.push_str("\r\n");
-                line.extend_from_slice(text.as_bytes());
-                Ok(())
+                line.push_str("\r\n");
+                out.write_all(line.as_bytes())
             }
         }
     }

@@ -549,15 +549,20 @@ fn most(counts: &HashMap<Script, usize>) -> Option<Script> {
     counts.iter().max_by_key(|(s, n)| (**n, std::cmp::Reverse(**s as u8))).map(|(s, _)| *s)
 }
 
-/// The script most of a line's letters are in.
-fn main_script(text: &str) -> Option<Script> {
+/// How many of `text`'s letters each script has.
+fn script_counts(text: &str) -> HashMap<Script, usize> {
     let mut counts: HashMap<Script, usize> = HashMap::new();
     for c in text.chars() {
         if let Some(s) = script(c) {
             *counts.entry(s).or_default() += 1;
         }
     }
-    most(&counts)
+    counts
+}
+
+/// The script most of a line's letters are in.
+fn main_script(text: &str) -> Option<Script> {
+    most(&script_counts(text))
 }
 
 /// How unusual `text` is, in rough bits: characters, and neighbours that text does not
@@ -568,12 +573,7 @@ pub fn cost(text: &str) -> f32 {
     let mut upper_run = 0usize;
     // The line's main script: letters of a script written with few letters (CJK, Hangul)
     // standing alone in a line of another script are what mojibake decodes to by chance.
-    let mut counts: HashMap<Script, usize> = HashMap::new();
-    for &c in &chars {
-        if let Some(s) = script(c) {
-            *counts.entry(s).or_default() += 1;
-        }
-    }
+    let counts = script_counts(text);
     let letters: usize = counts.values().sum();
     let main = most(&counts);
     for (i, &c) in chars.iter().enumerate() {

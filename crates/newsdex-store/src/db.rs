@@ -787,8 +787,8 @@ const COMPRESS_FROM: usize = 512;
 /// that saves a tenth or more, else the text itself. The index keeps its own copy for
 /// snippets; this one is what `show`, exports and rebuilds read, so it is kept whole but
 /// need not take its full size (news text compresses about 2.5 to 1 at level 3).
-fn stored_body(body: &str) -> rusqlite::types::Value {
-    use rusqlite::types::Value;
+fn stored_body(body: &str) -> rusqlite::types::ToSqlOutput<'_> {
+    use rusqlite::types::{ToSqlOutput, Value, ValueRef};
     thread_local! {
         // A context per call cost more than the compression of a short body.
         static ZSTD: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
@@ -798,9 +798,9 @@ fn stored_body(body: &str) -> rusqlite::types::Value {
         && let Some(z) = ZSTD.with(|c| c.borrow_mut().as_mut().and_then(|c| c.compress(body.as_bytes()).ok()))
         && z.len() * 10 <= body.len() * 9
     {
-        return Value::Blob(z);
+        return ToSqlOutput::Owned(Value::Blob(z));
     }
-    Value::Text(body.to_string())
+    ToSqlOutput::Borrowed(ValueRef::Text(body.as_bytes()))
 }
 
 /// Decompress a body: one context per thread, kept (making one per body doubled an
