@@ -12,12 +12,18 @@
 //!   layout, after merges, reopenings and a reindex, so consecutive pages of one search
 //!   never overlap or skip a hit.
 //!
+//! Relevance is ranked by [`ByScore`], tantivy's `TopNComputer` keyed by the score and then
+//! the document id, for the same reason: equal scores (a word's matches in documents of
+//! one length, a filter-only query) come in one order whatever the segment layout, so a
+//! collection searched through its shards ranks exactly as one archive holding the same
+//! documents (tantivy's own collector breaks ties by position in the index).
+//!
 //! Collapsing (one hit per story) keeps the first member of each story in this order, as
 //! it does for relevance; see [`SearchIndex::search`](crate::SearchIndex::search).
 
 use tantivy::DocSet;
 use tantivy::collector::sort_key::NaturalComparator;
-use tantivy::collector::{Collector, SegmentCollector, TopDocs, TopNComputer};
+use tantivy::collector::{Collector, SegmentCollector, TopNComputer};
 use tantivy::columnar::Column;
 use tantivy::query::{EnableScoring, Query, Scorer};
 use tantivy::{DateTime, DocAddress, DocId, Score, Searcher, SegmentReader};
@@ -73,7 +79,7 @@ pub(crate) fn ranking(
     offset: usize,
 ) -> Ranking<impl Collector<Fruit = Vec<(Score, DocAddress)>>> {
     match sort {
-        Sort::Relevance => Ranking::Score(TopDocs::with_limit(limit).and_offset(offset).order_by_score()),
+        Sort::Relevance => Ranking::Score(ByScore { limit, offset }),
         Sort::Newest | Sort::Oldest => Ranking::Date(ByDate { newest: sort == Sort::Newest, limit, offset }),
     }
 }
@@ -192,6 +198,83 @@ impl<S: SegmentCollector> SegmentCollector for RankingSegment<S> {
             RankingSegment::Score(s) => RankingFruit::Score(s.harvest()),
             RankingSegment::Date(d) => RankingFruit::Date(d.harvest()),
         }
+    }
+}
+
+/// The top `offset + limit` matches by score, ties broken by document id (smaller
+/// first), then `limit` of them after `offset`.
+pub(crate) struct ByScore {
+    limit: usize,
+    offset: usize,
+}
+
+/// What ranks first is greater: (the score, mapped onto unsigned integers in order; the
+/// document id reversed).
+type ScoreKey = (u32, u64);
+
+fn score_key(score: Score, doc: u64) -> ScoreKey {
+    let bits = score.to_bits();
+    let ordered = if bits & (1 << 31) != 0 { !bits } else { bits | (1 << 31) };
+    (ordered, !doc)
+}
+
+/// The score a [`ScoreKey`] was made from.
+fn key_score(key: ScoreKey) -> Score {
+    let o = key.0;
+    Score::from_bits(if o & (1 << 31) != 0 { o & !(1 << 31) } else { !o })
+}
+
+pub(crate) struct ByScoreSegment {
+    doc: Column<u64>,
+    segment: u32,
+    top: TopNComputer<ScoreKey, DocId, NaturalComparator>,
+}
+
+impl Collector for ByScore {
+    type Fruit = Vec<(Score, DocAddress)>;
+    type Child = ByScoreSegment;
+
+    fn for_segment(&self, ord: u32, segment: &SegmentReader) -> tantivy::Result<ByScoreSegment> {
+        let depth = self.offset.saturating_add(self.limit).max(1);
+        Ok(ByScoreSegment {
+            doc: segment.fast_fields().u64("doc")?,
+            segment: ord,
+            top: TopNComputer::new_with_comparator(depth, NaturalComparator),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(ScoreKey, DocAddress)>>) -> tantivy::Result<Self::Fruit> {
+        let depth = self.offset.saturating_add(self.limit).max(1);
+        let mut top = TopNComputer::new_with_comparator(depth, NaturalComparator);
+        for (k, addr) in fruits.into_iter().flatten() {
+            top.push(k, addr);
+        }
+        Ok(top
+            .into_sorted_vec()
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .map(|c| (key_score(c.sort_key), c.doc))
+            .collect())
+    }
+}
+
+impl SegmentCollector for ByScoreSegment {
+    type Fruit = Vec<(ScoreKey, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        // Every document has its id; a missing one (never written so) ranks as id 0.
+        let id = self.doc.first(doc).unwrap_or(0);
+        self.top.push(score_key(score, id), doc);
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        let segment = self.segment;
+        self.top.into_vec().into_iter().map(|c| (c.sort_key, DocAddress::new(segment, c.doc))).collect()
     }
 }
 
@@ -314,6 +397,20 @@ mod tests {
         (r.hits.iter().map(|h| h.id.as_u64()).collect(), r.undated)
     }
 
+    #[test]
+    fn score_keys_order_as_scores_then_smaller_ids_and_give_the_score_back() {
+        let scores = [-3.5f32, -0.0, 0.0, 1e-30, 0.5, 1.0, 7.25, 1e30];
+        for (i, &a) in scores.iter().enumerate() {
+            assert_eq!(key_score(score_key(a, 9)).to_bits(), a.to_bits());
+            for &b in &scores[i + 1..] {
+                if a < b {
+                    assert!(score_key(a, 1) < score_key(b, 2), "{a} {b}");
+                }
+            }
+            assert!(score_key(a, 1) > score_key(a, 2), "the smaller id ranks first");
+        }
+    }
+
     /// Regression test for deep paging under every order: pages 1..N of 7 hits
     /// concatenated are the one page of 100, with and without collapsing stories; date
     /// orders put the undated last and break ties on a date by id, whatever the order the
@@ -346,6 +443,10 @@ mod tests {
                     assert_eq!(paged, whole, "{query} {sort:?} collapse={collapse}");
                     assert_eq!(whole.iter().collect::<HashSet<_>>().len(), whole.len(), "a hit shown twice");
                     if !sort.by_date() {
+                        // Regression: equal scores ("*" scores every document alike) came
+                        // in index order, so an index holding the same documents in
+                        // another order (a collection's shards) ranked them otherwise.
+                        assert_eq!(ids(&backward, query, &stories, sort, collapse, 100, 0).0, whole, "{query}");
                         continue;
                     }
                     // The order expected from the articles themselves.
