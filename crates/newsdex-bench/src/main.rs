@@ -19,6 +19,7 @@
 mod measure;
 mod queries;
 mod report;
+mod shards;
 mod synth;
 mod tantivy_alone;
 mod watches;
@@ -151,6 +152,21 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// One archive against collections of N shards built from the same INPUTs on this
+    /// machine (shards built one after another; on a cluster they are built at once):
+    /// build and link time, and the latency of a query log (one thread, facets on) through
+    /// the shards read as one index. Prints a Markdown table.
+    Shards {
+        #[arg(long)]
+        work: PathBuf,
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+        shards: Vec<u32>,
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        inputs: Vec<PathBuf>,
+    },
     /// Render a results file as Markdown; with --write, replace the generated section of FILE.
     Report {
         results: PathBuf,
@@ -192,6 +208,7 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Cmd::Shards { work, shards, queries, rounds, inputs } => shards::run(&work, &shards, &queries, rounds, &inputs),
         Cmd::Ingest { data, label, outlet, no_stories, inputs } => {
             let opts = IngestOptions { outlet, stories: !no_stories, ..IngestOptions::default() };
             let row = ingest(&data, &inputs, &opts)?;

@@ -10,6 +10,7 @@
 //!   were skipped (each is listed with its reason).
 
 mod collect_cmd;
+mod collection_cmd;
 mod compare_cmd;
 mod output;
 mod warc_cmd;
@@ -75,6 +76,10 @@ enum Command {
     /// each new story once (add, list, show, remove, run).
     #[command(subcommand)]
     Watch(watch_cmd::WatchCommand),
+    /// A collection: one archive spread over N shards built apart (init, link, status);
+    /// `search` on a collection's directory searches every shard as one archive.
+    #[command(subcommand)]
+    Collection(collection_cmd::CollectionCommand),
 }
 
 #[derive(Args, Debug)]
@@ -154,6 +159,12 @@ struct IngestArgs {
     /// of an event but mixes events; 4 rarely mixes but misses most.
     #[arg(long)]
     story_headlines: Option<usize>,
+    /// Build shard INDEX of COUNT of a collection (`--shard 2/4`): every input given is
+    /// kept, but only the records whose id falls in this shard are extracted and stored;
+    /// the others are counted. Recorded in the data directory (later ingests and reindex
+    /// keep to it). See `newsdex collection --help`.
+    #[arg(long)]
+    shard: Option<newsdex_core::Shard>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -368,6 +379,7 @@ fn run(cli: Cli) -> anyhow::Result<Done> {
         Command::Sources(cmd) => collect_cmd::sources(&cli.data, cmd, cli.quiet),
         Command::Collect(args) => collect_cmd::collect(&cli.data, args, cli.quiet),
         Command::Watch(cmd) => watch_cmd::watch(&cli.data, cmd, cli.quiet),
+        Command::Collection(cmd) => collection_cmd::collection(&cli.data, cmd, cli.quiet),
     }
 }
 
@@ -404,6 +416,9 @@ fn on_event(bar: &indicatif::ProgressBar, quiet: bool) -> impl FnMut(IngestEvent
 
 fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
     let mut engine = Engine::open_write(data).with_context(|| format!("opening {}", data.display()))?;
+    if let Some(shard) = args.shard {
+        engine.make_shard(shard)?;
+    }
     let lang = match &args.lang {
         Some(l) => {
             Some(newsdex_core::normalize_lang(l).with_context(|| format!("--lang {l:?} is not a language code"))?)
@@ -489,7 +504,6 @@ fn reindex(data: &Path, quiet: bool) -> anyhow::Result<Done> {
 }
 
 fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
-    let engine = Engine::open_read(data)?;
     let query = args.query.join(" ");
     let opts = args.filters.options(SearchOptions {
         limit: args.limit,
@@ -502,7 +516,15 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
         snapshot: args.snapshot,
         ..SearchOptions::default()
     });
-    let results = engine.search(&query, &opts)?;
+    let results = if newsdex_collection::is_collection(data) {
+        let c = newsdex_collection::Collection::open(data)?;
+        if c.linked() != &newsdex_collection::Linked::Current {
+            eprintln!("note: {}", collection_cmd::linked_text(c.linked()));
+        }
+        c.search(&query, &opts)?
+    } else {
+        Engine::open_read(data)?.search(&query, &opts)?
+    };
     if args.json {
         emit(&format!("{}\n", serde_json::to_string(&newsdex_server::wire::SearchResponse::from(&results))?))?;
     } else {

@@ -72,6 +72,9 @@ pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
         let parts: Vec<String> = r.skipped.iter().map(|(k, v)| format!("{v} {}", safe(k))).collect();
         let _ = write!(s, "; {n} archive records not pages, skipped ({})", parts.join(", "));
     }
+    if r.other_shards > 0 {
+        let _ = write!(s, "; {} records belong to other shards of the collection, left to them", r.other_shards);
+    }
     if r.total() > 0 && r.new == 0 && r.rejected_count == 0 {
         s.push_str("; nothing new: all of it was already ingested");
     }

@@ -16,9 +16,11 @@ mod date;
 mod ids;
 mod lang;
 mod reject;
+mod shard;
 
 pub use article::{Article, Provenance, SourceFormat, TITLE_FROM_BODY, Warning, stand_in_title};
 pub use date::{EARLIEST, LATEST, Published, parse_date};
 pub use ids::{DocId, IdPrefix, ParseIdError, ParseIdPrefixError, RawHash};
 pub use lang::{lang_name, normalize_lang};
 pub use reject::Reject;
+pub use shard::{ParseShardError, Shard};

@@ -249,6 +249,52 @@ fn filtered_request<'q>(
     req
 }
 
+/// One document as the story grouper sees it ([`Engine::for_each_story_input`]).
+#[derive(Debug, Clone)]
+pub struct StoryInput {
+    pub id: DocId,
+    pub title: String,
+    pub body: String,
+    pub published: Option<i64>,
+    /// Ingest order in its archive.
+    pub ord: u64,
+}
+
+/// Search `index` with the story grouping `stories` (an archive's, or a collection's
+/// across its shards): what [`Engine::search`] does, without naming a snapshot.
+pub fn search_in(
+    index: &SearchIndex,
+    stories: Arc<StoryMap>,
+    query: &str,
+    opts: &SearchOptions,
+) -> Result<SearchResults> {
+    let deadline = opts.timeout.map_or_else(Deadline::never, Deadline::after);
+    let (parsed, published) = parse_for(query, opts)?;
+    let req = SearchRequest {
+        query: &parsed,
+        limit: opts.limit,
+        offset: opts.offset,
+        langs: opts.langs.clone(),
+        outlets: opts.outlets.clone(),
+        published,
+        batches: opts.batches,
+        snippet_chars: opts.snippet_chars,
+        facets: opts.facets,
+        expand: opts.expand,
+        matched: opts.matched,
+        stories: Some(stories),
+        collapse: opts.collapse,
+        count: opts.count,
+        period: opts.period,
+        limits: opts.limits.clone(),
+        deadline,
+        ranking: opts.ranking,
+        sort: opts.sort,
+        snapshot: opts.snapshot,
+    };
+    Ok(index.search(&req)?)
+}
+
 /// The file in a data directory with the user's spelling variants.
 pub const VARIANTS_FILE: &str = "variants.txt";
 
@@ -320,6 +366,21 @@ impl Engine {
         self.dir.root()
     }
 
+    /// The shard of a collection this archive is, if it is one.
+    pub fn shard(&self) -> Result<Option<newsdex_core::Shard>> {
+        Ok(self.dir.shard()?)
+    }
+
+    /// Make this archive shard `shard` of a collection: from now on (ingests, the API,
+    /// collection, reindex) it keeps every input it is given but extracts and stores only
+    /// the records that belong to it. Refused for an archive that already holds
+    /// documents and is not that shard.
+    pub fn make_shard(&mut self, shard: newsdex_core::Shard) -> Result<()> {
+        self.require_writable()?;
+        let holds = self.db().doc_count()? > 0;
+        Ok(self.dir.set_shard(shard, holds)?)
+    }
+
     /// Bring the index level with the document store. The store commits first, so after
     /// a crash the index can only be behind (or, if the OS lost the store's last
     /// transaction, ahead): re-add or drop the batches in between.
@@ -371,34 +432,52 @@ impl Engine {
     /// allow, is an [`EngineError::Query`] (nothing ran); a search still running at
     /// `opts.timeout` stops with [`EngineError::Timeout`].
     pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
-        let deadline = opts.timeout.map_or_else(Deadline::never, Deadline::after);
         let snapshot = self.resolve_snapshot(opts.snapshot)?;
-        let (parsed, published) = parse_for(query, opts)?;
-        let req = SearchRequest {
-            query: &parsed,
-            limit: opts.limit,
-            offset: opts.offset,
-            langs: opts.langs.clone(),
-            outlets: opts.outlets.clone(),
-            published,
-            batches: opts.batches,
-            snippet_chars: opts.snippet_chars,
-            facets: opts.facets,
-            expand: opts.expand,
-            matched: opts.matched,
-            stories: Some(self.story_map()?),
-            collapse: opts.collapse,
-            count: opts.count,
-            period: opts.period,
-            limits: opts.limits.clone(),
-            deadline,
-            ranking: opts.ranking,
-            sort: opts.sort,
-            snapshot: opts.snapshot,
-        };
-        let mut results = self.index.search(&req)?;
+        let mut results = search_in(&self.index, self.story_map()?, query, opts)?;
         results.snapshot = Some(snapshot);
         Ok(results)
+    }
+
+    /// The directory of this archive's search index (a collection reads its shards'
+    /// indexes as one, see `newsdex-collection`).
+    pub fn index_dir(&self) -> PathBuf {
+        self.dir.index_dir()
+    }
+
+    /// The story grouping's settings this archive was grouped with.
+    pub fn story_config(&self) -> Result<newsdex_dedupe::Config> {
+        let db = self.db();
+        let mut config = newsdex_dedupe::Config::default();
+        if let Some(t) = db.meta(pipeline::STORY_THRESHOLD_META)?.and_then(|v| v.parse::<f64>().ok()) {
+            config.threshold = t;
+        }
+        if let Some(h) = db.meta(pipeline::STORY_HEADLINES_META)?.and_then(|v| v.parse::<usize>().ok()) {
+            config.headline_terms = h;
+        }
+        Ok(config)
+    }
+
+    /// Every document as the story grouper saw it (title, body without learned
+    /// boilerplate, date) with its ingest order, in ingest order: what a collection
+    /// groups across its shards.
+    pub fn for_each_story_input(&self, mut f: impl FnMut(StoryInput)) -> Result<()> {
+        let db = self.db();
+        let mut ord: std::collections::HashMap<DocId, u64> = std::collections::HashMap::new();
+        db.story_rows(|s| {
+            ord.insert(s.row.doc, s.row.ord);
+        })?;
+        db.for_each_doc_after(0, |row| {
+            let a = row.article;
+            f(StoryInput {
+                ord: ord.get(&a.id).copied().unwrap_or(u64::MAX),
+                published: a.published.as_ref().map(|p| p.timestamp()),
+                id: a.id,
+                title: a.title,
+                body: a.body,
+            });
+            Ok(())
+        })?;
+        Ok(())
     }
 
     /// The snapshot searches answer from now: the last batch committed to the index.
@@ -453,6 +532,12 @@ impl Engine {
         let mut req = SearchRequest::new(&parsed);
         (req.expand, req.limits) = (opts.expand, opts.limits.clone());
         Ok(self.index.highlights(&req, article.lang.as_deref(), &article.title, &article.body)?)
+    }
+
+    /// The story grouping of documents in stories of two or more (document → story), as
+    /// searches see it.
+    pub fn stories(&self) -> Result<Arc<StoryMap>> {
+        self.story_map()
     }
 
     /// The story grouping, brought level with the store.

@@ -121,6 +121,11 @@ pub struct IngestReport {
     /// response`, `response: status 404`, `response: not HTML`: WARC archives).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub skipped: std::collections::BTreeMap<String, u64>,
+    /// Records left to the other shards of a collection (a shard reads every input it is
+    /// given, keeps it whole, and extracts only the records it owns, see
+    /// [`newsdex_core::Shard`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub other_shards: u64,
     /// New documents found to be a copy of another (they joined a story).
     pub copies: u64,
     /// Seconds spent grouping stories (hashing texts, on all threads, and linking).
@@ -154,12 +159,17 @@ impl IngestReport {
         for (k, n) in other.skipped {
             *self.skipped.entry(k).or_default() += n;
         }
+        self.other_shards += other.other_shards;
         self.copies += other.copies;
         self.story_secs += other.story_secs;
         self.story_bytes = other.story_bytes;
         self.added.extend(other.added);
         self.elapsed_secs += other.elapsed_secs;
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Most rejects an [`IngestReport`] lists; all are counted, stored and printed as they
@@ -211,6 +221,9 @@ struct Run<'a> {
     /// Batch numbers of the generation a reindex replaces, kept by the documents it
     /// stores again, so that snapshots answer as before.
     earlier_seq: HashMap<DocId, u64>,
+    /// The shard of a collection this archive is: records it does not own are counted
+    /// and left alone.
+    shard: Option<newsdex_core::Shard>,
     on_event: &'a mut dyn FnMut(IngestEvent<'_>),
 }
 
@@ -222,8 +235,8 @@ struct Stories {
 }
 
 /// Meta keys of the settings an archive is grouped with.
-const STORY_THRESHOLD_META: &str = "story_threshold";
-const STORY_HEADLINES_META: &str = "story_headline_terms";
+pub(crate) const STORY_THRESHOLD_META: &str = "story_threshold";
+pub(crate) const STORY_HEADLINES_META: &str = "story_headline_terms";
 
 impl Stories {
     fn open(db: &DocDb, threshold: Option<f64>, headline_terms: Option<usize>) -> Result<Stories> {
@@ -304,6 +317,7 @@ impl<'a> Run<'a> {
             report: IngestReport::default(),
             fixed_ends: None,
             earlier_seq: HashMap::new(),
+            shard: None,
             on_event,
         };
         // Documents stored before stories existed are grouped now, in their commit order.
@@ -419,7 +433,9 @@ impl<'a> Run<'a> {
             ..self.source_record(source, None, size)
         };
         self.log_source(rec)?;
-        self.reject(source, None, None, r);
+        if self.records_unassigned() {
+            self.reject(source, None, None, r);
+        }
         Ok(())
     }
 
@@ -513,13 +529,22 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Whether this archive records what belongs to no document (refused inputs and
+    /// records, skipped archive records): any archive but the shards of a collection
+    /// after the first.
+    fn records_unassigned(&self) -> bool {
+        self.shard.is_none_or(|s| s.index == 0)
+    }
+
     /// Read a kept input's records from `input` (its bytes, from memory or the raw
     /// store) and queue the unseen ones.
     fn process(&mut self, rec: &SourceRecord, hash: RawHash, input: Box<dyn Read + '_>) -> Result<()> {
         let items = match newsdex_ingest::records(input, &rec.source, &self.opts.limits) {
             Ok(r) => r,
             Err(r) => {
-                self.reject(&rec.source, Some(hash), None, r);
+                if self.records_unassigned() {
+                    self.reject(&rec.source, Some(hash), None, r);
+                }
                 return Ok(());
             }
         };
@@ -549,6 +574,10 @@ impl<'a> Run<'a> {
             match item {
                 Ok(Item::Record { span, bytes }) => {
                     let id = DocId::of_record(&bytes);
+                    if self.shard.is_some_and(|s| !s.owns(id)) {
+                        self.report.other_shards += 1;
+                        continue;
+                    }
                     if self.known.contains(&id) || (kind == RecordKind::Warc && self.exported_known(&bytes)) {
                         self.report.duplicates += 1;
                         continue;
@@ -574,11 +603,16 @@ impl<'a> Run<'a> {
                         self.drain()?;
                     }
                 }
-                Ok(Item::Refused { span, reject }) => self.reject(&rec.source, Some(hash), line_of(span.line), reject),
-                Ok(Item::Skipped { kind, reason, .. }) => {
+                // What is not a document has no id to assign it by: the collection's first
+                // shard records it, so that the shards' counts add up.
+                Ok(Item::Refused { span, reject }) if self.records_unassigned() => {
+                    self.reject(&rec.source, Some(hash), line_of(span.line), reject)
+                }
+                Ok(Item::Skipped { kind, reason, .. }) if self.records_unassigned() => {
                     *skipped.entry(format!("{kind}: {reason}")).or_default() += 1;
                 }
-                Err(r) => self.reject(&rec.source, Some(hash), None, r),
+                Err(r) if self.records_unassigned() => self.reject(&rec.source, Some(hash), None, r),
+                Ok(Item::Refused { .. } | Item::Skipped { .. }) | Err(_) => {}
             }
             if self.batch.rejects.len() >= BATCH_REJECTS {
                 self.commit()?;
@@ -736,9 +770,11 @@ impl Engine {
         on_event(IngestEvent::Planned { files: walked.inputs.len() as u64, bytes });
         let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
         let namer = crate::outlets::Namer::load(self.dir.root());
+        let shard = self.dir.shard()?;
         let mut run =
             Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
         run.namer = namer;
+        run.shard = shard;
         run.report.hidden_skipped = walked.hidden_skipped;
         for (path, r) in walked.errors {
             run.refuse(&display(&path), 0, r)?;
@@ -795,9 +831,11 @@ impl Engine {
         let started = Instant::now();
         let writer = self.index.writer(opts.index_threads, INDEX_WRITER_MEMORY)?;
         let namer = crate::outlets::Namer::load(self.dir.root());
+        let shard = self.dir.shard()?;
         let mut run =
             Run::new(self.db.get_mut().unwrap_or_else(|p| p.into_inner()), &mut self.raw, writer, opts, on_event)?;
         run.namer = namer;
+        run.shard = shard;
         work(&mut run)?;
         let mut report = run.finish()?;
         self.index.reload()?;
@@ -872,8 +910,10 @@ impl Engine {
             let old = self.db.get_mut().unwrap_or_else(|p| p.into_inner());
             (old.doc_seqs()?.into_iter().collect::<HashMap<_, _>>(), old.last_seq()?)
         };
+        let shard = self.dir.shard()?;
         let mut run = Run::new(&mut db, &mut raw, writer, opts, on_event)?;
         run.namer = crate::outlets::Namer::load(self.dir.root());
+        run.shard = shard;
         run.earlier_seq = earlier_seq;
         run.seq = run.seq.max(last_seq + 1);
         for rec in scan_raw.scan()? {
@@ -912,7 +952,9 @@ impl Engine {
                                 None if reason.contains("limit") => "too-large",
                                 None => "unreadable",
                             };
-                            run.reject(&src.source, None, None, Reject::new(code, reason.clone()));
+                            if run.records_unassigned() {
+                                run.reject(&src.source, None, None, Reject::new(code, reason.clone()));
+                            }
                         }
                         (None, None) => {}
                     }

@@ -33,6 +33,7 @@ mod stories;
 #[cfg(test)]
 mod testdata;
 mod tokenizer;
+mod union;
 pub mod variants;
 mod writer;
 
@@ -49,6 +50,7 @@ pub use schema::{Fields, INDEX_LAYOUT};
 pub use search::{Also, Hit, SearchRequest, SearchResults, Snippet};
 pub use stories::{CountBy, StoryMap};
 pub use tokenizer::{WordTokenizer, is_cjk, words};
+pub use union::UnionDirectory;
 pub use variants::Variants;
 pub use writer::{IndexWriter, MAX_INDEXED_BODY, indexed_body};
 
@@ -69,6 +71,11 @@ pub struct SearchIndex {
     variants: Variants,
     /// What query widening read from the current view of the index.
     widen: expand::WidenCache,
+    /// For a collection read as one ([`SearchIndex::open_union`]): its shards' indexes.
+    union: Option<UnionDirectory>,
+    /// The shards (positions in the union) whose documents this handle matches; `None`:
+    /// all ([`SearchIndex::own_only`]).
+    own: Option<Vec<usize>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -100,7 +107,59 @@ impl SearchIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
         let (variants, bad) = Variants::parse(&[variants::BUILTIN], &mut schema::main_tokens_analyzer());
         debug_assert!(bad.is_empty(), "builtin variants file: {bad:?}");
-        Ok(SearchIndex { index, fields, reader, variants, widen: expand::WidenCache::default() })
+        Ok(SearchIndex {
+            index,
+            fields,
+            reader,
+            variants,
+            widen: expand::WidenCache::default(),
+            union: None,
+            own: None,
+        })
+    }
+
+    /// The indexes of a collection's shards (`dirs`, each a shard's index directory),
+    /// read as one index ([`UnionDirectory`]): searches answer as one index holding
+    /// every shard's documents would. Read-only; [`SearchIndex::reload`] sees the shards'
+    /// newest commits.
+    pub fn open_union(dirs: &[std::path::PathBuf]) -> Result<SearchIndex> {
+        let union = UnionDirectory::open(dirs)?;
+        let index = Index::open(union.clone()).map_err(|e| IndexError::Open("the collection".into(), e.to_string()))?;
+        let fields = Fields::from_schema(&index.schema())?;
+        schema::register_analyzers(&index);
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let (variants, _) = Variants::parse(&[variants::BUILTIN], &mut schema::main_tokens_analyzer());
+        Ok(SearchIndex {
+            index,
+            fields,
+            reader,
+            variants,
+            widen: expand::WidenCache::default(),
+            union: Some(union),
+            own: None,
+        })
+    }
+
+    /// Match only the documents of these shards (positions in the list given to
+    /// [`SearchIndex::open_union`]) while reading the whole collection's statistics and
+    /// translating queries against all of it: a shard server's view. Scores equal the
+    /// whole collection's, so the servers' answers merge into its answer.
+    pub fn own_only(&mut self, shards: &[usize]) -> Result<()> {
+        let Some(u) = &self.union else {
+            return Err(IndexError::Open("an index".into(), "only a collection's union has shards to own".into()));
+        };
+        if let Some(bad) = shards.iter().find(|s| **s >= u.len()) {
+            return Err(IndexError::Open("the collection".into(), format!("it has no shard {bad}")));
+        }
+        self.own = Some(shards.to_vec());
+        Ok(())
+    }
+
+    /// The segments this handle matches in, when it owns only some shards.
+    pub(crate) fn owned_segments(&self) -> Result<Option<union::Owned>> {
+        let (Some(u), Some(own)) = (&self.union, &self.own) else { return Ok(None) };
+        let owners = u.owners().map_err(|e| IndexError::Io("the collection's shards".into(), e))?;
+        Ok(Some(std::sync::Arc::new(owners.into_iter().filter(|(_, s)| own.contains(s)).map(|(seg, _)| seg).collect())))
     }
 
     /// Add the user's spelling variants (the text of their `variants.txt`) to the

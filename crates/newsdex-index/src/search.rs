@@ -249,6 +249,16 @@ pub(crate) struct Built {
     widened: Vec<crate::query::Widened>,
     /// The language, outlet and date filters.
     filters: Vec<Box<dyn Query>>,
+    /// The segments a shard server matches in (see [`SearchIndex::own_only`]).
+    owned: Option<crate::union::Owned>,
+}
+
+/// `q` matching only in `owned` segments, when a shard server owns some.
+fn restrict(owned: Option<&crate::union::Owned>, q: Box<dyn Query>) -> Box<dyn Query> {
+    match owned {
+        Some(owned) => crate::union::own_only(q, owned.clone()),
+        None => q,
+    }
 }
 
 impl SearchIndex {
@@ -486,7 +496,8 @@ impl SearchIndex {
                 std::iter::once((Occur::Must, q)).chain(filters.iter().map(|f| (Occur::Must, f.box_clone()))).collect(),
             )),
         };
-        Ok(Built { query, expansions, widened, filters })
+        let owned = self.owned_segments()?;
+        Ok(Built { query: restrict(owned.as_ref(), query), expansions, widened, filters, owned })
     }
 
     /// What expansion added: the total as typed, and per expanded word the documents only
@@ -502,8 +513,8 @@ impl SearchIndex {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> =
                 vec![(Occur::Must, w.others.box_clone()), (Occur::MustNot, w.exact.box_clone())];
             clauses.extend(built.filters.iter().map(|f| (Occur::Must, f.box_clone())));
-            let q = BooleanQuery::new(clauses);
-            e.added = searcher.search(&q, &Timed::new(Count, deadline)).map_err(|e| deadline.explain(e))? as u64;
+            let q = restrict(built.owned.as_ref(), Box::new(BooleanQuery::new(clauses)));
+            e.added = searcher.search(&*q, &Timed::new(Count, deadline)).map_err(|e| deadline.explain(e))? as u64;
         }
         Ok(Some(as_typed))
     }

@@ -4,6 +4,8 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use newsdex_core::Shard;
+
 use crate::{Result, StoreError};
 
 /// Layout version written to `FORMAT`. Bump when the layout or pack format changes.
@@ -97,6 +99,31 @@ impl DataDir {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The shard of a collection this archive is (its `SHARD` file: `2/4`), if it is one.
+    pub fn shard(&self) -> Result<Option<Shard>> {
+        read_shard(&self.root)
+    }
+
+    /// Make this archive shard `shard` of a collection (writes `SHARD`). Only a writer
+    /// may, and only for an archive that is not already another shard; `holds_documents`
+    /// refuses to make a whole archive into a shard after the fact (its documents would
+    /// belong to other shards).
+    pub fn set_shard(&self, shard: Shard, holds_documents: bool) -> Result<()> {
+        let path = self.root.join(SHARD_FILE);
+        let refuse = |reason: String| Err(StoreError::Shard { path: path.clone(), reason });
+        match read_shard(&self.root)? {
+            Some(s) if s == shard => Ok(()),
+            Some(s) => {
+                refuse(format!("this archive is shard {s}, not {shard}: give each shard its own data directory"))
+            }
+            None if holds_documents => refuse(format!(
+                "this archive already holds documents of every shard; build shard {shard} in a new data directory"
+            )),
+            None if self._lock.is_none() => refuse("only a writer can make an archive a shard".into()),
+            None => atomic_write(&path, format!("{shard}\n").as_bytes()),
+        }
     }
 
     pub fn raw_dir(&self) -> PathBuf {
@@ -242,6 +269,22 @@ fn write_current(root: &Path, generation: u64) -> Result<()> {
     atomic_write(&dir.join("CURRENT"), format!("{generation}\n").as_bytes())
 }
 
+/// The file naming the shard an archive is.
+pub const SHARD_FILE: &str = "SHARD";
+
+fn read_shard(root: &Path) -> Result<Option<Shard>> {
+    let path = root.join(SHARD_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .trim()
+            .parse::<Shard>()
+            .map(Some)
+            .map_err(|e| StoreError::Shard { path: path.clone(), reason: e.to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io(&path)(e)),
+    }
+}
+
 fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     let mut f = File::create(&tmp).map_err(StoreError::io(&tmp))?;
@@ -254,6 +297,30 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_archive_becomes_one_shard_and_stays_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::open_write(dir.path()).unwrap();
+        assert_eq!(dd.shard().unwrap(), None);
+        let s = Shard::new(1, 4).unwrap();
+        dd.set_shard(s, false).unwrap();
+        dd.set_shard(s, true).unwrap();
+        assert_eq!(dd.shard().unwrap(), Some(s));
+        let other = dd.set_shard(Shard::new(2, 4).unwrap(), true).unwrap_err().to_string();
+        assert!(other.contains("is shard 1/4, not 2/4"), "{other}");
+    }
+
+    #[test]
+    fn a_whole_archive_is_not_made_a_shard_afterwards() {
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::open_write(dir.path()).unwrap();
+        let e = dd.set_shard(Shard::new(0, 2).unwrap(), true).unwrap_err().to_string();
+        assert!(e.contains("already holds documents of every shard"), "{e}");
+        std::fs::write(dir.path().join(SHARD_FILE), "5/2\n").unwrap();
+        let e = dd.shard().unwrap_err().to_string();
+        assert!(e.contains("SHARD") && e.contains("is not a shard"), "{e}");
+    }
 
     #[test]
     fn second_writer_is_refused_with_a_clear_error() {

@@ -19,6 +19,8 @@ pub enum StoreError {
     Locked(PathBuf),
     #[error("raw store is damaged: {0}")]
     Corrupt(String),
+    #[error("{path}: {reason}")]
+    Shard { path: PathBuf, reason: String },
 }
 
 impl StoreError {

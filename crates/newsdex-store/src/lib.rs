@@ -30,7 +30,7 @@ mod db;
 mod error;
 mod pack;
 
-pub use datadir::{DataDir, FORMAT_VERSION, is_out_of_space};
+pub use datadir::{DataDir, FORMAT_VERSION, SHARD_FILE, is_out_of_space};
 pub use db::{Batch, DocDb, DocRow, RejectRow, SnapshotMember, SourceRow, Stats, StoredStory, StoryRow};
 pub use error::StoreError;
 pub use pack::{

@@ -1,0 +1,456 @@
+//! A collection: one archive's documents spread over N shard archives, built apart (on
+//! one machine or one task each on a cluster) and searched as one.
+//!
+//! ```text
+//! COLL/
+//!   collection.json     manifest: format, shard count, how documents are assigned (by
+//!                       id), the shards' directories, their index layout
+//!   shard-0000/ …       each an ordinary data directory whose SHARD file says `i/N`
+//!                       (`newsdex --data COLL/shard-0000 ingest --shard 0/4 INPUTS…`)
+//!   stories.json        stories linked across shards (`newsdex collection link`), with
+//!                       each shard's last batch at the time, so a stale link is noticed
+//!   variants.txt        the collection's own spelling variants (optional)
+//! ```
+//!
+//! **Assignment.** A document belongs to shard `id mod N` ([`newsdex_core::Shard`]): the
+//! same record lands in the same shard whoever reads it, never in two.
+//!
+//! **Same answers as one archive.** [`Collection::search`] reads the shards' indexes as
+//! one ([`newsdex_index::UnionDirectory`]): BM25's statistics and query widening's reads
+//! are the collection's, so scores, totals, facets and order are those of one archive
+//! holding every document, which the tests check against a single archive built from the
+//! same inputs. Stories are linked across shards by grouping every shard's documents
+//! again in one grouper ([`link`]), in the shards' ingest order interleaved.
+//!
+//! **Shard servers.** [`Collection::open_owning`] matches only some shards' documents
+//! while reading the whole collection's statistics; [`merge`] puts their answers back
+//! together (top hits by score, totals and facets summed, stories collapsed across them).
+//! What differs from one archive is said where it differs: a collection has no single
+//! snapshot (each shard numbers its own batches), and a story's id among undated copies in
+//! different shards is the first in the interleaved order rather than the first ingested.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use newsdex_core::{DocId, Shard};
+use newsdex_engine::{DocRow, Engine, EngineError, SearchOptions, SearchResults, StoryMap};
+use newsdex_index::SearchIndex;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "collection.json";
+/// The manifest's format line.
+pub const FORMAT: &str = "newsdex-collection 1";
+/// Stories linked across shards.
+pub const STORIES: &str = "stories.json";
+/// The collection's spelling variants.
+pub const VARIANTS: &str = "variants.txt";
+
+/// What went wrong with a collection.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectionError {
+    #[error("{path}: {reason}")]
+    Manifest { path: PathBuf, reason: String },
+    #[error("shard {shard} ({path}): {reason}")]
+    Shard { shard: Shard, path: PathBuf, reason: String },
+    #[error("{0}")]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Index(#[from] newsdex_index::IndexError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Refused(String),
+}
+
+pub type Result<T, E = CollectionError> = std::result::Result<T, E>;
+
+/// `collection.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    /// How many shards.
+    pub shards: u32,
+    /// How documents are assigned to shards: `id` (document id mod the shard count).
+    pub assign: String,
+    /// Each shard's data directory, relative to the collection's.
+    pub dirs: Vec<String>,
+}
+
+impl Manifest {
+    /// A manifest for `shards` shards in `shard-0000`, `shard-0001`, ….
+    pub fn new(shards: u32) -> Manifest {
+        Manifest {
+            format: FORMAT.into(),
+            shards,
+            assign: "id".into(),
+            dirs: (0..shards).map(|i| format!("shard-{i:04}")).collect(),
+        }
+    }
+
+    /// Read and check the manifest of the collection at `root`.
+    pub fn read(root: &Path) -> Result<Manifest> {
+        let path = root.join(MANIFEST);
+        let bad = |reason: String| CollectionError::Manifest { path: path.clone(), reason };
+        let text = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
+        let m: Manifest = serde_json::from_slice(&text).map_err(|e| bad(format!("not a collection manifest: {e}")))?;
+        if m.format != FORMAT {
+            return Err(bad(format!("format {:?}; this newsdex reads {FORMAT:?}", m.format)));
+        }
+        if m.assign != "id" {
+            return Err(bad(format!("documents assigned by {:?}; this newsdex assigns by id", m.assign)));
+        }
+        if m.shards == 0 || m.dirs.len() != m.shards as usize {
+            return Err(bad(format!("{} shards but {} directories", m.shards, m.dirs.len())));
+        }
+        for d in &m.dirs {
+            // Shard directories are inside the collection: a manifest never sends a
+            // reader elsewhere on the file system.
+            let p = Path::new(d);
+            if d.is_empty() || p.is_absolute() || p.components().any(|c| !matches!(c, std::path::Component::Normal(_)))
+            {
+                return Err(bad(format!("shard directory {d:?} is not a plain name inside the collection")));
+            }
+        }
+        Ok(m)
+    }
+
+    /// The data directory of shard `i`.
+    pub fn shard_dir(&self, root: &Path, i: u32) -> PathBuf {
+        root.join(&self.dirs[i as usize])
+    }
+}
+
+/// Whether `root` holds a collection (a manifest) rather than one archive.
+pub fn is_collection(root: &Path) -> bool {
+    root.join(MANIFEST).is_file()
+}
+
+/// Make `root` a collection of `shards` shards (its manifest), or check that it is one
+/// already with that many. The shards themselves are made by ingesting into their
+/// directories with `--shard`.
+pub fn init(root: &Path, shards: u32) -> Result<Manifest> {
+    if shards == 0 {
+        return Err(CollectionError::Refused("a collection needs at least one shard".into()));
+    }
+    if is_collection(root) {
+        let m = Manifest::read(root)?;
+        if m.shards != shards {
+            return Err(CollectionError::Manifest {
+                path: root.join(MANIFEST),
+                reason: format!(
+                    "the collection has {} shards, not {shards}: re-sharding means building anew",
+                    m.shards
+                ),
+            });
+        }
+        return Ok(m);
+    }
+    let m = Manifest::new(shards);
+    std::fs::create_dir_all(root).map_err(|e| CollectionError::Io { path: root.into(), source: e })?;
+    let json = serde_json::to_vec_pretty(&m).map_err(|e| CollectionError::Refused(e.to_string()))?;
+    write_atomic(&root.join(MANIFEST), &json)?;
+    Ok(m)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |e| CollectionError::Io { path: path.into(), source: e };
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Whether the stories linked across shards are level with the shards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum Linked {
+    /// Linked after every shard's last batch.
+    Current,
+    /// These shards took batches since the link: their new documents are grouped only
+    /// within their shard until `newsdex collection link` runs again.
+    Stale { shards: Vec<u32> },
+    /// Never linked: stories are each shard's own.
+    Never,
+}
+
+/// `stories.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LinkedStories {
+    /// Each shard's (generation, last batch) when linked.
+    shards: Vec<(u64, u64)>,
+    /// (document, story) for every document in a story of two or more.
+    pairs: Vec<(u64, u64)>,
+}
+
+/// An opened collection.
+pub struct Collection {
+    root: PathBuf,
+    manifest: Manifest,
+    shards: Vec<Engine>,
+    index: SearchIndex,
+    stories: Arc<StoryMap>,
+    linked: Linked,
+}
+
+impl std::fmt::Debug for Collection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Collection").field("root", &self.root).field("shards", &self.manifest.shards).finish()
+    }
+}
+
+impl Collection {
+    /// Open the collection at `root` for searching every shard.
+    pub fn open(root: &Path) -> Result<Collection> {
+        Self::open_owning(root, None)
+    }
+
+    /// Open the collection at `root`; with `own`, searches match only those shards'
+    /// documents (a shard server), reading the whole collection's statistics.
+    pub fn open_owning(root: &Path, own: Option<&[u32]>) -> Result<Collection> {
+        let manifest = Manifest::read(root)?;
+        let mut shards = Vec::with_capacity(manifest.shards as usize);
+        for i in 0..manifest.shards {
+            let shard = Shard { index: i, of: manifest.shards };
+            let path = manifest.shard_dir(root, i);
+            let engine = Engine::open_read(&path).map_err(|e| CollectionError::Shard {
+                shard,
+                path: path.clone(),
+                reason: format!(
+                    "{e} (build it with `newsdex --data {} ingest --shard {shard} INPUTS…`)",
+                    path.display()
+                ),
+            })?;
+            match engine.shard()? {
+                Some(s) if s == shard => {}
+                other => {
+                    return Err(CollectionError::Shard {
+                        shard,
+                        path,
+                        reason: match other {
+                            Some(s) => format!("this archive is shard {s}"),
+                            None => "this archive is not a shard (it was not built with --shard)".into(),
+                        },
+                    });
+                }
+            }
+            shards.push(engine);
+        }
+        let dirs: Vec<PathBuf> = shards.iter().map(Engine::index_dir).collect();
+        let mut index = SearchIndex::open_union(&dirs)?;
+        if let Ok(text) = std::fs::read_to_string(root.join(VARIANTS)) {
+            for bad in index.add_variants(&text) {
+                tracing::warn!("{}:{}: {}", root.join(VARIANTS).display(), bad.line, bad.reason);
+            }
+        }
+        if let Some(own) = own {
+            let own: Vec<usize> = own.iter().map(|s| *s as usize).collect();
+            index.own_only(&own)?;
+        }
+        let (stories, linked) = read_stories(root, &shards)?;
+        Ok(Collection { root: root.to_path_buf(), manifest, shards, index, stories, linked })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// Whether stories are linked across shards up to the shards' last batches.
+    pub fn linked(&self) -> &Linked {
+        &self.linked
+    }
+
+    /// Documents in all shards.
+    pub fn num_docs(&self) -> u64 {
+        self.shards.iter().map(Engine::num_docs).sum()
+    }
+
+    /// Search every shard as one archive (or, for a shard server, its own shards with the
+    /// collection's statistics). A collection has no single snapshot: `opts.snapshot`
+    /// is refused, and the answer names none.
+    pub fn search(&self, query: &str, opts: &SearchOptions) -> Result<SearchResults> {
+        if opts.snapshot.is_some() {
+            return Err(CollectionError::Refused(
+                "a collection has no single snapshot (each shard numbers its own batches); search without one".into(),
+            ));
+        }
+        Ok(newsdex_engine::search_in(&self.index, self.stories.clone(), query, opts)?)
+    }
+
+    /// The shard a document belongs to.
+    pub fn shard_of(&self, id: DocId) -> Shard {
+        Shard::of_doc(id, self.manifest.shards)
+    }
+
+    /// A document, read from its shard.
+    pub fn document(&self, id: DocId) -> Result<Option<DocRow>> {
+        Ok(self.shards[self.shard_of(id).index as usize].document(id)?)
+    }
+
+    /// The collection's story grouping (document → story, for documents in stories of
+    /// two or more).
+    pub fn stories(&self) -> Arc<StoryMap> {
+        self.stories.clone()
+    }
+
+    /// The shards' archives, in order.
+    pub fn shards(&self) -> &[Engine] {
+        &self.shards
+    }
+}
+
+/// Each shard's generation and last batch.
+fn shard_marks(shards: &[Engine]) -> Result<Vec<(u64, u64)>> {
+    shards.iter().map(|e| Ok((e.generation(), e.last_batch()?))).collect()
+}
+
+/// The collection's story grouping: linked across shards if it was, else each shard's.
+fn read_stories(root: &Path, shards: &[Engine]) -> Result<(Arc<StoryMap>, Linked)> {
+    let path = root.join(STORIES);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut map = StoryMap::default();
+            for e in shards {
+                map.extend(e.stories()?.iter());
+            }
+            return Ok((Arc::new(map), Linked::Never));
+        }
+        Err(e) => return Err(CollectionError::Io { path, source: e }),
+    };
+    let linked: LinkedStories = serde_json::from_slice(&bytes)
+        .map_err(|e| CollectionError::Manifest { path: path.clone(), reason: format!("not linked stories: {e}") })?;
+    let marks = shard_marks(shards)?;
+    let stale: Vec<u32> =
+        (0..shards.len()).filter(|i| linked.shards.get(*i) != Some(&marks[*i])).map(|i| i as u32).collect();
+    let mut map = StoryMap::default();
+    map.reserve(linked.pairs.len());
+    if !stale.is_empty() {
+        // Documents a stale shard took since are grouped within it; the linked stories
+        // win where both know a document.
+        for &i in &stale {
+            map.extend(shards[i as usize].stories()?.iter());
+        }
+    }
+    map.extend(linked.pairs.iter().copied());
+    let state = if stale.is_empty() { Linked::Current } else { Linked::Stale { shards: stale } };
+    Ok((Arc::new(map), state))
+}
+
+/// What [`link`] did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LinkReport {
+    pub documents: u64,
+    /// Stories of two or more documents.
+    pub stories: u64,
+    /// Of those, stories with documents in more than one shard.
+    pub across_shards: u64,
+    /// Documents per shard.
+    pub per_shard: Vec<u64>,
+    pub elapsed_secs: f64,
+}
+
+/// Group every shard's documents into stories as one archive would (the same grouper,
+/// settings and texts; the shards' ingest orders interleaved), and write the result to
+/// `stories.json`. Reads every document once; memory holds each document's signature
+/// and headline (about 0.6 KB a document).
+pub fn link(root: &Path) -> Result<LinkReport> {
+    let started = std::time::Instant::now();
+    let c = Collection::open(root)?;
+    let n = c.shards.len() as u64;
+    let config = c.shards[0].story_config()?;
+    for (i, e) in c.shards.iter().enumerate().skip(1) {
+        let other = e.story_config()?;
+        if other.threshold != config.threshold || other.headline_terms != config.headline_terms {
+            return Err(CollectionError::Refused(format!(
+                "shard {i} groups stories with other settings than shard 0; ingest every shard with the same --story-threshold and --story-headlines"
+            )));
+        }
+    }
+    let marks = shard_marks(&c.shards)?;
+    let preparer = newsdex_dedupe::Preparer::new(&config);
+    struct Entry {
+        key: u64,
+        title: String,
+        published: Option<i64>,
+        order: (u64, u64),
+        prepared: newsdex_dedupe::Prepared,
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut report = LinkReport::default();
+    let mut shard_of: HashMap<u64, u32> = HashMap::new();
+    for (i, e) in c.shards.iter().enumerate() {
+        let mut chunk = Vec::new();
+        let mut count = 0u64;
+        let flush = |chunk: &mut Vec<newsdex_engine::StoryInput>, entries: &mut Vec<Entry>| {
+            let prepared: Vec<_> = chunk.par_iter().map(|d| preparer.prepare(&d.title, &d.body)).collect();
+            for (d, p) in chunk.drain(..).zip(prepared) {
+                entries.push(Entry {
+                    key: d.id.as_u64(),
+                    title: d.title,
+                    published: d.published,
+                    order: (d.ord, i as u64),
+                    prepared: p,
+                });
+            }
+        };
+        e.for_each_story_input(|d| {
+            shard_of.insert(d.id.as_u64(), i as u32);
+            count += 1;
+            chunk.push(d);
+            if chunk.len() >= 4096 {
+                flush(&mut chunk, &mut entries);
+            }
+        })?;
+        flush(&mut chunk, &mut entries);
+        report.per_shard.push(count);
+    }
+    entries.sort_by_key(|e| e.order);
+    let mut grouper = newsdex_dedupe::Grouper::new(config);
+    grouper.reserve(entries.len());
+    for e in &entries {
+        let item = newsdex_dedupe::Item {
+            key: e.key,
+            title: &e.title,
+            body: "",
+            published: e.published,
+            seq: e.order.0 * n + e.order.1,
+        };
+        grouper.insert(&item, &e.prepared);
+    }
+    report.documents = entries.len() as u64;
+    drop(entries);
+    let mut pairs: Vec<(u64, u64)> = Vec::new();
+    let mut spans: BTreeMap<u64, (u32, bool)> = BTreeMap::new();
+    for (doc, story) in grouper.stories() {
+        if doc != story {
+            pairs.push((doc, story));
+            let home = shard_of.get(&story).copied().unwrap_or(0);
+            let s = spans.entry(story).or_insert((home, false));
+            if shard_of.get(&doc).copied().unwrap_or(0) != s.0 {
+                s.1 = true;
+            }
+        }
+    }
+    for story in spans.keys() {
+        pairs.push((*story, *story));
+    }
+    pairs.sort_unstable();
+    report.stories = spans.len() as u64;
+    report.across_shards = spans.values().filter(|(_, across)| *across).count() as u64;
+    let linked = LinkedStories { shards: marks, pairs };
+    let json = serde_json::to_vec(&linked).map_err(|e| CollectionError::Refused(e.to_string()))?;
+    write_atomic(&root.join(STORIES), &json)?;
+    report.elapsed_secs = started.elapsed().as_secs_f64();
+    Ok(report)
+}
