@@ -267,6 +267,11 @@ impl SegmentCollector for ByScoreSegment {
     type Fruit = Vec<(ScoreKey, DocAddress)>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        // A score below the current cut-off's cannot rank whatever its id: the id is read
+        // only for a score that can.
+        if self.top.threshold.is_some_and(|t| score_key(score, u64::MAX).0 < t.0) {
+            return;
+        }
         // Every document has its id; a missing one (never written so) ranks as id 0.
         let id = self.doc.first(doc).unwrap_or(0);
         self.top.push(score_key(score, id), doc);
