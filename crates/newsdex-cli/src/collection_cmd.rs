@@ -63,6 +63,15 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
                     r.across_shards,
                     r.elapsed_secs
                 );
+                if !r.outlets_named_apart.is_empty() {
+                    eprintln!(
+                        "{} sites got different outlet names in different shards (each shard names a site as most of the pages it saw do); an outlets.txt in every shard names them alike after `reindex`:",
+                        r.outlets_named_apart.len()
+                    );
+                    for (site, names) in r.outlets_named_apart.iter().take(20) {
+                        eprintln!("  {} = {}", crate::output::safe(site), crate::output::safe(&names.join(" | ")));
+                    }
+                }
             }
         }
         CollectionCommand::Status { json } => {

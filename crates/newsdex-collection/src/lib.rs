@@ -357,6 +357,10 @@ pub struct LinkReport {
     pub across_shards: u64,
     /// Documents per shard.
     pub per_shard: Vec<u64>,
+    /// Sites whose pages got different outlet names in different shards (each shard names
+    /// a site by the most common name among the pages it saw), with the names: an
+    /// `outlets.txt` in every shard's directory names them alike on the next reindex.
+    pub outlets_named_apart: Vec<(String, Vec<String>)>,
     pub elapsed_secs: f64,
 }
 
@@ -389,6 +393,8 @@ pub fn link(root: &Path) -> Result<LinkReport> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut report = LinkReport::default();
     let mut shard_of: HashMap<u64, u32> = HashMap::new();
+    // site → name → the shards that gave its pages that name
+    let mut names: BTreeMap<String, BTreeMap<String, std::collections::BTreeSet<usize>>> = BTreeMap::new();
     for (i, e) in c.shards.iter().enumerate() {
         let mut chunk = Vec::new();
         let mut count = 0u64;
@@ -406,6 +412,9 @@ pub fn link(root: &Path) -> Result<LinkReport> {
         };
         e.for_each_story_input(|d| {
             shard_of.insert(d.id.as_u64(), i as u32);
+            if let (Some(site), Some(outlet)) = (&d.site, &d.outlet) {
+                names.entry(site.clone()).or_default().entry(outlet.clone()).or_default().insert(i);
+            }
             count += 1;
             chunk.push(d);
             if chunk.len() >= 4096 {
@@ -429,6 +438,13 @@ pub fn link(root: &Path) -> Result<LinkReport> {
         grouper.insert(&item, &e.prepared);
     }
     report.documents = entries.len() as u64;
+    // A site named two ways within one shard is that shard's pages disagreeing (one
+    // archive does the same); named apart across shards is the collection's doing.
+    report.outlets_named_apart = names
+        .into_iter()
+        .filter(|(_, by)| by.len() > 1 && by.values().any(|shards| by.values().any(|other| other != shards)))
+        .map(|(site, by)| (site, by.into_keys().collect()))
+        .collect();
     drop(entries);
     let mut pairs: Vec<(u64, u64)> = Vec::new();
     let mut spans: BTreeMap<u64, (u32, bool)> = BTreeMap::new();

@@ -5,11 +5,11 @@
 //! Known difference, checked rather than hidden: an outlet's name where a site's pages
 //! name it in several ways is each archive's running majority (`newsdex-engine`'s
 //! `outlets`), so a shard that saw other pages of the site may pick another of the names
-//! its pages give; a collection's `outlets.txt` fixes a name everywhere. Outlet buckets
-//! are therefore compared by count of named articles, and every name that differs must be
-//! one of several its site's pages give.
+//! its pages give (`newsdex collection link` lists such sites). Outlet buckets are
+//! therefore compared by count of named articles, and every name counted differently
+//! must be one `link` reported.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use newsdex_collection::{Collection, Linked};
@@ -41,29 +41,11 @@ fn build(inputs: &[PathBuf], root: &Path) -> (Engine, Collection) {
     (single, c)
 }
 
-/// Every site's outlet names as its pages in the single archive give them (before one
-/// name was chosen per site): the names a shard may choose among.
-fn names_per_site(single: &Engine) -> HashMap<String, BTreeSet<String>> {
-    let mut out: HashMap<String, BTreeSet<String>> = HashMap::new();
-    let r = single.search("*", &every()).unwrap();
-    for h in r.hits {
-        let Some(row) = single.document(h.id).unwrap() else { continue };
-        let a = row.article;
-        let Some(site) = a.extra.get("site").and_then(|v| v.as_str()) else { continue };
-        let names = out.entry(site.to_ascii_lowercase()).or_default();
-        names.extend(a.outlet.clone());
-        for w in a.warnings.iter().filter(|w| w.code == "outlet-named") {
-            // "outlet \"Chosen\" for \"Given\" (…)"
-            if let Some(given) = w.message.split(" for \"").nth(1).and_then(|s| s.split('"').next()) {
-                names.insert(given.to_string());
-            }
-        }
-    }
-    out
-}
-
+/// Compare the answers to `queries`; outlet counts may differ only for the names `link`
+/// reported as given to one site apart in different shards.
 fn compare(single: &Engine, c: &Collection, queries: &[String]) {
-    let ambiguous: BTreeSet<String> = names_per_site(single).into_values().filter(|n| n.len() > 1).flatten().collect();
+    let report = newsdex_collection::link(c.root()).unwrap();
+    let ambiguous: BTreeSet<String> = report.outlets_named_apart.into_iter().flat_map(|(_, names)| names).collect();
     let mut compared = 0;
     for q in queries {
         for collapse in [false, true] {
@@ -115,7 +97,7 @@ fn same(q: &str, collapse: bool, a: &SearchResults, b: &SearchResults, ambiguous
         if ca.get(name) != cb.get(name) {
             assert!(
                 ambiguous.contains(name),
-                "{at}: outlet {name:?} counted {:?} vs {:?}, and no site gives it among other names",
+                "{at}: outlet {name:?} counted {:?} vs {:?}, and `link` did not report it named apart",
                 ca.get(name),
                 cb.get(name)
             );

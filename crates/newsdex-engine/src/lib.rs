@@ -258,6 +258,10 @@ pub struct StoryInput {
     pub published: Option<i64>,
     /// Ingest order in its archive.
     pub ord: u64,
+    /// The page's site (registrable domain), where it has one.
+    pub site: Option<String>,
+    /// The outlet name the archive gave it.
+    pub outlet: Option<String>,
 }
 
 /// Search `index` with the story grouping `stories` (an archive's, or a collection's
@@ -471,6 +475,8 @@ impl Engine {
             f(StoryInput {
                 ord: ord.get(&a.id).copied().unwrap_or(u64::MAX),
                 published: a.published.as_ref().map(|p| p.timestamp()),
+                site: a.extra.get("site").and_then(|v| v.as_str()).map(str::to_ascii_lowercase),
+                outlet: a.outlet,
                 id: a.id,
                 title: a.title,
                 body: a.body,
