@@ -17,6 +17,7 @@ mod reuters;
 mod seeds;
 mod serve;
 mod sources;
+mod spark;
 mod stories;
 mod support;
 mod warc;
