@@ -652,6 +652,22 @@ fn story(data: &Path, args: StoryArgs) -> anyhow::Result<Done> {
 
 fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
     let prefix: IdPrefix = args.id.parse()?;
+    if newsdex_collection::is_collection(data) {
+        // A collection's document is shown from the shard that holds it.
+        let m = newsdex_collection::Manifest::read(data)?;
+        let mut holders = Vec::new();
+        for i in 0..m.shards {
+            let dir = m.shard_dir(data, i);
+            if !matches!(Engine::open_read(&dir)?.find_id(&prefix)?, IdMatch::None) {
+                holders.push(dir);
+            }
+        }
+        if let [one] = holders.as_slice() {
+            return show(one, args);
+        }
+        anyhow::ensure!(!holders.is_empty(), "no document {} in any of the collection's {} shards", args.id, m.shards);
+        anyhow::bail!("{} names documents in {} shards: give more of its digits", args.id, holders.len());
+    }
     let engine = Engine::open_read(data)?;
     let id = find_id(&engine, &prefix)?;
     if args.raw || args.record {

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod budgets;
+mod collection;
 mod compare;
 mod crash;
 mod diskfull;

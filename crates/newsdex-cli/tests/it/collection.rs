@@ -1,0 +1,52 @@
+//! A collection through the command line: shards built with `ingest --shard`, searched
+//! and shown through the collection's directory.
+
+use crate::support::{Newsdex, s};
+
+#[test]
+fn a_collection_is_built_searched_and_shown_through_its_directory() {
+    let nd = Newsdex::new();
+    let demo = newsdex_testkit::repo_root().join("demo");
+    nd.ok(&["collection", "init", "--shards", "2"]);
+    let coll = nd.data();
+    let mut new = 0;
+    for i in 0..2 {
+        let shard = coll.join(format!("shard-000{i}"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
+            .args(["--data", s(&shard), "ingest", "--shard", &format!("{i}/2"), "--json", s(&demo)])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(r["other_shards"].as_u64().unwrap() > 1000, "{r}");
+        new += r["new"].as_u64().unwrap();
+    }
+    // A shard asked to be another is refused, naming the file that says what it is.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
+        .args(["--data", s(&coll.join("shard-0000")), "ingest", "--shard", "1/2", s(&demo)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is shard 0/2, not 1/2"));
+
+    let status = nd.json(&["collection", "status"]);
+    assert_eq!(status["documents"].as_u64(), Some(new), "{status}");
+    assert_eq!(status["stories"]["state"], "never", "{status}");
+    nd.ok(&["collection", "link"]);
+    assert_eq!(nd.json(&["collection", "status"])["stories"]["state"], "current");
+
+    let found = nd.json(&["search", "雨", "--limit", "3"]);
+    assert!(found["total"].as_u64().unwrap() > 100, "{found}");
+    for hit in found["hits"].as_array().unwrap() {
+        let id = hit["id"].as_str().unwrap();
+        let doc = nd.json(&["show", id]);
+        assert_eq!(doc["article"]["id"].as_str(), Some(id), "{doc}");
+        // A prefix names the document too.
+        assert_eq!(nd.json(&["show", &id[..8]])["article"]["id"].as_str(), Some(id));
+    }
+    let (_, err) = nd.expect(2, &["show", "0000000000000000"]);
+    assert!(err.contains("no document 0000000000000000 in any of the collection's 2 shards"), "{err}");
+    // A collection has no single snapshot.
+    let (_, err) = nd.expect(2, &["search", "雨", "--snapshot", "1"]);
+    assert!(err.contains("no single snapshot"), "{err}");
+}
