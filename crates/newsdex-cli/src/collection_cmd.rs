@@ -64,13 +64,7 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
                     r.elapsed_secs
                 );
                 if !r.outlets_named_apart.is_empty() {
-                    eprintln!(
-                        "{} sites got different outlet names in different shards (each shard names a site as most of the pages it saw do); an outlets.txt in every shard names them alike after `reindex`:",
-                        r.outlets_named_apart.len()
-                    );
-                    for (site, names) in r.outlets_named_apart.iter().take(20) {
-                        eprintln!("  {} = {}", crate::output::safe(site), crate::output::safe(&names.join(" | ")));
-                    }
+                    eprintln!("{}", named_apart_text(&r.outlets_named_apart));
                 }
             }
         }
@@ -85,7 +79,17 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
                     "last_batch": e.last_batch()?,
                 }));
             }
-            let v = serde_json::json!({ "documents": c.num_docs(), "shards": shards, "stories": c.linked() });
+            let named_apart: Vec<_> = c
+                .outlets_named_apart()
+                .iter()
+                .map(|(site, names)| serde_json::json!({"site": site, "names": names}))
+                .collect();
+            let v = serde_json::json!({
+                "documents": c.num_docs(),
+                "shards": shards,
+                "stories": c.linked(),
+                "outlets_named_apart": named_apart,
+            });
             if json {
                 emit(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
             } else {
@@ -101,6 +105,10 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
                 }
                 out.push_str(&linked_text(c.linked()));
                 out.push('\n');
+                if !c.outlets_named_apart().is_empty() {
+                    out.push_str(&named_apart_text(c.outlets_named_apart()));
+                    out.push('\n');
+                }
                 emit(&out)?;
             }
         }
@@ -119,4 +127,20 @@ pub fn linked_text(l: &Linked) -> String {
             "stories: each shard's own (copies in different shards are not one story until `newsdex collection link` runs)".into()
         }
     }
+}
+
+/// Sites named apart in different shards, in sentences: the outlet counts of those names
+/// differ from one archive's.
+pub fn named_apart_text(sites: &[(String, Vec<String>)]) -> String {
+    let mut out = format!(
+        "{} sites got different outlet names in different shards (each shard names a site as most of the pages it saw do), so the counts of these names differ from one archive's; an outlets.txt in every shard names them alike after `reindex`:",
+        sites.len()
+    );
+    for (site, names) in sites.iter().take(20) {
+        out.push_str(&format!("\n  {} = {}", crate::output::safe(site), crate::output::safe(&names.join(" | "))));
+    }
+    if sites.len() > 20 {
+        out.push_str(&format!("\n  … and {} more (`newsdex collection status --json`)", sites.len() - 20));
+    }
+    out
 }

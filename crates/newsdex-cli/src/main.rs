@@ -521,6 +521,9 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
         if c.linked() != &newsdex_collection::Linked::Current {
             eprintln!("note: {}", collection_cmd::linked_text(c.linked()));
         }
+        if (args.facets || args.count.is_some()) && !c.outlets_named_apart().is_empty() {
+            eprintln!("note: {}", collection_cmd::named_apart_text(c.outlets_named_apart()));
+        }
         c.search(&query, &opts)?
     } else {
         Engine::open_read(data)?.search(&query, &opts)?

@@ -187,6 +187,9 @@ struct LinkedStories {
     shards: Vec<(u64, u64)>,
     /// (document, story) for every document in a story of two or more.
     pairs: Vec<(u64, u64)>,
+    /// Sites named apart in different shards ([`LinkReport::outlets_named_apart`]).
+    #[serde(default)]
+    outlets_named_apart: Vec<(String, Vec<String>)>,
 }
 
 /// An opened collection.
@@ -197,6 +200,8 @@ pub struct Collection {
     index: SearchIndex,
     stories: Arc<StoryMap>,
     linked: Linked,
+    /// Sites whose outlet name differs between shards, as the last link found them.
+    outlets_named_apart: Vec<(String, Vec<String>)>,
 }
 
 impl std::fmt::Debug for Collection {
@@ -253,8 +258,8 @@ impl Collection {
             let own: Vec<usize> = own.iter().map(|s| *s as usize).collect();
             index.own_only(&own)?;
         }
-        let (stories, linked) = read_stories(root, &shards)?;
-        Ok(Collection { root: root.to_path_buf(), manifest, shards, index, stories, linked })
+        let (stories, linked, outlets_named_apart) = read_stories(root, &shards)?;
+        Ok(Collection { root: root.to_path_buf(), manifest, shards, index, stories, linked, outlets_named_apart })
     }
 
     pub fn root(&self) -> &Path {
@@ -268,6 +273,13 @@ impl Collection {
     /// Whether stories are linked across shards up to the shards' last batches.
     pub fn linked(&self) -> &Linked {
         &self.linked
+    }
+
+    /// Sites whose pages got different outlet names in different shards, with the names,
+    /// as the last `link` found them: outlet counts of those names differ from one
+    /// archive's.
+    pub fn outlets_named_apart(&self) -> &[(String, Vec<String>)] {
+        &self.outlets_named_apart
     }
 
     /// Documents in all shards.
@@ -315,7 +327,9 @@ fn shard_marks(shards: &[Engine]) -> Result<Vec<(u64, u64)>> {
 }
 
 /// The collection's story grouping: linked across shards if it was, else each shard's.
-fn read_stories(root: &Path, shards: &[Engine]) -> Result<(Arc<StoryMap>, Linked)> {
+type Stories = (Arc<StoryMap>, Linked, Vec<(String, Vec<String>)>);
+
+fn read_stories(root: &Path, shards: &[Engine]) -> Result<Stories> {
     let path = root.join(STORIES);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -324,7 +338,7 @@ fn read_stories(root: &Path, shards: &[Engine]) -> Result<(Arc<StoryMap>, Linked
             for e in shards {
                 map.extend(e.stories()?.iter());
             }
-            return Ok((Arc::new(map), Linked::Never));
+            return Ok((Arc::new(map), Linked::Never, Vec::new()));
         }
         Err(e) => return Err(CollectionError::Io { path, source: e }),
     };
@@ -344,7 +358,7 @@ fn read_stories(root: &Path, shards: &[Engine]) -> Result<(Arc<StoryMap>, Linked
     }
     map.extend(linked.pairs.iter().copied());
     let state = if stale.is_empty() { Linked::Current } else { Linked::Stale { shards: stale } };
-    Ok((Arc::new(map), state))
+    Ok((Arc::new(map), state, linked.outlets_named_apart))
 }
 
 /// What [`link`] did.
@@ -464,7 +478,7 @@ pub fn link(root: &Path) -> Result<LinkReport> {
     pairs.sort_unstable();
     report.stories = spans.len() as u64;
     report.across_shards = spans.values().filter(|(_, across)| *across).count() as u64;
-    let linked = LinkedStories { shards: marks, pairs };
+    let linked = LinkedStories { shards: marks, pairs, outlets_named_apart: report.outlets_named_apart.clone() };
     let json = serde_json::to_vec(&linked).map_err(|e| CollectionError::Refused(e.to_string()))?;
     write_atomic(&root.join(STORIES), &json)?;
     report.elapsed_secs = started.elapsed().as_secs_f64();

@@ -103,19 +103,20 @@ impl SearchIndex {
     }
 
     fn finish(index: Index, fields: Fields) -> Result<SearchIndex> {
+        Self::with_reader(index, fields, ReloadPolicy::OnCommitWithDelay, None)
+    }
+
+    fn with_reader(
+        index: Index,
+        fields: Fields,
+        reload: ReloadPolicy,
+        union: Option<UnionDirectory>,
+    ) -> Result<SearchIndex> {
         schema::register_analyzers(&index);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::OnCommitWithDelay).try_into()?;
+        let reader = index.reader_builder().reload_policy(reload).try_into()?;
         let (variants, bad) = Variants::parse(&[variants::BUILTIN], &mut schema::main_tokens_analyzer());
         debug_assert!(bad.is_empty(), "builtin variants file: {bad:?}");
-        Ok(SearchIndex {
-            index,
-            fields,
-            reader,
-            variants,
-            widen: expand::WidenCache::default(),
-            union: None,
-            own: None,
-        })
+        Ok(SearchIndex { index, fields, reader, variants, widen: expand::WidenCache::default(), union, own: None })
     }
 
     /// The indexes of a collection's shards (`dirs`, each a shard's index directory),
@@ -126,18 +127,8 @@ impl SearchIndex {
         let union = UnionDirectory::open(dirs)?;
         let index = Index::open(union.clone()).map_err(|e| IndexError::Open("the collection".into(), e.to_string()))?;
         let fields = Fields::from_schema(&index.schema())?;
-        schema::register_analyzers(&index);
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let (variants, _) = Variants::parse(&[variants::BUILTIN], &mut schema::main_tokens_analyzer());
-        Ok(SearchIndex {
-            index,
-            fields,
-            reader,
-            variants,
-            widen: expand::WidenCache::default(),
-            union: Some(union),
-            own: None,
-        })
+        // Shards commit on their own: a reader sees them when told to reload.
+        Self::with_reader(index, fields, ReloadPolicy::Manual, Some(union))
     }
 
     /// Match only the documents of these shards (positions in the list given to

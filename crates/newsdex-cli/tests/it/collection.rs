@@ -33,7 +33,9 @@ fn a_collection_is_built_searched_and_shown_through_its_directory() {
     assert_eq!(status["documents"].as_u64(), Some(new), "{status}");
     assert_eq!(status["stories"]["state"], "never", "{status}");
     nd.ok(&["collection", "link"]);
-    assert_eq!(nd.json(&["collection", "status"])["stories"]["state"], "current");
+    let status = nd.json(&["collection", "status"]);
+    assert_eq!(status["stories"]["state"], "current");
+    assert!(status["outlets_named_apart"].is_array(), "{status}");
 
     let found = nd.json(&["search", "雨", "--limit", "3"]);
     assert!(found["total"].as_u64().unwrap() > 100, "{found}");
