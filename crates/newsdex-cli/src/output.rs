@@ -495,6 +495,7 @@ mod tests {
             sort: Default::default(),
             undated: None,
             snapshot: None,
+            shards: None,
         }
     }
 

@@ -23,11 +23,15 @@
 //! again in one grouper ([`link`]), in the shards' ingest order interleaved.
 //!
 //! **Shard servers.** [`Collection::open_owning`] matches only some shards' documents
-//! while reading the whole collection's statistics; [`merge`] puts their answers back
-//! together (top hits by score, totals and facets summed, stories collapsed across them).
+//! while reading the whole collection's statistics; [`fanout`] has what they answer and
+//! how a root puts the answers back together (query then fetch: top hits in the order
+//! asked, totals and facets summed, stories collapsed across shards, a shard that does
+//! not answer said in [`newsdex_engine::ShardsAnswered`]).
 //! What differs from one archive is said where it differs: a collection has no single
 //! snapshot (each shard numbers its own batches), and a story's id among undated copies in
 //! different shards is the first in the interleaved order rather than the first ingested.
+
+pub mod fanout;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -202,6 +206,8 @@ pub struct Collection {
     linked: Linked,
     /// Sites whose outlet name differs between shards, as the last link found them.
     outlets_named_apart: Vec<(String, Vec<String>)>,
+    /// The shards a shard server answers for (`None`: every shard).
+    own: Option<Vec<u32>>,
 }
 
 impl std::fmt::Debug for Collection {
@@ -259,7 +265,8 @@ impl Collection {
             index.own_only(&own)?;
         }
         let (stories, linked, outlets_named_apart) = read_stories(root, &shards)?;
-        Ok(Collection { root: root.to_path_buf(), manifest, shards, index, stories, linked, outlets_named_apart })
+        let own = own.map(<[u32]>::to_vec);
+        Ok(Collection { root: root.to_path_buf(), manifest, shards, index, stories, linked, outlets_named_apart, own })
     }
 
     pub fn root(&self) -> &Path {

@@ -12,9 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use newsdex_collection::fanout::{self, MembersRequest, QueryRequest, ShardFailure, ShardServer};
 use newsdex_collection::{Collection, LinkReport, Linked};
 use newsdex_core::Shard;
-use newsdex_engine::{Engine, IngestOptions, SearchOptions, SearchResults};
+use newsdex_engine::{Engine, IngestOptions, SearchOptions, SearchResults, ShardsAnswered, Sort};
 
 const SHARDS: u32 = 4;
 
@@ -43,6 +44,109 @@ fn build(inputs: &[PathBuf], root: &Path) -> (Engine, Collection, LinkReport) {
     (single, c, report)
 }
 
+/// A shard server in this process, its requests and answers sent through JSON as over
+/// HTTP; `down`: it does not answer.
+struct Wire {
+    c: Collection,
+    down: bool,
+}
+
+fn json<T: serde::Serialize + serde::de::DeserializeOwned>(v: &T) -> T {
+    serde_json::from_slice(&serde_json::to_vec(v).unwrap()).unwrap()
+}
+
+impl ShardServer for Wire {
+    fn own(&self) -> Vec<u32> {
+        self.c.health().own
+    }
+    fn query(&self, req: &QueryRequest) -> Result<newsdex_engine::Partial, ShardFailure> {
+        if self.down {
+            return Err(ShardFailure::Down("connection refused".into()));
+        }
+        Ok(json(&self.c.query_phase(&json(req))?))
+    }
+    fn members(&self, req: &MembersRequest) -> Result<Vec<newsdex_engine::StoryPart>, ShardFailure> {
+        Ok(json(&self.c.members_phase(&json(req))?))
+    }
+}
+
+/// One shard server per shard of the collection at `root`.
+fn servers(root: &Path) -> Vec<Wire> {
+    (0..SHARDS).map(|i| Wire { c: Collection::open_owning(root, Some(&[i])).unwrap(), down: false }).collect()
+}
+
+/// Searched through shard servers (the query, members and merge phases), the answers
+/// are one archive's, also a page deep and in date order; collapsed hits list the same
+/// other members as the collection searched in one process. A server down leaves out its
+/// shard's matches and says so.
+fn compare_fanout(single: &Engine, c: &Collection, report: &LinkReport, queries: &[String]) {
+    let ambiguous: BTreeSet<String> = report.outlets_named_apart.iter().flat_map(|(_, names)| names.clone()).collect();
+    let mut servers = servers(c.root());
+    let shard_docs: Vec<u64> = servers.iter().map(|s| s.c.health().documents).collect();
+    assert_eq!(shard_docs.iter().sum::<u64>(), single.num_docs());
+    let mut compared = 0;
+    for q in queries {
+        for (collapse, sort, offset) in [
+            (false, Sort::Relevance, 0),
+            (true, Sort::Relevance, 0),
+            (true, Sort::Newest, 0),
+            (false, Sort::Oldest, 30),
+            (true, Sort::Relevance, 20),
+        ] {
+            let mut opts = SearchOptions {
+                limit: 50,
+                offset,
+                facets: true,
+                collapse,
+                sort,
+                timeout: None,
+                ..SearchOptions::default()
+            };
+            opts.limits.facet_outlets = 100_000;
+            let refs: Vec<&dyn ShardServer> = servers.iter().map(|s| s as &dyn ShardServer).collect();
+            let (a, b) = match (single.search(q, &opts), fanout::search_through(&refs, SHARDS, q, &opts)) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "{q}");
+                    continue;
+                }
+                (a, b) => panic!("{q}: one archive {:?}, shard servers {:?}", a.err(), b.err()),
+            };
+            let at = format!("{q:?} {sort:?} offset {offset}");
+            same(&at, collapse, &a, &b, &ambiguous);
+            assert_eq!(b.shards, Some(ShardsAnswered { total: SHARDS, answered: SHARDS, missing: vec![] }), "{at}");
+            assert_eq!(a.undated, b.undated, "{at}");
+            if collapse {
+                let union = c.search(q, &opts).unwrap();
+                for (x, y) in union.hits.iter().zip(&b.hits) {
+                    let ids = |h: &newsdex_engine::Hit| h.also.iter().map(|m| m.id).collect::<Vec<_>>();
+                    assert_eq!(ids(x), ids(y), "{at}: other members of {}", x.id);
+                }
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= queries.len(), "most queries ran: {compared}");
+    // Shard 1's server down: the others' matches, and the answer says which shard is
+    // missing and why.
+    servers[1].down = true;
+    let refs: Vec<&dyn ShardServer> = servers.iter().map(|s| s as &dyn ShardServer).collect();
+    let opts = SearchOptions { limit: 1000, facets: true, timeout: None, ..SearchOptions::default() };
+    let all = fanout::search_through(&refs, SHARDS, "*", &opts).unwrap();
+    assert_eq!(all.total as u64, single.num_docs() - shard_docs[1]);
+    let shards = all.shards.unwrap();
+    assert_eq!((shards.total, shards.answered), (SHARDS, SHARDS - 1));
+    assert_eq!(shards.missing, vec![(1, "connection refused".to_string())]);
+    assert!(all.hits.iter().all(|h| c.shard_of(h.id).index != 1), "no hit of the missing shard");
+    // A query every server refuses fails the search, as one archive's does.
+    let bad = fanout::search_through(&refs, SHARDS, "\"unclosed", &opts).unwrap_err();
+    assert_eq!(bad.to_string(), single.search("\"unclosed", &opts).unwrap_err().to_string());
+    // Distinct counts do not add up over shards: refused with the reason.
+    let stories = SearchOptions { facets: true, count: newsdex_engine::CountBy::Stories, ..opts };
+    let refused = fanout::search_through(&refs, SHARDS, "*", &stories).unwrap_err().to_string();
+    assert!(refused.contains("cannot be summed over shard servers"), "{refused}");
+}
+
 /// Compare the answers to `queries`; outlet counts may differ only for the names `link`
 /// reported as given to one site apart in different shards.
 fn compare(single: &Engine, c: &Collection, report: &LinkReport, queries: &[String]) {
@@ -63,7 +167,7 @@ fn compare(single: &Engine, c: &Collection, report: &LinkReport, queries: &[Stri
                 }
                 (a, b) => panic!("{q}: one archive {:?}, collection {:?}", a.err(), b.err()),
             };
-            same(q, collapse, &a, &b, &ambiguous);
+            same(&format!("{q:?}"), collapse, &a, &b, &ambiguous);
             compared += 1;
         }
     }
@@ -71,7 +175,7 @@ fn compare(single: &Engine, c: &Collection, report: &LinkReport, queries: &[Stri
 }
 
 fn same(q: &str, collapse: bool, a: &SearchResults, b: &SearchResults, ambiguous: &BTreeSet<String>) {
-    let at = format!("{q:?} collapse={collapse}");
+    let at = format!("{q} collapse={collapse}");
     assert_eq!((a.total, a.total_as_typed, a.stories), (b.total, b.total_as_typed, b.stories), "{at}");
     let added = |r: &SearchResults| r.expansions.iter().map(|e| (e.term.clone(), e.added)).collect::<Vec<_>>();
     assert_eq!(added(a), added(b), "{at}: expansions");
@@ -126,6 +230,7 @@ fn a_collection_of_the_demo_corpus_answers_as_one_archive() {
     let mut qs = queries(40);
     qs.extend(["雨", "東京", "Україна", "السودان", "election", "earthquake OR 地震", "*"].map(String::from));
     compare(&single, &c, &report, &qs);
+    compare_fanout(&single, &c, &report, &qs);
     // Each document is in exactly one shard, the one its id names.
     let all = single.search("*", &every()).unwrap();
     assert_eq!(all.hits.len() as u64, single.num_docs());
@@ -175,5 +280,7 @@ fn a_collection_of_news_corpora_answers_as_one_archive_with_stories_across_shard
         by.into_values().collect::<BTreeSet<_>>()
     };
     assert_eq!(members(&one), members(&c.stories()), "stories");
-    compare(&single, &c, &report, &queries(200));
+    let qs = queries(200);
+    compare(&single, &c, &report, &qs);
+    compare_fanout(&single, &c, &report, &qs);
 }

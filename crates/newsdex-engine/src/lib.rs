@@ -27,8 +27,8 @@ pub use kept::{Exchanges, Kept};
 pub use newsdex_compare::{KeynessOptions, Split};
 pub use newsdex_dedupe::{Change, ParagraphDiff, WordRun};
 pub use newsdex_index::{
-    Also, BatchDocs, Bucket, CountBy, Expansion, Facets, Hit, Marks, Period, Ranking, SearchResults, Snippet, Sort,
-    StoryMap,
+    ALSO_LISTED, Also, BatchDocs, Bucket, CountBy, Expansion, Facets, Hit, LANG_FACET_SIZE, Marks, Member, Partial,
+    Period, Ranking, SearchResults, ShardsAnswered, Snippet, Sort, StoryMap, StoryPart, period_buckets,
 };
 pub use newsdex_ingest::{FEED as REJECT_FEED, FEED_LIST as REJECT_FEED_LIST, Limits};
 pub use newsdex_query::{DefaultOp, Limit, QueryLimits, TooCostly};
@@ -133,8 +133,9 @@ pub enum IdMatch {
 /// Time a search may take by default ([`SearchOptions::timeout`]).
 pub const SEARCH_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Search parameters besides the query text.
-#[derive(Debug, Clone)]
+/// Search parameters besides the query text (serialised: a collection's root sends them
+/// to its shard servers).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SearchOptions {
     pub limit: usize,
     pub offset: usize,
@@ -272,6 +273,39 @@ pub fn search_in(
     query: &str,
     opts: &SearchOptions,
 ) -> Result<SearchResults> {
+    with_request(stories, query, opts, |req| Ok(index.search(req)?))
+}
+
+/// One shard's part of a search over several ([`newsdex_index::Partial`]): what
+/// [`search_in`] answers, with what a merge of the shards' parts needs besides.
+pub fn search_partial_in(
+    index: &SearchIndex,
+    stories: Arc<StoryMap>,
+    query: &str,
+    opts: &SearchOptions,
+) -> Result<Partial> {
+    with_request(stories, query, opts, |req| Ok(index.search_partial(req)?))
+}
+
+/// The members of `wanted` stories that match the search, in one shard
+/// ([`SearchIndex::members`]).
+pub fn members_in(
+    index: &SearchIndex,
+    stories: Arc<StoryMap>,
+    query: &str,
+    opts: &SearchOptions,
+    wanted: &[u64],
+) -> Result<Vec<StoryPart>> {
+    with_request(stories, query, opts, |req| Ok(index.members(req, wanted)?))
+}
+
+/// `f` with the index's request for `query` and `opts`.
+fn with_request<T>(
+    stories: Arc<StoryMap>,
+    query: &str,
+    opts: &SearchOptions,
+    f: impl FnOnce(&SearchRequest<'_>) -> Result<T>,
+) -> Result<T> {
     let deadline = opts.timeout.map_or_else(Deadline::never, Deadline::after);
     let (parsed, published) = parse_for(query, opts)?;
     let req = SearchRequest {
@@ -296,7 +330,7 @@ pub fn search_in(
         sort: opts.sort,
         snapshot: opts.snapshot,
     };
-    Ok(index.search(&req)?)
+    f(&req)
 }
 
 /// The file in a data directory with the user's spelling variants.

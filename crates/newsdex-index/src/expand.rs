@@ -297,7 +297,7 @@ pub fn is_inflection(word: &str, form: &str, table: &[String]) -> bool {
 }
 
 /// One language's forms of a word.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Forms {
     /// The language of the documents they are searched in.
     pub lang: String,

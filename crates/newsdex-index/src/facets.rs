@@ -31,14 +31,14 @@ use crate::{IndexError, Result};
 pub const LANG_FACET_SIZE: u32 = 100;
 
 /// One facet value and how many matches have it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Bucket {
     pub value: String,
     pub count: u64,
 }
 
 /// Counts over every match (not only the page shown).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Facets {
     /// By language code, most frequent first (at most [`LANG_FACET_SIZE`]).
     pub lang: Vec<Bucket>,
@@ -55,7 +55,7 @@ pub struct Facets {
     /// order, periods without matches included between the first and the last.
     pub month: Vec<Bucket>,
     /// The period `month` counts by ([`Period::Month`] unless a request asked otherwise).
-    #[serde(skip_serializing_if = "Period::is_month")]
+    #[serde(default, skip_serializing_if = "Period::is_month")]
     pub period: Period,
     /// Matches with no publication date.
     pub undated: u64,
@@ -431,6 +431,15 @@ pub(crate) fn month_key(secs: i64) -> i64 {
 }
 
 /// Periods as buckets, gaps filled with zeros so a chart's x axis is time.
+/// The time facet's buckets for matches counted by period number (as [`Partial`]'s
+/// `month_counts` give them): every period from the first to the last, as a search lists
+/// them.
+///
+/// [`Partial`]: crate::Partial
+pub fn period_buckets(counts: &BTreeMap<i64, u64>, period: Period) -> Vec<Bucket> {
+    month_buckets(&Months { counts: counts.clone(), undated: 0 }, period).unwrap_or_default()
+}
+
 pub(crate) fn month_buckets(m: &Months, period: Period) -> Result<Vec<Bucket>> {
     let (Some(&first), Some(&last)) = (m.counts.keys().next(), m.counts.keys().next_back()) else {
         return Ok(Vec::new());

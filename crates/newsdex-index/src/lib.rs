@@ -39,7 +39,7 @@ mod writer;
 
 pub use deadline::{CHECK_EVERY, Deadline};
 pub use error::IndexError;
-pub use facets::{Bucket, Facets, Period};
+pub use facets::{Bucket, Facets, LANG_FACET_SIZE, Period, period_buckets};
 pub use hanzi::{is_han, other_script, preload_hanzi_tables, to_hong_kong, to_simplified, to_taiwan, to_traditional};
 pub use highlight::Marks;
 pub use order::Sort;
@@ -47,7 +47,9 @@ pub use percolate::BatchDocs;
 pub use query::Expansion;
 pub use ranking::Ranking;
 pub use schema::{Fields, INDEX_LAYOUT};
-pub use search::{Also, Hit, SearchRequest, SearchResults, Snippet};
+pub use search::{
+    ALSO_LISTED, Also, Hit, Member, Partial, SearchRequest, SearchResults, ShardsAnswered, Snippet, StoryPart,
+};
 pub use stories::{CountBy, StoryMap};
 pub use tokenizer::{WordTokenizer, is_cjk, words};
 pub use union::UnionDirectory;

@@ -91,7 +91,7 @@ pub const KEY_WEIGHT: f32 = 0.5;
 const KEY_SPELLINGS: usize = 4;
 
 /// What a query word was expanded to.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Expansion {
     /// The word as typed.
     pub term: String,
@@ -104,7 +104,7 @@ pub struct Expansion {
     pub variants: Vec<String>,
     /// Names of the place the archive also holds that were not searched (past
     /// [`crate::gazetteer::MAX_SPELLINGS`]).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub left_out: usize,
     /// For a name: its transliteration, searched in the other cased scripts.
     pub key: Option<String>,

@@ -100,7 +100,7 @@ impl<'a> SearchRequest<'a> {
 /// A text fragment with the matched words marked (byte ranges into `text`, sorted and
 /// never overlapping: CJK bigrams `维基 基新 新闻` come from tantivy as overlapping ranges
 /// and are merged into one).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Snippet {
     pub text: String,
     pub highlights: Vec<Range<usize>>,
@@ -176,7 +176,7 @@ fn escape_into(out: &mut String, s: &str) {
 }
 
 /// One result.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
     pub id: DocId,
     pub score: f32,
@@ -206,7 +206,7 @@ pub struct Hit {
 pub const ALSO_LISTED: usize = 50;
 
 /// Another member of a hit's story.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Also {
     pub id: DocId,
     pub title: String,
@@ -216,7 +216,7 @@ pub struct Also {
 }
 
 /// A page of results.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SearchResults {
     /// Every matching document, not just this page.
     pub total: usize,
@@ -240,6 +240,64 @@ pub struct SearchResults {
     /// The snapshot (committed batch number) it was answered from, as the engine names
     /// it; the index alone knows only one asked for.
     pub snapshot: Option<u64>,
+    /// For a collection searched through shard servers: how many shards answered (fewer
+    /// than all: the counts and hits are those of the shards that did).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<ShardsAnswered>,
+}
+
+/// Which of a collection's shards an answer includes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ShardsAnswered {
+    pub total: u32,
+    pub answered: u32,
+    /// The shards that did not answer, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<(u32, String)>,
+}
+
+/// One shard's part of a search ([`SearchIndex::search_partial`]), to be merged with the
+/// other shards' parts into the answer one index holding every document would give.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Partial {
+    /// The shard's own answer: its best `offset + limit` hits (offset 0), counts of its
+    /// matches, facets with every outlet listed.
+    pub results: SearchResults,
+    /// With a date order, each hit's publication time (seconds; `None`: undated), the key
+    /// hits are merged by.
+    #[serde(default)]
+    pub date_keys: Vec<Option<i64>>,
+    /// Every story of two or more documents with matches here, and how many of its
+    /// members match here (sorted by story).
+    #[serde(default)]
+    pub story_matches: Vec<(u64, u32)>,
+    /// With facets, the matches by period (the period's number, as the time facet counts
+    /// them), so that merged counts list every period between the first and the last.
+    #[serde(default)]
+    pub month_counts: Vec<(i64, u64)>,
+}
+
+/// A story's matching members in one shard ([`SearchIndex::members`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StoryPart {
+    pub story: u64,
+    /// Members that match here.
+    pub matching: usize,
+    /// The first of them, earliest first.
+    pub listed: Vec<Member>,
+}
+
+/// A listed member, with its publication time (seconds) to merge lists by.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Member {
+    pub published: Option<i64>,
+    pub also: Also,
+}
+
+/// A document's publication time in seconds, from the `published` fast field.
+fn published_secs(searcher: &Searcher, a: DocAddress) -> Option<i64> {
+    let col = searcher.segment_reader(a.segment_ord).fast_fields().date("published").ok()?;
+    col.first(a.doc_id).map(|d| d.into_timestamp_secs())
 }
 
 /// A translated query, with what it needs besides.
@@ -266,6 +324,18 @@ impl SearchIndex {
     /// anything runs if it would cost more than `req.limits` allow, stopped with
     /// [`IndexError::Timeout`](crate::IndexError::Timeout) once `req.deadline` passes.
     pub fn search(&self, req: &SearchRequest<'_>) -> Result<SearchResults> {
+        Ok(self.run(req, false)?.results)
+    }
+
+    /// Run `req` as one shard's part of a search over several (see [`Partial`]): the
+    /// same hits from the documents this index matches, with what a merge needs besides.
+    /// Hits of a collapsed search list no other members (the merge asks for them with
+    /// [`SearchIndex::members`] once it knows the winners).
+    pub fn search_partial(&self, req: &SearchRequest<'_>) -> Result<Partial> {
+        self.run(req, true)
+    }
+
+    fn run(&self, req: &SearchRequest<'_>, partial: bool) -> Result<Partial> {
         let deadline = &req.deadline;
         deadline.check()?;
         let searcher = self.reader.searcher();
@@ -289,6 +359,7 @@ impl SearchIndex {
         let top_docs = |n: usize, offset: usize| order::ranking(req.sort, n, offset);
         let first = top_docs(fetch, if req.collapse { 0 } else { offset });
         let members = StoryMembers(map.clone());
+        let mut month_counts = Vec::new();
         let (total, ranked, facets, found) = if req.facets {
             let f;
             let (total, top, found);
@@ -304,6 +375,9 @@ impl SearchIndex {
                     )
                     .map_err(|e| facets::explain(e, deadline, &req.limits))?;
                 (total, top, found) = (t, tp, fd);
+                if partial {
+                    month_counts = months.counts.iter().map(|(k, n)| (*k, *n)).collect();
+                }
                 let (outlet, outlet_other) = facets::buckets(&terms, "outlet");
                 let (lang, lang_other) = facets::buckets(&terms, "lang");
                 f = Facets {
@@ -326,6 +400,9 @@ impl SearchIndex {
                 (total, top, found) = (t, tp, fd);
                 let distinct = distinct.within(&req.limits)?;
                 let months = distinct.months();
+                if partial {
+                    month_counts = months.counts.iter().map(|(k, n)| (*k, *n)).collect();
+                }
                 let (outlet, outlet_other) = distinct.outlet(req.limits.facet_outlets);
                 let (lang, lang_other) = distinct.lang();
                 f = Facets {
@@ -379,6 +456,11 @@ impl SearchIndex {
         if req.sort.by_date() {
             order::scores(&searcher, &*query, &mut top)?;
         }
+        let date_keys = if partial && req.sort.by_date() {
+            top.iter().map(|(_, a)| published_secs(&searcher, *a)).collect()
+        } else {
+            Vec::new()
+        };
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
         let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
@@ -389,7 +471,7 @@ impl SearchIndex {
                 let mut hit = self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings)?;
                 if let Some(&s) = story_of.get(&addr) {
                     hit.story = DocId::from_u64(s);
-                    if req.collapse {
+                    if req.collapse && !partial {
                         let others: Vec<DocAddress> = found[&s].iter().copied().filter(|a| *a != addr).collect();
                         hit.also_total = others.len();
                         hit.also = self.also(&searcher, &others)?;
@@ -398,7 +480,14 @@ impl SearchIndex {
                 Ok(hit)
             })
             .collect::<Result<_>>()?;
-        Ok(SearchResults {
+        let story_matches = if partial {
+            let mut m: Vec<(u64, u32)> = found.iter().map(|(s, a)| (*s, a.len() as u32)).collect();
+            m.sort_unstable();
+            m
+        } else {
+            Vec::new()
+        };
+        let results = SearchResults {
             total,
             total_as_typed,
             stories,
@@ -409,29 +498,58 @@ impl SearchIndex {
             sort: req.sort,
             undated,
             snapshot: req.snapshot,
-        })
+            shards: None,
+        };
+        Ok(Partial { results, date_keys, story_matches, month_counts })
+    }
+
+    /// The members of `stories` that match `req` (its query and filters), each story's
+    /// earliest first (undated last, ties by id), at most [`ALSO_LISTED`] + 1 of them, with
+    /// how many match in all: a shard's part of the lists under collapsed hits.
+    pub fn members(&self, req: &SearchRequest<'_>, stories: &[u64]) -> Result<Vec<StoryPart>> {
+        let deadline = &req.deadline;
+        let searcher = self.reader.searcher();
+        let built = self.build(req, &searcher, req.expand)?;
+        let map = req.stories.clone().unwrap_or_default();
+        let found =
+            searcher.search(&built.query, &Timed::new(StoryMembers(map), deadline)).map_err(|e| deadline.explain(e))?;
+        let mut out = Vec::new();
+        for s in stories {
+            let Some(addrs) = found.get(s) else { continue };
+            let listed = self.members_listed(&searcher, addrs, ALSO_LISTED + 1)?;
+            out.push(StoryPart { story: *s, matching: addrs.len(), listed });
+        }
+        Ok(out)
     }
 
     /// The other members of a story, earliest first, at most [`ALSO_LISTED`].
     fn also(&self, searcher: &Searcher, addrs: &[DocAddress]) -> Result<Vec<Also>> {
+        Ok(self.members_listed(searcher, addrs, ALSO_LISTED)?.into_iter().map(|m| m.also).collect())
+    }
+
+    /// The first `n` of `addrs`, earliest first (undated last, ties by document id, so the
+    /// order is the same in every segment layout and shards' lists merge).
+    fn members_listed(&self, searcher: &Searcher, addrs: &[DocAddress], n: usize) -> Result<Vec<Member>> {
         let f = &self.fields;
-        let mut out = Vec::with_capacity(addrs.len().min(ALSO_LISTED));
-        let mut by_date: Vec<(Option<i64>, DocAddress)> = Vec::with_capacity(addrs.len());
+        let mut by_date: Vec<(Option<i64>, u64, DocAddress)> = Vec::with_capacity(addrs.len());
         for &a in addrs {
-            let col = searcher.segment_reader(a.segment_ord).fast_fields().date("published").ok();
-            by_date.push((col.and_then(|c| c.first(a.doc_id)).map(|d| d.into_timestamp_secs()), a));
+            let ff = searcher.segment_reader(a.segment_ord).fast_fields();
+            let id = ff.u64("doc").ok().and_then(|c| c.first(a.doc_id)).unwrap_or(0);
+            by_date.push((published_secs(searcher, a), id, a));
         }
-        by_date.sort_by_key(|(d, a)| (d.unwrap_or(i64::MAX), *a));
-        for (_, a) in by_date.into_iter().take(ALSO_LISTED) {
+        by_date.sort_by_key(|(d, id, _)| (d.unwrap_or(i64::MAX), *id));
+        let mut out = Vec::with_capacity(by_date.len().min(n));
+        for (secs, _, a) in by_date.into_iter().take(n) {
             let doc: TantivyDocument = searcher.doc(a)?;
             let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
-            out.push(Also {
+            let also = Also {
                 id: doc.get_first(f.doc).and_then(|v| v.as_u64()).map(DocId::from_u64).unwrap_or(DocId([0; 8])),
                 title: shown_title(text(f.title), &text(f.body).unwrap_or_default()),
                 outlet: text(f.outlet),
                 published: text(f.published_text),
                 url: text(f.url),
-            });
+            };
+            out.push(Member { published: secs, also });
         }
         Ok(out)
     }

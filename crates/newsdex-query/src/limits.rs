@@ -26,7 +26,7 @@ pub const MAX_SLOP: u32 = 100;
 
 /// Budgets for one query. [`QueryLimits::default`] is what the CLI and the server use;
 /// a caller may loosen or tighten any of them (e.g. a trusted batch job).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueryLimits {
     /// Longest query, in bytes. Default 4,096: the longest real query measured is a CISI
     /// request of 2,023 bytes.

@@ -24,7 +24,8 @@ const PAREN_DEPTH_FACTOR: usize = 3;
 const SLOP_CEILING: u32 = 255;
 
 /// How juxtaposed clauses (`a b`) combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DefaultOp {
     /// All must match (what people expect from a news search box).
     #[default]
