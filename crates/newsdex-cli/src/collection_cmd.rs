@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use anyhow::Context;
 use clap::Subcommand;
 use newsdex_collection::{Collection, Linked};
 
@@ -24,6 +25,23 @@ pub enum CollectionCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Serve the shards in --own as a shard server: the parts of searches a collection's
+    /// root (`newsdex --data DIR serve --shard-servers URL,…`) merges. Prints its URL on
+    /// stdout when it listens; stops on Ctrl-C or SIGTERM, finishing requests in flight.
+    ServeShard {
+        /// The shards it answers for, comma-separated (`0,1`); the others are left to
+        /// other servers. It opens every shard read-only: scores use the whole
+        /// collection's term statistics.
+        #[arg(long, value_delimiter = ',', required = true)]
+        own: Vec<u32>,
+        /// Address to listen on (`127.0.0.1:0` picks a free port). Anything but loopback
+        /// exposes the archive to the network.
+        #[arg(long, default_value = "127.0.0.1:7800")]
+        addr: std::net::SocketAddr,
+        /// Seconds one request may take.
+        #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(newsdex_server::Limits::DEFAULT.request_timeout))]
+        request_timeout: newsdex_server::Seconds,
     },
     /// Shards, their documents, and whether stories are linked up to their last batches.
     Status {
@@ -67,6 +85,9 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
                     eprintln!("{}", named_apart_text(&r.outlets_named_apart));
                 }
             }
+        }
+        CollectionCommand::ServeShard { own, addr, request_timeout } => {
+            serve_shard(data, &own, addr, request_timeout.0, quiet)?;
         }
         CollectionCommand::Status { json } => {
             let c = Collection::open(data)?;
@@ -113,6 +134,108 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
             }
         }
     }
+    Ok(Done::Ok)
+}
+
+fn serve_shard(
+    data: &Path,
+    own: &[u32],
+    addr: std::net::SocketAddr,
+    request_timeout: std::time::Duration,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    let coll = std::sync::Arc::new(Collection::open_owning(data, Some(own))?);
+    let health = coll.health();
+    let limits = newsdex_server::Limits { request_timeout, ..newsdex_server::Limits::DEFAULT };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let stop = crate::shutdown_signal()?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (in use? try --addr 127.0.0.1:0)"))?;
+        let addr = listener.local_addr()?;
+        if !quiet {
+            eprintln!(
+                "newsdex: shard server for shards {:?} of {} ({} documents) of {} at http://{addr}/shard/  (Ctrl-C to stop)",
+                health.own,
+                health.of,
+                health.documents,
+                data.display()
+            );
+            if !addr.ip().is_loopback() {
+                eprintln!("warning: listening on {addr}, reachable from other machines");
+            }
+        }
+        println!("http://{addr}/");
+        newsdex_server::shard::serve_shard(coll, limits, listener, stop).await;
+        if !quiet {
+            eprintln!("newsdex: stopped");
+        }
+        anyhow::Ok(())
+    })
+}
+
+/// `newsdex serve` on a collection: its root, searching through shard servers.
+pub fn serve_root(
+    data: &Path,
+    servers: &[String],
+    addr: std::net::SocketAddr,
+    limits: newsdex_server::Limits,
+    (shard_timeout, shard_wait): (std::time::Duration, std::time::Duration),
+    quiet: bool,
+) -> anyhow::Result<Done> {
+    if !newsdex_collection::is_collection(data) {
+        anyhow::bail!(
+            "{} is not a collection (no collection.json): --shard-servers serves a collection's root",
+            data.display()
+        );
+    }
+    if servers.is_empty() {
+        anyhow::bail!(
+            "{} is a collection: serve it as its root with --shard-servers URL,… (each `newsdex --data {} collection serve-shard --own I,…`), or search it with `newsdex --data {} search`",
+            data.display(),
+            data.display(),
+            data.display()
+        );
+    }
+    let coll = Collection::open(data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let stop = crate::shutdown_signal()?;
+        let fanout = newsdex_server::root::Fanout::connect(coll, servers, shard_timeout, shard_wait).await?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (in use? try --addr 127.0.0.1:7701)"))?;
+        let addr = listener.local_addr()?;
+        if !quiet {
+            eprintln!(
+                "newsdex: serving the collection {} ({} documents in {} shards) at http://{addr}/ through {} shard servers  (Ctrl-C to stop)",
+                data.display(),
+                fanout.collection().num_docs(),
+                fanout.collection().manifest().shards,
+                fanout.servers().len()
+            );
+            for (url, own) in fanout.servers() {
+                eprintln!("  shards {own:?}: {url}");
+            }
+            if !fanout.unowned().is_empty() {
+                eprintln!(
+                    "warning: no shard server serves shards {:?}; every answer leaves them out and says so",
+                    fanout.unowned()
+                );
+            }
+            if !addr.ip().is_loopback() {
+                eprintln!("warning: listening on {addr}, reachable from other machines");
+            }
+        }
+        println!("http://{addr}/");
+        let state = std::sync::Arc::new(newsdex_server::AppState::collection_root(data.to_path_buf(), fanout, limits));
+        newsdex_server::serve_state(state, listener, stop).await;
+        if !quiet {
+            eprintln!("newsdex: stopped");
+        }
+        anyhow::Ok(())
+    })?;
     Ok(Done::Ok)
 }
 

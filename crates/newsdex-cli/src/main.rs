@@ -127,6 +127,18 @@ struct ServeArgs {
     /// reopen it; the data directory is locked against other writers meanwhile.
     #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(newsdex_server::Limits::DEFAULT.writer_idle))]
     writer_idle: newsdex_server::Seconds,
+    /// Serve a collection (the data directory) as its root: every search goes to these
+    /// shard servers (`newsdex collection serve-shard`; comma-separated URLs, each with
+    /// any path prefix in front of /shard/…) and their answers are merged. Writing is off.
+    #[arg(long, value_delimiter = ',', conflicts_with_all = ["token", "demo", "collect"])]
+    shard_servers: Vec<String>,
+    /// With --shard-servers: seconds to wait for a shard server's answer to one phase of
+    /// a search; one slower is left out, and the answer says so.
+    #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(std::time::Duration::from_secs(30)), requires = "shard_servers")]
+    shard_timeout: newsdex_server::Seconds,
+    /// With --shard-servers: seconds to wait at start for shard servers still starting.
+    #[arg(long, value_name = "SECONDS", default_value_t = newsdex_server::Seconds(std::time::Duration::from_secs(60)), requires = "shard_servers")]
+    shard_wait: newsdex_server::Seconds,
 }
 
 #[derive(Args, Debug)]
@@ -720,6 +732,16 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
         request_timeout: args.request_timeout.0,
         writer_idle: args.writer_idle.0,
     };
+    if !args.shard_servers.is_empty() || newsdex_collection::is_collection(data) {
+        return collection_cmd::serve_root(
+            data,
+            &args.shard_servers,
+            args.addr,
+            limits,
+            (args.shard_timeout.0, args.shard_wait.0),
+            quiet,
+        );
+    }
     let config =
         newsdex_server::ServerConfig { data: data.to_path_buf(), addr: args.addr, token: args.token.clone(), limits };
     // Before anything is created or loaded.
@@ -803,7 +825,7 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
 /// Ctrl-C (SIGINT) or SIGTERM. The handlers are registered when this is called, not when
 /// the future is first polled, so a signal that arrives as soon as the URL is printed is
 /// already a graceful stop.
-fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+pub(crate) fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -13,6 +13,8 @@
 //! * [`fetch`]: HTTP with reqwest (rustls + ring): robots.txt, one request per host at a
 //!   time with a minimum delay, conditional requests, redirect, size, bomb and time caps;
 //! * [`post`]: a JSON body posted to a user's address (watches' webhooks), bounded in time and size;
+//! * [`peers`]: requests to other newsdex processes (a collection's root to its shard
+//!   servers), with one kept client, bounded in time and size;
 //! * [`collect`]: one pass: poll due sources, fetch new items' pages, keep every response
 //!   in the raw store through the engine, record what happened.
 
@@ -21,6 +23,7 @@ pub mod collect;
 pub mod feed;
 pub mod fetch;
 pub mod opml;
+pub mod peers;
 pub mod post;
 pub mod schedule;
 pub mod sitemap;

@@ -127,7 +127,7 @@ pub(crate) fn find_id(engine: &Engine, prefix: &IdPrefix) -> Result<DocId, ApiEr
     }
 }
 
-fn ambiguous(prefix: &IdPrefix, total: usize, listed: Vec<(DocId, String)>) -> ApiError {
+pub(crate) fn ambiguous(prefix: &IdPrefix, total: usize, listed: Vec<(DocId, String)>) -> ApiError {
     let shown = if listed.len() < total { format!(" (the first {} are listed)", listed.len()) } else { String::new() };
     let mut e = ApiError::new(
         StatusCode::CONFLICT,
@@ -177,8 +177,7 @@ pub async fn search(
 ) -> Result<Json<SearchResponse>, ApiError> {
     refuse_unknown("/api/search", query.as_deref(), SEARCH_PARAMS)?;
     let params = SearchParams::parse(query.as_deref(), true, 10)?;
-    let engine = st.engine()?;
-    let results = blocking(move || Ok(engine.search(&params.q, &params.options())?)).await?;
+    let results = st.search(&params.q, &params.options()).await?;
     Ok(Json(SearchResponse::from(&results)))
 }
 
@@ -316,10 +315,10 @@ pub async fn article(
 ) -> Result<Json<ArticleView>, ApiError> {
     refuse_unknown("/api/articles/{id}", query.as_deref(), &[])?;
     let prefix = parse_id(&id)?;
-    let engine = st.engine()?;
+    let docs = st.documents()?;
     let (id, row) = blocking(move || {
-        let id = find_id(&engine, &prefix)?;
-        Ok((id, engine.document(id)?))
+        let id = docs.find_id(&prefix)?;
+        Ok((id, docs.engine_of(id).document(id)?))
     })
     .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;
@@ -529,8 +528,11 @@ async fn read_body(mut body: Body, announced: Option<u64>) -> Result<Vec<u8>, Ap
 /// Liveness and size.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Up", body = Health)))]
 pub async fn healthz(State(st): State<Arc<AppState>>) -> Result<Json<Health>, ApiError> {
-    let engine = st.engine()?;
-    Ok(Json(Health { status: "ok".into(), documents: engine.num_docs() }))
+    let documents = match &st.fanout {
+        Some(f) => f.collection().num_docs(),
+        None => st.engine()?.num_docs(),
+    };
+    Ok(Json(Health { status: "ok".into(), documents }))
 }
 
 /// `GET /api/openapi.json`.

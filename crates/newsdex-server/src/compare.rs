@@ -332,7 +332,8 @@ pub async fn compare_page(State(st): State<Arc<AppState>>, RawQuery(query): RawQ
         Ok(p) => p,
         Err(e) => return crate::web::error_page(&st, StatusCode::BAD_REQUEST, "Bad request", &e.message),
     };
-    let engine = st.engine()?;
+    // A collection's root has no one archive to compare in.
+    st.engine()?;
     let (result, error) = if p.queries.is_empty() {
         (None, None)
     } else {
@@ -342,7 +343,7 @@ pub async fn compare_page(State(st): State<Arc<AppState>>, RawQuery(query): RawQ
             Err(e) => return Err(e),
         }
     };
-    let mut form = Form::new(&st, &engine, Some(&p.filters));
+    let mut form = Form::new(&st, Some(&p.filters));
     form.q = p.queries.first().cloned().unwrap_or_default();
     form.ignored = unknown(query.as_deref(), COMPARE_PARAMS).into_iter().filter(|u| u.name != PAGE_ONLY).collect();
     let mut query_fields = p.queries.clone();

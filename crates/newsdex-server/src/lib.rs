@@ -62,6 +62,8 @@ pub mod demo;
 pub mod display;
 pub mod error;
 pub mod params;
+pub mod root;
+pub mod shard;
 pub mod sources;
 mod state;
 pub mod watches;
@@ -85,7 +87,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use conn::{ConnectionStats, Limits, Seconds};
-pub use state::AppState;
+pub use state::{AppState, Documents};
 
 /// Where and how to serve.
 #[derive(Debug, Clone)]

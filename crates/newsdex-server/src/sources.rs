@@ -317,10 +317,9 @@ fn row(s: &newsdex_collect::Source, now: i64) -> SourceRow {
 pub async fn page_handler(State(st): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let root = st.root.clone();
     let list = blocking(move || read_sources(&root)).await?;
-    let engine = st.engine()?;
+    st.engine()?;
     let now = chrono::Utc::now().timestamp();
-    let mut view =
-        SourcesPage { form: Form::new(&st, &engine, None), sources: list.iter().map(|s| row(s, now)).collect() };
+    let mut view = SourcesPage { form: Form::new(&st, None), sources: list.iter().map(|s| row(s, now)).collect() };
     view.form.ignored = unknown(query.as_deref(), &[]);
     Ok(page(StatusCode::OK, render(&view)?))
 }

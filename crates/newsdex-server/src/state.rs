@@ -14,7 +14,11 @@ use crate::error::ApiError;
 #[derive(Debug)]
 pub struct AppState {
     pub root: PathBuf,
-    reader: RwLock<Arc<Engine>>,
+    /// `None` on a collection's root, which has [`AppState::fanout`] instead.
+    reader: Option<RwLock<Arc<Engine>>>,
+    /// On a collection's root (`serve --shard-servers`): the collection and its shard
+    /// servers, which every search goes through.
+    pub fanout: Option<Arc<crate::root::Fanout>>,
     /// `None`: writing through the API is off.
     pub token: Option<String>,
     /// One API write (and one ingest body in memory) at a time in this process; the
@@ -30,6 +34,39 @@ pub struct AppState {
     /// What the connections are doing.
     pub connections: Arc<ConnectionStats>,
     writer: SharedWriter,
+}
+
+/// Where documents are read (move it to the blocking pool).
+#[derive(Debug, Clone)]
+pub enum Documents {
+    Archive(Arc<Engine>),
+    Collection(Arc<crate::root::Fanout>),
+}
+
+impl Documents {
+    /// The document `prefix` names (blocking). None: 404; several: 409 `ambiguous_id`.
+    pub fn find_id(&self, prefix: &newsdex_core::IdPrefix) -> Result<newsdex_core::DocId, ApiError> {
+        match self {
+            Documents::Archive(e) => crate::api::find_id(e, prefix),
+            Documents::Collection(f) => f.find_id(prefix),
+        }
+    }
+
+    /// The engine holding `id` (the shard's, in a collection).
+    pub fn engine_of(&self, id: newsdex_core::DocId) -> &Engine {
+        match self {
+            Documents::Archive(e) => e,
+            Documents::Collection(f) => {
+                let c = f.collection();
+                &c.shards()[c.shard_of(id).index as usize]
+            }
+        }
+    }
+
+    /// Whether story pages can be shown (one archive; a collection root has none).
+    pub fn has_stories(&self) -> bool {
+        matches!(self, Documents::Archive(_))
+    }
 }
 
 /// The API's writer. A new writer's first ingest rebuilds the story grouper from the
@@ -48,9 +85,25 @@ struct SharedWriter {
 
 impl AppState {
     pub fn new(root: PathBuf, reader: Engine, token: Option<String>, limits: Limits) -> AppState {
+        Self::with(root, Some(reader), None, token, limits)
+    }
+
+    /// The state of a collection's root: searches go through `fanout`; writing is off.
+    pub fn collection_root(root: PathBuf, fanout: crate::root::Fanout, limits: Limits) -> AppState {
+        Self::with(root, None, Some(Arc::new(fanout)), None, limits)
+    }
+
+    fn with(
+        root: PathBuf,
+        reader: Option<Engine>,
+        fanout: Option<Arc<crate::root::Fanout>>,
+        token: Option<String>,
+        limits: Limits,
+    ) -> AppState {
         let st = AppState {
             root,
-            reader: RwLock::new(Arc::new(reader)),
+            reader: reader.map(|r| RwLock::new(Arc::new(r))),
+            fanout,
             token,
             write_gate: tokio::sync::Mutex::new(()),
             wikinews: Default::default(),
@@ -65,13 +118,55 @@ impl AppState {
 
     /// Recompute what the footer must credit (after writes).
     pub fn refresh_credits(&self) {
-        let engine = self.reader.read().unwrap_or_else(|p| p.into_inner()).clone();
-        let outlets: Vec<String> =
-            engine.stats(0).map(|s| s.store.by_outlet.into_iter().map(|(o, _)| o).collect()).unwrap_or_default();
+        let outlets_of = |e: &Engine| -> Vec<String> {
+            e.stats(0).map(|s| s.store.by_outlet.into_iter().map(|(o, _)| o).collect()).unwrap_or_default()
+        };
+        let outlets: Vec<String> = match (&self.reader, &self.fanout) {
+            (Some(r), _) => outlets_of(&r.read().unwrap_or_else(|p| p.into_inner()).clone()),
+            (None, Some(f)) => f.collection().shards().iter().flat_map(outlets_of).collect(),
+            (None, None) => Vec::new(),
+        };
         let has = outlets.iter().any(|o| o.starts_with("Wikinews"));
         self.wikinews.store(has, std::sync::atomic::Ordering::Relaxed);
         let itn = outlets.iter().any(|o| o.starts_with("Wikipedia (") && o.ends_with("In the news"));
         self.itn.store(itn, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The archive's (or collection's) languages and document count, for the search form.
+    pub fn corpus_facts(&self) -> (Vec<String>, u64) {
+        if let Some(f) = &self.fanout {
+            let c = f.collection();
+            let mut langs: Vec<String> = c.shards().iter().flat_map(|e| e.languages().unwrap_or_default()).collect();
+            langs.sort();
+            langs.dedup();
+            return (langs, c.num_docs());
+        }
+        match self.engine() {
+            Ok(e) => (e.languages().unwrap_or_default(), e.num_docs()),
+            Err(_) => (Vec::new(), 0),
+        }
+    }
+
+    /// A search: over the archive, or through the collection's shard servers.
+    pub async fn search(
+        &self,
+        query: &str,
+        opts: &newsdex_engine::SearchOptions,
+    ) -> Result<newsdex_engine::SearchResults, ApiError> {
+        if let Some(f) = &self.fanout {
+            return f.search(query, opts).await;
+        }
+        let engine = self.engine()?;
+        let (q, o) = (query.to_string(), opts.clone());
+        tokio::task::spawn_blocking(move || Ok(engine.search(&q, &o)?)).await?
+    }
+
+    /// Where documents are read: the archive, or the collection's shards.
+    pub fn documents(&self) -> Result<Documents, ApiError> {
+        match &self.fanout {
+            Some(f) => Ok(Documents::Collection(f.clone())),
+            None => Ok(Documents::Archive(self.engine()?)),
+        }
     }
 
     pub fn itn(&self) -> bool {
@@ -84,13 +179,17 @@ impl AppState {
 
     /// The reader, reopened first if a reindex switched the data directory to a new
     /// generation since it was opened.
+    /// On a collection's root there is none: 501 `not_on_collection`.
     pub fn engine(&self) -> Result<Arc<Engine>, ApiError> {
-        let current = self.reader.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(reader) = &self.reader else {
+            return Err(ApiError::not_on_collection("this request"));
+        };
+        let current = reader.read().unwrap_or_else(|p| p.into_inner()).clone();
         if !current.is_stale() {
             return Ok(current);
         }
         let fresh = Arc::new(Engine::open_read(&self.root).map_err(ApiError::from)?);
-        *self.reader.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        *reader.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
         tracing::info!("reopened the data directory after a reindex");
         Ok(fresh)
     }

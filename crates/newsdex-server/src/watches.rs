@@ -601,7 +601,7 @@ async fn render_page(
             }
         })
         .collect();
-    let mut view = WatchesPage { form: Form::new(&st, &engine, None), add, add_error, watches, new_total };
+    let mut view = WatchesPage { form: Form::new(&st, None), add, add_error, watches, new_total };
     view.form.ignored = ignored;
     let mut resp = page(status, render(&view)?);
     if let Ok(v) = format!("{SEEN_COOKIE}={newest}; Path=/watches; Max-Age=31536000; SameSite=Lax; HttpOnly").parse() {

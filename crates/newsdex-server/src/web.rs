@@ -10,7 +10,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use newsdex_core::DocId;
-use newsdex_engine::{CountBy, DocRow, Engine, IdPrefix, SearchResults, Sort, StoryView};
+use newsdex_engine::{CountBy, DocRow, IdPrefix, SearchResults, Sort, StoryView};
 
 use crate::api::parse_id;
 use crate::display::{is_subheading, marked_html, paragraphs, url_for_display};
@@ -77,7 +77,8 @@ pub struct Form {
 }
 
 impl Form {
-    pub(crate) fn new(st: &AppState, engine: &Engine, params: Option<&SearchParams>) -> Form {
+    pub(crate) fn new(st: &AppState, params: Option<&SearchParams>) -> Form {
+        let (languages, documents) = st.corpus_facts();
         let mut hidden = Vec::new();
         let mut set: Vec<String> = Vec::new();
         if let Some(p) = params {
@@ -99,7 +100,7 @@ impl Form {
             }
         }
         let mut lang_options: Vec<(String, String)> =
-            engine.languages().unwrap_or_default().into_iter().map(|l| (l.clone(), lang_label(&l))).collect();
+            languages.into_iter().map(|l| (l.clone(), lang_label(&l))).collect();
         let langs = params.map(|p| p.langs.clone()).unwrap_or_default();
         for l in &langs {
             if !lang_options.iter().any(|(c, _)| c == l) {
@@ -111,7 +112,7 @@ impl Form {
         Form {
             q: params.map(|p| p.q.clone()).unwrap_or_default(),
             hidden,
-            documents: engine.num_docs(),
+            documents,
             wikinews: st.wikinews(),
             itn: st.itn(),
             ignored: Vec::new(),
@@ -214,6 +215,9 @@ pub struct SearchPage {
     pub total: usize,
     /// The total with every word as typed, when expansion added to it.
     pub total_as_typed: Option<usize>,
+    /// On a collection's root, when some shards did not answer: "1 of 4 shards answered
+    /// …", with each missing shard and why.
+    pub partial: Option<String>,
     /// Distinct stories among the matches, when fewer than the matches.
     pub stories: Option<usize>,
     pub shown_from: usize,
@@ -391,19 +395,17 @@ pub async fn search_page(State(st): State<Arc<AppState>>, RawQuery(query): RawQu
     };
     params.limit = PAGE_SIZE;
     params.facets = true;
-    let engine = st.engine()?;
     let has_query = !params.q.trim().is_empty();
     let (results, error) = if has_query {
-        let (e, p) = (engine.clone(), params.clone());
-        match tokio::task::spawn_blocking(move || e.search(&p.q, &p.options())).await? {
+        match st.search(&params.q, &params.options()).await {
             Ok(r) => (Some(r), None),
-            Err(newsdex_engine::EngineError::Query(m)) => (None, Some(m)),
-            Err(e) => return Err(e.into()),
+            Err(e) if e.code == "bad_query" => (None, Some(e.message)),
+            Err(e) => return Err(e),
         }
     } else {
         (None, None)
     };
-    let mut view = search_view(&st, &engine, &params, has_query, results.as_ref(), error);
+    let mut view = search_view(&st, &params, has_query, results.as_ref(), error);
     view.form.ignored = unknown(query.as_deref(), SEARCH_PARAMS);
     let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok(page(status, render(&view)?))
@@ -411,14 +413,13 @@ pub async fn search_page(State(st): State<Arc<AppState>>, RawQuery(query): RawQu
 
 fn search_view(
     st: &AppState,
-    engine: &Engine,
     params: &SearchParams,
     has_query: bool,
     results: Option<&SearchResults>,
     error: Option<String>,
 ) -> SearchPage {
     let mut view = SearchPage {
-        form: Form::new(st, engine, Some(params)),
+        form: Form::new(st, Some(params)),
         watch_href: {
             let mut q = format!("/watches?q={}", crate::params::encode(&params.q));
             for l in &params.langs {
@@ -433,6 +434,7 @@ fn search_view(
         error,
         total: 0,
         total_as_typed: None,
+        partial: None,
         shown_from: 0,
         shown_to: 0,
         undated: 0,
@@ -501,6 +503,15 @@ fn search_view(
     view.compare_href = format!("/compare?{}", compare_query(params));
     view.export_jsonl = export_href(params, view.snapshot, "jsonl");
     view.total_as_typed = r.total_as_typed.filter(|t| *t != r.total);
+    view.partial = r.shards.as_ref().filter(|s| s.answered < s.total).map(|s| {
+        let missing: Vec<String> = s.missing.iter().map(|(i, why)| format!("shard {i}: {why}")).collect();
+        format!(
+            "Partial answer: {} of {} shards answered, so every count and chart here leaves out the documents of the others ({}).",
+            s.answered,
+            s.total,
+            missing.join("; ")
+        )
+    });
     view.stories = r.stories.filter(|n| *n != r.total);
     view.sort_note = sort_note(r.sort, r.undated.unwrap_or(0));
     if let Some(f) = &r.facets {
@@ -645,8 +656,8 @@ pub async fn article_page(
     let Ok(prefix) = parse_id(&id) else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no article with that id.");
     };
-    let engine = st.engine()?;
-    let id = match found(&engine, prefix).await? {
+    let docs = st.documents()?;
+    let id = match found(&docs, prefix).await? {
         Ok(id) => id,
         Err(e) => return id_error_page(&st, e, "article", query.as_deref()),
     };
@@ -656,32 +667,34 @@ pub async fn article_page(
         .and_then(|(_, v)| v.parse().ok())
         .filter(|r| *r >= 1);
     let params = SearchParams::parse(query.as_deref(), false, 3).ok().filter(|p| !p.q.trim().is_empty());
-    let e = engine.clone();
-    let (row, neighbours, story, marks) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let (d, p) = (docs.clone(), params.clone());
+    let (row, story, marks) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let e = d.engine_of(id);
         let row = e.document(id)?;
-        let story = if row.is_some() { e.story_size(id)?.filter(|(_, n)| *n > 1) } else { None };
+        // Story pages need one archive (a collection's root links none).
+        let story = if row.is_some() && d.has_stories() { e.story_size(id)?.filter(|(_, n)| *n > 1) } else { None };
         // The search's words, marked where they are (none for a query that fails).
-        let marks = match (&params, &row) {
+        let marks = match (&p, &row) {
             (Some(p), Some(row)) => e.highlights(&p.q, &p.options(), &row.article).unwrap_or_default(),
             _ => Default::default(),
         };
-        let neighbours = match (&params, rank) {
-            (Some(p), Some(r)) => {
-                let mut opts = p.options();
-                opts.facets = false;
-                opts.offset = r.saturating_sub(2);
-                opts.limit = 3;
-                e.search(&p.q, &opts).ok().map(|res| (p.clone(), r, res))
-            }
-            _ => None,
-        };
-        Ok((row, neighbours, story, marks))
+        Ok((row, story, marks))
     })
     .await??;
+    let neighbours = match (&params, rank) {
+        (Some(p), Some(r)) => {
+            let mut opts = p.options();
+            opts.facets = false;
+            opts.offset = r.saturating_sub(2);
+            opts.limit = 3;
+            st.search(&p.q, &opts).await.ok().map(|res| (p.clone(), r, res))
+        }
+        _ => None,
+    };
     let Some(row) = row else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no article with that id.");
     };
-    let mut view = article_view(&st, &engine, &row, (&marks.0, &marks.1));
+    let mut view = article_view(&st, &row, (&marks.0, &marks.1));
     view.story = story.map(|(s, n)| (format!("/stories/{s}"), n));
     if let Some((p, r, res)) = neighbours {
         let base = p.to_query_string();
@@ -692,19 +705,14 @@ pub async fn article_page(
         view.next = if r < res.total { at(r + 1) } else { None };
         let page_offset = (r - 1) / PAGE_SIZE * PAGE_SIZE;
         view.back = Some(format!("/search?{base}&offset={page_offset}"));
-        view.form = Form::new(&st, &engine, Some(&p));
+        view.form = Form::new(&st, Some(&p));
     }
     view.form.ignored = unknown(query.as_deref(), ARTICLE_PARAMS);
     Ok(page(StatusCode::OK, render(&view)?))
 }
 
 /// `marks`: where the search's words are in the title and the body (byte ranges).
-fn article_view(
-    st: &AppState,
-    engine: &Engine,
-    row: &DocRow,
-    marks: (&[Range<usize>], &[Range<usize>]),
-) -> ArticlePage {
+fn article_view(st: &AppState, row: &DocRow, marks: (&[Range<usize>], &[Range<usize>])) -> ArticlePage {
     let a = &row.article;
     let p = &row.provenance;
     let mut meta = Vec::new();
@@ -760,7 +768,7 @@ fn article_view(
         })
         .collect();
     ArticlePage {
-        form: Form::new(st, engine, None),
+        form: Form::new(st, None),
         title,
         title_html,
         lang: a.lang.clone(),
@@ -794,7 +802,7 @@ pub async fn story_page(
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };
     let engine = st.engine()?;
-    let id = match found(&engine, prefix).await? {
+    let id = match found(&crate::Documents::Archive(engine.clone()), prefix).await? {
         Ok(id) => id,
         Err(e) => return id_error_page(&st, e, "story", None),
     };
@@ -803,12 +811,12 @@ pub async fn story_page(
     let Some(story) = story else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };
-    let mut view = story_view(&st, &engine, &story);
+    let mut view = story_view(&st, &story);
     view.form.ignored = unknown(query.as_deref(), &[]);
     Ok(page(StatusCode::OK, render(&view)?))
 }
 
-fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
+fn story_view(st: &AppState, s: &StoryView) -> StoryPage {
     let untitled = |t: &str| if t.is_empty() { "(untitled)".to_string() } else { t.to_string() };
     let members: Vec<MemberRow> = s
         .members
@@ -866,7 +874,7 @@ fn story_view(st: &AppState, engine: &Engine, s: &StoryView) -> StoryPage {
         (None, None) => None,
     };
     StoryPage {
-        form: Form::new(st, engine, None),
+        form: Form::new(st, None),
         title: untitled(s.members.first().map(|m| m.title.as_str()).unwrap_or("")),
         id: s.id.to_string(),
         size: s.size,
@@ -884,21 +892,16 @@ pub(crate) fn error_page(
     heading: &str,
     message: &str,
 ) -> Result<Response, ApiError> {
-    let engine = st.engine()?;
-    let view = ErrorPage {
-        form: Form::new(st, &engine, None),
-        heading: heading.into(),
-        message: message.into(),
-        choices: Vec::new(),
-    };
+    let view =
+        ErrorPage { form: Form::new(st, None), heading: heading.into(), message: message.into(), choices: Vec::new() };
     Ok(page(status, render(&view)?))
 }
 
 /// The document an id or id prefix names, looked up off the runtime. The outer error is a
 /// fault; the inner one says that the id names none (404) or several (409).
-async fn found(engine: &Arc<Engine>, prefix: IdPrefix) -> Result<Result<DocId, ApiError>, ApiError> {
-    let e = engine.clone();
-    match tokio::task::spawn_blocking(move || crate::api::find_id(&e, &prefix)).await? {
+async fn found(docs: &crate::Documents, prefix: IdPrefix) -> Result<Result<DocId, ApiError>, ApiError> {
+    let d = docs.clone();
+    match tokio::task::spawn_blocking(move || d.find_id(&prefix)).await? {
         Ok(id) => Ok(Ok(id)),
         Err(e) if e.status == StatusCode::NOT_FOUND || e.code == "ambiguous_id" => Ok(Err(e)),
         Err(e) => Err(e),
@@ -911,11 +914,10 @@ fn id_error_page(st: &AppState, e: ApiError, what: &str, query: Option<&str>) ->
     let Some(candidates) = e.candidates else {
         return error_page(st, StatusCode::NOT_FOUND, "Not found", &format!("There is no {what} with that id."));
     };
-    let engine = st.engine()?;
     let base = if what == "story" { "/stories" } else { "/articles" };
     let query = query.filter(|q| !q.is_empty()).map(|q| format!("?{q}")).unwrap_or_default();
     let view = ErrorPage {
-        form: Form::new(st, &engine, None),
+        form: Form::new(st, None),
         heading: "Which one?".into(),
         message: format!("{}. Choose:", capitalize(&e.message)),
         choices: candidates

@@ -166,6 +166,28 @@ pub struct SearchResponse {
     /// `snapshot=N` (or `--snapshot N`) answers as of that batch again, after later
     /// ingests and after a reindex.
     pub snapshot: u64,
+    /// Only from a collection's root (`newsdex serve --shard-servers`): how many of the
+    /// collection's shards the answer includes. With `answered` below `total`, every count
+    /// and hit above leaves out the shards in `missing` (and says why): the answer is
+    /// partial.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shards: Option<ShardsView>,
+}
+
+/// Which of a collection's shards an answer includes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShardsView {
+    pub total: u32,
+    pub answered: u32,
+    /// The shards left out, and why (their server did not answer, or none serves them).
+    pub missing: Vec<MissingShard>,
+}
+
+/// A shard an answer leaves out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissingShard {
+    pub shard: u32,
+    pub reason: String,
 }
 
 fn buckets(b: &[newsdex_engine::Bucket]) -> Vec<BucketView> {
@@ -198,6 +220,15 @@ impl From<&SearchResults> for SearchResponse {
             sort: r.sort.as_str().to_string(),
             undated_last: r.undated,
             snapshot: r.snapshot.unwrap_or(0),
+            shards: r.shards.as_ref().map(|s| ShardsView {
+                total: s.total,
+                answered: s.answered,
+                missing: s
+                    .missing
+                    .iter()
+                    .map(|(shard, reason)| MissingShard { shard: *shard, reason: reason.clone() })
+                    .collect(),
+            }),
             hits: r
                 .hits
                 .iter()

@@ -17,6 +17,7 @@ mod multilingual;
 mod reuters;
 mod seeds;
 mod serve;
+mod shard_servers;
 mod sources;
 mod spark;
 mod stories;

@@ -1,0 +1,171 @@
+//! A collection served by shard-server processes behind a root (`newsdex collection
+//! serve-shard`, `newsdex serve --shard-servers`), over real HTTP: the bundled demo corpus
+//! (5,358 records, 12+ languages) in 2 shards, one server each. The root's `/api/search`
+//! must answer exactly what the collection searched in one process answers (`newsdex
+//! --data COLLECTION search --json`, itself checked against one archive by
+//! `newsdex-collection`'s same-answers tests) for every query and order; with one server
+//! killed, the answer must be that of the other shard alone and say which shard is
+//! missing and why, in the JSON and on the web page; a bad query fails as on one archive;
+//! documents of both shards are shown through the root; what needs one archive answers 501.
+//!
+//! Time (debug build, 2 cores): about 40 s, most of it the two ingests.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use serde_json::Value;
+
+use crate::serve::{Serving, get, serve};
+use crate::support::{Newsdex, s};
+
+/// Start `newsdex --data DIR collection serve-shard --own OWN` on a free port.
+fn shard_server(n: &Newsdex, own: &str) -> Serving {
+    let mut child: Child = n
+        .command(&["collection", "serve-shard", "--own", own, "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().to_string();
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "printed {url:?}");
+    Serving { child, url }
+}
+
+fn json(url: &str) -> (u16, Value) {
+    let (status, body) = get(url);
+    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: {e}: {body}")))
+}
+
+/// The same search as API parameters and as CLI arguments.
+struct Case {
+    q: &'static str,
+    api: &'static str,
+    cli: &'static [&'static str],
+}
+
+const CASES: &[Case] = &[
+    Case { q: "China", api: "limit=20", cli: &["--facets", "--limit", "20"] },
+    Case { q: "東京", api: "", cli: &["--facets"] },
+    Case { q: "election", api: "sort=newest&limit=15", cli: &["--sort", "newest", "--limit", "15", "--facets"] },
+    Case {
+        q: "government",
+        api: "sort=oldest&offset=5&limit=10",
+        cli: &["--sort", "oldest", "--offset", "5", "--limit", "10", "--facets"],
+    },
+    Case { q: "\"prime minister\"", api: "collapse=false&limit=25&facets=false", cli: &["--all", "--limit", "25"] },
+    Case { q: "Uyghur OR Uighur", api: "lang=en", cli: &["--facets", "--lang", "en"] },
+    Case {
+        q: "*",
+        api: "from=2022-01&to=2022-12&offset=40",
+        cli: &["--facets", "--from", "2022-01", "--to", "2022-12", "--offset", "40"],
+    },
+];
+
+fn enc(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn a_root_over_shard_servers_answers_as_the_collection_does_and_says_when_a_shard_is_missing() {
+    let nd = Newsdex::new();
+    let demo = newsdex_testkit::repo_root().join("demo");
+    nd.ok(&["collection", "init", "--shards", "2"]);
+    let coll = nd.data();
+    for i in 0..2 {
+        let shard = coll.join(format!("shard-000{i}"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
+            .args(["-q", "--data", s(&shard), "ingest", "--shard", &format!("{i}/2"), s(&demo)])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    nd.ok(&["collection", "link"]);
+
+    // A collection is not served without shard servers: the error says how.
+    let (_, err) = nd.expect(2, &["serve", "--addr", "127.0.0.1:0"]);
+    assert!(err.contains("is a collection: serve it as its root with --shard-servers"), "{err}");
+
+    let s0 = shard_server(&nd, "0");
+    let mut s1 = shard_server(&nd, "1");
+    let (status, h) = json(&format!("{}shard/health", s1.url));
+    assert_eq!(status, 200);
+    assert_eq!((h["own"].clone(), h["of"].as_u64()), (serde_json::json!([1]), Some(2)), "{h}");
+    let servers = format!("{},{}", s0.url, s1.url);
+    let root = serve(&nd, &["--shard-servers", &servers]);
+
+    let (status, health) = json(&format!("{}healthz", root.url));
+    assert_eq!(status, 200);
+    let whole = health["documents"].as_u64().unwrap();
+    assert!(whole > 5000, "{health}");
+
+    let mut shown = Vec::new();
+    for c in CASES {
+        let url = format!("{}api/search?q={}&{}", root.url, enc(c.q), c.api);
+        let (status, mut fanned) = json(&url);
+        assert_eq!(status, 200, "{url}: {fanned}");
+        assert_eq!(fanned["shards"], serde_json::json!({"total": 2, "answered": 2, "missing": []}), "{url}");
+        fanned.as_object_mut().unwrap().remove("shards");
+        let mut args = vec!["search"];
+        args.extend_from_slice(c.cli);
+        args.push(c.q);
+        let one = nd.json(&args);
+        assert_eq!(fanned, one, "{url} against `newsdex {}`", args.join(" "));
+        shown.extend(fanned["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_string()));
+    }
+    assert!(shown.len() > 50, "the cases must find documents: {}", shown.len());
+
+    // Documents of both shards, through the root (an id and a prefix of one).
+    let mut in_shard = [0, 0];
+    for id in shown.iter().take(40) {
+        let (status, a) = json(&format!("{}api/articles/{}", root.url, &id[..10]));
+        assert_eq!((status, a["id"].as_str()), (200, Some(id.as_str())), "{a}");
+        let (status, page) = get(&format!("{}articles/{id}?q=China&rank=2", root.url));
+        assert_eq!(status, 200, "{page}");
+        in_shard[(u64::from_str_radix(id, 16).unwrap() % 2) as usize] += 1;
+    }
+    assert!(in_shard[0] > 0 && in_shard[1] > 0, "{in_shard:?}");
+
+    // A bad query fails as on one archive; what needs one archive says so.
+    let (status, e) = json(&format!("{}api/search?q=%22unclosed", root.url));
+    assert_eq!((status, e["error"]["code"].as_str()), (400, Some("bad_query")), "{e}");
+    let (status, e) = json(&format!("{}api/export?q=China", root.url));
+    assert_eq!((status, e["error"]["code"].as_str()), (501, Some("not_on_collection")), "{e}");
+    let (status, page) = get(&format!("{}search?q=China", root.url));
+    assert_eq!(status, 200);
+    assert!(!page.contains("Partial answer"), "all shards answered");
+
+    // Shard server 1 down: the answer is shard 0's alone, and says so.
+    s1.child.kill().unwrap();
+    s1.child.wait().unwrap();
+    let (status, partial) = json(&format!("{}api/search?q=China&facets=true&collapse=false", root.url));
+    assert_eq!(status, 200, "{partial}");
+    assert_eq!(partial["shards"]["answered"], 1, "{partial}");
+    assert_eq!(partial["shards"]["total"], 2);
+    let missing = &partial["shards"]["missing"];
+    assert_eq!(missing[0]["shard"], 1, "{partial}");
+    assert!(missing[0]["reason"].as_str().unwrap().contains("connection failed"), "{missing}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
+        .args(["--data", s(&coll.join("shard-0000")), "search", "--json", "--all", "--", "China"])
+        .output()
+        .unwrap();
+    let shard0: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(partial["total"], shard0["total"], "the partial total is shard 0's own");
+    assert!(
+        partial["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| u64::from_str_radix(h["id"].as_str().unwrap(), 16).unwrap() % 2 == 0)
+    );
+    let (status, page) = get(&format!("{}search?q=China", root.url));
+    assert_eq!(status, 200);
+    assert!(page.contains("Partial answer: 1 of 2 shards answered"), "the web page says so");
+    assert!(page.contains("shard 1: "), "and names the shard");
+}
