@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -69,15 +70,26 @@ pub fn shard_router(coll: Arc<Collection>, limits: Limits) -> Router {
         .with_state(coll)
 }
 
-async fn query(State(coll): State<Arc<Collection>>, Json(req): Json<QueryRequest>) -> Result<Json<Partial>, ApiError> {
+/// A body that is not the phase's request: 400 in the envelope, saying why.
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(t)| t)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not a shard request: {}", e.body_text())))
+}
+
+async fn query(
+    State(coll): State<Arc<Collection>>,
+    req: Result<Json<QueryRequest>, JsonRejection>,
+) -> Result<Json<Partial>, ApiError> {
+    let req = body(req)?;
     let part = tokio::task::spawn_blocking(move || coll.query_phase(&req)).await??;
     Ok(Json(part))
 }
 
 async fn members(
     State(coll): State<Arc<Collection>>,
-    Json(req): Json<MembersRequest>,
+    req: Result<Json<MembersRequest>, JsonRejection>,
 ) -> Result<Json<Vec<StoryPart>>, ApiError> {
+    let req = body(req)?;
     let parts = tokio::task::spawn_blocking(move || coll.members_phase(&req)).await??;
     Ok(Json(parts))
 }

@@ -14,6 +14,7 @@ mod hostile;
 mod html;
 mod load;
 mod multilingual;
+mod ray;
 mod reuters;
 mod seeds;
 mod serve;
