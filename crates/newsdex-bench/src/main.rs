@@ -165,6 +165,11 @@ enum Cmd {
         queries: PathBuf,
         #[arg(long, default_value_t = 3)]
         rounds: usize,
+        /// Also over HTTP: the one archive's `newsdex serve`, and for each count a root
+        /// (`serve --shard-servers`) over one `collection serve-shard` per shard, all
+        /// started from this binary.
+        #[arg(long)]
+        newsdex: Option<PathBuf>,
         inputs: Vec<PathBuf>,
     },
     /// Render a results file as Markdown; with --write, replace the generated section of FILE.
@@ -208,7 +213,9 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::Shards { work, shards, queries, rounds, inputs } => shards::run(&work, &shards, &queries, rounds, &inputs),
+        Cmd::Shards { work, shards, queries, rounds, newsdex, inputs } => {
+            shards::run(&work, &shards, &queries, rounds, newsdex.as_deref(), &inputs)
+        }
         Cmd::Ingest { data, label, outlet, no_stories, inputs } => {
             let opts = IngestOptions { outlet, stories: !no_stories, ..IngestOptions::default() };
             let row = ingest(&data, &inputs, &opts)?;
