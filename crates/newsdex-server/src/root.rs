@@ -279,3 +279,39 @@ impl ApiError {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Result<PeerAnswer, newsdex_collect::peers::PeerFailure> {
+        Ok(PeerAnswer { status, body: body.as_bytes().to_vec() })
+    }
+
+    #[test]
+    fn a_shard_servers_answer_is_read_as_the_failure_it_stands_for() {
+        let url = "http://10.0.0.5:7800/shard/query";
+        let refused = r#"{"error":{"code":"bad_query","message":"unclosed quote","status":400}}"#;
+        assert_eq!(failure_of(answer(400, refused), url).unwrap_err(), ShardFailure::Query("unclosed quote".into()));
+        let slow = r#"{"error":{"code":"timeout","message":"ran past 5 s","status":503}}"#;
+        assert_eq!(
+            failure_of(answer(503, slow), url).unwrap_err(),
+            ShardFailure::Timeout(newsdex_engine::SEARCH_TIMEOUT)
+        );
+        // Anything else leaves the server's shards out, saying what came back.
+        let ShardFailure::Down(why) = failure_of(answer(502, "Bad Gateway"), url).unwrap_err() else {
+            panic!("a 502 is a server down")
+        };
+        assert_eq!(why, "http://10.0.0.5:7800/shard/query answered 502: Bad Gateway");
+        let not_ours = r#"{"error":{"code":"bad_request","message":"not a shard request","status":400}}"#;
+        assert!(matches!(failure_of(answer(400, not_ours), url), Err(ShardFailure::Down(_))));
+        let gone = Err(newsdex_collect::peers::PeerFailure("connection refused".into()));
+        assert_eq!(failure_of(gone, url).unwrap_err(), ShardFailure::Down("connection refused".into()));
+        assert_eq!(failure_of(answer(200, "{}"), url).unwrap().status, 200);
+        // An answer that is not the phase's part is a failure too, not a silent empty part.
+        assert!(matches!(
+            read::<Partial>(&PeerAnswer { status: 200, body: b"{}".to_vec() }),
+            Err(ShardFailure::Down(_))
+        ));
+    }
+}

@@ -175,8 +175,8 @@ pub struct HitRow {
     pub matched: Vec<String>,
     /// "and 2 more from Reuters, AP", for a collapsed hit with other matching copies.
     pub also: Option<String>,
-    /// The hit's story page.
-    pub story_href: String,
+    /// The hit's story page (none on a collection's root, which has no story pages).
+    pub story_href: Option<String>,
 }
 
 /// One choice of a switch: a link, or the current choice (not a link).
@@ -537,7 +537,7 @@ fn search_view(
             snippet: h.snippet.to_html(),
             matched: h.matched.clone(),
             also: (r.collapsed && h.also_total > 0).then(|| crate::wire::also_line(h)),
-            story_href: format!("/stories/{}", h.story),
+            story_href: st.fanout.is_none().then(|| format!("/stories/{}", h.story)),
         })
         .collect();
     view.expansions = r

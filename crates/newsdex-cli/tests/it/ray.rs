@@ -78,12 +78,26 @@ fn ray_ready() -> bool {
         skip("python3 cannot import ray.serve (pip install \"ray[serve]==2.60.0\")");
         return false;
     }
-    let ns = Command::new("unshare").args(["--net", "sh", "-c", "ip link set lo up"]).output();
-    if !ns.as_ref().is_ok_and(|o| o.status.success()) {
-        skip("cannot make a loopback-only network namespace (`unshare --net` needs root or user namespaces, and `ip`)");
+    if netns().is_none() {
+        skip(
+            "cannot make a loopback-only network namespace (`unshare --net` needs root, or unprivileged user namespaces for `unshare --map-root-user --net`, and `ip`)",
+        );
         return false;
     }
     true
+}
+
+/// How `unshare` makes a network namespace here: as root, `--net`; otherwise in a user
+/// namespace of its own, where available.
+fn netns() -> Option<&'static [&'static str]> {
+    const WAYS: [&[&str]; 2] = [&["--net"], &["--map-root-user", "--net"]];
+    WAYS.into_iter().find(|args| {
+        Command::new("unshare")
+            .args(*args)
+            .args(["sh", "-c", "ip link set lo up"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
 }
 
 fn ingest(data: &Path, args: &[&str]) -> std::process::Child {
@@ -132,7 +146,7 @@ fn a_collection_served_on_ray_serve_answers_as_one_archive_and_survives_killed_s
         n,
         s(&report)
     );
-    let out = Command::new("unshare").args(["--net", "sh", "-c", &script]).output().unwrap();
+    let out = Command::new("unshare").args(netns().expect("probed")).args(["sh", "-c", &script]).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let tail = |t: &str| t.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");

@@ -97,6 +97,10 @@ fn a_root_over_shard_servers_answers_as_the_collection_does_and_says_when_a_shar
     let (status, h) = json(&format!("{}shard/health", s1.url));
     assert_eq!(status, 200);
     assert_eq!((h["own"].clone(), h["of"].as_u64()), (serde_json::json!([1]), Some(2)), "{h}");
+    // A root refuses two servers that claim one shard, naming them.
+    let twice = format!("{},{}", s0.url, s0.url);
+    let (_, err) = nd.expect(2, &["serve", "--addr", "127.0.0.1:0", "--shard-servers", &twice]);
+    assert!(err.contains("shards [0] are claimed by two shard servers"), "{err}");
     let servers = format!("{},{}", s0.url, s1.url);
     let root = serve(&nd, &["--shard-servers", &servers]);
 
