@@ -144,8 +144,8 @@ fn serve_shard(
     request_timeout: std::time::Duration,
     quiet: bool,
 ) -> anyhow::Result<()> {
-    let coll = std::sync::Arc::new(Collection::open_owning(data, Some(own))?);
-    let health = coll.health();
+    let coll = std::sync::Arc::new(newsdex_collection::live::LiveCollection::open(data, Some(own))?);
+    let health = coll.current().health();
     let limits = newsdex_server::Limits { request_timeout, ..newsdex_server::Limits::DEFAULT };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
@@ -198,7 +198,7 @@ pub fn serve_root(
             data.display()
         );
     }
-    let coll = Collection::open(data)?;
+    let coll = newsdex_collection::live::LiveCollection::open(data, None)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let stop = crate::shutdown_signal()?;

@@ -26,12 +26,14 @@
 //! while reading the whole collection's statistics; [`fanout`] has what they answer and
 //! how a root puts the answers back together (query then fetch: top hits in the order
 //! asked, totals and facets summed, stories collapsed across shards, a shard that does
-//! not answer said in [`newsdex_engine::ShardsAnswered`]).
+//! not answer said in [`newsdex_engine::ShardsAnswered`]); [`live`] keeps a server's
+//! collection current while the shards are ingested into.
 //! What differs from one archive is said where it differs: a collection has no single
 //! snapshot (each shard numbers its own batches), and a story's id among undated copies in
 //! different shards is the first in the interleaved order rather than the first ingested.
 
 pub mod fanout;
+pub mod live;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

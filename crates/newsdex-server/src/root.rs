@@ -22,6 +22,7 @@ use newsdex_collect::peers::{PeerAnswer, PeerClient};
 use newsdex_collection::fanout::{
     MembersRequest, QueryRequest, ShardFailure, ShardHealth, add_members, gather, members_request, merge, query_request,
 };
+use newsdex_collection::live::LiveCollection;
 use newsdex_collection::{Collection, CollectionError};
 use newsdex_core::{DocId, IdPrefix};
 use newsdex_engine::{IdMatch, Partial, SearchOptions, SearchResults, ShardsAnswered, StoryPart};
@@ -41,7 +42,7 @@ struct Peer {
 /// The root's view of the collection and its shard servers.
 #[derive(Debug)]
 pub struct Fanout {
-    coll: Collection,
+    coll: Arc<LiveCollection>,
     peers: Vec<Peer>,
     /// Shards no server owns: left out of every answer, which says so.
     unowned: Vec<u32>,
@@ -71,7 +72,7 @@ impl Fanout {
     /// not answer by then, one of another collection (a different shard count), two that
     /// claim a shard. Shards no server owns are allowed (the answers say they are missing).
     pub async fn connect(
-        coll: Collection,
+        coll: LiveCollection,
         urls: &[String],
         timeout: Duration,
         wait: Duration,
@@ -81,7 +82,8 @@ impl Fanout {
         }
         let client = PeerClient::new(concat!("newsdex-root/", env!("CARGO_PKG_VERSION")))
             .map_err(|e| RootError::Client(e.to_string()))?;
-        let of = coll.manifest().shards;
+        let coll = Arc::new(coll);
+        let of = coll.current().manifest().shards;
         let mut peers: Vec<Peer> = Vec::new();
         for url in urls {
             let base = url.trim_end_matches('/').to_string();
@@ -101,12 +103,13 @@ impl Fanout {
             peers.push(Peer { base, own: health.own });
         }
         let unowned = (0..of).filter(|i| !peers.iter().any(|p| p.own.contains(i))).collect();
+        crate::shard::keep_current(&coll);
         Ok(Fanout { coll, peers, unowned, client, timeout })
     }
 
-    /// The collection, opened read-only.
-    pub fn collection(&self) -> &Collection {
-        &self.coll
+    /// The collection, opened read-only, as last reopened ([`crate::shard::keep_current`]).
+    pub fn collection(&self) -> Arc<Collection> {
+        self.coll.current()
     }
 
     /// Shards no server owns.
@@ -127,7 +130,7 @@ impl Fanout {
         let (parts, answered, mut missing) = gather(answers)?;
         missing.extend(self.unowned.iter().map(|i| (*i, "no shard server serves it".to_string())));
         missing.sort();
-        let shards = ShardsAnswered { total: self.coll.manifest().shards, answered, missing };
+        let shards = ShardsAnswered { total: self.collection().manifest().shards, answered, missing };
         let up: Vec<Peer> = self
             .peers
             .iter()
@@ -157,7 +160,8 @@ impl Fanout {
             return Ok(id);
         }
         let (mut found, mut listed, mut total) = (Vec::new(), Vec::new(), 0usize);
-        for e in self.coll.shards() {
+        let coll = self.collection();
+        for e in coll.shards() {
             match e.find_id(prefix)? {
                 IdMatch::One(id) => found.push(id),
                 IdMatch::None => {}
@@ -173,7 +177,7 @@ impl Fanout {
             _ => {
                 for id in found {
                     total += 1;
-                    let title = self.coll.document(id).ok().flatten().map(|r| r.article.title).unwrap_or_default();
+                    let title = coll.document(id).ok().flatten().map(|r| r.article.title).unwrap_or_default();
                     listed.push((id, title));
                 }
                 listed.sort();

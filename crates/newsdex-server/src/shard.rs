@@ -13,6 +13,10 @@
 //! one archive would, and leaves a shard out (saying so) on anything else. Searches run on
 //! the blocking pool. The connection limits are `newsdex serve`'s ([`Limits`]); it only
 //! reads, so it takes no token.
+//!
+//! Shards ingested into while it serves are seen within about a second: the collection is
+//! reopened when a shard commits a batch, is reindexed, or is relinked
+//! ([`newsdex_collection::live`], [`keep_current`]).
 
 use std::sync::Arc;
 
@@ -21,8 +25,9 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use newsdex_collection::CollectionError;
 use newsdex_collection::fanout::{MembersRequest, QueryRequest, ShardHealth};
-use newsdex_collection::{Collection, CollectionError};
+use newsdex_collection::live::{LiveCollection, RECHECK};
 use newsdex_engine::{Partial, StoryPart};
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -43,7 +48,7 @@ impl From<CollectionError> for ApiError {
 }
 
 /// The shard server's routes over `coll` (opened owning its shards).
-pub fn shard_router(coll: Arc<Collection>, limits: Limits) -> Router {
+pub fn shard_router(coll: Arc<LiveCollection>, limits: Limits) -> Router {
     Router::new()
         .route("/shard/query", post(query))
         .route("/shard/members", post(members))
@@ -77,34 +82,54 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
 }
 
 async fn query(
-    State(coll): State<Arc<Collection>>,
+    State(coll): State<Arc<LiveCollection>>,
     req: Result<Json<QueryRequest>, JsonRejection>,
 ) -> Result<Json<Partial>, ApiError> {
     let req = body(req)?;
-    let part = tokio::task::spawn_blocking(move || coll.query_phase(&req)).await??;
+    let part = tokio::task::spawn_blocking(move || coll.current().query_phase(&req)).await??;
     Ok(Json(part))
 }
 
 async fn members(
-    State(coll): State<Arc<Collection>>,
+    State(coll): State<Arc<LiveCollection>>,
     req: Result<Json<MembersRequest>, JsonRejection>,
 ) -> Result<Json<Vec<StoryPart>>, ApiError> {
     let req = body(req)?;
-    let parts = tokio::task::spawn_blocking(move || coll.members_phase(&req)).await??;
+    let parts = tokio::task::spawn_blocking(move || coll.current().members_phase(&req)).await??;
     Ok(Json(parts))
 }
 
-async fn health(State(coll): State<Arc<Collection>>) -> Json<ShardHealth> {
-    Json(coll.health())
+async fn health(State(coll): State<Arc<LiveCollection>>) -> Result<Json<ShardHealth>, ApiError> {
+    Ok(Json(tokio::task::spawn_blocking(move || coll.current().health()).await?))
+}
+
+/// Refresh `coll` every [`RECHECK`] on the blocking pool, until it is dropped. A refresh
+/// that fails (a shard in the middle of being replaced by hand, say) is logged and
+/// tried again; the collection last opened goes on answering meanwhile.
+pub fn keep_current(coll: &Arc<LiveCollection>) {
+    let weak = Arc::downgrade(coll);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(RECHECK).await;
+            let Some(coll) = weak.upgrade() else { return };
+            match tokio::task::spawn_blocking(move || coll.refresh()).await {
+                Ok(Ok(true)) => tracing::info!("reopened the collection: a shard, its stories or its variants changed"),
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => tracing::warn!("could not reopen the collection (the one opened before answers): {e}"),
+                Err(e) => tracing::warn!("reopening the collection failed: {e}"),
+            }
+        }
+    });
 }
 
 /// Serve `coll` as a shard server on `listener` until `shutdown` resolves.
 pub async fn serve_shard(
-    coll: Arc<Collection>,
+    coll: Arc<LiveCollection>,
     limits: Limits,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
     let stats = Arc::new(ConnectionStats::default());
+    keep_current(&coll);
     crate::conn::run(shard_router(coll, limits), limits, stats, listener, shutdown).await;
 }

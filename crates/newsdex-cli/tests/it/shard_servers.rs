@@ -6,7 +6,8 @@
 //! `newsdex-collection`'s same-answers tests) for every query and order; with one server
 //! killed, the answer must be that of the other shard alone and say which shard is
 //! missing and why, in the JSON and on the web page; a bad query fails as on one archive;
-//! documents of both shards are shown through the root; what needs one archive answers 501.
+//! documents of both shards are shown through the root; what needs one archive answers 501;
+//! documents ingested into the shards while they are served are found through the root.
 //!
 //! Time (debug build, 2 cores): about 40 s, most of it the two ingests.
 
@@ -144,6 +145,80 @@ fn a_root_over_shard_servers_answers_as_the_collection_does_and_says_when_a_shar
     let (status, page) = get(&format!("{}search?q=China", root.url));
     assert_eq!(status, 200);
     assert!(!page.contains("Partial answer"), "all shards answered");
+
+    // Ingested into while served: documents added to both shards by other processes are
+    // found through the root within seconds, as the collection in one process finds them.
+    let fresh = coll.join("fresh.jsonl");
+    const PLACES: [&str; 12] = [
+        "Almaty",
+        "Bishkek",
+        "Tashkent",
+        "Dushanbe",
+        "Urumqi",
+        "Kashgar",
+        "Osh",
+        "Samarkand",
+        "Khujand",
+        "Aktobe",
+        "Karakol",
+        "Turpan",
+    ];
+    const THINGS: [&str; 12] = [
+        "water prices",
+        "a court ruling",
+        "border trade",
+        "a new railway",
+        "school closures",
+        "cotton harvests",
+        "power cuts",
+        "a mining licence",
+        "river levels",
+        "bus fares",
+        "a heat wave",
+        "grain exports",
+    ];
+    let lines: Vec<String> = (0..12)
+        .map(|k| {
+            format!(
+                r#"{{"title":"Quarvelle in {p}","text":"A correspondent in {p} writes about the Quarvelle company and {t}, item {k}."}}"#,
+                p = PLACES[k],
+                t = THINGS[(k * 5) % 12]
+            )
+        })
+        .collect();
+    std::fs::write(&fresh, lines.join("\n")).unwrap();
+    for i in 0..2 {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
+            .args([
+                "-q",
+                "--data",
+                s(&coll.join(format!("shard-000{i}"))),
+                "ingest",
+                "--shard",
+                &format!("{i}/2"),
+                s(&fresh),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let one = nd.json(&["search", "--facets", "--limit", "20", "Quarvelle"]);
+    assert_eq!(one["total"], 12, "{one}");
+    let url = format!("{}api/search?q=Quarvelle&limit=20", root.url);
+    let started = std::time::Instant::now();
+    let seen = loop {
+        let (status, mut found) = json(&url);
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(found["shards"]["answered"], 2, "{found}");
+        found.as_object_mut().unwrap().remove("shards");
+        if found == one || started.elapsed() > std::time::Duration::from_secs(30) {
+            break found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(seen, one, "in 30 s the root did not answer as the collection in one process");
+    let (_, health) = json(&format!("{}healthz", root.url));
+    assert_eq!(health["documents"].as_u64(), Some(whole + 12), "{health}");
 
     // Shard server 1 down: the answer is shard 0's alone, and says so.
     s1.child.kill().unwrap();
