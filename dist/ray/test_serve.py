@@ -297,6 +297,12 @@ def main():
 
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     os.environ.setdefault("RAY_DISABLE_IMPORT_WARNING", "1")
+    # Serve gives a new HTTP proxy 5 s to report ready and kills it after that, which fails
+    # serve.start; on a loaded 2-core machine (CI runs other tests beside this one) a
+    # proxy's Python worker has been seen to take longer to start. The nodes started below
+    # inherit these, and so does Serve's controller.
+    os.environ.setdefault("RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S", "60")
+    os.environ.setdefault("RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S", "30")
     sys.path.insert(0, HERE)
     t_start = time.monotonic()
     mem = Memory()
@@ -411,18 +417,25 @@ def main():
 
         # 5. Answers through Serve against the oracle's.
         t0 = time.monotonic()
-        serve_t, oracle_t, compared, mismatched = [], [], 0, []
+        serve_t, oracle_t, compared, mismatched, retried = [], [], 0, [], []
         for q in queries:
             for name, extra in VARIANTS:
                 path = search_path(q, extra)
                 sst, _, sbody, sdt = http("GET", base + path)
                 ost, _, obody, odt = http("GET", oracle_url + path)
+                if sst in (502, 503, 504) and ost == 200:
+                    # Serve or a replica said it could not answer now (a loaded host): asked
+                    # once more, and counted, so a refusal that repeats still fails.
+                    retried.append({"q": q, "variant": name, "status": sst,
+                                    "body": sbody[:300].decode("utf-8", "replace")})
+                    time.sleep(1.0)
+                    sst, _, sbody, sdt = http("GET", base + path)
                 serve_t.append(sdt)
                 oracle_t.append(odt)
                 compared += 1
                 if sst != ost:
-                    mismatched.append({"q": q, "variant": name, "diff": [f"status {sst} != {ost}"],
-                                       "serve": sbody[:300].decode("utf-8", "replace")})
+                    mismatched.append({"q": q, "variant": name,
+                                       "diff": [f"status {sst} != {ost}: {sbody[:300].decode('utf-8', 'replace')!r}"]})
                     continue
                 if sst != 200:
                     continue  # the same refusal both ways (a bad query)
@@ -436,10 +449,13 @@ def main():
         T["compare_secs"] = round(time.monotonic() - t0, 3)
         report["compared"] = compared
         report["mismatches"] = mismatched
+        report["retried"] = retried
         report["latency"] = {"serve": lat(serve_t), "single": lat(oracle_t)}
         for m in mismatched:
             fail(f"{m['q']!r} ({m['variant']}): " + "; ".join(m["diff"]))
-        note(f"{compared} answers compared, {len(mismatched)} differ; through Serve "
+        for r in retried:
+            note(f"retried once after {r['status']}: {r['q']!r} ({r['variant']}): {r['body']!r}")
+        note(f"{compared} answers compared, {len(mismatched)} differ, {len(retried)} asked twice; through Serve "
              f"{report['latency']['serve']}, single {report['latency']['single']}")
         st, ct, body, _ = http("GET", base + "/search?" + urllib.parse.urlencode({"q": queries[0]}))
         report["checks"]["web_ui"] = {"status": st, "content_type": ct, "bytes": len(body)}

@@ -155,6 +155,10 @@ fn a_collection_served_on_ray_serve_answers_as_one_archive_and_survives_killed_s
     assert_eq!(r["ok"], true, "{}", r["failures"]);
     assert_eq!(r["compared"].as_u64(), Some(3 * n as u64));
     assert_eq!(r["mismatches"].as_array().map(Vec::len), Some(0));
+    // A search Serve refused as unavailable (502-504) is asked once more (test_serve.py);
+    // more than one in 20 would be a server that cannot keep up, not a passing hiccup.
+    let retried = r["retried"].as_array().map_or(0, Vec::len);
+    assert!(retried * 20 <= 3 * n, "{retried} searches had to be asked twice: {}", r["retried"]);
     assert_eq!(r["checks"]["loopback_only"], true);
     assert!(r["checks"]["leaf_nodes_distinct"].as_u64().unwrap() >= 2, "{}", r["checks"]);
     let ft = &r["failure_test"];
@@ -170,7 +174,7 @@ fn a_collection_served_on_ray_serve_answers_as_one_archive_and_survives_killed_s
     assert!(r["replica_kill_test"]["newsdex_gone_secs"].is_number(), "{}", r["replica_kill_test"]);
     assert_eq!(r["checks"]["newsdex_left_after_shutdown"], serde_json::json!([]));
     eprintln!(
-        "Ray Serve: {} answers equal one archive's; timings {}; latency {}; peak {} MB PSS",
+        "Ray Serve: {} answers equal one archive's ({retried} asked twice); timings {}; latency {}; peak {} MB PSS",
         r["compared"], r["timings"], r["latency"], r["peak_memory"]["pss_mb"]
     );
 }
