@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use clap::Subcommand;
 use newsdex_collection::{Collection, Linked};
 
@@ -150,10 +149,7 @@ fn serve_shard(
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let stop = crate::shutdown_signal()?;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr} (in use? try --addr 127.0.0.1:0)"))?;
-        let addr = listener.local_addr()?;
+        let (listener, addr) = crate::listen(addr, "127.0.0.1:0").await?;
         if !quiet {
             eprintln!(
                 "newsdex: shard server for shards {:?} of {} ({} documents) of {} at http://{addr}/shard/  (Ctrl-C to stop)",
@@ -162,9 +158,7 @@ fn serve_shard(
                 health.documents,
                 data.display()
             );
-            if !addr.ip().is_loopback() {
-                eprintln!("warning: listening on {addr}, reachable from other machines");
-            }
+            crate::warn_if_reachable(addr);
         }
         println!("http://{addr}/");
         newsdex_server::shard::serve_shard(coll, limits, listener, stop).await;
@@ -203,10 +197,7 @@ pub fn serve_root(
     runtime.block_on(async move {
         let stop = crate::shutdown_signal()?;
         let fanout = newsdex_server::root::Fanout::connect(coll, servers, shard_timeout, shard_wait).await?;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("cannot listen on {addr} (in use? try --addr 127.0.0.1:7701)"))?;
-        let addr = listener.local_addr()?;
+        let (listener, addr) = crate::listen(addr, "127.0.0.1:7701").await?;
         if !quiet {
             eprintln!(
                 "newsdex: serving the collection {} ({} documents in {} shards) at http://{addr}/ through {} shard servers  (Ctrl-C to stop)",
@@ -224,9 +215,7 @@ pub fn serve_root(
                     fanout.unowned()
                 );
             }
-            if !addr.ip().is_loopback() {
-                eprintln!("warning: listening on {addr}, reachable from other machines");
-            }
+            crate::warn_if_reachable(addr);
         }
         println!("http://{addr}/");
         let state = std::sync::Arc::new(newsdex_server::AppState::collection_root(data.to_path_buf(), fanout, limits));

@@ -669,19 +669,17 @@ fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
     let prefix: IdPrefix = args.id.parse()?;
     if newsdex_collection::is_collection(data) {
         // A collection's document is shown from the shard that holds it.
-        let m = newsdex_collection::Manifest::read(data)?;
-        let mut holders = Vec::new();
-        for i in 0..m.shards {
-            let dir = m.shard_dir(data, i);
-            if !matches!(Engine::open_read(&dir)?.find_id(&prefix)?, IdMatch::None) {
-                holders.push(dir);
+        let coll = newsdex_collection::Collection::open(data)?;
+        let id = match coll.find_id(&prefix)? {
+            IdMatch::One(id) => id,
+            IdMatch::None => {
+                anyhow::bail!("no document {prefix} in any of the collection's {} shards", coll.manifest().shards)
             }
-        }
-        if let [one] = holders.as_slice() {
-            return show(one, args);
-        }
-        anyhow::ensure!(!holders.is_empty(), "no document {} in any of the collection's {} shards", args.id, m.shards);
-        anyhow::bail!("{} names documents in {} shards: give more of its digits", args.id, holders.len());
+            IdMatch::Many { total, listed } => return Err(Ambiguous { prefix, total, listed }.into()),
+        };
+        let shard = coll.manifest().shard_dir(data, coll.shard_of(id).index);
+        drop(coll);
+        return show(&shard, ShowArgs { id: id.to_string(), ..args });
     }
     let engine = Engine::open_read(data)?;
     let id = find_id(&engine, &prefix)?;
@@ -775,10 +773,7 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let stop = shutdown_signal()?;
-        let listener = tokio::net::TcpListener::bind(config.addr)
-            .await
-            .with_context(|| format!("cannot listen on {} (in use? try --addr 127.0.0.1:7701)", config.addr))?;
-        let addr = listener.local_addr()?;
+        let (listener, addr) = listen(config.addr, "127.0.0.1:7701").await?;
         let url = format!("http://{addr}/");
         let docs = Engine::open_read(&config.data)?.num_docs();
         if !quiet {
@@ -788,9 +783,7 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
                     "writing through the API is off (start with --token or NEWSDEX_TOKEN to allow POST /api/ingest)"
                 );
             }
-            if !addr.ip().is_loopback() {
-                eprintln!("warning: listening on {addr}, reachable from other machines");
-            }
+            warn_if_reachable(addr);
         }
         println!("{url}");
         if args.open {
@@ -825,6 +818,25 @@ fn serve(data: &Path, args: ServeArgs, quiet: bool) -> anyhow::Result<Done> {
 /// Ctrl-C (SIGINT) or SIGTERM. The handlers are registered when this is called, not when
 /// the future is first polled, so a signal that arrives as soon as the URL is printed is
 /// already a graceful stop.
+/// Listen on `addr`; when that fails, the error names it and suggests `instead`.
+pub(crate) async fn listen(
+    addr: std::net::SocketAddr,
+    instead: &str,
+) -> anyhow::Result<(tokio::net::TcpListener, std::net::SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (in use? try --addr {instead})"))?;
+    let bound = listener.local_addr()?;
+    Ok((listener, bound))
+}
+
+/// Say so when a server listens where other machines can reach it.
+pub(crate) fn warn_if_reachable(addr: std::net::SocketAddr) {
+    if !addr.ip().is_loopback() {
+        eprintln!("warning: listening on {addr}, reachable from other machines");
+    }
+}
+
 pub(crate) fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
     {

@@ -39,8 +39,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use newsdex_core::{DocId, Shard};
-use newsdex_engine::{DocRow, Engine, EngineError, SearchOptions, SearchResults, StoryMap};
+use newsdex_core::{DocId, IdPrefix, Shard};
+use newsdex_engine::{DocRow, Engine, EngineError, IdMatch, SearchOptions, SearchResults, StoryMap};
 use newsdex_index::SearchIndex;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -311,6 +311,39 @@ impl Collection {
     /// The shard a document belongs to.
     pub fn shard_of(&self, id: DocId) -> Shard {
         Shard::of_doc(id, self.manifest.shards)
+    }
+
+    /// The document an id, or its first digits, names: a whole id is looked up in its
+    /// shard, a prefix in every shard, the candidates of all of them counted and listed
+    /// together (the first [`newsdex_engine::ID_CANDIDATES_LISTED`] by id).
+    pub fn find_id(&self, prefix: &IdPrefix) -> Result<IdMatch> {
+        if let Some(id) = prefix.whole() {
+            return Ok(self.shards[self.shard_of(id).index as usize].find_id(prefix)?);
+        }
+        let (mut total, mut listed, mut ones) = (0, Vec::new(), Vec::new());
+        for e in &self.shards {
+            match e.find_id(prefix)? {
+                IdMatch::None => {}
+                IdMatch::One(id) => ones.push(id),
+                IdMatch::Many { total: t, listed: l } => {
+                    total += t;
+                    listed.extend(l);
+                }
+            }
+        }
+        if let ([id], 0) = (ones.as_slice(), total) {
+            return Ok(IdMatch::One(*id));
+        }
+        if ones.is_empty() && total == 0 {
+            return Ok(IdMatch::None);
+        }
+        for id in ones {
+            total += 1;
+            listed.push((id, self.document(id)?.map(|r| r.article.title).unwrap_or_default()));
+        }
+        listed.sort();
+        listed.truncate(newsdex_engine::ID_CANDIDATES_LISTED);
+        Ok(IdMatch::Many { total, listed })
     }
 
     /// A document, read from its shard.

@@ -119,7 +119,12 @@ pub(crate) fn parse_id(id: &str) -> Result<IdPrefix, ApiError> {
 /// The document `prefix` names (call off the runtime: it reads the store). None: 404;
 /// several: 409 `ambiguous_id` with the candidates.
 pub(crate) fn find_id(engine: &Engine, prefix: &IdPrefix) -> Result<DocId, ApiError> {
-    match engine.find_id(prefix)? {
+    id_of(engine.find_id(prefix)?, prefix)
+}
+
+/// The one document a lookup of `prefix` found, or the answer saying why there is none.
+pub(crate) fn id_of(found: IdMatch, prefix: &IdPrefix) -> Result<DocId, ApiError> {
+    match found {
         IdMatch::One(id) => Ok(id),
         IdMatch::None if prefix.whole().is_some() => Err(ApiError::not_found(format!("no document {prefix}"))),
         IdMatch::None => Err(ApiError::not_found(format!("no document id starts with {prefix}"))),
@@ -127,7 +132,7 @@ pub(crate) fn find_id(engine: &Engine, prefix: &IdPrefix) -> Result<DocId, ApiEr
     }
 }
 
-pub(crate) fn ambiguous(prefix: &IdPrefix, total: usize, listed: Vec<(DocId, String)>) -> ApiError {
+fn ambiguous(prefix: &IdPrefix, total: usize, listed: Vec<(DocId, String)>) -> ApiError {
     let shown = if listed.len() < total { format!(" (the first {} are listed)", listed.len()) } else { String::new() };
     let mut e = ApiError::new(
         StatusCode::CONFLICT,

@@ -24,8 +24,7 @@ use newsdex_collection::fanout::{
 };
 use newsdex_collection::live::LiveCollection;
 use newsdex_collection::{Collection, CollectionError};
-use newsdex_core::{DocId, IdPrefix};
-use newsdex_engine::{IdMatch, Partial, SearchOptions, SearchResults, ShardsAnswered, StoryPart};
+use newsdex_engine::{Partial, SearchOptions, SearchResults, ShardsAnswered, StoryPart};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -152,39 +151,6 @@ impl Fanout {
             add_members(&mut merged.results, &lists);
         }
         Ok(merged.results)
-    }
-
-    /// The document `prefix` names, from the shard that holds it (call off the runtime).
-    pub fn find_id(&self, prefix: &IdPrefix) -> Result<DocId, ApiError> {
-        if let Some(id) = prefix.whole() {
-            return Ok(id);
-        }
-        let (mut found, mut listed, mut total) = (Vec::new(), Vec::new(), 0usize);
-        let coll = self.collection();
-        for e in coll.shards() {
-            match e.find_id(prefix)? {
-                IdMatch::One(id) => found.push(id),
-                IdMatch::None => {}
-                IdMatch::Many { total: t, listed: l } => {
-                    total += t;
-                    listed.extend(l);
-                }
-            }
-        }
-        match (found.len(), total) {
-            (1, 0) => Ok(found[0]),
-            (0, 0) => Err(ApiError::not_found(format!("no document id starts with {prefix}"))),
-            _ => {
-                for id in found {
-                    total += 1;
-                    let title = coll.document(id).ok().flatten().map(|r| r.article.title).unwrap_or_default();
-                    listed.push((id, title));
-                }
-                listed.sort();
-                listed.truncate(20);
-                Err(crate::api::ambiguous(prefix, total, listed))
-            }
-        }
     }
 
     /// Send one phase's `body` to each of `peers` at once.

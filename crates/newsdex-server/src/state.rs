@@ -40,9 +40,9 @@ pub struct AppState {
 #[derive(Debug, Clone)]
 pub enum Documents {
     Archive(Arc<Engine>),
-    /// The root's fan-out and the collection as it was when asked (so a document and
-    /// its shard are read from one opening of it).
-    Collection(Arc<crate::root::Fanout>, Arc<newsdex_collection::Collection>),
+    /// A root's collection as it was when asked (so an id and its document are read
+    /// from one opening of it).
+    Collection(Arc<newsdex_collection::Collection>),
 }
 
 impl Documents {
@@ -50,7 +50,7 @@ impl Documents {
     pub fn find_id(&self, prefix: &newsdex_core::IdPrefix) -> Result<newsdex_core::DocId, ApiError> {
         match self {
             Documents::Archive(e) => crate::api::find_id(e, prefix),
-            Documents::Collection(f, _) => f.find_id(prefix),
+            Documents::Collection(c) => crate::api::id_of(c.find_id(prefix)?, prefix),
         }
     }
 
@@ -58,7 +58,7 @@ impl Documents {
     pub fn engine_of(&self, id: newsdex_core::DocId) -> &Engine {
         match self {
             Documents::Archive(e) => e,
-            Documents::Collection(_, c) => &c.shards()[c.shard_of(id).index as usize],
+            Documents::Collection(c) => &c.shards()[c.shard_of(id).index as usize],
         }
     }
 
@@ -163,7 +163,7 @@ impl AppState {
     /// Where documents are read: the archive, or the collection's shards.
     pub fn documents(&self) -> Result<Documents, ApiError> {
         match &self.fanout {
-            Some(f) => Ok(Documents::Collection(f.clone(), f.collection())),
+            Some(f) => Ok(Documents::Collection(f.collection())),
             None => Ok(Documents::Archive(self.engine()?)),
         }
     }

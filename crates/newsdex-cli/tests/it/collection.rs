@@ -52,3 +52,35 @@ fn a_collection_is_built_searched_and_shown_through_its_directory() {
     let (_, err) = nd.expect(2, &["search", "雨", "--snapshot", "1"]);
     assert!(err.contains("no single snapshot"), "{err}");
 }
+
+/// Regression: an id prefix shared by documents in two shards was answered "names
+/// documents in 2 shards" without the candidates; it now lists them as one archive does
+/// (`Collection::find_id`, which a collection's root uses too).
+#[test]
+fn show_on_a_collection_lists_the_candidates_of_a_prefix_shared_by_two_shards() {
+    let nd = Newsdex::new();
+    let (a, b, c) = crate::stories::colliding_records_where(|x, y| x.as_u64() % 2 != y.as_u64() % 2);
+    let input = crate::stories::write(&nd, "cocoa.jsonl", &[&a, &b, &c]);
+    nd.ok(&["collection", "init", "--shards", "2"]);
+    for i in 0..2 {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
+            .args(["-q", "--data", s(&nd.data().join(format!("shard-000{i}"))), "ingest", "--shard", &format!("{i}/2")])
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let id = |line: &str| newsdex_core::DocId::of_record(line.as_bytes()).to_string();
+    let (ida, idb) = (id(&a), id(&b));
+    let (_, err) = nd.expect(2, &["show", &ida[..6]]);
+    let mut lines = err.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("error: the id prefix {} starts 2 documents; give more of its digits:", &ida[..6]).as_str())
+    );
+    let listed: Vec<&str> = lines.collect();
+    assert_eq!(listed.len(), 2, "{err}");
+    assert!(listed.iter().any(|l| l.contains(&ida)) && listed.iter().any(|l| l.contains(&idb)), "{err}");
+    let digits = (6..16).find(|&k| ida[..k] != idb[..k]).unwrap();
+    assert_eq!(nd.json(&["show", &idb[..digits]])["article"]["id"], idb.as_str());
+}

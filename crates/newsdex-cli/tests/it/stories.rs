@@ -44,7 +44,7 @@ fn records() -> Vec<String> {
     ]
 }
 
-fn write(n: &Newsdex, name: &str, lines: &[&String]) -> std::path::PathBuf {
+pub(crate) fn write(n: &Newsdex, name: &str, lines: &[&String]) -> std::path::PathBuf {
     let p = n.scratch("in").join(name);
     std::fs::write(&p, lines.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
     p
@@ -399,13 +399,27 @@ fn sort_by_date_puts_the_undated_last_and_pages_agree_with_or_without_all() {
 /// Two JSON Lines records whose ids share their first six hex digits (found by trying
 /// records until two collide), and one more.
 fn colliding_records() -> (String, String, String) {
+    colliding_records_where(|_, _| true)
+}
+
+/// As [`colliding_records`], the two colliding ids also passing `both`.
+pub(crate) fn colliding_records_where(
+    both: impl Fn(newsdex_core::DocId, newsdex_core::DocId) -> bool,
+) -> (String, String, String) {
     let mut seen: std::collections::HashMap<String, String> = Default::default();
+    let id = |line: &str| newsdex_core::DocId::of_record(line.as_bytes());
     for i in 0.. {
         let line = json!({"title": format!("Cocoa harvest report {i}"), "text": format!("Cocoa harvest report number {i}: the crop in the eastern region was weighed on Monday and traders said prices would hold."), "outlet": "Wire One"}).to_string();
-        let id = newsdex_core::DocId::of_record(line.as_bytes()).to_string();
-        if let Some(other) = seen.insert(id[..6].to_string(), line.clone()) {
-            let third = seen.values().find(|l| **l != other).unwrap().clone();
-            return (other, line, third);
+        let key = id(&line).to_string()[..6].to_string();
+        match seen.get(&key) {
+            Some(other) if both(id(other), id(&line)) => {
+                let other = other.clone();
+                let third = seen.values().find(|l| **l != other).unwrap().clone();
+                return (other, line, third);
+            }
+            _ => {
+                seen.insert(key, line);
+            }
         }
     }
     unreachable!()
