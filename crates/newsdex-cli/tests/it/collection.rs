@@ -11,13 +11,7 @@ fn a_collection_is_built_searched_and_shown_through_its_directory() {
     let coll = nd.data();
     let mut new = 0;
     for i in 0..2 {
-        let shard = coll.join(format!("shard-000{i}"));
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
-            .args(["--data", s(&shard), "ingest", "--shard", &format!("{i}/2"), "--json", s(&demo)])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r: serde_json::Value = serde_json::from_str(&nd.ingest_shard(i, 2, &["--json"], &[&demo])).unwrap();
         assert!(r["other_shards"].as_u64().unwrap() > 1000, "{r}");
         new += r["new"].as_u64().unwrap();
     }
@@ -63,12 +57,7 @@ fn show_on_a_collection_lists_the_candidates_of_a_prefix_shared_by_two_shards() 
     let input = crate::stories::write(&nd, "cocoa.jsonl", &[&a, &b, &c]);
     nd.ok(&["collection", "init", "--shards", "2"]);
     for i in 0..2 {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
-            .args(["-q", "--data", s(&nd.data().join(format!("shard-000{i}"))), "ingest", "--shard", &format!("{i}/2")])
-            .arg(&input)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        nd.ingest_shard(i, 2, &[], &[&input]);
     }
     let id = |line: &str| newsdex_core::DocId::of_record(line.as_bytes()).to_string();
     let (ida, idb) = (id(&a), id(&b));

@@ -80,12 +80,7 @@ fn a_root_over_shard_servers_answers_as_the_collection_does_and_says_when_a_shar
     nd.ok(&["collection", "init", "--shards", "2"]);
     let coll = nd.data();
     for i in 0..2 {
-        let shard = coll.join(format!("shard-000{i}"));
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
-            .args(["-q", "--data", s(&shard), "ingest", "--shard", &format!("{i}/2"), s(&demo)])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        nd.ingest_shard(i, 2, &[], &[&demo]);
     }
     nd.ok(&["collection", "link"]);
 
@@ -188,19 +183,7 @@ fn a_root_over_shard_servers_answers_as_the_collection_does_and_says_when_a_shar
         .collect();
     std::fs::write(&fresh, lines.join("\n")).unwrap();
     for i in 0..2 {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
-            .args([
-                "-q",
-                "--data",
-                s(&coll.join(format!("shard-000{i}"))),
-                "ingest",
-                "--shard",
-                &format!("{i}/2"),
-                s(&fresh),
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        nd.ingest_shard(i, 2, &[], &[&fresh]);
     }
     let one = nd.json(&["search", "--facets", "--limit", "20", "Quarvelle"]);
     assert_eq!(one["total"], 12, "{one}");

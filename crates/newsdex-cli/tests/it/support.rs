@@ -32,6 +32,27 @@ impl Newsdex {
         c
     }
 
+    /// `newsdex --data DATA/shard-000I ingest --shard I/N EXTRA… INPUTS…`, this data
+    /// directory being a collection; requires exit 0 and returns what it printed.
+    pub fn ingest_shard(&self, i: u32, n: u32, extra: &[&str], inputs: &[&Path]) -> String {
+        let shard = self.data().join(format!("shard-{i:04}"));
+        let out = Command::new(env!("CARGO_BIN_EXE_newsdex"))
+            .args(["-q", "--data", s(&shard), "ingest", "--shard", &format!("{i}/{n}")])
+            .args(extra)
+            .args(inputs)
+            .env_remove("NEWSDEX_DATA")
+            .output()
+            .expect("run newsdex");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "ingest into {}: {}",
+            shard.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("run newsdex")
     }
