@@ -14,6 +14,11 @@ or the folders OUT/collection.json names: the manifest is made by `newsdex --dat
 collection init --shards N` (before or after this job; a manifest of another N is refused),
 and `newsdex --data OUT collection link` groups stories across the shards after it.
 
+Time-partitioned shards: `--by-date 2010-01-01,2020-01-01 [--undated-shard I]` (one date
+fewer than the shards), or a manifest made by `collection init --by-date`, whose bounds
+are then used (different flags are refused). Each task runs `ingest --shard I/N --by-date
+... --undated-shard U`: shard I keeps the records extraction dates in its range.
+
 Restartable: a task whose newsdex exits with 2 (an error) or is killed raises, so Spark
 runs it again (up to spark.task.maxFailures, `--max-failures`, default 4). The retry runs
 the same ingest into the same directory, which is safe: newsdex's ingest is crash-safe
@@ -24,7 +29,8 @@ inputs adds them to the existing shards.
 
 Read amplification: every task reads every input (N x reads; each input is also kept
 whole in every shard's raw store), while each record is extracted and stored by exactly
-one shard (1 x extraction). A record's shard is its document id (the first 64 bits of
+one shard (1 x extraction; by date, every task extracts every record to learn its date,
+N x extraction, and stores only its own). A record's shard is its document id (the first 64 bits of
 BLAKE3 of its bytes) modulo N, and the id is only known once the record has been cut out of
 its input, so no task can skip the others' records unread. Reading is cheap beside
 extraction and indexing, which is why this is the simple design; at a scale where N x reads
@@ -110,7 +116,7 @@ def committed_documents(newsdex, data):
         return 0
 
 
-def build_shard(shard, ship, newsdex, data, n, inputs, batch, kill_first_attempt):
+def build_shard(shard, ship, newsdex, data, n, inputs, batch, kill_first_attempt, by_date=None):
     """Ingest every input into shard `shard`; raise (so Spark retries) unless newsdex ends with 0 or 1."""
     from pyspark import SparkFiles, TaskContext
 
@@ -120,6 +126,8 @@ def build_shard(shard, ship, newsdex, data, n, inputs, batch, kill_first_attempt
         newsdex = SparkFiles.get(os.path.basename(newsdex))
         os.chmod(newsdex, 0o755)
     cmd = [newsdex, "--data", data, "ingest", "--shard", "%d/%d" % (shard, n), "--json"]
+    if by_date:
+        cmd += ["--by-date", by_date[0], "--undated-shard", str(by_date[1])]
     if batch:
         cmd += ["--batch", str(batch)]
     cmd += inputs
@@ -160,11 +168,16 @@ def main(argv=None):
     p.add_argument("--batch", type=int, help="newsdex ingest --batch: commit after this many new documents")
     p.add_argument("--ship-binary", action="store_true", help="send --newsdex to the executors with the job")
     p.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="extra Spark setting")
+    p.add_argument("--by-date", metavar="DATES",
+                   help="time-partitioned shards split at these dates (YYYY-MM-DD, comma-separated, N-1 of them)")
+    p.add_argument("--undated-shard", type=int, metavar="I", help="with --by-date: the shard of undated documents (default: the last)")
     p.add_argument("--kill-first-attempt", type=int, metavar="I", help="test hook: see the docstring")
     p.add_argument("inputs", nargs="+", help="input files or directories, seen by every executor")
     a = p.parse_args(argv)
     if a.shards < 1:
         p.error("--shards must be at least 1")
+    if a.undated_shard is not None and not a.by_date:
+        p.error("--undated-shard needs --by-date")
 
     out = os.path.abspath(a.out)
     newsdex = os.path.abspath(a.newsdex)
@@ -178,6 +191,19 @@ def main(argv=None):
         if m.get("shards") != a.shards:
             p.error("%s is a collection of %s shards, not %d" % (out, m.get("shards"), a.shards))
         dirs = m.get("dirs", dirs)
+        if m.get("assign") == "date":
+            bounds, undated = ",".join(m.get("bounds", [])), m.get("undated", a.shards - 1)
+            if a.by_date and (a.by_date.replace(" ", ""), a.undated_shard if a.undated_shard is not None
+                              else a.shards - 1) != (bounds, undated):
+                p.error("%s is partitioned by date at %s (undated in shard %d), not as --by-date says"
+                        % (out, bounds, undated))
+            a.by_date, a.undated_shard = bounds, undated
+        elif a.by_date:
+            p.error("%s assigns documents by id; --by-date needs a collection of its own" % out)
+    by_date = None
+    if a.by_date:
+        # newsdex checks the dates themselves (the first task to run refuses bad ones).
+        by_date = (a.by_date.replace(" ", ""), a.undated_shard if a.undated_shard is not None else a.shards - 1)
     dirs = [os.path.join(out, d) for d in dirs]
 
     from pyspark import SparkConf, SparkContext
@@ -217,7 +243,8 @@ def main(argv=None):
             sc.addFile(newsdex)
         n, ship, batch, kill = a.shards, a.ship_binary, a.batch, a.kill_first_attempt
         rows = (sc.parallelize(range(n), n)
-                .mapPartitions(lambda shards: [build_shard(s, ship, newsdex, dirs[s], n, inputs, batch, kill)
+                .mapPartitions(lambda shards: [build_shard(s, ship, newsdex, dirs[s], n, inputs, batch, kill,
+                                                           by_date)
                                                for s in shards])
                 .collect())
         app_id = sc.applicationId
@@ -244,8 +271,11 @@ def main(argv=None):
     print("%d shards in %.1f s on %s (Spark up in %.1f s, tasks %.1f s): %d new, %d duplicates, %d rejected"
           % (n, elapsed, master, secs["startup_secs"], secs["job_secs"], totals["new"],
              totals["duplicates"], totals["rejected_count"]))
-    report = {"shards": n, "out": out, "inputs": inputs, "newsdex": newsdex, "master": master,
+    report = {"shards": n, "assign": "date" if by_date else "id", "out": out, "inputs": inputs,
+              "newsdex": newsdex, "master": master,
               "app_id": app_id, **secs, "totals": totals, "tasks": rows}
+    if by_date:
+        report["by_date"] = {"bounds": by_date[0].split(","), "undated": by_date[1]}
     tmp = os.path.join(out, "build-report.json.tmp")
     with open(tmp, "w") as f:
         json.dump(report, f, indent=2)

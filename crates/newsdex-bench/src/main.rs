@@ -170,6 +170,11 @@ enum Cmd {
         /// started from this binary.
         #[arg(long)]
         newsdex: Option<PathBuf>,
+        /// Also a time-partitioned collection split at these dates (comma-separated; one
+        /// shard more than dates, undated documents in the last), built and searched the
+        /// same way.
+        #[arg(long, value_name = "DATES")]
+        by_date: Option<String>,
         inputs: Vec<PathBuf>,
     },
     /// Render a results file as Markdown; with --write, replace the generated section of FILE.
@@ -213,8 +218,15 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Cmd::Shards { work, shards, queries, rounds, newsdex, inputs } => {
-            shards::run(&work, &shards, &queries, rounds, newsdex.as_deref(), &inputs)
+        Cmd::Shards { work, shards, queries, rounds, newsdex, by_date, inputs } => {
+            let mut layouts: Vec<(u32, newsdex_core::Partition)> =
+                shards.iter().map(|n| (*n, newsdex_core::Partition::Id)).collect();
+            if let Some(bounds) = by_date {
+                let n = bounds.split(',').count() as u32 + 1;
+                let ranges = newsdex_core::DateRanges::parse(&bounds, n, None).map_err(anyhow::Error::msg)?;
+                layouts.push((n, newsdex_core::Partition::Date(ranges)));
+            }
+            shards::run(&work, &layouts, &queries, rounds, newsdex.as_deref(), &inputs)
         }
         Cmd::Ingest { data, label, outlet, no_stories, inputs } => {
             let opts = IngestOptions { outlet, stories: !no_stories, ..IngestOptions::default() };

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use newsdex_collection::Collection;
-use newsdex_core::Shard;
+use newsdex_core::{Partition, Shard, ShardRule};
 use newsdex_engine::{Engine, IngestOptions, SearchOptions};
 
 use crate::measure::{dir_size, latency, read_queries};
 
 pub fn run(
     work: &Path,
-    counts: &[u32],
+    layouts: &[(u32, Partition)],
     queries: &Path,
     rounds: usize,
     newsdex: Option<&Path>,
@@ -55,16 +55,24 @@ pub fn run(
         http_base = Some(lat.qps);
     }
 
-    for &n in counts {
-        let coll = work.join(format!("coll-{n}"));
-        let m = newsdex_collection::init(&coll, n)?;
+    for (n, partition) in layouts {
+        let n = *n;
+        let by_date = matches!(partition, Partition::Date(_));
+        let (name, label) = if by_date {
+            (format!("coll-{n}-by-date"), format!("{n} shards by date"))
+        } else {
+            (format!("coll-{n}"), format!("{n} shards"))
+        };
+        let coll = work.join(name);
+        let m = newsdex_collection::init(&coll, n, partition.clone())?;
         let t = Instant::now();
         let mut docs = 0;
         let mut slowest: f64 = 0.0;
         for i in 0..n {
             let ts = Instant::now();
             let mut e = Engine::open_write(&m.shard_dir(&coll, i))?;
-            e.make_shard(Shard::new(i, n).expect("shard in range"))?;
+            let shard = Shard::new(i, n).expect("shard in range");
+            e.make_shard(&ShardRule { shard, partition: partition.clone() })?;
             docs += e.ingest(inputs, &opts, &mut |_| {})?.new;
             slowest = slowest.max(ts.elapsed().as_secs_f64());
         }
@@ -75,7 +83,7 @@ pub fn run(
         let c = Collection::open(&coll)?;
         let lat = latency(&queries, 1, rounds, |q| c.search(q, &search).is_ok());
         rows.push(format!(
-            "| {n} shards | {docs} | {build:.1} s (slowest shard {slowest:.1} s) | {link:.1} s | {:.0} MB | {:.2} | {:.2} | {:.0} | {:.2} |",
+            "| {label} | {docs} | {build:.1} s (slowest shard {slowest:.1} s) | {link:.1} s | {:.0} MB | {:.2} | {:.2} | {:.0} | {:.2} |",
             dir_size(&coll) as f64 / 1e6,
             lat.p50_ms,
             lat.p99_ms,
@@ -97,7 +105,7 @@ pub fn run(
                 Server::start(bin, &coll, &["serve", "--addr", "127.0.0.1:0", "--shard-servers", &urls.join(",")])?;
             let lat = http_latency(&root.url, &queries, rounds);
             http_rows.push(format!(
-                "| root over {n} shard servers | {} | {:.2} | {:.2} | {:.0} | {:.2} |",
+                "| root over {label} (one server each) | {} | {:.2} | {:.2} | {:.0} | {:.2} |",
                 lat.failed,
                 lat.p50_ms,
                 lat.p99_ms,

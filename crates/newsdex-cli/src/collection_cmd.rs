@@ -4,6 +4,7 @@ use std::path::Path;
 
 use clap::Subcommand;
 use newsdex_collection::{Collection, Linked};
+use newsdex_core::{DateRanges, Partition};
 
 use crate::{Done, emit};
 
@@ -16,6 +17,16 @@ pub enum CollectionCommand {
         /// How many shards.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=4096))]
         shards: u32,
+        /// Partition by publication date instead of by id: the dates that split the
+        /// shards, comma-separated, one fewer than the shards (`--shards 3 --by-date
+        /// 2010-01-01,2020-01-01`: before 2010, 2010 to 2019, from 2020). Old ranges stop
+        /// changing and can be searched, copied or retired whole; every shard extracts
+        /// every record to learn its date.
+        #[arg(long, value_name = "DATES")]
+        by_date: Option<String>,
+        /// With --by-date: the shard of documents without a date (default: the last).
+        #[arg(long, value_name = "INDEX", requires = "by_date")]
+        undated_shard: Option<u32>,
     },
     /// Group every shard's documents into stories as one archive would, so that copies
     /// in different shards are one story in results (writes stories.json). Run after the
@@ -52,18 +63,26 @@ pub enum CollectionCommand {
 
 pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::Result<Done> {
     match cmd {
-        CollectionCommand::Init { shards } => {
-            let m = newsdex_collection::init(data, shards)?;
+        CollectionCommand::Init { shards, by_date, undated_shard } => {
+            let partition = match &by_date {
+                None => Partition::Id,
+                Some(bounds) => Partition::Date(
+                    DateRanges::parse(bounds, shards, undated_shard)
+                        .map_err(|e| anyhow::anyhow!("--by-date {bounds:?}: {e}"))?,
+                ),
+            };
+            let m = newsdex_collection::init(data, shards, partition)?;
             if !quiet {
+                let command = newsdex_collection::ingest_command(&m.rule(0)).replacen("0/", "I/", 1);
                 eprintln!(
-                    "{} is a collection of {} shards ({} … {}); build shard I with `newsdex --data {}/{} ingest --shard I/{} INPUTS…`",
+                    "{} is a collection of {} shards ({} … {}), documents assigned {}; build shard I with `newsdex --data {}/{} {command}`",
                     data.display(),
                     m.shards,
                     m.dirs[0],
                     m.dirs[m.dirs.len() - 1],
+                    newsdex_collection::describe(m.partition()),
                     data.display(),
                     m.dirs[0].replace("0000", "000I"),
-                    m.shards
                 );
             }
         }
@@ -92,12 +111,20 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
             let c = Collection::open(data)?;
             let mut shards = Vec::new();
             for (i, e) in c.shards().iter().enumerate() {
-                shards.push(serde_json::json!({
+                let mut s = serde_json::json!({
                     "shard": format!("{i}/{}", c.manifest().shards),
                     "dir": c.manifest().dirs[i],
                     "documents": e.num_docs(),
                     "last_batch": e.last_batch()?,
-                }));
+                });
+                if let Partition::Date(r) = c.manifest().partition() {
+                    let (from, to) = r.range(i as u32);
+                    s["from"] = serde_json::json!(from.map(|d| d.to_string()));
+                    s["to"] = serde_json::json!(to.map(|d| d.to_string()));
+                    s["undated"] = serde_json::json!(r.undated() == i as u32);
+                    s["range"] = serde_json::json!(r.describe(i as u32));
+                }
+                shards.push(s);
             }
             let named_apart: Vec<_> = c
                 .outlets_named_apart()
@@ -106,6 +133,7 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
                 .collect();
             let v = serde_json::json!({
                 "documents": c.num_docs(),
+                "assign": newsdex_collection::describe(c.manifest().partition()),
                 "shards": shards,
                 "stories": c.linked(),
                 "outlets_named_apart": named_apart,
@@ -113,14 +141,20 @@ pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::R
             if json {
                 emit(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
             } else {
-                let mut out = format!("{} documents in {} shards\n", c.num_docs(), c.manifest().shards);
+                let mut out = format!(
+                    "{} documents in {} shards, assigned {}\n",
+                    c.num_docs(),
+                    c.manifest().shards,
+                    newsdex_collection::describe(c.manifest().partition())
+                );
                 for s in &shards {
                     out.push_str(&format!(
-                        "  shard {:<7} {:>10} documents  last batch {}  ({})\n",
+                        "  shard {:<7} {:>10} documents  last batch {}  ({}){}\n",
                         s["shard"].as_str().unwrap_or(""),
                         s["documents"],
                         s["last_batch"],
-                        s["dir"].as_str().unwrap_or("")
+                        s["dir"].as_str().unwrap_or(""),
+                        s["range"].as_str().map(|r| format!("  {r}")).unwrap_or_default()
                     ));
                 }
                 out.push_str(&linked_text(c.linked()));

@@ -177,6 +177,15 @@ struct IngestArgs {
     /// keep to it). See `newsdex collection --help`.
     #[arg(long)]
     shard: Option<newsdex_core::Shard>,
+    /// With --shard, of a time-partitioned collection: the dates that split its shards,
+    /// comma-separated, one fewer than the shards (`--shard 1/3 --by-date
+    /// 2010-01-01,2020-01-01`: shard 1 holds 2010 to 2019). Every record is extracted
+    /// and stored by the shard of its publication date (UTC).
+    #[arg(long, value_name = "DATES", requires = "shard")]
+    by_date: Option<String>,
+    /// With --by-date: the shard of documents without a date (default: the last).
+    #[arg(long, value_name = "INDEX", requires = "by_date")]
+    undated_shard: Option<u32>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -429,7 +438,14 @@ fn on_event(bar: &indicatif::ProgressBar, quiet: bool) -> impl FnMut(IngestEvent
 fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
     let mut engine = Engine::open_write(data).with_context(|| format!("opening {}", data.display()))?;
     if let Some(shard) = args.shard {
-        engine.make_shard(shard)?;
+        let partition = match &args.by_date {
+            None => newsdex_core::Partition::Id,
+            Some(bounds) => newsdex_core::Partition::Date(
+                newsdex_core::DateRanges::parse(bounds, shard.of, args.undated_shard)
+                    .map_err(|e| anyhow::anyhow!("--by-date {bounds:?}: {e}"))?,
+            ),
+        };
+        engine.make_shard(&newsdex_core::ShardRule { shard, partition })?;
     }
     let lang = match &args.lang {
         Some(l) => {
@@ -677,7 +693,8 @@ fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
             }
             IdMatch::Many { total, listed } => return Err(Ambiguous { prefix, total, listed }.into()),
         };
-        let shard = coll.manifest().shard_dir(data, coll.shard_of(id).index);
+        let home = coll.shard_holding(id)?.with_context(|| format!("no document {id}"))?;
+        let shard = coll.manifest().shard_dir(data, home);
         drop(coll);
         return show(&shard, ShowArgs { id: id.to_string(), ..args });
     }

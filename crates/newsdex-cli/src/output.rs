@@ -75,6 +75,13 @@ pub fn ingest_summary(verb: &str, r: &IngestReport) -> String {
     if r.other_shards > 0 {
         let _ = write!(s, "; {} records belong to other shards of the collection, left to them", r.other_shards);
     }
+    if r.moved_out > 0 || r.moved_in > 0 {
+        let _ = write!(
+            s,
+            "; by their dates now, {} documents this shard held belong to other shards and {} it did not hold belong here: reindex every shard of the collection, then `newsdex collection link` (until then they are in two shards or none)",
+            r.moved_out, r.moved_in
+        );
+    }
     if r.total() > 0 && r.new == 0 && r.rejected_count == 0 {
         s.push_str("; nothing new: all of it was already ingested");
     }

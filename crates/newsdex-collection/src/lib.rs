@@ -4,7 +4,8 @@
 //! ```text
 //! COLL/
 //!   collection.json     manifest: format, shard count, how documents are assigned (by
-//!                       id), the shards' directories, their index layout
+//!                       id, or by date with the range bounds and the shard of undated
+//!                       documents), the shards' directories
 //!   shard-0000/ …       each an ordinary data directory whose SHARD file says `i/N`
 //!                       (`newsdex --data COLL/shard-0000 ingest --shard 0/4 INPUTS…`)
 //!   stories.json        stories linked across shards (`newsdex collection link`), with
@@ -12,8 +13,16 @@
 //!   variants.txt        the collection's own spelling variants (optional)
 //! ```
 //!
-//! **Assignment.** A document belongs to shard `id mod N` ([`newsdex_core::Shard`]): the
-//! same record lands in the same shard whoever reads it, never in two.
+//! **Assignment.** By id, a document belongs to shard `id mod N` ([`newsdex_core::Shard`]):
+//! the same record lands in the same shard whoever reads it, never in two. By date
+//! ([`newsdex_core::DateRanges`], `collection init --by-date`), shard `i` holds a range of
+//! publication days and one shard the undated documents: old ranges stop changing, and a
+//! range can be searched, copied or retired whole. The date is the one extraction gives,
+//! so every shard extracts every record to learn it (N times the extraction work of
+//! assigning by id), and a reindex whose extraction dates a document anew moves it: the
+//! reindex counts what left and came ([`newsdex_engine::IngestReport::moved_out`]), the
+//! other shards pick it up or drop it when they are reindexed too (each keeps every
+//! input), and [`link`] refuses a collection where one document is in two shards.
 //!
 //! **Same answers as one archive.** [`Collection::search`] reads the shards' indexes as
 //! one ([`newsdex_index::UnionDirectory`]): BM25's statistics and query widening's reads
@@ -39,7 +48,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use newsdex_core::{DocId, IdPrefix, Shard};
+use newsdex_core::{DateRanges, DocId, IdPrefix, Partition, Shard, ShardRule};
 use newsdex_engine::{DocRow, Engine, EngineError, IdMatch, SearchOptions, SearchResults, StoryMap};
 use newsdex_index::SearchIndex;
 use rayon::prelude::*;
@@ -79,21 +88,49 @@ pub struct Manifest {
     pub format: String,
     /// How many shards.
     pub shards: u32,
-    /// How documents are assigned to shards: `id` (document id mod the shard count).
+    /// How documents are assigned to shards: `id` (document id mod the shard count) or
+    /// `date` (publication days, split at `bounds`).
     pub assign: String,
+    /// By date: the first day of each shard but the first (`YYYY-MM-DD`, increasing).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bounds: Vec<String>,
+    /// By date: the shard of documents without a date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undated: Option<u32>,
     /// Each shard's data directory, relative to the collection's.
     pub dirs: Vec<String>,
+    /// `assign`, `bounds` and `undated` read.
+    #[serde(skip)]
+    partition: Partition,
 }
 
 impl Manifest {
-    /// A manifest for `shards` shards in `shard-0000`, `shard-0001`, ….
-    pub fn new(shards: u32) -> Manifest {
+    /// A manifest for `shards` shards in `shard-0000`, `shard-0001`, …, assigned by
+    /// `partition`.
+    pub fn new(shards: u32, partition: Partition) -> Manifest {
+        let (assign, bounds, undated) = match &partition {
+            Partition::Id => ("id", Vec::new(), None),
+            Partition::Date(r) => ("date", r.bounds().iter().map(ToString::to_string).collect(), Some(r.undated())),
+        };
         Manifest {
             format: FORMAT.into(),
             shards,
-            assign: "id".into(),
+            assign: assign.into(),
+            bounds,
+            undated,
             dirs: (0..shards).map(|i| format!("shard-{i:04}")).collect(),
+            partition,
         }
+    }
+
+    /// How documents are assigned to the shards.
+    pub fn partition(&self) -> &Partition {
+        &self.partition
+    }
+
+    /// Shard `i` and the partition: what its archive's `SHARD` file must say.
+    pub fn rule(&self, i: u32) -> ShardRule {
+        ShardRule { shard: Shard { index: i, of: self.shards }, partition: self.partition.clone() }
     }
 
     /// Read and check the manifest of the collection at `root`.
@@ -101,16 +138,22 @@ impl Manifest {
         let path = root.join(MANIFEST);
         let bad = |reason: String| CollectionError::Manifest { path: path.clone(), reason };
         let text = std::fs::read(&path).map_err(|e| bad(e.to_string()))?;
-        let m: Manifest = serde_json::from_slice(&text).map_err(|e| bad(format!("not a collection manifest: {e}")))?;
+        let mut m: Manifest =
+            serde_json::from_slice(&text).map_err(|e| bad(format!("not a collection manifest: {e}")))?;
         if m.format != FORMAT {
             return Err(bad(format!("format {:?}; this newsdex reads {FORMAT:?}", m.format)));
-        }
-        if m.assign != "id" {
-            return Err(bad(format!("documents assigned by {:?}; this newsdex assigns by id", m.assign)));
         }
         if m.shards == 0 || m.dirs.len() != m.shards as usize {
             return Err(bad(format!("{} shards but {} directories", m.shards, m.dirs.len())));
         }
+        m.partition = match m.assign.as_str() {
+            "id" if m.bounds.is_empty() && m.undated.is_none() => Partition::Id,
+            "id" => return Err(bad("documents assigned by id, but date bounds are given".into())),
+            "date" => Partition::Date(DateRanges::parse(&m.bounds.join(","), m.shards, m.undated).map_err(bad)?),
+            other => {
+                return Err(bad(format!("documents assigned by {other:?}; this newsdex assigns by id or by date")));
+            }
+        };
         for d in &m.dirs {
             // Shard directories are inside the collection: a manifest never sends a
             // reader elsewhere on the file system.
@@ -137,28 +180,44 @@ pub fn is_collection(root: &Path) -> bool {
 /// Make `root` a collection of `shards` shards (its manifest), or check that it is one
 /// already with that many. The shards themselves are made by ingesting into their
 /// directories with `--shard`.
-pub fn init(root: &Path, shards: u32) -> Result<Manifest> {
+pub fn init(root: &Path, shards: u32, partition: Partition) -> Result<Manifest> {
     if shards == 0 {
         return Err(CollectionError::Refused("a collection needs at least one shard".into()));
     }
     if is_collection(root) {
         let m = Manifest::read(root)?;
+        let refuse = |reason: String| CollectionError::Manifest { path: root.join(MANIFEST), reason };
         if m.shards != shards {
-            return Err(CollectionError::Manifest {
-                path: root.join(MANIFEST),
-                reason: format!(
-                    "the collection has {} shards, not {shards}: re-sharding means building anew",
-                    m.shards
-                ),
-            });
+            return Err(refuse(format!(
+                "the collection has {} shards, not {shards}: re-sharding means building anew",
+                m.shards
+            )));
+        }
+        if m.partition != partition {
+            return Err(refuse(format!(
+                "the collection assigns documents {}, not {}: re-partitioning means building anew",
+                describe(&m.partition),
+                describe(&partition)
+            )));
         }
         return Ok(m);
     }
-    let m = Manifest::new(shards);
+    let m = Manifest::new(shards, partition);
     std::fs::create_dir_all(root).map_err(|e| CollectionError::Io { path: root.into(), source: e })?;
     let json = serde_json::to_vec_pretty(&m).map_err(|e| CollectionError::Refused(e.to_string()))?;
     write_atomic(&root.join(MANIFEST), &json)?;
     Ok(m)
+}
+
+/// How a partition assigns documents, in words.
+pub fn describe(p: &Partition) -> String {
+    match p {
+        Partition::Id => "by id".into(),
+        Partition::Date(r) => {
+            let bounds: Vec<String> = r.bounds().iter().map(ToString::to_string).collect();
+            format!("by date split at {}, undated in shard {}", bounds.join(", "), r.undated())
+        }
+    }
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -230,23 +289,25 @@ impl Collection {
         let manifest = Manifest::read(root)?;
         let mut shards = Vec::with_capacity(manifest.shards as usize);
         for i in 0..manifest.shards {
-            let shard = Shard { index: i, of: manifest.shards };
+            let rule = manifest.rule(i);
+            let shard = rule.shard;
             let path = manifest.shard_dir(root, i);
             let engine = Engine::open_read(&path).map_err(|e| CollectionError::Shard {
                 shard,
                 path: path.clone(),
-                reason: format!(
-                    "{e} (build it with `newsdex --data {} ingest --shard {shard} INPUTS…`)",
-                    path.display()
-                ),
+                reason: format!("{e} (build it with `newsdex --data {} {}`)", path.display(), ingest_command(&rule)),
             })?;
             match engine.shard()? {
-                Some(s) if s == shard => {}
+                Some(s) if s == rule => {}
                 other => {
                     return Err(CollectionError::Shard {
                         shard,
                         path,
                         reason: match other {
+                            Some(s) if s.shard == shard => format!(
+                                "this archive is shard {s}, but the collection assigns documents {}",
+                                describe(&manifest.partition)
+                            ),
                             Some(s) => format!("this archive is shard {s}"),
                             None => "this archive is not a shard (it was not built with --shard)".into(),
                         },
@@ -308,17 +369,36 @@ impl Collection {
         Ok(newsdex_engine::search_in(&self.index, self.stories.clone(), query, opts)?)
     }
 
-    /// The shard a document belongs to.
-    pub fn shard_of(&self, id: DocId) -> Shard {
-        Shard::of_doc(id, self.manifest.shards)
+    /// The shard a document with this id belongs to, where its id alone says (by id);
+    /// `None` for a time-partitioned collection, whose documents go by their dates.
+    pub fn shard_of(&self, id: DocId) -> Option<Shard> {
+        match self.manifest.partition {
+            Partition::Id => Some(Shard::of_doc(id, self.manifest.shards)),
+            Partition::Date(_) => None,
+        }
+    }
+
+    /// The shard that holds document `id`, if one does: looked up in its shard by id, in
+    /// each shard by date.
+    pub fn shard_holding(&self, id: DocId) -> Result<Option<u32>> {
+        if let Some(s) = self.shard_of(id) {
+            return Ok(self.shards[s.index as usize].document(id)?.map(|_| s.index));
+        }
+        for (i, e) in self.shards.iter().enumerate() {
+            if e.document(id)?.is_some() {
+                return Ok(Some(i as u32));
+            }
+        }
+        Ok(None)
     }
 
     /// The document an id, or its first digits, names: a whole id is looked up in its
-    /// shard, a prefix in every shard, the candidates of all of them counted and listed
-    /// together (the first [`newsdex_engine::ID_CANDIDATES_LISTED`] by id).
+    /// shard (by id), a prefix, or any id by date, in every shard, the candidates of all
+    /// of them counted and listed together (the first
+    /// [`newsdex_engine::ID_CANDIDATES_LISTED`] by id).
     pub fn find_id(&self, prefix: &IdPrefix) -> Result<IdMatch> {
-        if let Some(id) = prefix.whole() {
-            return Ok(self.shards[self.shard_of(id).index as usize].find_id(prefix)?);
+        if let Some(s) = prefix.whole().and_then(|id| self.shard_of(id)) {
+            return Ok(self.shards[s.index as usize].find_id(prefix)?);
         }
         let (mut total, mut listed, mut ones) = (0, Vec::new(), Vec::new());
         for e in &self.shards {
@@ -346,9 +426,17 @@ impl Collection {
         Ok(IdMatch::Many { total, listed })
     }
 
-    /// A document, read from its shard.
+    /// A document, read from its shard (by date: from the shard that has it).
     pub fn document(&self, id: DocId) -> Result<Option<DocRow>> {
-        Ok(self.shards[self.shard_of(id).index as usize].document(id)?)
+        if let Some(s) = self.shard_of(id) {
+            return Ok(self.shards[s.index as usize].document(id)?);
+        }
+        for e in &self.shards {
+            if let Some(row) = e.document(id)? {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
     }
 
     /// The collection's story grouping (document → story, for documents in stories of
@@ -360,6 +448,22 @@ impl Collection {
     /// The shards' archives, in order.
     pub fn shards(&self) -> &[Engine] {
         &self.shards
+    }
+}
+
+/// The command that builds shard `rule` (for messages).
+pub fn ingest_command(rule: &ShardRule) -> String {
+    match &rule.partition {
+        Partition::Id => format!("ingest --shard {} INPUTS…", rule.shard),
+        Partition::Date(r) => {
+            let bounds: Vec<String> = r.bounds().iter().map(ToString::to_string).collect();
+            format!(
+                "ingest --shard {} --by-date {} --undated-shard {} INPUTS…",
+                rule.shard,
+                bounds.join(","),
+                r.undated()
+            )
+        }
     }
 }
 
@@ -449,6 +553,8 @@ pub fn link(root: &Path) -> Result<LinkReport> {
     let mut entries: Vec<Entry> = Vec::new();
     let mut report = LinkReport::default();
     let mut shard_of: HashMap<u64, u32> = HashMap::new();
+    // Documents found in two shards: (document, first shard, second shard).
+    let mut in_two: Vec<(DocId, u32, u32)> = Vec::new();
     // site → name → the shards that gave its pages that name
     let mut names: BTreeMap<String, BTreeMap<String, std::collections::BTreeSet<usize>>> = BTreeMap::new();
     for (i, e) in c.shards.iter().enumerate() {
@@ -467,7 +573,9 @@ pub fn link(root: &Path) -> Result<LinkReport> {
             }
         };
         e.for_each_story_input(|d| {
-            shard_of.insert(d.id.as_u64(), i as u32);
+            if let Some(other) = shard_of.insert(d.id.as_u64(), i as u32) {
+                in_two.push((d.id, other, i as u32));
+            }
             if let (Some(site), Some(outlet)) = (&d.site, &d.outlet) {
                 names.entry(site.clone()).or_default().entry(outlet.clone()).or_default().insert(i);
             }
@@ -479,6 +587,15 @@ pub fn link(root: &Path) -> Result<LinkReport> {
         })?;
         flush(&mut chunk, &mut entries);
         report.per_shard.push(count);
+    }
+    if let Some((doc, a, b)) = in_two.first() {
+        // Only by date, after a reindex dated a document anew in one shard but not yet
+        // in the other: one archive would count it once, the shards twice.
+        return Err(CollectionError::Refused(format!(
+            "{} documents are in two shards (the first: {doc} in shards {a} and {b}): a time-partitioned shard was reindexed and moved them by their new dates; reindex every shard (`newsdex --data {}/shard-… reindex`), then link",
+            in_two.len(),
+            root.display()
+        )));
     }
     entries.sort_by_key(|e| e.order);
     let mut grouper = newsdex_dedupe::Grouper::new(config);

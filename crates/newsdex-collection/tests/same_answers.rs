@@ -1,6 +1,7 @@
 //! A collection of 4 shards answers as one archive built from the same inputs: the top
 //! 100 of real-shaped queries (the Reuters query log of `bench/queries`), their scores,
-//! totals, totals as typed, what expansion added, facets and stories.
+//! totals, totals as typed, what expansion added, facets and stories; with shards
+//! assigned by id and with time-partitioned shards.
 //!
 //! Known difference, checked rather than hidden: an outlet's name where a site's pages
 //! name it in several ways is each archive's running majority (`newsdex-engine`'s
@@ -14,22 +15,22 @@ use std::path::{Path, PathBuf};
 
 use newsdex_collection::fanout::{self, MembersRequest, QueryRequest, ShardFailure, ShardServer};
 use newsdex_collection::{Collection, LinkReport, Linked};
-use newsdex_core::Shard;
+use newsdex_core::{DateRanges, Partition, ShardRule};
 use newsdex_engine::{Engine, IngestOptions, SearchOptions, SearchResults, ShardsAnswered, Sort};
 
 const SHARDS: u32 = 4;
 
-fn build(inputs: &[PathBuf], root: &Path) -> (Engine, Collection, LinkReport) {
+fn build(inputs: &[PathBuf], root: &Path, partition: Partition) -> (Engine, Collection, LinkReport) {
     let opts = IngestOptions::default();
     let one = root.join("one");
     let mut single = Engine::open_write(&one).unwrap();
     single.ingest(inputs, &opts, &mut |_| {}).unwrap();
     drop(single);
     let coll = root.join("coll");
-    let m = newsdex_collection::init(&coll, SHARDS).unwrap();
+    let m = newsdex_collection::init(&coll, SHARDS, partition).unwrap();
     for i in 0..SHARDS {
         let mut e = Engine::open_write(&m.shard_dir(&coll, i)).unwrap();
-        e.make_shard(Shard::new(i, SHARDS).unwrap()).unwrap();
+        e.make_shard(&m.rule(i)).unwrap();
         let r = e.ingest(inputs, &opts, &mut |_| {}).unwrap();
         assert!(r.other_shards > 0, "shard {i} was given every record and kept only its own");
     }
@@ -137,7 +138,7 @@ fn compare_fanout(single: &Engine, c: &Collection, report: &LinkReport, queries:
     let shards = all.shards.unwrap();
     assert_eq!((shards.total, shards.answered), (SHARDS, SHARDS - 1));
     assert_eq!(shards.missing, vec![(1, "connection refused".to_string())]);
-    assert!(all.hits.iter().all(|h| c.shard_of(h.id).index != 1), "no hit of the missing shard");
+    assert!(all.hits.iter().all(|h| c.shard_holding(h.id).unwrap() != Some(1)), "no hit of the missing shard");
     // A query every server refuses fails the search, as one archive's does.
     let bad = fanout::search_through(&refs, SHARDS, "\"unclosed", &opts).unwrap_err();
     assert_eq!(bad.to_string(), single.search("\"unclosed", &opts).unwrap_err().to_string());
@@ -220,26 +221,42 @@ fn queries(n: usize) -> Vec<String> {
     log.lines().map(str::trim).filter(|l| !l.is_empty()).take(n).map(String::from).collect()
 }
 
+/// Each document is in exactly one shard, the one its id, or its date, names.
+fn each_document_in_its_shard(single: &Engine, c: &Collection) {
+    let all = single.search("*", &every()).unwrap();
+    assert_eq!(all.hits.len() as u64, single.num_docs());
+    for h in &all.hits {
+        let home = match c.manifest().partition() {
+            Partition::Id => c.shard_of(h.id).unwrap().index,
+            Partition::Date(r) => {
+                let row = single.document(h.id).unwrap().unwrap();
+                r.shard_of(row.article.published.as_ref())
+            }
+        };
+        assert_eq!(c.shard_holding(h.id).unwrap(), Some(home), "{}", h.id);
+        for (i, e) in c.shards().iter().enumerate() {
+            assert_eq!(e.document(h.id).unwrap().is_some(), i as u32 == home, "{} in shard {i}", h.id);
+        }
+    }
+}
+
+/// The demo corpus split at 2007, 2009 and 2012, undated documents in shard 1.
+fn demo_by_date() -> Partition {
+    Partition::Date(DateRanges::parse("2007-01-01,2009-01-01,2012-01-01", SHARDS, Some(1)).unwrap())
+}
+
 /// The bundled demo corpus (always here): Wikinews and Wikipedia "In the news" in many
 /// languages and scripts.
 #[test]
 fn a_collection_of_the_demo_corpus_answers_as_one_archive() {
     let demo = newsdex_testkit::repo_root().join("demo");
     let tmp = tempfile::tempdir().unwrap();
-    let (single, c, report) = build(&[demo], tmp.path());
+    let (single, c, report) = build(&[demo], tmp.path(), Partition::Id);
     let mut qs = queries(40);
     qs.extend(["雨", "東京", "Україна", "السودان", "election", "earthquake OR 地震", "*"].map(String::from));
     compare(&single, &c, &report, &qs);
     compare_fanout(&single, &c, &report, &qs);
-    // Each document is in exactly one shard, the one its id names.
-    let all = single.search("*", &every()).unwrap();
-    assert_eq!(all.hits.len() as u64, single.num_docs());
-    for h in &all.hits {
-        let home = c.shard_of(h.id).index as usize;
-        for (i, e) in c.shards().iter().enumerate() {
-            assert_eq!(e.document(h.id).unwrap().is_some(), i == home, "{} in shard {i}", h.id);
-        }
-    }
+    each_document_in_its_shard(&single, &c);
     // A shard rebuilt from its raw store (which holds every input whole) is still only
     // its own records, and ingesting again adds nothing.
     let before: Vec<u64> = c.shards().iter().map(Engine::num_docs).collect();
@@ -255,21 +272,19 @@ fn a_collection_of_the_demo_corpus_answers_as_one_archive() {
     assert_eq!(c.num_docs(), single.num_docs());
 }
 
-/// Reuters-21578, AG News and the ScrapingHub pages: copies across shards (stories), many
-/// outlets, 200 queries of the query log.
-#[test]
-fn a_collection_of_news_corpora_answers_as_one_archive_with_stories_across_shards() {
+/// Reuters-21578, AG News and the ScrapingHub pages as a collection assigned by
+/// `partition`, checked against one archive: stories (the same members), 200 queries of the
+/// log in one process and through shard servers. Their link report.
+fn news_corpora(partition: Partition) -> Option<LinkReport> {
     let (Some(reuters), Some(agnews), Some(pages)) = (
         newsdex_testkit::shared_data("news-reuters21578/reuters21578.jsonl.zst"),
         newsdex_testkit::shared_data("news-agnews-test/agnews-test.jsonl"),
         newsdex_testkit::shared_data("extraction-scrapinghub/html"),
     ) else {
-        return;
+        return None;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let (single, c, report) = build(&[reuters, agnews, pages], tmp.path());
-    assert!(report.across_shards > 100, "copies in different shards are linked: {report:?}");
-    assert!(!report.outlets_named_apart.is_empty(), "this corpus has sites whose pages name them apart");
+    let (single, c, report) = build(&[reuters, agnews, pages], tmp.path(), partition);
     // The same stories: each document's fellow members are the same set.
     let one = single.stories().unwrap();
     let members = |m: &newsdex_engine::StoryMap| {
@@ -283,4 +298,113 @@ fn a_collection_of_news_corpora_answers_as_one_archive_with_stories_across_shard
     let qs = queries(200);
     compare(&single, &c, &report, &qs);
     compare_fanout(&single, &c, &report, &qs);
+    each_document_in_its_shard(&single, &c);
+    Some(report)
+}
+
+/// Reuters-21578, AG News and the ScrapingHub pages: copies across shards (stories), many
+/// outlets, 200 queries of the query log.
+#[test]
+fn a_collection_of_news_corpora_answers_as_one_archive_with_stories_across_shards() {
+    let Some(report) = news_corpora(Partition::Id) else { return };
+    assert!(report.across_shards > 100, "copies in different shards are linked: {report:?}");
+    assert!(!report.outlets_named_apart.is_empty(), "this corpus has sites whose pages name them apart");
+}
+
+/// The same, time-partitioned: Reuters' 1987 split in three ranges, the pages and the
+/// undated AG News in the last shard; copies published days apart across a bound are
+/// one story.
+#[test]
+fn a_time_partitioned_collection_of_news_corpora_answers_as_one_archive() {
+    let by_date = DateRanges::parse("1987-03-10,1987-04-01,2000-01-01", SHARDS, None).unwrap();
+    let Some(report) = news_corpora(Partition::Date(by_date)) else { return };
+    assert!(report.per_shard.iter().all(|n| *n > 1000), "{report:?}");
+    assert!(report.across_shards > 0, "copies in different ranges are linked: {report:?}");
+}
+
+/// Time-partitioned: the demo corpus in four ranges of dates (undated documents in shard
+/// 1) answers as one archive, each document in the shard of its date, and a reindex of a
+/// shard keeps to its range.
+#[test]
+fn a_time_partitioned_collection_of_the_demo_corpus_answers_as_one_archive() {
+    let demo = newsdex_testkit::repo_root().join("demo");
+    let tmp = tempfile::tempdir().unwrap();
+    let (single, c, report) = build(&[demo.clone()], tmp.path(), demo_by_date());
+    assert!(c.shard_of(single.search("*", &every()).unwrap().hits[0].id).is_none(), "by date, an id names no shard");
+    let docs: Vec<u64> = c.shards().iter().map(Engine::num_docs).collect();
+    assert!(docs.iter().all(|n| *n > 300), "every range holds documents: {docs:?}");
+    each_document_in_its_shard(&single, &c);
+    // The undated documents are all in shard 1.
+    let undated = c.shards()[1].search("*", &SearchOptions { facets: true, ..every() }).unwrap();
+    let all = single.search("*", &SearchOptions { facets: true, ..every() }).unwrap();
+    assert!(all.facets.as_ref().unwrap().undated > 0);
+    assert_eq!(undated.facets.unwrap().undated, all.facets.unwrap().undated);
+    let mut qs = queries(40);
+    qs.extend(["雨", "東京", "Україна", "السودان", "election", "earthquake OR 地震", "*"].map(String::from));
+    compare(&single, &c, &report, &qs);
+    compare_fanout(&single, &c, &report, &qs);
+    // A reindexed shard keeps its own range; ingesting again adds nothing anywhere.
+    let dir = c.manifest().shard_dir(c.root(), 2);
+    drop(c);
+    let mut e = Engine::open_write(&dir).unwrap();
+    let r = e.reindex(&IngestOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!((e.num_docs(), r.moved_out, r.moved_in), (docs[2], 0, 0), "reindexed shard 2: {r:?}");
+    let again = e.ingest(&[demo], &IngestOptions::default(), &mut |_| {}).unwrap();
+    assert_eq!((again.new, again.duplicates + again.other_shards), (0, single.num_docs()), "{again:?}");
+}
+
+/// Rewrite a time-partitioned collection's bounds in its manifest and every shard's
+/// `SHARD` file, as if a newer extraction dated documents across the old bounds: the
+/// documents the new bounds move are those a changed date would.
+fn move_bounds(coll: &Path, bounds: &str, undated: u32) {
+    let path = coll.join(newsdex_collection::MANIFEST);
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["bounds"] = serde_json::json!(bounds.split(',').collect::<Vec<_>>());
+    m["undated"] = serde_json::json!(undated);
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let ranges = DateRanges::parse(bounds, SHARDS, Some(undated)).unwrap();
+    for i in 0..SHARDS {
+        let rule = ShardRule {
+            shard: newsdex_core::Shard::new(i, SHARDS).unwrap(),
+            partition: Partition::Date(ranges.clone()),
+        };
+        std::fs::write(coll.join(format!("shard-{i:04}/SHARD")), format!("{rule}\n")).unwrap();
+    }
+}
+
+/// Documents whose date moves them to another shard on reindex: the reindexed shard
+/// counts what left and came, `link` refuses while a document is in two shards, and
+/// once every shard is reindexed the collection answers as one archive again.
+#[test]
+fn a_document_dated_anew_moves_between_time_partitioned_shards_on_reindex() {
+    let demo = newsdex_testkit::repo_root().join("demo");
+    let tmp = tempfile::tempdir().unwrap();
+    let (single, c, _) = build(&[demo], tmp.path(), demo_by_date());
+    let coll = c.root().to_path_buf();
+    let before: Vec<u64> = c.shards().iter().map(Engine::num_docs).collect();
+    drop(c);
+    // 2008 moves from shard 1 to shard 2; the undated documents from shard 1 to shard 3.
+    move_bounds(&coll, "2007-01-01,2008-01-01,2012-01-01", 3);
+    let reindex = |i: u32| {
+        let mut e = Engine::open_write(&coll.join(format!("shard-{i:04}"))).unwrap();
+        e.reindex(&IngestOptions::default(), &mut |_| {}).unwrap()
+    };
+    let to_two = reindex(2);
+    assert!(to_two.moved_in > 100 && to_two.moved_out == 0, "{to_two:?}");
+    let refused = newsdex_collection::link(&coll).unwrap_err().to_string();
+    assert!(refused.contains(&format!("{} documents are in two shards", to_two.moved_in)), "{refused}");
+    assert!(refused.contains("reindex every shard"), "{refused}");
+    let to_three = reindex(3);
+    let from_one = reindex(1);
+    assert_eq!(from_one.moved_out, to_two.moved_in + to_three.moved_in, "{from_one:?}");
+    assert_eq!(from_one.moved_in, 0);
+    let same = reindex(0);
+    assert_eq!((same.moved_out, same.moved_in), (0, 0), "shard 0's range did not change");
+    newsdex_collection::link(&coll).unwrap();
+    let c = Collection::open(&coll).unwrap();
+    let after: Vec<u64> = c.shards().iter().map(Engine::num_docs).collect();
+    assert_eq!(after.iter().sum::<u64>(), single.num_docs());
+    assert_eq!(after[1], before[1] - from_one.moved_out);
+    each_document_in_its_shard(&single, &c);
+    compare(&single, &c, &newsdex_collection::link(&coll).unwrap(), &queries(10));
 }

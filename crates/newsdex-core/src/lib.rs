@@ -23,4 +23,4 @@ pub use date::{EARLIEST, LATEST, Published, parse_date};
 pub use ids::{DocId, IdPrefix, ParseIdError, ParseIdPrefixError, RawHash};
 pub use lang::{lang_name, normalize_lang};
 pub use reject::Reject;
-pub use shard::{ParseShardError, Shard};
+pub use shard::{DateRanges, ParseShardError, Partition, Shard, ShardRule};

@@ -405,15 +405,16 @@ impl Engine {
     }
 
     /// The shard of a collection this archive is, if it is one.
-    pub fn shard(&self) -> Result<Option<newsdex_core::Shard>> {
+    pub fn shard(&self) -> Result<Option<newsdex_core::ShardRule>> {
         Ok(self.dir.shard()?)
     }
 
     /// Make this archive shard `shard` of a collection: from now on (ingests, the API,
     /// collection, reindex) it keeps every input it is given but extracts and stores only
-    /// the records that belong to it. Refused for an archive that already holds
-    /// documents and is not that shard.
-    pub fn make_shard(&mut self, shard: newsdex_core::Shard) -> Result<()> {
+    /// the records that belong to it (by id, or by date for a time-partitioned
+    /// collection). Refused for an archive that already holds documents and is not that
+    /// shard.
+    pub fn make_shard(&mut self, shard: &newsdex_core::ShardRule) -> Result<()> {
         self.require_writable()?;
         let holds = self.db().doc_count()? > 0;
         Ok(self.dir.set_shard(shard, holds)?)

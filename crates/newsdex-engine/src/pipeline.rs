@@ -123,9 +123,20 @@ pub struct IngestReport {
     pub skipped: std::collections::BTreeMap<String, u64>,
     /// Records left to the other shards of a collection (a shard reads every input it is
     /// given, keeps it whole, and extracts only the records it owns, see
-    /// [`newsdex_core::Shard`]).
+    /// [`newsdex_core::Shard`]; a time-partitioned shard extracts every record and keeps
+    /// those its dates assign to it).
     #[serde(skip_serializing_if = "is_zero")]
     pub other_shards: u64,
+    /// Reindex of a time-partitioned shard: documents it held before that the dates
+    /// extraction now gives assign to another shard. They are no longer here; the other
+    /// shard stores them when it is reindexed too (every shard keeps every input).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub moved_out: u64,
+    /// Reindex of a time-partitioned shard: documents it did not hold before that its
+    /// range now takes: moved from another shard by a new date (which drops them when
+    /// reindexed too), or records extraction refused before.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub moved_in: u64,
     /// New documents found to be a copy of another (they joined a story).
     pub copies: u64,
     /// Seconds spent grouping stories (hashing texts, on all threads, and linking).
@@ -160,6 +171,8 @@ impl IngestReport {
             *self.skipped.entry(k).or_default() += n;
         }
         self.other_shards += other.other_shards;
+        self.moved_out += other.moved_out;
+        self.moved_in += other.moved_in;
         self.copies += other.copies;
         self.story_secs += other.story_secs;
         self.story_bytes = other.story_bytes;
@@ -223,7 +236,12 @@ struct Run<'a> {
     earlier_seq: HashMap<DocId, u64>,
     /// The shard of a collection this archive is: records it does not own are counted
     /// and left alone.
-    shard: Option<newsdex_core::Shard>,
+    shard: Option<newsdex_core::ShardRule>,
+    /// Records a time-partitioned shard extracted in this run and found dated for another
+    /// shard (not extracted again when met again).
+    elsewhere: HashSet<DocId>,
+    /// A reindex (which compares with the generation it replaces).
+    rebuilding: bool,
     on_event: &'a mut dyn FnMut(IngestEvent<'_>),
 }
 
@@ -318,6 +336,8 @@ impl<'a> Run<'a> {
             fixed_ends: None,
             earlier_seq: HashMap::new(),
             shard: None,
+            elsewhere: HashSet::new(),
+            rebuilding: false,
             on_event,
         };
         // Documents stored before stories existed are grouped now, in their commit order.
@@ -533,7 +553,7 @@ impl<'a> Run<'a> {
     /// records, skipped archive records): any archive but the shards of a collection
     /// after the first.
     fn records_unassigned(&self) -> bool {
-        self.shard.is_none_or(|s| s.index == 0)
+        self.shard.as_ref().is_none_or(|s| s.shard.index == 0)
     }
 
     /// Read a kept input's records from `input` (its bytes, from memory or the raw
@@ -574,7 +594,11 @@ impl<'a> Run<'a> {
             match item {
                 Ok(Item::Record { span, bytes }) => {
                     let id = DocId::of_record(&bytes);
-                    if self.shard.is_some_and(|s| !s.owns(id)) {
+                    let elsewhere = match &self.shard {
+                        Some(s) => s.owns_id(id) == Some(false) || self.elsewhere.contains(&id),
+                        None => false,
+                    };
+                    if elsewhere {
                         self.report.other_shards += 1;
                         continue;
                     }
@@ -657,12 +681,35 @@ impl<'a> Run<'a> {
         let mut docs = Vec::with_capacity(results.len());
         for (id, res, prov) in results {
             match res {
-                Ok(article) => docs.push((article, prov)),
+                // A time-partitioned shard keeps the documents its dates assign to it.
+                Ok(article) if self.shard.as_ref().is_some_and(|s| !s.owns(id, article.published.as_ref())) => {
+                    self.known.remove(&id);
+                    self.elsewhere.insert(id);
+                    self.report.other_shards += 1;
+                    if self.earlier_seq.contains_key(&id) {
+                        self.report.moved_out += 1;
+                    }
+                }
+                Ok(article) => {
+                    if self.rebuilding
+                        && self.shard.as_ref().is_some_and(|s| s.owns_id(id).is_none())
+                        && !self.earlier_seq.contains_key(&id)
+                    {
+                        self.report.moved_in += 1;
+                    }
+                    docs.push((article, prov))
+                }
                 Err(r) => {
                     // Not stored, so not a duplicate next time: the same bytes are
                     // rejected again, with their own place.
                     self.known.remove(&id);
-                    self.reject(&prov.source, Some(prov.raw), prov.line, r);
+                    // What no date assigns is recorded by one shard: by id, the record's
+                    // own; by date, the shard of undated documents.
+                    if self.shard.as_ref().is_none_or(newsdex_core::ShardRule::takes_undated) {
+                        self.reject(&prov.source, Some(prov.raw), prov.line, r);
+                    } else {
+                        self.elsewhere.insert(id);
+                    }
                 }
             }
         }
@@ -915,6 +962,7 @@ impl Engine {
         run.namer = crate::outlets::Namer::load(self.dir.root());
         run.shard = shard;
         run.earlier_seq = earlier_seq;
+        run.rebuilding = true;
         run.seq = run.seq.max(last_seq + 1);
         for rec in scan_raw.scan()? {
             let rec = rec?;

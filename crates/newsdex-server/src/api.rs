@@ -323,7 +323,7 @@ pub async fn article(
     let docs = st.documents()?;
     let (id, row) = blocking(move || {
         let id = docs.find_id(&prefix)?;
-        Ok((id, docs.engine_of(id).document(id)?))
+        Ok((id, docs.engine_of(id)?.document(id)?))
     })
     .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;

@@ -54,11 +54,12 @@ impl Documents {
         }
     }
 
-    /// The engine holding `id` (the shard's, in a collection).
-    pub fn engine_of(&self, id: newsdex_core::DocId) -> &Engine {
+    /// The engine holding `id` (blocking: the shard's, in a collection, which one of a
+    /// time-partitioned collection looks up; the first shard if none holds it).
+    pub fn engine_of(&self, id: newsdex_core::DocId) -> Result<&Engine, ApiError> {
         match self {
-            Documents::Archive(e) => e,
-            Documents::Collection(c) => &c.shards()[c.shard_of(id).index as usize],
+            Documents::Archive(e) => Ok(e),
+            Documents::Collection(c) => Ok(&c.shards()[c.shard_holding(id)?.unwrap_or(0) as usize]),
         }
     }
 

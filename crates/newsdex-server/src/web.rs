@@ -669,7 +669,7 @@ pub async fn article_page(
     let params = SearchParams::parse(query.as_deref(), false, 3).ok().filter(|p| !p.q.trim().is_empty());
     let (d, p) = (docs.clone(), params.clone());
     let (row, story, marks) = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let e = d.engine_of(id);
+        let e = d.engine_of(id)?;
         let row = e.document(id)?;
         // Story pages need one archive (a collection's root links none).
         let story = if row.is_some() && d.has_stories() { e.story_size(id)?.filter(|(_, n)| *n > 1) } else { None };

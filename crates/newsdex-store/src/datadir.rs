@@ -4,7 +4,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use newsdex_core::Shard;
+use newsdex_core::ShardRule;
 
 use crate::{Result, StoreError};
 
@@ -101,8 +101,9 @@ impl DataDir {
         &self.root
     }
 
-    /// The shard of a collection this archive is (its `SHARD` file: `2/4`), if it is one.
-    pub fn shard(&self) -> Result<Option<Shard>> {
+    /// The shard of a collection this archive is and its collection's partition (its
+    /// `SHARD` file: `2/4`, or `2/4 by date … undated 3`), if it is one.
+    pub fn shard(&self) -> Result<Option<ShardRule>> {
         read_shard(&self.root)
     }
 
@@ -110,11 +111,14 @@ impl DataDir {
     /// may, and only for an archive that is not already another shard; `holds_documents`
     /// refuses to make a whole archive into a shard after the fact (its documents would
     /// belong to other shards).
-    pub fn set_shard(&self, shard: Shard, holds_documents: bool) -> Result<()> {
+    pub fn set_shard(&self, shard: &ShardRule, holds_documents: bool) -> Result<()> {
         let path = self.root.join(SHARD_FILE);
         let refuse = |reason: String| Err(StoreError::Shard { path: path.clone(), reason });
         match read_shard(&self.root)? {
-            Some(s) if s == shard => Ok(()),
+            Some(s) if &s == shard => Ok(()),
+            Some(s) if s.shard == shard.shard => refuse(format!(
+                "this archive is shard {s}, not {shard}: its collection assigns documents otherwise (re-partitioning means building anew)"
+            )),
             Some(s) => {
                 refuse(format!("this archive is shard {s}, not {shard}: give each shard its own data directory"))
             }
@@ -272,12 +276,12 @@ fn write_current(root: &Path, generation: u64) -> Result<()> {
 /// The file naming the shard an archive is.
 pub const SHARD_FILE: &str = "SHARD";
 
-fn read_shard(root: &Path) -> Result<Option<Shard>> {
+fn read_shard(root: &Path) -> Result<Option<ShardRule>> {
     let path = root.join(SHARD_FILE);
     match std::fs::read_to_string(&path) {
         Ok(text) => text
             .trim()
-            .parse::<Shard>()
+            .parse::<ShardRule>()
             .map(Some)
             .map_err(|e| StoreError::Shard { path: path.clone(), reason: e.to_string() }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -297,25 +301,39 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use newsdex_core::Shard;
 
     #[test]
     fn an_archive_becomes_one_shard_and_stays_it() {
         let dir = tempfile::tempdir().unwrap();
         let dd = DataDir::open_write(dir.path()).unwrap();
         assert_eq!(dd.shard().unwrap(), None);
-        let s = Shard::new(1, 4).unwrap();
-        dd.set_shard(s, false).unwrap();
-        dd.set_shard(s, true).unwrap();
+        let s = ShardRule::by_id(Shard::new(1, 4).unwrap());
+        dd.set_shard(&s, false).unwrap();
+        dd.set_shard(&s, true).unwrap();
         assert_eq!(dd.shard().unwrap(), Some(s));
-        let other = dd.set_shard(Shard::new(2, 4).unwrap(), true).unwrap_err().to_string();
+        let other = dd.set_shard(&ShardRule::by_id(Shard::new(2, 4).unwrap()), true).unwrap_err().to_string();
         assert!(other.contains("is shard 1/4, not 2/4"), "{other}");
+        let by_date: ShardRule = "1/4 by date 2000-01-01,2010-01-01,2020-01-01 undated 3".parse().unwrap();
+        let other = dd.set_shard(&by_date, true).unwrap_err().to_string();
+        assert!(other.contains("assigns documents otherwise"), "{other}");
+    }
+
+    #[test]
+    fn a_time_partitioned_shard_keeps_its_ranges() {
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::open_write(dir.path()).unwrap();
+        let s: ShardRule = "0/2 by date 2010-01-01 undated 0".parse().unwrap();
+        dd.set_shard(&s, false).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join(SHARD_FILE)).unwrap(), "0/2 by date 2010-01-01 undated 0\n");
+        assert_eq!(dd.shard().unwrap(), Some(s));
     }
 
     #[test]
     fn a_whole_archive_is_not_made_a_shard_afterwards() {
         let dir = tempfile::tempdir().unwrap();
         let dd = DataDir::open_write(dir.path()).unwrap();
-        let e = dd.set_shard(Shard::new(0, 2).unwrap(), true).unwrap_err().to_string();
+        let e = dd.set_shard(&ShardRule::by_id(Shard::new(0, 2).unwrap()), true).unwrap_err().to_string();
         assert!(e.contains("already holds documents of every shard"), "{e}");
         std::fs::write(dir.path().join(SHARD_FILE), "5/2\n").unwrap();
         let e = dd.shard().unwrap_err().to_string();
