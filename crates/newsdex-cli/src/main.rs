@@ -670,9 +670,16 @@ fn find_id(engine: &Engine, prefix: &IdPrefix) -> anyhow::Result<DocId> {
 
 fn story(data: &Path, args: StoryArgs) -> anyhow::Result<Done> {
     let prefix: IdPrefix = args.id.parse()?;
-    let engine = Engine::open_read(data)?;
-    let id = find_id(&engine, &prefix)?;
-    let story = engine.story(id)?.with_context(|| format!("no document {id}"))?;
+    let story = if newsdex_collection::is_collection(data) {
+        // Members read from every shard, grouped as `collection link` linked them.
+        let coll = newsdex_collection::Collection::open(data)?;
+        let id = collection_id(&coll, prefix)?;
+        coll.story(id)?.with_context(|| format!("no document {id}"))?
+    } else {
+        let engine = Engine::open_read(data)?;
+        let id = find_id(&engine, &prefix)?;
+        engine.story(id)?.with_context(|| format!("no document {id}"))?
+    };
     if args.json {
         emit(&format!("{}\n", serde_json::to_string_pretty(&newsdex_server::wire::StoryResponse::from(&story))?))?;
     } else {
@@ -681,18 +688,23 @@ fn story(data: &Path, args: StoryArgs) -> anyhow::Result<Done> {
     Ok(Done::Ok)
 }
 
+/// The document of a collection an id or its first digits name.
+fn collection_id(coll: &newsdex_collection::Collection, prefix: IdPrefix) -> anyhow::Result<newsdex_core::DocId> {
+    match coll.find_id(&prefix)? {
+        IdMatch::One(id) => Ok(id),
+        IdMatch::None => {
+            anyhow::bail!("no document {prefix} in any of the collection's {} shards", coll.manifest().shards)
+        }
+        IdMatch::Many { total, listed } => Err(Ambiguous { prefix, total, listed }.into()),
+    }
+}
+
 fn show(data: &Path, args: ShowArgs) -> anyhow::Result<Done> {
     let prefix: IdPrefix = args.id.parse()?;
     if newsdex_collection::is_collection(data) {
         // A collection's document is shown from the shard that holds it.
         let coll = newsdex_collection::Collection::open(data)?;
-        let id = match coll.find_id(&prefix)? {
-            IdMatch::One(id) => id,
-            IdMatch::None => {
-                anyhow::bail!("no document {prefix} in any of the collection's {} shards", coll.manifest().shards)
-            }
-            IdMatch::Many { total, listed } => return Err(Ambiguous { prefix, total, listed }.into()),
-        };
+        let id = collection_id(&coll, prefix)?;
         let home = coll.shard_holding(id)?.with_context(|| format!("no document {id}"))?;
         let shard = coll.manifest().shard_dir(data, home);
         drop(coll);

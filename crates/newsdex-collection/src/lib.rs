@@ -46,10 +46,12 @@ pub mod live;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use newsdex_core::{DateRanges, DocId, IdPrefix, Partition, Shard, ShardRule};
-use newsdex_engine::{DocRow, Engine, EngineError, IdMatch, SearchOptions, SearchResults, StoryMap};
+use newsdex_engine::{
+    DocRow, Engine, EngineError, IdMatch, MemberRef, SearchOptions, SearchResults, StoryMap, StoryView,
+};
 use newsdex_index::SearchIndex;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -269,6 +271,8 @@ pub struct Collection {
     outlets_named_apart: Vec<(String, Vec<String>)>,
     /// The shards a shard server answers for (`None`: every shard).
     own: Option<Vec<u32>>,
+    /// Story → its members, from `stories`, made on first use.
+    members: OnceLock<HashMap<u64, Vec<u64>>>,
 }
 
 impl std::fmt::Debug for Collection {
@@ -329,7 +333,17 @@ impl Collection {
         }
         let (stories, linked, outlets_named_apart) = read_stories(root, &shards)?;
         let own = own.map(<[u32]>::to_vec);
-        Ok(Collection { root: root.to_path_buf(), manifest, shards, index, stories, linked, outlets_named_apart, own })
+        Ok(Collection {
+            root: root.to_path_buf(),
+            manifest,
+            shards,
+            index,
+            stories,
+            linked,
+            outlets_named_apart,
+            own,
+            members: OnceLock::new(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -443,6 +457,60 @@ impl Collection {
     /// two or more).
     pub fn stories(&self) -> Arc<StoryMap> {
         self.stories.clone()
+    }
+
+    /// The story document `id` belongs to, its members read from their shards, shown as
+    /// one archive shows it ([`newsdex_engine::story_view`]): the same members, size,
+    /// outlets, dates and differences from the canonical copy. Members with the same date
+    /// (or none) are listed by id, where one archive lists them in ingest order. `None` if
+    /// no shard holds `id`.
+    pub fn story(&self, id: DocId) -> Result<Option<StoryView>> {
+        if self.shard_holding(id)?.is_none() {
+            return Ok(None);
+        }
+        let story = self.stories.get(&id.as_u64()).map_or(id, |s| DocId::from_u64(*s));
+        let mut ids = self.story_members(story);
+        for d in [story, id] {
+            if !ids.contains(&d) {
+                ids.push(d);
+            }
+        }
+        // Outlets and dates of every member; texts only for the members listed.
+        let mut index: Vec<MemberRef> = Vec::with_capacity(ids.len());
+        for m in ids {
+            if let Some(row) = self.document(m)? {
+                index.push((m, row.article.outlet, row.article.published));
+            }
+        }
+        index.sort_by_key(|(d, _, p)| (p.is_none(), p.map(|p| p.timestamp()), *d));
+        let mut rows = Vec::new();
+        for m in newsdex_engine::story_listed(story, &index) {
+            rows.extend(self.document(m)?);
+        }
+        Ok(Some(newsdex_engine::story_view(story, &index, rows)))
+    }
+
+    /// How many documents the story `id` belongs to holds, and the story's id; `None` if
+    /// no shard holds `id`.
+    pub fn story_size(&self, id: DocId) -> Result<Option<(DocId, usize)>> {
+        if self.shard_holding(id)?.is_none() {
+            return Ok(None);
+        }
+        let story = self.stories.get(&id.as_u64()).map_or(id, |s| DocId::from_u64(*s));
+        Ok(Some((story, self.story_members(story).len().max(1))))
+    }
+
+    /// The members the story map gives story `story` (itself among them when it has
+    /// others).
+    fn story_members(&self, story: DocId) -> Vec<DocId> {
+        let by_story = self.members.get_or_init(|| {
+            let mut by: HashMap<u64, Vec<u64>> = HashMap::new();
+            for (d, s) in self.stories.iter() {
+                by.entry(*s).or_default().push(*d);
+            }
+            by
+        });
+        by_story.get(&story.as_u64()).map(|v| v.iter().map(|d| DocId::from_u64(*d)).collect()).unwrap_or_default()
     }
 
     /// The shards' archives, in order.

@@ -211,6 +211,49 @@ fn same(q: &str, collapse: bool, a: &SearchResults, b: &SearchResults, ambiguous
     }
 }
 
+/// Each story of two or more, shown from the collection (members read from their
+/// shards), is one archive's: members, size, dates, the canonical copy and what each
+/// copy changed; outlets as counted alike except names `link` reported as given apart.
+/// Among undated copies the story's id may be another member's (see the crate doc).
+fn same_story_views(single: &Engine, c: &Collection, report: &LinkReport) {
+    let ambiguous: BTreeSet<String> = report.outlets_named_apart.iter().flat_map(|(_, names)| names.clone()).collect();
+    let stories: BTreeSet<u64> = single.stories().unwrap().values().copied().collect();
+    assert!(stories.len() > 100, "{} stories", stories.len());
+    for story in stories {
+        let id = newsdex_core::DocId::from_u64(story);
+        let (a, b) = (single.story(id).unwrap().unwrap(), c.story(id).unwrap().unwrap());
+        let at = format!("story {id}");
+        assert_eq!(
+            (a.size, &a.first_published, &a.last_published),
+            (b.size, &b.first_published, &b.last_published),
+            "{at}"
+        );
+        let ids = |v: &newsdex_engine::StoryView| v.members.iter().map(|m| m.id).collect::<BTreeSet<_>>();
+        assert_eq!(ids(&a), ids(&b), "{at}: members");
+        if a.canonical {
+            assert_eq!((b.id, b.canonical), (a.id, true), "{at}: the canonical copy");
+            let diffs = |v: &newsdex_engine::StoryView| {
+                v.members.iter().map(|m| (m.id, m.words, format!("{:?}", m.diff))).collect::<BTreeSet<_>>()
+            };
+            assert_eq!(diffs(&a), diffs(&b), "{at}: what each copy changed");
+        }
+        if a.outlets != b.outlets {
+            let names =
+                |v: &newsdex_engine::StoryView| v.outlets.iter().map(|(o, _)| o.clone()).collect::<BTreeSet<_>>();
+            assert!(
+                names(&a)
+                    .symmetric_difference(&names(&b))
+                    .chain(names(&a).intersection(&names(&b)))
+                    .all(|n| ambiguous.contains(n)
+                        || a.outlets.iter().find(|(o, _)| o == n) == b.outlets.iter().find(|(o, _)| o == n)),
+                "{at}: outlets {:?} vs {:?}",
+                a.outlets,
+                b.outlets
+            );
+        }
+    }
+}
+
 /// Every document, unranked by any deadline.
 fn every() -> SearchOptions {
     SearchOptions { limit: 100_000, collapse: false, matched: false, timeout: None, ..SearchOptions::default() }
@@ -295,6 +338,7 @@ fn news_corpora(partition: Partition) -> Option<LinkReport> {
         by.into_values().collect::<BTreeSet<_>>()
     };
     assert_eq!(members(&one), members(&c.stories()), "stories");
+    same_story_views(&single, &c, &report);
     let qs = queries(200);
     compare(&single, &c, &report, &qs);
     compare_fanout(&single, &c, &report, &qs);

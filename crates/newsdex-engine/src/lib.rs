@@ -647,50 +647,14 @@ impl Engine {
         if index.is_empty() {
             index = db.doc(id)?.map(|r| (id, r.article.outlet, r.article.published)).into_iter().collect();
         }
-        let size = index.len();
-        let mut outlets: std::collections::BTreeMap<String, u64> = Default::default();
-        for o in index.iter().filter_map(|(_, o, _)| o.clone()) {
-            *outlets.entry(o).or_default() += 1;
-        }
-        let dates: Vec<&Published> = index.iter().filter_map(|(_, _, p)| p.as_ref()).collect();
-        let first_published = dates.iter().min_by_key(|p| p.timestamp()).map(|p| p.display());
-        let last_published = dates.iter().max_by_key(|p| p.timestamp()).map(|p| p.display());
         // The canonical member first, then the earliest others.
-        let listed = std::iter::once(story)
-            .chain(index.iter().map(|(d, _, _)| *d).filter(|d| *d != story))
-            .take(STORY_MEMBERS_LISTED);
-        let mut rows = Vec::with_capacity(size.min(STORY_MEMBERS_LISTED));
+        let listed: Vec<DocId> = story_listed(story, &index);
+        let mut rows = Vec::with_capacity(listed.len());
         for m in listed {
             rows.extend(db.doc(m)?);
         }
         drop(db);
-        let first = rows.first().filter(|r| r.article.id == story);
-        let canonical = first.is_some_and(|r| r.article.published.is_some());
-        let canonical_body = first.map(|r| r.article.body.clone());
-        let members = rows
-            .into_iter()
-            .map(|r| {
-                let a = r.article;
-                let diff = match &canonical_body {
-                    Some(base) if a.id != story => Some(newsdex_dedupe::diff_paragraphs(base, &a.body)),
-                    _ => None,
-                };
-                StoryMember {
-                    id: a.id,
-                    words: newsdex_dedupe::word_count(&a.body),
-                    title: a.title,
-                    outlet: a.outlet,
-                    url: a.url,
-                    published: a.published.as_ref().map(|p| p.display()),
-                    lang: a.lang,
-                    source: r.provenance.source,
-                    diff,
-                }
-            })
-            .collect();
-        let mut outlets: Vec<(String, u64)> = outlets.into_iter().collect();
-        outlets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Ok(Some(StoryView { id: story, canonical, size, outlets, first_published, last_published, members }))
+        Ok(Some(story_view(story, &index, rows)))
     }
 
     /// The document an id or the first digits of one ([`IdPrefix`]) name.
@@ -890,4 +854,58 @@ fn check_layout(db: &DocDb, init: bool) -> Result<()> {
 fn row_is_arc(record: &[u8]) -> bool {
     (record.starts_with(b"http://") || record.starts_with(b"https://"))
         && newsdex_warc::parse_arc_header(record).is_ok_and(|h| record[h.len..].starts_with(b"HTTP/"))
+}
+
+/// A story member's id, outlet and date (what orders and counts a story's members).
+pub use newsdex_store::MemberRef;
+
+/// The members of story `story` whose texts a [`StoryView`] lists: the canonical one
+/// first, then the others in `index`'s order (earliest published first), at most
+/// [`STORY_MEMBERS_LISTED`].
+pub fn story_listed(story: DocId, index: &[MemberRef]) -> Vec<DocId> {
+    std::iter::once(story)
+        .chain(index.iter().map(|(d, _, _)| *d).filter(|d| *d != story))
+        .take(STORY_MEMBERS_LISTED)
+        .collect()
+}
+
+/// A story's view from its members' outlets and dates (`index`, earliest published
+/// first) and the documents [`story_listed`] names (`rows`, in that order): one archive's
+/// and a collection's stories are shown by the same code.
+pub fn story_view(story: DocId, index: &[MemberRef], rows: Vec<DocRow>) -> StoryView {
+    let size = index.len();
+    let mut outlets: std::collections::BTreeMap<String, u64> = Default::default();
+    for o in index.iter().filter_map(|(_, o, _)| o.clone()) {
+        *outlets.entry(o).or_default() += 1;
+    }
+    let dates: Vec<&Published> = index.iter().filter_map(|(_, _, p)| p.as_ref()).collect();
+    let first_published = dates.iter().min_by_key(|p| p.timestamp()).map(|p| p.display());
+    let last_published = dates.iter().max_by_key(|p| p.timestamp()).map(|p| p.display());
+    let first = rows.first().filter(|r| r.article.id == story);
+    let canonical = first.is_some_and(|r| r.article.published.is_some());
+    let canonical_body = first.map(|r| r.article.body.clone());
+    let members = rows
+        .into_iter()
+        .map(|r| {
+            let a = r.article;
+            let diff = match &canonical_body {
+                Some(base) if a.id != story => Some(newsdex_dedupe::diff_paragraphs(base, &a.body)),
+                _ => None,
+            };
+            StoryMember {
+                id: a.id,
+                words: newsdex_dedupe::word_count(&a.body),
+                title: a.title,
+                outlet: a.outlet,
+                url: a.url,
+                published: a.published.as_ref().map(|p| p.display()),
+                lang: a.lang,
+                source: r.provenance.source,
+                diff,
+            }
+        })
+        .collect();
+    let mut outlets: Vec<(String, u64)> = outlets.into_iter().collect();
+    outlets.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    StoryView { id: story, canonical, size, outlets, first_published, last_published, members }
 }

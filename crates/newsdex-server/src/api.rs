@@ -351,10 +351,10 @@ pub async fn story(
 ) -> Result<Json<StoryResponse>, ApiError> {
     refuse_unknown("/api/stories/{id}", query.as_deref(), &[])?;
     let prefix = parse_id(&id)?;
-    let engine = st.engine()?;
+    let docs = st.documents()?;
     let (id, story) = blocking(move || {
-        let id = find_id(&engine, &prefix)?;
-        Ok((id, engine.story(id)?))
+        let id = docs.find_id(&prefix)?;
+        Ok((id, docs.story(id)?))
     })
     .await?;
     let story = story.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;

@@ -10,9 +10,10 @@
 //! the servers that answered for the winning stories' other matching members.
 //!
 //! The root opens the collection itself (read-only, on the shared filesystem the shard
-//! servers read too) for what is not a search: the document pages and the form's
-//! languages and counts. Pages that need one archive (stories, compare, export, sources,
-//! watches, ingest) answer 501 `not_on_collection`.
+//! servers read too) for what is not a search: the document and story pages (stories as
+//! `collection link` linked them, members read from their shards) and the form's
+//! languages and counts. Pages that need one archive (compare, export, sources, watches,
+//! ingest) answer 501 `not_on_collection`.
 
 use std::sync::Arc;
 use std::time::Duration;

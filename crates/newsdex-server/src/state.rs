@@ -63,9 +63,21 @@ impl Documents {
         }
     }
 
-    /// Whether story pages can be shown (one archive; a collection root has none).
-    pub fn has_stories(&self) -> bool {
-        matches!(self, Documents::Archive(_))
+    /// The story `id` belongs to (blocking): one archive's, or one read from a
+    /// collection's shards with its linked stories.
+    pub fn story(&self, id: newsdex_core::DocId) -> Result<Option<newsdex_engine::StoryView>, ApiError> {
+        match self {
+            Documents::Archive(e) => Ok(e.story(id)?),
+            Documents::Collection(c) => Ok(c.story(id)?),
+        }
+    }
+
+    /// The story `id` belongs to and its size (blocking).
+    pub fn story_size(&self, id: newsdex_core::DocId) -> Result<Option<(newsdex_core::DocId, usize)>, ApiError> {
+        match self {
+            Documents::Archive(e) => Ok(e.story_size(id)?),
+            Documents::Collection(c) => Ok(c.story_size(id)?),
+        }
     }
 }
 

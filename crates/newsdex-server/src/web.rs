@@ -537,7 +537,7 @@ fn search_view(
             snippet: h.snippet.to_html(),
             matched: h.matched.clone(),
             also: (r.collapsed && h.also_total > 0).then(|| crate::wire::also_line(h)),
-            story_href: st.fanout.is_none().then(|| format!("/stories/{}", h.story)),
+            story_href: Some(format!("/stories/{}", h.story)),
         })
         .collect();
     view.expansions = r
@@ -672,7 +672,7 @@ pub async fn article_page(
         let e = d.engine_of(id)?;
         let row = e.document(id)?;
         // Story pages need one archive (a collection's root links none).
-        let story = if row.is_some() && d.has_stories() { e.story_size(id)?.filter(|(_, n)| *n > 1) } else { None };
+        let story = if row.is_some() { d.story_size(id)?.filter(|(_, n)| *n > 1) } else { None };
         // The search's words, marked where they are (none for a query that fails).
         let marks = match (&p, &row) {
             (Some(p), Some(row)) => e.highlights(&p.q, &p.options(), &row.article).unwrap_or_default(),
@@ -801,13 +801,12 @@ pub async fn story_page(
     let Ok(prefix) = parse_id(&id) else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };
-    let engine = st.engine()?;
-    let id = match found(&crate::Documents::Archive(engine.clone()), prefix).await? {
+    let docs = st.documents()?;
+    let id = match found(&docs, prefix).await? {
         Ok(id) => id,
         Err(e) => return id_error_page(&st, e, "story", None),
     };
-    let e = engine.clone();
-    let story = tokio::task::spawn_blocking(move || e.story(id)).await??;
+    let story = tokio::task::spawn_blocking(move || docs.story(id)).await??;
     let Some(story) = story else {
         return error_page(&st, StatusCode::NOT_FOUND, "Not found", "There is no story with that id.");
     };

@@ -31,7 +31,7 @@ mod error;
 mod pack;
 
 pub use datadir::{DataDir, FORMAT_VERSION, SHARD_FILE, is_out_of_space};
-pub use db::{Batch, DocDb, DocRow, RejectRow, SnapshotMember, SourceRow, Stats, StoredStory, StoryRow};
+pub use db::{Batch, DocDb, DocRow, MemberRef, RejectRow, SnapshotMember, SourceRow, Stats, StoredStory, StoryRow};
 pub use error::StoreError;
 pub use pack::{
     BlobLoc, BlobReader, CHUNK, FeedHints, PackRecord, RawStore, RecordKind, SourceRecord, StreamError, StreamedBlob,

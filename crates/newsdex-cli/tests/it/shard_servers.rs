@@ -203,6 +203,69 @@ fn a_root_over_shard_servers_answers_as_the_collection_does_and_says_when_a_shar
     let (_, health) = json(&format!("{}healthz", root.url));
     assert_eq!(health["documents"].as_u64(), Some(whole + 12), "{health}");
 
+    // A story whose copies are in both shards, once linked: its page and its JSON through
+    // the root are one archive's (the members read from their shards).
+    let copies = coll.join("copies.jsonl");
+    let base = "The regional water authority in Almaty said on Monday that tariffs for households would rise by eleven per cent from next spring, the first increase in four years. Officials blamed ageing pipes, a drought that lowered the reservoirs and the cost of new pumping stations along the river. Consumer groups said families in the outer districts, who already buy water from tankers during the summer, would pay the most. The authority promised a discount for pensioners and large families and said it would publish the new tariffs in full next month.";
+    // The copies' publication minute is the first that puts them in both shards.
+    let copies_at = |minute: u32| -> Vec<String> {
+        (0..4)
+            .map(|k| {
+                let extra = [
+                    "",
+                    " A spokesman declined to say how much the pumping stations had cost.",
+                    " The city council will debate the plan on Thursday.",
+                    " Tariffs in Bishkek rose last year.",
+                ][k];
+                let outlet = ["Steppe Daily", "Almaty Herald", "Caspian Wire", "Tien Shan Post"][k];
+                serde_json::json!({
+                    "title": "Almaty water tariffs to rise by eleven per cent",
+                    "text": format!("{base}{extra}"),
+                    "outlet": outlet,
+                    "published": format!("2024-03-0{}T08:{minute:02}:00Z", k + 1),
+                })
+                .to_string()
+            })
+            .collect()
+    };
+    let id_of = |l: &String| newsdex_core::DocId::of_record(l.as_bytes());
+    let lines = (0..60)
+        .map(copies_at)
+        .find(|ls| ls.iter().any(|l| id_of(l).as_u64() % 2 == 0) && ls.iter().any(|l| id_of(l).as_u64() % 2 == 1))
+        .expect("a minute that puts the copies in both shards");
+    std::fs::write(&copies, lines.join("\n")).unwrap();
+    let ids: Vec<String> = lines.iter().map(|l| id_of(l).to_string()).collect();
+    for i in 0..2 {
+        nd.ingest_shard(i, 2, &[], &[&copies]);
+    }
+    nd.ok(&["collection", "link"]);
+    let single = Newsdex::new();
+    single.ok(&["ingest", s(&copies)]);
+    let expected = single.json(&["story", &ids[2]]);
+    assert_eq!(expected["size"], 4, "one archive groups the copies: {expected}");
+    let url = format!("{}api/stories/{}", root.url, &ids[2][..10]);
+    let started = std::time::Instant::now();
+    let story = loop {
+        let (status, story) = json(&url);
+        if (status == 200 && story == expected) || started.elapsed() > std::time::Duration::from_secs(30) {
+            break story;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(story, expected, "the root's story is one archive's");
+    assert_eq!(nd.json(&["story", &ids[3]]), expected, "`story` on the collection");
+    let (status, page) = get(&format!("{}stories/{}", root.url, ids[1]));
+    assert_eq!(status, 200, "{page}");
+    for outlet in ["Steppe Daily", "Almaty Herald", "Caspian Wire", "Tien Shan Post"] {
+        assert!(page.contains(outlet), "the story page lists {outlet}");
+    }
+    let (status, page) = get(&format!("{}search?q=Almaty+tariffs", root.url));
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("/stories/{}", expected["id"].as_str().unwrap())), "hits link their story");
+    let (status, page) = get(&format!("{}articles/{}", root.url, ids[0]));
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!("/stories/{}", expected["id"].as_str().unwrap())), "the article links its story");
+
     // Shard server 1 down: the answer is shard 0's alone, and says so.
     s1.child.kill().unwrap();
     s1.child.wait().unwrap();
