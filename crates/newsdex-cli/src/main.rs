@@ -572,15 +572,25 @@ fn export(data: &Path, args: ExportArgs, quiet: bool) -> anyhow::Result<Done> {
     use newsdex_export::{Exporter, Field, Filters, Format, Manifest};
     let format = Format::parse(&args.format)?;
     let fields = Field::parse_list(args.fields.as_deref())?;
-    let engine = Engine::open_read(data)?;
     let query = args.query.join(" ");
     let opts = args.filters.options(SearchOptions { snapshot: args.snapshot, ..SearchOptions::default() });
-    let plan = engine.export_plan(&query, &opts)?;
+    // A collection's matches are read from every shard; it has no single snapshot.
+    let (source, plan): (Box<dyn newsdex_engine::export::ExportSource>, _) = if newsdex_collection::is_collection(data)
+    {
+        let coll = newsdex_collection::Collection::open(data)?;
+        let plan = coll.export_plan(&query, &opts)?;
+        (Box::new(coll), plan)
+    } else {
+        let engine = Engine::open_read(data)?;
+        let plan = engine.export_plan(&query, &opts)?;
+        (Box::new(engine), plan)
+    };
+    let snapshot = (!newsdex_collection::is_collection(data)).then_some(plan.snapshot);
     let exporter = Exporter { format, fields: fields.clone(), bom: args.bom };
     let written = match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-            match newsdex_export::write_all(&engine, &plan, &exporter, args.stories, file) {
+            match newsdex_export::write_all(&*source, &plan, &exporter, args.stories, file) {
                 Ok((file, w)) => {
                     // A file is on disk before the export says so; `/dev/null` or a pipe
                     // cannot be synced (EINVAL) and need not be.
@@ -596,7 +606,7 @@ fn export(data: &Path, args: ExportArgs, quiet: bool) -> anyhow::Result<Done> {
                 }
             }
         }
-        None => match newsdex_export::write_all(&engine, &plan, &exporter, args.stories, std::io::stdout()) {
+        None => match newsdex_export::write_all(&*source, &plan, &exporter, args.stories, std::io::stdout()) {
             Ok((_, w)) => w,
             // `newsdex export … | head` ends quietly.
             Err(EngineError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Done::Ok),
@@ -617,7 +627,7 @@ fn export(data: &Path, args: ExportArgs, quiet: bool) -> anyhow::Result<Done> {
             },
             format,
             fields: fields.iter().map(|f| f.name()).collect(),
-            snapshot: plan.snapshot,
+            snapshot,
             matched: written.matched,
             rows: written.rows,
             bytes: written.bytes,
@@ -628,16 +638,17 @@ fn export(data: &Path, args: ExportArgs, quiet: bool) -> anyhow::Result<Done> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     if !quiet {
-        eprintln!(
-            "exported {} {} of {} matches as of snapshot {} ({} bytes, SHA-256 {}); `--snapshot {}` repeats it",
-            written.rows,
-            if args.stories { "stories" } else { "articles" },
-            written.matched,
-            plan.snapshot,
-            written.bytes,
-            written.sha256,
-            plan.snapshot
-        );
+        let what = if args.stories { "stories" } else { "articles" };
+        match snapshot {
+            Some(n) => eprintln!(
+                "exported {} {what} of {} matches as of snapshot {n} ({} bytes, SHA-256 {}); `--snapshot {n}` repeats it",
+                written.rows, written.matched, written.bytes, written.sha256,
+            ),
+            None => eprintln!(
+                "exported {} {what} of {} matches from every shard of the collection ({} bytes, SHA-256 {}); a collection has no single snapshot, so a repeat after new ingests differs",
+                written.rows, written.matched, written.bytes, written.sha256,
+            ),
+        }
     }
     Ok(Done::Ok)
 }

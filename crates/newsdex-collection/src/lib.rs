@@ -41,6 +41,7 @@
 //! snapshot (each shard numbers its own batches), and a story's id among undated copies in
 //! different shards is the first in the interleaved order rather than the first ingested.
 
+mod export;
 pub mod fanout;
 pub mod live;
 

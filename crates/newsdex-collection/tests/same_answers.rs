@@ -254,6 +254,35 @@ fn same_story_views(single: &Engine, c: &Collection, report: &LinkReport) {
     }
 }
 
+/// An export of the collection (every shard's matches, read chunk by chunk from every
+/// shard) holds one archive's rows: the same documents in the same order, each with its
+/// story's size; with one row per story, as many rows.
+fn same_exports(single: &Engine, c: &Collection, queries: &[String]) {
+    use newsdex_engine::export::{ExportDoc, ExportSource};
+    let rows = |src: &dyn ExportSource, plan: &newsdex_engine::export::ExportPlan, stories: bool| {
+        let mut out = Vec::new();
+        src.export_each(plan, stories, &mut |d: &ExportDoc| {
+            out.push((d.row.article.id, d.row.article.title.clone(), d.row.article.body.len(), d.story_size));
+            Ok(())
+        })
+        .unwrap();
+        out
+    };
+    let mut exported = 0;
+    for q in queries {
+        let opts = SearchOptions::default();
+        let (Ok(a), Ok(b)) = (single.export_plan(q, &opts), c.export_plan(q, &opts)) else { continue };
+        assert_eq!(a.ids(), b.ids(), "{q}: matches");
+        let (ra, rb) = (rows(single, &a, false), rows(c, &b, false));
+        assert_eq!(ra, rb, "{q}: rows");
+        assert_eq!(rows(single, &a, true).len(), rows(c, &b, true).len(), "{q}: one row per story");
+        exported += ra.len();
+    }
+    assert!(exported > 1000, "{exported} rows exported");
+    let refused = c.export_plan("oil", &SearchOptions { snapshot: Some(1), ..SearchOptions::default() }).unwrap_err();
+    assert!(refused.to_string().contains("no single snapshot"), "{refused}");
+}
+
 /// Every document, unranked by any deadline.
 fn every() -> SearchOptions {
     SearchOptions { limit: 100_000, collapse: false, matched: false, timeout: None, ..SearchOptions::default() }
@@ -300,6 +329,7 @@ fn a_collection_of_the_demo_corpus_answers_as_one_archive() {
     compare(&single, &c, &report, &qs);
     compare_fanout(&single, &c, &report, &qs);
     each_document_in_its_shard(&single, &c);
+    same_exports(&single, &c, &["*".to_string(), "election".to_string()]);
     // A shard rebuilt from its raw store (which holds every input whole) is still only
     // its own records, and ingesting again adds nothing.
     let before: Vec<u64> = c.shards().iter().map(Engine::num_docs).collect();
@@ -340,6 +370,7 @@ fn news_corpora(partition: Partition) -> Option<LinkReport> {
     assert_eq!(members(&one), members(&c.stories()), "stories");
     same_story_views(&single, &c, &report);
     let qs = queries(200);
+    same_exports(&single, &c, &qs[..20]);
     compare(&single, &c, &report, &qs);
     compare_fanout(&single, &c, &report, &qs);
     each_document_in_its_shard(&single, &c);
@@ -378,6 +409,7 @@ fn a_time_partitioned_collection_of_the_demo_corpus_answers_as_one_archive() {
     let docs: Vec<u64> = c.shards().iter().map(Engine::num_docs).collect();
     assert!(docs.iter().all(|n| *n > 300), "every range holds documents: {docs:?}");
     each_document_in_its_shard(&single, &c);
+    same_exports(&single, &c, &["*".to_string(), "election".to_string()]);
     // The undated documents are all in shard 1.
     let undated = c.shards()[1].search("*", &SearchOptions { facets: true, ..every() }).unwrap();
     let all = single.search("*", &SearchOptions { facets: true, ..every() }).unwrap();

@@ -41,7 +41,7 @@ pub struct ExportDoc {
 /// The matches of an export, pinned to a snapshot ([`Engine::export`]).
 #[derive(Debug)]
 pub struct ExportPlan {
-    /// The snapshot answered from.
+    /// The snapshot answered from (0 for a collection, which has none).
     pub snapshot: u64,
     ids: Vec<u64>,
 }
@@ -51,6 +51,55 @@ impl ExportPlan {
     pub fn total(&self) -> usize {
         self.ids.len()
     }
+
+    /// The matching ids, in the store's order (by id as a signed number).
+    pub fn ids(&self) -> &[u64] {
+        &self.ids
+    }
+}
+
+/// What documents are exported from: one archive, or a collection's shards.
+pub trait ExportSource {
+    /// Hand every document of `plan` to `each`, in the plan's order; with
+    /// `one_per_story`, only the first matching member of each story. Returns how many
+    /// were handed over; an error from `each` stops the export.
+    fn export_each(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        each: &mut dyn FnMut(&ExportDoc) -> std::io::Result<()>,
+    ) -> Result<u64>;
+}
+
+impl ExportSource for Engine {
+    fn export_each(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        each: &mut dyn FnMut(&ExportDoc) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        self.export(plan, one_per_story, each)
+    }
+}
+
+/// Every document of `index` that `query` and `opts`' filters match, for an export
+/// (`snapshot`: the batch to answer as of, already resolved; `None`: everything, as a
+/// collection does). What [`Engine::export_plan`] does once it has pinned a snapshot.
+pub fn plan_in(
+    index: &newsdex_index::SearchIndex,
+    query: &str,
+    opts: &SearchOptions,
+    snapshot: Option<u64>,
+) -> Result<ExportPlan> {
+    let (parsed, published) = crate::parse_for(query, opts)?;
+    let mut req = crate::filtered_request(&parsed, published, opts);
+    req.deadline = Deadline::never();
+    req.snapshot = snapshot;
+    let mut ids = index.matching_ids(&req)?;
+    // The store's order (its primary key is the id as a signed number), so chunks are
+    // read in the order SQLite keeps them.
+    ids.sort_unstable_by_key(|&id| id as i64);
+    Ok(ExportPlan { snapshot: snapshot.unwrap_or(0), ids })
 }
 
 /// A story as of a snapshot: (id, members, distinct outlets).
@@ -65,15 +114,7 @@ impl Engine {
         // A reader may lag a second behind the last commit: see the latest before pinning.
         self.index.reload()?;
         let snapshot = self.resolve_snapshot(opts.snapshot)?;
-        let (parsed, published) = crate::parse_for(query, opts)?;
-        let mut req = crate::filtered_request(&parsed, published, opts);
-        req.deadline = Deadline::never();
-        req.snapshot = Some(snapshot);
-        let mut ids = self.index.matching_ids(&req)?;
-        // The store's order (its primary key is the id as a signed number), so chunks are
-        // read in the order SQLite keeps them.
-        ids.sort_unstable_by_key(|&id| id as i64);
-        Ok(ExportPlan { snapshot, ids })
+        plan_in(&self.index, query, opts, Some(snapshot))
     }
 
     /// Hand every document of `plan` to `each`, in the plan's order (by id). With
@@ -115,6 +156,12 @@ impl Engine {
             }
             Ok(n)
         })
+    }
+
+    /// The documents of `ids` this archive holds, in the store's order (a collection
+    /// reads each chunk of an export from every shard).
+    pub fn documents(&self, ids: &[DocId]) -> Result<Vec<DocRow>> {
+        Ok(self.db().docs(ids)?)
     }
 
     /// One chunk of an export's documents, with their stories as of `snapshot`.

@@ -385,8 +385,10 @@ pub struct Manifest {
     pub format: Format,
     pub fields: Vec<&'static str>,
     /// The snapshot (committed batch number) it was answered from: repeating the export
-    /// with it gives the same bytes.
-    pub snapshot: u64,
+    /// with it gives the same bytes. Absent for a collection, which has no single
+    /// snapshot (each shard numbers its own batches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<u64>,
     /// Documents matched, and rows written (fewer with one row per story).
     pub matched: u64,
     pub rows: u64,
@@ -400,8 +402,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Run a whole export of `plan` into `out`: header, rows, and the figures of a manifest
 /// (without the request's own fields, which the caller fills in).
-pub fn write_all<W: Write + Send>(
-    engine: &newsdex_engine::Engine,
+pub fn write_all<W: Write + Send, S: newsdex_engine::export::ExportSource + ?Sized>(
+    source: &S,
     plan: &newsdex_engine::export::ExportPlan,
     exporter: &Exporter,
     one_per_story: bool,
@@ -412,13 +414,13 @@ pub fn write_all<W: Write + Send>(
     let (out, rows) = match exporter.format {
         Format::Parquet => {
             let mut sink = parquet::ParquetSink::new(out, &exporter.fields).map_err(EngineError::Write)?;
-            let rows = engine.export(plan, one_per_story, |d| sink.push(d))?;
+            let rows = source.export_each(plan, one_per_story, &mut |d| sink.push(d))?;
             (sink.finish().map_err(EngineError::Write)?, rows)
         }
         Format::Csv | Format::Jsonl => {
             let mut out = out;
             exporter.write_header(&mut out).map_err(EngineError::Write)?;
-            let rows = engine.export(plan, one_per_story, |d| exporter.write_row(&mut out, d))?;
+            let rows = source.export_each(plan, one_per_story, &mut |d| exporter.write_row(&mut out, d))?;
             (out, rows)
         }
     };

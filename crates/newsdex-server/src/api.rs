@@ -210,7 +210,7 @@ const EXPORT_CHUNKS_QUEUED: usize = 4;
     ),
     responses(
         (status = 200, description = "Every matching document, streamed in document-id order (no `Content-Length`); `X-Newsdex-Snapshot` names the snapshot and `X-Newsdex-Matches` how many documents match. Rows are read in chunks, so memory does not grow with the export", content(("text/csv"), ("application/jsonl"), ("application/vnd.apache.parquet")),
-            headers(("X-Newsdex-Snapshot" = u64, description = "The snapshot answered from"), ("X-Newsdex-Matches" = u64, description = "Matching documents (rows, unless `stories=true`)"))),
+            headers(("X-Newsdex-Snapshot" = u64, description = "The snapshot answered from (absent on a collection's root: a collection has no single snapshot)"), ("X-Newsdex-Matches" = u64, description = "Matching documents (rows, unless `stories=true`)"))),
         (status = 400, description = "Bad or unknown parameter, format or field (`bad_request` names it and what is offered), a bad query (`bad_query`), or a snapshot the archive does not have (`bad_snapshot`)", body = ErrorEnvelope),
     )
 )]
@@ -234,20 +234,22 @@ pub async fn export(State(st): State<Arc<AppState>>, RawQuery(query): RawQuery) 
         }
     }
     let fields = Field::parse_list(fields.as_deref()).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let engine = st.engine()?;
+    let docs = st.documents()?;
     let opts = params.options();
     let q = params.q.clone();
-    let (engine, plan) = blocking(move || {
-        let plan = engine.export_plan(&q, &opts)?;
-        Ok((engine, plan))
+    let (docs, plan) = blocking(move || {
+        let plan = docs.export_plan(&q, &opts)?;
+        Ok((docs, plan))
     })
     .await?;
-    let (snapshot, total) = (plan.snapshot, plan.total());
+    // A collection (a root) has no single snapshot: none is named.
+    let snapshot = (!docs.is_collection()).then_some(plan.snapshot);
+    let total = plan.total();
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(EXPORT_CHUNKS_QUEUED);
     let exporter = Exporter { format, fields, bom };
     tokio::task::spawn_blocking(move || {
         let sink = ChannelWriter { tx: tx.clone(), buf: Vec::with_capacity(EXPORT_CHUNK) };
-        match newsdex_export::write_all(&engine, &plan, &exporter, stories, sink) {
+        match newsdex_export::write_all(&docs, &plan, &exporter, stories, sink) {
             Ok(_) => {}
             // The client went away: nothing to tell.
             Err(newsdex_engine::EngineError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
@@ -263,9 +265,14 @@ pub async fn export(State(st): State<Arc<AppState>>, RawQuery(query): RawQuery) 
     let mut resp = Response::new(Body::from_stream(stream));
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
-    let disposition = format!("attachment; filename=\"newsdex-export-{snapshot}.{}\"", format.name());
+    let disposition = match snapshot {
+        Some(n) => format!("attachment; filename=\"newsdex-export-{n}.{}\"", format.name()),
+        None => format!("attachment; filename=\"newsdex-export.{}\"", format.name()),
+    };
     h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).expect("ascii"));
-    h.insert("x-newsdex-snapshot", HeaderValue::from(snapshot));
+    if let Some(n) = snapshot {
+        h.insert("x-newsdex-snapshot", HeaderValue::from(n));
+    }
     h.insert("x-newsdex-matches", HeaderValue::from(total as u64));
     Ok(resp)
 }
@@ -383,10 +390,10 @@ pub async fn raw(
 ) -> Result<Response, ApiError> {
     refuse_unknown("/api/raw/{id}", query.as_deref(), &[])?;
     let prefix = parse_id(&id)?;
-    let engine = st.engine()?;
+    let docs = st.documents()?;
     let (id, bytes) = blocking(move || {
-        let id = find_id(&engine, &prefix)?;
-        Ok((id, engine.raw_record(id)?))
+        let id = docs.find_id(&prefix)?;
+        Ok((id, docs.engine_of(id)?.raw_record(id)?))
     })
     .await?;
     let bytes = bytes.ok_or_else(|| ApiError::not_found(format!("no document {id}")))?;

@@ -20,7 +20,7 @@
 //! | `uri_too_long` | 414 | a request target over 8 KiB |
 //! | `headers_too_large` | 431 | request headers over 32 KiB or more than 100 of them |
 //! | `internal` | 500 | a fault on our side (logged) |
-//! | `not_on_collection` | 501 | a collection's root (`serve --shard-servers`) asked for what needs one archive (export, compare, sources, watches, ingest) |
+//! | `not_on_collection` | 501 | a collection's root (`serve --shard-servers`) asked for what needs one archive (compare, sources, watches, ingest) |
 //! | `disk_full` | 507 | an ingest stopped because the disk holding the data directory is full (what was committed before is intact) |
 //! | `timeout` | 503 | an answer that took longer than the request timeout, or a search that ran past its time limit (5 s) and was stopped; `Retry-After` says when to try again (the limit is wall-clock, so a busy server is the usual cause: 503, not 504, which is a gateway's) |
 //!

@@ -11,9 +11,10 @@
 //!
 //! The root opens the collection itself (read-only, on the shared filesystem the shard
 //! servers read too) for what is not a search: the document and story pages (stories as
-//! `collection link` linked them, members read from their shards) and the form's
-//! languages and counts. Pages that need one archive (compare, export, sources, watches,
-//! ingest) answer 501 `not_on_collection`.
+//! `collection link` linked them, members read from their shards), raw records, exports
+//! (every shard's matches, `newsdex-collection`'s `export`) and the form's languages and
+//! counts. Pages that need one archive (compare, sources, watches, ingest) answer 501
+//! `not_on_collection`.
 
 use std::sync::Arc;
 use std::time::Duration;

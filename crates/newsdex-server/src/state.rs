@@ -72,11 +72,43 @@ impl Documents {
         }
     }
 
+    /// Every match of an export (blocking): as of a snapshot in one archive, of what the
+    /// shards hold now in a collection.
+    pub fn export_plan(
+        &self,
+        query: &str,
+        opts: &newsdex_engine::SearchOptions,
+    ) -> Result<newsdex_engine::export::ExportPlan, ApiError> {
+        match self {
+            Documents::Archive(e) => Ok(e.export_plan(query, opts)?),
+            Documents::Collection(c) => Ok(c.export_plan(query, opts)?),
+        }
+    }
+
+    /// Whether this is a collection's (no single snapshot).
+    pub fn is_collection(&self) -> bool {
+        matches!(self, Documents::Collection(_))
+    }
+
     /// The story `id` belongs to and its size (blocking).
     pub fn story_size(&self, id: newsdex_core::DocId) -> Result<Option<(newsdex_core::DocId, usize)>, ApiError> {
         match self {
             Documents::Archive(e) => Ok(e.story_size(id)?),
             Documents::Collection(c) => Ok(c.story_size(id)?),
+        }
+    }
+}
+
+impl newsdex_engine::export::ExportSource for Documents {
+    fn export_each(
+        &self,
+        plan: &newsdex_engine::export::ExportPlan,
+        one_per_story: bool,
+        each: &mut dyn FnMut(&newsdex_engine::export::ExportDoc) -> std::io::Result<()>,
+    ) -> newsdex_engine::Result<u64> {
+        match self {
+            Documents::Archive(e) => e.export_each(plan, one_per_story, each),
+            Documents::Collection(c) => c.export_each(plan, one_per_story, each),
         }
     }
 }

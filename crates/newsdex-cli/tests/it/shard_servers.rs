@@ -135,8 +135,20 @@ fn a_root_over_shard_servers_answers_as_the_collection_does_and_says_when_a_shar
     // A bad query fails as on one archive; what needs one archive says so.
     let (status, e) = json(&format!("{}api/search?q=%22unclosed", root.url));
     assert_eq!((status, e["error"]["code"].as_str()), (400, Some("bad_query")), "{e}");
-    let (status, e) = json(&format!("{}api/export?q=China", root.url));
+    let (status, e) = json(&format!("{}api/compare?q=China&q=Japan", root.url));
     assert_eq!((status, e["error"]["code"].as_str()), (501, Some("not_on_collection")), "{e}");
+    // An export through the root is the collection's (every shard's matches), as the CLI
+    // on the collection writes it; it names no snapshot, which a collection lacks.
+    let (status, body) = get(&format!("{}api/export?q=China&format=jsonl&fields=id,title,story,story_size", root.url));
+    assert_eq!(status, 200, "{body}");
+    let cli = nd.ok(&["export", "China", "--format", "jsonl", "--fields", "id,title,story,story_size"]);
+    assert_eq!(body, cli, "the root's export is the collection's");
+    assert!(body.lines().count() > 100, "{}", body.lines().count());
+    // Original bytes, from the shard that holds them.
+    let (status, raw) = get(&format!("{}api/raw/{}", root.url, shown[0]));
+    assert_eq!(status, 200, "{raw}");
+    let (cli_raw, _) = nd.expect(0, &["show", &shown[0], "--record"]);
+    assert_eq!(raw, cli_raw);
     let (status, page) = get(&format!("{}search?q=China", root.url));
     assert_eq!(status, 200);
     assert!(!page.contains("Partial answer"), "all shards answered");

@@ -1,0 +1,87 @@
+//! Every match of a search over a collection, document by document: what `newsdex
+//! export` on a collection's directory reads.
+//!
+//! The matches are found in the shards' indexes read as one (the collection's statistics
+//! widen the query as one archive's would), then each chunk of ids is read from every
+//! shard (a shard returns the ones it holds: by id or by date, no lookup of which shard
+//! holds what). A collection has no single snapshot, so an export is of what the shards
+//! hold now, and a story's fields are the collection's linked stories (`collection
+//! link`): its id, its members, the distinct outlets among them, read once per story.
+
+use std::collections::{HashMap, HashSet};
+
+use newsdex_core::DocId;
+use newsdex_engine::SearchOptions;
+use newsdex_engine::export::{CHUNK, ExportDoc, ExportPlan, ExportSource};
+
+use crate::{Collection, CollectionError, Result};
+
+impl Collection {
+    /// Every document `query` and `opts`' filters match in the collection (a shard
+    /// server's collection: in its own shards). `opts.snapshot` is refused.
+    pub fn export_plan(&self, query: &str, opts: &SearchOptions) -> Result<ExportPlan> {
+        if opts.snapshot.is_some() {
+            return Err(CollectionError::Refused(
+                "a collection has no single snapshot (each shard numbers its own batches); export without one".into(),
+            ));
+        }
+        Ok(newsdex_engine::export::plan_in(&self.index, query, opts, None)?)
+    }
+
+    /// A linked story's id, size and distinct outlets.
+    fn story_fields(&self, story: u64) -> newsdex_engine::Result<(DocId, usize, usize)> {
+        let members = self.story_members(DocId::from_u64(story));
+        let mut outlets: HashSet<String> = HashSet::new();
+        for m in &members {
+            for e in &self.shards {
+                if let Some(row) = e.document(*m)? {
+                    outlets.extend(row.article.outlet);
+                    break;
+                }
+            }
+        }
+        Ok((DocId::from_u64(story), members.len().max(1), outlets.len()))
+    }
+}
+
+impl ExportSource for Collection {
+    fn export_each(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        each: &mut dyn FnMut(&ExportDoc) -> std::io::Result<()>,
+    ) -> newsdex_engine::Result<u64> {
+        let mut stories: HashMap<u64, (DocId, usize, usize)> = HashMap::new();
+        let mut seen_stories: HashSet<u64> = HashSet::new();
+        let mut n = 0u64;
+        for chunk in plan.ids().chunks(CHUNK) {
+            let ids: Vec<DocId> = chunk.iter().map(|&i| DocId::from_u64(i)).collect();
+            let mut rows = Vec::with_capacity(ids.len());
+            for e in &self.shards {
+                rows.extend(e.documents(&ids)?);
+            }
+            rows.sort_unstable_by_key(|r| r.article.id.as_u64() as i64);
+            for row in rows {
+                let id = row.article.id;
+                let (story, story_size, story_outlets) = match self.stories.get(&id.as_u64()) {
+                    None => (id, 1, usize::from(row.article.outlet.is_some())),
+                    Some(&s) => match stories.get(&s) {
+                        Some(f) => *f,
+                        None => {
+                            let f = self.story_fields(s)?;
+                            stories.insert(s, f);
+                            f
+                        }
+                    },
+                };
+                if one_per_story && !seen_stories.insert(story.as_u64()) {
+                    continue;
+                }
+                each(&ExportDoc { row, story, story_size, story_outlets })
+                    .map_err(newsdex_engine::EngineError::Write)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
