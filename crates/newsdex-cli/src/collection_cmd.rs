@@ -61,16 +61,21 @@ pub enum CollectionCommand {
     },
 }
 
+/// How `--by-date BOUNDS [--undated-shard I]` assign the documents of `shards` shards (by
+/// id without `--by-date`).
+pub fn partition(by_date: Option<&str>, shards: u32, undated: Option<u32>) -> anyhow::Result<Partition> {
+    Ok(match by_date {
+        None => Partition::Id,
+        Some(bounds) => Partition::Date(
+            DateRanges::parse(bounds, shards, undated).map_err(|e| anyhow::anyhow!("--by-date {bounds:?}: {e}"))?,
+        ),
+    })
+}
+
 pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::Result<Done> {
     match cmd {
         CollectionCommand::Init { shards, by_date, undated_shard } => {
-            let partition = match &by_date {
-                None => Partition::Id,
-                Some(bounds) => Partition::Date(
-                    DateRanges::parse(bounds, shards, undated_shard)
-                        .map_err(|e| anyhow::anyhow!("--by-date {bounds:?}: {e}"))?,
-                ),
-            };
+            let partition = partition(by_date.as_deref(), shards, undated_shard)?;
             let m = newsdex_collection::init(data, shards, partition)?;
             if !quiet {
                 let command = newsdex_collection::ingest_command(&m.rule(0)).replacen("0/", "I/", 1);

@@ -438,13 +438,7 @@ fn on_event(bar: &indicatif::ProgressBar, quiet: bool) -> impl FnMut(IngestEvent
 fn ingest(data: &Path, args: IngestArgs, quiet: bool) -> anyhow::Result<Done> {
     let mut engine = Engine::open_write(data).with_context(|| format!("opening {}", data.display()))?;
     if let Some(shard) = args.shard {
-        let partition = match &args.by_date {
-            None => newsdex_core::Partition::Id,
-            Some(bounds) => newsdex_core::Partition::Date(
-                newsdex_core::DateRanges::parse(bounds, shard.of, args.undated_shard)
-                    .map_err(|e| anyhow::anyhow!("--by-date {bounds:?}: {e}"))?,
-            ),
-        };
+        let partition = collection_cmd::partition(args.by_date.as_deref(), shard.of, args.undated_shard)?;
         engine.make_shard(&newsdex_core::ShardRule { shard, partition })?;
     }
     let lang = match &args.lang {
