@@ -72,6 +72,18 @@ pub fn partition(by_date: Option<&str>, shards: u32, undated: Option<u32>) -> an
     })
 }
 
+/// What a search or export of collection `c` should say beside its numbers: stories not
+/// linked up to the shards' last batches, and (when outlets are counted or written) sites
+/// whose outlet names differ between shards.
+pub fn notes(c: &Collection, outlets: bool) {
+    if c.linked() != &Linked::Current {
+        eprintln!("note: {}", linked_text(c.linked()));
+    }
+    if outlets && !c.outlets_named_apart().is_empty() {
+        eprintln!("note: {}", named_apart_text(c.outlets_named_apart()));
+    }
+}
+
 pub fn collection(data: &Path, cmd: CollectionCommand, quiet: bool) -> anyhow::Result<Done> {
     match cmd {
         CollectionCommand::Init { shards, by_date, undated_shard } => {

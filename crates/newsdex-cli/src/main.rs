@@ -540,12 +540,7 @@ fn search(data: &Path, args: SearchArgs) -> anyhow::Result<Done> {
     });
     let results = if newsdex_collection::is_collection(data) {
         let c = newsdex_collection::Collection::open(data)?;
-        if c.linked() != &newsdex_collection::Linked::Current {
-            eprintln!("note: {}", collection_cmd::linked_text(c.linked()));
-        }
-        if (args.facets || args.count.is_some()) && !c.outlets_named_apart().is_empty() {
-            eprintln!("note: {}", collection_cmd::named_apart_text(c.outlets_named_apart()));
-        }
+        collection_cmd::notes(&c, args.facets || args.count.is_some());
         c.search(&query, &opts)?
     } else {
         Engine::open_read(data)?.search(&query, &opts)?
@@ -572,6 +567,8 @@ fn export(data: &Path, args: ExportArgs, quiet: bool) -> anyhow::Result<Done> {
     let (source, plan): (Box<dyn newsdex_engine::export::ExportSource>, _) = if newsdex_collection::is_collection(data)
     {
         let coll = newsdex_collection::Collection::open(data)?;
+        // Story fields are the linked stories; outlet fields each shard's names.
+        collection_cmd::notes(&coll, true);
         let plan = coll.export_plan(&query, &opts)?;
         (Box::new(coll), plan)
     } else {

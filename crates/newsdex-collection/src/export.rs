@@ -31,15 +31,7 @@ impl Collection {
     /// A linked story's id, size and distinct outlets.
     fn story_fields(&self, story: u64) -> newsdex_engine::Result<(DocId, usize, usize)> {
         let members = self.story_members(DocId::from_u64(story));
-        let mut outlets: HashSet<String> = HashSet::new();
-        for m in &members {
-            for e in &self.shards {
-                if let Some(row) = e.document(*m)? {
-                    outlets.extend(row.article.outlet);
-                    break;
-                }
-            }
-        }
+        let outlets: HashSet<String> = self.member_refs(&members)?.into_iter().filter_map(|(_, o, _)| o).collect();
         Ok((DocId::from_u64(story), members.len().max(1), outlets.len()))
     }
 }

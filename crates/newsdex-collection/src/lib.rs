@@ -217,8 +217,7 @@ pub fn describe(p: &Partition) -> String {
     match p {
         Partition::Id => "by id".into(),
         Partition::Date(r) => {
-            let bounds: Vec<String> = r.bounds().iter().map(ToString::to_string).collect();
-            format!("by date split at {}, undated in shard {}", bounds.join(", "), r.undated())
+            format!("by date split at {}, undated in shard {}", r.bounds_joined(", "), r.undated())
         }
     }
 }
@@ -396,12 +395,18 @@ impl Collection {
     /// The shard that holds document `id`, if one does: looked up in its shard by id, in
     /// each shard by date.
     pub fn shard_holding(&self, id: DocId) -> Result<Option<u32>> {
-        if let Some(s) = self.shard_of(id) {
-            return Ok(self.shards[s.index as usize].document(id)?.map(|_| s.index));
-        }
-        for (i, e) in self.shards.iter().enumerate() {
-            if e.document(id)?.is_some() {
-                return Ok(Some(i as u32));
+        Ok(self.locate(id)?.map(|(i, _)| i))
+    }
+
+    /// Document `id` and the shard that holds it.
+    fn locate(&self, id: DocId) -> newsdex_engine::Result<Option<(u32, DocRow)>> {
+        let candidates = match self.shard_of(id) {
+            Some(s) => s.index..s.index + 1,
+            None => 0..self.manifest.shards,
+        };
+        for i in candidates {
+            if let Some(row) = self.shards[i as usize].document(id)? {
+                return Ok(Some((i, row)));
             }
         }
         Ok(None)
@@ -443,15 +448,7 @@ impl Collection {
 
     /// A document, read from its shard (by date: from the shard that has it).
     pub fn document(&self, id: DocId) -> Result<Option<DocRow>> {
-        if let Some(s) = self.shard_of(id) {
-            return Ok(self.shards[s.index as usize].document(id)?);
-        }
-        for e in &self.shards {
-            if let Some(row) = e.document(id)? {
-                return Ok(Some(row));
-            }
-        }
-        Ok(None)
+        Ok(self.locate(id)?.map(|(_, row)| row))
     }
 
     /// The collection's story grouping (document → story, for documents in stories of
@@ -469,25 +466,23 @@ impl Collection {
         if self.shard_holding(id)?.is_none() {
             return Ok(None);
         }
-        let story = self.stories.get(&id.as_u64()).map_or(id, |s| DocId::from_u64(*s));
+        let story = self.story_of(id);
         let mut ids = self.story_members(story);
         for d in [story, id] {
             if !ids.contains(&d) {
                 ids.push(d);
             }
         }
-        // Outlets and dates of every member; texts only for the members listed.
-        let mut index: Vec<MemberRef> = Vec::with_capacity(ids.len());
-        for m in ids {
-            if let Some(row) = self.document(m)? {
-                index.push((m, row.article.outlet, row.article.published));
-            }
-        }
+        // Outlets and dates of every member from each shard at once; texts only for the
+        // members listed.
+        let mut index = self.member_refs(&ids)?;
         index.sort_by_key(|(d, _, p)| (p.is_none(), p.map(|p| p.timestamp()), *d));
-        let mut rows = Vec::new();
-        for m in newsdex_engine::story_listed(story, &index) {
-            rows.extend(self.document(m)?);
+        let listed = newsdex_engine::story_listed(story, &index);
+        let mut found: HashMap<DocId, DocRow> = HashMap::with_capacity(listed.len());
+        for e in &self.shards {
+            found.extend(e.documents(&listed)?.into_iter().map(|r| (r.article.id, r)));
         }
+        let rows = listed.iter().filter_map(|m| found.remove(m)).collect();
         Ok(Some(newsdex_engine::story_view(story, &index, rows)))
     }
 
@@ -497,8 +492,23 @@ impl Collection {
         if self.shard_holding(id)?.is_none() {
             return Ok(None);
         }
-        let story = self.stories.get(&id.as_u64()).map_or(id, |s| DocId::from_u64(*s));
+        let story = self.story_of(id);
         Ok(Some((story, self.story_members(story).len().max(1))))
+    }
+
+    /// The story document `id` belongs to in the collection's story map (itself when it
+    /// has no copies).
+    fn story_of(&self, id: DocId) -> DocId {
+        self.stories.get(&id.as_u64()).map_or(id, |s| DocId::from_u64(*s))
+    }
+
+    /// The outlets and dates of the documents of `ids`, from every shard that holds them.
+    fn member_refs(&self, ids: &[DocId]) -> newsdex_engine::Result<Vec<MemberRef>> {
+        let mut refs = Vec::with_capacity(ids.len());
+        for e in &self.shards {
+            refs.extend(e.member_refs(ids)?);
+        }
+        Ok(refs)
     }
 
     /// The members the story map gives story `story` (itself among them when it has
@@ -524,15 +534,12 @@ impl Collection {
 pub fn ingest_command(rule: &ShardRule) -> String {
     match &rule.partition {
         Partition::Id => format!("ingest --shard {} INPUTS…", rule.shard),
-        Partition::Date(r) => {
-            let bounds: Vec<String> = r.bounds().iter().map(ToString::to_string).collect();
-            format!(
-                "ingest --shard {} --by-date {} --undated-shard {} INPUTS…",
-                rule.shard,
-                bounds.join(","),
-                r.undated()
-            )
-        }
+        Partition::Date(r) => format!(
+            "ingest --shard {} --by-date {} --undated-shard {} INPUTS…",
+            rule.shard,
+            r.bounds_joined(","),
+            r.undated()
+        ),
     }
 }
 

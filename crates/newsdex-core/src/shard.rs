@@ -135,6 +135,11 @@ impl DateRanges {
         &self.bounds
     }
 
+    /// The bounds as `YYYY-MM-DD` joined by `sep` (`","`: as `--by-date` takes them).
+    pub fn bounds_joined(&self, sep: &str) -> String {
+        self.bounds.iter().map(ToString::to_string).collect::<Vec<_>>().join(sep)
+    }
+
     /// The shard undated documents go to.
     pub fn undated(&self) -> u32 {
         self.undated
@@ -220,8 +225,7 @@ impl fmt::Display for ShardRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.shard)?;
         if let Partition::Date(r) = &self.partition {
-            let bounds: Vec<String> = r.bounds.iter().map(ToString::to_string).collect();
-            write!(f, " by date {} undated {}", bounds.join(","), r.undated)?;
+            write!(f, " by date {} undated {}", r.bounds_joined(","), r.undated)?;
         }
         Ok(())
     }

@@ -158,10 +158,16 @@ impl Engine {
         })
     }
 
-    /// The documents of `ids` this archive holds, in the store's order (a collection
+    /// The documents of `ids` this archive holds, in the order given (a collection
     /// reads each chunk of an export from every shard).
     pub fn documents(&self, ids: &[DocId]) -> Result<Vec<DocRow>> {
         Ok(self.db().docs(ids)?)
+    }
+
+    /// The outlets and dates of the documents of `ids` this archive holds, without their
+    /// texts, in the order given.
+    pub fn member_refs(&self, ids: &[DocId]) -> Result<Vec<crate::MemberRef>> {
+        Ok(self.db().member_refs(ids)?)
     }
 
     /// One chunk of an export's documents, with their stories as of `snapshot`.

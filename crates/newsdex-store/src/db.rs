@@ -655,6 +655,30 @@ impl DocDb {
         Ok(rows.map(|r| r.map(DocId::from_i64)).collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Documents by id without their texts (ids not stored are skipped): what a
+    /// collection lists a story's members by when they are spread over its shards.
+    pub fn member_refs(&self, ids: &[DocId]) -> Result<Vec<MemberRef>> {
+        let mut st = self.conn.prepare_cached("SELECT outlet, published FROM documents WHERE id = ?1")?;
+        let mut out = Vec::new();
+        for id in ids {
+            let row = st
+                .query_row([id.as_i64()], |r| {
+                    let published: Option<String> = r.get(1)?;
+                    Ok((
+                        *id,
+                        r.get(0)?,
+                        match published {
+                            Some(p) => Some(Self::from_json(1, p)?),
+                            None => None,
+                        },
+                    ))
+                })
+                .optional()?;
+            out.extend(row);
+        }
+        Ok(out)
+    }
+
     /// A story's members without their texts, for listing: (id, outlet, publication time
     /// and date as stored), earliest published first (undated last), then ingest order.
     pub fn story_index(&self, story: DocId) -> Result<Vec<MemberRef>> {

@@ -3,6 +3,20 @@
 
 use crate::support::{Newsdex, s};
 
+/// `show` on the collection (of `shards` shards) finds each hit of `found` by its id and by
+/// a prefix of it, from whichever shard holds it, and says when no shard holds an id.
+fn shows_each_hit(nd: &Newsdex, found: &serde_json::Value, shards: u32) {
+    for hit in found["hits"].as_array().unwrap() {
+        let id = hit["id"].as_str().unwrap();
+        let doc = nd.json(&["show", id]);
+        assert_eq!(doc["article"]["id"].as_str(), Some(id), "{doc}");
+        assert_eq!(nd.json(&["show", &id[..8]])["article"]["id"].as_str(), Some(id));
+    }
+    let (_, err) = nd.expect(2, &["show", "0000000000000000"]);
+    let says = format!("no document 0000000000000000 in any of the collection's {shards} shards");
+    assert!(err.contains(&says), "{err}");
+}
+
 #[test]
 fn a_collection_is_built_searched_and_shown_through_its_directory() {
     let nd = Newsdex::new();
@@ -26,22 +40,21 @@ fn a_collection_is_built_searched_and_shown_through_its_directory() {
     let status = nd.json(&["collection", "status"]);
     assert_eq!(status["documents"].as_u64(), Some(new), "{status}");
     assert_eq!(status["stories"]["state"], "never", "{status}");
+    // An export before the link says its story fields are each shard's; after it, not.
+    let (rows, err) = nd.expect(0, &["export", "雨", "--format", "jsonl", "--fields", "id,story_size"]);
+    assert!(err.contains("note: stories: each shard's own"), "{err}");
+    assert!(rows.lines().count() > 100, "{rows}");
     nd.ok(&["collection", "link"]);
+    let (_, err) = nd.expect(0, &["export", "雨", "--format", "jsonl", "--fields", "id,story_size"]);
+    assert!(!err.contains("note: stories"), "{err}");
+    assert!(err.contains("from every shard of the collection"), "{err}");
     let status = nd.json(&["collection", "status"]);
     assert_eq!(status["stories"]["state"], "current");
     assert!(status["outlets_named_apart"].is_array(), "{status}");
 
     let found = nd.json(&["search", "雨", "--limit", "3"]);
     assert!(found["total"].as_u64().unwrap() > 100, "{found}");
-    for hit in found["hits"].as_array().unwrap() {
-        let id = hit["id"].as_str().unwrap();
-        let doc = nd.json(&["show", id]);
-        assert_eq!(doc["article"]["id"].as_str(), Some(id), "{doc}");
-        // A prefix names the document too.
-        assert_eq!(nd.json(&["show", &id[..8]])["article"]["id"].as_str(), Some(id));
-    }
-    let (_, err) = nd.expect(2, &["show", "0000000000000000"]);
-    assert!(err.contains("no document 0000000000000000 in any of the collection's 2 shards"), "{err}");
+    shows_each_hit(&nd, &found, 2);
     // A collection has no single snapshot.
     let (_, err) = nd.expect(2, &["search", "雨", "--snapshot", "1"]);
     assert!(err.contains("no single snapshot"), "{err}");
@@ -61,15 +74,10 @@ fn show_on_a_collection_lists_the_candidates_of_a_prefix_shared_by_two_shards() 
     }
     let id = |line: &str| newsdex_core::DocId::of_record(line.as_bytes()).to_string();
     let (ida, idb) = (id(&a), id(&b));
-    let (_, err) = nd.expect(2, &["show", &ida[..6]]);
-    let mut lines = err.lines();
-    assert_eq!(
-        lines.next(),
-        Some(format!("error: the id prefix {} starts 2 documents; give more of its digits:", &ida[..6]).as_str())
-    );
-    let listed: Vec<&str> = lines.collect();
-    assert_eq!(listed.len(), 2, "{err}");
-    assert!(listed.iter().any(|l| l.contains(&ida)) && listed.iter().any(|l| l.contains(&idb)), "{err}");
+    for cmd in ["show", "story"] {
+        let (_, err) = nd.expect(2, &[cmd, &ida[..6]]);
+        crate::stories::assert_lists_candidates(&err, &ida[..6], &[&a, &b]);
+    }
     let digits = (6..16).find(|&k| ida[..k] != idb[..k]).unwrap();
     assert_eq!(nd.json(&["show", &idb[..digits]])["article"]["id"], idb.as_str());
 }
@@ -137,12 +145,5 @@ fn a_time_partitioned_collection_is_built_from_its_ranges_and_says_them() {
     let args = ["search", "*", "--facets", "--limit", "20", "--sort", "oldest"];
     let (a, b) = (single.json(&args), nd.json(&args));
     assert_eq!((&a["total"], &a["facets"]["month"]), (&b["total"], &b["facets"]["month"]));
-    for hit in b["hits"].as_array().unwrap() {
-        let id = hit["id"].as_str().unwrap();
-        let doc = nd.json(&["show", id]);
-        assert_eq!(doc["article"]["id"].as_str(), Some(id), "{doc}");
-        assert_eq!(nd.json(&["show", &id[..10]])["article"]["id"].as_str(), Some(id));
-    }
-    let (_, err) = nd.expect(2, &["show", "0000000000000000"]);
-    assert!(err.contains("no document 0000000000000000 in any of the collection's 3 shards"), "{err}");
+    shows_each_hit(&nd, &b, 3);
 }

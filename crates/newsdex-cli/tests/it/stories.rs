@@ -425,6 +425,26 @@ pub(crate) fn colliding_records_where(
     unreachable!()
 }
 
+/// `err` is the refusal of an id prefix that starts the documents of `records` (JSON
+/// Lines records), listing each by id and title and nothing else.
+pub fn assert_lists_candidates(err: &str, prefix: &str, records: &[&str]) {
+    let mut lines = err.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!("error: the id prefix {prefix} starts {} documents; give more of its digits:", records.len())
+                .as_str()
+        )
+    );
+    let listed: Vec<&str> = lines.collect();
+    assert_eq!(listed.len(), records.len(), "{err}");
+    for line in records {
+        let id = newsdex_core::DocId::of_record(line.as_bytes());
+        let title = serde_json::from_str::<Value>(line).unwrap()["title"].as_str().unwrap().to_string();
+        assert!(listed.contains(&format!("  {id}  {title}").as_str()), "{err}");
+    }
+}
+
 #[test]
 fn show_and_story_take_an_id_prefix_and_list_the_candidates_when_it_is_ambiguous() {
     let n = Newsdex::new();
@@ -443,17 +463,7 @@ fn show_and_story_take_an_id_prefix_and_list_the_candidates_when_it_is_ambiguous
     for cmd in ["show", "story"] {
         let (out, err) = n.expect(2, &[cmd, &ida[..6]]);
         assert!(out.is_empty(), "{out}");
-        let mut lines = err.lines();
-        assert_eq!(
-            lines.next(),
-            Some(format!("error: the id prefix {} starts 2 documents; give more of its digits:", &ida[..6]).as_str())
-        );
-        let listed: Vec<&str> = lines.collect();
-        assert_eq!(listed.len(), 2, "{err}");
-        for (idx, line) in [(&ida, &a), (&idb, &b)] {
-            let title = serde_json::from_str::<Value>(line).unwrap()["title"].as_str().unwrap().to_string();
-            assert!(listed.contains(&format!("  {idx}  {title}").as_str()), "{err}");
-        }
+        assert_lists_candidates(&err, &ida[..6], &[&a, &b]);
     }
     // Too short, not hex, or no such document: clear errors.
     let (_, err) = n.expect(2, &["show", &ida[..5]]);
