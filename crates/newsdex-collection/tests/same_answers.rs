@@ -397,14 +397,14 @@ fn a_time_partitioned_collection_of_news_corpora_answers_as_one_archive() {
     assert!(report.across_shards > 0, "copies in different ranges are linked: {report:?}");
 }
 
-/// Time-partitioned: the demo corpus in four ranges of dates (undated documents in shard
-/// 1) answers as one archive, each document in the shard of its date, and a reindex of a
-/// shard keeps to its range.
+/// Time-partitioned: the demo corpus in four ranges of dates (undated documents in the
+/// second shard) answers as one archive, each document in the shard of its date, and a
+/// reindex of a shard keeps to its range.
 #[test]
 fn a_time_partitioned_collection_of_the_demo_corpus_answers_as_one_archive() {
     let demo = newsdex_testkit::repo_root().join("demo");
     let tmp = tempfile::tempdir().unwrap();
-    let (single, c, report) = build(&[demo.clone()], tmp.path(), demo_by_date());
+    let (single, c, report) = build(std::slice::from_ref(&demo), tmp.path(), demo_by_date());
     assert!(c.shard_of(single.search("*", &every()).unwrap().hits[0].id).is_none(), "by date, an id names no shard");
     let docs: Vec<u64> = c.shards().iter().map(Engine::num_docs).collect();
     assert!(docs.iter().all(|n| *n > 300), "every range holds documents: {docs:?}");
