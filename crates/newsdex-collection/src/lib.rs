@@ -322,6 +322,8 @@ impl Collection {
         }
         let dirs: Vec<PathBuf> = shards.iter().map(Engine::index_dir).collect();
         let mut index = SearchIndex::open_union(&dirs)?;
+        let texts = shards.iter().map(Engine::texts).collect::<Result<Vec<_>, _>>()?;
+        index.set_texts(Arc::new(ShardTexts(texts)));
         if let Ok(text) = std::fs::read_to_string(root.join(VARIANTS)) {
             for bad in index.add_variants(&text) {
                 tracing::warn!("{}:{}: {}", root.join(VARIANTS).display(), bad.line, bad.reason);
@@ -718,4 +720,26 @@ pub fn link(root: &Path) -> Result<LinkReport> {
     write_atomic(&root.join(STORIES), &json)?;
     report.elapsed_secs = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The texts of a collection's documents for its hits, each read from the shard that
+/// holds it: shards are asked in turn for the ids not yet found (by date an id names no
+/// shard; a search page asks for a few).
+struct ShardTexts(Vec<Arc<dyn newsdex_index::Texts>>);
+
+impl newsdex_index::Texts for ShardTexts {
+    fn bodies(&self, ids: &[DocId]) -> std::result::Result<Vec<Option<String>>, String> {
+        let mut out = vec![None; ids.len()];
+        for shard in &self.0 {
+            let missing: Vec<usize> = (0..ids.len()).filter(|i| out[*i].is_none()).collect();
+            if missing.is_empty() {
+                break;
+            }
+            let wanted: Vec<DocId> = missing.iter().map(|i| ids[*i]).collect();
+            for (i, body) in missing.into_iter().zip(shard.bodies(&wanted)?) {
+                out[i] = body;
+            }
+        }
+        Ok(out)
+    }
 }

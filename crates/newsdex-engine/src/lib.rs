@@ -352,6 +352,29 @@ fn with_user_variants(mut index: SearchIndex, root: &Path) -> SearchIndex {
     index
 }
 
+/// The texts of an archive's documents, for its search hits ([`newsdex_index::Texts`]),
+/// read through a connection of their own so that a search never waits on the writer's.
+struct StoreTexts(Mutex<DocDb>);
+
+impl newsdex_index::Texts for StoreTexts {
+    fn bodies(&self, ids: &[DocId]) -> std::result::Result<Vec<Option<String>>, String> {
+        let db = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        db.bodies(ids).map_err(|e| e.to_string())
+    }
+}
+
+fn store_texts(dir: &DataDir) -> Result<Arc<dyn newsdex_index::Texts>> {
+    Ok(Arc::new(StoreTexts(Mutex::new(DocDb::open_read(&dir.db_path())?))))
+}
+
+/// `index` with the user's spelling variants, reading its hits' texts from `dir`'s
+/// document store (the index stores none).
+fn ready(index: SearchIndex, dir: &DataDir) -> Result<SearchIndex> {
+    let mut index = with_user_variants(index, dir.root());
+    index.set_texts(store_texts(dir)?);
+    Ok(index)
+}
+
 impl Engine {
     /// Open (creating if needed) for writing: takes the writer lock and recovers from an
     /// interrupted ingest.
@@ -360,7 +383,7 @@ impl Engine {
         let db = DocDb::open(&dir.db_path())?;
         check_layout(&db, true)?;
         let raw = open_raw(&dir, &db)?;
-        let index = with_user_variants(SearchIndex::open_or_create(&dir.index_dir())?, root);
+        let index = ready(SearchIndex::open_or_create(&dir.index_dir())?, &dir)?;
         dir.publish()?;
         let engine = Engine { dir, db: Mutex::new(db), raw, index, writable: true, stories: Default::default() };
         engine.recover()?;
@@ -396,12 +419,18 @@ impl Engine {
         let db = DocDb::open_read(&dir.db_path())?;
         check_layout(&db, false)?;
         let raw = RawStore::open_read(&dir.raw_dir());
-        let index = with_user_variants(SearchIndex::open_read(&dir.index_dir())?, root);
+        let index = ready(SearchIndex::open_read(&dir.index_dir())?, &dir)?;
         Ok(Engine { dir, db: Mutex::new(db), raw, index, writable: false, stories: Default::default() })
     }
 
     pub fn root(&self) -> &Path {
         self.dir.root()
+    }
+
+    /// The texts of this archive's documents, read through a connection of their own:
+    /// what a collection's search reads its hits' texts from.
+    pub fn texts(&self) -> Result<Arc<dyn newsdex_index::Texts>> {
+        store_texts(&self.dir)
     }
 
     /// The shard of a collection this archive is, if it is one.

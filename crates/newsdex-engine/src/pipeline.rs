@@ -1026,10 +1026,7 @@ impl Engine {
         self.raw = crate::open_raw(&self.dir, &db)?;
         self.db = std::sync::Mutex::new(db);
         self.stories = Default::default();
-        self.index = crate::with_user_variants(
-            newsdex_index::SearchIndex::open_or_create(&self.dir.index_dir())?,
-            self.dir.root(),
-        );
+        self.index = crate::ready(newsdex_index::SearchIndex::open_or_create(&self.dir.index_dir())?, &self.dir)?;
         let mut report = report;
         report.elapsed_secs = started.elapsed().as_secs_f64();
         Ok(report)

@@ -15,6 +15,9 @@ pub enum IndexError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("{0}")]
     Query(String),
+    /// The articles' texts could not be read from the document store.
+    #[error("reading the articles' texts: {0}")]
+    Texts(String),
     /// The query would cost more than a [`newsdex_query::QueryLimits`] budget allows; it
     /// was refused before running (or, for facet counts, stopped while counting).
     #[error("{0}")]

@@ -32,6 +32,7 @@ mod search;
 mod stories;
 #[cfg(test)]
 mod testdata;
+mod texts;
 mod tokenizer;
 mod union;
 pub mod variants;
@@ -51,6 +52,7 @@ pub use search::{
     ALSO_LISTED, Also, Hit, Member, Partial, SearchRequest, SearchResults, ShardsAnswered, Snippet, StoryPart,
 };
 pub use stories::{CountBy, StoryMap};
+pub use texts::{Texts, TextsInMemory};
 pub use tokenizer::{WordTokenizer, is_cjk, words};
 pub use union::UnionDirectory;
 pub use variants::Variants;
@@ -78,6 +80,8 @@ pub struct SearchIndex {
     /// The shards (positions in the union) whose documents this handle matches; `None`:
     /// all ([`SearchIndex::own_only`]).
     own: Option<Vec<usize>>,
+    /// Where hits' texts are read from (the index stores none; [`SearchIndex::set_texts`]).
+    texts: Option<std::sync::Arc<dyn Texts>>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -118,7 +122,16 @@ impl SearchIndex {
         let reader = index.reader_builder().reload_policy(reload).try_into()?;
         let (variants, bad) = Variants::parse(&[variants::BUILTIN], &mut schema::main_tokens_analyzer());
         debug_assert!(bad.is_empty(), "builtin variants file: {bad:?}");
-        Ok(SearchIndex { index, fields, reader, variants, widen: expand::WidenCache::default(), union, own: None })
+        Ok(SearchIndex {
+            index,
+            fields,
+            reader,
+            variants,
+            widen: expand::WidenCache::default(),
+            union,
+            own: None,
+            texts: None,
+        })
     }
 
     /// The indexes of a collection's shards (`dirs`, each a shard's index directory),
@@ -146,6 +159,12 @@ impl SearchIndex {
         }
         self.own = Some(shards.to_vec());
         Ok(())
+    }
+
+    /// Read hits' texts (snippets, spellings found, titles taken from the text) from
+    /// `texts`: the index stores none ([`texts`]'s module doc).
+    pub fn set_texts(&mut self, texts: std::sync::Arc<dyn Texts>) {
+        self.texts = Some(texts);
     }
 
     /// The segments this handle matches in, when it owns only some shards.

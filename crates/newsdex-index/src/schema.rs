@@ -4,7 +4,8 @@
 //! |---|---|---|
 //! | `doc` | u64, indexed, fast, stored | the document id as a number |
 //! | `ids` | raw strings | `id:` queries: the hex id and any id the source gave |
-//! | `title`, `body` | text, positions, stored | BM25 search, phrases, snippets |
+//! | `title` | text, positions, stored | BM25 search, phrases, the title shown |
+//! | `body` | text, positions | BM25 search, phrases (the text is read from the document store, [`crate::Texts`]) |
 //! | `names` | text, frequencies | the keys of the body's name-like words ([`crate::key`]): names across scripts, and whether a word is a name |
 //! | `outlet` | text, stored | `outlet:` queries (case-insensitive, word-wise) |
 //! | `outlet_facet` | raw string, fast | exact outlet for facets |
@@ -93,7 +94,7 @@ pub(crate) fn build() -> (Schema, Fields) {
         doc: b.add_u64_field("doc", INDEXED | FAST | STORED),
         ids: b.add_text_field("ids", STRING),
         title: b.add_text_field("title", text(true)),
-        body: b.add_text_field("body", text(true)),
+        body: b.add_text_field("body", text(false)),
         names: b.add_text_field("names", freqs(NAMES_ANALYZER)),
         outlet: b.add_text_field("outlet", text(true)),
         outlet_facet: b.add_text_field("outlet_facet", STRING | FAST),

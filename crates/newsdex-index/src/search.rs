@@ -300,6 +300,12 @@ fn published_secs(searcher: &Searcher, a: DocAddress) -> Option<i64> {
     col.first(a.doc_id).map(|d| d.into_timestamp_secs())
 }
 
+/// The id of the document at `a` (its `doc` fast field).
+fn doc_id(searcher: &Searcher, a: DocAddress) -> DocId {
+    let ff = searcher.segment_reader(a.segment_ord).fast_fields();
+    DocId::from_u64(ff.u64("doc").ok().and_then(|c| c.first(a.doc_id)).unwrap_or(0))
+}
+
 /// A translated query, with what it needs besides.
 pub(crate) struct Built {
     pub(crate) query: Box<dyn Query>,
@@ -464,11 +470,14 @@ impl SearchIndex {
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(req.snippet_chars);
         let spellings = if req.matched { Spellings::of(&expansions, req.query) } else { Spellings::none() };
+        let addrs: Vec<DocAddress> = top.iter().map(|(_, a)| *a).collect();
+        let bodies = self.texts_of(&searcher, &addrs)?;
         let hits = top
             .into_iter()
-            .map(|(score, addr)| {
+            .zip(bodies)
+            .map(|((score, addr), body)| {
                 deadline.check()?;
-                let mut hit = self.hit(&searcher, addr, score, &snippets, req.snippet_chars, &spellings)?;
+                let mut hit = self.hit(&searcher, addr, score, body, &snippets, req.snippet_chars, &spellings)?;
                 if let Some(&s) = story_of.get(&addr) {
                     hit.story = DocId::from_u64(s);
                     if req.collapse && !partial {
@@ -533,8 +542,7 @@ impl SearchIndex {
         let f = &self.fields;
         let mut by_date: Vec<(Option<i64>, u64, DocAddress)> = Vec::with_capacity(addrs.len());
         for &a in addrs {
-            let ff = searcher.segment_reader(a.segment_ord).fast_fields();
-            let id = ff.u64("doc").ok().and_then(|c| c.first(a.doc_id)).unwrap_or(0);
+            let id = doc_id(searcher, a).as_u64();
             by_date.push((published_secs(searcher, a), id, a));
         }
         by_date.sort_by_key(|(d, id, _)| (d.unwrap_or(i64::MAX), *id));
@@ -542,9 +550,14 @@ impl SearchIndex {
         for (secs, _, a) in by_date.into_iter().take(n) {
             let doc: TantivyDocument = searcher.doc(a)?;
             let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
+            let title = match text(f.title).filter(|t| !t.is_empty()) {
+                Some(t) => t,
+                // Taken from the text: read it (rare, so one at a time).
+                None => shown_title(None, &self.texts_of(searcher, &[a])?.pop().flatten().unwrap_or_default()),
+            };
             let also = Also {
                 id: doc.get_first(f.doc).and_then(|v| v.as_u64()).map(DocId::from_u64).unwrap_or(DocId([0; 8])),
-                title: shown_title(text(f.title), &text(f.body).unwrap_or_default()),
+                title,
                 outlet: text(f.outlet),
                 published: text(f.published_text),
                 url: text(f.url),
@@ -637,11 +650,23 @@ impl SearchIndex {
         Ok(Some(as_typed))
     }
 
+    /// The texts of the documents at `addrs`, as indexed ([`crate::indexed_body`]), from
+    /// the [`crate::Texts`] set (`None` for a document it does not hold, or every one when
+    /// none is set).
+    pub(crate) fn texts_of(&self, searcher: &Searcher, addrs: &[DocAddress]) -> Result<Vec<Option<String>>> {
+        let Some(texts) = &self.texts else { return Ok(vec![None; addrs.len()]) };
+        let ids: Vec<DocId> = addrs.iter().map(|a| doc_id(searcher, *a)).collect();
+        let got = texts.bodies(&ids).map_err(crate::IndexError::Texts)?;
+        Ok(got.into_iter().map(|b| b.map(|b| crate::indexed_body(&b).to_string())).collect())
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn hit(
         &self,
         searcher: &Searcher,
         addr: DocAddress,
         score: f32,
+        body: Option<String>,
         snippets: &SnippetGenerator,
         max_chars: usize,
         spellings: &Spellings,
@@ -650,7 +675,7 @@ impl SearchIndex {
         let doc: TantivyDocument = searcher.doc(addr)?;
         let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_string);
         let id = doc.get_first(f.doc).and_then(|v| v.as_u64()).map(DocId::from_u64).unwrap_or(DocId([0; 8]));
-        let body = text(f.body).unwrap_or_default();
+        let body = body.unwrap_or_default();
         let title = shown_title(text(f.title), &body);
         let s = snippets.snippet(&body);
         let snippet = if s.highlighted().is_empty() {
@@ -993,6 +1018,40 @@ mod tests {
         // Latin spellings stay whole words: "Deutschlandfunk" is not "Deutschland".
         assert!(s.found(&["Sendung im Deutschlandfunk"]).is_empty());
         assert!(s.found(&["日本はブラジルに逆転負け"]).is_empty());
+    }
+
+    /// The index stores no text (the document store holds it once): its stored documents
+    /// have no body, and a hit's snippet and its title taken from the text come from the
+    /// [`crate::Texts`] set, whatever it holds. An id the texts lack gets an empty snippet,
+    /// not another document's text.
+    #[test]
+    fn the_index_stores_no_text_and_hits_read_it_from_the_texts_set() {
+        let tmp = tempfile::tempdir().unwrap();
+        let from_body = vec![newsdex_core::Warning::new(newsdex_core::TITLE_FROM_BODY, "no title")];
+        let articles = vec![
+            untitled(1, "en", "Harvest report", "The harvest of rice rose in Assam.", vec![]),
+            untitled(2, "en", "The harvest of wheat fell", "The harvest of wheat fell in Punjab.", from_body),
+            untitled(3, "en", "Harvest notes", "A harvest note without a text in the store.", vec![]),
+        ];
+        let mut index = crate::testdata::index(tmp.path(), &articles);
+        let searcher = index.reader.searcher();
+        for seg in 0..searcher.segment_readers().len() as u32 {
+            for doc in 0..searcher.segment_reader(seg).max_doc() {
+                let d: TantivyDocument = searcher.doc(DocAddress::new(seg, doc)).unwrap();
+                assert!(d.get_first(index.fields.body).is_none(), "a body is stored in the index");
+                assert!(d.get_first(index.fields.title).is_some(), "titles stay stored");
+            }
+        }
+        let mut texts = HashMap::new();
+        texts.insert(articles[0].id, "Kept elsewhere: the harvest of rice rose in Assam.".to_string());
+        texts.insert(articles[1].id, "Wheat elsewhere\nThe harvest of wheat fell in Punjab.".to_string());
+        index.set_texts(Arc::new(crate::TextsInMemory(texts)));
+        let q = newsdex_query::parse("harvest", newsdex_query::DefaultOp::And).unwrap();
+        let r = index.search(&SearchRequest::new(&q)).unwrap();
+        let hit = |i: usize| r.hits.iter().find(|h| h.id == articles[i].id).unwrap();
+        assert!(hit(0).snippet.text.starts_with("Kept elsewhere"), "{:?}", hit(0).snippet);
+        assert_eq!(hit(1).title, "Wheat elsewhere");
+        assert_eq!(hit(2).snippet.text, "");
     }
 
     /// An article of the tests, with `warnings` (a `title-from-body` one makes it untitled).

@@ -36,7 +36,9 @@ pub(crate) fn reports() -> (Vec<Article>, StoryMap) {
 
 /// An index of `articles` added in that order, in commits of 20 (several segments).
 pub(crate) fn index(dir: &std::path::Path, articles: &[Article]) -> SearchIndex {
-    let index = SearchIndex::open_or_create(dir).unwrap();
+    let mut index = SearchIndex::open_or_create(dir).unwrap();
+    let texts = articles.iter().map(|a| (a.id, a.body.clone())).collect();
+    index.set_texts(std::sync::Arc::new(crate::TextsInMemory(texts)));
     let mut w = index.writer(1, 15_000_000).unwrap();
     for (n, chunk) in articles.chunks(20).enumerate() {
         for a in chunk {

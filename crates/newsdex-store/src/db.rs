@@ -494,14 +494,7 @@ impl DocDb {
     /// Documents by id, in the order given (ids not stored are skipped); one cached
     /// statement for all, for reading an export's matches in chunks.
     pub fn docs(&self, ids: &[DocId]) -> Result<Vec<DocRow>> {
-        // One read transaction for all of them: outside one, each lookup took and dropped
-        // SQLite's file locks and re-read its pages (41 % of an export's time went to
-        // that: `fcntl`, `pread`, `fstat` per row).
-        let own = ids.len() > 1 && self.conn.is_autocommit();
-        if own {
-            self.conn.execute_batch("BEGIN DEFERRED")?;
-        }
-        let read = || -> Result<Vec<DocRow>> {
+        self.one_read(ids.len() > 1, || {
             let sql = format!("SELECT {} FROM documents WHERE id = ?1", Self::DOC_COLUMNS);
             let mut st = self.conn.prepare_cached(&sql)?;
             let mut out = Vec::with_capacity(ids.len());
@@ -509,13 +502,36 @@ impl DocDb {
                 out.extend(st.query_row([id.as_i64()], Self::row_to_doc).optional()?);
             }
             Ok(out)
-        };
+        })
+    }
+
+    /// `read` in one read transaction when there are `many` lookups and none is open:
+    /// outside one, each lookup took and dropped SQLite's file locks and re-read its pages
+    /// (41 % of an export's time went to that: `fcntl`, `pread`, `fstat` per row).
+    fn one_read<T>(&self, many: bool, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        let own = many && self.conn.is_autocommit();
+        if own {
+            self.conn.execute_batch("BEGIN DEFERRED")?;
+        }
         let out = read();
         if own {
             // Nothing was written: ending the read cannot lose anything.
             self.conn.execute_batch("COMMIT")?;
         }
         out
+    }
+
+    /// The texts of documents, in the order given (`None` for one not stored), in one
+    /// read transaction: what a search page's snippets are made from.
+    pub fn bodies(&self, ids: &[DocId]) -> Result<Vec<Option<String>>> {
+        self.one_read(ids.len() > 1, || {
+            let mut st = self.conn.prepare_cached("SELECT body FROM documents WHERE id = ?1")?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(st.query_row([id.as_i64()], |r| read_body(r.get_ref(0)?)).optional()?);
+            }
+            Ok(out)
+        })
     }
 
     /// A story's members that batches up to `snapshot` added: (id, outlet, publication
@@ -808,9 +824,10 @@ impl DocDb {
 const COMPRESS_FROM: usize = 512;
 
 /// A document's body as the `documents` table keeps it: zstd-compressed (a BLOB) when
-/// that saves a tenth or more, else the text itself. The index keeps its own copy for
-/// snippets; this one is what `show`, exports and rebuilds read, so it is kept whole but
-/// need not take its full size (news text compresses about 2.5 to 1 at level 3).
+/// that saves a tenth or more, else the text itself. This is the only copy of the text
+/// besides the raw input: `show`, exports, rebuilds and search snippets read it (the
+/// index stores none), so it is kept whole but need not take its full size (news text
+/// compresses about 2.5 to 1 at level 3).
 fn stored_body(body: &str) -> rusqlite::types::ToSqlOutput<'_> {
     use rusqlite::types::{ToSqlOutput, Value, ValueRef};
     thread_local! {
