@@ -281,14 +281,34 @@ fn figures_replaced_are_counted_and_added_or_cut_ones_are_not() {
     let cut = figures("Net 1,979,000 dlrs vs 12.8 mln.");
     assert_eq!(figures_only(&a, &cut), (2, 0));
     assert_eq!(figures("no figures here, 1.").count, 1);
-    // Stored and read back with the signature; rows stored before keep no figures.
+    // Stored and read back with the signature: the 16 bits of each value that the LSH
+    // index compares, the word count and the figures, in 1 + 2 × 128 + 8 + 2 × 4 bytes.
     let config = Config::default();
     let p = Preparer::new(&config).prepare("Results", "Net 1,979,000 dlrs vs 12.8 mln, up 5 pct in 1986.");
-    let back = Prepared::from_parts(p.exact, &p.signature_bytes(), &config).unwrap();
+    let stored = p.signature_bytes();
+    assert_eq!(stored.len(), 1 + 2 * config.bands * config.rows + 8 + 2 * 4);
+    let back = Prepared::from_parts(p.exact, &stored, &config).unwrap();
     assert_eq!((back.words, back.figures.clone()), (p.words, p.figures.clone()));
-    let old = p.signature_bytes()[..(config.bands * config.rows + 1) * 4].to_vec();
-    let back = Prepared::from_parts(p.exact, &old, &config).unwrap();
-    assert_eq!((back.words, back.figures), (p.words, None));
+    assert_eq!(back.signature, p.signature.as_ref().map(|s| s.iter().map(|v| v & 0xFFFF).collect()));
+    // Rows stored before, in 32-bit values: with the word count and figures, with the
+    // word count only (no figures then), or the signature alone.
+    let sig = p.signature.clone().unwrap();
+    let mut full: Vec<u32> = sig.clone();
+    full.push(p.words.unwrap());
+    full.push(p.figures.as_ref().unwrap().count);
+    let sketch = &p.figures.as_ref().unwrap().sketch;
+    full.extend((0..FIGURE_SKETCH).map(|i| sketch.get(i).map_or(u32::MAX, |h| u32::from(*h))));
+    let bytes = |v: &[u32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+    let n = config.bands * config.rows;
+    for (values, words, figures) in
+        [(&full[..], p.words, p.figures.clone()), (&full[..n + 1], p.words, None), (&full[..n], None, None)]
+    {
+        let back = Prepared::from_parts(p.exact, &bytes(values), &config).unwrap();
+        assert_eq!((back.signature.as_ref(), back.words, back.figures), (Some(&sig), words, figures));
+    }
+    // Neither layout: refused, not misread.
+    assert!(Prepared::from_parts(p.exact, &stored[..stored.len() - 2], &config).is_none());
+    assert!(Prepared::from_parts(p.exact, &bytes(&full[..n + 3]), &config).is_none());
 }
 
 /// Regression (Reuters-21578, dev half of the syndication set): USDA's "national average
