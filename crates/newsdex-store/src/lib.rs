@@ -25,6 +25,7 @@
 //! `kill -9`) are cut off, so the raw store and the document store always agree. The index
 //! is brought level with the document store by the engine (see `newsdex-engine`).
 
+mod bodies;
 mod datadir;
 mod db;
 mod error;
