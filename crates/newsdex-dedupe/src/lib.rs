@@ -288,7 +288,7 @@ fn from_16(b: &[u8], n: usize) -> Option<StoredParts> {
         4 => Some((sig, u32_at(rest), None)),
         more if more >= 8 => {
             let count = u32_at(rest + 4)?;
-            if more - 8 != 2 * (count as usize).min(FIGURE_SKETCH) {
+            if more - 8 > 2 * FIGURE_SKETCH {
                 return None;
             }
             let sketch = u16s(&b[rest + 8..]).into_boxed_slice();
