@@ -322,8 +322,7 @@ impl Collection {
         }
         let dirs: Vec<PathBuf> = shards.iter().map(Engine::index_dir).collect();
         let mut index = SearchIndex::open_union(&dirs)?;
-        let texts = shards.iter().map(Engine::texts).collect::<Result<Vec<_>, _>>()?;
-        index.set_texts(Arc::new(ShardTexts(texts)));
+        index.set_texts(Arc::new(ShardTexts(shards.iter().map(Engine::texts).collect())));
         if let Ok(text) = std::fs::read_to_string(root.join(VARIANTS)) {
             for bad in index.add_variants(&text) {
                 tracing::warn!("{}:{}: {}", root.join(VARIANTS).display(), bad.line, bad.reason);

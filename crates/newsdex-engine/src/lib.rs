@@ -363,15 +363,11 @@ impl newsdex_index::Texts for StoreTexts {
     }
 }
 
-fn store_texts(dir: &DataDir) -> Result<Arc<dyn newsdex_index::Texts>> {
-    Ok(Arc::new(StoreTexts(Mutex::new(DocDb::open_read(&dir.db_path())?))))
-}
-
 /// `index` with the user's spelling variants, reading its hits' texts from `dir`'s
 /// document store (the index stores none).
 fn ready(index: SearchIndex, dir: &DataDir) -> Result<SearchIndex> {
     let mut index = with_user_variants(index, dir.root());
-    index.set_texts(store_texts(dir)?);
+    index.set_texts(Arc::new(StoreTexts(Mutex::new(DocDb::open_read(&dir.db_path())?))));
     Ok(index)
 }
 
@@ -427,10 +423,10 @@ impl Engine {
         self.dir.root()
     }
 
-    /// The texts of this archive's documents, read through a connection of their own:
-    /// what a collection's search reads its hits' texts from.
-    pub fn texts(&self) -> Result<Arc<dyn newsdex_index::Texts>> {
-        store_texts(&self.dir)
+    /// The texts of this archive's documents, read through the connection its own
+    /// searches read them through: what a collection's search reads its hits' texts from.
+    pub fn texts(&self) -> Arc<dyn newsdex_index::Texts> {
+        self.index.texts().expect("an engine's index reads its texts from the store (`ready`)")
     }
 
     /// The shard of a collection this archive is, if it is one.

@@ -167,6 +167,11 @@ impl SearchIndex {
         self.texts = Some(texts);
     }
 
+    /// What hits' texts are read from, once set.
+    pub fn texts(&self) -> Option<std::sync::Arc<dyn Texts>> {
+        self.texts.clone()
+    }
+
     /// The segments this handle matches in, when it owns only some shards.
     pub(crate) fn owned_segments(&self) -> Result<Option<union::Owned>> {
         let (Some(u), Some(own)) = (&self.union, &self.own) else { return Ok(None) };

@@ -657,7 +657,15 @@ impl SearchIndex {
         let Some(texts) = &self.texts else { return Ok(vec![None; addrs.len()]) };
         let ids: Vec<DocId> = addrs.iter().map(|a| doc_id(searcher, *a)).collect();
         let got = texts.bodies(&ids).map_err(crate::IndexError::Texts)?;
-        Ok(got.into_iter().map(|b| b.map(|b| crate::indexed_body(&b).to_string())).collect())
+        Ok(got
+            .into_iter()
+            .map(|b| {
+                b.map(|mut b| {
+                    b.truncate(crate::indexed_body(&b).len());
+                    b
+                })
+            })
+            .collect())
     }
 
     #[allow(clippy::too_many_arguments)]

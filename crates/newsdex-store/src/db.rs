@@ -252,7 +252,7 @@ impl DocDb {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         conn.execute_batch(SCHEMA)?;
-        let dicts = Dicts::load(&conn)?;
+        let dicts = Dicts::for_writing(&conn)?;
         let db = DocDb { conn, dicts };
         match db.meta("schema_version")? {
             None => db.set_meta("schema_version", &SCHEMA_VERSION.to_string())?,
@@ -271,8 +271,7 @@ impl DocDb {
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        let dicts = Dicts::load(&conn)?;
-        Ok(DocDb { conn, dicts })
+        Ok(DocDb { conn, dicts: Dicts::default() })
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
