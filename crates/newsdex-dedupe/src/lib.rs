@@ -39,10 +39,11 @@
 //! ([`Grouper::insert`]) so that it can run on many threads and be stored: a grouper is
 //! rebuilt from stored [`Prepared`] values by [`Grouper::restore`] without reading text.
 //!
-//! Memory: per article one MinHash signature of `bands × rows` 32-bit values (512 bytes by
-//! default) held by the LSH index with its band keys, the exact key, a few words for
-//! the story maps, and for an article with figures at most [`FIGURE_SKETCH`] 16-bit
-//! figure hashes; measured in BENCHMARKS.md.
+//! Memory: per article the LSH index's 8 bits of each of its `bands × rows` MinHash values
+//! and its bucket chains (about 320 bytes by default, `lsh.rs`), a column of each field
+//! the link rules read (key, story, date, order, headline words as 32-bit hashes, and
+//! for an article with figures at most [`FIGURE_SKETCH`] 16-bit figure hashes), and
+//! hash tables from key to slot and from exact key to slot; measured in BENCHMARKS.md.
 
 mod diff;
 mod lsh;
@@ -54,6 +55,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::BuildHasherDefault;
 
 use gaoya::minhash::{MinHasher, MinHasher32};
+use rustc_hash::FxHashMap;
 
 use crate::lsh::Lsh;
 
@@ -138,12 +140,6 @@ pub enum Link {
     Headline(usize),
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Meta {
-    published: Option<i64>,
-    seq: u64,
-}
-
 /// What [`Grouper::insert`] needs of an article's text, computed by [`Preparer::prepare`]
 /// (the costly part, which needs no shared state and so can run on many threads) and
 /// kept by callers that rebuild a grouper later ([`Grouper::restore`]).
@@ -214,16 +210,20 @@ pub fn figures(text: &str) -> Figures {
 /// How many figures each of two texts has that the other lacks, counted over the hash
 /// range both sketches cover in full (exact when both have at most [`FIGURE_SKETCH`]).
 pub fn figures_only(a: &Figures, b: &Figures) -> (usize, usize) {
-    let full = |f: &Figures| if f.count as usize > f.sketch.len() { f.sketch.last().copied() } else { None };
+    only_figures((a.count, &a.sketch), (b.count, &b.sketch))
+}
+
+/// [`figures_only`] of two texts' figures given as their count and sketch.
+fn only_figures(a: (u32, &[u16]), b: (u32, &[u16])) -> (usize, usize) {
+    let full =
+        |(count, sketch): (u32, &[u16])| if count as usize > sketch.len() { sketch.last().copied() } else { None };
     let limit = match (full(a), full(b)) {
         (Some(x), Some(y)) => x.min(y),
         (Some(x), None) | (None, Some(x)) => x,
         (None, None) => u16::MAX,
     };
-    let only = |x: &Figures, y: &Figures| {
-        x.sketch.iter().filter(|h| **h <= limit && y.sketch.binary_search(h).is_err()).count()
-    };
-    (only(a, b), only(b, a))
+    let only = |x: &[u16], y: &[u16]| x.iter().filter(|h| **h <= limit && y.binary_search(h).is_err()).count();
+    (only(a.1, b.1), only(b.1, a.1))
 }
 
 /// Least similarity for copies of text in Chinese, Japanese or Thai. Measured on the demo
@@ -371,25 +371,100 @@ pub struct Added {
 pub struct Grouper {
     config: Config,
     preparer: Preparer,
+    /// Near copies, by slot.
     lsh: Lsh,
-    exact: HashMap<[u8; 16], u64>,
+    /// Key → slot: the order articles were first seen, which indexes [`Articles`].
+    slots: FxHashMap<u64, u32>,
+    articles: Articles,
+    /// Exact key → the slot of the first article with it.
+    exact: FxHashMap<[u8; 16], u32>,
     /// Headline word → articles with it (key, published).
     headlines: HashMap<String, Vec<(u64, i64)>>,
-    /// Article → its story (always the canonical member itself, never a chain).
-    story: HashMap<u64, u64>,
-    /// Story → every member, for stories of two or more.
-    members: HashMap<u64, Vec<u64>>,
-    meta: HashMap<u64, Meta>,
-    /// Every article's headline words (hashed, sorted) and whether its body is short,
-    /// for [`Config::short_words`].
-    heads: HashMap<u64, (bool, Box<[u64]>)>,
-    /// The figures of every article with at least [`Config::figures_replaced`] of them.
-    figures: HashMap<u64, Figures>,
+    /// Story → every member's key, for stories of two or more.
+    members: FxHashMap<u64, Vec<u64>>,
+}
+
+/// What the grouper keeps of each article, one column per field, indexed by slot: a
+/// million articles' maps of key to date, story, headline words and figures took about
+/// 330 MB (a hash table for each, each table up to twice the articles), these columns
+/// about 110 MB.
+#[derive(Default)]
+struct Articles {
+    keys: Vec<u64>,
+    /// The story: its canonical member's key (always that member itself, never a chain).
+    story: Vec<u64>,
+    /// Publication time, or [`UNDATED`].
+    published: Vec<i64>,
+    seq: Vec<u64>,
+    /// Whether the body is short ([`Config::short_words`]).
+    short: Vec<bool>,
+    /// Headline words ([`headline_hashes`]) of slot `i`: `words[words_end[i - 1]..words_end[i]]`
+    /// (kept only when [`Config::short_words`] is on).
+    words: Vec<u32>,
+    words_end: Vec<u32>,
+    /// Figures of slot `i`, if it has at least [`Config::figures_replaced`] of them (else a
+    /// count of 0): their count and `sketch[sketch_end[i - 1]..sketch_end[i]]`.
+    figure_count: Vec<u32>,
+    sketch: Vec<u16>,
+    sketch_end: Vec<u32>,
+}
+
+/// [`Articles::published`] of an undated article.
+const UNDATED: i64 = i64::MIN;
+
+impl Articles {
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn published(&self, slot: u32) -> Option<i64> {
+        let p = self.published[slot as usize];
+        (p != UNDATED).then_some(p)
+    }
+
+    fn range(ends: &[u32], slot: u32) -> std::ops::Range<usize> {
+        let i = slot as usize;
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        start..ends[i] as usize
+    }
+
+    fn words(&self, slot: u32) -> Option<&[u32]> {
+        (!self.words_end.is_empty()).then(|| &self.words[Self::range(&self.words_end, slot)])
+    }
+
+    fn figures(&self, slot: u32) -> Option<(u32, &[u16])> {
+        let count = self.figure_count[slot as usize];
+        (count > 0).then(|| (count, &self.sketch[Self::range(&self.sketch_end, slot)]))
+    }
+
+    fn reserve(&mut self, more: usize, words: bool) {
+        self.keys.reserve(more);
+        self.story.reserve(more);
+        self.published.reserve(more);
+        self.seq.reserve(more);
+        self.short.reserve(more);
+        self.figure_count.reserve(more);
+        self.sketch_end.reserve(more);
+        if words {
+            self.words_end.reserve(more);
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.keys.capacity() * 8
+            + self.story.capacity() * 8
+            + self.published.capacity() * 8
+            + self.seq.capacity() * 8
+            + self.short.capacity()
+            + (self.words.capacity() + self.words_end.capacity()) * 4
+            + (self.figure_count.capacity() + self.sketch_end.capacity()) * 4
+            + self.sketch.capacity() * 2
+    }
 }
 
 impl std::fmt::Debug for Grouper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Grouper").field("config", &self.config).field("articles", &self.meta.len()).finish()
+        f.debug_struct("Grouper").field("config", &self.config).field("articles", &self.articles.len()).finish()
     }
 }
 
@@ -446,14 +521,17 @@ pub fn headlines_agree(a: &str, b: &str) -> bool {
     terms_agree(&headline_hashes(a), &headline_hashes(b))
 }
 
-fn headline_hashes(title: &str) -> Box<[u64]> {
-    let mut h: Vec<u64> = headline_terms(title).iter().map(|t| hash_words(t).1.first().copied().unwrap_or(0)).collect();
+/// The headline's words ([`headline_terms`]), each as 32 bits of its hash, sorted: two
+/// words of a pair of headlines share a hash by chance about once in 4·10⁹ comparisons.
+fn headline_hashes(title: &str) -> Vec<u32> {
+    let mut h: Vec<u32> =
+        headline_terms(title).iter().map(|t| hash_words(t).1.first().map_or(0, |h| (h ^ (h >> 32)) as u32)).collect();
     h.sort_unstable();
     h.dedup();
-    h.into_boxed_slice()
+    h
 }
 
-fn terms_agree(a: &[u64], b: &[u64]) -> bool {
+fn terms_agree(a: &[u32], b: &[u32]) -> bool {
     let fewer = a.len().min(b.len());
     if fewer == 0 {
         return false;
@@ -554,13 +632,11 @@ impl Grouper {
             config,
             preparer,
             lsh,
-            exact: HashMap::new(),
+            slots: FxHashMap::default(),
+            articles: Articles::default(),
+            exact: FxHashMap::default(),
             headlines: HashMap::new(),
-            story: HashMap::new(),
-            members: HashMap::new(),
-            meta: HashMap::new(),
-            heads: HashMap::new(),
-            figures: HashMap::new(),
+            members: FxHashMap::default(),
         }
     }
 
@@ -575,11 +651,11 @@ impl Grouper {
 
     /// Articles seen.
     pub fn len(&self) -> usize {
-        self.meta.len()
+        self.articles.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.meta.is_empty()
+        self.articles.len() == 0
     }
 
     /// Add an article; returns the articles it was linked to and why. Adding a key twice
@@ -592,27 +668,31 @@ impl Grouper {
     /// Add an article whose text was prepared already (by this grouper's [`Preparer`]).
     /// Adding a key twice changes nothing.
     pub fn insert(&mut self, item: &Item<'_>, prepared: &Prepared) -> Added {
-        if let Some(&story) = self.story.get(&item.key) {
+        if let Some(story) = self.story(item.key) {
             return Added { story, links: Vec::new(), moved: Vec::new() };
         }
+        let slot = self.articles.len() as u32;
         let mut links: Vec<(u64, Link)> = Vec::new();
         match self.exact.get(&prepared.exact) {
-            Some(&other) => links.push((other, Link::Exact)),
+            Some(&other) => links.push((self.articles.keys[other as usize], Link::Exact)),
             None => {
-                self.exact.insert(prepared.exact, item.key);
+                self.exact.insert(prepared.exact, slot);
             }
         }
         if let Some(sig) = &prepared.signature {
             let threshold =
                 if prepared.unspaced { self.config.threshold.max(UNSPACED_THRESHOLD) } else { self.config.threshold };
-            let mine = (self.is_short(prepared), headline_hashes(item.title));
+            let words = headline_hashes(item.title);
+            let short = self.is_short(prepared);
+            let figures = prepared.figures.as_ref().map(|f| (f.count, &f.sketch[..]));
             for (other, sim) in self.lsh.query(sig, threshold) {
-                if !links.iter().any(|(k, _)| *k == other)
-                    && self.short_link_holds(&mine, other, sim)
+                let key = self.articles.keys[other as usize];
+                if !links.iter().any(|(k, _)| *k == key)
+                    && self.short_link_holds(short, &words, other, sim)
                     && self.apart_link_holds(item.published, other, sim)
-                    && self.figures_link_holds(prepared.figures.as_ref(), other)
+                    && self.figures_link_holds(figures, other)
                 {
-                    links.push((other, Link::Near(sim)));
+                    links.push((key, Link::Near(sim)));
                 }
             }
         }
@@ -621,12 +701,11 @@ impl Grouper {
                 links.push((other, Link::Headline(n)));
             }
         }
-        self.remember(item, prepared.signature.as_deref(), item.key);
-        self.remember_short(item, prepared);
-        self.remember_figures(item, prepared);
+        self.remember(item, prepared, item.key);
 
         // The new article's story is the union of its own and those of everything it links to.
-        let mut roots: Vec<u64> = links.iter().map(|(o, _)| self.story[o]).collect();
+        let mut roots: Vec<u64> =
+            links.iter().map(|(o, _)| self.story(*o).expect("a linked article is known")).collect();
         roots.push(item.key);
         roots.sort_unstable();
         roots.dedup();
@@ -636,7 +715,8 @@ impl Grouper {
             let mut merged = self.members.remove(&best).unwrap_or_else(|| vec![best]);
             for r in roots.into_iter().filter(|r| *r != best) {
                 for m in self.members.remove(&r).unwrap_or_else(|| vec![r]) {
-                    self.story.insert(m, best);
+                    let s = self.slots[&m];
+                    self.articles.story[s as usize] = best;
                     if m != item.key {
                         moved.push(m);
                     }
@@ -652,30 +732,49 @@ impl Grouper {
     /// Put back an article grouped before (from storage): its story is taken as given,
     /// nothing is linked. Restore every article before inserting new ones.
     pub fn restore(&mut self, item: &Item<'_>, prepared: &Prepared, story: u64) {
-        if self.story.contains_key(&item.key) {
+        if self.slots.contains_key(&item.key) {
             return;
         }
-        self.exact.entry(prepared.exact).or_insert(item.key);
+        let slot = self.articles.len() as u32;
+        self.exact.entry(prepared.exact).or_insert(slot);
         if self.config.headline_terms > 0 {
             // Nothing to link: only remember its headline words.
             self.headline_matches(item);
         }
-        self.remember(item, prepared.signature.as_deref(), story);
-        self.remember_short(item, prepared);
-        self.remember_figures(item, prepared);
+        self.remember(item, prepared, story);
         if item.key != story {
             self.members.entry(story).or_insert_with(|| vec![story]).push(item.key);
         }
     }
 
-    /// Note an article's date, signature and story. An exact copy's signature is indexed
-    /// too: the link rules look at each article's own date and headline, so a later
-    /// article must be able to link to either copy whatever order they came in.
-    fn remember(&mut self, item: &Item<'_>, signature: Option<&[u32]>, story: u64) {
-        self.meta.insert(item.key, Meta { published: item.published, seq: item.seq });
-        self.story.insert(item.key, story);
-        if let Some(sig) = signature {
-            self.lsh.insert(item.key, sig);
+    /// Note an article in a new slot: its date, story, signature, whether it is short,
+    /// its headline words and its figures. An exact copy's signature is indexed too: the
+    /// link rules look at each article's own date and headline, so a later article must
+    /// be able to link to either copy whatever order they came in.
+    fn remember(&mut self, item: &Item<'_>, prepared: &Prepared, story: u64) {
+        let slot = self.articles.len() as u32;
+        let a = &mut self.articles;
+        self.slots.insert(item.key, slot);
+        a.keys.push(item.key);
+        a.story.push(story);
+        a.published.push(item.published.unwrap_or(UNDATED));
+        a.seq.push(item.seq);
+        a.short.push(prepared.words.is_some_and(|w| (w as usize) < self.config.short_words));
+        if self.config.short_words > 0 {
+            a.words.extend(headline_hashes(item.title));
+            a.words_end.push(end(a.words.len()));
+        }
+        let k = self.config.figures_replaced;
+        match &prepared.figures {
+            Some(f) if k > 0 && f.count as usize >= k => {
+                a.figure_count.push(f.count);
+                a.sketch.extend_from_slice(&f.sketch);
+            }
+            _ => a.figure_count.push(0),
+        }
+        a.sketch_end.push(end(a.sketch.len()));
+        if let Some(sig) = &prepared.signature {
+            self.lsh.insert(slot, sig);
         }
     }
 
@@ -684,26 +783,21 @@ impl Grouper {
         prepared.words.is_some_and(|w| (w as usize) < self.config.short_words)
     }
 
-    fn remember_short(&mut self, item: &Item<'_>, prepared: &Prepared) {
-        if self.config.short_words > 0 {
-            self.heads.insert(item.key, (self.is_short(prepared), headline_hashes(item.title)));
-        }
-    }
-
-    /// A near link at `sim` between the new article (`mine`: whether it is short, its
-    /// headline words) and `other`: if either is short, their headlines agree or `sim`
-    /// reaches [`Config::short_threshold`].
-    fn short_link_holds(&self, mine: &(bool, Box<[u64]>), other: u64, sim: f64) -> bool {
-        let Some((other_short, theirs)) = self.heads.get(&other) else { return true };
-        !(mine.0 || *other_short) || sim >= self.config.short_threshold || terms_agree(&mine.1, theirs)
+    /// A near link at `sim` between the new article (whether it is short, its headline
+    /// words) and `other`: if either is short, their headlines agree or `sim` reaches
+    /// [`Config::short_threshold`].
+    fn short_link_holds(&self, short: bool, words: &[u32], other: u32, sim: f64) -> bool {
+        let Some(theirs) = self.articles.words(other) else { return true };
+        !(short || self.articles.short[other as usize])
+            || sim >= self.config.short_threshold
+            || terms_agree(words, theirs)
     }
 
     /// A near link at `sim` between an article published at `published` and `other`: if
     /// both are dated and further apart than [`Config::apart_secs`], `sim` reaches
     /// [`Config::apart_threshold`].
-    fn apart_link_holds(&self, published: Option<i64>, other: u64, sim: f64) -> bool {
-        let theirs = self.meta.get(&other).and_then(|m| m.published);
-        match (published, theirs) {
+    fn apart_link_holds(&self, published: Option<i64>, other: u32, sim: f64) -> bool {
+        match (published, self.articles.published(other)) {
             (Some(a), Some(b)) if self.config.apart_secs > 0 && (a - b).abs() > self.config.apart_secs => {
                 sim >= self.config.apart_threshold
             }
@@ -711,22 +805,12 @@ impl Grouper {
         }
     }
 
-    fn remember_figures(&mut self, item: &Item<'_>, prepared: &Prepared) {
-        let k = self.config.figures_replaced;
-        if let Some(f) = &prepared.figures
-            && k > 0
-            && f.count as usize >= k
-        {
-            self.figures.insert(item.key, f.clone());
-        }
-    }
-
     /// A near link between an article with figures `mine` and `other`: unless each has
     /// at least [`Config::figures_replaced`] figures the other lacks ([`figures_only`]).
-    fn figures_link_holds(&self, mine: Option<&Figures>, other: u64) -> bool {
+    fn figures_link_holds(&self, mine: Option<(u32, &[u16])>, other: u32) -> bool {
         let k = self.config.figures_replaced;
-        let (Some(mine), Some(theirs)) = (mine, self.figures.get(&other)) else { return true };
-        let (a, b) = figures_only(mine, theirs);
+        let (Some(mine), Some(theirs)) = (mine, self.articles.figures(other)) else { return true };
+        let (a, b) = only_figures(mine, theirs);
         k == 0 || a.min(b) < k
     }
 
@@ -734,26 +818,22 @@ impl Grouper {
     /// the index is not rebuilt as it grows.
     pub fn reserve(&mut self, articles: usize) {
         self.lsh.reserve(articles);
-        self.story.reserve(articles);
-        self.meta.reserve(articles);
-        if self.config.short_words > 0 {
-            self.heads.reserve(articles);
-        }
+        self.slots.reserve(articles);
         self.exact.reserve(articles);
+        self.articles.reserve(articles, self.config.short_words > 0);
     }
 
-    /// Approximate bytes held: the LSH index, and the maps of stories, dates and exact
-    /// keys (hashbrown: key, value and a control byte per bucket).
+    /// Approximate bytes held: the LSH index, the columns of [`Articles`], and the maps of
+    /// slots, exact keys and story members (hashbrown: key, value and a control byte per
+    /// bucket, about 8/7 buckets per entry it has room for).
     pub fn heap_bytes(&self) -> usize {
+        let table = |capacity: usize, entry: usize| capacity * 8 / 7 * (entry + 1);
         self.lsh.heap_bytes()
-            + self.story.capacity() * 17
-            + self.meta.capacity() * (8 + std::mem::size_of::<Meta>() + 1)
-            + self.exact.capacity() * 25
-            + self.members.values().map(|m| m.capacity() * 8 + 33).sum::<usize>()
-            + self.heads.capacity() * 33
-            + self.heads.values().map(|(_, h)| h.len() * 8).sum::<usize>()
-            + self.figures.capacity() * 33
-            + self.figures.values().map(|f| f.sketch.len() * 2).sum::<usize>()
+            + self.articles.heap_bytes()
+            + table(self.slots.capacity(), 12)
+            + table(self.exact.capacity(), 20)
+            + table(self.members.capacity(), 32)
+            + self.members.values().map(|m| m.capacity() * 8).sum::<usize>()
     }
 
     /// Earlier articles whose headline shares enough words with this one's within the
@@ -784,13 +864,14 @@ impl Grouper {
     }
 
     fn rank(&self, k: u64) -> (i64, u64, u64) {
-        let m = self.meta[&k];
-        (m.published.unwrap_or(i64::MAX), m.seq, k)
+        let s = self.slots[&k];
+        let published = self.articles.published(s).unwrap_or(i64::MAX);
+        (published, self.articles.seq[s as usize], k)
     }
 
     /// The story of an article: its canonical member's key.
     pub fn story(&self, key: u64) -> Option<u64> {
-        self.story.get(&key).copied()
+        self.slots.get(&key).map(|&s| self.articles.story[s as usize])
     }
 
     /// The members of a story (the story's own key first if it is known).
@@ -801,15 +882,20 @@ impl Grouper {
                 m.sort_unstable_by_key(|k| (*k != story, *k));
                 m
             }
-            None if self.story.get(&story) == Some(&story) => vec![story],
+            None if self.story(story) == Some(story) => vec![story],
             None => Vec::new(),
         }
     }
 
     /// Every article's story.
     pub fn stories(&self) -> HashMap<u64, u64> {
-        self.story.clone()
+        self.articles.keys.iter().copied().zip(self.articles.story.iter().copied()).collect()
     }
+}
+
+/// An end offset into a column of [`Articles`].
+fn end(len: usize) -> u32 {
+    u32::try_from(len).expect("fewer than 2^32 values in a column")
 }
 
 #[cfg(test)]

@@ -4,26 +4,32 @@
 //! for the whole archive: gaoya keeps a `HashSet` per band bucket and a `Vec` per signature
 //! (measured ≈ 3 KB per article at 32 bands).
 //!
-//! - **Signatures** are kept as the low 16 bits of each MinHash value: two values of
-//!   different shingles then agree by chance with probability 2⁻¹⁶, which raises a
-//!   similarity estimate by at most 0.00002, and halves the largest part of the index.
+//! - **Signatures** are kept as the low 8 bits of each MinHash value. Two values of
+//!   different shingles then agree by chance with probability p = 2⁻⁸, so the share of
+//!   agreeing values, s, estimates J + (1 − J)·p; the index answers (s − p) / (1 − p),
+//!   which estimates J without that bias. Its spread grows from √(J(1−J)/n) to about
+//!   √((J + p)(1 − J)/n): at J = 0.5 and n = 128, 0.0442 → 0.0444. A band of 4 rows is
+//!   then 32 bits, so two unrelated articles share a band with probability 2⁻³², which
+//!   costs a comparison, never a link (the estimate decides). 16-bit values took 128
+//!   more bytes an article (128 MB of a million articles' grouper).
 //! - **Buckets.** Each band has a table of 2^`bits` cells; a band's values hash to a cell,
 //!   which holds the newest article whose band fell there, and each article holds, per
 //!   band, the next older one in the same cell (one `u32` each). Cells keep no key: two
 //!   bucket values may share a cell, so a chain is checked as it is walked (the article's
 //!   band must equal the query's) and a shared cell costs a comparison, never a wrong
-//!   link. The tables double when there are more articles than cells, rebuilt from the
-//!   kept signatures in insertion order, so chains are the same as if built at that size.
-//!   A `HashMap` from bucket to newest article took 9 bytes per bucket and, growing by
-//!   doubling, up to twice that (≈ 530 MB of a million articles' 1.06 GB index).
+//!   link. A table has at least half as many cells as there are articles (a chain holds
+//!   two on average) and doubles when there are more, rebuilt from the kept signatures
+//!   in insertion order, so chains are the same as if built at that size. A `HashMap`
+//!   from bucket to newest article took 9 bytes per bucket and, growing by doubling, up
+//!   to twice that (≈ 530 MB of a million articles' 1.06 GB index).
 //! - **Storage.** Signatures and chains are stored in blocks of [`BLOCK`] articles, so the
 //!   index grows a block at a time: one flat `Vec` doubled as it grew, so it could hold
 //!   twice the bytes it used, and copied them all at each doubling.
 //!
-//! With 32 × 4 that is 256 + 128 bytes per article, plus 128 to 256 of cells (see
-//! BENCHMARKS.md for the measured figure). A chain is walked for at most [`CHAIN_LIMIT`]
-//! articles (newest first): a bucket that full holds copies of one text, any of which is
-//! as good a link as the others.
+//! With 32 × 4 that is 128 + 128 bytes per article, plus 64 to 128 of cells and 4 for the
+//! caller's id (see BENCHMARKS.md for the measured figure). A chain is walked for at most
+//! [`CHAIN_LIMIT`] articles (newest first): a bucket that full holds copies of one text,
+//! any of which is as good a link as the others.
 
 /// Longest part of a bucket's chain looked at.
 pub(crate) const CHAIN_LIMIT: usize = 64;
@@ -40,9 +46,10 @@ pub(crate) struct Lsh {
     bands: usize,
     rows: usize,
     threshold: f64,
-    keys: Vec<u64>,
-    /// Block `i` holds the signatures of articles `i * BLOCK ..`, `width` values each.
-    sigs: Vec<Box<[u16]>>,
+    /// The caller's id of each article, in insertion order (its *slot*).
+    ids: Vec<u32>,
+    /// Block `i` holds the kept signatures of articles `i * BLOCK ..`, `width` values each.
+    sigs: Vec<Box<[u8]>>,
     /// Each band's table has 2^bits cells.
     bits: u32,
     /// Band `b`'s table is `heads[b << bits ..][.. 1 << bits]`: per cell, the newest
@@ -54,8 +61,23 @@ pub(crate) struct Lsh {
 }
 
 /// The value kept of a MinHash value.
-fn short(v: u32) -> u16 {
-    v as u16
+fn short(v: u32) -> u8 {
+    v as u8
+}
+
+/// Chance that kept values of two different shingles agree.
+const CHANCE: f64 = 1.0 / 256.0;
+
+/// The Jaccard similarity estimated from `same` of `width` kept values agreeing, less
+/// what agrees by chance (module documentation).
+pub(crate) fn estimate(same: usize, width: usize) -> f64 {
+    let s = same as f64 / width as f64;
+    ((s - CHANCE) / (1.0 - CHANCE)).max(0.0)
+}
+
+/// Cells per band for `articles` articles: at least half as many, at least 2^MIN_BITS.
+fn bits_for(articles: usize) -> u32 {
+    articles.div_ceil(2).next_power_of_two().trailing_zeros().max(MIN_BITS)
 }
 
 impl Lsh {
@@ -64,7 +86,7 @@ impl Lsh {
             bands,
             rows,
             threshold,
-            keys: Vec::new(),
+            ids: Vec::new(),
             sigs: Vec::new(),
             bits: MIN_BITS,
             heads: vec![NONE; bands << MIN_BITS],
@@ -76,7 +98,7 @@ impl Lsh {
         self.bands * self.rows
     }
 
-    fn sig(&self, slot: u32) -> &[u16] {
+    fn sig(&self, slot: u32) -> &[u8] {
         let (w, i) = (self.width(), slot as usize % BLOCK);
         &self.sigs[slot as usize / BLOCK][i * w..(i + 1) * w]
     }
@@ -86,12 +108,12 @@ impl Lsh {
         (slot as usize / BLOCK, (slot as usize % BLOCK) * self.bands + band)
     }
 
-    fn band<'s>(&self, sig: &'s [u16], band: usize) -> &'s [u16] {
+    fn band<'s>(&self, sig: &'s [u8], band: usize) -> &'s [u8] {
         &sig[band * self.rows..(band + 1) * self.rows]
     }
 
     /// The cell of a band of a signature (kept values) in `heads`.
-    fn cell(&self, sig: &[u16], band: usize) -> usize {
+    fn cell(&self, sig: &[u8], band: usize) -> usize {
         let mut h = (band as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F);
         for &v in self.band(sig, band) {
             h = (h ^ u64::from(v)).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
@@ -100,13 +122,13 @@ impl Lsh {
     }
 
     /// Articles whose estimated Jaccard similarity to `sig` is at least `threshold` (not
-    /// below the index's own), with the estimate, by key.
-    pub(crate) fn query(&self, sig: &[u32], threshold: f64) -> Vec<(u64, f64)> {
+    /// below the index's own), with the estimate, by the caller's id.
+    pub(crate) fn query(&self, sig: &[u32], threshold: f64) -> Vec<(u32, f64)> {
         let threshold = threshold.max(self.threshold);
         if sig.len() != self.width() {
             return Vec::new();
         }
-        let sig: Vec<u16> = sig.iter().map(|&v| short(v)).collect();
+        let sig: Vec<u8> = sig.iter().map(|&v| short(v)).collect();
         let mut seen: Vec<u32> = Vec::new();
         for band in 0..self.bands {
             let mut slot = self.heads[self.cell(&sig, band)];
@@ -123,35 +145,36 @@ impl Lsh {
         seen.sort_unstable();
         seen.dedup();
         let w = self.width();
-        let mut out: Vec<(u64, f64)> = seen
+        let mut out: Vec<(u32, f64)> = seen
             .into_iter()
             .filter_map(|s| {
                 let same = self.sig(s).iter().zip(&sig).filter(|(a, b)| a == b).count();
-                let sim = same as f64 / w as f64;
-                (sim >= threshold).then(|| (self.keys[s as usize], sim))
+                let sim = estimate(same, w);
+                (sim >= threshold).then(|| (self.ids[s as usize], sim))
             })
             .collect();
         out.sort_unstable_by_key(|(k, _)| *k);
         out
     }
 
-    /// Add an article's signature (of this index's width; others are ignored).
-    pub(crate) fn insert(&mut self, key: u64, sig: &[u32]) {
-        if sig.len() != self.width() || self.keys.len() >= NONE as usize {
+    /// Add an article's signature (of this index's width; others are ignored) under the
+    /// caller's `id`.
+    pub(crate) fn insert(&mut self, id: u32, sig: &[u32]) {
+        if sig.len() != self.width() || self.ids.len() >= NONE as usize {
             return;
         }
-        let slot = self.keys.len() as u32;
+        let slot = self.ids.len() as u32;
         let (w, i) = (self.width(), slot as usize % BLOCK);
         if i == 0 {
             self.sigs.push(vec![0; BLOCK * w].into_boxed_slice());
             self.next.push(vec![NONE; BLOCK * self.bands].into_boxed_slice());
         }
-        self.keys.push(key);
+        self.ids.push(id);
         let block = self.sigs.last_mut().expect("a block");
         for (k, &v) in block[i * w..(i + 1) * w].iter_mut().zip(sig) {
             *k = short(v);
         }
-        if self.keys.len() > 1 << self.bits {
+        if bits_for(self.ids.len()) > self.bits {
             self.grow();
         } else {
             self.link(slot);
@@ -161,12 +184,12 @@ impl Lsh {
     /// Make room for `more` articles: size the cell tables for them now rather than
     /// doubling them on the way.
     pub(crate) fn reserve(&mut self, more: usize) {
-        let want = self.keys.len() + more;
-        if want > 1 << self.bits {
-            self.bits = want.next_power_of_two().trailing_zeros();
+        let want = bits_for(self.ids.len() + more);
+        if want > self.bits {
+            self.bits = want;
             self.relink();
         }
-        self.keys.reserve(more);
+        self.ids.reserve(more);
     }
 
     /// Put `slot` at the head of its cell in every band.
@@ -188,15 +211,15 @@ impl Lsh {
     /// Rebuild the cell tables at the current size, linking every article oldest first.
     fn relink(&mut self) {
         self.heads = vec![NONE; self.bands << self.bits];
-        for slot in 0..self.keys.len() as u32 {
+        for slot in 0..self.ids.len() as u32 {
             self.link(slot);
         }
     }
 
     /// Bytes held, for the memory report.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * 8
-            + self.sigs.len() * BLOCK * self.width() * 2
+        self.ids.capacity() * 4
+            + self.sigs.len() * BLOCK * self.width()
             + self.next.len() * BLOCK * self.bands * 4
             + self.heads.len() * 4
     }
@@ -208,20 +231,21 @@ mod tests {
 
     use super::*;
 
-    /// The naive model: every article sharing a whole band of kept (16-bit) values with
-    /// `sig` whose kept values agree with it in at least `threshold` of the places.
+    /// The naive model: every article sharing a whole band of kept (8-bit) values with
+    /// `sig` whose kept values agree with it in at least `threshold` of the places, less
+    /// chance ([`estimate`]).
     /// Regression (proptest-regressions/lsh.txt): the model compared bands on full 32-bit
     /// values, and a shrunk case had two values equal in their low 16 bits only.
-    fn naive(index: &[(u64, Vec<u32>)], sig: &[u32], bands: usize, rows: usize, threshold: f64) -> Vec<(u64, f64)> {
-        let kept = |s: &[u32]| s.iter().map(|&v| short(v)).collect::<Vec<u16>>();
-        let mut out: Vec<(u64, f64)> = index
+    fn naive(index: &[(u32, Vec<u32>)], sig: &[u32], bands: usize, rows: usize, threshold: f64) -> Vec<(u32, f64)> {
+        let kept = |s: &[u32]| s.iter().map(|&v| short(v)).collect::<Vec<u8>>();
+        let mut out: Vec<(u32, f64)> = index
             .iter()
             .filter(|(_, s)| {
                 (0..bands).any(|b| kept(&s[b * rows..(b + 1) * rows]) == kept(&sig[b * rows..(b + 1) * rows]))
             })
             .map(|(k, s)| {
                 let same = s.iter().zip(sig).filter(|(a, b)| short(**a) == short(**b)).count();
-                (*k, same as f64 / sig.len() as f64)
+                (*k, estimate(same, sig.len()))
             })
             .filter(|(_, sim)| *sim >= threshold)
             .collect();
@@ -264,11 +288,11 @@ mod tests {
             for (k, s) in sigs.iter().enumerate() {
                 if start == 2 && k == sigs.len() / 2 {
                     lsh.reserve(50_000);
-                    prop_assert_eq!(lsh.bits, (k + 50_000).next_power_of_two().trailing_zeros().max(MIN_BITS));
+                    prop_assert_eq!(lsh.bits, (k + 50_000).div_ceil(2).next_power_of_two().trailing_zeros().max(MIN_BITS));
                 }
                 prop_assert_eq!(lsh.query(s, threshold), naive(&seen, s, 8, 2, threshold));
-                lsh.insert(k as u64, s);
-                seen.push((k as u64, s.clone()));
+                lsh.insert(k as u32, s);
+                seen.push((k as u32, s.clone()));
             }
         }
     }
@@ -278,25 +302,60 @@ mod tests {
     #[test]
     fn articles_are_found_across_storage_blocks() {
         let (bands, rows) = (32, 4);
-        let sig = |k: u32| {
-            (0..(bands * rows) as u32)
-                .map(|i| k.wrapping_mul(0x9E37_79B9) ^ i.wrapping_mul(0x85EB_CA6B))
-                .collect::<Vec<u32>>()
+        // Values whose every bit depends on the article and the place (murmur3's
+        // finaliser), as MinHash values do.
+        let mix = |mut h: u32| {
+            h ^= h >> 16;
+            h = h.wrapping_mul(0x85EB_CA6B);
+            h ^= h >> 13;
+            h = h.wrapping_mul(0xC2B2_AE35);
+            h ^ (h >> 16)
         };
+        let sig = |k: u32| (0..(bands * rows) as u32).map(|i| mix(k * 128 + i)).collect::<Vec<u32>>();
         let mut lsh = Lsh::new(bands, rows, 0.5);
         let n = 2 * BLOCK as u32 + 10;
         for k in 0..n {
-            lsh.insert(u64::from(k), &sig(k));
+            lsh.insert(k, &sig(k));
         }
         assert_eq!(lsh.sigs.len(), 3);
         assert_eq!(
-            lsh.heap_bytes() - lsh.heads.len() * 4 - lsh.keys.capacity() * 8,
-            3 * BLOCK * (bands * rows * 2 + bands * 4)
+            lsh.heap_bytes() - lsh.heads.len() * 4 - lsh.ids.capacity() * 4,
+            3 * BLOCK * (bands * rows + bands * 4)
         );
+        // A million articles: 2^19 cells a band, half a cell an article.
+        assert_eq!(bits_for(1_000_000), 19);
         for k in [0, BLOCK as u32 - 1, BLOCK as u32, n - 1] {
             let mut copy = sig(k);
             copy[0] ^= 1;
-            assert_eq!(lsh.query(&copy, 0.5), vec![(u64::from(k), 127.0 / 128.0)], "article {k}");
+            assert_eq!(lsh.query(&copy, 0.5), vec![(k, estimate(127, 128))], "article {k}");
         }
+    }
+
+    /// Kept values of unrelated shingles agree one time in 256: the estimate takes that
+    /// out, so texts sharing half their shingles are estimated at a half on average, not
+    /// 0.502 as the share of agreeing values gives (the mean of 20,000 pairs spreads by
+    /// about 0.00003, the bias is 0.002).
+    #[test]
+    fn the_estimate_takes_out_chance_agreement() {
+        assert_eq!(estimate(128, 128), 1.0);
+        assert_eq!(estimate(0, 128), 0.0);
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut random = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u32
+        };
+        let pairs = 20_000;
+        let mut total = 0.0;
+        for _ in 0..pairs {
+            // The first half the same shingles' values, the second half others'.
+            let a: Vec<u32> = (0..128).map(|_| random()).collect();
+            let b: Vec<u32> = a.iter().enumerate().map(|(i, &v)| if i < 64 { v } else { random() }).collect();
+            let same = a.iter().zip(&b).filter(|(p, q)| short(**p) == short(**q)).count();
+            total += estimate(same, 128);
+        }
+        let mean = total / f64::from(pairs);
+        assert!((mean - 0.5).abs() < 0.0008, "mean estimate {mean}");
     }
 }
