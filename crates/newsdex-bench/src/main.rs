@@ -97,6 +97,9 @@ enum Cmd {
         /// Do not group stories (to measure what grouping costs).
         #[arg(long)]
         no_stories: bool,
+        /// Commit after this many new documents (unset: newsdex's default).
+        #[arg(long)]
+        batch_docs: Option<usize>,
         inputs: Vec<PathBuf>,
     },
     /// Run a query log against the data directory DATA.
@@ -228,8 +231,10 @@ fn main() -> anyhow::Result<()> {
             }
             shards::run(&work, &layouts, &queries, rounds, newsdex.as_deref(), &inputs)
         }
-        Cmd::Ingest { data, label, outlet, no_stories, inputs } => {
-            let opts = IngestOptions { outlet, stories: !no_stories, ..IngestOptions::default() };
+        Cmd::Ingest { data, label, outlet, no_stories, batch_docs, inputs } => {
+            let defaults = IngestOptions::default();
+            let batch_docs = batch_docs.unwrap_or(defaults.batch_docs);
+            let opts = IngestOptions { outlet, stories: !no_stories, batch_docs, ..defaults };
             let row = ingest(&data, &inputs, &opts)?;
             emit(json!({"row": "ingest", "engine": "newsdex", "label": label, "result": row}));
             Ok(())
