@@ -75,6 +75,8 @@ pub struct SearchIndex {
     variants: Variants,
     /// What query widening read from the current view of the index.
     widen: expand::WidenCache,
+    /// Languages guessed for queries' words, kept across views of the index.
+    query_langs: search::QueryLangs,
     /// For a collection read as one ([`SearchIndex::open_union`]): its shards' indexes.
     union: Option<UnionDirectory>,
     /// The shards (positions in the union) whose documents this handle matches; `None`:
@@ -128,6 +130,7 @@ impl SearchIndex {
             reader,
             variants,
             widen: expand::WidenCache::default(),
+            query_langs: search::QueryLangs::default(),
             union,
             own: None,
             texts: None,

@@ -325,6 +325,42 @@ fn restrict(owned: Option<&crate::union::Owned>, q: Box<dyn Query>) -> Box<dyn Q
     }
 }
 
+/// The confident language guesses (≥ 0.8) of queries' words, by their text: a guess
+/// depends on the words alone, not on the index, so it is kept across commits (unlike
+/// [`crate::expand::WidenCache`]). Watches run the same saved queries after every commit,
+/// and guessing a query's language took about a quarter of matching 10,000 of them
+/// (fastText, in a profile); a server or collector runs them again and again. Never more
+/// than [`QUERY_LANGS`] entries: it starts afresh when full.
+#[derive(Debug, Default)]
+pub(crate) struct QueryLangs(std::sync::Mutex<HashMap<String, Option<String>>>);
+
+/// The most guesses a [`QueryLangs`] keeps.
+const QUERY_LANGS: usize = 100_000;
+
+impl QueryLangs {
+    /// The language of `text` when newsdex-lang is confident of it, guessed once per text.
+    pub(crate) fn guess(&self, text: &str) -> Option<String> {
+        let known = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(text).cloned();
+        if let Some(known) = known {
+            return known;
+        }
+        // Guessed outside the lock: threads matching watches guess at once.
+        let lang = newsdex_lang::identify(text).filter(|g| g.confidence >= 0.8).map(|g| g.lang);
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= QUERY_LANGS {
+            map.clear();
+        }
+        map.insert(text.to_string(), lang.clone());
+        lang
+    }
+
+    /// How many texts have a guess kept.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+}
+
 impl SearchIndex {
     /// Run `req`: refused with [`IndexError::Refused`](crate::IndexError::Refused) before
     /// anything runs if it would cost more than `req.limits` allow, stopped with
@@ -590,9 +626,9 @@ impl SearchIndex {
         if text.chars().filter(|c| c.is_alphabetic()).count() < 12 {
             return Ok(None);
         }
-        let Some(g) = newsdex_lang::identify(&text).filter(|g| g.confidence >= 0.8) else { return Ok(None) };
-        let held = searcher.doc_freq(&tantivy::Term::from_field_text(self.fields.lang, &g.lang))? > 0;
-        Ok(held.then_some(g.lang))
+        let Some(lang) = self.query_langs.guess(&text) else { return Ok(None) };
+        let held = searcher.doc_freq(&tantivy::Term::from_field_text(self.fields.lang, &lang))? > 0;
+        Ok(held.then_some(lang))
     }
 
     /// The query to run, with its filters; `expand` as asked or off (for the total as
@@ -1084,6 +1120,45 @@ mod tests {
             warnings,
             removed: vec![],
         }
+    }
+
+    /// A query's language is guessed once per text and kept across commits (watches run
+    /// the same queries after each one), while whether the archive holds documents in it
+    /// is asked of each view: a French query finds French word forms only once French
+    /// documents arrive. Each text keeps its own guess.
+    #[test]
+    fn a_querys_language_is_guessed_once_and_its_presence_asked_of_each_view() {
+        let tmp = tempfile::tempdir().unwrap();
+        let articles = [
+            untitled(1, "en", "Elections", "The government postponed the regional elections again.", vec![]),
+            untitled(2, "de", "Wahlen", "Die Regierung hat die Landtagswahlen erneut verschoben.", vec![]),
+        ];
+        let index = crate::testdata::index(tmp.path(), &articles);
+        let lang = |index: &crate::SearchIndex, text: &str| {
+            let q = newsdex_query::parse(text, newsdex_query::DefaultOp::And).unwrap();
+            index.query_lang(&SearchRequest::new(&q), &index.reader.searcher()).unwrap()
+        };
+        let (en, de, fr) = (
+            "the government postponed the elections",
+            "die Regierung hat die Wahlen verschoben",
+            "le gouvernement a reporté les élections régionales",
+        );
+        assert_eq!(lang(&index, en).as_deref(), Some("en"));
+        assert_eq!(lang(&index, de).as_deref(), Some("de"));
+        // Confidently French, but the archive holds no French yet.
+        assert_eq!(lang(&index, fr), None);
+        // Under twelve letters: no guess is made, none kept.
+        assert_eq!(lang(&index, "Wahlen"), None);
+        assert_eq!(index.query_langs.len(), 3);
+        let mut w = index.writer(1, 15_000_000).unwrap();
+        let french = untitled(3, "fr", "Élections", "Le gouvernement a reporté les élections régionales.", vec![]);
+        w.add(&french, "more.jsonl", 9).unwrap();
+        w.commit(9).unwrap();
+        w.wait_merging_threads().unwrap();
+        index.reload().unwrap();
+        assert_eq!(lang(&index, fr).as_deref(), Some("fr"));
+        assert_eq!(lang(&index, de).as_deref(), Some("de"));
+        assert_eq!(index.query_langs.len(), 3, "the new view guessed again");
     }
 
     fn hit_ids(index: &crate::SearchIndex, query: &str) -> Vec<u8> {
