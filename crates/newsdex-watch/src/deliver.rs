@@ -88,7 +88,7 @@ pub fn deliver(
     mut post: impl FnMut(&str, &[u8], &[(String, String)]) -> std::result::Result<u16, String>,
 ) -> Result<DeliveryReport> {
     let mut report = DeliveryReport::default();
-    for w in store.list()? {
+    for w in store.list_without_counts()? {
         let (Some(url), Some(secret)) = (w.webhook.clone(), w.secret.clone()) else { continue };
         if w.next_delivery.is_some_and(|t| t > now) {
             report.waiting += 1;

@@ -135,7 +135,7 @@ pub fn run(engine: &Engine, store: &mut WatchStore) -> Result<RunReport> {
     let generation = engine.generation();
     let mut report = RunReport::default();
     let mut todo = Vec::new();
-    for watch in store.list()? {
+    for watch in store.list_without_counts()? {
         if watch.generation != generation {
             store.rebase(&watch.name, last, generation)?;
             report.rebased += 1;
