@@ -314,6 +314,19 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 
 #[test]
 fn regression_a_watches_file_of_the_first_layout_is_migrated_and_keeps_its_entries() {
+    an_earlier_layout_is_migrated_and_keeps_its_entries(0);
+}
+
+/// Version 1 named an entry's watch by its name and kept entry times as text; version 2
+/// numbers the watches and keeps times as Unix seconds.
+#[test]
+fn regression_a_watches_file_of_the_second_layout_is_migrated_and_keeps_its_entries() {
+    an_earlier_layout_is_migrated_and_keeps_its_entries(1);
+}
+
+/// A watches file of layout `version` (0 or 1: the first layout, or it with the article
+/// fields dropped as version 1 did) holding two watches' entries, opened by this version.
+fn an_earlier_layout_is_migrated_and_keeps_its_entries(version: i64) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let p = newsdex_testkit::seed_paragraphs(newsdex_testkit::SEED_004);
@@ -355,25 +368,46 @@ fn regression_a_watches_file_of_the_first_layout_is_migrated_and_keeps_its_entri
             "UPDATE sqlite_sequence SET seq = 9 WHERE name = 'entries'; INSERT INTO meta VALUES ('rev', 3);",
         )
         .unwrap();
+        if version == 1 {
+            c.execute_batch(
+                "ALTER TABLE entries DROP COLUMN title; ALTER TABLE entries DROP COLUMN url;
+                 ALTER TABLE entries DROP COLUMN outlet; ALTER TABLE entries DROP COLUMN published;
+                 ALTER TABLE entries DROP COLUMN lang; PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
     }
     let mut store = WatchStore::open(&data).unwrap();
     {
         let c = rusqlite::Connection::open(data.join(newsdex_watch::WATCHES_FILE)).unwrap();
         let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
-        assert_eq!(version, 1);
-        let columns: Vec<String> = c
-            .prepare("SELECT name FROM pragma_table_info('entries')")
+        assert_eq!(version, 2);
+        let columns: Vec<(String, String)> = c
+            .prepare("SELECT name, type FROM pragma_table_info('entries')")
             .unwrap()
-            .query_map([], |r| r.get(0))
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert!(!columns.iter().any(|c| c == "title" || c == "url"), "{columns:?}");
+        assert!(!columns.iter().any(|(c, _)| c == "title" || c == "url"), "{columns:?}");
+        for numeric in ["watch", "found_at", "updated_at"] {
+            assert!(columns.contains(&(numeric.to_string(), "INTEGER".to_string())), "{numeric}: {columns:?}");
+        }
+        let old: i64 =
+            c.query_row("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'old_%'", [], |r| r.get(0)).unwrap();
+        assert_eq!(old, 0, "the tables of the earlier layout are gone");
     }
+    let listed = store.get("tashkent").unwrap();
+    assert_eq!(listed.watermark, w.last_batch().unwrap());
+    assert_eq!((listed.entries, listed.last_match.as_deref()), (1, Some("2021-03-01T00:00:00Z")));
     let mut entries = store.recent("tashkent", 10).unwrap();
     newsdex_watch::fill_entries(&w, &store.get("tashkent").unwrap(), &mut entries).unwrap();
     assert_eq!(entries.len(), 1);
     assert_eq!((entries[0].entry, entries[0].rev, entries[0].copies), (6, 2, 1));
+    assert_eq!(
+        (entries[0].found_at.as_str(), entries[0].updated_at.as_str()),
+        ("2021-03-01T00:00:00Z", "2021-03-01T00:00:00Z")
+    );
     assert_eq!(entries[0].title, "Background of the risks of Uyghur visits to Central Asia", "read from the archive");
     assert_eq!(entries[0].outlet.as_deref(), Some("Radio Free Asia"));
     assert_eq!(entries[0].published, hit.published, "the date as a search shows it");
