@@ -115,5 +115,14 @@ pub fn run(
         "watch_s_recording": record_s,
         "entries": entries,
         "copies": copies,
+        // The watches file after the run (its write-ahead log checkpointed into it).
+        "watches_file_bytes": watches_file_bytes(store, &data)?,
     }))
+}
+
+/// The size of `data`'s watches file once `store` is closed (closing the last connection
+/// checkpoints the write-ahead log into the file).
+fn watches_file_bytes(store: WatchStore, data: &std::path::Path) -> anyhow::Result<u64> {
+    drop(store);
+    Ok(std::fs::metadata(data.join(newsdex_watch::WATCHES_FILE))?.len())
 }
