@@ -127,25 +127,48 @@ impl Engine {
         mut each: impl FnMut(&ExportDoc) -> std::io::Result<()>,
     ) -> Result<u64> {
         let map = self.story_map()?;
-        // The store is read on a thread of its own, a chunk ahead of the writing (a
-        // profile of a whole export: reading 30 %, writing and hashing the rest), so the
-        // two overlap on two cores; memory holds at most three chunks.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ExportDoc>>>(1);
+        // The store is read on threads of their own, each a chunk ahead of the writing,
+        // taking the chunks in turn: reading (SQLite, the kernel's copies of its pages,
+        // decompressing the texts) was the thread a profile of an export of a million
+        // documents waited on (71 % of its samples; writing and hashing the rest), so a
+        // second reader with a connection of its own takes half of it. Memory holds at
+        // most two chunks per reader and the one being written.
+        let second = match newsdex_store::DocDb::open_read(&self.dir.db_path()) {
+            Ok(db) if plan.ids.len() > CHUNK => Some(db),
+            // One chunk or less, or the store cannot be opened twice: one reader.
+            _ => None,
+        };
+        let readers = 1 + usize::from(second.is_some());
+        let chunks: Vec<&[u64]> = plan.ids.chunks(CHUNK).collect();
         std::thread::scope(|scope| {
-            scope.spawn(move || {
-                let mut stories: HashMap<u64, StoryThen> = HashMap::new();
-                for chunk in plan.ids.chunks(CHUNK) {
-                    let docs = self.export_chunk(chunk, &map, &mut stories, plan.snapshot);
-                    let failed = docs.is_err();
-                    // The writer gone (it failed, or the client left): stop reading.
-                    if tx.send(docs).is_err() || failed {
-                        return;
+            let mut rxs = Vec::with_capacity(readers);
+            for (k, own) in [None, second].into_iter().enumerate().take(readers) {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ExportDoc>>>(1);
+                rxs.push(rx);
+                let (chunks, map) = (&chunks, &map);
+                scope.spawn(move || {
+                    let mut stories: HashMap<u64, StoryThen> = HashMap::new();
+                    for chunk in chunks.iter().skip(k).step_by(readers) {
+                        let docs = match &own {
+                            Some(db) => export_chunk(db, chunk, map, &mut stories, plan.snapshot),
+                            None => export_chunk(&self.db(), chunk, map, &mut stories, plan.snapshot),
+                        };
+                        let failed = docs.is_err();
+                        // The writer gone (it failed, or the client left): stop reading.
+                        if tx.send(docs).is_err() || failed {
+                            return;
+                        }
                     }
-                }
-            });
+                });
+            }
             let mut seen_stories: std::collections::HashSet<u64> = Default::default();
             let mut n = 0u64;
-            for docs in rx {
+            // Chunk i comes from reader i mod readers: the plan's order.
+            for i in 0..chunks.len() {
+                let Ok(docs) = rxs[i % readers].recv() else {
+                    // A reader stops early only after sending its error.
+                    return Err(EngineError::Write(std::io::Error::other("an export reader stopped early")));
+                };
                 for d in &docs? {
                     if one_per_story && !seen_stories.insert(d.story.as_u64()) {
                         continue;
@@ -169,38 +192,40 @@ impl Engine {
     pub fn member_refs(&self, ids: &[DocId]) -> Result<Vec<crate::MemberRef>> {
         Ok(self.db().member_refs(ids)?)
     }
+}
 
-    /// One chunk of an export's documents, with their stories as of `snapshot`.
-    fn export_chunk(
-        &self,
-        chunk: &[u64],
-        map: &crate::StoryMap,
-        stories: &mut HashMap<u64, StoryThen>,
-        snapshot: u64,
-    ) -> Result<Vec<ExportDoc>> {
-        let ids: Vec<DocId> = chunk.iter().map(|&i| DocId::from_u64(i)).collect();
-        let mut docs = Vec::with_capacity(ids.len());
-        let db = self.db();
-        for row in db.docs(&ids)? {
-            let id = row.article.id.as_u64();
-            let (story, story_size, story_outlets) =
-                match map.get(&id) {
-                    // A document without copies.
-                    None => (row.article.id, 1, usize::from(row.article.outlet.is_some())),
-                    Some(&current) => match stories.get(&current) {
-                        Some(s) => *s,
-                        None => {
-                            let s = story_then(&db.story_members_through(DocId::from_u64(current), snapshot)?)
-                                .unwrap_or((row.article.id, 1, usize::from(row.article.outlet.is_some())));
-                            stories.insert(current, s);
-                            s
-                        }
-                    },
-                };
-            docs.push(ExportDoc { row, story, story_size, story_outlets });
-        }
-        Ok(docs)
+/// One chunk of an export's documents read from `db`, with their stories as of
+/// `snapshot`.
+fn export_chunk(
+    db: &newsdex_store::DocDb,
+    chunk: &[u64],
+    map: &crate::StoryMap,
+    stories: &mut HashMap<u64, StoryThen>,
+    snapshot: u64,
+) -> Result<Vec<ExportDoc>> {
+    let ids: Vec<DocId> = chunk.iter().map(|&i| DocId::from_u64(i)).collect();
+    let mut docs = Vec::with_capacity(ids.len());
+    for row in db.docs(&ids)? {
+        let id = row.article.id.as_u64();
+        let (story, story_size, story_outlets) = match map.get(&id) {
+            // A document without copies.
+            None => (row.article.id, 1, usize::from(row.article.outlet.is_some())),
+            Some(&current) => match stories.get(&current) {
+                Some(s) => *s,
+                None => {
+                    let s = story_then(&db.story_members_through(DocId::from_u64(current), snapshot)?).unwrap_or((
+                        row.article.id,
+                        1,
+                        usize::from(row.article.outlet.is_some()),
+                    ));
+                    stories.insert(current, s);
+                    s
+                }
+            },
+        };
+        docs.push(ExportDoc { row, story, story_size, story_outlets });
     }
+    Ok(docs)
 }
 
 /// A story's id, size and distinct outlets from its members as of a snapshot; `None` when

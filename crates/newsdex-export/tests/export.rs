@@ -93,6 +93,20 @@ fn every_match_is_exported_with_every_field_and_read_back() {
     // Filters apply as in a search.
     let fr = SearchOptions { langs: vec!["fr".into()], ..opts.clone() };
     assert_eq!(export(&w, "oil", &fr, Format::Jsonl, false).1, 0);
+
+    // Every document, read in many chunks (by more than one reader): each once, in the
+    // plan's order.
+    let plan = w.export_plan("*", &opts).unwrap();
+    assert!(plan.total() > 4 * newsdex_engine::export::CHUNK, "{}", plan.total());
+    let (all, rows, _) = export(&w, "*", &opts, Format::Jsonl, false);
+    assert_eq!(rows as usize, plan.total());
+    let ids: Vec<String> = String::from_utf8(all)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+        .collect();
+    let planned: Vec<String> = plan.ids().iter().map(|&i| newsdex_core::DocId::from_u64(i).to_string()).collect();
+    assert_eq!(ids, planned);
 }
 
 #[test]
