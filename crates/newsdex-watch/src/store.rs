@@ -354,8 +354,8 @@ impl WatchStore {
     /// Every watch, by name, **without its counts** (`entries`, `entries_today` and
     /// `last_match` are 0 and `None`): what a run or a delivery reads. The counts are
     /// read from every entry a watch has (the entries of its whole history), so a run
-    /// that listed them would take longer with every entry recorded (measured: 0.66 s of
-    /// 5.85 s over five batches of 10,000 watches, see BENCHMARKS.md).
+    /// that listed them would take longer with every entry recorded (measured: 0.70 s of
+    /// each run over five batches of 10,000 watches, see BENCHMARKS.md).
     pub(crate) fn list_without_counts(&self) -> Result<Vec<Watch>> {
         self.watches_where(false, "", [])
     }
