@@ -478,8 +478,9 @@ impl WatchStore {
             [],
             |r| r.get(0),
         )?;
-        let stamp = now();
+        // One clock reading for the run: the watches' `last_run` and the entries' times.
         let secs = Utc::now().timestamp();
+        let stamp = rfc3339(secs);
         let (mut new, mut added) = (0, 0);
         let mut rows = Rows::default();
         // A document many watches match is looked up once; statements are prepared once
