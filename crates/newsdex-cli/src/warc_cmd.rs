@@ -27,10 +27,13 @@
 //!   the exchange as the collector kept it. Kept: method, address, the request headers
 //!   newsdex set (User-Agent, Accept, Accept-Encoding, validators), status, every response
 //!   header as the HTTP library gave it (names lower-cased), the fetch time, and the body
-//!   byte for byte as received (compressed when it came so). Not kept, so not written:
-//!   the HTTP version (written as `HTTP/1.1`), the reason phrase (the standard one for
-//!   the status is written), headers the HTTP library added to the request itself except
-//!   `Host` (written from the address, as it is sent), the server's IP address. The body
+//!   byte for byte as received (compressed when it came so), the response's HTTP version
+//!   (HTTP/1.x in the status line; HTTP/2 and 3 as an HTTP/1.1 message with `WARC-Protocol:
+//!   h2` or `h3`, the form the IIPC proposal gives), its reason phrase as sent, and the
+//!   server's IP address (`WARC-IP-Address`). Exchanges kept before version, reason and
+//!   address were recorded are written as `HTTP/1.1` with the standard reason phrase and
+//!   no address. Not kept, so not written: headers the HTTP library added to the request
+//!   itself except `Host` (written from the address, as it is sent). The body
 //!   was kept with its chunked transfer coding already undone: a `Transfer-Encoding`
 //!   header is written as `X-Newsdex-Original-Transfer-Encoding`, so the message is
 //!   what was kept and readers do not de-chunk a body that is not chunked.
@@ -337,20 +340,36 @@ fn write_exchange<W: Write>(
         &request,
         Payload::None,
     )?;
-    let response = newsdex_warc::write::http_response("HTTP/1.1", status, &resp_headers, body);
-    w.write(
-        &[
-            ("WARC-Type", "response"),
-            ("WARC-Record-ID", response_id.as_str()),
-            ("WARC-Date", date.as_str()),
-            ("WARC-Target-URI", url),
-            ("WARC-Warcinfo-ID", warcinfo),
-            ("Content-Type", "application/http; msgtype=response"),
-            (DOC_FIELD, doc),
-        ],
-        &response,
-        Payload::AfterHttpHead,
-    )?;
+    // WARC's `application/http` holds an HTTP/1 message, so an HTTP/2 or 3 exchange is
+    // written with an HTTP/1.1 status line and its protocol in `WARC-Protocol` (IIPC
+    // warc-specifications proposal 42, ALPN ids).
+    let (version, protocol) = match ex["http_version"].as_str() {
+        Some("HTTP/1.0") => ("HTTP/1.0", Some("http/1.0")),
+        Some("HTTP/1.1") => ("HTTP/1.1", Some("http/1.1")),
+        Some("HTTP/2.0") => ("HTTP/1.1", Some("h2")),
+        Some("HTTP/3.0") => ("HTTP/1.1", Some("h3")),
+        _ => ("HTTP/1.1", None),
+    };
+    // No reason recorded (HTTP/2 and 3, older exchanges): the standard one for the status.
+    let response = newsdex_warc::write::http_response(version, status, ex["reason"].as_str(), &resp_headers, body);
+    let mut fields = vec![
+        ("WARC-Type", "response"),
+        ("WARC-Record-ID", response_id.as_str()),
+        ("WARC-Date", date.as_str()),
+        ("WARC-Target-URI", url),
+    ];
+    if let Some(ip) = ex["ip"].as_str() {
+        fields.push(("WARC-IP-Address", ip));
+    }
+    if let Some(p) = protocol {
+        fields.push(("WARC-Protocol", p));
+    }
+    fields.extend([
+        ("WARC-Warcinfo-ID", warcinfo),
+        ("Content-Type", "application/http; msgtype=response"),
+        (DOC_FIELD, doc),
+    ]);
+    w.write(&fields, &response, Payload::AfterHttpHead)?;
     Ok(())
 }
 

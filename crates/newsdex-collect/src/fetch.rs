@@ -66,6 +66,17 @@ pub struct Exchange {
     /// 0 when no response arrived.
     pub status: u16,
     pub response_headers: Vec<(String, String)>,
+    /// The response's protocol as received: `HTTP/1.0`, `HTTP/1.1`, `HTTP/2.0`, `HTTP/3.0`
+    /// (none when no response arrived, and in exchanges kept before it was recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_version: Option<String>,
+    /// The status line's reason phrase as the server sent it (HTTP/1 only; HTTP/2 and 3
+    /// have none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The IP address of the server the response came from (`WARC-IP-Address`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
     /// Unix seconds.
     pub fetched_at: i64,
     /// Why the exchange did not complete (timeout, too large, …).
@@ -447,6 +458,9 @@ impl Fetcher {
             request_headers: req_headers,
             status: 0,
             response_headers: Vec::new(),
+            http_version: None,
+            reason: None,
+            ip: None,
             fetched_at,
             error: None,
             body: Vec::new(),
@@ -461,6 +475,9 @@ impl Fetcher {
             }
         };
         ex.status = resp.status().as_u16();
+        ex.http_version = Some(format!("{:?}", resp.version()));
+        ex.reason = http_reason(&resp);
+        ex.ip = resp.remote_addr().map(|a| a.ip().to_string());
         ex.response_headers = resp
             .headers()
             .iter()
@@ -518,6 +535,19 @@ impl Fetcher {
             moved_permanently: None,
         };
         (Some(ex), Ok(resp))
+    }
+}
+
+/// The reason phrase of an HTTP/1 response's status line, as sent. hyper keeps one in the
+/// response's extensions only when it is not the standard phrase for the status, so
+/// otherwise the server sent the standard one. HTTP/2 and 3 responses have none.
+fn http_reason(resp: &reqwest::Response) -> Option<String> {
+    if resp.version() > reqwest::Version::HTTP_11 {
+        return None;
+    }
+    match resp.extensions().get::<hyper::ext::ReasonPhrase>() {
+        Some(r) => Some(String::from_utf8_lossy(r.as_bytes()).into_owned()),
+        None => resp.status().canonical_reason().map(str::to_string),
     }
 }
 

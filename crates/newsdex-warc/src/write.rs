@@ -100,9 +100,18 @@ pub fn http_request(method: &str, target: &str, headers: &[(String, String)]) ->
     out.into_bytes()
 }
 
-/// An HTTP response message: status line, headers, empty line, `body` as given.
-pub fn http_response(version: &str, status: u16, headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("{version} {status} {}\r\n", reason_phrase(status));
+/// An HTTP response message: status line, headers, empty line, `body` as given. The
+/// status line's reason phrase is `reason` when given (line ends in it become spaces),
+/// else the usual one for `status`.
+pub fn http_response(
+    version: &str,
+    status: u16,
+    reason: Option<&str>,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Vec<u8> {
+    let reason = reason.map_or_else(|| reason_phrase(status).to_string(), clean_value);
+    let mut out = format!("{version} {status} {reason}\r\n");
     for (n, v) in headers {
         out.push_str(&format!("{n}: {}\r\n", clean_value(v)));
     }
@@ -307,7 +316,7 @@ mod tests {
 
     #[test]
     fn a_response_record_has_both_digests_and_reads_back() {
-        let block = http_response("HTTP/1.1", 200, &[("Content-Type".into(), "text/html".into())], b"abc");
+        let block = http_response("HTTP/1.1", 200, None, &[("Content-Type".into(), "text/html".into())], b"abc");
         let mut w = WarcWriter::new(Vec::new(), false);
         let (off, len) = w
             .write(
@@ -336,6 +345,16 @@ mod tests {
     fn w_refuses_bad_names() -> bool {
         let mut w = WarcWriter::new(Vec::new(), false);
         w.write(&[("Bad: name", "x")], b"", Payload::None).is_err() && w.records() == 0
+    }
+
+    #[test]
+    fn a_response_keeps_the_reason_phrase_it_was_sent_with() {
+        let h = |b: &[u8]| String::from_utf8_lossy(&b[..b.iter().position(|&c| c == b'\n').unwrap() + 1]).into_owned();
+        assert_eq!(h(&http_response("HTTP/1.0", 200, Some("Fine Thanks"), &[], b"")), "HTTP/1.0 200 Fine Thanks\r\n");
+        assert_eq!(h(&http_response("HTTP/1.1", 404, None, &[], b"")), "HTTP/1.1 404 Not Found\r\n");
+        // Sent empty stays empty; a line end cannot end the status line early.
+        assert_eq!(h(&http_response("HTTP/1.1", 200, Some(""), &[], b"")), "HTTP/1.1 200 \r\n");
+        assert_eq!(h(&http_response("HTTP/1.1", 200, Some("A\r\nX: y"), &[], b"")), "HTTP/1.1 200 A  X: y\r\n");
     }
 
     #[test]
