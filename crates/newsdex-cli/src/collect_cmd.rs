@@ -149,7 +149,8 @@ pub fn sources(data: &Path, cmd: SourcesCommand, quiet: bool) -> anyhow::Result<
             let feeds = newsdex_collect::opml::read(&bytes).with_context(|| format!("{}", a.file.display()))?;
             let every = every(&a.every)?;
             let state = open_state(data)?;
-            let (mut added, mut known, mut bad) = (0, 0, 0);
+            let mut bad = 0;
+            let mut good = Vec::with_capacity(feeds.len());
             for f in &feeds {
                 if check_url(&f.url).is_err() {
                     bad += 1;
@@ -158,11 +159,22 @@ pub fn sources(data: &Path, cmd: SourcesCommand, quiet: bool) -> anyhow::Result<
                     }
                     continue;
                 }
-                let lang = f.lang.as_deref().and_then(newsdex_core::normalize_lang);
-                let (_, new) =
-                    state.add(&f.url, None, lang.as_deref(), f.title.as_deref(), f.category.as_deref(), every)?;
-                if new { added += 1 } else { known += 1 }
+                good.push((f, f.lang.as_deref().and_then(newsdex_core::normalize_lang)));
             }
+            let batch: Vec<newsdex_collect::NewSource<'_>> = good
+                .iter()
+                .map(|(f, lang)| newsdex_collect::NewSource {
+                    url: &f.url,
+                    outlet: None,
+                    lang: lang.as_deref(),
+                    title: f.title.as_deref(),
+                    category: f.category.as_deref(),
+                    every_secs: every,
+                })
+                .collect();
+            // One transaction: all the file's sources or, on an error, none.
+            let added = state.add_all(&batch)?;
+            let known = batch.len() - added;
             if !quiet {
                 eprintln!(
                     "imported {}: {added} added, {known} already there, {bad} skipped (not http(s)); `newsdex collect` polls them",

@@ -32,7 +32,7 @@ pub mod state;
 pub use collect::{CollectOptions, PassReport, SourceReport, run_pass};
 pub use fetch::FetchConfig;
 pub use schedule::Policy;
-pub use state::{STATE_FILE, Source, State};
+pub use state::{NewSource, STATE_FILE, Source, State};
 
 /// What can go wrong in collecting (a source's own failure is not an error: it is
 /// recorded in its status).

@@ -171,6 +171,17 @@ fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// A source to add, as [`State::add`] takes it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NewSource<'a> {
+    pub url: &'a str,
+    pub outlet: Option<&'a str>,
+    pub lang: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub category: Option<&'a str>,
+    pub every_secs: Option<i64>,
+}
+
 impl State {
     /// Open (creating) the state of the data directory `data`.
     /// A new data directory is made first (as `ingest` would), so that the state file
@@ -239,6 +250,20 @@ impl State {
         )?;
         let id = self.conn.last_insert_rowid();
         Ok((self.get(id)?.expect("just inserted"), true))
+    }
+
+    /// Add many sources in one transaction, synced to disk once, each as [`State::add`]
+    /// (`sources import` of an OPML file of thousands of feeds: one sync each took about
+    /// 1.5 minutes for 10,000). All are kept or, on an error, none. How many were new.
+    pub fn add_all(&self, sources: &[NewSource<'_>]) -> Result<usize, CollectError> {
+        let tx = self.conn.unchecked_transaction()?;
+        let mut added = 0;
+        for s in sources {
+            let (_, new) = self.add(s.url, s.outlet, s.lang, s.title, s.category, s.every_secs)?;
+            added += usize::from(new);
+        }
+        tx.commit()?;
+        Ok(added)
     }
 
     /// A source by id.
@@ -539,6 +564,35 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Source> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_added_together_are_all_kept_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = State::open(dir.path()).unwrap();
+        st.add("https://a.example/rss", None, None, None, None, None).unwrap();
+        let urls: Vec<String> = (0..500).map(|i| format!("https://s{i}.example/rss")).collect();
+        let mut batch: Vec<NewSource<'_>> =
+            urls.iter().map(|u| NewSource { url: u, lang: Some("en"), ..Default::default() }).collect();
+        batch.push(NewSource { url: "https://a.example/rss", title: Some("A"), ..Default::default() });
+        assert_eq!(st.add_all(&batch).unwrap(), 500, "the one already there is not new");
+        let list = State::open(dir.path()).unwrap().list().unwrap();
+        assert_eq!(list.len(), 501);
+        assert_eq!(list[0].title.as_deref(), Some("A"), "an existing source takes the settings given");
+        assert_eq!(list[500].url, "https://s499.example/rss");
+        // A batch that fails part-way (its third source refused by a trigger) leaves
+        // nothing of itself behind.
+        st.conn
+            .execute_batch(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON sources WHEN NEW.url = 'https://bad.example/rss'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+            )
+            .unwrap();
+        let more = ["https://c1.example/rss", "https://c2.example/rss", "https://bad.example/rss"]
+            .map(|url| NewSource { url, ..Default::default() });
+        assert!(st.add_all(&more).is_err());
+        assert_eq!(st.list().unwrap().len(), 501);
+        assert_eq!(st.add_all(&more[..2]).unwrap(), 2);
+    }
 
     #[test]
     fn add_list_pause_remove_and_items_survive_reopening() {
