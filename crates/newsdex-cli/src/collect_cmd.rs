@@ -90,6 +90,9 @@ pub struct CollectArgs {
     /// Largest response body, in MiB (as received and after gzip).
     #[arg(long, default_value_t = 5)]
     max_size: u64,
+    /// Requests in flight at once over all hosts (one at a time per host whatever this is).
+    #[arg(long, default_value_t = FetchConfig::default().concurrency as u32, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    concurrency: u32,
     /// Most article pages fetched in one pass (the rest wait for the next; a pass holds
     /// its pages in memory, at most this × --max-size).
     #[arg(long, default_value_t = 100)]
@@ -301,6 +304,7 @@ pub fn collect(data: &Path, a: CollectArgs, quiet: bool) -> anyhow::Result<Done>
         min_delay: Duration::try_from_secs_f64(a.delay).context("--delay")?,
         timeout: Duration::try_from_secs_f64(a.timeout).context("--timeout")?,
         max_bytes: a.max_size.max(1) << 20,
+        concurrency: a.concurrency as usize,
         ..FetchConfig::default()
     };
     if let Some(ua) = a.user_agent {

@@ -164,7 +164,7 @@ fn main() {
     let hosts = arg("--hosts", 2_000.0) as usize;
     let minutes = arg("--minutes", 10.0);
     let delay = arg("--delay", 5.0);
-    let concurrency = arg("--concurrency", 32.0) as usize;
+    let concurrency = arg("--concurrency", FetchConfig::default().concurrency as f64) as usize;
     let max_pages = arg("--max-pages", 5_000.0) as usize;
     let start = chrono::Utc::now().timestamp();
     let sim = Arc::new(Sim { hosts, start });

@@ -164,8 +164,12 @@ fn collect_once_fetches_feed_and_pages_into_the_archive() {
     assert_eq!(list[0]["last_status"], 200);
     assert_eq!(list[0]["items_seen"], 2);
     // Again: nothing new is fetched.
-    let (_, err) = n.expect(0, &["collect", "--once", "--all", "--delay", "0.01", "--resolve", &resolve]);
+    let (_, err) =
+        n.expect(0, &["collect", "--once", "--all", "--delay", "0.01", "--concurrency", "1", "--resolve", &resolve]);
     assert!(err.contains("0 new items, 0 pages fetched"), "{err}");
+    // No room for any request is a usage error, before anything is fetched.
+    let (_, err) = n.expect(2, &["collect", "--once", "--concurrency", "0", "--resolve", &resolve]);
+    assert!(err.contains("--concurrency"), "{err}");
     // The archive rebuilds from the raw store alone, feed and robots responses not
     // becoming articles.
     n.ok(&["reindex"]);

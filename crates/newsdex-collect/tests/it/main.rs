@@ -570,6 +570,26 @@ fn one_request_at_a_time_per_host_with_the_minimum_delay() {
 }
 
 #[test]
+fn requests_in_flight_over_all_hosts_never_exceed_the_concurrency() {
+    // Eight hosts, each with a feed that takes 300 ms to answer: with room for 3
+    // requests at once the collector must reach 3 and never pass it.
+    let s = TestServer::start();
+    let hosts: Vec<String> = (0..8).map(|i| format!("h{i}.example")).collect();
+    let host_refs: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    let dir = tempfile::tempdir().unwrap();
+    for h in &hosts {
+        s.route(h, "/robots.txt", vec![Resp::status(404).delay(Duration::from_millis(300))]);
+        s.route(h, "/rss", vec![Resp::ok(RSS, small_feed(h, &[])).delay(Duration::from_millis(300))]);
+        add(dir.path(), &format!("http://{h}/rss"));
+    }
+    let mut o = opts(&s, &host_refs);
+    o.fetch.concurrency = 3;
+    let r = pass(dir.path(), &o, now());
+    assert_eq!(s.log().len(), 16, "a robots.txt and a feed per host: {r:?}");
+    assert_eq!(s.most_in_flight(), 3, "{r:?}");
+}
+
+#[test]
 fn a_home_page_naming_its_feed_becomes_the_feed() {
     let s = TestServer::start();
     let host = "home.example";

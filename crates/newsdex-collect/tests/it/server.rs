@@ -64,6 +64,27 @@ pub struct Logged {
 struct Inner {
     routes: HashMap<String, (Vec<Resp>, usize)>,
     log: Vec<Logged>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: usize,
+    most_in_flight: usize,
+}
+
+/// Counts a request in flight until dropped.
+struct InFlight(Arc<Mutex<Inner>>);
+
+impl InFlight {
+    fn start(inner: &Arc<Mutex<Inner>>) -> InFlight {
+        let mut g = inner.lock().unwrap();
+        g.in_flight += 1;
+        g.most_in_flight = g.most_in_flight.max(g.in_flight);
+        InFlight(inner.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().in_flight -= 1;
+    }
 }
 
 /// The server; dropped with the test (its runtime thread ends with the process).
@@ -74,6 +95,7 @@ pub struct TestServer {
 }
 
 async fn handle(State(inner): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
+    let _counted = InFlight::start(&inner);
     let host = req
         .headers()
         .get("host")
@@ -150,6 +172,11 @@ impl TestServer {
 
     pub fn log(&self) -> Vec<Logged> {
         self.inner.lock().unwrap().log.clone()
+    }
+
+    /// The most requests the server was answering at one time.
+    pub fn most_in_flight(&self) -> usize {
+        self.inner.lock().unwrap().most_in_flight
     }
 
     /// Requests for `host` + `path`.
