@@ -12,7 +12,7 @@ use newsdex_engine::{Engine, FeedHints, Fetched, IngestOptions};
 use crate::CollectError;
 use crate::canon::host_of;
 use crate::feed::{FeedItem, ParsedFeed};
-use crate::fetch::{Exchange, Fetch, FetchConfig, FetchFailure, Fetcher, Validators};
+use crate::fetch::{Exchange, Fetch, FetchConfig, FetchFailure, Fetcher, HostMemory, Validators};
 use crate::schedule::{Policy, human_secs};
 use crate::state::{PollOutcome, SeenItem, Source, State};
 
@@ -26,11 +26,20 @@ pub struct CollectOptions {
     pub max_pages: usize,
     /// Poll every source that is not paused, due or not.
     pub all: bool,
+    /// What passes made with these options (and their clones) remember of hosts between
+    /// them: robots.txt answers and the time of each host's last request.
+    pub hosts: HostMemory,
 }
 
 impl Default for CollectOptions {
     fn default() -> CollectOptions {
-        CollectOptions { fetch: FetchConfig::default(), policy: Policy::default(), max_pages: 100, all: false }
+        CollectOptions {
+            fetch: FetchConfig::default(),
+            policy: Policy::default(),
+            max_pages: 100,
+            all: false,
+            hosts: HostMemory::default(),
+        }
     }
 }
 
@@ -193,7 +202,7 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
     let mut due = if opts.all { state.list()?.into_iter().filter(|s| !s.paused).collect() } else { state.due(now)? };
     let mut report = PassReport::default();
     // Hosts paused by an earlier Retry-After: their sources wait, unpolled, no error.
-    let fetcher = Arc::new(Fetcher::new(opts.fetch.clone())?);
+    let fetcher = Arc::new(Fetcher::with_memory(opts.fetch.clone(), opts.hosts.clone())?);
     for (host, until, why) in state.paused_hosts(now)? {
         fetcher.pause_host(&host, until, &why);
     }

@@ -2,9 +2,13 @@
 //!
 //! * At most one request in flight per host, and at least [`FetchConfig::min_delay`]
 //!   (or the host's robots.txt `Crawl-delay`, up to a minute) between two.
-//! * robots.txt fetched once per host per pass and obeyed (texting_robots); a 4xx
-//!   robots.txt allows everything, a 5xx one stops the host for the pass (as Google
-//!   does); a host that cannot be reached at all is a connection failure, not a refusal.
+//! * robots.txt fetched once per host and obeyed (texting_robots), kept across passes for
+//!   at most [`FetchConfig::robots_ttl`] (a day, RFC 9309's limit) when the passes share a
+//!   [`HostMemory`]; a 4xx robots.txt allows everything, a 5xx one stops the host for the
+//!   pass (as Google does) and is asked again next pass; a host that cannot be reached at
+//!   all is a connection failure, not a refusal.
+//! * A host's last request is remembered across passes too, so the delay between two
+//!   requests holds from one pass to the next.
 //! * Redirects followed by hand, at most [`FetchConfig::max_redirects`], loops detected;
 //!   every hop is an exchange kept with its headers; a chain of permanent redirects
 //!   names the new address.
@@ -37,6 +41,10 @@ pub struct FetchConfig {
     /// at 128 about 45 s, at 256 no shorter (the per-host delay binds); see BENCHMARKS.md,
     /// "Collector capacity".
     pub concurrency: usize,
+    /// How long a host's robots.txt answer is used before it is asked again (when passes
+    /// share a [`HostMemory`]). A day by default: RFC 9309 §2.4 says a cached copy should
+    /// not be used for longer.
+    pub robots_ttl: Duration,
     /// Host names resolved to these addresses instead of by DNS (tests map many
     /// hostnames onto a loopback server).
     pub resolve: Vec<(String, SocketAddr)>,
@@ -55,6 +63,7 @@ impl Default for FetchConfig {
             max_bytes: 5 << 20,
             max_redirects: 5,
             concurrency: 128,
+            robots_ttl: Duration::from_secs(86_400),
             resolve: Vec::new(),
         }
     }
@@ -165,6 +174,34 @@ pub struct Validators {
 struct HostSlot {
     last: Option<Instant>,
     robots: Option<Arc<Robots>>,
+    /// When `robots` was read.
+    robots_at: Option<Instant>,
+}
+
+/// What the fetcher knows of each host (its robots.txt answer, when it was read, when the
+/// host was last asked anything, the sitemaps its robots.txt names), shared by every
+/// fetcher given the same memory: the passes of one `collect` or `serve --collect` share
+/// one, so robots.txt is not asked again each pass and the per-host delay runs on from
+/// one pass to the next. Cheap to clone (an `Arc`); kept in memory only.
+#[derive(Debug, Clone, Default)]
+pub struct HostMemory(Arc<HostTables>);
+
+#[derive(Debug, Default)]
+struct HostTables {
+    slots: Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostSlot>>>>,
+    /// The `Sitemap:` lines of each host's robots.txt (for a home page naming no feed).
+    sitemaps: Mutex<HashMap<String, Vec<String>>>,
+}
+
+impl HostMemory {
+    /// Hosts remembered.
+    pub fn len(&self) -> usize {
+        self.0.slots.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[derive(Debug)]
@@ -200,13 +237,13 @@ impl Robots {
 pub struct Fetcher {
     client: reqwest::Client,
     cfg: FetchConfig,
-    hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostSlot>>>>,
+    hosts: HostMemory,
+    /// When this fetcher was made: a robots.txt that failed before then is asked again.
+    born: Instant,
     /// Hosts paused by a `Retry-After` (Unix seconds, reason), shared by all requests.
     paused: Mutex<HashMap<String, (i64, String)>>,
     /// Every exchange made for robots.txt, to be kept like the others.
     robots_exchanges: Mutex<Vec<Exchange>>,
-    /// The `Sitemap:` lines of each host's robots.txt (for a home page naming no feed).
-    robots_sitemaps: Mutex<HashMap<String, Vec<String>>>,
     slots: tokio::sync::Semaphore,
 }
 
@@ -223,7 +260,13 @@ fn now_secs() -> i64 {
 }
 
 impl Fetcher {
+    /// A fetcher with a memory of hosts of its own.
     pub fn new(cfg: FetchConfig) -> Result<Fetcher, crate::CollectError> {
+        Fetcher::with_memory(cfg, HostMemory::default())
+    }
+
+    /// A fetcher that shares what it learns of hosts with other fetchers of `hosts`.
+    pub fn with_memory(cfg: FetchConfig, hosts: HostMemory) -> Result<Fetcher, crate::CollectError> {
         install_crypto();
         let mut b = reqwest::Client::builder()
             .user_agent(cfg.user_agent.clone())
@@ -239,10 +282,10 @@ impl Fetcher {
             client,
             slots: tokio::sync::Semaphore::new(cfg.concurrency.max(1)),
             cfg,
-            hosts: Default::default(),
+            hosts,
+            born: Instant::now(),
             paused: Default::default(),
             robots_exchanges: Default::default(),
-            robots_sitemaps: Default::default(),
         })
     }
 
@@ -270,13 +313,13 @@ impl Fetcher {
         std::mem::take(&mut *self.robots_exchanges.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// The sitemaps the robots.txt of `host` names (read during this fetcher's life).
+    /// The sitemaps the robots.txt of `host` names (as last read).
     pub fn robots_sitemaps(&self, host: &str) -> Vec<String> {
-        self.robots_sitemaps.lock().unwrap_or_else(|e| e.into_inner()).get(host).cloned().unwrap_or_default()
+        self.hosts.0.sitemaps.lock().unwrap_or_else(|e| e.into_inner()).get(host).cloned().unwrap_or_default()
     }
 
     fn slot(&self, host: &str) -> Arc<tokio::sync::Mutex<HostSlot>> {
-        let mut h = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut h = self.hosts.0.slots.lock().unwrap_or_else(|e| e.into_inner());
         h.entry(host.to_string()).or_default().clone()
     }
 
@@ -338,9 +381,20 @@ impl Fetcher {
         }
         let slot = self.slot(&host);
         let mut slot = slot.lock().await;
-        if slot.robots.is_none() {
+        // Asked at most once a pass; in a later pass again once its answer is older than
+        // robots_ttl, or if it failed.
+        let stale = match (&slot.robots, slot.robots_at) {
+            (Some(r), Some(at)) => {
+                at < self.born && (at.elapsed() >= self.cfg.robots_ttl || matches!(**r, Robots::Unavailable(_)))
+            }
+            _ => true,
+        };
+        if stale {
             match self.robots(url, &mut slot).await {
-                Ok(robots) => slot.robots = Some(Arc::new(robots)),
+                Ok(robots) => {
+                    slot.robots = Some(Arc::new(robots));
+                    slot.robots_at = Some(Instant::now());
+                }
                 // The host cannot be reached at all: that is the failure (robots.txt is
                 // asked again next time).
                 Err(f) => return (None, Err(f)),
@@ -416,11 +470,13 @@ impl Fetcher {
         Ok(match res {
             Ok(r) if r.status == 200 => match texting_robots::Robot::new(ROBOTS_AGENT, &r.content) {
                 Ok(robot) => {
-                    if let Some(host) = host_of(url)
-                        && !robot.sitemaps.is_empty()
-                    {
-                        let mut m = self.robots_sitemaps.lock().unwrap_or_else(|e| e.into_inner());
-                        m.insert(host, robot.sitemaps.iter().take(50).cloned().collect());
+                    if let Some(host) = host_of(url) {
+                        let mut m = self.hosts.0.sitemaps.lock().unwrap_or_else(|e| e.into_inner());
+                        if robot.sitemaps.is_empty() {
+                            m.remove(&host);
+                        } else {
+                            m.insert(host, robot.sitemaps.iter().take(50).cloned().collect());
+                        }
                     }
                     Robots::Rules { robot: Box::new(robot) }
                 }

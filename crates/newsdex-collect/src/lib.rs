@@ -30,7 +30,7 @@ pub mod sitemap;
 pub mod state;
 
 pub use collect::{CollectOptions, PassReport, SourceReport, run_pass};
-pub use fetch::FetchConfig;
+pub use fetch::{FetchConfig, HostMemory};
 pub use schedule::Policy;
 pub use state::{NewSource, STATE_FILE, Source, State};
 

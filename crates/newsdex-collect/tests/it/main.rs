@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use newsdex_collect::state::State;
-use newsdex_collect::{CollectOptions, FetchConfig, PassReport, run_pass};
+use newsdex_collect::{CollectOptions, FetchConfig, HostMemory, PassReport, run_pass};
 use newsdex_engine::{Engine, SearchOptions};
 use server::{Resp, TestServer};
 
@@ -692,4 +692,60 @@ fn robots_txt_server_error_stops_the_host_for_this_pass() {
     let src = source(dir.path(), id);
     assert!(src.error.as_deref().unwrap().contains("robots.txt answered HTTP 503"), "{src:?}");
     assert!(src.next_fetch - t < DAY);
+}
+
+#[test]
+fn a_failed_robots_txt_is_asked_again_next_pass_even_with_a_shared_memory() {
+    let s = TestServer::start();
+    let host = "recovering.example";
+    let rules = "User-agent: *\nDisallow: /private/\n";
+    s.route(host, "/robots.txt", vec![Resp::status(503), Resp::ok("text/plain", rules)]);
+    s.route(host, "/rss", vec![Resp::ok(RSS, small_feed(host, &[("x", "y")]))]);
+    let dir = tempfile::tempdir().unwrap();
+    add(dir.path(), &format!("http://{host}/rss"));
+    let o = CollectOptions { all: true, ..opts(&s, &[host]) };
+    pass(dir.path(), &o, now());
+    assert_eq!((s.hits(host, "/robots.txt"), s.hits(host, "/rss")), (1, 0));
+    pass(dir.path(), &o, now());
+    assert_eq!((s.hits(host, "/robots.txt"), s.hits(host, "/rss")), (2, 1));
+    // Its answer now stands for the passes after.
+    pass(dir.path(), &o, now());
+    assert_eq!((s.hits(host, "/robots.txt"), s.hits(host, "/rss")), (2, 2));
+}
+
+#[test]
+fn passes_sharing_their_memory_of_hosts_ask_robots_txt_once_and_keep_the_delay() {
+    let s = TestServer::start();
+    let host = "remembered.example";
+    s.route(host, "/robots.txt", vec![Resp::ok("text/plain", "User-agent: *\nDisallow: /private/\n")]);
+    s.route(host, "/rss", vec![Resp::ok(RSS, small_feed(host, &[]))]);
+    s.route(host, "/private/rss", vec![Resp::ok(RSS, small_feed(host, &[]))]);
+    let dir = tempfile::tempdir().unwrap();
+    add(dir.path(), &format!("http://{host}/rss"));
+    let private = add(dir.path(), &format!("http://{host}/private/rss"));
+    let mut o = CollectOptions { all: true, ..opts(&s, &[host]) };
+    o.fetch.min_delay = Duration::from_millis(300);
+    for _ in 0..3 {
+        pass(dir.path(), &o, now());
+    }
+    assert_eq!(s.hits(host, "/robots.txt"), 1, "one robots.txt for three passes");
+    assert_eq!(s.hits(host, "/rss"), 3);
+    // The remembered rules are still obeyed.
+    assert_eq!(s.hits(host, "/private/rss"), 0);
+    assert!(source(dir.path(), private).error.as_deref().unwrap().contains("robots.txt"));
+    // The delay between two requests to the host holds across passes too.
+    let log: Vec<_> = s.log().into_iter().filter(|l| l.host == host).collect();
+    for w in log.windows(2) {
+        assert!(w[1].at.duration_since(w[0].at) >= Duration::from_millis(290), "{:?}", w[1].at.duration_since(w[0].at));
+    }
+    // Another memory (another process) asks again; so does one whose answer is older
+    // than robots_ttl.
+    let fresh = CollectOptions { hosts: HostMemory::default(), ..o.clone() };
+    pass(dir.path(), &fresh, now());
+    assert_eq!(s.hits(host, "/robots.txt"), 2);
+    assert_eq!(fresh.hosts.len(), 1);
+    let mut expired = fresh.clone();
+    expired.fetch.robots_ttl = Duration::ZERO;
+    pass(dir.path(), &expired, now());
+    assert_eq!(s.hits(host, "/robots.txt"), 3);
 }
