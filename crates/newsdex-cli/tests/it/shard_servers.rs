@@ -256,15 +256,27 @@ fn a_root_over_shard_servers_answers_as_the_collection_does_and_says_when_a_shar
     let expected = single.json(&["story", &ids[2]]);
     assert_eq!(expected["size"], 4, "one archive groups the copies: {expected}");
     let url = format!("{}api/stories/{}", root.url, &ids[2][..10]);
+    let search = format!("{}api/search?q=Almaty+tariffs", root.url);
+    let story_id = expected["id"].clone();
+    // The root and each shard server reopen the relinked collection on their own clocks
+    // (`newsdex_collection::live`): wait until the root's story and the shard servers'
+    // hits both show the link, as a regression for a CI run where the search was asked
+    // while a loaded shard server still answered from before it.
     let started = std::time::Instant::now();
-    let story = loop {
+    let (story, hits) = loop {
         let (status, story) = json(&url);
-        if (status == 200 && story == expected) || started.elapsed() > std::time::Duration::from_secs(30) {
-            break story;
+        let (_, found) = json(&search);
+        let linked = found["hits"].as_array().is_some_and(|h| h.iter().any(|h| h["story"] == story_id));
+        if (status == 200 && story == expected && linked) || started.elapsed() > std::time::Duration::from_secs(60) {
+            break (story, found);
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
     assert_eq!(story, expected, "the root's story is one archive's");
+    assert!(
+        hits["hits"].as_array().unwrap().iter().any(|h| h["story"] == story_id),
+        "in 60 s the shard servers' hits did not link the story: {hits}"
+    );
     assert_eq!(nd.json(&["story", &ids[3]]), expected, "`story` on the collection");
     let (status, page) = get(&format!("{}stories/{}", root.url, ids[1]));
     assert_eq!(status, 200, "{page}");
