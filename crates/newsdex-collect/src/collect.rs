@@ -1,7 +1,8 @@
-//! One collecting pass: due sources polled, new items' pages fetched, every response kept
-//! in the raw store (through [`Engine::keep_fetched`]), then each source's outcome and the
-//! items it saw recorded in the state file, in that order, so that a crash at any point
-//! re-fetches at worst and loses nothing.
+//! One collecting pass: due sources polled, new items' pages fetched as soon as their
+//! listing is read, every response kept in the raw store (through
+//! [`Engine::keep_fetched`], every [`CollectOptions::commit_every`] while the pass runs),
+//! then each source's outcome and the items it saw recorded in the state file, in that
+//! order, so that a crash at any point re-fetches at worst and loses nothing.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -29,6 +30,9 @@ pub struct CollectOptions {
     /// What passes made with these options (and their clones) remember of hosts between
     /// them: robots.txt answers and the time of each host's last request.
     pub hosts: HostMemory,
+    /// How often a pass keeps what it fetched so far (and it becomes searchable), rather
+    /// than only at its end; a commit costs an index commit and a state transaction.
+    pub commit_every: std::time::Duration,
 }
 
 impl Default for CollectOptions {
@@ -39,6 +43,7 @@ impl Default for CollectOptions {
             max_pages: 100,
             all: false,
             hosts: HostMemory::default(),
+            commit_every: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -196,11 +201,82 @@ fn seed(id: i64, now: i64) -> u64 {
     (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ now as u64
 }
 
+/// What a task on the pass's runtime hands back to the pass.
+enum Done {
+    /// Source `i`'s listing was fetched.
+    Polled(usize, Fetch),
+    /// A sitemap of source `i`'s sitemap index was fetched.
+    Child(usize, Fetch),
+    /// An item's page was fetched.
+    Page(Wanted, Fetch),
+    /// A task that ended without answering (a panic: a bug), and what it was for.
+    Lost(Task),
+}
+
+/// What a task was fetching.
+#[derive(Debug, Clone, Copy)]
+enum Task {
+    Poll(usize),
+    Child(usize),
+    Page(usize),
+}
+
+/// What a task that ended without answering is taken to have fetched.
+fn lost_fetch() -> Fetch {
+    Fetch {
+        exchanges: Vec::new(),
+        result: Err(FetchFailure::Connect("the request's task ended without an answer (a bug in newsdex)".into())),
+    }
+}
+
+/// One pass under way: what came back so far and what is not yet kept. It lives on the
+/// caller's thread (the state file is not shared); the fetches run on a tokio runtime
+/// and report over a channel.
+struct Pass<'a> {
+    opts: &'a CollectOptions,
+    state: &'a State,
+    data: &'a Path,
+    now: i64,
+    fetcher: Arc<Fetcher>,
+    runtime: &'a tokio::runtime::Runtime,
+    tx: std::sync::mpsc::Sender<Done>,
+    /// Tasks spawned whose answer has not come back.
+    in_flight: usize,
+    /// Per source: its poll, once answered.
+    polled: Vec<Option<Polled>>,
+    /// Per source: sitemaps of its index not yet fetched.
+    children_left: Vec<usize>,
+    /// Per source: pages asked for and not yet answered.
+    pages_left: Vec<usize>,
+    /// Per source: its items read and their pages asked for (the listing is done).
+    listed: Vec<bool>,
+    recorded: Vec<bool>,
+    seen_by_source: HashMap<usize, Vec<SeenItem>>,
+    pages_by_source: HashMap<usize, (usize, usize)>,
+    deferred_sources: std::collections::HashSet<usize>,
+    batch_keys: std::collections::HashSet<String>,
+    pages_asked: usize,
+    deferred_from_cap: usize,
+    host_deferred: usize,
+    /// Responses fetched and not yet kept.
+    unkept: Vec<Fetched>,
+    /// A source with no outlet or language, for robots.txt exchanges.
+    robots_source: Source,
+    report: PassReport,
+    /// The reports of the sources recorded so far, by source.
+    source_reports: Vec<(usize, SourceReport)>,
+}
+
 /// Run one pass over the sources due at `now` (Unix seconds) in the data directory `data`.
+///
+/// Listings are polled, and each new item's page asked for as soon as its listing is
+/// read; what comes back is kept in the archive every [`CollectOptions::commit_every`]
+/// (searchable from then), not only at the end, and a source's outcome is recorded in the
+/// state file once everything it brought is kept. So an item waits for its listing's
+/// poll, its page and the next commit, not for the slowest host of the pass.
 pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassReport, CollectError> {
     let state = State::open(data)?;
     let mut due = if opts.all { state.list()?.into_iter().filter(|s| !s.paused).collect() } else { state.due(now)? };
-    let mut report = PassReport::default();
     // Hosts paused by an earlier Retry-After: their sources wait, unpolled, no error.
     let fetcher = Arc::new(Fetcher::with_memory(opts.fetch.clone(), opts.hosts.clone())?);
     for (host, until, why) in state.paused_hosts(now)? {
@@ -218,50 +294,128 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         }
     });
     if due.is_empty() {
-        return Ok(report);
+        return Ok(PassReport::default());
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| CollectError::Io("tokio runtime".into(), e))?;
-
-    // 1. Feeds.
-    let polled: Vec<Polled> = runtime.block_on(async {
-        let mut set = tokio::task::JoinSet::new();
-        for (i, s) in due.into_iter().enumerate() {
-            let f = fetcher.clone();
-            let unconditional = opts.policy.unconditional_due(s.last_unconditional, now);
-            let v = if unconditional {
-                Validators::default()
-            } else {
-                Validators { etag: s.etag.clone(), last_modified: s.last_modified.clone() }
-            };
-            set.spawn(async move {
-                let fetch = f.get(&s.url, &v).await;
-                let p = Polled {
-                    source: s,
-                    fetch,
-                    conditional: !unconditional,
-                    feed: None,
-                    children: Vec::new(),
-                    robots_sitemaps: Vec::new(),
-                };
-                (i, p)
-            });
-        }
-        let mut out: Vec<(usize, Polled)> = Vec::new();
-        while let Some(r) = set.join_next().await {
-            if let Ok(p) = r {
-                out.push(p);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let n = due.len();
+    let mut pass = Pass {
+        opts,
+        state: &state,
+        data,
+        now,
+        fetcher: fetcher.clone(),
+        runtime: &runtime,
+        tx,
+        in_flight: 0,
+        polled: (0..n).map(|_| None).collect(),
+        children_left: vec![0; n],
+        pages_left: vec![0; n],
+        listed: vec![false; n],
+        recorded: vec![false; n],
+        seen_by_source: HashMap::new(),
+        pages_by_source: HashMap::new(),
+        deferred_sources: Default::default(),
+        batch_keys: Default::default(),
+        pages_asked: 0,
+        deferred_from_cap: 0,
+        host_deferred: 0,
+        unkept: Vec::new(),
+        robots_source: Source { outlet: None, lang: None, ..due[0].clone() },
+        report: PassReport::default(),
+        source_reports: Vec::new(),
+    };
+    // 1. Every listing at once (the fetcher keeps each host's pace).
+    let mut sources = Vec::with_capacity(n);
+    for (i, s) in due.into_iter().enumerate() {
+        let unconditional = opts.policy.unconditional_due(s.last_unconditional, now);
+        let v = if unconditional {
+            Validators::default()
+        } else {
+            Validators { etag: s.etag.clone(), last_modified: s.last_modified.clone() }
+        };
+        let url = s.url.clone();
+        sources.push((s, !unconditional));
+        pass.spawn(Task::Poll(i), move |f| async move { Done::Polled(i, f.get(&url, &v).await) });
+    }
+    let mut sources: Vec<Option<(Source, bool)>> = sources.into_iter().map(Some).collect();
+    // 2. Answers as they come: listings read, pages asked for, all kept every
+    // `commit_every` and at the end.
+    let mut last_commit = std::time::Instant::now();
+    while pass.in_flight > 0 {
+        let wait = opts.commit_every.saturating_sub(last_commit.elapsed());
+        match rx.recv_timeout(wait.max(std::time::Duration::from_millis(1))) {
+            Ok(done) => {
+                pass.in_flight -= 1;
+                match done {
+                    Done::Polled(i, fetch) => {
+                        let (source, conditional) = sources[i].take().expect("one poll per source");
+                        pass.polled(i, source, conditional, fetch);
+                    }
+                    Done::Child(i, fetch) => pass.child(i, fetch),
+                    Done::Page(w, fetch) => pass.page(w, fetch),
+                    Done::Lost(Task::Poll(i)) => {
+                        let (source, conditional) = sources[i].take().expect("one poll per source");
+                        pass.polled(i, source, conditional, lost_fetch());
+                    }
+                    Done::Lost(Task::Child(i)) => pass.child(i, lost_fetch()),
+                    Done::Lost(Task::Page(i)) => {
+                        // Not seen: asked for again at the next poll.
+                        pass.pages_left[i] -= 1;
+                        pass.deferred_sources.insert(i);
+                    }
+                }
+                pass.list_ready()?;
             }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
         }
-        out.sort_by_key(|(i, _)| *i);
-        out.into_iter().map(|(_, p)| p).collect()
-    });
-    let mut polled = polled;
-    let mut children: Vec<(usize, String)> = Vec::new();
-    for (i, p) in polled.iter_mut().enumerate() {
+        if last_commit.elapsed() >= opts.commit_every && pass.in_flight > 0 {
+            pass.commit(false)?;
+            last_commit = std::time::Instant::now();
+        }
+    }
+    pass.commit(true)?;
+    // 3. Hosts that asked to be left alone.
+    for h in fetcher.paused_hosts() {
+        state.pause_host(&h.0, h.1, &h.2)?;
+    }
+    let mut report = std::mem::take(&mut pass.report);
+    report.deferred = pass.deferred_from_cap + pass.host_deferred;
+    pass.source_reports.sort_by_key(|(i, _)| *i);
+    report.sources = std::mem::take(&mut pass.source_reports).into_iter().map(|(_, r)| r).collect();
+    drop(pass);
+    drop(runtime);
+    Ok(report)
+}
+
+impl Pass<'_> {
+    /// Run `fetch` on the runtime; its answer (or, should it panic, that it was lost)
+    /// comes back over the channel, so every task spawned answers once.
+    fn spawn<F, Fut>(&mut self, task: Task, fetch: F)
+    where
+        F: FnOnce(Arc<Fetcher>) -> Fut,
+        Fut: std::future::Future<Output = Done> + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        let handle = self.runtime.spawn(fetch(self.fetcher.clone()));
+        self.in_flight += 1;
+        self.runtime.spawn(async move {
+            let _ = tx.send(handle.await.unwrap_or(Done::Lost(task)));
+        });
+    }
+
+    /// Source `i`'s listing came back: read it (a sitemap index asks for its sitemaps).
+    fn polled(&mut self, i: usize, source: Source, conditional: bool, fetch: Fetch) {
+        for ex in fetch.exchanges.clone() {
+            self.unkept.push(kept(ex, "feed", &source, None));
+        }
+        let mut p =
+            Polled { source, fetch, conditional, feed: None, children: Vec::new(), robots_sitemaps: Vec::new() };
         if let Ok(r) = &p.fetch.result
             && r.status == 200
         {
@@ -269,7 +423,14 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
                 Ok(Listing::Feed(f)) => Ok(f),
                 Ok(Listing::Index(c)) if c.is_empty() => Err("a sitemap index naming no sitemap".into()),
                 Ok(Listing::Index(c)) => {
-                    children.extend(c.into_iter().map(|c| (i, c.url)));
+                    // One level: an index inside an index is not followed, as the
+                    // protocol allows none.
+                    self.children_left[i] = c.len();
+                    for c in c {
+                        self.spawn(Task::Child(i), move |f| async move {
+                            Done::Child(i, f.get(&c.url, &Validators::default()).await)
+                        });
+                    }
                     Ok(ParsedFeed::default())
                 }
                 Err(e) => Err(e),
@@ -277,169 +438,147 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
             if p.feed.as_ref().is_some_and(Result::is_err)
                 && let Some(host) = host_of(&r.url)
             {
-                p.robots_sitemaps = fetcher.robots_sitemaps(&host);
+                p.robots_sitemaps = self.fetcher.robots_sitemaps(&host);
             }
         }
-    }
-    // 1b. The children of sitemap indexes (one level: an index inside an index is not
-    // followed, as the protocol allows none).
-    if !children.is_empty() {
-        let fetched: Vec<(usize, Fetch)> = runtime.block_on(async {
-            let mut set = tokio::task::JoinSet::new();
-            for (n, (i, url)) in children.into_iter().enumerate() {
-                let f = fetcher.clone();
-                set.spawn(async move { (n, i, f.get(&url, &Validators::default()).await) });
-            }
-            let mut out = Vec::new();
-            while let Some(r) = set.join_next().await {
-                if let Ok(x) = r {
-                    out.push(x);
-                }
-            }
-            out.sort_by_key(|(n, _, _)| *n);
-            out.into_iter().map(|(_, i, f)| (i, f)).collect()
-        });
-        for (i, f) in fetched {
-            polled[i].children.push(f);
-        }
-        for p in polled.iter_mut().filter(|p| !p.children.is_empty()) {
-            let mut items = Vec::new();
-            let mut failures = Vec::new();
-            for c in &p.children {
-                let read = match &c.result {
-                    Ok(r) if r.status == 200 => match read_listing(&r.content, r.content_type.as_deref(), &r.url) {
-                        Ok(Listing::Feed(f)) => Ok(f.items),
-                        Ok(Listing::Index(_)) => Err("an index inside an index (not followed)".to_string()),
-                        Err(e) => Err(e),
-                    },
-                    Ok(r) => Err(format!("HTTP {}", r.status)),
-                    Err(e) => Err(e.to_string()),
-                };
-                match read {
-                    Ok(it) => items.extend(it),
-                    Err(e) => failures.push(format!("{}: {e}", c.exchanges.first().map_or("?", |x| x.url.as_str()))),
-                }
-            }
-            p.feed = Some(if failures.len() == p.children.len() {
-                Err(format!("none of the index's {} sitemaps could be read ({})", failures.len(), failures[0]))
-            } else {
-                let mut f = crate::sitemap::as_feed(items, 0);
-                f.repairs.extend(failures.into_iter().map(|e| format!("sitemap not read: {e}")));
-                Ok(f)
-            });
-        }
+        self.polled[i] = Some(p);
     }
 
-    // 2. New items, and their pages.
-    let mut wanted: Vec<Wanted> = Vec::new();
-    let mut no_page: Vec<Wanted> = Vec::new();
-    let mut batch_keys = std::collections::HashSet::new();
-    for (i, p) in polled.iter().enumerate() {
-        let Some(Ok(feed)) = &p.feed else { continue };
-        for it in &feed.items {
-            let keys = it.keys(&p.source.url);
-            if keys.iter().any(|k| batch_keys.contains(k)) {
+    /// A sitemap of source `i`'s index came back; with the last, the index is read.
+    fn child(&mut self, i: usize, fetch: Fetch) {
+        let p = self.polled[i].as_mut().expect("a child of a polled source");
+        for ex in fetch.exchanges.clone() {
+            self.unkept.push(kept(ex, "sitemap", &p.source, None));
+        }
+        p.children.push(fetch);
+        self.children_left[i] -= 1;
+        if self.children_left[i] > 0 {
+            return;
+        }
+        let mut items = Vec::new();
+        let mut failures = Vec::new();
+        for c in &p.children {
+            let read = match &c.result {
+                Ok(r) if r.status == 200 => match read_listing(&r.content, r.content_type.as_deref(), &r.url) {
+                    Ok(Listing::Feed(f)) => Ok(f.items),
+                    Ok(Listing::Index(_)) => Err("an index inside an index (not followed)".to_string()),
+                    Err(e) => Err(e),
+                },
+                Ok(r) => Err(format!("HTTP {}", r.status)),
+                Err(e) => Err(e.to_string()),
+            };
+            match read {
+                Ok(it) => items.extend(it),
+                Err(e) => failures.push(format!("{}: {e}", c.exchanges.first().map_or("?", |x| x.url.as_str()))),
+            }
+        }
+        p.feed = Some(if failures.len() == p.children.len() {
+            Err(format!("none of the index's {} sitemaps could be read ({})", failures.len(), failures[0]))
+        } else {
+            let mut f = crate::sitemap::as_feed(items, 0);
+            f.repairs.extend(failures.into_iter().map(|e| format!("sitemap not read: {e}")));
+            Ok(f)
+        });
+    }
+
+    /// The new items of every listing read in full and not yet listed: their pages asked
+    /// for (up to `max_pages` in the pass), or their feed text kept when they name none.
+    fn list_ready(&mut self) -> Result<(), CollectError> {
+        for i in 0..self.polled.len() {
+            if self.listed[i] || self.polled[i].is_none() || self.children_left[i] > 0 {
                 continue;
             }
-            let fingerprint = it.fingerprint();
-            let version = if state.seen(&keys)? {
-                // Seen: skipped, unless its text changed (a re-published version).
-                match state.latest_version(&keys)? {
-                    Some((key, n, old)) if old != fingerprint && n < crate::state::MAX_VERSIONS => Some((key, n + 1)),
-                    _ => continue,
+            self.listed[i] = true;
+            let p = self.polled[i].as_ref().expect("checked");
+            let Some(Ok(feed)) = &p.feed else { continue };
+            let mut wanted = Vec::new();
+            for it in &feed.items {
+                let keys = it.keys(&p.source.url);
+                if keys.iter().any(|k| self.batch_keys.contains(k)) {
+                    continue;
                 }
-            } else {
-                None
-            };
-            batch_keys.extend(keys.iter().cloned());
-            let w = Wanted { source_idx: i, item: it.clone(), keys, fingerprint, version };
-            if it.url.is_some() {
-                wanted.push(w);
-            } else {
-                no_page.push(w);
+                let fingerprint = it.fingerprint();
+                let version = if self.state.seen(&keys)? {
+                    // Seen: skipped, unless its text changed (a re-published version).
+                    match self.state.latest_version(&keys)? {
+                        Some((key, n, old)) if old != fingerprint && n < crate::state::MAX_VERSIONS => {
+                            Some((key, n + 1))
+                        }
+                        _ => continue,
+                    }
+                } else {
+                    None
+                };
+                self.batch_keys.extend(keys.iter().cloned());
+                wanted.push(Wanted { source_idx: i, item: it.clone(), keys, fingerprint, version });
+            }
+            for w in wanted {
+                if w.item.url.is_none() {
+                    let src = &self.polled[i].as_ref().expect("checked").source;
+                    self.unkept.extend(feed_text_record(&w.item, src, "the feed gives no address for it"));
+                    self.seen_by_source.entry(i).or_default().push(SeenItem {
+                        keys: w.keys,
+                        url: None,
+                        published: w.item.published_ts,
+                        page_status: "no address".into(),
+                        fingerprint: w.fingerprint,
+                        version: w.version,
+                    });
+                } else if self.pages_asked >= self.opts.max_pages {
+                    // Left unseen for the next pass.
+                    self.deferred_from_cap += 1;
+                    self.deferred_sources.insert(i);
+                } else {
+                    self.pages_asked += 1;
+                    self.pages_left[i] += 1;
+                    let url = w.item.url.clone().unwrap_or_default();
+                    self.spawn(Task::Page(i), move |f| async move {
+                        let fetch = f.get(&url, &Validators::default()).await;
+                        Done::Page(w, fetch)
+                    });
+                }
             }
         }
+        Ok(())
     }
-    let deferred_from_cap = wanted.len().saturating_sub(opts.max_pages);
-    let deferred: Vec<Wanted> =
-        if wanted.len() > opts.max_pages { wanted.split_off(opts.max_pages) } else { Vec::new() };
-    let pages: Vec<(Wanted, Fetch)> = runtime.block_on(async {
-        let mut set = tokio::task::JoinSet::new();
-        for (n, w) in wanted.into_iter().enumerate() {
-            let f = fetcher.clone();
-            set.spawn(async move {
-                let url = w.item.url.clone().unwrap_or_default();
-                let fetch = f.get(&url, &Validators::default()).await;
-                (n, w, fetch)
-            });
-        }
-        let mut out = Vec::new();
-        while let Some(r) = set.join_next().await {
-            if let Ok(p) = r {
-                out.push(p);
-            }
-        }
-        out.sort_by_key(|(n, _, _)| *n);
-        out.into_iter().map(|(_, w, f)| (w, f)).collect()
-    });
-    let robots = fetcher.take_robots_exchanges();
-    drop(runtime);
 
-    // 3. Keep everything in the archive.
-    let mut kept_all: Vec<Fetched> = Vec::new();
-    if let Some(first) = polled.first() {
-        let src = Source { outlet: None, lang: None, ..first.source.clone() };
-        for ex in robots {
-            kept_all.push(kept(ex, "robots", &src, None));
-        }
-    }
-    for p in &polled {
-        for ex in p.fetch.exchanges.clone() {
-            kept_all.push(kept(ex, "feed", &p.source, None));
-        }
-        for c in &p.children {
-            for ex in c.exchanges.clone() {
-                kept_all.push(kept(ex, "sitemap", &p.source, None));
-            }
-        }
-    }
-    let mut seen_by_source: HashMap<usize, Vec<SeenItem>> = HashMap::new();
-    let mut pages_by_source: HashMap<usize, (usize, usize)> = HashMap::new();
-    let mut host_deferred = 0usize;
-    let mut deferred_sources: std::collections::HashSet<usize> = deferred.iter().map(|w| w.source_idx).collect();
-    for (w, f) in pages {
-        let src = &polled[w.source_idx].source;
+    /// An item's page came back: kept (its feed text too when the page could not be had).
+    fn page(&mut self, w: Wanted, f: Fetch) {
+        let i = w.source_idx;
+        self.pages_left[i] -= 1;
+        let src = &self.polled[i].as_ref().expect("a page of a polled source").source;
         let n = f.exchanges.len();
         let ok = matches!(&f.result, Ok(r) if r.status == 200 && !r.content.is_empty());
         if let Err(FetchFailure::HostPaused { .. }) = &f.result {
             // Not seen: tried again at the next poll.
-            host_deferred += 1;
-            deferred_sources.insert(w.source_idx);
-            continue;
+            self.host_deferred += 1;
+            self.deferred_sources.insert(i);
+            return;
         }
         for (k, ex) in f.exchanges.into_iter().enumerate() {
             let last = k + 1 == n;
-            kept_all.push(kept(ex, "page", src, (last && ok).then_some(&w.item)));
+            self.unkept.push(kept(ex, "page", src, (last && ok).then_some(&w.item)));
         }
+        let counts = self.pages_by_source.entry(i).or_default();
         let status = match &f.result {
             Ok(r) if ok => {
-                pages_by_source.entry(w.source_idx).or_default().0 += 1;
+                counts.0 += 1;
                 format!("{}", r.status)
             }
             Ok(r) => {
-                pages_by_source.entry(w.source_idx).or_default().1 += 1;
+                counts.1 += 1;
                 let why = format!("HTTP {}", r.status);
-                kept_all.extend(feed_text_record(&w.item, src, &why));
+                self.unkept.extend(feed_text_record(&w.item, src, &why));
                 why
             }
             Err(e) => {
-                pages_by_source.entry(w.source_idx).or_default().1 += 1;
+                counts.1 += 1;
                 let why = e.to_string();
-                kept_all.extend(feed_text_record(&w.item, src, &why));
+                self.unkept.extend(feed_text_record(&w.item, src, &why));
                 why
             }
         };
-        seen_by_source.entry(w.source_idx).or_default().push(SeenItem {
+        self.seen_by_source.entry(i).or_default().push(SeenItem {
             keys: w.keys,
             url: w.item.url.clone(),
             published: w.item.published_ts,
@@ -448,77 +587,90 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
             version: w.version,
         });
     }
-    for w in no_page {
-        let src = &polled[w.source_idx].source;
-        kept_all.extend(feed_text_record(&w.item, src, "the feed gives no address for it"));
-        seen_by_source.entry(w.source_idx).or_default().push(SeenItem {
-            keys: w.keys,
-            url: None,
-            published: w.item.published_ts,
-            page_status: "no address".into(),
-            fingerprint: w.fingerprint,
-            version: w.version,
-        });
-    }
-    report.responses_kept = kept_all.len();
-    if !kept_all.is_empty() {
-        let mut engine = Engine::open_write(data)?;
-        let r = engine.keep_fetched(kept_all, &IngestOptions::default(), &mut |_| {})?;
-        report.documents_added = r.new;
-    }
 
-    // 4. Record each source's outcome (after the archive is durable).
-    for h in fetcher.paused_hosts() {
-        state.pause_host(&h.0, h.1, &h.2)?;
+    /// Keep what came back in the archive, then record the outcome of every source whose
+    /// listing and pages are all answered (so all it brought is now kept): a crash at any
+    /// point re-fetches at worst and loses nothing. `last`: the pass's last commit.
+    fn commit(&mut self, last: bool) -> Result<(), CollectError> {
+        let done: Vec<usize> = (0..self.polled.len())
+            .filter(|&i| !self.recorded[i] && self.listed[i] && self.pages_left[i] == 0)
+            .collect();
+        let mut unkept = std::mem::take(&mut self.unkept);
+        unkept.extend(
+            self.fetcher.take_robots_exchanges().into_iter().map(|ex| kept(ex, "robots", &self.robots_source, None)),
+        );
+        if !unkept.is_empty() {
+            let mut engine = match Engine::open_write(self.data) {
+                Ok(e) => e,
+                // Another writer (an ingest) holds the lock: kept at the next commit, the
+                // pass's last one failing the pass if it is still held.
+                Err(newsdex_engine::EngineError::Store(newsdex_engine::StoreError::Locked(_))) if !last => {
+                    self.unkept = unkept;
+                    return Ok(());
+                }
+                Err(e) => return Err(e.into()),
+            };
+            self.report.responses_kept += unkept.len();
+            let r = engine.keep_fetched(unkept, &IngestOptions::default(), &mut |_| {})?;
+            self.report.documents_added += r.new;
+        }
+        let mut records = Vec::with_capacity(done.len());
+        for i in done {
+            self.recorded[i] = true;
+            let p = self.polled[i].as_ref().expect("listed");
+            let s = &p.source;
+            let seen = self.seen_by_source.remove(&i).unwrap_or_default();
+            let (pages_ok, pages_failed) = self.pages_by_source.get(&i).copied().unwrap_or_default();
+            let versions = seen.iter().filter(|v| v.version.is_some()).count();
+            let new_items = seen.len() - versions;
+            let mut out = outcome(p, &self.opts.policy, self.state, self.now, new_items as i64)?;
+            if self.deferred_sources.contains(&i) && out.ok {
+                // Items left for later: poll again at once, unconditionally (a 304 would
+                // hide them).
+                out.next_fetch = self.now;
+                out.etag = None;
+                out.last_modified = None;
+            }
+            let report = &mut self.report;
+            report.polled += 1;
+            if p.fetch.result.as_ref().is_ok_and(|r| r.status == 304) {
+                report.not_modified += 1;
+            }
+            if !out.ok {
+                report.failed += 1;
+            }
+            report.new_items += new_items;
+            report.versions += versions;
+            report.pages_ok += pages_ok;
+            report.pages_failed += pages_failed;
+            self.source_reports.push((
+                i,
+                SourceReport {
+                    id: s.id,
+                    url: s.url.clone(),
+                    status: p.fetch.result.as_ref().ok().map(|r| r.status).or(p
+                        .fetch
+                        .exchanges
+                        .last()
+                        .map(|e| e.status)
+                        .filter(|s| *s > 0)),
+                    new_items,
+                    versions,
+                    pages_ok,
+                    pages_failed,
+                    error: out.error.clone(),
+                    next_in_secs: out.next_fetch - self.now,
+                },
+            ));
+            records.push((s.id, out, seen));
+        }
+        // The outcomes of this commit's sources in one transaction (one sync, not one
+        // per source).
+        if !records.is_empty() {
+            self.state.record_polls(&records)?;
+        }
+        Ok(())
     }
-    report.deferred = deferred_from_cap + host_deferred;
-    let mut records = Vec::with_capacity(polled.len());
-    for (i, p) in polled.iter().enumerate() {
-        let s = &p.source;
-        let seen = seen_by_source.remove(&i).unwrap_or_default();
-        let (pages_ok, pages_failed) = pages_by_source.get(&i).copied().unwrap_or_default();
-        let versions = seen.iter().filter(|v| v.version.is_some()).count();
-        let new_items = seen.len() - versions;
-        let mut out = outcome(p, &opts.policy, &state, now, new_items as i64)?;
-        if deferred_sources.contains(&i) && out.ok {
-            // Items left for later: poll again at once, unconditionally (a 304 would
-            // hide them).
-            out.next_fetch = now;
-            out.etag = None;
-            out.last_modified = None;
-        }
-        report.polled += 1;
-        if p.fetch.result.as_ref().is_ok_and(|r| r.status == 304) {
-            report.not_modified += 1;
-        }
-        if !out.ok {
-            report.failed += 1;
-        }
-        report.new_items += new_items;
-        report.versions += versions;
-        report.pages_ok += pages_ok;
-        report.pages_failed += pages_failed;
-        report.sources.push(SourceReport {
-            id: s.id,
-            url: s.url.clone(),
-            status: p.fetch.result.as_ref().ok().map(|r| r.status).or(p
-                .fetch
-                .exchanges
-                .last()
-                .map(|e| e.status)
-                .filter(|s| *s > 0)),
-            new_items,
-            versions,
-            pages_ok,
-            pages_failed,
-            error: out.error.clone(),
-            next_in_secs: out.next_fetch - now,
-        });
-        records.push((s.id, out, seen));
-    }
-    // The whole pass's outcomes in one transaction (one sync, not one per source).
-    state.record_polls(&records)?;
-    Ok(report)
 }
 
 /// A poll's outcome: success (with the next poll from the publishing rate) or a failure

@@ -188,3 +188,83 @@ fn slow_body_within_the_timeout_is_accepted_and_one_past_it_times_out() {
     assert!(late.error.as_deref().unwrap().contains("timed out after 3s"), "{late:?}");
     assert_eq!(late.error_streak, 1);
 }
+
+/// A pass keeps what it has every `commit_every`, not only at its end: the page of a fast
+/// host's item is searchable, and its source's outcome recorded, while a slow host's feed
+/// is still being sent. The slow feed waits (20 s at most) until the test has found the
+/// fast page by search, so without commits during the pass the search finds it only
+/// after the pass, and the test fails.
+#[test]
+fn a_pass_keeps_what_it_has_while_a_slow_host_is_still_answering() {
+    let found = Arc::new(AtomicBool::new(false));
+    let released = found.clone();
+    let fast_feed = small_feed("fast.example", &[("Wexmoor dam opens", "The Wexmoor dam opened on Monday.")]);
+    // Its one item names no page: its feed text is kept.
+    let slow_feed = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>slow</title><item><title>Slow news</title><guid isPermaLink=\"false\">slow-1</guid><description>Nothing yet from the valley.</description></item></channel></rss>".to_vec();
+    let page = article_page("Wexmoor dam opens", "The Wexmoor dam opened on Monday after nine years of building.");
+    let (addr, _) = raw_server(move |path| {
+        let ok = |ct: &str, body: &[u8]| {
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {ct}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            )
+        };
+        match path {
+            "/fast.xml" => (ok(RSS, &fast_feed), Box::new(std::iter::once(fast_feed.clone())), Duration::ZERO),
+            "/a/0?utm_source=rss" => (ok("text/html", &page), Box::new(std::iter::once(page.clone())), Duration::ZERO),
+            "/slow.xml" => {
+                let released = released.clone();
+                let body = slow_feed.clone();
+                let wait = std::iter::once_with(move || {
+                    let t = std::time::Instant::now();
+                    while !released.load(Ordering::SeqCst) && t.elapsed() < Duration::from_secs(20) {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    body
+                });
+                (ok(RSS, &slow_feed), Box::new(wait), Duration::ZERO)
+            }
+            _ => (
+                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".into(),
+                Box::new(std::iter::empty()),
+                Duration::ZERO,
+            ),
+        }
+    });
+    let hosts = ["fast.example", "slow.example"];
+    let fetch = FetchConfig {
+        min_delay: Duration::from_millis(20),
+        timeout: Duration::from_secs(30),
+        resolve: hosts.iter().map(|h| (h.to_string(), addr)).collect(),
+        ..FetchConfig::default()
+    };
+    let o = CollectOptions { fetch, commit_every: Duration::from_millis(100), ..CollectOptions::default() };
+    let dir = tempfile::tempdir().unwrap();
+    let fast = add(dir.path(), "http://fast.example/fast.xml");
+    let slow = add(dir.path(), "http://slow.example/slow.xml");
+    let data = dir.path().to_path_buf();
+    let at = now();
+    let collector = std::thread::spawn(move || pass(&data, &o, at));
+    let so = SearchOptions { limit: 1, ..SearchOptions::default() };
+    let started = std::time::Instant::now();
+    let mut seen_mid_pass = false;
+    while started.elapsed() < Duration::from_secs(20) && !collector.is_finished() {
+        let hit = Engine::open_read(dir.path()).is_ok_and(|e| e.search("Wexmoor", &so).is_ok_and(|r| r.total > 0));
+        if hit {
+            // Still running: the slow feed is held until `found` is set.
+            seen_mid_pass = !collector.is_finished();
+            assert!(source(dir.path(), fast).last_fetch.is_some(), "the fast source is recorded once its page is kept");
+            assert!(source(dir.path(), slow).last_fetch.is_none(), "the slow source is not recorded before it answers");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    found.store(true, Ordering::SeqCst);
+    let r = collector.join().unwrap();
+    assert!(seen_mid_pass, "the fast host's page was not searchable while the pass ran");
+    assert_eq!((r.polled, r.failed, r.new_items, r.pages_ok), (2, 0, 2, 1), "{r:?}");
+    assert_eq!(r.sources.iter().map(|s| s.id).collect::<Vec<_>>(), vec![fast, slow], "sources reported in order");
+    assert!(source(dir.path(), slow).last_fetch.is_some());
+    let e = Engine::open_read(dir.path()).unwrap();
+    assert_eq!(e.search("Slow news", &so).unwrap().total, 1, "the slow feed's item (its page missing) is kept too");
+}
