@@ -5,8 +5,9 @@
 //! minutes (fixed per feed, from the start of the run), its page a unique token among
 //! generated text. The collector runs real passes (`run_pass`, politeness on: robots.txt,
 //! one request per host at a time, `--delay` seconds between two) over every source
-//! (`all`), into a real data directory; after each pass the items that have appeared are
-//! searched for by their token, and the delay from appearance to being found is kept.
+//! (`all`), into a real data directory, on a thread of their own; every second the items
+//! that have appeared are searched for by their token, and the delay from appearance to
+//! being found is kept.
 //!
 //! ```sh
 //! cargo run --release -p newsdex-collect --example capacity -- --sources 10000 --hosts 2000 --minutes 10
@@ -200,22 +201,41 @@ fn main() {
         "capacity: {sources} sources on {hosts} hosts, latency 50-500 ms, delay {delay} s per host, concurrency {concurrency}, {minutes} min"
     );
     let t0 = Instant::now();
-    let (mut polls, mut pages, mut failed, mut docs) = (0usize, 0usize, 0usize, 0u64);
+    // The passes run on their own thread, as `serve --collect` runs them; this one
+    // searches every second for the items that have appeared, as a reader would.
+    let collector = {
+        let data = data.clone();
+        std::thread::spawn(move || {
+            let (mut polls, mut pages, mut failed, mut docs, mut pass_n) = (0usize, 0usize, 0usize, 0u64, 0usize);
+            while t0.elapsed().as_secs_f64() < minutes * 60.0 {
+                let p0 = Instant::now();
+                let r = run_pass(&data, &opts, chrono::Utc::now().timestamp()).unwrap();
+                polls += r.polled;
+                pages += r.pages_ok;
+                failed += r.failed;
+                docs += r.documents_added;
+                pass_n += 1;
+                println!(
+                    "pass {pass_n}: {:.1} s, {} polled ({} failed), {} new items, {} pages, {} documents; RSS peak {} MiB",
+                    p0.elapsed().as_secs_f64(),
+                    r.polled,
+                    r.failed,
+                    r.new_items,
+                    r.pages_ok,
+                    r.documents_added,
+                    peak_rss_kib() / 1024
+                );
+            }
+            (polls, pages, failed, docs, pass_n)
+        })
+    };
     // Items not yet found by search: (source, k) → appearance time.
     let mut pending: BTreeMap<(usize, i64), i64> = BTreeMap::new();
     let mut next_k = vec![0i64; sources];
     let mut delays: Vec<i64> = Vec::new();
-    let mut pass_n = 0;
-    while t0.elapsed().as_secs_f64() < minutes * 60.0 {
-        let p0 = Instant::now();
-        let r = run_pass(&data, &opts, chrono::Utc::now().timestamp()).unwrap();
-        let pass_secs = p0.elapsed().as_secs_f64();
-        polls += r.polled;
-        pages += r.pages_ok;
-        failed += r.failed;
-        docs += r.documents_added;
-        pass_n += 1;
-        // Which appeared items does search find now?
+    let so = SearchOptions { limit: 1, collapse: false, facets: false, expand: false, ..SearchOptions::default() };
+    loop {
+        let finished = collector.is_finished();
         let now = chrono::Utc::now().timestamp();
         for (s, nk) in next_k.iter_mut().enumerate() {
             let n = appeared(&sim, s, now);
@@ -224,32 +244,27 @@ fn main() {
                 *nk += 1;
             }
         }
-        let s0 = Instant::now();
-        let engine = Engine::open_read(&data).unwrap();
-        let so = SearchOptions { limit: 1, collapse: false, facets: false, expand: false, ..SearchOptions::default() };
-        let mut found = Vec::new();
-        for (&(s, k), &at) in &pending {
-            if engine.search(&token(s, k), &so).map(|h| h.total > 0).unwrap_or(false) {
-                found.push((s, k));
-                delays.push(now - at);
+        // Before the first commit there is no archive to open yet.
+        if let Ok(engine) = Engine::open_read(&data) {
+            let mut found = Vec::new();
+            for (&(s, k), &at) in &pending {
+                if engine.search(&token(s, k), &so).map(|h| h.total > 0).unwrap_or(false) {
+                    found.push((s, k));
+                    // Searchable by the time this search returned (an upper bound, within
+                    // the second between two checks).
+                    delays.push(chrono::Utc::now().timestamp() - at);
+                }
+            }
+            for f in &found {
+                pending.remove(f);
             }
         }
-        for f in &found {
-            pending.remove(f);
+        if finished {
+            break;
         }
-        println!(
-            "pass {pass_n}: {pass_secs:.1} s, {} polled ({} failed), {} new items, {} pages, {} documents; {} found by search ({:.1} s to check), {} appeared not yet found; RSS peak {} MiB",
-            r.polled,
-            r.failed,
-            r.new_items,
-            r.pages_ok,
-            r.documents_added,
-            found.len(),
-            s0.elapsed().as_secs_f64(),
-            pending.len(),
-            peak_rss_kib() / 1024
-        );
+        std::thread::sleep(Duration::from_secs(1));
     }
+    let (polls, pages, failed, docs, pass_n) = collector.join().unwrap();
     let secs = t0.elapsed().as_secs_f64();
     println!("---");
     println!("passes {pass_n}, {secs:.0} s");
