@@ -14,7 +14,9 @@
 //! ```
 //!
 //! Prints polls per hour, article pages per second, peak RSS (this process: collector
-//! and server together) and appearance-to-searchable p50/p95.
+//! and server together) and appearance-to-searchable p50/p95: over every item found, and
+//! over the items that appeared two minutes or more before the end, the unfound ones
+//! included (no bias from leaving out the late ones).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -232,7 +234,8 @@ fn main() {
     // Items not yet found by search: (source, k) → appearance time.
     let mut pending: BTreeMap<(usize, i64), i64> = BTreeMap::new();
     let mut next_k = vec![0i64; sources];
-    let mut delays: Vec<i64> = Vec::new();
+    // (appearance, delay to searchable) of each item found.
+    let mut delays: Vec<(i64, i64)> = Vec::new();
     let so = SearchOptions { limit: 1, collapse: false, facets: false, expand: false, ..SearchOptions::default() };
     loop {
         let finished = collector.is_finished();
@@ -252,7 +255,7 @@ fn main() {
                     found.push((s, k));
                     // Searchable by the time this search returned (an upper bound, within
                     // the second between two checks).
-                    delays.push(chrono::Utc::now().timestamp() - at);
+                    delays.push((at, chrono::Utc::now().timestamp() - at));
                 }
             }
             for f in &found {
@@ -271,12 +274,30 @@ fn main() {
     println!("polls per hour: {:.0} ({polls} polls, {failed} failed)", polls as f64 * 3600.0 / secs);
     println!("article pages per second: {:.2} ({pages} pages, {docs} documents)", pages as f64 / secs);
     println!("peak RSS: {} MiB (collector and simulated server in one process)", peak_rss_kib() / 1024);
+    let all: Vec<i64> = delays.iter().map(|&(_, d)| d).collect();
     println!(
-        "appearance to searchable: p50 {} s, p95 {} s, max {} s over {} items ({} appeared but not yet found at the end)",
-        pct(&delays, 0.5),
-        pct(&delays, 0.95),
-        delays.iter().max().copied().unwrap_or(-1),
-        delays.len(),
+        "appearance to searchable, every item found: p50 {} s, p95 {} s, max {} s over {} items ({} appeared but not yet found at the end)",
+        pct(&all, 0.5),
+        pct(&all, 0.95),
+        all.iter().max().copied().unwrap_or(-1),
+        all.len(),
         pending.len()
+    );
+    // The figures above leave out the items still unfound at the end, and those are the
+    // late ones: a bias towards short delays. Without it: the items that appeared at least
+    // HORIZON seconds before the end, each unfound one counted as its time until the end
+    // (a lower bound, at least HORIZON), so a p95 under HORIZON is exact.
+    const HORIZON: i64 = 120;
+    let end = chrono::Utc::now().timestamp();
+    let mut settled: Vec<i64> = delays.iter().filter(|&&(at, _)| at <= end - HORIZON).map(|&(_, d)| d).collect();
+    let unfound = pending.values().filter(|&&at| at <= end - HORIZON).count();
+    settled.extend(pending.values().filter(|&&at| at <= end - HORIZON).map(|&at| end - at));
+    println!(
+        "appearance to searchable, items that appeared {HORIZON} s or more before the end: p50 {} s, p95 {} s, max {} s over {} items ({} of them never found)",
+        pct(&settled, 0.5),
+        pct(&settled, 0.95),
+        settled.iter().max().copied().unwrap_or(-1),
+        settled.len(),
+        unfound
     );
 }
