@@ -208,7 +208,7 @@ enum Done {
     /// A sitemap of source `i`'s sitemap index was fetched.
     Child(usize, Fetch),
     /// An item's page was fetched.
-    Page(Wanted, Fetch),
+    Page(Box<Wanted>, Fetch),
     /// A task that ended without answering (a panic: a bug), and what it was for.
     Lost(Task),
 }
@@ -357,7 +357,7 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
                         pass.polled(i, source, conditional, fetch);
                     }
                     Done::Child(i, fetch) => pass.child(i, fetch),
-                    Done::Page(w, fetch) => pass.page(w, fetch),
+                    Done::Page(w, fetch) => pass.page(*w, fetch),
                     Done::Lost(Task::Poll(i)) => {
                         let (source, conditional) = sources[i].take().expect("one poll per source");
                         pass.polled(i, source, conditional, lost_fetch());
@@ -534,7 +534,7 @@ impl Pass<'_> {
                     let url = w.item.url.clone().unwrap_or_default();
                     self.spawn(Task::Page(i), move |f| async move {
                         let fetch = f.get(&url, &Validators::default()).await;
-                        Done::Page(w, fetch)
+                        Done::Page(Box::new(w), fetch)
                     });
                 }
             }
