@@ -162,6 +162,17 @@ fn pct(v: &[i64], p: f64) -> i64 {
     v[((v.len() - 1) as f64 * p).round() as usize]
 }
 
+/// Delays in seconds as printed: median, 95th percentile, maximum and count.
+fn spread(v: &[i64]) -> String {
+    format!(
+        "p50 {} s, p95 {} s, max {} s over {} items",
+        pct(v, 0.5),
+        pct(v, 0.95),
+        v.iter().max().copied().unwrap_or(-1),
+        v.len()
+    )
+}
+
 fn main() {
     let sources = arg("--sources", 10_000.0) as usize;
     let hosts = arg("--hosts", 2_000.0) as usize;
@@ -276,11 +287,8 @@ fn main() {
     println!("peak RSS: {} MiB (collector and simulated server in one process)", peak_rss_kib() / 1024);
     let all: Vec<i64> = delays.iter().map(|&(_, d)| d).collect();
     println!(
-        "appearance to searchable, every item found: p50 {} s, p95 {} s, max {} s over {} items ({} appeared but not yet found at the end)",
-        pct(&all, 0.5),
-        pct(&all, 0.95),
-        all.iter().max().copied().unwrap_or(-1),
-        all.len(),
+        "appearance to searchable, every item found: {} ({} appeared but not yet found at the end)",
+        spread(&all),
         pending.len()
     );
     // The figures above leave out the items still unfound at the end, and those are the
@@ -293,11 +301,7 @@ fn main() {
     let unfound = pending.values().filter(|&&at| at <= end - HORIZON).count();
     settled.extend(pending.values().filter(|&&at| at <= end - HORIZON).map(|&at| end - at));
     println!(
-        "appearance to searchable, items that appeared {HORIZON} s or more before the end: p50 {} s, p95 {} s, max {} s over {} items ({} of them never found)",
-        pct(&settled, 0.5),
-        pct(&settled, 0.95),
-        settled.iter().max().copied().unwrap_or(-1),
-        settled.len(),
-        unfound
+        "appearance to searchable, items that appeared {HORIZON} s or more before the end: {} ({unfound} of them never found)",
+        spread(&settled)
     );
 }

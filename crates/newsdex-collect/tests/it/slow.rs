@@ -19,11 +19,31 @@ struct Sent {
 /// What was sent, by path.
 type SentLog = Arc<std::sync::Mutex<HashMap<String, Arc<Sent>>>>;
 
+/// An answer of [`raw_server`]: the head, the body's pieces, the pause before each piece.
+type Plan = (String, Box<dyn Iterator<Item = Vec<u8>> + Send>, Duration);
+
+/// The answer to any path a test does not serve.
+fn not_found() -> Plan {
+    (
+        "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".into(),
+        Box::new(std::iter::empty()),
+        Duration::ZERO,
+    )
+}
+
+/// A fetcher whose `hosts` all resolve to the raw server at `addr`.
+fn fetch_config(hosts: &[&str], addr: std::net::SocketAddr, timeout: Duration) -> FetchConfig {
+    FetchConfig {
+        min_delay: Duration::from_millis(20),
+        timeout,
+        resolve: hosts.iter().map(|h| (h.to_string(), addr)).collect(),
+        ..FetchConfig::default()
+    }
+}
+
 /// Serves `plan(path)`: a head, then body pieces with a pause before each. Counts the
 /// body bytes written until the client goes away.
-fn raw_server(
-    plan: impl Fn(&str) -> (String, Box<dyn Iterator<Item = Vec<u8>> + Send>, Duration) + Send + Sync + 'static,
-) -> (std::net::SocketAddr, SentLog) {
+fn raw_server(plan: impl Fn(&str) -> Plan + Send + Sync + 'static) -> (std::net::SocketAddr, SentLog) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let sent: SentLog = Arc::default();
@@ -111,16 +131,11 @@ fn feed_of_50_mb_is_refused_at_the_cap_without_reading_it_all() {
             Box::new(huge_feed().map(|p| chunked(&p)).chain(std::iter::once(b"0\r\n\r\n".to_vec()))),
             Duration::ZERO,
         ),
-        _ => ("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".into(), Box::new(std::iter::empty()), Duration::ZERO),
+        _ => not_found(),
     }
     });
     let hosts = ["declared.example", "streamed.example"];
-    let fetch = FetchConfig {
-        min_delay: Duration::from_millis(20),
-        timeout: Duration::from_secs(60),
-        resolve: hosts.iter().map(|h| (h.to_string(), addr)).collect(),
-        ..FetchConfig::default()
-    };
+    let fetch = fetch_config(&hosts, addr, Duration::from_secs(60));
     let o = CollectOptions { fetch, ..CollectOptions::default() };
     let dir = tempfile::tempdir().unwrap();
     let declared = add(dir.path(), "http://declared.example/declared.xml");
@@ -162,20 +177,11 @@ fn slow_body_within_the_timeout_is_accepted_and_one_past_it_times_out() {
             "/slow.xml" => (head(feed.len()), pieces(8), Duration::from_millis(150)),
             // 10 pieces 500 ms apart: 5 s, over it.
             "/slower.xml" => (head(feed.len()), pieces(10), Duration::from_millis(500)),
-            _ => (
-                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".into(),
-                Box::new(std::iter::empty()),
-                Duration::ZERO,
-            ),
+            _ => not_found(),
         }
     });
     let hosts = ["slow.example", "slower.example"];
-    let fetch = FetchConfig {
-        min_delay: Duration::from_millis(20),
-        timeout: Duration::from_secs(3),
-        resolve: hosts.iter().map(|h| (h.to_string(), addr)).collect(),
-        ..FetchConfig::default()
-    };
+    let fetch = fetch_config(&hosts, addr, Duration::from_secs(3));
     let o = CollectOptions { fetch, ..CollectOptions::default() };
     let dir = tempfile::tempdir().unwrap();
     let slow = add(dir.path(), "http://slow.example/slow.xml");
@@ -224,20 +230,11 @@ fn a_pass_keeps_what_it_has_while_a_slow_host_is_still_answering() {
                 });
                 (ok(RSS, &slow_feed), Box::new(wait), Duration::ZERO)
             }
-            _ => (
-                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".into(),
-                Box::new(std::iter::empty()),
-                Duration::ZERO,
-            ),
+            _ => not_found(),
         }
     });
     let hosts = ["fast.example", "slow.example"];
-    let fetch = FetchConfig {
-        min_delay: Duration::from_millis(20),
-        timeout: Duration::from_secs(30),
-        resolve: hosts.iter().map(|h| (h.to_string(), addr)).collect(),
-        ..FetchConfig::default()
-    };
+    let fetch = fetch_config(&hosts, addr, Duration::from_secs(30));
     let o = CollectOptions { fetch, commit_every: Duration::from_millis(100), ..CollectOptions::default() };
     let dir = tempfile::tempdir().unwrap();
     let fast = add(dir.path(), "http://fast.example/fast.xml");
