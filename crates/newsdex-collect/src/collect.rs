@@ -410,8 +410,8 @@ impl Pass<'_> {
     }
 
     /// Source `i`'s listing came back: read it (a sitemap index asks for its sitemaps).
-    fn polled(&mut self, i: usize, source: Source, conditional: bool, fetch: Fetch) {
-        for ex in fetch.exchanges.clone() {
+    fn polled(&mut self, i: usize, source: Source, conditional: bool, mut fetch: Fetch) {
+        for ex in take_for_keeping(&mut fetch) {
             self.unkept.push(kept(ex, "feed", &source, None));
         }
         let mut p =
@@ -445,9 +445,9 @@ impl Pass<'_> {
     }
 
     /// A sitemap of source `i`'s index came back; with the last, the index is read.
-    fn child(&mut self, i: usize, fetch: Fetch) {
+    fn child(&mut self, i: usize, mut fetch: Fetch) {
         let p = self.polled[i].as_mut().expect("a child of a polled source");
-        for ex in fetch.exchanges.clone() {
+        for ex in take_for_keeping(&mut fetch) {
             self.unkept.push(kept(ex, "sitemap", &p.source, None));
         }
         p.children.push(fetch);
@@ -673,6 +673,20 @@ impl Pass<'_> {
     }
 }
 
+/// A listing's exchanges to keep, their bodies moved out of `fetch` (which keeps their
+/// statuses and headers for the outcome, and its decoded content in `result`), so a
+/// listing's bytes are not held twice until the commit.
+fn take_for_keeping(fetch: &mut Fetch) -> Vec<Exchange> {
+    fetch
+        .exchanges
+        .iter_mut()
+        .map(|ex| {
+            let body = std::mem::take(&mut ex.body);
+            Exchange { body, ..ex.clone() }
+        })
+        .collect()
+}
+
 /// A poll's outcome: success (with the next poll from the publishing rate) or a failure
 /// with its reason and the backoff.
 fn outcome(p: &Polled, policy: &Policy, state: &State, now: i64, new_items: i64) -> Result<PollOutcome, CollectError> {
@@ -811,5 +825,40 @@ fn outcome(p: &Polled, policy: &Policy, state: &State, now: i64, new_items: i64)
             let wait = policy.backoff(interval, streak, seed(s.id, now));
             Ok(fail(Some(status), format!("HTTP {}; retry in {}", r.status, human_secs(wait)), wait))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(status: u16, body: &[u8]) -> Exchange {
+        Exchange {
+            url: "http://x.example/rss".into(),
+            method: "GET",
+            request_headers: vec![("user-agent".into(), "newsdex".into())],
+            status,
+            response_headers: vec![("etag".into(), "\"1\"".into())],
+            http_version: Some("HTTP/1.1".into()),
+            reason: None,
+            ip: None,
+            fetched_at: 1,
+            error: None,
+            body: body.to_vec(),
+        }
+    }
+
+    /// A listing's bytes go to the archive whole (every response is kept byte for byte),
+    /// and what stays for its outcome is its statuses and headers.
+    #[test]
+    fn a_listing_kept_takes_its_bodies_and_leaves_its_statuses() {
+        let mut f = Fetch { exchanges: vec![exchange(301, b"moved"), exchange(200, b"<rss/>")], ..lost_fetch() };
+        let kept = take_for_keeping(&mut f);
+        let bodies: Vec<&[u8]> = kept.iter().map(|e| e.body.as_slice()).collect();
+        assert_eq!(bodies, [&b"moved"[..], &b"<rss/>"[..]]);
+        assert_eq!(kept[1].response_headers, f.exchanges[1].response_headers);
+        assert_eq!(kept[1].request_headers, f.exchanges[1].request_headers);
+        assert_eq!(f.exchanges.iter().map(|e| e.status).collect::<Vec<_>>(), [301, 200]);
+        assert!(f.exchanges.iter().all(|e| e.body.is_empty()));
     }
 }
