@@ -337,21 +337,20 @@ pub fn collect(data: &Path, a: CollectArgs, quiet: bool) -> anyhow::Result<Done>
     loop {
         let now = chrono::Utc::now().timestamp();
         let mut pass_failed = false;
-        let report = match newsdex_collect::run_pass(data, &opts, now) {
+        // The watches run after each of the pass's commits, as after an ingest.
+        let mut watches = |_| run_watches(data, quiet || a.json);
+        let report = match newsdex_collect::run_pass_then(data, &opts, now, &mut watches) {
             Ok(r) => r,
             Err(e) if !a.once => {
                 pass_failed = true;
                 // The data directory busy (an ingest holds the writer lock) or a passing
-                // fault: nothing was marked seen, so the next pass fetches it again.
+                // fault: what was not yet recorded as seen is fetched again next pass.
                 eprintln!("collect: this pass failed ({}); trying again in a minute", output::safe(&e.to_string()));
                 newsdex_collect::PassReport::default()
             }
             Err(e) => return Err(e.into()),
         };
         any_failed |= report.failed > 0;
-        if report.documents_added > 0 {
-            run_watches(data, quiet || a.json);
-        }
         if a.json {
             emit(&format!("{}\n", serde_json::to_string(&report)?))?;
         } else if !quiet && (report.polled > 0 || a.once) {
@@ -475,7 +474,9 @@ fn background_loop(data: &Path, opts: &CollectOptions, stop: &AtomicBool, quiet:
     while !stop.load(Ordering::SeqCst) {
         let now = chrono::Utc::now().timestamp();
         let wait = match next_due(data) {
-            Some(next) if next <= now => match newsdex_collect::run_pass(data, opts, now) {
+            Some(next) if next <= now => match newsdex_collect::run_pass_then(data, opts, now, &mut |_| {
+                run_watches(data, quiet)
+            }) {
                 Ok(r) => {
                     if !quiet && r.polled > 0 {
                         eprintln!(
@@ -483,14 +484,11 @@ fn background_loop(data: &Path, opts: &CollectOptions, stop: &AtomicBool, quiet:
                             r.polled, r.failed, r.new_items, r.pages_ok, r.documents_added
                         );
                     }
-                    if r.documents_added > 0 {
-                        run_watches(data, quiet);
-                    }
                     1
                 }
                 Err(e) => {
                     // The data directory busy (an ingest holds the writer lock) or a
-                    // passing fault: nothing was marked seen, the next pass fetches it.
+                    // passing fault: what was not yet recorded as seen is fetched again.
                     eprintln!("collect: this pass failed ({}); trying again in a minute", output::safe(&e.to_string()));
                     60
                 }
@@ -507,14 +505,15 @@ fn background_loop(data: &Path, opts: &CollectOptions, stop: &AtomicBool, quiet:
     }
 }
 
-/// After a pass that added documents: the watches, as after an ingest. A failure is said
-/// and does not stop collecting (the watches catch up after the next commit).
+/// After a commit of a pass that added documents: the watches, as after an ingest. A
+/// failure is said and does not stop collecting (the watches catch up after the next
+/// commit).
 fn run_watches(data: &Path, quiet: bool) {
     let done = Engine::open_read(data)
         .map_err(anyhow::Error::from)
         .and_then(|engine| crate::watch_cmd::run_after_commit(&engine, quiet));
     if let Err(e) = done {
-        eprintln!("watches not run after this pass: {}", output::safe(&e.to_string()));
+        eprintln!("watches not run after this commit: {}", output::safe(&e.to_string()));
     }
 }
 

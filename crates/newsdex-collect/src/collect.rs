@@ -263,6 +263,8 @@ struct Pass<'a> {
     /// A source with no outlet or language, for robots.txt exchanges.
     robots_source: Source,
     report: PassReport,
+    /// Called with the documents a commit added, when it added any.
+    after_commit: &'a mut dyn FnMut(u64),
     /// The reports of the sources recorded so far, by source.
     source_reports: Vec<(usize, SourceReport)>,
 }
@@ -275,6 +277,18 @@ struct Pass<'a> {
 /// state file once everything it brought is kept. So an item waits for its listing's
 /// poll, its page and the next commit, not for the slowest host of the pass.
 pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassReport, CollectError> {
+    run_pass_then(data, opts, now, &mut |_| {})
+}
+
+/// [`run_pass`], calling `after_commit(n)` after each of the pass's commits that added
+/// `n` > 0 documents, while the pass goes on (the CLI runs the watches there, so an alert
+/// waits for the commit, not for the pass's slowest host).
+pub fn run_pass_then(
+    data: &Path,
+    opts: &CollectOptions,
+    now: i64,
+    after_commit: &mut dyn FnMut(u64),
+) -> Result<PassReport, CollectError> {
     let state = State::open(data)?;
     let mut due = if opts.all { state.list()?.into_iter().filter(|s| !s.paused).collect() } else { state.due(now)? };
     // Hosts paused by an earlier Retry-After: their sources wait, unpolled, no error.
@@ -327,6 +341,7 @@ pub fn run_pass(data: &Path, opts: &CollectOptions, now: i64) -> Result<PassRepo
         unkept: Vec::new(),
         robots_source: Source { outlet: None, lang: None, ..due[0].clone() },
         report: PassReport::default(),
+        after_commit,
         source_reports: Vec::new(),
     };
     // 1. Every listing at once (the fetcher keeps each host's pace).
@@ -613,6 +628,10 @@ impl Pass<'_> {
             self.report.responses_kept += unkept.len();
             let r = engine.keep_fetched(unkept, &IngestOptions::default(), &mut |_| {})?;
             self.report.documents_added += r.new;
+            drop(engine);
+            if r.new > 0 {
+                (self.after_commit)(r.new);
+            }
         }
         let mut records = Vec::with_capacity(done.len());
         for i in done {

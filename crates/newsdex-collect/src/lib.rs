@@ -29,7 +29,7 @@ pub mod schedule;
 pub mod sitemap;
 pub mod state;
 
-pub use collect::{CollectOptions, PassReport, SourceReport, run_pass};
+pub use collect::{CollectOptions, PassReport, SourceReport, run_pass, run_pass_then};
 pub use fetch::{FetchConfig, HostMemory};
 pub use schedule::Policy;
 pub use state::{NewSource, STATE_FILE, Source, State};

@@ -176,6 +176,52 @@ fn collect_once_fetches_feed_and_pages_into_the_archive() {
     assert_eq!(n.json(&["stats"])["documents"], 2);
 }
 
+/// A collected article reaches the watches as an ingested one does: `collect` runs them
+/// after each commit of its pass and says what they found.
+#[test]
+fn collect_runs_the_watches_after_its_commits() {
+    let n = Newsdex::new();
+    let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Harbour News</title>\
+        <item><title>Ferry returns</title><link>http://harbour.example/ferry</link><guid>f1</guid></item>\
+        <item><title>Market day</title><link>http://harbour.example/market</link><guid>m1</guid></item>\
+        </channel></rss>";
+    let page = |h: &str, p: &str| {
+        format!("<html lang=\"en\"><head><title>{h}</title></head><body><article><h1>{h}</h1><p>{p}</p></article></body></html>")
+            .into_bytes()
+    };
+    let mut routes = HashMap::new();
+    routes.insert("/rss".to_string(), (200, "application/rss+xml", feed.as_bytes().to_vec()));
+    routes.insert(
+        "/ferry".to_string(),
+        (
+            200,
+            "text/html",
+            page(
+                "Ferry returns to the harbour",
+                "The island ferry returned to service on Monday after three weeks in dry dock.",
+            ),
+        ),
+    );
+    routes.insert(
+        "/market".to_string(),
+        (
+            200,
+            "text/html",
+            page("Market day draws crowds", "Stalls lined the quay from early morning as the weekly market opened."),
+        ),
+    );
+    let port = serve(routes);
+    n.ok(&["sources", "add", "http://harbour.example/rss"]);
+    n.ok(&["watch", "add", "ferry", "ferry", "--lang", "en"]);
+    let resolve = format!("harbour.example=127.0.0.1:{port}");
+    let (_, err) = n.expect(0, &["collect", "--once", "--delay", "0.01", "--resolve", &resolve]);
+    assert!(err.contains("watches: 1 new story"), "{err}");
+    let v = n.json(&["watch", "show", "ferry"]);
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{v}");
+    assert_eq!(entries[0]["title"], "Ferry returns to the harbour", "{v}");
+}
+
 #[test]
 fn serve_collect_polls_in_the_background_and_stops_on_ctrl_c() {
     let n = Newsdex::new();

@@ -199,7 +199,7 @@ fn slow_body_within_the_timeout_is_accepted_and_one_past_it_times_out() {
 /// host's item is searchable, and its source's outcome recorded, while a slow host's feed
 /// is still being sent. The slow feed waits (20 s at most) until the test has found the
 /// fast page by search, so without commits during the pass the search finds it only
-/// after the pass, and the test fails.
+/// after the pass, and the test fails. The pass's caller is told of each commit.
 #[test]
 fn a_pass_keeps_what_it_has_while_a_slow_host_is_still_answering() {
     let found = Arc::new(AtomicBool::new(false));
@@ -241,7 +241,16 @@ fn a_pass_keeps_what_it_has_while_a_slow_host_is_still_answering() {
     let slow = add(dir.path(), "http://slow.example/slow.xml");
     let data = dir.path().to_path_buf();
     let at = now();
-    let collector = std::thread::spawn(move || pass(&data, &o, at));
+    // Each commit that added documents: how many, and whether the slow feed was out yet.
+    let released_then = found.clone();
+    let collector = std::thread::spawn(move || {
+        let mut commits = Vec::new();
+        let r = newsdex_collect::run_pass_then(&data, &o, at, &mut |n| {
+            commits.push((n, released_then.load(Ordering::SeqCst)))
+        })
+        .unwrap();
+        (r, commits)
+    });
     let so = SearchOptions { limit: 1, ..SearchOptions::default() };
     let started = std::time::Instant::now();
     let mut seen_mid_pass = false;
@@ -257,8 +266,13 @@ fn a_pass_keeps_what_it_has_while_a_slow_host_is_still_answering() {
         std::thread::sleep(Duration::from_millis(20));
     }
     found.store(true, Ordering::SeqCst);
-    let r = collector.join().unwrap();
+    let (r, commits) = collector.join().unwrap();
     assert!(seen_mid_pass, "the fast host's page was not searchable while the pass ran");
+    // The caller heard of the fast page's commit while the pass ran (the CLI runs the
+    // watches there), and of every document once.
+    assert_eq!(commits.first(), Some(&(1, false)), "{commits:?}");
+    assert!(commits.iter().any(|c| c.1), "{commits:?}");
+    assert_eq!(commits.iter().map(|c| c.0).sum::<u64>(), r.documents_added, "{commits:?}");
     assert_eq!((r.polled, r.failed, r.new_items, r.pages_ok), (2, 0, 2, 1), "{r:?}");
     assert_eq!(r.sources.iter().map(|s| s.id).collect::<Vec<_>>(), vec![fast, slow], "sources reported in order");
     assert!(source(dir.path(), slow).last_fetch.is_some());
