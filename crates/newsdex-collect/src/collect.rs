@@ -610,6 +610,7 @@ impl Pass<'_> {
         let done: Vec<usize> = (0..self.polled.len())
             .filter(|&i| !self.recorded[i] && self.listed[i] && self.pages_left[i] == 0)
             .collect();
+        let mut added = 0;
         let mut unkept = std::mem::take(&mut self.unkept);
         unkept.extend(
             self.fetcher.take_robots_exchanges().into_iter().map(|ex| kept(ex, "robots", &self.robots_source, None)),
@@ -628,10 +629,7 @@ impl Pass<'_> {
             self.report.responses_kept += unkept.len();
             let r = engine.keep_fetched(unkept, &IngestOptions::default(), &mut |_| {})?;
             self.report.documents_added += r.new;
-            drop(engine);
-            if r.new > 0 {
-                (self.after_commit)(r.new);
-            }
+            added = r.new;
         }
         let mut records = Vec::with_capacity(done.len());
         for i in done {
@@ -687,6 +685,11 @@ impl Pass<'_> {
         // per source).
         if !records.is_empty() {
             self.state.record_polls(&records)?;
+        }
+        // The caller's work (the watches) after the sources are recorded, so a crash in
+        // it re-fetches nothing.
+        if added > 0 {
+            (self.after_commit)(added);
         }
         Ok(())
     }
