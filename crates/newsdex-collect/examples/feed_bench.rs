@@ -1,7 +1,10 @@
 //! Feed parsing speed: every feed file under DIR (`.xml`, `.rss`, `.atom`, `.json`
 //! except feed-rs's `.serde.json` expectations) parsed ROUNDS times by
-//! `newsdex_collect::feed::parse` (feed-rs plus newsdex's repairs and text clean-up).
-//! Prints one JSON object; `bench/feeds/feedparser_bench.py` does the same with Python
+//! `newsdex_collect::feed::parse` (newsdex's own reader for RSS 2.0 and Atom in UTF-8,
+//! feed-rs for the rest, plus newsdex's repairs and text clean-up). Also times
+//! `parse_with_feed_rs` (feed-rs for every feed) and feed-rs alone, for where the time
+//! goes, and counts the feeds newsdex's own reader takes (with `FEED_BENCH_PER_FILE=1`, also
+//! each file's times, on stderr). Prints one JSON object; `bench/feeds/feedparser_bench.py` does the same with Python
 //! feedparser. Run both through `bench/feeds/run`.
 //!
 //! ```text
@@ -38,6 +41,33 @@ fn main() {
             Err(_) => failed += 1,
         }
     }
+    if std::env::var_os("FEED_BENCH_PER_FILE").is_some() {
+        // Per file: ms per parse with newsdex, with feed-rs only, by newsdex's own reader alone,
+        // and whether that reader takes it.
+        for (name, b) in &files {
+            let time = |f: &dyn Fn()| {
+                let t = Instant::now();
+                for _ in 0..rounds {
+                    f();
+                }
+                t.elapsed().as_secs_f64() * 1000.0 / rounds as f64
+            };
+            let a =
+                time(&|| drop(std::hint::black_box(newsdex_collect::feed::parse(b, None, "http://example.org/feed"))));
+            let f = time(&|| {
+                drop(std::hint::black_box(newsdex_collect::feed::parse_with_feed_rs(
+                    b,
+                    None,
+                    "http://example.org/feed",
+                )))
+            });
+            let r =
+                time(&|| drop(std::hint::black_box(newsdex_collect::feed::read_fast(b, "http://example.org/feed"))));
+            let own = newsdex_collect::feed::read_fast(b, "http://example.org/feed");
+            eprintln!("{name}\t{}\t{a:.4}\t{f:.4}\t{r:.4}\t{own}", b.len());
+        }
+    }
+    let own = files.iter().filter(|(_, b)| newsdex_collect::feed::read_fast(b, "http://example.org/feed")).count();
     let started = Instant::now();
     for _ in 0..rounds {
         for (_, b) in &files {
@@ -45,7 +75,22 @@ fn main() {
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for (_, b) in &files {
+            let _ = std::hint::black_box(newsdex_collect::feed::parse_with_feed_rs(b, None, "http://example.org/feed"));
+        }
+    }
+    let with_feed_rs = started.elapsed().as_secs_f64();
     let parses = (rounds * files.len()) as f64;
+    // newsdex's own reader alone (declines included), for where the time goes.
+    let started = Instant::now();
+    for _ in 0..rounds {
+        for (_, b) in &files {
+            let _ = std::hint::black_box(newsdex_collect::feed::read_fast(b, "http://example.org/feed"));
+        }
+    }
+    let own_alone = started.elapsed().as_secs_f64();
     // feed-rs alone, for where the time goes.
     let started = Instant::now();
     for _ in 0..rounds {
@@ -57,7 +102,8 @@ fn main() {
     println!(
         "{}",
         serde_json::json!({
-            "parser": "newsdex (feed-rs 3)",
+            "parser": "newsdex (own reader + feed-rs 3)",
+            "read_by_own_reader": own,
             "files": files.len(),
             "bytes": bytes,
             "items": items,
@@ -67,7 +113,9 @@ fn main() {
             "feeds_per_sec": parses / secs,
             "ms_per_feed": secs * 1000.0 / parses,
             "mb_per_sec": (bytes * rounds) as f64 / secs / 1e6,
+            "with_feed_rs_only_ms_per_feed": with_feed_rs * 1000.0 / parses,
             "feed_rs_alone_ms_per_feed": alone * 1000.0 / parses,
+            "own_reader_alone_ms_per_feed": own_alone * 1000.0 / parses,
         })
     );
 }

@@ -4,6 +4,8 @@
 
 use crate::canon::canonical_url;
 
+mod fast;
+
 /// A feed as newsdex uses it.
 #[derive(Debug, Clone, Default)]
 pub struct ParsedFeed {
@@ -132,7 +134,25 @@ fn parse_raw(bytes: &[u8], base: &str) -> Result<feed_rs::model::Feed, String> {
 
 /// Read a feed's bytes (already decompressed). `content_type` is the HTTP header, if
 /// any; `base` the feed's address (relative links are resolved against it).
+///
+/// RSS 2.0 and Atom in UTF-8 are read by newsdex's own reader (`fast`), everything else
+/// (and whatever that reader declines) by feed-rs; both give the same answer.
 pub fn parse(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<ParsedFeed, FeedError> {
+    parse_with(bytes, content_type, base, true)
+}
+
+/// [`parse`] with feed-rs alone, never newsdex's own reader: what the differential tests,
+/// the fuzz target and the benchmark compare [`parse`] with.
+pub fn parse_with_feed_rs(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<ParsedFeed, FeedError> {
+    parse_with(bytes, content_type, base, false)
+}
+
+/// Whether newsdex's own reader reads these bytes (rather than leaving them to feed-rs).
+pub fn read_fast(bytes: &[u8], base: &str) -> bool {
+    fast::read(bytes, base).is_some()
+}
+
+fn parse_with(bytes: &[u8], content_type: Option<&str>, base: &str, own: bool) -> Result<ParsedFeed, FeedError> {
     let mut repairs = Vec::new();
     let mut data: std::borrow::Cow<'_, [u8]> = std::borrow::Cow::Borrowed(bytes);
     let bom = encoding_rs::Encoding::for_bom(bytes).map(|(e, _)| e);
@@ -144,6 +164,9 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<Par
     {
         data = to_utf8(bytes, enc).into();
         repairs.push(format!("transcoded from {} (HTTP header)", enc.name()));
+    }
+    if own && let Some(feed) = fast::read(&data, base) {
+        return Ok(finish(feed, repairs));
     }
     let mut first_err = None;
     let mut result = parse_raw(&data, base);
@@ -176,17 +199,73 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<Par
         }
     }
     let feed = result.map_err(|e| FeedError::NotAFeed(first_err.unwrap_or(e)))?;
-    let lang = feed.language.clone();
+    Ok(finish(RawFeed::from_feed_rs(feed), repairs))
+}
+
+/// A feed as read, before newsdex's choices (which link is the article's, which text is
+/// shown, text clean-up): what feed-rs gives, and what [`fast`] must give too.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RawFeed {
+    pub title: Option<String>,
+    pub lang: Option<String>,
+    pub items: Vec<RawItem>,
+}
+
+/// One item as read: see [`RawFeed`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RawItem {
+    /// `guid` or `id` ("" without one).
+    pub id: String,
+    /// Addresses with their `rel` (RSS links have none; an Atom link's defaults to
+    /// `alternate`), in document order.
+    pub links: Vec<(String, Option<String>)>,
+    pub published: Option<chrono::DateTime<chrono::Utc>>,
+    pub updated: Option<chrono::DateTime<chrono::Utc>>,
+    /// `content:encoded` or Atom `content`.
+    pub content: Option<String>,
+    /// RSS `description`, Atom `summary`.
+    pub summary: Option<String>,
+    pub title: Option<String>,
+    /// Authors' names.
+    pub authors: Vec<String>,
+    pub lang: Option<String>,
+}
+
+impl RawFeed {
+    fn from_feed_rs(feed: feed_rs::model::Feed) -> RawFeed {
+        let items = feed
+            .entries
+            .into_iter()
+            .map(|e| RawItem {
+                id: e.id,
+                links: e.links.into_iter().map(|l| (l.href, l.rel)).collect(),
+                published: e.published,
+                updated: e.updated,
+                content: e.content.and_then(|c| c.body),
+                summary: e.summary.map(|s| s.content),
+                title: e.title.map(|t| t.content),
+                authors: e.authors.into_iter().filter_map(|p| p.name).collect(),
+                lang: e.language,
+            })
+            .collect();
+        RawFeed { title: feed.title.map(|t| t.content), lang: feed.language, items }
+    }
+}
+
+/// newsdex's choices on a feed as read: the article's address, its text, dates as RFC
+/// 3339, text cleaned by [`plain`].
+fn finish(feed: RawFeed, repairs: Vec<String>) -> ParsedFeed {
+    let lang = feed.lang;
     let items = feed
-        .entries
+        .items
         .into_iter()
         .map(|e| {
             let url = e
                 .links
                 .iter()
-                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                .find(|(_, rel)| rel.as_deref().is_none_or(|r| r == "alternate"))
                 .or_else(|| e.links.first())
-                .map(|l| l.href.trim().to_string())
+                .map(|(href, _)| href.trim().to_string())
                 .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
                 .or_else(|| {
                     // RSS items whose only address is a permalink GUID.
@@ -194,33 +273,21 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>, base: &str) -> Result<Par
                     (g.starts_with("http://") || g.starts_with("https://")).then(|| g.to_string())
                 });
             let published = e.published.or(e.updated);
-            let text = e
-                .content
-                .as_ref()
-                .and_then(|c| c.body.clone())
-                .or_else(|| e.summary.as_ref().map(|s| s.content.clone()))
-                .map(|t| plain(&t))
-                .filter(|t| !t.is_empty());
+            let text = e.content.or(e.summary).map(|t| plain(&t)).filter(|t| !t.is_empty());
             FeedItem {
                 guid: Some(e.id.trim().to_string()).filter(|g| !g.is_empty()),
                 url,
-                title: e.title.as_ref().map(|t| plain(&t.content)).filter(|t| !t.is_empty()),
+                title: e.title.as_deref().map(plain).filter(|t| !t.is_empty()),
                 text,
                 published: published.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
                 published_ts: published.map(|d| d.timestamp()),
-                authors: e
-                    .authors
-                    .iter()
-                    .filter_map(|p| p.name.as_deref())
-                    .map(plain)
-                    .filter(|n| !n.is_empty())
-                    .collect(),
-                lang: e.language.clone().or_else(|| lang.clone()),
+                authors: e.authors.iter().map(|n| plain(n)).filter(|n| !n.is_empty()).collect(),
+                lang: e.lang.or_else(|| lang.clone()),
                 modified_ts: None,
             }
         })
         .collect();
-    Ok(ParsedFeed { title: feed.title.map(|t| plain(&t.content)).filter(|t| !t.is_empty()), lang, items, repairs })
+    ParsedFeed { title: feed.title.as_deref().map(plain).filter(|t| !t.is_empty()), lang, items, repairs }
 }
 
 fn chardet_guess(bytes: &[u8]) -> &'static encoding_rs::Encoding {
@@ -237,43 +304,74 @@ fn chardet_guess(bytes: &[u8]) -> &'static encoding_rs::Encoding {
 pub fn plain(s: &str) -> String {
     // One pass per step, no string per line or per word: this runs on every title,
     // summary and author of every poll (bench/feeds/run).
-    let mut text = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(lt) = rest.find('<') {
-        text.push_str(&rest[..lt]);
-        let after = &rest[lt + 1..];
-        let Some(gt) = after.find('>') else {
-            // A tag never closed: the rest is inside it.
-            rest = "";
-            break;
-        };
-        let tag = after[..gt].trim_start_matches('/');
-        let name = &tag[..tag.find(|c: char| c.is_whitespace() || c == '/').unwrap_or(tag.len())];
-        if BLOCK_TAGS.iter().any(|b| name.eq_ignore_ascii_case(b)) {
-            text.push('\n');
+    let text: std::borrow::Cow<'_, str> = if s.contains('<') {
+        let mut text = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(lt) = rest.find('<') {
+            text.push_str(&rest[..lt]);
+            let after = &rest[lt + 1..];
+            let Some(gt) = after.find('>') else {
+                // A tag never closed: the rest is inside it.
+                rest = "";
+                break;
+            };
+            let tag = after[..gt].trim_start_matches('/');
+            let name = &tag[..tag.find(|c: char| c.is_whitespace() || c == '/').unwrap_or(tag.len())];
+            if BLOCK_TAGS.iter().any(|b| name.eq_ignore_ascii_case(b)) {
+                text.push('\n');
+            }
+            rest = &after[gt + 1..];
         }
-        rest = &after[gt + 1..];
-    }
-    text.push_str(rest);
+        text.push_str(rest);
+        text.into()
+    } else {
+        s.into()
+    };
     let decoded = newsdex_extract::html::entities::decode(&text);
     let mut out = String::with_capacity(decoded.len());
-    for line in decoded.lines() {
+    // Lines split at `\n` (a `\r` before it is a space, dropped at the line's end).
+    for line in decoded.split('\n') {
         let line_start = out.len();
         if line_start > 0 {
             out.push('\n');
         }
         let words_start = out.len();
         let mut space = false;
-        for c in line.chars() {
-            if c.is_whitespace() {
-                // A tab or any other space between two words keeps them apart.
-                space = out.len() > words_start;
-            } else if !c.is_control() {
-                if space {
-                    out.push(' ');
-                    space = false;
+        let b = line.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c.is_ascii() {
+                if c == b' ' || (0x09..=0x0d).contains(&c) {
+                    // A tab or any other space between two words keeps them apart.
+                    space = out.len() > words_start;
+                    i += 1;
+                } else if c < 0x20 || c == 0x7f {
+                    i += 1;
+                } else {
+                    // A run of printable ASCII, copied at once.
+                    let start = i;
+                    while i < b.len() && b[i] > 0x20 && b[i] < 0x7f {
+                        i += 1;
+                    }
+                    if space {
+                        out.push(' ');
+                        space = false;
+                    }
+                    out.push_str(&line[start..i]);
                 }
-                out.push(c);
+            } else {
+                let ch = line[i..].chars().next().unwrap_or_default();
+                i += ch.len_utf8().max(1);
+                if ch.is_whitespace() {
+                    space = out.len() > words_start;
+                } else if !ch.is_control() {
+                    if space {
+                        out.push(' ');
+                        space = false;
+                    }
+                    out.push(ch);
+                }
             }
         }
         if out.len() == words_start {
