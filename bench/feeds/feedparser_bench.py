@@ -1,5 +1,5 @@
 """Feed parsing speed of Python feedparser on the same files as
-`cargo run -p newsdex-collect --example feed_bench -- DIR ROUNDS` (see bench/feeds/run)."""
+`cargo run -p newsdex-feed --example feed_bench -- DIR ROUNDS` (see bench/feeds/run)."""
 import json, os, sys, time
 
 import feedparser

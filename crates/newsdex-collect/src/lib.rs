@@ -1,11 +1,13 @@
 //! Collecting news: sources, polite polling of their feeds, article pages fetched and
 //! handed to the engine. **The only crate in newsdex that makes outgoing requests.**
 //!
-//! IO is at the edges; the rules inside are pure and tested on their own:
+//! IO is at the edges; the rules inside are pure and tested on their own. Reading what
+//! sources publish is newsdex-feed's (re-exported here):
 //!
 //! * [`opml`]: reading subscription lists tolerantly (quick-xml), writing OPML 2.0;
 //! * [`canon`]: an item's canonical address (tracking parameters removed);
-//! * [`feed`]: feeds read by feed-rs, repaired where real servers break them;
+//! * [`feed`]: feeds read by newsdex's own reader or feed-rs, repaired where real servers
+//!   break them;
 //! * [`sitemap`]: sitemaps and news sitemaps (indexes, gzip) read as lists of pages;
 //! * [`schedule`]: adaptive intervals, backoff with jitter, `Retry-After`, gone sources;
 //! * [`state`]: the collector's SQLite file in the data directory (sources, seen items,
@@ -18,16 +20,14 @@
 //! * [`collect`]: one pass: poll due sources, fetch new items' pages, keep every response
 //!   in the raw store through the engine, record what happened.
 
-pub mod canon;
 pub mod collect;
-pub mod feed;
 pub mod fetch;
-pub mod opml;
 pub mod peers;
 pub mod post;
 pub mod schedule;
-pub mod sitemap;
 pub mod state;
+
+pub use newsdex_feed::{canon, feed, opml, sitemap};
 
 pub use collect::{CollectOptions, PassReport, SourceReport, run_pass, run_pass_then};
 pub use fetch::{FetchConfig, HostMemory};

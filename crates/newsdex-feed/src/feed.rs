@@ -152,6 +152,16 @@ pub fn read_fast(bytes: &[u8], base: &str) -> bool {
     fast::read(bytes, base).is_some()
 }
 
+/// Whether newsdex's own reader gives feed-rs's answer on these bytes: `Ok(true)` when it
+/// reads them and agrees, `Ok(false)` when it declines, `Err` (both answers) when it
+/// disagrees. For the fuzz target; the tests check the same on files and generated feeds.
+#[doc(hidden)]
+pub fn own_reader_agrees(bytes: &[u8], base: &str) -> Result<bool, String> {
+    let Some(own) = fast::read(bytes, base) else { return Ok(false) };
+    let model = parse_raw(bytes, base).ok().map(RawFeed::from_feed_rs);
+    if model.as_ref() == Some(&own) { Ok(true) } else { Err(format!("own reader: {own:?}\nfeed-rs: {model:?}")) }
+}
+
 fn parse_with(bytes: &[u8], content_type: Option<&str>, base: &str, own: bool) -> Result<ParsedFeed, FeedError> {
     let mut repairs = Vec::new();
     let mut data: std::borrow::Cow<'_, [u8]> = std::borrow::Cow::Borrowed(bytes);

@@ -1,6 +1,6 @@
 //! Feed parsing speed: every feed file under DIR (`.xml`, `.rss`, `.atom`, `.json`
 //! except feed-rs's `.serde.json` expectations) parsed ROUNDS times by
-//! `newsdex_collect::feed::parse` (newsdex's own reader for RSS 2.0 and Atom in UTF-8,
+//! `newsdex_feed::feed::parse` (newsdex's own reader for RSS 2.0 and Atom in UTF-8,
 //! feed-rs for the rest, plus newsdex's repairs and text clean-up). Also times
 //! `parse_with_feed_rs` (feed-rs for every feed) and feed-rs alone, for where the time
 //! goes, and counts the feeds newsdex's own reader takes (with `FEED_BENCH_PER_FILE=1`, also
@@ -8,7 +8,7 @@
 //! feedparser. Run both through `bench/feeds/run`.
 //!
 //! ```text
-//! cargo run -p newsdex-collect --example feed_bench -- DIR [ROUNDS]
+//! cargo run -p newsdex-feed --example feed_bench -- DIR [ROUNDS]
 //! ```
 
 use std::time::Instant;
@@ -36,7 +36,7 @@ fn main() {
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let (mut items, mut failed) = (0usize, 0usize);
     for (_, b) in &files {
-        match newsdex_collect::feed::parse(b, None, "http://example.org/feed") {
+        match newsdex_feed::feed::parse(b, None, "http://example.org/feed") {
             Ok(f) => items += f.items.len(),
             Err(_) => failed += 1,
         }
@@ -52,33 +52,29 @@ fn main() {
                 }
                 t.elapsed().as_secs_f64() * 1000.0 / rounds as f64
             };
-            let a =
-                time(&|| drop(std::hint::black_box(newsdex_collect::feed::parse(b, None, "http://example.org/feed"))));
+            let a = time(&|| drop(std::hint::black_box(newsdex_feed::feed::parse(b, None, "http://example.org/feed"))));
             let f = time(&|| {
-                drop(std::hint::black_box(newsdex_collect::feed::parse_with_feed_rs(
-                    b,
-                    None,
-                    "http://example.org/feed",
-                )))
+                drop(std::hint::black_box(newsdex_feed::feed::parse_with_feed_rs(b, None, "http://example.org/feed")))
             });
-            let r =
-                time(&|| drop(std::hint::black_box(newsdex_collect::feed::read_fast(b, "http://example.org/feed"))));
-            let own = newsdex_collect::feed::read_fast(b, "http://example.org/feed");
+            let r = time(&|| {
+                std::hint::black_box(newsdex_feed::feed::read_fast(b, "http://example.org/feed"));
+            });
+            let own = newsdex_feed::feed::read_fast(b, "http://example.org/feed");
             eprintln!("{name}\t{}\t{a:.4}\t{f:.4}\t{r:.4}\t{own}", b.len());
         }
     }
-    let own = files.iter().filter(|(_, b)| newsdex_collect::feed::read_fast(b, "http://example.org/feed")).count();
+    let own = files.iter().filter(|(_, b)| newsdex_feed::feed::read_fast(b, "http://example.org/feed")).count();
     let started = Instant::now();
     for _ in 0..rounds {
         for (_, b) in &files {
-            let _ = std::hint::black_box(newsdex_collect::feed::parse(b, None, "http://example.org/feed"));
+            let _ = std::hint::black_box(newsdex_feed::feed::parse(b, None, "http://example.org/feed"));
         }
     }
     let secs = started.elapsed().as_secs_f64();
     let started = Instant::now();
     for _ in 0..rounds {
         for (_, b) in &files {
-            let _ = std::hint::black_box(newsdex_collect::feed::parse_with_feed_rs(b, None, "http://example.org/feed"));
+            let _ = std::hint::black_box(newsdex_feed::feed::parse_with_feed_rs(b, None, "http://example.org/feed"));
         }
     }
     let with_feed_rs = started.elapsed().as_secs_f64();
@@ -87,7 +83,7 @@ fn main() {
     let started = Instant::now();
     for _ in 0..rounds {
         for (_, b) in &files {
-            let _ = std::hint::black_box(newsdex_collect::feed::read_fast(b, "http://example.org/feed"));
+            let _ = std::hint::black_box(newsdex_feed::feed::read_fast(b, "http://example.org/feed"));
         }
     }
     let own_alone = started.elapsed().as_secs_f64();
