@@ -121,15 +121,53 @@ fn strip_controls(bytes: &[u8]) -> Option<Vec<u8>> {
     if bytes.iter().any(bad) { Some(bytes.iter().copied().filter(|b| !bad(b)).collect()) } else { None }
 }
 
+/// XML declarations after the first (`<?xml …?>` anywhere but at the document's start):
+/// not well-formed, and one naming another encoding makes quick-xml panic inside feed-rs
+/// (`regression_fuzz_a_second_xml_declaration_is_removed_not_a_crash`).
+pub(crate) fn extra_declarations(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    let mut first = true;
+    while let Some(i) = memchr::memmem::find(&bytes[from..], b"<?xml") {
+        let start = from + i;
+        from = start + 5;
+        // `<?xml-stylesheet …?>` and other processing instructions are not declarations.
+        if !bytes.get(from).is_some_and(|b| b.is_ascii_whitespace() || *b == b'?') {
+            continue;
+        }
+        // The document's own: before any other markup.
+        let is_first = first && !bytes[..start].contains(&b'<');
+        first = false;
+        if is_first {
+            continue;
+        }
+        let end = memchr::memmem::find(&bytes[from..], b"?>").map_or(bytes.len(), |e| from + e + 2);
+        out.push(start..end);
+        from = end;
+    }
+    out
+}
+
 fn parse_raw(bytes: &[u8], base: &str) -> Result<feed_rs::model::Feed, String> {
-    feed_rs::parser::Builder::new()
-        .base_uri(Some(base))
-        // An item without an id gets none (not a made-up one): newsdex then knows it by
-        // its address.
-        .id_generator(|_, _, _| String::new())
-        .build()
-        .parse(bytes)
-        .map_err(|e| e.to_string())
+    if let Some(r) = extra_declarations(bytes).first() {
+        return Err(format!("a second XML declaration at byte {}", r.start));
+    }
+    // A panic in feed-rs (or the XML reader under it) is this feed's error, not the
+    // process's end.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        feed_rs::parser::Builder::new()
+            .base_uri(Some(base))
+            // An item without an id gets none (not a made-up one): newsdex then knows it
+            // by its address.
+            .id_generator(|_, _, _| String::new())
+            .build()
+            .parse(bytes)
+            .map_err(|e| e.to_string())
+    }))
+    .unwrap_or_else(|p| {
+        let why = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned());
+        Err(format!("feed-rs failed on these bytes: {}", why.unwrap_or_else(|| "a panic".into())))
+    })
 }
 
 /// Read a feed's bytes (already decompressed). `content_type` is the HTTP header, if
@@ -174,6 +212,21 @@ fn parse_with(bytes: &[u8], content_type: Option<&str>, base: &str, own: bool) -
     {
         data = to_utf8(bytes, enc).into();
         repairs.push(format!("transcoded from {} (HTTP header)", enc.name()));
+    }
+    let extra = extra_declarations(&data);
+    if !extra.is_empty() {
+        // Blanked, so that byte offsets in later errors still point into the original.
+        let mut clean = data.into_owned();
+        for r in &extra {
+            clean[r.clone()].fill(b' ');
+        }
+        repairs.push(format!(
+            "{} second XML declaration{} removed (first at byte {})",
+            extra.len(),
+            if extra.len() == 1 { "" } else { "s" },
+            extra[0].start
+        ));
+        data = clean.into();
     }
     if own && let Some(feed) = fast::read(&data, base) {
         return Ok(finish(feed, repairs));
@@ -523,5 +576,30 @@ mod tests {
     fn home_page_alternate_links() {
         let html = r#"<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml?a=1&amp;b=2"><link rel="stylesheet" href="/s.css"></head></html>"#;
         assert_eq!(alternate_links(html, "https://x.example/news/"), vec!["https://x.example/feed.xml?a=1&b=2"]);
+    }
+}
+
+#[cfg(test)]
+mod regression_tests {
+    use super::*;
+
+    /// Found by the `feed` fuzz target: a second XML declaration naming another encoding,
+    /// past feed-rs's first buffer, made quick-xml's decoder panic inside feed-rs
+    /// ("set_encoding() called after prefix buffer was drained"), which took the pass
+    /// reading the feed down with it.
+    #[test]
+    fn regression_fuzz_a_second_xml_declaration_is_removed_not_a_crash() {
+        let filler = "<entry><title>filler</title></entry>".repeat(400);
+        let doc = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>{filler}<?xml version="1.0" encoding="ISO-8859-1" ?><entry><title>after</title></entry></feed>"#
+        );
+        for own in [true, false] {
+            let f = parse_with(doc.as_bytes(), None, "http://example.org/feed", own).expect("read");
+            assert_eq!(f.items.len(), 401, "own reader: {own}");
+            assert_eq!(f.items[400].title.as_deref(), Some("after"));
+            assert!(f.repairs.iter().any(|r| r.contains("second XML declaration")), "{:?}", f.repairs);
+        }
+        // feed-rs itself is never given such bytes.
+        assert!(parse_raw(doc.as_bytes(), "http://example.org/feed").unwrap_err().contains("second XML declaration"));
     }
 }

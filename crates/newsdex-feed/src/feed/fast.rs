@@ -142,6 +142,10 @@ pub(crate) fn read(bytes: &[u8], base: &str) -> Option<RawFeed> {
     if bytes.chunks(64).any(|c| c.iter().fold(false, |found, b| found | bad(b))) {
         return None;
     }
+    // feed-rs is never given a second XML declaration (`super::extra_declarations`).
+    if !super::extra_declarations(bytes).is_empty() {
+        return None;
+    }
     // The encoding the XML declaration names (checked against quick-xml's reading of the
     // declaration in `run`): the document decoded whole, as feed-rs decodes it as it reads.
     let enc = super::declared(bytes).unwrap_or(encoding_rs::UTF_8);
