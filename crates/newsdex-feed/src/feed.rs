@@ -1,6 +1,8 @@
-//! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) read by feed-rs, made robust for what real
-//! servers send: a charset named only in the HTTP header, bytes that are not the
-//! encoding declared, control characters XML forbids, HTML in titles.
+//! Feeds (RSS 0.9x/1.0/2.0, Atom, JSON Feed) read by newsdex's own reader (`fast`, for RSS
+//! and Atom) or feed-rs (JSON Feed, and whatever the own reader declines), made robust for
+//! what real servers send: a charset named only in the HTTP header, bytes that are not the
+//! encoding declared, control characters XML forbids, a second XML declaration, HTML in
+//! titles.
 
 use crate::canon::canonical_url;
 
@@ -116,9 +118,17 @@ fn to_utf8(bytes: &[u8], enc: &'static encoding_rs::Encoding) -> Vec<u8> {
     }
 }
 
+/// A control character XML forbids (all below 0x20 but tab, line feed, carriage return).
+fn forbidden_control(b: &u8) -> bool {
+    *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r')
+}
+
 fn strip_controls(bytes: &[u8]) -> Option<Vec<u8>> {
-    let bad = |b: &u8| *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r');
-    if bytes.iter().any(bad) { Some(bytes.iter().copied().filter(|b| !bad(b)).collect()) } else { None }
+    if bytes.iter().any(forbidden_control) {
+        Some(bytes.iter().copied().filter(|b| !forbidden_control(b)).collect())
+    } else {
+        None
+    }
 }
 
 /// XML declarations after the first (`<?xml …?>` anywhere but at the document's start):
@@ -131,8 +141,12 @@ pub(crate) fn extra_declarations(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     while let Some(i) = memchr::memmem::find(&bytes[from..], b"<?xml") {
         let start = from + i;
         from = start + 5;
-        // `<?xml-stylesheet …?>` and other processing instructions are not declarations.
-        if !bytes.get(from).is_some_and(|b| b.is_ascii_whitespace() || *b == b'?') {
+        // `<?xml-stylesheet …?>` and other processing instructions are not declarations,
+        // nor is one quoted in a CDATA section or a comment (an SVG in an item's text).
+        if !bytes.get(from).is_some_and(|b| b.is_ascii_whitespace() || *b == b'?')
+            || inside(bytes, start, b"<![CDATA[", b"]]>")
+            || inside(bytes, start, b"<!--", b"-->")
+        {
             continue;
         }
         // The document's own: before any other markup.
@@ -146,6 +160,12 @@ pub(crate) fn extra_declarations(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
         from = end;
     }
     out
+}
+
+/// Whether `at` is inside a section that opens with `open` and closes with `close`.
+fn inside(bytes: &[u8], at: usize, open: &[u8], close: &[u8]) -> bool {
+    memchr::memmem::rfind(&bytes[..at], open)
+        .is_some_and(|o| memchr::memmem::find(&bytes[o + open.len()..at], close).is_none())
 }
 
 fn parse_raw(bytes: &[u8], base: &str) -> Result<feed_rs::model::Feed, String> {
@@ -601,5 +621,17 @@ mod regression_tests {
         }
         // feed-rs itself is never given such bytes.
         assert!(parse_raw(doc.as_bytes(), "http://example.org/feed").unwrap_err().contains("second XML declaration"));
+    }
+
+    /// One quoted in a CDATA section or a comment is text, not a declaration: left as it is.
+    #[test]
+    fn an_xml_declaration_quoted_in_cdata_or_a_comment_is_left_alone() {
+        let doc = r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><!-- <?xml version="1.0"?> --><item><title>t</title><description><![CDATA[<p>A logo: <?xml version="1.0" encoding="ISO-8859-1"?><svg/></p>]]></description></item></channel></rss>"#;
+        assert!(extra_declarations(doc.as_bytes()).is_empty());
+        for own in [true, false] {
+            let f = parse_with(doc.as_bytes(), None, "http://example.org/feed", own).expect("read");
+            assert!(f.repairs.is_empty(), "{:?}", f.repairs);
+            assert_eq!(f.items[0].text.as_deref(), Some("A logo:"));
+        }
     }
 }

@@ -138,8 +138,7 @@ pub(crate) fn read(bytes: &[u8], base: &str) -> Option<RawFeed> {
         return None;
     }
     // Control characters: in blocks without a branch per byte, which the compiler vectorises.
-    let bad = |b: &u8| *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r');
-    if bytes.chunks(64).any(|c| c.iter().fold(false, |found, b| found | bad(b))) {
+    if bytes.chunks(64).any(|c| c.iter().fold(false, |found, b| found | super::forbidden_control(b))) {
         return None;
     }
     // feed-rs is never given a second XML declaration (`super::extra_declarations`).
