@@ -130,7 +130,8 @@ struct Capture {
     text: Option<String>,
 }
 
-/// Read `text` as feed-rs would, or `None` to leave it to feed-rs.
+/// Read `bytes` as feed-rs would, or `None` to leave them to feed-rs. Second XML
+/// declarations are already blanked (`super::without_extra_declarations`), as for feed-rs.
 pub(crate) fn read(bytes: &[u8], base: &str) -> Option<RawFeed> {
     // feed-rs reads JSON when a `{` comes before any `<` in its first buffer (8 KiB).
     let head = &bytes[..bytes.len().min(8192)];
@@ -139,10 +140,6 @@ pub(crate) fn read(bytes: &[u8], base: &str) -> Option<RawFeed> {
     }
     // Control characters: in blocks without a branch per byte, which the compiler vectorises.
     if bytes.chunks(64).any(|c| c.iter().fold(false, |found, b| found | super::forbidden_control(b))) {
-        return None;
-    }
-    // feed-rs is never given a second XML declaration (`super::extra_declarations`).
-    if !super::extra_declarations(bytes).is_empty() {
         return None;
     }
     // The encoding the XML declaration names (checked against quick-xml's reading of the
