@@ -581,13 +581,12 @@ fn export(data: &Path, args: ExportArgs, quiet: bool) -> anyhow::Result<Done> {
     let written = match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+            let file = newsdex_export::SyncingFile::new(file);
             match newsdex_export::write_all(&*source, &plan, &exporter, args.stories, file) {
                 Ok((file, w)) => {
                     // A file is on disk before the export says so; `/dev/null` or a pipe
                     // cannot be synced (EINVAL) and need not be.
-                    if file.metadata().is_ok_and(|m| m.is_file()) {
-                        file.sync_all().with_context(|| format!("writing {}", path.display()))?;
-                    }
+                    file.finish().with_context(|| format!("writing {}", path.display()))?;
                     w
                 }
                 Err(e) => {

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use newsdex_core::DocId;
 use newsdex_engine::SearchOptions;
-use newsdex_engine::export::{CHUNK, ExportDoc, ExportPlan, ExportSource};
+use newsdex_engine::export::{CHUNK, Encode, ExportDoc, ExportPlan, ExportSource, chunk_buffer};
 
 use crate::{Collection, CollectionError, Result};
 
@@ -25,7 +25,7 @@ impl Collection {
                 "a collection has no single snapshot (each shard numbers its own batches); export without one".into(),
             ));
         }
-        Ok(newsdex_engine::export::plan_in(&self.index, query, opts, None)?)
+        Ok(newsdex_engine::export::plan_in(&self.index, query, opts, None, newsdex_engine::export::Order::Id)?)
     }
 
     /// A linked story's id, size and distinct outlets.
@@ -43,6 +43,34 @@ impl ExportSource for Collection {
         one_per_story: bool,
         each: &mut dyn FnMut(&ExportDoc) -> std::io::Result<()>,
     ) -> newsdex_engine::Result<u64> {
+        self.export_chunks(plan, one_per_story, &mut |docs| docs.iter().try_for_each(&mut *each))
+    }
+
+    /// Each chunk is read from every shard and encoded on the calling thread.
+    fn export_encoded(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        encode: &Encode<'_>,
+        write: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
+    ) -> newsdex_engine::Result<u64> {
+        self.export_chunks(plan, one_per_story, &mut |docs| {
+            let mut out = chunk_buffer(&docs);
+            encode(&docs, &mut out)?;
+            write(out)
+        })
+    }
+}
+
+impl Collection {
+    /// Every document of `plan` (with `one_per_story`, the first of each linked story) to
+    /// `each`, a chunk of the plan at a time, in the plan's order. Returns how many.
+    fn export_chunks(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        each: &mut dyn FnMut(Vec<ExportDoc>) -> std::io::Result<()>,
+    ) -> newsdex_engine::Result<u64> {
         let mut stories: HashMap<u64, (DocId, usize, usize)> = HashMap::new();
         let mut seen_stories: HashSet<u64> = HashSet::new();
         let mut n = 0u64;
@@ -53,6 +81,7 @@ impl ExportSource for Collection {
                 rows.extend(e.documents(&ids)?);
             }
             rows.sort_unstable_by_key(|r| r.article.id.as_u64() as i64);
+            let mut docs = Vec::with_capacity(rows.len());
             for row in rows {
                 let id = row.article.id;
                 let (story, story_size, story_outlets) = match self.stories.get(&id.as_u64()) {
@@ -69,10 +98,10 @@ impl ExportSource for Collection {
                 if one_per_story && !seen_stories.insert(story.as_u64()) {
                     continue;
                 }
-                each(&ExportDoc { row, story, story_size, story_outlets })
-                    .map_err(newsdex_engine::EngineError::Write)?;
-                n += 1;
+                docs.push(ExportDoc { row, story, story_size, story_outlets });
             }
+            n += docs.len() as u64;
+            each(docs).map_err(newsdex_engine::EngineError::Write)?;
         }
         Ok(n)
     }

@@ -1,10 +1,12 @@
 //! Every match of a search, document by document, as of one snapshot: what exports read.
 //!
-//! [`Engine::export`] pins the snapshot first (the last committed batch, or the one asked
-//! for), collects the ids of all matches from the index (8 bytes each, sorted by id:
-//! a stable order whatever the segment layout), then reads the documents from the store
-//! [`CHUNK`] at a time and hands them over one by one. Memory holds the ids and one chunk,
-//! never all the documents.
+//! [`Engine::export_plan`] pins the snapshot first (the last committed batch, or the one
+//! asked for) and collects the ids of all matches from the index (8 bytes each) in the
+//! order the store keeps them ([`Order::Stored`]: by batch, then by id; a stable order
+//! whatever the segment layout, kept by a reindex); [`Engine::export_chunks`] then reads
+//! the documents from the store [`CHUNK`] at a time on two threads, which also encode them,
+//! and hands the chunks over in that order. Memory holds the ids and a few chunks, never
+//! all the documents.
 //!
 //! Story fields are computed as of the snapshot, so a repeated export with its snapshot
 //! is the same even after later ingests: a story's members are those its batches up to
@@ -24,6 +26,14 @@ use crate::{Engine, EngineError, Result, SearchOptions};
 
 /// Documents read from the store at a time.
 pub const CHUNK: usize = 512;
+
+/// Encoded chunks each reader may have waiting for the writer: enough to go on reading
+/// while the writer spends a while on one (a Parquet row group is compressed and written
+/// at once), few enough to keep memory small (a chunk of news is about a megabyte).
+const QUEUED_CHUNKS: usize = 4;
+
+/// The page cache of each of an export's reading connections, in MiB.
+const READER_CACHE_MIB: u32 = 16;
 
 /// One exported document with its story as of the snapshot.
 #[derive(Debug, Clone)]
@@ -52,11 +62,15 @@ impl ExportPlan {
         self.ids.len()
     }
 
-    /// The matching ids, in the store's order (by id as a signed number).
+    /// The matching ids, in the export's order ([`Order`]).
     pub fn ids(&self) -> &[u64] {
         &self.ids
     }
 }
+
+/// Turns a chunk of an export's documents (in the plan's order) into the bytes written
+/// for them, appended to the buffer: called on the threads that read the documents.
+pub type Encode<'a> = dyn Fn(&[ExportDoc], &mut Vec<u8>) -> std::io::Result<()> + Sync + 'a;
 
 /// What documents are exported from: one archive, or a collection's shards.
 pub trait ExportSource {
@@ -69,6 +83,23 @@ pub trait ExportSource {
         one_per_story: bool,
         each: &mut dyn FnMut(&ExportDoc) -> std::io::Result<()>,
     ) -> Result<u64>;
+
+    /// The same documents as [`ExportSource::export_each`], a chunk at a time: `encode`
+    /// turns each chunk into bytes (where the source can, on the threads that read it),
+    /// and `write` takes them in the plan's order. Returns how many documents were
+    /// encoded.
+    fn export_encoded(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        encode: &Encode<'_>,
+        write: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
+    ) -> Result<u64>;
+}
+
+/// A buffer for the encoding of `docs`: their texts and room for the other fields.
+pub fn chunk_buffer(docs: &[ExportDoc]) -> Vec<u8> {
+    Vec::with_capacity(docs.iter().map(|d| d.row.article.body.len() + d.row.article.title.len() + 512).sum())
 }
 
 impl ExportSource for Engine {
@@ -80,25 +111,62 @@ impl ExportSource for Engine {
     ) -> Result<u64> {
         self.export(plan, one_per_story, each)
     }
+
+    fn export_encoded(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        encode: &Encode<'_>,
+        write: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
+    ) -> Result<u64> {
+        let encode = |docs: Vec<ExportDoc>| {
+            let mut out = chunk_buffer(&docs);
+            encode(&docs, &mut out)?;
+            Ok(out)
+        };
+        self.export_chunks(plan, one_per_story, encode, write)
+    }
+}
+
+/// The order of an export's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By the batch that stored each document, then by id: the order one archive's store
+    /// keeps its texts in, so that reading them is nearly sequential. Batches keep their
+    /// numbers through a reindex, so the order does too.
+    Stored,
+    /// By id (as a signed number): a collection's, whose shards number their batches
+    /// each on their own.
+    Id,
 }
 
 /// Every document of `index` that `query` and `opts`' filters match, for an export
 /// (`snapshot`: the batch to answer as of, already resolved; `None`: everything, as a
-/// collection does). What [`Engine::export_plan`] does once it has pinned a snapshot.
+/// collection does), in `order`. What [`Engine::export_plan`] does once it has pinned a
+/// snapshot.
 pub fn plan_in(
     index: &newsdex_index::SearchIndex,
     query: &str,
     opts: &SearchOptions,
     snapshot: Option<u64>,
+    order: Order,
 ) -> Result<ExportPlan> {
     let (parsed, published) = crate::parse_for(query, opts)?;
     let mut req = crate::filtered_request(&parsed, published, opts);
     req.deadline = Deadline::never();
     req.snapshot = snapshot;
-    let mut ids = index.matching_ids(&req)?;
-    // The store's order (its primary key is the id as a signed number), so chunks are
-    // read in the order SQLite keeps them.
-    ids.sort_unstable_by_key(|&id| id as i64);
+    let ids = match order {
+        // Reading documents by id jumped between the store's pages at random: each of a
+        // million documents read a page of its own (16 KiB) through the kernel, which was
+        // a fifth of an export's CPU time. By batch, a chunk's documents lie in the few
+        // megabytes its batch wrote.
+        Order::Stored => index.matching_ids_by_batch(&req)?,
+        Order::Id => {
+            let mut ids = index.matching_ids(&req)?;
+            ids.sort_unstable_by_key(|&id| id as i64);
+            ids
+        }
+    };
     Ok(ExportPlan { snapshot: snapshot.unwrap_or(0), ids })
 }
 
@@ -114,7 +182,7 @@ impl Engine {
         // A reader may lag a second behind the last commit: see the latest before pinning.
         self.index.reload()?;
         let snapshot = self.resolve_snapshot(opts.snapshot)?;
-        plan_in(&self.index, query, opts, Some(snapshot))
+        plan_in(&self.index, query, opts, Some(snapshot), Order::Stored)
     }
 
     /// Hand every document of `plan` to `each`, in the plan's order (by id). With
@@ -126,24 +194,59 @@ impl Engine {
         one_per_story: bool,
         mut each: impl FnMut(&ExportDoc) -> std::io::Result<()>,
     ) -> Result<u64> {
+        self.export_chunks(plan, one_per_story, Ok, |docs| docs.iter().try_for_each(&mut each))
+    }
+
+    /// Every document of `plan` (with `one_per_story`, the first matching member of each
+    /// story), a chunk at a time: `encode` turns each chunk into what is written, on the
+    /// thread that read it, and `write` takes the encoded chunks in the plan's order.
+    /// Returns how many documents were encoded. An error from either stops the export.
+    ///
+    /// The store is read on two threads of their own, taking the chunks in turn, each up
+    /// to [`QUEUED_CHUNKS`] ahead of the writing; encoding (JSON or CSV escaping, a Parquet
+    /// chunk's values) happens there too, so the writing thread only writes: a profile of
+    /// an export of a million documents had reading waiting on its own thread (71 % of the
+    /// samples) before the second reader, and the writing thread's escaping and hashing
+    /// the busier side after it. Memory holds, per reader, the chunk being read and those
+    /// queued, and the one being written.
+    pub fn export_chunks<T: Send>(
+        &self,
+        plan: &ExportPlan,
+        one_per_story: bool,
+        encode: impl Fn(Vec<ExportDoc>) -> std::io::Result<T> + Sync,
+        mut write: impl FnMut(T) -> std::io::Result<()>,
+    ) -> Result<u64> {
         let map = self.story_map()?;
-        // The store is read on threads of their own, each a chunk ahead of the writing,
-        // taking the chunks in turn: reading (SQLite, the kernel's copies of its pages,
-        // decompressing the texts) was the thread a profile of an export of a million
-        // documents waited on (71 % of its samples; writing and hashing the rest), so a
-        // second reader with a connection of its own takes half of it. Memory holds at
-        // most two chunks per reader and the one being written.
-        let second = match newsdex_store::DocDb::open_read(&self.dir.db_path()) {
-            Ok(db) if plan.ids.len() > CHUNK => Some(db),
-            // One chunk or less, or the store cannot be opened twice: one reader.
+        // The first matching member of each story, chosen before anything is read: a
+        // story as of the snapshot is a function of the current story (its id is one of
+        // the current story's members), so the current story names it.
+        let kept: Vec<u64>;
+        let ids = if one_per_story {
+            let mut seen: std::collections::HashSet<u64> = Default::default();
+            kept = plan.ids.iter().copied().filter(|id| seen.insert(map.get(id).copied().unwrap_or(*id))).collect();
+            &kept[..]
+        } else {
+            &plan.ids[..]
+        };
+        // Each reader has a connection of its own whose page cache holds a batch's pages
+        // (a batch writes at most 5,000 documents, a few MiB compressed); one chunk or
+        // less, or a store that cannot be opened again, is read on the engine's own.
+        let own = || match newsdex_store::DocDb::open_for_scan(&self.dir.db_path(), READER_CACHE_MIB) {
+            Ok(db) if ids.len() > CHUNK => Some(db),
             _ => None,
         };
-        let readers = 1 + usize::from(second.is_some());
-        let chunks: Vec<&[u64]> = plan.ids.chunks(CHUNK).collect();
+        let dbs: Vec<Option<newsdex_store::DocDb>> = match (own(), own()) {
+            (Some(a), Some(b)) => vec![Some(a), Some(b)],
+            (Some(a), None) | (None, Some(a)) => vec![Some(a)],
+            (None, None) => vec![None],
+        };
+        let readers = dbs.len();
+        let chunks: Vec<&[u64]> = ids.chunks(CHUNK).collect();
+        let encode = &encode;
         std::thread::scope(|scope| {
             let mut rxs = Vec::with_capacity(readers);
-            for (k, own) in [None, second].into_iter().enumerate().take(readers) {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<ExportDoc>>>(1);
+            for (k, own) in dbs.into_iter().enumerate() {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(usize, T)>>(QUEUED_CHUNKS);
                 rxs.push(rx);
                 let (chunks, map) = (&chunks, &map);
                 scope.spawn(move || {
@@ -153,29 +256,28 @@ impl Engine {
                             Some(db) => export_chunk(db, chunk, map, &mut stories, plan.snapshot),
                             None => export_chunk(&self.db(), chunk, map, &mut stories, plan.snapshot),
                         };
-                        let failed = docs.is_err();
+                        let encoded = docs.and_then(|docs| {
+                            let n = docs.len();
+                            encode(docs).map(|t| (n, t)).map_err(EngineError::Write)
+                        });
+                        let failed = encoded.is_err();
                         // The writer gone (it failed, or the client left): stop reading.
-                        if tx.send(docs).is_err() || failed {
+                        if tx.send(encoded).is_err() || failed {
                             return;
                         }
                     }
                 });
             }
-            let mut seen_stories: std::collections::HashSet<u64> = Default::default();
             let mut n = 0u64;
             // Chunk i comes from reader i mod readers: the plan's order.
             for i in 0..chunks.len() {
-                let Ok(docs) = rxs[i % readers].recv() else {
+                let Ok(encoded) = rxs[i % readers].recv() else {
                     // A reader stops early only after sending its error.
                     return Err(EngineError::Write(std::io::Error::other("an export reader stopped early")));
                 };
-                for d in &docs? {
-                    if one_per_story && !seen_stories.insert(d.story.as_u64()) {
-                        continue;
-                    }
-                    each(d).map_err(EngineError::Write)?;
-                    n += 1;
-                }
+                let (rows, t) = encoded?;
+                write(t).map_err(EngineError::Write)?;
+                n += rows as u64;
             }
             Ok(n)
         })

@@ -51,6 +51,40 @@ enum Column {
     Int(Vec<i64>, Vec<i16>),
 }
 
+/// The rows of `docs` as [`ParquetSink::push_chunk`] reads them, appended to `out`: what
+/// an export's reading threads make of each chunk, so that the writing thread only copies
+/// slices into columns. Per row, per field: a text is `0` (null) or `1`, its length (u32,
+/// little-endian) and its UTF-8; a flag `0` or `1`; a number `0` (null) or `1` and its
+/// value (i64, little-endian).
+pub fn encode_chunk(fields: &[Field], docs: &[ExportDoc], out: &mut Vec<u8>) {
+    for d in docs {
+        for &f in fields {
+            let v = f.cell(d);
+            match kind(f) {
+                Kind::Text { .. } => match v.text() {
+                    Some(s) => {
+                        out.push(1);
+                        // A text longer than 4 GiB cannot be stored (documents are capped
+                        // far below it); it is cut rather than corrupting the chunk.
+                        let len = u32::try_from(s.len()).unwrap_or(u32::MAX);
+                        out.extend_from_slice(&len.to_le_bytes());
+                        out.extend_from_slice(&s.as_bytes()[..len as usize]);
+                    }
+                    None => out.push(0),
+                },
+                Kind::Bool => out.push(u8::from(v == crate::Cell::Bool(true))),
+                Kind::Int { .. } => match v {
+                    crate::Cell::Int(n) => {
+                        out.push(1);
+                        out.extend_from_slice(&(n as i64).to_le_bytes());
+                    }
+                    _ => out.push(0),
+                },
+            }
+        }
+    }
+}
+
 /// Writes rows into a Parquet file on `W`.
 pub struct ParquetSink<W: Write + Send> {
     fields: Vec<Field>,
@@ -116,30 +150,56 @@ impl<W: Write + Send> ParquetSink<W> {
 
     /// Buffer one document; a full row group is written.
     pub fn push(&mut self, d: &ExportDoc) -> std::io::Result<()> {
-        for (f, col) in self.fields.iter().zip(&mut self.columns) {
-            let v = f.cell(d);
-            match col {
-                Column::Text(values, defs) => match v.text() {
-                    Some(s) => {
-                        self.bytes += s.len();
-                        values.push(ByteArray::from(s.as_bytes().to_vec()));
+        let mut chunk = Vec::new();
+        encode_chunk(&self.fields, std::slice::from_ref(d), &mut chunk);
+        self.push_chunk(chunk)
+    }
+
+    /// Buffer the documents [`encode_chunk`] encoded; each full row group is written.
+    /// Texts are not copied again: each value is a slice of the chunk.
+    pub fn push_chunk(&mut self, chunk: Vec<u8>) -> std::io::Result<()> {
+        let chunk = bytes::Bytes::from(chunk);
+        let mut at = 0usize;
+        let bad = || std::io::Error::other("parquet: a malformed encoded chunk");
+        while at < chunk.len() {
+            for col in &mut self.columns {
+                let tag = *chunk.get(at).ok_or_else(bad)?;
+                at += 1;
+                match col {
+                    Column::Text(values, defs) => {
+                        if tag == 0 {
+                            defs.push(0);
+                            continue;
+                        }
+                        let len =
+                            u32::from_le_bytes(chunk.get(at..at + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+                        let (from, to) = (at + 4, at + 4 + len as usize);
+                        if to > chunk.len() {
+                            return Err(bad());
+                        }
+                        values.push(ByteArray::from(chunk.slice(from..to)));
                         defs.push(1);
+                        self.bytes += len as usize;
+                        at = to;
                     }
-                    None => defs.push(0),
-                },
-                Column::Bool(values) => values.push(v == crate::Cell::Bool(true)),
-                Column::Int(values, defs) => match v {
-                    crate::Cell::Int(n) => {
-                        values.push(n as i64);
+                    Column::Bool(values) => values.push(tag == 1),
+                    Column::Int(values, defs) => {
+                        if tag == 0 {
+                            defs.push(0);
+                            continue;
+                        }
+                        let n =
+                            i64::from_le_bytes(chunk.get(at..at + 8).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
+                        values.push(n);
                         defs.push(1);
+                        at += 8;
                     }
-                    _ => defs.push(0),
-                },
+                }
             }
-        }
-        self.rows += 1;
-        if self.bytes >= ROW_GROUP_BYTES || self.rows >= ROW_GROUP_ROWS {
-            self.flush_group()?;
+            self.rows += 1;
+            if self.bytes >= ROW_GROUP_BYTES || self.rows >= ROW_GROUP_ROWS {
+                self.flush_group()?;
+            }
         }
         Ok(())
     }
@@ -182,5 +242,38 @@ impl<W: Write + Send> ParquetSink<W> {
     pub fn finish(mut self) -> std::io::Result<W> {
         self.flush_group()?;
         self.writer.into_inner().map_err(io)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chunk cut short, or naming more text than it holds, is an error, not a panic or
+    /// a column out of step with the others.
+    #[test]
+    fn a_malformed_chunk_is_an_error() {
+        let fields = [Field::Id, Field::Url, Field::Line];
+        let mut chunk = vec![1];
+        chunk.extend(4u32.to_le_bytes());
+        chunk.extend(b"abcd");
+        chunk.push(1);
+        chunk.extend(100u32.to_le_bytes());
+        chunk.extend(b"abc");
+        for bad in [chunk, vec![1, 2], vec![0, 0, 1, 7]] {
+            let mut sink = ParquetSink::new(Vec::new(), &fields).unwrap();
+            assert!(sink.push_chunk(bad.clone()).is_err(), "{bad:?}");
+        }
+        // A whole row: a text, no address, a number.
+        let mut sink = ParquetSink::new(Vec::new(), &fields).unwrap();
+        let mut row = vec![1];
+        row.extend(2u32.to_le_bytes());
+        row.extend(b"id");
+        row.push(0);
+        row.push(1);
+        row.extend(7i64.to_le_bytes());
+        sink.push_chunk(row).unwrap();
+        assert_eq!(sink.rows, 1);
+        assert!(sink.finish().unwrap().starts_with(b"PAR1"));
     }
 }

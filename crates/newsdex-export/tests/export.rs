@@ -70,7 +70,7 @@ fn every_match_is_exported_with_every_field_and_read_back() {
     let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
     assert_eq!(records[0], names);
     assert!(records.iter().all(|r| r.len() == names.len()), "every row has every column");
-    // The full text, not a snippet, and ids in increasing (stored) order.
+    // The full text, not a snippet.
     let col = |n: &str| names.iter().position(|x| *x == n).unwrap();
     let id0 = records[1][col("id")].parse::<newsdex_core::IdPrefix>().unwrap();
     let newsdex_engine::IdMatch::One(id0) = w.find_id(&id0).unwrap() else { panic!() };
@@ -107,6 +107,13 @@ fn every_match_is_exported_with_every_field_and_read_back() {
         .collect();
     let planned: Vec<String> = plan.ids().iter().map(|&i| newsdex_core::DocId::from_u64(i).to_string()).collect();
     assert_eq!(ids, planned);
+    // The plan's order is the store's: batch by batch, by id within a batch (3,000
+    // documents in batches of 1,000; by id alone, the batches would interleave).
+    let docs: Vec<newsdex_core::DocId> = plan.ids().iter().map(|&i| newsdex_core::DocId::from_u64(i)).collect();
+    let stored: Vec<(u64, u64)> = w.documents(&docs).unwrap().iter().map(|d| (d.seq, d.article.id.as_u64())).collect();
+    assert_eq!(stored.len(), plan.total());
+    assert!(stored.windows(2).all(|p| p[0] < p[1]), "by batch, then by id");
+    assert!(stored.first().unwrap().0 < stored.last().unwrap().0, "more than one batch");
 }
 
 #[test]
@@ -181,10 +188,11 @@ fn parquet_exports_are_read_by_pyarrow_and_pandas() {
     std::fs::write(tmp.path().join("odd.jsonl"), format!("{odd}\n")).unwrap();
     w.ingest(&[tmp.path().join("odd.jsonl")], &IngestOptions::default(), &mut |_| {}).unwrap();
     let opts = SearchOptions::default();
-    let (jsonl, rows, _) = export(&w, "oil", &opts, Format::Jsonl, false);
-    let (parquet, prows, _) = export(&w, "oil", &opts, Format::Parquet, false);
+    // Every document: several chunks, encoded by both reading threads.
+    let (jsonl, rows, _) = export(&w, "*", &opts, Format::Jsonl, false);
+    let (parquet, prows, _) = export(&w, "*", &opts, Format::Parquet, false);
     assert_eq!(rows, prows);
-    assert!(rows > 100, "{rows}");
+    assert!(rows as usize > 4 * newsdex_engine::export::CHUNK, "{rows}");
     let (pq_path, jl_path) = (tmp.path().join("oil.parquet"), tmp.path().join("oil.jsonl"));
     std::fs::write(&pq_path, &parquet).unwrap();
     std::fs::write(&jl_path, &jsonl).unwrap();
@@ -215,5 +223,5 @@ print("ok", table.num_rows, str(table.schema.field("body").type), str(frame["sto
     assert_eq!(said.trim(), format!("ok {rows} string int64"));
     // Repeated as of its snapshot, byte for byte.
     let snap = SearchOptions { snapshot: Some(w.snapshot().unwrap()), ..opts };
-    assert_eq!(export(&w, "oil", &snap, Format::Parquet, false).0, parquet);
+    assert_eq!(export(&w, "*", &snap, Format::Parquet, false).0, parquet);
 }

@@ -209,7 +209,7 @@ const EXPORT_CHUNKS_QUEUED: usize = 4;
         ("expand" = Option<bool>, Query, description = "Also search other spellings and word forms (default true)"),
     ),
     responses(
-        (status = 200, description = "Every matching document, streamed in document-id order (no `Content-Length`); `X-Newsdex-Snapshot` names the snapshot and `X-Newsdex-Matches` how many documents match. Rows are read in chunks, so memory does not grow with the export", content(("text/csv"), ("application/jsonl"), ("application/vnd.apache.parquet")),
+        (status = 200, description = "Every matching document, streamed in the order the archive stored them (batch by batch, by document id within a batch; a collection's root: by document id) (no `Content-Length`); `X-Newsdex-Snapshot` names the snapshot and `X-Newsdex-Matches` how many documents match. Rows are read in chunks, so memory does not grow with the export", content(("text/csv"), ("application/jsonl"), ("application/vnd.apache.parquet")),
             headers(("X-Newsdex-Snapshot" = u64, description = "The snapshot answered from (absent on a collection's root: a collection has no single snapshot)"), ("X-Newsdex-Matches" = u64, description = "Matching documents (rows, unless `stories=true`)"))),
         (status = 400, description = "Bad or unknown parameter, format or field (`bad_request` names it and what is offered), a bad query (`bad_query`), or a snapshot the archive does not have (`bad_snapshot`)", body = ErrorEnvelope),
     )

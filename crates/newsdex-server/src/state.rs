@@ -111,6 +111,19 @@ impl newsdex_engine::export::ExportSource for Documents {
             Documents::Collection(c) => c.export_each(plan, one_per_story, each),
         }
     }
+
+    fn export_encoded(
+        &self,
+        plan: &newsdex_engine::export::ExportPlan,
+        one_per_story: bool,
+        encode: &newsdex_engine::export::Encode<'_>,
+        write: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
+    ) -> newsdex_engine::Result<u64> {
+        match self {
+            Documents::Archive(e) => e.export_encoded(plan, one_per_story, encode, write),
+            Documents::Collection(c) => c.export_encoded(plan, one_per_story, encode, write),
+        }
+    }
 }
 
 /// The API's writer. A new writer's first ingest rebuilds the story grouper from the

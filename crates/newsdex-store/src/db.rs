@@ -274,6 +274,15 @@ impl DocDb {
         Ok(DocDb { conn, dicts: Dicts::default() })
     }
 
+    /// A read-only handle for reading many documents in the store's order (an export):
+    /// its page cache holds `cache_mib` MiB, enough for one batch's pages, so each page is
+    /// read from the file once while a batch's documents are read by id.
+    pub fn open_for_scan(path: &Path, cache_mib: u32) -> Result<DocDb> {
+        let db = Self::open_read(path)?;
+        db.conn.pragma_update(None, "cache_size", -i64::from(cache_mib) * 1024)?;
+        Ok(db)
+    }
+
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
     }
