@@ -161,38 +161,29 @@ impl<W: Write + Send> ParquetSink<W> {
         let chunk = bytes::Bytes::from(chunk);
         let mut at = 0usize;
         let bad = || std::io::Error::other("parquet: a malformed encoded chunk");
+        // The next `n` bytes of the chunk.
+        let take = |at: &mut usize, n: usize| {
+            let part = chunk.get(*at..*at + n).ok_or_else(bad)?;
+            *at += n;
+            Ok::<_, std::io::Error>(part)
+        };
         while at < chunk.len() {
             for col in &mut self.columns {
-                let tag = *chunk.get(at).ok_or_else(bad)?;
-                at += 1;
+                let present = take(&mut at, 1)?[0] == 1;
                 match col {
+                    Column::Bool(values) => values.push(present),
+                    Column::Text(_, defs) | Column::Int(_, defs) if !present => defs.push(0),
                     Column::Text(values, defs) => {
-                        if tag == 0 {
-                            defs.push(0);
-                            continue;
-                        }
-                        let len =
-                            u32::from_le_bytes(chunk.get(at..at + 4).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-                        let (from, to) = (at + 4, at + 4 + len as usize);
-                        if to > chunk.len() {
-                            return Err(bad());
-                        }
-                        values.push(ByteArray::from(chunk.slice(from..to)));
+                        let len = u32::from_le_bytes(take(&mut at, 4)?.try_into().map_err(|_| bad())?) as usize;
+                        let from = at;
+                        take(&mut at, len)?;
+                        values.push(ByteArray::from(chunk.slice(from..at)));
                         defs.push(1);
-                        self.bytes += len as usize;
-                        at = to;
+                        self.bytes += len;
                     }
-                    Column::Bool(values) => values.push(tag == 1),
                     Column::Int(values, defs) => {
-                        if tag == 0 {
-                            defs.push(0);
-                            continue;
-                        }
-                        let n =
-                            i64::from_le_bytes(chunk.get(at..at + 8).ok_or_else(bad)?.try_into().map_err(|_| bad())?);
-                        values.push(n);
+                        values.push(i64::from_le_bytes(take(&mut at, 8)?.try_into().map_err(|_| bad())?));
                         defs.push(1);
-                        at += 8;
                     }
                 }
             }
