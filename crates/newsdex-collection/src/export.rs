@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use newsdex_core::DocId;
 use newsdex_engine::SearchOptions;
-use newsdex_engine::export::{CHUNK, Encode, ExportDoc, ExportPlan, ExportSource, chunk_buffer};
+use newsdex_engine::export::{CHUNK, Encode, ExportDoc, ExportPlan, ExportSource, encode_chunk};
 
 use crate::{Collection, CollectionError, Result};
 
@@ -54,11 +54,7 @@ impl ExportSource for Collection {
         encode: &Encode<'_>,
         write: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
     ) -> newsdex_engine::Result<u64> {
-        self.export_chunks(plan, one_per_story, &mut |docs| {
-            let mut out = chunk_buffer(&docs);
-            encode(&docs, &mut out)?;
-            write(out)
-        })
+        self.export_chunks(plan, one_per_story, &mut |docs| write(encode_chunk(encode, &docs)?))
     }
 }
 

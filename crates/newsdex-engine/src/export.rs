@@ -97,9 +97,12 @@ pub trait ExportSource {
     ) -> Result<u64>;
 }
 
-/// A buffer for the encoding of `docs`: their texts and room for the other fields.
-pub fn chunk_buffer(docs: &[ExportDoc]) -> Vec<u8> {
-    Vec::with_capacity(docs.iter().map(|d| d.row.article.body.len() + d.row.article.title.len() + 512).sum())
+/// `docs` encoded by `encode`, in a buffer sized for their texts and the other fields.
+pub fn encode_chunk(encode: &Encode<'_>, docs: &[ExportDoc]) -> std::io::Result<Vec<u8>> {
+    let mut out =
+        Vec::with_capacity(docs.iter().map(|d| d.row.article.body.len() + d.row.article.title.len() + 512).sum());
+    encode(docs, &mut out)?;
+    Ok(out)
 }
 
 impl ExportSource for Engine {
@@ -119,12 +122,7 @@ impl ExportSource for Engine {
         encode: &Encode<'_>,
         write: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
     ) -> Result<u64> {
-        let encode = |docs: Vec<ExportDoc>| {
-            let mut out = chunk_buffer(&docs);
-            encode(&docs, &mut out)?;
-            Ok(out)
-        };
-        self.export_chunks(plan, one_per_story, encode, write)
+        self.export_chunks(plan, one_per_story, |docs| encode_chunk(encode, &docs), write)
     }
 }
 
