@@ -149,6 +149,10 @@ pub struct SearchOptions {
     pub snippet_chars: usize,
     /// Also count all matches by language, outlet and month.
     pub facets: bool,
+    /// With `facets`, count by period only (the language and outlet facets come back
+    /// empty): a comparison's searches.
+    #[serde(default)]
+    pub periods_only: bool,
     /// Expand words to stems, spelling variants and sound-alike spellings.
     pub expand: bool,
     /// Report each hit's other spellings (off for deep rankings where only order matters).
@@ -192,6 +196,7 @@ impl Default for SearchOptions {
             expand: true,
             matched: true,
             facets: false,
+            periods_only: false,
             collapse: true,
             count: CountBy::Articles,
             period: Period::Month,
@@ -318,6 +323,7 @@ fn with_request<T>(
         batches: opts.batches,
         snippet_chars: opts.snippet_chars,
         facets: opts.facets,
+        periods_only: opts.periods_only,
         expand: opts.expand,
         matched: opts.matched,
         stories: Some(stories),

@@ -41,6 +41,10 @@ pub struct SearchRequest<'a> {
     pub snippet_chars: usize,
     /// Also count matches by language, outlet and month.
     pub facets: bool,
+    /// With `facets`, count by period only: the language and outlet facets (and the count
+    /// of matches without an outlet) come back empty. What a comparison needs, at a third
+    /// of the cost for a story or outlet count.
+    pub periods_only: bool,
     /// Expand words to their stems, spelling variants and sound-alike spellings (off:
     /// every word as if marked `=`).
     pub expand: bool,
@@ -82,6 +86,7 @@ impl<'a> SearchRequest<'a> {
             batches: None,
             snippet_chars: 240,
             facets: false,
+            periods_only: false,
             expand: true,
             matched: true,
             stories: None,
@@ -405,7 +410,26 @@ impl SearchIndex {
         let (total, ranked, facets, found) = if req.facets {
             let f;
             let (total, top, found);
-            if req.count == CountBy::Articles {
+            if req.count == CountBy::Articles && req.periods_only {
+                let ((t, tp, fd), (months, guessed)) = searcher
+                    .search(
+                        &query,
+                        &Timed::new(((Count, first, members), (MonthCollector(req.period), Guessed)), deadline),
+                    )
+                    .map_err(|e| facets::explain(e, deadline, &req.limits))?;
+                (total, top, found) = (t, tp, fd);
+                if partial {
+                    month_counts = months.counts.iter().map(|(k, n)| (*k, *n)).collect();
+                }
+                f = Facets {
+                    month: facets::month_buckets(&months, req.period)?,
+                    period: req.period,
+                    undated: months.undated,
+                    dates_guessed: guessed,
+                    counted: req.count,
+                    ..Facets::default()
+                };
+            } else if req.count == CountBy::Articles {
                 let terms = facets::terms_collector(&req.limits);
                 let ((t, tp, fd), (terms, months, no_outlet, guessed)) = searcher
                     .search(
@@ -435,7 +459,7 @@ impl SearchIndex {
                     counted: req.count,
                 };
             } else {
-                let distinct = DistinctFacets::new(req.count, req.period, map, &req.limits);
+                let distinct = DistinctFacets::new(req.count, req.period, req.periods_only, map, &req.limits);
                 let (t, tp, fd, (distinct, guessed)) = searcher
                     .search(&query, &Timed::new((Count, first, members, (distinct, Guessed)), deadline))
                     .map_err(|e| deadline.explain(e))?;
