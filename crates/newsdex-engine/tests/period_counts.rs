@@ -3,9 +3,9 @@
 //! day, week and month by hand. Each search is asked twice, with every facet and with the
 //! time facet only (`SearchOptions::periods_only`, a comparison's searches): both must
 //! give the model's numbers. Real text: every tenth Reuters-21578 story (2,158, with their
-//! own dates, February to October 1987), spread over seven outlet names
-//! (four at a time, so that the index's segments hold different ones), with every 40th story copied under another
-//! outlet a day later and every 97th without an outlet (skipped when ../shared is absent).
+//! own dates, February to October 1987), spread over seven outlet names four at a time (so
+//! that the index's segments hold different ones), every 40th story copied under another
+//! outlet a day later, every 97th without an outlet (skipped when ../shared is absent).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

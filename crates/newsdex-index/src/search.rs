@@ -42,8 +42,8 @@ pub struct SearchRequest<'a> {
     /// Also count matches by language, outlet and month.
     pub facets: bool,
     /// With `facets`, count by period only: the language and outlet facets (and the count
-    /// of matches without an outlet) come back empty. What a comparison needs, at a third
-    /// of the cost for a story or outlet count.
+    /// of matches without an outlet) come back empty. What a comparison needs: a story or
+    /// outlet count then holds one (period, story or outlet) pair a match instead of three.
     pub periods_only: bool,
     /// Expand words to their stems, spelling variants and sound-alike spellings (off:
     /// every word as if marked `=`).
