@@ -3,27 +3,41 @@
 //! arrow-* crates (a smaller build), and only Snappy compression (pure Rust; what pyarrow
 //! and pandas read by default) is compiled in.
 //!
-//! Rows are buffered column by column and written as a row group when the buffered text
-//! reaches [`ROW_GROUP_BYTES`] (or [`ROW_GROUP_ROWS`] rows), so memory holds one row group,
-//! never the export. Strings are UTF-8 (`STRING` logical type); absent values are nulls;
+//! Rows are buffered column by column; when the buffered text reaches [`ROW_GROUP_BYTES`]
+//! (or [`ROW_GROUP_ROWS`] rows) the row group is encoded and compressed on a thread of its
+//! own, into memory, while the next one is buffered, then appended to the file in order
+//! (`SerializedRowGroupWriter::append_column`). Compressing on the writing thread held an
+//! export back: Snappy was 30 % of a Parquet export's CPU, all of it on that thread, while
+//! the reading threads waited (BENCHMARKS.md, 2026-12-07). Memory holds the row group being
+//! buffered and at most [`GROUPS_IN_FLIGHT`] being encoded, never the export. Strings are UTF-8 (`STRING` logical type); absent values are nulls;
 //! list-valued fields (authors, warnings, removed lines) are JSON text, as in CSV.
 
 use std::io::Write;
 use std::sync::Arc;
 
 use parquet::basic::{Compression, LogicalType, Repetition, Type as Physical};
+use parquet::column::writer::{ColumnCloseResult, get_column_writer, get_typed_column_writer_mut};
 use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int64Type};
-use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
-use parquet::schema::types::Type;
+use parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
+use parquet::file::writer::{SerializedFileWriter, SerializedPageWriter, TrackedWrite};
+use parquet::schema::types::{ColumnDescPtr, Type};
 
 use crate::Field;
 use newsdex_engine::export::ExportDoc;
 
-/// Text buffered before a row group is written.
-pub const ROW_GROUP_BYTES: usize = 16 << 20;
+/// Text buffered before a row group is encoded. 8 MiB rather than the 16 it was before row
+/// groups were encoded aside: with one group in flight, 16 MiB raised a 200,000-article
+/// export's peak RSS from 127 to 185 MB, 8 MiB to 152 MB, at the same speed (2.13-2.19 s
+/// against 2.18-2.23 s) and a file 0.14 % larger.
+pub const ROW_GROUP_BYTES: usize = 8 << 20;
 /// Most rows in a row group.
 pub const ROW_GROUP_ROWS: usize = 50_000;
+/// Row groups being encoded while the next is buffered.
+pub const GROUPS_IN_FLIGHT: usize = 1;
+
+/// A row group's column chunks, encoded: each chunk's bytes and what closing its writer
+/// said (page offsets relative to those bytes).
+type EncodedGroup = Vec<(bytes::Bytes, ColumnCloseResult)>;
 
 /// How a field is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +106,8 @@ pub struct ParquetSink<W: Write + Send> {
     columns: Vec<Column>,
     rows: usize,
     bytes: usize,
+    /// Row groups being encoded, oldest first.
+    pending: std::collections::VecDeque<std::thread::JoinHandle<std::io::Result<EncodedGroup>>>,
 }
 
 impl<W: Write + Send> std::fmt::Debug for ParquetSink<W> {
@@ -132,7 +148,14 @@ impl<W: Write + Send> ParquetSink<W> {
         let schema = Type::group_type_builder("newsdex_export").with_fields(columns).build().map_err(io)?;
         let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
         let writer = SerializedFileWriter::new(out, Arc::new(schema), Arc::new(props)).map_err(io)?;
-        let mut sink = ParquetSink { fields: fields.to_vec(), writer, columns: Vec::new(), rows: 0, bytes: 0 };
+        let mut sink = ParquetSink {
+            fields: fields.to_vec(),
+            writer,
+            columns: Vec::new(),
+            rows: 0,
+            bytes: 0,
+            pending: Default::default(),
+        };
         sink.columns = sink.empty_columns();
         Ok(sink)
     }
@@ -195,6 +218,8 @@ impl<W: Write + Send> ParquetSink<W> {
         Ok(())
     }
 
+    /// Hand the buffered rows to a thread that encodes them as a row group; append the
+    /// oldest encoded group once more than [`GROUPS_IN_FLIGHT`] are in flight.
     fn flush_group(&mut self) -> std::io::Result<()> {
         if self.rows == 0 {
             return Ok(());
@@ -206,39 +231,128 @@ impl<W: Write + Send> ParquetSink<W> {
             .iter()
             .map(|&f| matches!(kind(f), Kind::Text { optional: true } | Kind::Int { optional: true }))
             .collect();
+        let descrs: Vec<ColumnDescPtr> = self.writer.schema_descr().columns().to_vec();
+        let props = self.writer.properties().clone();
+        self.pending.push_back(std::thread::spawn(move || encode_group(columns, &optional, &descrs, &props)));
+        (self.rows, self.bytes) = (0, 0);
+        while self.pending.len() > GROUPS_IN_FLIGHT {
+            self.append_oldest()?;
+        }
+        Ok(())
+    }
+
+    /// Wait for the oldest row group in flight and append it to the file.
+    fn append_oldest(&mut self) -> std::io::Result<()> {
+        let Some(handle) = self.pending.pop_front() else { return Ok(()) };
+        let encoded = handle.join().map_err(|_| std::io::Error::other("parquet: encoding a row group panicked"))??;
         let mut group = self.writer.next_row_group().map_err(io)?;
-        for (col, optional) in columns.into_iter().zip(optional) {
-            let mut w =
-                group.next_column().map_err(io)?.ok_or_else(|| std::io::Error::other("parquet: fewer columns"))?;
-            let defs = |d: &Vec<i16>| if optional { Some(d.clone()) } else { None };
-            match &col {
-                Column::Text(values, d) => {
-                    w.typed::<ByteArrayType>().write_batch(values, defs(d).as_deref(), None).map_err(io)?;
-                }
-                Column::Bool(values) => {
-                    w.typed::<BoolType>().write_batch(values, None, None).map_err(io)?;
-                }
-                Column::Int(values, d) => {
-                    w.typed::<Int64Type>().write_batch(values, defs(d).as_deref(), None).map_err(io)?;
-                }
-            }
-            w.close().map_err(io)?;
+        for (bytes, close) in encoded {
+            group.append_column(&bytes, close).map_err(io)?;
         }
         group.close().map_err(io)?;
-        (self.rows, self.bytes) = (0, 0);
         Ok(())
     }
 
     /// Write the last row group and the footer; give the writer back.
     pub fn finish(mut self) -> std::io::Result<W> {
         self.flush_group()?;
+        while !self.pending.is_empty() {
+            self.append_oldest()?;
+        }
         self.writer.into_inner().map_err(io)
     }
+}
+
+/// One row group's columns encoded and compressed into memory, in the file's order.
+fn encode_group(
+    columns: Vec<Column>,
+    optional: &[bool],
+    descrs: &[ColumnDescPtr],
+    props: &WriterPropertiesPtr,
+) -> std::io::Result<EncodedGroup> {
+    columns
+        .into_iter()
+        .zip(optional)
+        .zip(descrs)
+        .map(|((col, &optional), descr)| {
+            let mut out = TrackedWrite::new(Vec::new());
+            let mut w = get_column_writer(descr.clone(), props.clone(), Box::new(SerializedPageWriter::new(&mut out)));
+            let defs = |d: &[i16]| if optional { Some(d.to_vec()) } else { None };
+            match &col {
+                Column::Text(values, d) => {
+                    get_typed_column_writer_mut::<ByteArrayType>(&mut w)
+                        .write_batch(values, defs(d).as_deref(), None)
+                        .map_err(io)?;
+                }
+                Column::Bool(values) => {
+                    get_typed_column_writer_mut::<BoolType>(&mut w).write_batch(values, None, None).map_err(io)?;
+                }
+                Column::Int(values, d) => {
+                    get_typed_column_writer_mut::<Int64Type>(&mut w)
+                        .write_batch(values, defs(d).as_deref(), None)
+                        .map_err(io)?;
+                }
+            }
+            let close = w.close().map_err(io)?;
+            Ok((bytes::Bytes::from(out.into_inner().map_err(io)?), close))
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Row groups are encoded on threads of their own and appended in order: several
+    /// groups, read back with parquet's own reader, hold every row in the order pushed,
+    /// nulls and numbers in their places.
+    #[test]
+    fn row_groups_encoded_aside_come_back_in_order() {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        use parquet::record::RowAccessor;
+        let fields = [Field::Id, Field::Url, Field::Line];
+        let n = ROW_GROUP_ROWS * 5 / 2;
+        let mut sink = ParquetSink::new(Vec::new(), &fields).unwrap();
+        for k in 0..n {
+            let mut row = vec![1];
+            let id = format!("doc-{k}");
+            row.extend((id.len() as u32).to_le_bytes());
+            row.extend(id.as_bytes());
+            if k % 3 == 0 {
+                row.push(0);
+            } else {
+                let url = format!("https://example.org/{k}");
+                row.push(1);
+                row.extend((url.len() as u32).to_le_bytes());
+                row.extend(url.as_bytes());
+            }
+            if k % 7 == 0 {
+                row.push(0);
+            } else {
+                row.push(1);
+                row.extend((k as i64).to_le_bytes());
+            }
+            sink.push_chunk(row).unwrap();
+        }
+        let file = bytes::Bytes::from(sink.finish().unwrap());
+        let reader = SerializedFileReader::new(file).unwrap();
+        assert_eq!(reader.metadata().num_row_groups(), 3);
+        let mut k = 0usize;
+        for row in reader.get_row_iter(None).unwrap() {
+            let row = row.unwrap();
+            assert_eq!(row.get_string(0).unwrap(), &format!("doc-{k}"));
+            match k % 3 {
+                0 => assert!(row.get_string(1).is_err(), "row {k}: a null address"),
+                _ => assert_eq!(row.get_string(1).unwrap(), &format!("https://example.org/{k}")),
+            }
+            match k % 7 {
+                0 => assert!(row.get_long(2).is_err(), "row {k}: a null number"),
+                _ => assert_eq!(row.get_long(2).unwrap(), k as i64),
+            }
+            k += 1;
+        }
+        assert_eq!(k, n);
+    }
 
     /// A chunk cut short, or naming more text than it holds, is an error, not a panic or
     /// a column out of step with the others.
