@@ -9,8 +9,10 @@
 //! (`SerializedRowGroupWriter::append_column`). Compressing on the writing thread held an
 //! export back: Snappy was 30 % of a Parquet export's CPU, all of it on that thread, while
 //! the reading threads waited (BENCHMARKS.md, 2026-12-07). Memory holds the row group being
-//! buffered and at most [`GROUPS_IN_FLIGHT`] being encoded, never the export. Strings are UTF-8 (`STRING` logical type); absent values are nulls;
-//! list-valued fields (authors, warnings, removed lines) are JSON text, as in CSV.
+//! buffered and at most [`GROUPS_IN_FLIGHT`] being encoded, never the export.
+//!
+//! Strings are UTF-8 (`STRING` logical type); absent values are nulls; list-valued fields
+//! (authors, warnings, removed lines) are JSON text, as in CSV.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -277,11 +279,10 @@ fn encode_group(
         .map(|((col, &optional), descr)| {
             let mut out = TrackedWrite::new(Vec::new());
             let mut w = get_column_writer(descr.clone(), props.clone(), Box::new(SerializedPageWriter::new(&mut out)));
-            let defs = |d: &[i16]| if optional { Some(d.to_vec()) } else { None };
             match &col {
                 Column::Text(values, d) => {
                     get_typed_column_writer_mut::<ByteArrayType>(&mut w)
-                        .write_batch(values, defs(d).as_deref(), None)
+                        .write_batch(values, optional.then_some(d.as_slice()), None)
                         .map_err(io)?;
                 }
                 Column::Bool(values) => {
@@ -289,7 +290,7 @@ fn encode_group(
                 }
                 Column::Int(values, d) => {
                     get_typed_column_writer_mut::<Int64Type>(&mut w)
-                        .write_batch(values, defs(d).as_deref(), None)
+                        .write_batch(values, optional.then_some(d.as_slice()), None)
                         .map_err(io)?;
                 }
             }
