@@ -628,8 +628,8 @@ fn ir(
     }
     let show = |r: &newsdex_engine::Ranking| {
         format!(
-            "title {} stem {} variant {} key {} field_tie {} spelling_tie {} length {}",
-            r.title, r.stem, r.variant, r.key, r.field_tie, r.spelling_tie, r.length
+            "title {} stem {} variant {} key {} field_tie {} spelling_tie {} length {} proximity {}",
+            r.title, r.stem, r.variant, r.key, r.field_tie, r.spelling_tie, r.length, r.proximity
         )
     };
     println!("\nshipped defaults: {}", show(&newsdex_engine::Ranking::default()));

@@ -45,7 +45,7 @@ pub use hanzi::{is_han, other_script, preload_hanzi_tables, to_hong_kong, to_sim
 pub use highlight::Marks;
 pub use order::Sort;
 pub use percolate::BatchDocs;
-pub use query::Expansion;
+pub use query::{Expansion, PROXIMITY_SLOP, PROXIMITY_WEIGHT};
 pub use ranking::Ranking;
 pub use schema::{Fields, INDEX_LAYOUT};
 pub use search::{

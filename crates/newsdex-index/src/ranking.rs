@@ -12,7 +12,14 @@
 //!   of the documents' language, a name's transliteration), weighted by
 //!   [`Ranking::variant`], [`Ranking::stem`] and [`Ranking::key`], are combined the same
 //!   way by [`Ranking::spelling_tie`];
-//! * the query's words are summed.
+//! * the query's words are summed;
+//! * with [`Ranking::proximity`] above 0, each pair of neighbouring words of the query
+//!   adds its BM25 score as a phrase with a little slop (tantivy's sloppy phrase: the
+//!   second word at most two positions from where it would follow the first, so in
+//!   order with up to two words between, or swapped side by side: `gas oil` for
+//!   `oil gas`), weighted by `proximity`: a bag of words ranks first the documents that
+//!   keep its words together, as the sequential dependence model of Metzler and Croft
+//!   (2005) does with its windows.
 //!
 //! **BM25's k1 and b are constants in tantivy 0.27** (`query/bm25.rs`), not settable.
 //! What tantivy does let a search change is the statistics BM25 reads
@@ -48,6 +55,12 @@ pub struct Ranking {
     /// Factor on every field's average length in BM25's length normalisation (1:
     /// tantivy's k1 1.2, b 0.75; above 1, weaker normalisation and saturation).
     pub length: f32,
+    /// Weight of two neighbouring query words found near each other (in order with at
+    /// most [`crate::query::PROXIMITY_SLOP`] words between them, or side by side the
+    /// other way round), relative to a word's own match. 0: off. It only adds to the score of documents the query matches anyway:
+    /// totals, facets and pages' membership never change with it.
+    #[serde(default)]
+    pub proximity: f32,
 }
 
 impl Default for Ranking {
@@ -57,9 +70,10 @@ impl Default for Ranking {
             stem: STEM_WEIGHT,
             variant: VARIANT_WEIGHT,
             key: KEY_WEIGHT,
-            field_tie: 1.0,
+            field_tie: crate::query::FIELD_TIE,
             spelling_tie: 1.0,
             length: 1.0,
+            proximity: crate::query::PROXIMITY_WEIGHT,
         }
     }
 }

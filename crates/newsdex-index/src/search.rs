@@ -661,7 +661,13 @@ impl SearchIndex {
         let query_lang = if expand { self.query_lang(req, searcher)? } else { None };
         let mut tr = Translator::new(self, searcher, expand, query_lang, &req.limits)?;
         tr.ranking = req.ranking;
-        let main = tr.translate(&req.query.root)?.map(|q| crate::ranking::with_length(q, req.ranking.length));
+        let main = match (tr.translate(&req.query.root)?, tr.proximity(&req.query.root)?) {
+            (Some(q), Some(near)) => {
+                Some(Box::new(BooleanQuery::new(vec![(Occur::Must, q), (Occur::Should, near)])) as Box<dyn Query>)
+            }
+            (q, _) => q,
+        }
+        .map(|q| crate::ranking::with_length(q, req.ranking.length));
         let mut filters: Vec<Box<dyn Query>> = Vec::new();
         if !req.langs.is_empty() {
             filters.push(tr.filter_any(QField::Lang, &req.langs)?);
