@@ -84,6 +84,8 @@ impl SearchIndex {
         }
         let mut req = req.clone();
         (req.batches, req.snapshot) = (None, None);
+        // Proximity only scores: without scores its clause is opened for nothing.
+        req.ranking.proximity = 0.0;
         let built = self.build(&req, &docs.searcher, req.expand)?;
         let weight = built.query.weight(EnableScoring::disabled_from_searcher(&docs.searcher))?;
         for (ord, batch, id_col) in &docs.segments {

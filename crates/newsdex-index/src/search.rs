@@ -704,7 +704,10 @@ impl SearchIndex {
             return Ok(None);
         }
         let deadline = &req.deadline;
-        let exact = self.build(req, searcher, false)?;
+        // Counted, never scored: proximity's optional clause would be opened for nothing.
+        let mut counted = req.clone();
+        counted.ranking.proximity = 0.0;
+        let exact = self.build(&counted, searcher, false)?;
         let as_typed = searcher.search(&exact.query, &Timed::new(Count, deadline)).map_err(|e| deadline.explain(e))?;
         for (e, w) in built.expansions.iter_mut().zip(&built.widened) {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> =
