@@ -57,8 +57,9 @@ pub struct Ranking {
     pub length: f32,
     /// Weight of two neighbouring query words found near each other (in order with at
     /// most [`crate::query::PROXIMITY_SLOP`] words between them, or side by side the
-    /// other way round), relative to a word's own match. 0: off. It only adds to the score of documents the query matches anyway:
-    /// totals, facets and pages' membership never change with it.
+    /// other way round), relative to a word's own match. 0: off. It only adds to the
+    /// score of documents the query matches anyway: totals, facets and pages'
+    /// membership never change with it.
     #[serde(default)]
     pub proximity: f32,
 }
