@@ -40,7 +40,8 @@ stream), at the cost of moving every record over the network once.
 
 Cluster configuration (no code changes; only the master URL and the paths):
   * local-cluster[2,1,1024] (tests: 2 executor JVMs of 1 core and 1 GB on this machine,
-    no daemons; set SPARK_LOCAL_IP=127.0.0.1 to keep it on loopback).
+    no daemons; set SPARK_LOCAL_IP=127.0.0.1 to keep it on loopback). One such job runs
+    on a machine at a time (a lock: jobs started in the same second would share a folder).
   * standalone: --master spark://HOST:7077 (or spark-submit --master ...); YARN:
     --master yarn; Kubernetes: --master k8s://https://API:443 with an image holding Python,
     pyspark and newsdex. newsdex uses every core of its machine, so run one shard task
@@ -158,6 +159,32 @@ def build_shard(shard, ship, newsdex, data, n, inputs, batch, kill_first_attempt
     return row
 
 
+def spark_work_dir():
+    """SPARK_HOME/work, where a local-cluster's workers keep each app's files."""
+    import pyspark
+    return os.path.join(os.environ.get("SPARK_HOME") or os.path.dirname(pyspark.__file__), "work")
+
+
+def local_cluster_lock():
+    """Wait for, then hold until this process exits, the machine's local-cluster lock; the
+    seconds waited."""
+    import fcntl
+    work = spark_work_dir()
+    os.makedirs(work, exist_ok=True)
+    f = open(os.path.join(work, ".newsdex-build-shards.lock"), "w")
+    asked = time.time()
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("waiting for another local-cluster build_shards job on this machine", file=sys.stderr)
+        fcntl.flock(f, fcntl.LOCK_EX)
+    _held.append(f)
+    return time.time() - asked
+
+
+_held = []  # the lock's open file: closing it (at exit) releases the lock
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--newsdex", required=True, help="the newsdex binary (on every node, or --ship-binary)")
@@ -236,6 +263,13 @@ def main(argv=None):
         conf.set(key, value)
 
     os.makedirs(out, exist_ok=True)
+    lock_wait = 0.0
+    if cluster:
+        # Its master names an app app-<start second>-0000, so two local-cluster jobs started
+        # in the same second on one machine share SPARK_HOME/work/<app id>, and the first to
+        # finish would delete the folder (and shipped binary) the other's executors run in:
+        # such jobs run one after the other, by a lock held until that folder is removed.
+        lock_wait = local_cluster_lock()
     sc = SparkContext(conf=conf)  # returns once the executors have registered (see above)
     up = time.time()
     try:
@@ -254,9 +288,7 @@ def main(argv=None):
     if master.startswith("local-cluster"):
         # Its workers keep each app's files (executor logs, a shipped binary) in
         # SPARK_HOME/work whatever SPARK_WORKER_DIR says; a finished build needs none of them.
-        import pyspark
-        home = os.environ.get("SPARK_HOME") or os.path.dirname(pyspark.__file__)
-        shutil.rmtree(os.path.join(home, "work", app_id), ignore_errors=True)
+        shutil.rmtree(os.path.join(spark_work_dir(), app_id), ignore_errors=True)
     rows.sort(key=lambda r: r["shard"])
     elapsed = time.time() - started
 
@@ -267,6 +299,7 @@ def main(argv=None):
         print(" ".join("%13s" % (round(r[c], 1) if isinstance(r[c], float) else r[c]) for c in cols))
     totals = {k: sum(r[k] or 0 for r in rows) for k in ("new", "duplicates", "rejected_count")}
     secs = {"elapsed_secs": round(elapsed, 3), "startup_secs": round(up - started, 3),
+            "lock_wait_secs": round(lock_wait, 3),
             "job_secs": round(built - up, 3)}
     print("%d shards in %.1f s on %s (Spark up in %.1f s, tasks %.1f s): %d new, %d duplicates, %d rejected"
           % (n, elapsed, master, secs["startup_secs"], secs["job_secs"], totals["new"],

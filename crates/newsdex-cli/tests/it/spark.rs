@@ -215,3 +215,37 @@ fn spark_builds_time_partitioned_shards_from_the_manifest() {
         }
     }
 }
+
+/// Regression (CI of 940adaf): a local-cluster master names its app after the second it
+/// started, so two jobs started together on one machine got the same app id and shared
+/// SPARK_HOME/work/<app id>; the first to finish removed it, and the other's task failed
+/// in `SparkFiles.get` with its working folder gone. Two jobs started at once now run one
+/// after the other (a lock in the script): both succeed, under different app ids.
+#[test]
+fn regression_two_local_cluster_jobs_at_once_do_not_share_a_work_folder() {
+    let Some(python) = pyspark_python() else { return };
+    let input = s(&newsdex_testkit::repo_root().join("testdata/server/fixtures.jsonl")).to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let reports: Vec<Value> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = ["a", "b"]
+            .map(|name| {
+                let (python, tmp, input) = (&python, tmp.path(), &input);
+                scope.spawn(move || {
+                    let coll = tmp.join(name);
+                    spark_build(python, tmp, &coll, &["--ship-binary"], std::slice::from_ref(input))
+                })
+            })
+            .into_iter()
+            .collect();
+        jobs.into_iter().map(|j| j.join().unwrap()).collect()
+    });
+    assert_ne!(reports[0]["app_id"], reports[1]["app_id"], "both jobs ran as one app");
+    // Whether the ids would have collided depends on the JVMs' start-up; that the second
+    // job waited for the first one's cluster does not.
+    let waited = |r: &Value| r["lock_wait_secs"].as_f64().unwrap();
+    let (a, b) = (waited(&reports[0]), waited(&reports[1]));
+    assert!(a.max(b) > 1.0 && a.min(b) < 1.0, "lock waits {a} s and {b} s: the jobs overlapped");
+    for r in &reports {
+        assert_eq!(r["totals"]["new"], 3, "{r:#}");
+    }
+}
