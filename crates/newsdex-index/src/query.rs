@@ -160,6 +160,10 @@ pub(crate) struct Translator<'v> {
     pub(crate) ranking: Ranking,
     /// The query's language, when its text says so clearly.
     query_lang: Option<String>,
+    /// The query is written in capitals ([`crate::key::in_capitals`]): a word's first
+    /// capital then says nothing of whether it is a name, and how the archive writes the
+    /// word decides, as the index already does for texts in capitals.
+    pub(crate) in_capitals: bool,
     pub(crate) expansions: Vec<Expansion>,
     /// Per expansion, its queries (same order as `expansions`).
     pub(crate) widened: Vec<Widened>,
@@ -191,6 +195,7 @@ impl<'v> Translator<'v> {
             expand,
             ranking: Ranking::default(),
             query_lang,
+            in_capitals: false,
             expansions: Vec::new(),
             widened: Vec::new(),
             searcher,
@@ -598,7 +603,8 @@ impl<'v> Translator<'v> {
             }
         }
         let widener = crate::expand::Widener { searcher: self.searcher, fields: self.fields, cache: self.cache };
-        expansion.name = typed_as_name(text) || matches!(main.as_slice(), [word] if widener.written_as_name(word)?);
+        expansion.name = (!self.in_capitals && typed_as_name(text))
+            || matches!(main.as_slice(), [word] if widener.written_as_name(word)?);
         // A place's names in other languages and scripts, where the archive holds them:
         // for a name, or a word of a script without capitals (`中国`, `العراق`), which
         // the gazetteer's whole-word lookup keeps from matching common words.
