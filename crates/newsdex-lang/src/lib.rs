@@ -121,10 +121,11 @@ mod fasttext_model {
 ///
 /// lid.176 learnt from text in its usual case and takes words in capitals for other
 /// languages: Reuters-21578's headlines ("FORD MOTOR CO OF CANADA LTD 4TH QTR SHR 8.17
-/// DLRS VS 55 CTS") above a short body made 8 % of that all-English set Indonesian,
-/// Malay, Spanish, German or Japanese, and alone ("WALL STREET STOCKS/AUTOMAKERS") Chinese
-/// at 0.99. A word of two letters or more with no small letter is folded; "I", "A", and
-/// words in their usual case ("NATO's", "McDonald") are left as they are.
+/// DLRS VS 55 CTS") above a short body made 5.6 % of that all-English set Indonesian,
+/// Malay, Spanish, German, Japanese and others (and 2.7 % of no language), and a
+/// headline alone ("WALL STREET STOCKS/AUTOMAKERS") Chinese at 0.99. A word of two
+/// letters or more with no small letter is folded; "I", "A", and words in their usual
+/// case ("NATO's", "McDonald") are left as they are.
 fn sample(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(SAMPLE_CHARS * 4));
     let mut word = String::new();
