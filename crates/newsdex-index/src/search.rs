@@ -644,13 +644,11 @@ impl SearchIndex {
     /// The query's language, when its words say so clearly (twelve letters or more, a
     /// confident guess) and the index holds documents in it: word forms are then searched
     /// in that language only.
-    fn query_lang(&self, req: &SearchRequest<'_>, searcher: &Searcher) -> Result<Option<String>> {
-        let text: Vec<&str> = req.query.positive_terms().iter().map(|t| t.text).collect();
-        let text = text.join(" ");
+    fn query_lang(&self, text: &str, searcher: &Searcher) -> Result<Option<String>> {
         if text.chars().filter(|c| c.is_alphabetic()).count() < 12 {
             return Ok(None);
         }
-        let Some(lang) = self.query_langs.guess(&text) else { return Ok(None) };
+        let Some(lang) = self.query_langs.guess(text) else { return Ok(None) };
         let held = searcher.doc_freq(&tantivy::Term::from_field_text(self.fields.lang, &lang))? > 0;
         Ok(held.then_some(lang))
     }
@@ -658,11 +656,11 @@ impl SearchIndex {
     /// The query to run, with its filters; `expand` as asked or off (for the total as
     /// typed).
     pub(crate) fn build(&self, req: &SearchRequest<'_>, searcher: &Searcher, expand: bool) -> Result<Built> {
-        let query_lang = if expand { self.query_lang(req, searcher)? } else { None };
+        let words = searched_words(req.query);
+        let query_lang = if expand { self.query_lang(&words, searcher)? } else { None };
         let mut tr = Translator::new(self, searcher, expand, query_lang, &req.limits)?;
         tr.ranking = req.ranking;
-        let words: Vec<&str> = req.query.positive_terms().iter().map(|t| t.text).collect();
-        tr.in_capitals = crate::key::in_capitals(&words.join(" "));
+        tr.in_capitals = crate::key::in_capitals(&words);
         let main = match (tr.translate(&req.query.root)?, tr.proximity(&req.query.root)?) {
             (Some(q), Some(near)) => {
                 Some(Box::new(BooleanQuery::new(vec![(Occur::Must, q), (Occur::Should, near)])) as Box<dyn Query>)
@@ -1046,6 +1044,13 @@ impl Spellings {
     }
 }
 
+/// The words a query looks for, as typed, joined by spaces: what its language and its
+/// capitals are judged on.
+fn searched_words(query: &UserQuery) -> String {
+    let words: Vec<&str> = query.positive_terms().iter().map(|t| t.text).collect();
+    words.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1211,7 +1216,7 @@ mod tests {
         let index = crate::testdata::index(tmp.path(), &articles);
         let lang = |index: &crate::SearchIndex, text: &str| {
             let q = newsdex_query::parse(text, newsdex_query::DefaultOp::And).unwrap();
-            index.query_lang(&SearchRequest::new(&q), &index.reader.searcher()).unwrap()
+            index.query_lang(&searched_words(&q), &index.reader.searcher()).unwrap()
         };
         let (en, de, fr) = (
             "the government postponed the elections",

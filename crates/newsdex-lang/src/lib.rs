@@ -135,6 +135,7 @@ fn sample(text: &str) -> String {
         for c in word.chars() {
             if c.is_alphabetic() {
                 letters += 1;
+                // A letter without case (Han, Arabic) counts as small: such words stay.
                 small |= c.is_lowercase() || !c.is_uppercase();
             }
         }
