@@ -212,6 +212,9 @@ for g, e in zip(got, expected):
             v = json.dumps(v, ensure_ascii=False, separators=(",", ":"))
         assert g[k] == v, (k, g[k], v)
 assert list(frame["id"]) == [e["id"] for e in expected]
+meta = pq.ParquetFile(sys.argv[1]).metadata
+codecs = {meta.row_group(g).column(c).compression for g in range(meta.num_row_groups) for c in range(meta.num_columns)}
+assert codecs == {"ZSTD"}, codecs
 print("ok", table.num_rows, str(table.schema.field("body").type), str(frame["story_size"].dtype))
 "#;
     let out = std::process::Command::new(&python)

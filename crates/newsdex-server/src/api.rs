@@ -196,7 +196,7 @@ const EXPORT_CHUNKS_QUEUED: usize = 4;
     path = "/api/export",
     params(
         ("q" = String, Query, min_length = 1, pattern = r"\S", example = "Tashkent", description = "The query, as `/api/search` takes it (`*` for everything)"),
-        ("format" = Option<String>, Query, pattern = "^(csv|jsonl|parquet)$", description = "`csv` (default; RFC 4180, UTF-8, CRLF), `jsonl` (one JSON object a line) or `parquet` (a column per field, Snappy; read by pyarrow and pandas). Another is a 400 naming those offered"),
+        ("format" = Option<String>, Query, pattern = "^(csv|jsonl|parquet)$", description = "`csv` (default; RFC 4180, UTF-8, CRLF), `jsonl` (one JSON object a line) or `parquet` (a column per field, Zstandard level 1; read by pyarrow and pandas). Another is a 400 naming those offered"),
         ("fields" = Option<String>, Query, example = "id,title,outlet,published,story", description = "Columns, comma-separated (default every one): id, title, body, url, outlet, published, published_guessed, ingested_at, lang, authors, story, story_size, story_outlets, warnings, removed, source, line, format. An unknown one is a 400 naming it"),
         ("stories" = Option<bool>, Query, description = "One row per story (its first matching member by id) instead of one per article (default false)"),
         ("bom" = Option<bool>, Query, description = "Start a CSV with a UTF-8 byte-order mark, for spreadsheet programs (default false)"),
