@@ -275,8 +275,9 @@ pub fn edge_keys(text: &str) -> Vec<u64> {
 
 /// Remove the edge lines whose key `is_boiler` says is boilerplate, from each end
 /// inwards (a recurring line is only removed where it stands at the edge, with only other
-/// boilerplate between it and the end). Returns the text and the removed lines.
-pub fn strip_keys(text: &str, is_boiler: impl Fn(u64) -> bool) -> (String, Vec<String>) {
+/// boilerplate between it and the end). Returns the text and the removed lines, or `None`
+/// when nothing is removed (the text is not copied).
+pub fn strip_keys(text: &str, is_boiler: impl Fn(u64) -> bool) -> Option<(String, Vec<String>)> {
     let lines: Vec<&str> = text.split('\n').collect();
     let non_empty: Vec<usize> = (0..lines.len()).filter(|&i| !lines[i].trim().is_empty()).collect();
     let boiler = |i: usize| {
@@ -300,11 +301,11 @@ pub fn strip_keys(text: &str, is_boiler: impl Fn(u64) -> bool) -> (String, Vec<S
         drop.push(i);
     }
     if drop.is_empty() || drop.len() == non_empty.len() {
-        return (text.to_string(), Vec::new());
+        return None;
     }
     drop.sort_unstable();
     let removed = drop.iter().map(|&i| lines[i].trim().to_string()).collect();
-    (without(&lines, &drop), removed)
+    Some((without(&lines, &drop), removed))
 }
 
 #[cfg(test)]
@@ -356,8 +357,12 @@ mod tests {
         assert!(edge_keys("Body line one.\nBody line two.\n\nREUTER...").contains(&k));
         assert!(edge_keys("x\nreuter").contains(&k));
         assert_eq!(edge_keys("a\nb\nc\nd\ne\nf\ng").len(), 6, "three lines at each end");
-        let (t, removed) = strip_keys("SHOWERS CONTINUED\nin the Bahia cocoa zone.\n\n REUTER\u{0}", |key| key == k);
+        let (t, removed) =
+            strip_keys("SHOWERS CONTINUED\nin the Bahia cocoa zone.\n\n REUTER\u{0}", |key| key == k).unwrap();
         assert_eq!(t, "SHOWERS CONTINUED\nin the Bahia cocoa zone.");
         assert_eq!(removed, ["REUTER\u{0}"]);
+        // Nothing learned at its edges, or every line learned: the text stays as it is.
+        assert!(strip_keys("SHOWERS CONTINUED\nin the Bahia cocoa zone.", |key| key == k).is_none());
+        assert!(strip_keys("REUTER", |key| key == k).is_none());
     }
 }
