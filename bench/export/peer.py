@@ -34,6 +34,6 @@ for name, write in [
     t = time.perf_counter()
     write(path)
     secs = time.perf_counter() - t
-    mb = os.path.getsize(path) // (1 << 20)
-    print(f"pandas {pd.__version__} {name}: {rows} rows in {secs:.2f} s = {round(rows / secs)} rows/s, {mb} MB")
+    mib = os.path.getsize(path) // (1 << 20)
+    print(f"pandas {pd.__version__} {name}: {rows} rows in {secs:.2f} s = {round(rows / secs)} rows/s, {mib} MiB")
     os.remove(path)
